@@ -1,0 +1,68 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { ModuleServiceService } from '../../proto/gen/slipstream/v1/modules.js';
+import { TenantServiceService } from '../../proto/gen/slipstream/v1/tenants.js';
+import { TokenServiceService } from '../../proto/gen/slipstream/v1/tokens.js';
+import { UserServiceService } from '../../proto/gen/slipstream/v1/users.js';
+import { addReflectionService, loadDescriptorSet } from './reflection.js';
+import type { ApiDeps } from './rpc.js';
+import { moduleService } from './services/module-service.js';
+import { tenantService } from './services/tenant-service.js';
+import { tokenService } from './services/token-service.js';
+import { userService } from './services/user-service.js';
+
+/** Services that are served, by their full name (the health service reports each). */
+const SERVED = [
+  'slipstream.v1.ModuleService',
+  'slipstream.v1.TenantService',
+  'slipstream.v1.UserService',
+  'slipstream.v1.TokenService',
+] as const;
+
+/** A started gRPC server and how to stop it. */
+export interface ApiServer {
+  /** `host:port` actually bound (port 0 resolved). */
+  address: string;
+  port: number;
+  /** Stops accepting calls, lets in-flight ones finish for up to graceMs, then cancels the rest. */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+/** Builds the gRPC server with every service, health and reflection, and binds it. */
+export async function startApiServer(deps: ApiDeps, host: string, port: number): Promise<ApiServer> {
+  const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
+  server.addService(ModuleServiceService, moduleService(deps));
+  server.addService(TenantServiceService, tenantService(deps));
+  server.addService(UserServiceService, userService(deps));
+  server.addService(TokenServiceService, tokenService(deps));
+
+  const health = new HealthImplementation({ '': 'SERVING', ...Object.fromEntries(SERVED.map((s) => [s, 'SERVING'])) });
+  health.addToServer(server);
+  addReflectionService(server, loadDescriptorSet(), [...SERVED, 'grpc.health.v1.Health']);
+
+  const boundPort = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    );
+  });
+  const log = deps.log.child({ component: 'grpc' });
+  log.info({ host, port: boundPort }, 'listening');
+  return {
+    address: `${host.includes(':') ? `[${host}]` : host}:${boundPort}`,
+    port: boundPort,
+    shutdown: (graceMs) =>
+      new Promise<void>((resolve) => {
+        for (const s of SERVED) health.setStatus(s, 'NOT_SERVING');
+        health.setStatus('', 'NOT_SERVING');
+        const timer = setTimeout(() => {
+          log.warn({ graceMs }, 'grace period over; cancelling remaining calls');
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}

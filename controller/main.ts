@@ -1,0 +1,73 @@
+/**
+ * The controller's composition root: the only place that reads process.env
+ * and the command line.
+ */
+import { Command, Option } from 'commander';
+import { startController } from './controller.js';
+import { createLogger } from './logger.js';
+import { compileControllerOptions, OptionsError, type ControllerOptions } from './options.js';
+
+const program = new Command('slipstream-controller')
+  .description('Slipstream controller: catalog, runs and the agent channel over gRPC')
+  .addOption(new Option('--listen <host:port>', 'address to serve gRPC on').env('SLIPSTREAM_LISTEN'))
+  .addOption(new Option('--database <url>', 'sqlite:PATH (default under the data dir) or postgres://...').env('SLIPSTREAM_DATABASE_URL'))
+  .addOption(new Option('--data-dir <dir>', 'folder of the embedded database and controller files').env('SLIPSTREAM_DATA_DIR'))
+  .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent').env('SLIPSTREAM_LOG_LEVEL'))
+  .addOption(new Option('--bootstrap-tenant <name>', 'operator tenant created on first start').env('SLIPSTREAM_BOOTSTRAP_TENANT'))
+  .addOption(new Option('--bootstrap-admin <name>', 'admin user created on first start').env('SLIPSTREAM_BOOTSTRAP_ADMIN'))
+  .addOption(new Option('--shutdown-grace-ms <ms>', 'grace period of a graceful shutdown').env('SLIPSTREAM_SHUTDOWN_GRACE_MS'))
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+
+program.parse();
+const flags = program.opts<Record<string, string | undefined>>();
+
+const input: ControllerOptions = {
+  listen: flags.listen,
+  databaseUrl: flags.database,
+  dataDir: flags.dataDir,
+  logLevel: flags.logLevel,
+  bootstrapTenant: flags.bootstrapTenant,
+  bootstrapAdmin: flags.bootstrapAdmin,
+  // Secrets only from the environment, never from argv (visible in `ps`).
+  bootstrapToken: process.env.SLIPSTREAM_BOOTSTRAP_TOKEN,
+  shutdownGraceMs: flags.shutdownGraceMs === undefined ? undefined : Number(flags.shutdownGraceMs),
+};
+
+let options;
+try {
+  options = compileControllerOptions(input);
+} catch (err) {
+  if (!(err instanceof OptionsError)) throw err;
+  process.stderr.write(`slipstream-controller: ${err.message}\n`);
+  process.exit(2);
+}
+
+const log = createLogger(options.logLevel);
+try {
+  const controller = await startController(options, log);
+  if (controller.generatedBootstrapToken) {
+    // Shown once, outside the (redacted) log: nobody can recover it later.
+    process.stderr.write(
+      `\nBootstrap admin token for tenant '${options.bootstrapTenant}' (shown only now):\n  ${controller.generatedBootstrapToken}\n` +
+        `Use it:  npm run -s slipstream -- context set local --addr ${controller.address} --token ${controller.generatedBootstrapToken}\n\n`,
+    );
+  }
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) process.exit(1);
+    log.info({ signal }, 'signal received');
+    controller.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+} catch (err) {
+  log.fatal({ err }, 'controller failed to start');
+  process.exit(1);
+}

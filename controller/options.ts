@@ -1,0 +1,70 @@
+import { resolve } from 'node:path';
+import { DNS_LABEL, USER_NAME } from './domain/names.js';
+import { parseDatabaseUrl, type DatabaseTarget } from './store/database-url.js';
+
+/** What a caller may set; everything has a default. */
+export interface ControllerOptions {
+  /** `host:port` to serve gRPC on; port 0 picks a free one. */
+  listen?: string;
+  /** `sqlite:PATH` (embedded default) or `postgres://...`. */
+  databaseUrl?: string;
+  /** Where the embedded database and the controller's files live. */
+  dataDir?: string;
+  logLevel?: string;
+  /** Tenant and admin created on first start with an empty database. */
+  bootstrapTenant?: string;
+  bootstrapAdmin?: string;
+  /** Use this secret for the bootstrap admin's token instead of generating one. */
+  bootstrapToken?: string;
+  /** How long a graceful shutdown waits for in-flight calls before cancelling them. */
+  shutdownGraceMs?: number;
+}
+
+/** Validated, defaulted, frozen options. */
+export interface CompiledControllerOptions {
+  readonly listen: { host: string; port: number };
+  readonly database: DatabaseTarget;
+  readonly dataDir: string;
+  readonly logLevel: string;
+  readonly bootstrapTenant: string;
+  readonly bootstrapAdmin: string;
+  readonly bootstrapToken: string | undefined;
+  readonly shutdownGraceMs: number;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Thrown for a bad option; the message names the option and the reason. */
+export class OptionsError extends Error {}
+
+/** Applies defaults and validates everything once, failing fast with a clear message. */
+export function compileControllerOptions(input: ControllerOptions): CompiledControllerOptions {
+  const dataDir = resolve(input.dataDir ?? './data');
+  const listen = parseListen(input.listen ?? '127.0.0.1:50051');
+  let database: DatabaseTarget;
+  try {
+    database = parseDatabaseUrl(input.databaseUrl ?? `sqlite:${resolve(dataDir, 'slipstream.db')}`);
+  } catch (err) {
+    throw new OptionsError(`database: ${(err as Error).message}`);
+  }
+  const logLevel = input.logLevel ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new OptionsError(`log level: '${logLevel}' is not one of ${LOG_LEVELS.join(', ')}`);
+  const bootstrapTenant = input.bootstrapTenant ?? 'default';
+  if (!DNS_LABEL.test(bootstrapTenant)) throw new OptionsError(`bootstrap tenant: '${bootstrapTenant}' must be a DNS label`);
+  const bootstrapAdmin = input.bootstrapAdmin ?? 'admin';
+  if (!USER_NAME.test(bootstrapAdmin)) throw new OptionsError(`bootstrap admin: '${bootstrapAdmin}' is not a valid user name`);
+  const bootstrapToken = input.bootstrapToken || undefined;
+  if (bootstrapToken !== undefined && !/^sst_[A-Za-z0-9_-]{40,124}$/.test(bootstrapToken)) {
+    throw new OptionsError('bootstrap token: must be sst_ followed by 40 to 124 characters of [A-Za-z0-9_-]');
+  }
+  const shutdownGraceMs = input.shutdownGraceMs ?? 10_000;
+  if (!Number.isInteger(shutdownGraceMs) || shutdownGraceMs < 0) throw new OptionsError('shutdown grace: must be a non-negative integer of milliseconds');
+  return Object.freeze({ listen, database, dataDir, logLevel, bootstrapTenant, bootstrapAdmin, bootstrapToken, shutdownGraceMs });
+}
+
+function parseListen(value: string): { host: string; port: number } {
+  const match = /^(.+):(\d{1,5})$/.exec(value);
+  const port = Number(match?.[2]);
+  if (!match || port > 65535) throw new OptionsError(`listen: '${value}' must be HOST:PORT, for example 127.0.0.1:50051`);
+  return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+}

@@ -1,0 +1,20 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { ModuleRepository } from './modules.js';
+import { TenantRepository } from './tenants.js';
+import { TokenRepository } from './tokens.js';
+import { UserRepository } from './users.js';
+
+/** The repositories of one unit of work, all on the same EntityManager fork. */
+export class Repositories {
+  readonly tenants: TenantRepository;
+  readonly users: UserRepository;
+  readonly tokens: TokenRepository;
+  readonly modules: ModuleRepository;
+
+  constructor(em: EntityManager) {
+    this.tenants = new TenantRepository(em);
+    this.users = new UserRepository(em);
+    this.tokens = new TokenRepository(em);
+    this.modules = new ModuleRepository(em);
+  }
+}

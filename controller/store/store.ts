@@ -1,0 +1,56 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { MikroORM, type EntityManager } from '@mikro-orm/core';
+import type { Logger } from 'pino';
+import type { DatabaseTarget } from './database-url.js';
+import { ormConfig } from './orm-config.js';
+import { Repositories } from './repositories/index.js';
+
+/**
+ * The controller's persistence: one MikroORM instance on PostgreSQL or SQLite,
+ * migrated at open. Work happens in units (`read`, `write`), each on its own
+ * EntityManager fork; the global EntityManager is never used.
+ */
+export class Store {
+  private constructor(
+    private readonly orm: MikroORM,
+    readonly flavour: DatabaseTarget['flavour'],
+  ) {}
+
+  /** Connects, creates the SQLite folder if needed, and applies pending migrations. */
+  static async open(target: DatabaseTarget, log: Logger): Promise<Store> {
+    if (target.flavour === 'sqlite' && target.location !== ':memory:') {
+      mkdirSync(dirname(target.location), { recursive: true });
+    }
+    const orm = await MikroORM.init(ormConfig(target));
+    try {
+      if (target.flavour === 'sqlite') {
+        // Concurrent readers while one writer commits; wait instead of failing on a busy file.
+        await orm.em.getConnection().execute('pragma journal_mode = wal');
+        await orm.em.getConnection().execute('pragma busy_timeout = 5000');
+        await orm.em.getConnection().execute('pragma foreign_keys = on');
+      }
+      const applied = await orm.migrator.up();
+      log.info({ flavour: target.flavour, applied: applied.map((m) => m.name) }, 'database ready');
+    } catch (err) {
+      await orm.close(true);
+      throw err;
+    }
+    return new Store(orm, target.flavour);
+  }
+
+  /** Runs one unit of work that only reads. */
+  async read<T>(work: (repos: Repositories, em: EntityManager) => Promise<T>): Promise<T> {
+    const em = this.orm.em.fork();
+    return work(new Repositories(em), em);
+  }
+
+  /** Runs one unit of work in a transaction; changes commit together or not at all. */
+  async write<T>(work: (repos: Repositories, em: EntityManager) => Promise<T>): Promise<T> {
+    return this.orm.em.fork().transactional((em) => work(new Repositories(em), em));
+  }
+
+  async close(): Promise<void> {
+    await this.orm.close(true);
+  }
+}
