@@ -1,0 +1,56 @@
+/**
+ * The controller as an operator runs it: first start on an empty embedded
+ * database prints the bootstrap token once, restarts keep the data, SIGTERM
+ * shuts down cleanly, and bad options fail fast with exit code 2.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createSlipstreamClient } from '../../client/index.js';
+import { listeningPort, spawnController } from '../helpers/controller-process.js';
+
+describe('controller process', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'slipstream-proc-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('bootstraps once, persists across restarts and stops on SIGTERM', async () => {
+    const first = spawnController(['--listen', '127.0.0.1:0', '--data-dir', dataDir]);
+    const port = await listeningPort(first);
+    const token = /\n {2}(sst_[A-Za-z0-9_-]+)\n/.exec(first.stderr())?.[1];
+    expect(token, first.stderr()).toBeDefined();
+    expect(first.stdout()).not.toContain(token!);
+    const client = createSlipstreamClient({ address: `127.0.0.1:${port}`, token: token! });
+    await client.modules.save({ kind: 'project', path: 'kept', description: 'survives restarts' });
+    client.close();
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.stdout()).toContain('"msg":"stopped"');
+
+    const second = spawnController(['--listen', '127.0.0.1:0', '--data-dir', dataDir]);
+    const port2 = await listeningPort(second);
+    expect(second.stderr()).not.toContain('sst_');
+    const again = createSlipstreamClient({ address: `127.0.0.1:${port2}`, token: token! });
+    expect((await again.modules.get('kept')).document.description).toBe('survives restarts');
+    again.close();
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+
+  it.each([
+    [['--database', 'mysql://x'], /database: unsupported database URL/],
+    [['--listen', 'nowhere'], /listen: 'nowhere' must be HOST:PORT/],
+    [['--log-level', 'loud'], /log level: 'loud'/],
+    [['--no-such-flag'], /unknown option/],
+  ])('rejects %j with exit code 2 and a clear message', async (args, message) => {
+    const proc = spawnController(['--data-dir', dataDir, ...args]);
+    expect(await proc.exited).toBe(2);
+    expect(proc.stderr()).toMatch(message);
+  });
+
+  it('rejects a malformed bootstrap token from the environment', async () => {
+    const proc = spawnController(['--data-dir', join(dataDir, 'other')], { SLIPSTREAM_BOOTSTRAP_TOKEN: 'short' });
+    expect(await proc.exited).toBe(2);
+    expect(proc.stderr()).toMatch(/bootstrap token: must be sst_/);
+  });
+});
