@@ -1,0 +1,51 @@
+/** `slipstream context set NAME --addr A [--token T]`: saves a named controller connection. */
+import type { Command } from 'commander';
+import type { CommandHost } from '../../command-kit.js';
+import { guarded } from '../../command-kit.js';
+import { readConfig, writeConfig } from '../../config/file.js';
+import type { CliDeps } from '../../deps.js';
+import { UsageError } from '../../errors.js';
+import { ExitCode } from '../../exit-codes.js';
+
+/** Options of `context set`. */
+export interface ContextSetOptions {
+  name: string;
+  /** Required for a new context; keeps the saved one when omitted. */
+  address?: string;
+  /** Keeps the saved one when omitted. */
+  token?: string;
+}
+
+const CONTEXT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+/** Creates or updates a context; the first context saved becomes the current one. */
+export function run(deps: CliDeps, opts: ContextSetOptions): Promise<number> {
+  return guarded(deps, async () => {
+    if (!CONTEXT_NAME.test(opts.name)) {
+      throw new UsageError(`context name '${opts.name}' must be letters, digits, '.', '_' or '-' (at most 63)`);
+    }
+    const config = readConfig(deps.configPath);
+    const existing = config.contexts[opts.name];
+    const address = opts.address ?? existing?.address;
+    if (!address) throw new UsageError(`context '${opts.name}' is new: --addr is required`);
+    const token = opts.token ?? existing?.token;
+    config.contexts[opts.name] = token === undefined ? { address } : { address, token };
+    const makeCurrent = config.current === undefined || config.contexts[config.current] === undefined;
+    if (makeCurrent) config.current = opts.name;
+    await writeConfig(deps.configPath, config);
+    deps.stderr.write(`context '${opts.name}' saved${makeCurrent ? ' and made current' : ''} (${deps.configPath})\n`);
+    return ExitCode.ok;
+  });
+}
+
+/** Registers `context set`; it takes its address and token from the global --addr and --token. */
+export function register(parent: Command, host: CommandHost): void {
+  parent
+    .command('set')
+    .description('save a controller connection under a name (uses the global --addr and --token)')
+    .argument('<name>', 'context name')
+    .addHelpText('after', '\nExample:\n  slipstream context set prod --addr controller.example.com:7070 --token "$TOKEN"')
+    .action((name: string, _flags: unknown, command: Command) =>
+      host.invoke(command, run, (g) => ({ name, address: g.addr, token: g.token })),
+    );
+}

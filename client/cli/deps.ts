@@ -1,0 +1,35 @@
+/**
+ * What a CLI command may touch: its streams, environment and config file, and
+ * a way to reach the controller. Commands receive these instead of reading
+ * process globals, so tests run them with captured streams.
+ */
+import type { Writable } from 'node:stream';
+import type { SlipstreamClient } from '../index.js';
+
+/** The command's view of the process. */
+export interface CliIo {
+  /** Data: what scripts consume. */
+  stdout: Writable;
+  /** Messages: progress, warnings, errors. */
+  stderr: Writable;
+  /** stdout is a terminal: tables instead of tab-separated lines. */
+  isTTY: boolean;
+  env: Readonly<Record<string, string | undefined>>;
+  /** The config file (contexts); it may not exist yet. */
+  configPath: string;
+}
+
+/** Everything a command's `run` gets besides its options. */
+export interface CliDeps extends CliIo {
+  /** A client for the effective context; the caller of `run` closes it. Throws UsageError without an address. */
+  connect(): SlipstreamClient;
+}
+
+/** Output formats of `--output`. */
+export const OUTPUT_FORMATS = ['table', 'json'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** Options every command accepts. */
+export interface OutputOptions {
+  output: OutputFormat;
+}

@@ -1,0 +1,11 @@
+/** The CLI's exit codes: scripts branch on these. */
+export const ExitCode = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  /** A run ended Aborted or Cancelled. */
+  runAborted: 3,
+  /** UNAUTHENTICATED or PERMISSION_DENIED. */
+  auth: 4,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from './program.js';
+import { createTestDeps } from './test-io.js';
+
+async function cli(...argv: string[]) {
+  const deps = createTestDeps();
+  const code = await runCli(argv, deps, () => {
+    throw new Error('usage errors must be caught before connecting');
+  });
+  return { code, out: deps.out(), err: deps.err() };
+}
+
+describe('usage errors exit 2 with a message naming the culprit', () => {
+  it.each([
+    [['user', 'create', 'bob', '--role', 'god'], "option '--role <role>' argument 'god' is invalid"],
+    [['user', 'create', 'bob'], "required option '--role <role>' not specified"],
+    [['user', 'set-role', 'bob', 'root'], "value 'root' is invalid for argument 'role'"],
+    [['token', 'create', 'ci', '--ttl', '5x'], "option '--ttl <duration>' argument '5x' is invalid"],
+    [['token', 'create', 'ci', '--ttl', '0d'], 'expected a positive duration'],
+    [['token', 'list', '--user', 'bob', '--all'], "option '--user <user>' cannot be used with option '--all'"],
+    [['--output', 'xml', 'user', 'list'], "option '--output <format>' argument 'xml' is invalid"],
+    [['module', 'list', '--kind', 'folder'], "option '--kind <kind>' argument 'folder' is invalid"],
+    [['module', 'push'], "missing required argument 'file-or-dir'"],
+    [['module', 'get', 'a', 'b'], 'too many arguments'],
+    [['user', 'list', '--bogus'], "unknown option '--bogus'"],
+    [['frobnicate'], "unknown command 'frobnicate'"],
+  ])('%j', async (argv, message) => {
+    const { code, err, out } = await cli(...argv);
+    expect(code).toBe(2);
+    expect(err).toContain(message);
+    expect(out).toBe('');
+  });
+
+  it('exits 2 for a command group without its verb, showing its help', async () => {
+    const { code, err } = await cli('module');
+    expect(code).toBe(2);
+    expect(err).toContain('Usage: slipstream module');
+  });
+
+  it('exits 2 when no controller address is configured', async () => {
+    const deps = createTestDeps();
+    expect(await runCli(['whoami'], deps)).toBe(2);
+    expect(deps.err()).toContain('no controller address');
+  });
+
+  it('exits 0 for --help, on stdout', async () => {
+    const { code, out } = await cli('--help');
+    expect(code).toBe(0);
+    expect(out).toContain('Usage: slipstream');
+    for (const noun of ['context', 'module', 'tenant', 'user', 'token', 'whoami']) expect(out).toContain(noun);
+  });
+});

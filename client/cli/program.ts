@@ -1,0 +1,114 @@
+/**
+ * The `slipstream` command line: global flags, the command tree, and how a
+ * parse ends (exit codes). Each command lives in commands/<noun>/<verb>.ts.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { createSlipstreamClient, type SlipstreamClient } from '../index.js';
+import type { CommandHost, GlobalOptions } from './command-kit.js';
+import { resolveConnection, type ConnectionFlags } from './config/connection.js';
+import { readConfig } from './config/file.js';
+import { OUTPUT_FORMATS, type CliDeps, type CliIo } from './deps.js';
+import { reportError, UsageError } from './errors.js';
+import { ExitCode } from './exit-codes.js';
+import * as contextList from './commands/context/list.js';
+import * as contextSet from './commands/context/set.js';
+import * as contextShow from './commands/context/show.js';
+import * as contextUse from './commands/context/use.js';
+import * as moduleDelete from './commands/module/delete.js';
+import * as moduleGet from './commands/module/get.js';
+import * as moduleHistory from './commands/module/history.js';
+import * as moduleList from './commands/module/list.js';
+import * as modulePull from './commands/module/pull.js';
+import * as modulePush from './commands/module/push.js';
+import * as moduleResolve from './commands/module/resolve.js';
+import * as moduleValidate from './commands/module/validate.js';
+import * as tenantCreate from './commands/tenant/create.js';
+import * as tenantGet from './commands/tenant/get.js';
+import * as tenantList from './commands/tenant/list.js';
+import * as tokenCreate from './commands/token/create.js';
+import * as tokenList from './commands/token/list.js';
+import * as tokenRevoke from './commands/token/revoke.js';
+import * as userCreate from './commands/user/create.js';
+import * as userDelete from './commands/user/delete.js';
+import * as userGet from './commands/user/get.js';
+import * as userList from './commands/user/list.js';
+import * as userSetRole from './commands/user/set-role.js';
+import * as whoami from './commands/user/whoami.js';
+
+type Registrar = { register(parent: Command, host: CommandHost): void };
+
+/** Noun groups and their verbs, in help order. */
+const GROUPS: ReadonlyArray<readonly [string, string, readonly Registrar[]]> = [
+  ['context', 'manage saved controller connections', [contextSet, contextUse, contextList, contextShow]],
+  [
+    'module',
+    'the module catalog: push, pull, inspect',
+    [modulePush, modulePull, moduleGet, moduleList, moduleHistory, moduleDelete, moduleValidate, moduleResolve],
+  ],
+  ['tenant', 'tenants (operator admins)', [tenantCreate, tenantList, tenantGet]],
+  ['user', 'users of your tenant', [userCreate, userList, userGet, userSetRole, userDelete]],
+  ['token', 'API tokens', [tokenCreate, tokenList, tokenRevoke]],
+];
+
+/** How a client is made from the effective connection; tests may replace it. */
+export type ClientFactory = (io: CliIo, flags: ConnectionFlags) => SlipstreamClient;
+
+/** The default: config file, then environment, then flags decide. */
+export const connectFromConfig: ClientFactory = (io, flags) => {
+  const connection = resolveConnection(readConfig(io.configPath), io.env, flags);
+  if (connection.address === undefined) {
+    throw new UsageError(
+      'no controller address: pass --addr, set SLIPSTREAM_ADDR, or save a context (slipstream context set NAME --addr HOST:PORT)',
+    );
+  }
+  return createSlipstreamClient({ address: connection.address, token: connection.token });
+};
+
+/** Builds the program; every action stores its exit code through `setExitCode`. */
+export function buildProgram(io: CliIo, setExitCode: (code: number) => void, connect: ClientFactory = connectFromConfig): Command {
+  const host: CommandHost = {
+    async invoke(command, run, opts) {
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      let client: SlipstreamClient | undefined;
+      const deps: CliDeps = { ...io, connect: () => (client ??= connect(io, globals)) };
+      try {
+        setExitCode(await run(deps, opts(globals)));
+      } catch (error) {
+        setExitCode(reportError(io, error));
+      } finally {
+        client?.close();
+      }
+    },
+  };
+  const program = new Command('slipstream')
+    .description('Slipstream deployment automation: modules, tenants, users and tokens')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
+    .showHelpAfterError('(run with --help for usage)')
+    .addOption(new Option('--output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
+    .option('--addr <host:port>', 'controller address (overrides SLIPSTREAM_ADDR and the context)')
+    .option('--token <token>', 'API token (overrides SLIPSTREAM_TOKEN and the context)');
+  whoami.register(program, host);
+  for (const [noun, description, verbs] of GROUPS) {
+    const group = program.command(noun).description(description);
+    for (const verb of verbs) verb.register(group, host);
+  }
+  return program;
+}
+
+/**
+ * Runs the CLI on `argv` (without node and script) and resolves to the exit
+ * code: commander's own errors (unknown flag, bad choice, missing argument)
+ * exit 2; `--help` exits 0.
+ */
+export async function runCli(argv: readonly string[], io: CliIo, connect?: ClientFactory): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = buildProgram(io, (code) => (exitCode = code), connect);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    return reportError(io, error);
+  }
+  return exitCode;
+}

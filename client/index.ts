@@ -1,0 +1,89 @@
+/**
+ * The Slipstream client library: one object per controller connection, with a
+ * promise-based sub-client per service and typed errors.
+ *
+ * ```ts
+ * const client = createSlipstreamClient({ address: 'localhost:7070', token });
+ * const { document } = await client.modules.get('web/nginx@2');
+ * client.close();
+ * ```
+ */
+import { Channel, credentials, type ChannelCredentials } from '@grpc/grpc-js';
+import { CloudServiceClient } from '../proto/gen/slipstream/v1/clouds.js';
+import { ModuleServiceClient } from '../proto/gen/slipstream/v1/modules.js';
+import { RunServiceClient } from '../proto/gen/slipstream/v1/runs.js';
+import { TenantServiceClient } from '../proto/gen/slipstream/v1/tenants.js';
+import { TokenServiceClient } from '../proto/gen/slipstream/v1/tokens.js';
+import { UserServiceClient } from '../proto/gen/slipstream/v1/users.js';
+import { compileClientOptions, type CompiledClientOptions, type SlipstreamClientOptions } from './options.js';
+import { Rpc } from './rpc.js';
+import { ModulesClient } from './services/modules.js';
+import { createTenantsClient, type TenantsClient } from './services/tenants.js';
+import { createTokensClient, type TokensClient } from './services/tokens.js';
+import { createUsersClient, type UsersClient } from './services/users.js';
+
+export * from './errors.js';
+export type { CallOptions, SlipstreamClientOptions } from './options.js';
+export type { Rpc, UnaryCaller, UnaryMethod } from './rpc.js';
+export type {
+  FetchedModule,
+  ListModulesFilter,
+  ModuleListing,
+  ResolvedModule,
+  SaveModuleOptions,
+  SaveModuleResult,
+} from './services/modules.js';
+export { ModulesClient } from './services/modules.js';
+export type { TenantsClient } from './services/tenants.js';
+export type { TokensClient } from './services/tokens.js';
+export type { UsersClient } from './services/users.js';
+export { readModuleFiles, parseModuleFile, type ModuleFile, type YamlSyntaxError } from './module-files/read.js';
+export { moduleToYaml } from './module-files/to-yaml.js';
+export { validateModuleFiles, isValidFile, type ValidatedFile } from './module-files/validate-files.js';
+export { pushOrder } from './module-files/push-order.js';
+
+/** A connection to one controller as one caller. */
+export interface SlipstreamClient {
+  readonly options: CompiledClientOptions;
+  readonly modules: ModulesClient;
+  readonly tenants: TenantsClient;
+  readonly users: UsersClient;
+  readonly tokens: TokensClient;
+  /** Raw generated RunService client (typed wrapper to come); call it with `rpc.unary`. */
+  readonly runs: RunServiceClient;
+  /** Raw generated CloudService client (typed wrapper to come); call it with `rpc.unary`. */
+  readonly clouds: CloudServiceClient;
+  /** Auth metadata, deadlines and error mapping, for calls on the raw clients. */
+  readonly rpc: Rpc;
+  /** Closes the shared channel; in-flight calls fail with CANCELLED / UNAVAILABLE. */
+  close(): void;
+}
+
+function channelCredentials(options: CompiledClientOptions): ChannelCredentials {
+  return options.tls === undefined ? credentials.createInsecure() : credentials.createSsl(options.tls.ca ?? null);
+}
+
+/**
+ * Connects (lazily, on the first call) to a controller. Every call carries
+ * `authorization: Bearer <token>` and the default deadline unless it sets one.
+ * Throws TypeError for invalid options.
+ */
+export function createSlipstreamClient(options: SlipstreamClientOptions): SlipstreamClient {
+  const compiled = compileClientOptions(options);
+  const creds = channelCredentials(compiled);
+  // One channel for all services: one TCP connection, one close().
+  const channel = new Channel(compiled.address, creds, compiled.channelOptions);
+  const clientOptions = { channelOverride: channel };
+  const rpc = new Rpc(compiled);
+  return {
+    options: compiled,
+    modules: new ModulesClient(rpc, new ModuleServiceClient(compiled.address, creds, clientOptions)),
+    tenants: createTenantsClient(rpc, new TenantServiceClient(compiled.address, creds, clientOptions)),
+    users: createUsersClient(rpc, new UserServiceClient(compiled.address, creds, clientOptions)),
+    tokens: createTokensClient(rpc, new TokenServiceClient(compiled.address, creds, clientOptions)),
+    runs: new RunServiceClient(compiled.address, creds, clientOptions),
+    clouds: new CloudServiceClient(compiled.address, creds, clientOptions),
+    rpc,
+    close: () => channel.close(),
+  };
+}

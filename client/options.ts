@@ -1,0 +1,61 @@
+/**
+ * Client options: what a caller passes to createSlipstreamClient, compiled once
+ * into frozen settings with defaults applied and mistakes reported up front.
+ */
+import type { ChannelOptions } from '@grpc/grpc-js';
+
+/** Options of createSlipstreamClient. */
+export interface SlipstreamClientOptions {
+  /** `host:port` of the controller. */
+  address: string;
+  /** API token sent as `authorization: Bearer <token>` on every call; omit for none. */
+  token?: string;
+  /** Use TLS; `ca` replaces the system roots (PEM). Plaintext when absent. */
+  tls?: { ca?: Buffer };
+  /** Deadline of a call that sets none itself, in milliseconds; 0 = no deadline. Default 30 s. */
+  defaultTimeoutMs?: number;
+  /** Extra grpc-js channel options (keepalive, message sizes, ...). */
+  channelOptions?: ChannelOptions;
+}
+
+/** Options of one call. */
+export interface CallOptions {
+  /** Fail with DeadlineExceededError after this many milliseconds (overrides the client default). */
+  timeoutMs?: number;
+  /** Absolute deadline; wins over `timeoutMs`. */
+  deadline?: Date;
+  /** Cancels the call when aborted. */
+  signal?: AbortSignal;
+}
+
+/** Validated, frozen client options. */
+export interface CompiledClientOptions {
+  readonly address: string;
+  readonly token: string | undefined;
+  readonly tls: { readonly ca?: Buffer } | undefined;
+  readonly defaultTimeoutMs: number;
+  readonly channelOptions: Readonly<ChannelOptions>;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** Applies defaults and validates; throws TypeError naming the bad option. */
+export function compileClientOptions(options: SlipstreamClientOptions): CompiledClientOptions {
+  const address = options.address?.trim();
+  if (!address) throw new TypeError('createSlipstreamClient: `address` is required (host:port)');
+  const token = options.token?.trim() || undefined;
+  if (token !== undefined && /[\s\r\n]/.test(token)) {
+    throw new TypeError('createSlipstreamClient: `token` must not contain whitespace');
+  }
+  const defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!Number.isFinite(defaultTimeoutMs) || defaultTimeoutMs < 0) {
+    throw new TypeError('createSlipstreamClient: `defaultTimeoutMs` must be a number >= 0');
+  }
+  return Object.freeze({
+    address,
+    token,
+    tls: options.tls === undefined ? undefined : Object.freeze({ ...options.tls }),
+    defaultTimeoutMs,
+    channelOptions: Object.freeze({ ...(options.channelOptions ?? {}) }),
+  });
+}

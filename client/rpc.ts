@@ -1,0 +1,77 @@
+/**
+ * The one place calls go through: adds the bearer token, applies the deadline
+ * and cancellation, turns callbacks into promises and errors into typed ones.
+ */
+import {
+  Metadata,
+  type CallOptions as GrpcCallOptions,
+  type ClientUnaryCall,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { fromServiceError } from './errors.js';
+import type { CallOptions, CompiledClientOptions } from './options.js';
+
+/** A grpc-js unary method in its four-argument form (bound to its client). */
+export type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: Partial<GrpcCallOptions>,
+  callback: (error: ServiceError | null, response: Res) => void,
+) => ClientUnaryCall;
+
+/** Call plumbing shared by every sub-client; also usable with the raw clients. */
+export class Rpc {
+  constructor(private readonly options: CompiledClientOptions) {}
+
+  /** Fresh metadata carrying the caller's credentials. */
+  metadata(): Metadata {
+    const metadata = new Metadata();
+    if (this.options.token !== undefined) metadata.set('authorization', `Bearer ${this.options.token}`);
+    return metadata;
+  }
+
+  /** grpc-js call options for one call: its deadline, or the client's default. */
+  callOptions(call: CallOptions = {}): Partial<GrpcCallOptions> {
+    if (call.deadline !== undefined) return { deadline: call.deadline };
+    const timeoutMs = call.timeoutMs ?? this.options.defaultTimeoutMs;
+    return timeoutMs > 0 ? { deadline: new Date(Date.now() + timeoutMs) } : {};
+  }
+
+  /** Runs a unary call; rejects with a SlipstreamError subclass on failure. */
+  unary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, call: CallOptions = {}): Promise<Res> {
+    return new Promise<Res>((resolve, reject) => {
+      const onAbort = (): void => pending.cancel();
+      const pending = method(request, this.metadata(), this.callOptions(call), (error, response) => {
+        call.signal?.removeEventListener('abort', onAbort);
+        if (error) reject(fromServiceError(error));
+        else resolve(response);
+      });
+      if (call.signal?.aborted) pending.cancel();
+      else call.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+/**
+ * Fills a partial request with the message's defaults. Keys set to undefined
+ * keep the default, since ts-proto's encoders expect every scalar present.
+ */
+export function withDefaults<T extends object>(defaults: T, request: Partial<T> = {}): T {
+  const out = { ...defaults };
+  for (const [key, value] of Object.entries(request)) {
+    if (value !== undefined) (out as Record<string, unknown>)[key] = value;
+  }
+  return out;
+}
+
+/** A unary RPC as the sub-clients expose it: partial request in, response out. */
+export type UnaryCaller<Req, Res> = (request?: Partial<Req>, call?: CallOptions) => Promise<Res>;
+
+/** Wraps a raw method so callers pass only the request fields they care about. */
+export function unaryCaller<Req extends object, Res>(
+  rpc: Rpc,
+  method: UnaryMethod<Req, Res>,
+  defaults: Req,
+): UnaryCaller<Req, Res> {
+  return (request, call) => rpc.unary(method, withDefaults(defaults, request), call);
+}

@@ -1,0 +1,142 @@
+/**
+ * ModuleService in domain terms: documents in, StoredModule / ResolvedPlan
+ * out, each result keeping the wire message as `raw`.
+ */
+import * as pb from '../../proto/gen/slipstream/v1/modules.js';
+import {
+  moduleDocumentToSpec,
+  moduleFromProto,
+  moduleKindFromProto,
+  moduleKindToProto,
+  moduleVersionFromProto,
+  resolvedPlanFromProto,
+} from '../../controller/api/convert/modules.js';
+import type {
+  ModuleDocument,
+  ModuleKind,
+  ModuleVersionInfo,
+  ResolvedPlan,
+  StoredModule,
+} from '../../controller/domain/modules/types.js';
+import type { CallOptions } from '../options.js';
+import { collectPages } from '../pagination.js';
+import type { Rpc } from '../rpc.js';
+
+/** A module version as read from the catalog, with its wire form. */
+export interface FetchedModule extends StoredModule {
+  raw: pb.Module;
+}
+
+/** A listing row: the latest version's metadata, no content. */
+export interface ModuleListing {
+  path: string;
+  /** Undefined only if the server sent a kind this client does not know. */
+  kind: ModuleKind | undefined;
+  description: string;
+  latest: ModuleVersionInfo;
+  raw: pb.ModuleSummary;
+}
+
+/** Options of `save`. */
+export interface SaveModuleOptions extends CallOptions {
+  /** Commit message of the new version. */
+  message?: string;
+  /** Fail with ConflictError unless the latest version is this one (0 = must not exist). */
+  expectedLatestVersion?: number;
+}
+
+/** Outcome of `save`: `created` is false when the content equals the latest version. */
+export interface SaveModuleResult {
+  module: FetchedModule;
+  created: boolean;
+  raw: pb.SaveModuleResponse;
+}
+
+/** Filter of `list`. */
+export interface ListModulesFilter {
+  /** Folder prefix: `a/b` lists `a/b` and everything below it. */
+  prefix?: string;
+  kind?: ModuleKind;
+}
+
+/** A resolved plan with its wire form. */
+export interface ResolvedModule {
+  plan: ResolvedPlan;
+  raw: pb.ResolvedPlan;
+}
+
+function fetched(raw: pb.Module | undefined): FetchedModule {
+  const module = raw ?? pb.Module.create();
+  return { ...moduleFromProto(module), raw: module };
+}
+
+/** The module catalog of the caller's tenant. */
+export class ModulesClient {
+  constructor(
+    private readonly rpc: Rpc,
+    /** The generated client, for calls this wrapper does not cover. */
+    readonly raw: pb.ModuleServiceClient,
+  ) {}
+
+  /** Saves a new version (or nothing, if the content is unchanged). */
+  async save(document: ModuleDocument, options: SaveModuleOptions = {}): Promise<SaveModuleResult> {
+    const request: pb.SaveModuleRequest = {
+      spec: moduleDocumentToSpec(document),
+      message: options.message ?? '',
+      expectedLatestVersion: options.expectedLatestVersion,
+    };
+    const raw = await this.rpc.unary(this.raw.saveModule.bind(this.raw), request, options);
+    return { module: fetched(raw.module), created: raw.created, raw };
+  }
+
+  /** Reads `path` (latest) or `path@N` (pinned; still readable after delete). */
+  async get(ref: string, call?: CallOptions): Promise<FetchedModule> {
+    const raw = await this.rpc.unary(this.raw.getModule.bind(this.raw), { ref }, call);
+    return fetched(raw.module);
+  }
+
+  /** Every live module under the prefix (all pages), optionally of one kind. */
+  list(filter: ListModulesFilter = {}, call?: CallOptions): Promise<ModuleListing[]> {
+    const kind = filter.kind === undefined ? pb.ModuleKind.MODULE_KIND_UNSPECIFIED : moduleKindToProto(filter.kind);
+    return collectPages(async (pageToken) => {
+      const request = { prefix: filter.prefix ?? '', kind, pageSize: 0, pageToken };
+      const page = await this.rpc.unary(this.raw.listModules.bind(this.raw), request, call);
+      return {
+        items: page.modules.map((m) => ({
+          path: m.path,
+          kind: moduleKindFromProto(m.kind),
+          description: m.description,
+          latest: moduleVersionFromProto(m.latest),
+          raw: m,
+        })),
+        nextPageToken: page.nextPageToken,
+      };
+    });
+  }
+
+  /** Every version of one module, newest first. */
+  history(path: string, call?: CallOptions): Promise<ModuleVersionInfo[]> {
+    return collectPages(async (pageToken) => {
+      const request = { path, pageSize: 0, pageToken };
+      const page = await this.rpc.unary(this.raw.listModuleVersions.bind(this.raw), request, call);
+      return { items: page.versions.map(moduleVersionFromProto), nextPageToken: page.nextPageToken };
+    });
+  }
+
+  /** Hides a module from listings and launches; pinned versions stay readable. */
+  async delete(path: string, call?: CallOptions): Promise<void> {
+    await this.rpc.unary(this.raw.deleteModule.bind(this.raw), { path }, call);
+  }
+
+  /** Validates against the catalog without saving; rejects with InvalidArgumentError listing every violation. */
+  async validate(document: ModuleDocument, call?: CallOptions): Promise<void> {
+    await this.rpc.unary(this.raw.validateModule.bind(this.raw), { spec: moduleDocumentToSpec(document) }, call);
+  }
+
+  /** The pinned plan a run of this application or component would execute. */
+  async resolve(ref: string, call?: CallOptions): Promise<ResolvedModule> {
+    const response = await this.rpc.unary(this.raw.resolveModule.bind(this.raw), { ref }, call);
+    const raw = response.plan ?? pb.ResolvedPlan.create();
+    return { plan: resolvedPlanFromProto(raw), raw };
+  }
+}
