@@ -1,8 +1,11 @@
 /**
  * The catalog's limits and name rules, in one place so that the server, the
  * CLI and the documentation quote the same numbers. Sizes of values are in
- * UTF-8 bytes, lengths of names and descriptions in characters.
+ * UTF-8 bytes, lengths of names and descriptions in characters. Name rules
+ * shared beyond the catalog live in ../names.ts and are re-exported here
+ * under their catalog name.
  */
+import { DNS_LABEL } from '../names.js';
 
 /** A module path has at most this many characters. */
 export const MAX_MODULE_PATH_LENGTH = 255;
@@ -16,7 +19,10 @@ export const MODULE_PATH_SEGMENT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 /** A module's or a parameter's description has at most this many characters. */
 export const MAX_DESCRIPTION_LENGTH = 4096;
 
-/** A cloud name (image keys, per-cloud resource options, a node's cloud): a DNS label. */
+/**
+ * A cloud name (image keys, per-cloud resource options, a node's cloud): a DNS
+ * label (RFC 1123) that, unlike {@link DNS_LABEL}, may start with a digit.
+ */
 export const CLOUD_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** A native image id (AMI, image URN, image URL) has at most this many characters. */
@@ -59,8 +65,8 @@ export const MAX_ENUM_VALUES = 1000;
 export const MIN_NODES = 1;
 /** An application has at most this many nodes. */
 export const MAX_NODES = 100;
-/** A node name: a DNS label starting with a letter. */
-export const NODE_NAME_PATTERN = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** A node name: a DNS label starting with a letter, the same rule as a tenant name ({@link DNS_LABEL}). */
+export const NODE_NAME_PATTERN: RegExp = DNS_LABEL;
 /** The reserved prefix of the run's own parameters (`ss:state`); no node may have this name. */
 export const RUN_PARAMETER_PREFIX = 'ss';
 /** The name part of a run parameter (`state`, `tags`, `url.service`). */
