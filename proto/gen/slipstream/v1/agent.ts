@@ -86,6 +86,8 @@ export interface AgentHello {
   agentVersion: string;
   /** The last state the agent finished, so a reconnect never re-runs a phase. */
   completedState: RunState;
+  /** The epoch (deployment cycle) of completed_state; scale actions start a new epoch. */
+  completedEpoch: number;
 }
 
 export interface AgentHeartbeat {
@@ -94,6 +96,8 @@ export interface AgentHeartbeat {
 
 export interface StateComplete {
   state: RunState;
+  /** The epoch the state belongs to (from StateCommand or SessionWelcome). */
+  epoch: number;
 }
 
 export interface ParameterGet {
@@ -116,6 +120,10 @@ export interface ParameterGetAll {
   requestId: string;
   node: string;
   key: string;
+  /** Block until every instance of the node has a value. */
+  wait: boolean;
+  /** 0 with wait = true blocks until the run ends. */
+  timeoutMs: number;
 }
 
 export interface AgentAbort {
@@ -135,7 +143,13 @@ export interface SessionWelcome {
   heartbeatIntervalMs: number;
   runState: RunState;
   abortMessage: string;
-  plan?: AgentPlan | undefined;
+  plan?:
+    | AgentPlan
+    | undefined;
+  /** The run's current epoch; states are completed per epoch. */
+  epoch: number;
+  /** Set while a scale action is in progress: what this instance runs instead of its phases. */
+  scale?: ScaleCommand | undefined;
 }
 
 /** What this instance runs. */
@@ -164,9 +178,13 @@ export interface AgentScript {
   script: string;
 }
 
+/** The run entered a new state: run this state's phase (or the scale hook) and complete it. */
 export interface StateCommand {
   state: RunState;
   abortMessage: string;
+  epoch: number;
+  /** Set during a scale action for instances that existed before it. */
+  scale?: ScaleCommand | undefined;
 }
 
 export interface ParameterReply {
@@ -194,9 +212,14 @@ export interface RequestAck {
 
 export interface ScaleCommand {
   action: ScaleAction;
+  /** SLIPSTREAM_SCALING_NODE. */
   node: string;
+  /** SLIPSTREAM_SCALING_VMS: the instances added or removed. */
   instances: string[];
-  /** `onVmAdd`, `onVmRemove`, `preScale` or `postScale`. */
+  /**
+   * The recipe to run in the current state instead of the phase: `onVmAdd`,
+   * `onVmRemove`, `preScale`, `postScale`, or empty for nothing.
+   */
   hook: string;
 }
 
@@ -935,7 +958,7 @@ export const SessionResponse: MessageFns<SessionResponse> = {
 };
 
 function createBaseAgentHello(): AgentHello {
-  return { agentVersion: "", completedState: 0 };
+  return { agentVersion: "", completedState: 0, completedEpoch: 0 };
 }
 
 export const AgentHello: MessageFns<AgentHello> = {
@@ -945,6 +968,9 @@ export const AgentHello: MessageFns<AgentHello> = {
     }
     if (message.completedState !== 0) {
       writer.uint32(16).int32(message.completedState);
+    }
+    if (message.completedEpoch !== 0) {
+      writer.uint32(24).int64(message.completedEpoch);
     }
     return writer;
   },
@@ -978,6 +1004,14 @@ export const AgentHello: MessageFns<AgentHello> = {
             message.completedState = reader.int32() as any;
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.completedEpoch = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1002,6 +1036,11 @@ export const AgentHello: MessageFns<AgentHello> = {
         : isSet(object.completed_state)
         ? runStateFromJSON(object.completed_state)
         : 0,
+      completedEpoch: isSet(object.completedEpoch)
+        ? globalThis.Number(object.completedEpoch)
+        : isSet(object.completed_epoch)
+        ? globalThis.Number(object.completed_epoch)
+        : 0,
     };
   },
 
@@ -1013,6 +1052,9 @@ export const AgentHello: MessageFns<AgentHello> = {
     if (message.completedState !== 0) {
       obj.completedState = runStateToJSON(message.completedState);
     }
+    if (message.completedEpoch !== 0) {
+      obj.completedEpoch = Math.round(message.completedEpoch);
+    }
     return obj;
   },
 
@@ -1023,6 +1065,7 @@ export const AgentHello: MessageFns<AgentHello> = {
     const message = createBaseAgentHello();
     message.agentVersion = object.agentVersion ?? "";
     message.completedState = object.completedState ?? 0;
+    message.completedEpoch = object.completedEpoch ?? 0;
     return message;
   },
 };
@@ -1095,13 +1138,16 @@ export const AgentHeartbeat: MessageFns<AgentHeartbeat> = {
 };
 
 function createBaseStateComplete(): StateComplete {
-  return { state: 0 };
+  return { state: 0, epoch: 0 };
 }
 
 export const StateComplete: MessageFns<StateComplete> = {
   encode(message: StateComplete, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.state !== 0) {
       writer.uint32(8).int32(message.state);
+    }
+    if (message.epoch !== 0) {
+      writer.uint32(16).int64(message.epoch);
     }
     return writer;
   },
@@ -1127,6 +1173,14 @@ export const StateComplete: MessageFns<StateComplete> = {
             message.state = reader.int32() as any;
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.epoch = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1140,13 +1194,19 @@ export const StateComplete: MessageFns<StateComplete> = {
   },
 
   fromJSON(object: any): StateComplete {
-    return { state: isSet(object.state) ? runStateFromJSON(object.state) : 0 };
+    return {
+      state: isSet(object.state) ? runStateFromJSON(object.state) : 0,
+      epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : 0,
+    };
   },
 
   toJSON(message: StateComplete): unknown {
     const obj: any = {};
     if (message.state !== 0) {
       obj.state = runStateToJSON(message.state);
+    }
+    if (message.epoch !== 0) {
+      obj.epoch = Math.round(message.epoch);
     }
     return obj;
   },
@@ -1157,6 +1217,7 @@ export const StateComplete: MessageFns<StateComplete> = {
   fromPartial<I extends Exact<DeepPartial<StateComplete>, I>>(object: I): StateComplete {
     const message = createBaseStateComplete();
     message.state = object.state ?? 0;
+    message.epoch = object.epoch ?? 0;
     return message;
   },
 };
@@ -1392,7 +1453,7 @@ export const ParameterSet: MessageFns<ParameterSet> = {
 };
 
 function createBaseParameterGetAll(): ParameterGetAll {
-  return { requestId: "", node: "", key: "" };
+  return { requestId: "", node: "", key: "", wait: false, timeoutMs: 0 };
 }
 
 export const ParameterGetAll: MessageFns<ParameterGetAll> = {
@@ -1405,6 +1466,12 @@ export const ParameterGetAll: MessageFns<ParameterGetAll> = {
     }
     if (message.key !== "") {
       writer.uint32(26).string(message.key);
+    }
+    if (message.wait !== false) {
+      writer.uint32(32).bool(message.wait);
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(40).int32(message.timeoutMs);
     }
     return writer;
   },
@@ -1446,6 +1513,22 @@ export const ParameterGetAll: MessageFns<ParameterGetAll> = {
             message.key = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.wait = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.timeoutMs = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1467,6 +1550,12 @@ export const ParameterGetAll: MessageFns<ParameterGetAll> = {
         : "",
       node: isSet(object.node) ? globalThis.String(object.node) : "",
       key: isSet(object.key) ? globalThis.String(object.key) : "",
+      wait: isSet(object.wait) ? globalThis.Boolean(object.wait) : false,
+      timeoutMs: isSet(object.timeoutMs)
+        ? globalThis.Number(object.timeoutMs)
+        : isSet(object.timeout_ms)
+        ? globalThis.Number(object.timeout_ms)
+        : 0,
     };
   },
 
@@ -1481,6 +1570,12 @@ export const ParameterGetAll: MessageFns<ParameterGetAll> = {
     if (message.key !== "") {
       obj.key = message.key;
     }
+    if (message.wait !== false) {
+      obj.wait = message.wait;
+    }
+    if (message.timeoutMs !== 0) {
+      obj.timeoutMs = Math.round(message.timeoutMs);
+    }
     return obj;
   },
 
@@ -1492,6 +1587,8 @@ export const ParameterGetAll: MessageFns<ParameterGetAll> = {
     message.requestId = object.requestId ?? "";
     message.node = object.node ?? "";
     message.key = object.key ?? "";
+    message.wait = object.wait ?? false;
+    message.timeoutMs = object.timeoutMs ?? 0;
     return message;
   },
 };
@@ -1687,7 +1784,7 @@ export const LogBatch: MessageFns<LogBatch> = {
 };
 
 function createBaseSessionWelcome(): SessionWelcome {
-  return { heartbeatIntervalMs: 0, runState: 0, abortMessage: "", plan: undefined };
+  return { heartbeatIntervalMs: 0, runState: 0, abortMessage: "", plan: undefined, epoch: 0, scale: undefined };
 }
 
 export const SessionWelcome: MessageFns<SessionWelcome> = {
@@ -1703,6 +1800,12 @@ export const SessionWelcome: MessageFns<SessionWelcome> = {
     }
     if (message.plan !== undefined) {
       AgentPlan.encode(message.plan, writer.uint32(34).fork()).join();
+    }
+    if (message.epoch !== 0) {
+      writer.uint32(40).int64(message.epoch);
+    }
+    if (message.scale !== undefined) {
+      ScaleCommand.encode(message.scale, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -1752,6 +1855,22 @@ export const SessionWelcome: MessageFns<SessionWelcome> = {
             message.plan = AgentPlan.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.epoch = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.scale = ScaleCommand.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1782,6 +1901,8 @@ export const SessionWelcome: MessageFns<SessionWelcome> = {
         ? globalThis.String(object.abort_message)
         : "",
       plan: isSet(object.plan) ? AgentPlan.fromJSON(object.plan) : undefined,
+      epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : 0,
+      scale: isSet(object.scale) ? ScaleCommand.fromJSON(object.scale) : undefined,
     };
   },
 
@@ -1799,6 +1920,12 @@ export const SessionWelcome: MessageFns<SessionWelcome> = {
     if (message.plan !== undefined) {
       obj.plan = AgentPlan.toJSON(message.plan);
     }
+    if (message.epoch !== 0) {
+      obj.epoch = Math.round(message.epoch);
+    }
+    if (message.scale !== undefined) {
+      obj.scale = ScaleCommand.toJSON(message.scale);
+    }
     return obj;
   },
 
@@ -1811,6 +1938,10 @@ export const SessionWelcome: MessageFns<SessionWelcome> = {
     message.runState = object.runState ?? 0;
     message.abortMessage = object.abortMessage ?? "";
     message.plan = (object.plan !== undefined && object.plan !== null) ? AgentPlan.fromPartial(object.plan) : undefined;
+    message.epoch = object.epoch ?? 0;
+    message.scale = (object.scale !== undefined && object.scale !== null)
+      ? ScaleCommand.fromPartial(object.scale)
+      : undefined;
     return message;
   },
 };
@@ -2246,7 +2377,7 @@ export const AgentScript: MessageFns<AgentScript> = {
 };
 
 function createBaseStateCommand(): StateCommand {
-  return { state: 0, abortMessage: "" };
+  return { state: 0, abortMessage: "", epoch: 0, scale: undefined };
 }
 
 export const StateCommand: MessageFns<StateCommand> = {
@@ -2256,6 +2387,12 @@ export const StateCommand: MessageFns<StateCommand> = {
     }
     if (message.abortMessage !== "") {
       writer.uint32(18).string(message.abortMessage);
+    }
+    if (message.epoch !== 0) {
+      writer.uint32(24).int64(message.epoch);
+    }
+    if (message.scale !== undefined) {
+      ScaleCommand.encode(message.scale, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -2289,6 +2426,22 @@ export const StateCommand: MessageFns<StateCommand> = {
             message.abortMessage = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.epoch = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.scale = ScaleCommand.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2309,6 +2462,8 @@ export const StateCommand: MessageFns<StateCommand> = {
         : isSet(object.abort_message)
         ? globalThis.String(object.abort_message)
         : "",
+      epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : 0,
+      scale: isSet(object.scale) ? ScaleCommand.fromJSON(object.scale) : undefined,
     };
   },
 
@@ -2320,6 +2475,12 @@ export const StateCommand: MessageFns<StateCommand> = {
     if (message.abortMessage !== "") {
       obj.abortMessage = message.abortMessage;
     }
+    if (message.epoch !== 0) {
+      obj.epoch = Math.round(message.epoch);
+    }
+    if (message.scale !== undefined) {
+      obj.scale = ScaleCommand.toJSON(message.scale);
+    }
     return obj;
   },
 
@@ -2330,6 +2491,10 @@ export const StateCommand: MessageFns<StateCommand> = {
     const message = createBaseStateCommand();
     message.state = object.state ?? 0;
     message.abortMessage = object.abortMessage ?? "";
+    message.epoch = object.epoch ?? 0;
+    message.scale = (object.scale !== undefined && object.scale !== null)
+      ? ScaleCommand.fromPartial(object.scale)
+      : undefined;
     return message;
   },
 };

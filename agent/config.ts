@@ -1,0 +1,75 @@
+/**
+ * The agent's configuration file: exactly what a VM's boot data carries
+ * (cloud-init writes it; the `local` driver writes the same file). JSON, mode 0600.
+ */
+export interface AgentConfig {
+  /** Controller gRPC address, `host:port`. */
+  controller: string;
+  /** PEM of the CA that signed the controller's certificate; absent with `insecure`. */
+  caCertificate?: string;
+  /** Plaintext gRPC: only for the `local` driver and tests. */
+  insecure?: boolean;
+  /** The run and node instance (`node.N`) this VM is. */
+  runId: string;
+  instance: string;
+  /** One-time bootstrap token, exchanged at enrollment for a scoped credential. */
+  bootstrapToken: string;
+  /** Where the agent keeps its state, logs, socket and report dir; default: the config file's folder. */
+  workDir?: string;
+  /** Run `packages` with the platform's package manager (false on the `local` driver). */
+  installPackages?: boolean;
+  /** Install given SSH keys into ~/.ssh/authorized_keys (false on the `local` driver). */
+  installSshKeys?: boolean;
+  /** Facts to publish at Provisioning when the VM cannot find them itself. */
+  hostname?: string;
+  ip?: string;
+  instanceId?: string;
+}
+
+/** Thrown for an unreadable or invalid config file; names the field. */
+export class AgentConfigError extends Error {}
+
+/** Validates a parsed config file; throws AgentConfigError naming the first bad field. */
+export function parseAgentConfig(raw: unknown): AgentConfig {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new AgentConfigError('config: must be a JSON object');
+  const c = raw as Record<string, unknown>;
+  const text = (field: string, required: boolean): string | undefined => {
+    const value = c[field];
+    if (value === undefined && !required) return undefined;
+    if (typeof value !== 'string' || value === '') throw new AgentConfigError(`config.${field}: must be a non-empty string`);
+    return value;
+  };
+  const flag = (field: string): boolean | undefined => {
+    const value = c[field];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'boolean') throw new AgentConfigError(`config.${field}: must be true or false`);
+    return value;
+  };
+  const controller = text('controller', true)!;
+  if (!/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(controller)) {
+    throw new AgentConfigError('config.controller: must be HOST:PORT');
+  }
+  const instance = text('instance', true)!;
+  if (!/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?\.[1-9]\d*$/.test(instance)) throw new AgentConfigError('config.instance: must be NODE.N');
+  const insecure = flag('insecure');
+  const caCertificate = text('caCertificate', false);
+  if (!insecure && !caCertificate) throw new AgentConfigError('config.caCertificate: required unless insecure is true');
+  const config: AgentConfig = {
+    controller,
+    runId: text('runId', true)!,
+    instance,
+    bootstrapToken: text('bootstrapToken', true)!,
+  };
+  const optional = {
+    caCertificate,
+    insecure,
+    workDir: text('workDir', false),
+    installPackages: flag('installPackages'),
+    installSshKeys: flag('installSshKeys'),
+    hostname: text('hostname', false),
+    ip: text('ip', false),
+    instanceId: text('instanceId', false),
+  };
+  for (const [key, value] of Object.entries(optional)) if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
+  return config;
+}

@@ -1,0 +1,114 @@
+/**
+ * The contract between the controller and a cloud: a driver validates its
+ * settings and creates connectors; a connector provisions, describes,
+ * terminates and lists the VMs it tagged. Optional abilities are separate
+ * small interfaces. Every failure crosses this boundary as a ConnectorError.
+ */
+import type { Logger } from 'pino';
+import type { AgentConfig } from '../../agent/config.js';
+import type { FieldViolation } from '../domain/errors.js';
+
+/** Why a cloud call failed; drives retries and the message users see. */
+export type ConnectorErrorKind = 'auth' | 'quota' | 'capacity' | 'not_found' | 'invalid' | 'transient';
+
+/** A cloud call failed. `retryable` says whether the same call may succeed later. */
+export class ConnectorError extends Error {
+  readonly kind: ConnectorErrorKind;
+  readonly retryable: boolean;
+  /** The cloud's own hint (Retry-After), when it gave one. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(kind: ConnectorErrorKind, message: string, options: { retryable?: boolean; retryAfterMs?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ConnectorError';
+    this.kind = kind;
+    this.retryable = options.retryable ?? (kind === 'transient' || kind === 'capacity');
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** Tags every VM carries, so reconciliation can find what this controller made. */
+export interface VmTags {
+  controllerId: string;
+  tenant: string;
+  runId: string;
+  /** `node.N` */
+  instance: string;
+}
+
+/** Everything needed to create one VM. */
+export interface VmSpec {
+  tags: VmTags;
+  /** The cloud's native image id. */
+  image: string;
+  cpu?: number;
+  ramGB?: number;
+  diskGB?: number;
+  /** The component's per-cloud options for this cloud (instance type, subnet, ...). */
+  options: Record<string, string>;
+  /** The agent's boot configuration (cloud drivers render it into user-data). */
+  agentConfig: AgentConfig;
+  /** Stable for one instance: a retried provision with the same key never makes a second VM. */
+  idempotencyKey: string;
+}
+
+export type VmState = 'pending' | 'running' | 'stopping' | 'stopped' | 'terminated' | 'unknown';
+
+/** What the cloud says about one VM. */
+export interface VmInfo {
+  /** The cloud's id of the VM (EC2 instance id, Azure VM name, pid for `local`). */
+  vmId: string;
+  state: VmState;
+  ip?: string;
+  hostname?: string;
+  tags: VmTags;
+}
+
+export interface ConnectorCapabilities {
+  /** Can build an image from a running VM (ImageBuilder). */
+  buildImage: boolean;
+  /** Installs SSH public keys at boot. */
+  sshKeys: boolean;
+  /** How many provision calls may run at once against this cloud. */
+  maxParallelProvisioning: number;
+}
+
+/** One configured cloud, bound to one tenant's credentials. */
+export interface CloudConnector {
+  readonly driver: string;
+  capabilities(): ConnectorCapabilities;
+  /** Creates the VM, or returns the one already made for `spec.idempotencyKey`. */
+  provision(spec: VmSpec, signal?: AbortSignal): Promise<VmInfo>;
+  /** The VM, or undefined when the cloud does not know it (any more). */
+  describe(vmId: string): Promise<VmInfo | undefined>;
+  /** Destroys the VM; succeeds when it is already gone. */
+  terminate(vmId: string): Promise<void>;
+  /** Every VM tagged with this controller id (optionally one run's). */
+  listTagged(filter: { controllerId: string; runId?: string }): Promise<VmInfo[]>;
+  /** Releases clients and child processes. */
+  close(): Promise<void>;
+}
+
+/** Optional ability: build an image from a running VM. */
+export interface ImageBuilder {
+  buildImage(vmId: string, name: string): Promise<string>;
+}
+
+/** What a driver gets to build a connector. */
+export interface ConnectorContext {
+  /** Controller-wide folder the driver may use (the `local` driver keeps its VMs there). */
+  dataDir: string;
+  log: Logger;
+  /** The tenant's decrypted credential fields for this cloud (empty when none). */
+  credentials: Record<string, string>;
+}
+
+/** A driver: validates its settings and makes connectors. */
+export interface ConnectorDriver {
+  readonly name: string;
+  /** Violations of the cloud's settings (`settings.region`, ...), empty when valid. */
+  validateSettings(settings: Record<string, string>): FieldViolation[];
+  /** Violations of a component's per-cloud options for this driver (`options.instanceType`, ...). */
+  validateOptions(options: Record<string, string>): FieldViolation[];
+  create(settings: Record<string, string>, context: ConnectorContext): CloudConnector;
+}
