@@ -2,14 +2,15 @@
  * Developer tool: writes the next migration for BOTH database flavours from the
  * difference between the entities and the schema the existing migrations make.
  * Usage: npm run db:migration -- NAME   (needs PostgreSQL on 127.0.0.1:5432)
+ * It also rewrites each flavour's migrations/<flavour>/index.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/core';
 import pg from 'pg';
-import { ormConfig } from './orm-config.js';
+import { MIGRATIONS_FOLDER, ormConfig } from './orm-config.js';
 
 const name = process.argv[2];
 if (!name || !/^[a-z][a-z0-9-]*$/.test(name)) {
@@ -42,4 +43,25 @@ try {
   await client.end();
   rmSync(dir, { recursive: true, force: true });
 }
-console.log('now add the new classes to migrations/<flavour>/index.ts');
+for (const flavour of ['postgresql', 'sqlite'] as const) writeIndex(flavour);
+
+/** Rewrites migrations/<flavour>/index.ts to list every migration file, oldest first. */
+function writeIndex(flavour: 'postgresql' | 'sqlite'): void {
+  const folder = MIGRATIONS_FOLDER[flavour];
+  const names = readdirSync(folder)
+    .filter((f) => /^Migration\d+_[\w-]+\.ts$/.test(f))
+    .map((f) => f.slice(0, -3))
+    .sort();
+  const list = `${flavour}Migrations`;
+  const text = [
+    "import type { MigrationObject } from '@mikro-orm/core';",
+    ...names.map((n) => `import { ${n} } from './${n}.js';`),
+    '',
+    `/** Every ${flavour} migration, oldest first (written by create-migration.ts). */`,
+    `export const ${list}: MigrationObject[] = [`,
+    ...names.map((n) => `  { name: '${n}', class: ${n} },`),
+    '];',
+    '',
+  ].join('\n');
+  writeFileSync(`${folder}index.ts`, text);
+}

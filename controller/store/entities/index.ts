@@ -3,8 +3,38 @@ import { ModuleVersionEntity } from './module-version.js';
 import { ModuleEntity } from './module.js';
 import { TenantEntity } from './tenant.js';
 import { UserEntity } from './user.js';
+import { RunInstanceEntity } from './run-instance.js';
+import { RunJournalEntity } from './run-journal.js';
+import { RunParameterEntity } from './run-parameter.js';
+import { RunReportEntity } from './run-report.js';
+import { RunTagEntity } from './run-tag.js';
+import { RunEntity } from './run.js';
 
-export { ApiTokenEntity, ModuleEntity, ModuleVersionEntity, TenantEntity, UserEntity };
+export {
+  ApiTokenEntity,
+  ModuleEntity,
+  ModuleVersionEntity,
+  RunEntity,
+  RunInstanceEntity,
+  RunJournalEntity,
+  RunParameterEntity,
+  RunReportEntity,
+  RunTagEntity,
+  TenantEntity,
+  UserEntity,
+};
 
 /** Every entity of the controller's schema. */
-export const ALL_ENTITIES = [TenantEntity, UserEntity, ApiTokenEntity, ModuleEntity, ModuleVersionEntity];
+export const ALL_ENTITIES = [
+  TenantEntity,
+  UserEntity,
+  ApiTokenEntity,
+  ModuleEntity,
+  ModuleVersionEntity,
+  RunEntity,
+  RunTagEntity,
+  RunInstanceEntity,
+  RunParameterEntity,
+  RunJournalEntity,
+  RunReportEntity,
+];

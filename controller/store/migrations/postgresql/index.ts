@@ -1,5 +1,9 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261126142842_initial } from './Migration20261126142842_initial.js';
+import { Migration20261126145316_runs } from './Migration20261126145316_runs.js';
 
-/** Every postgresql migration, oldest first. Append new ones (see create-migration.ts). */
-export const postgresqlMigrations: MigrationObject[] = [{ name: 'Migration20261126142842_initial', class: Migration20261126142842_initial }];
+/** Every postgresql migration, oldest first (written by create-migration.ts). */
+export const postgresqlMigrations: MigrationObject[] = [
+  { name: 'Migration20261126142842_initial', class: Migration20261126142842_initial },
+  { name: 'Migration20261126145316_runs', class: Migration20261126145316_runs },
+];

@@ -1,0 +1,348 @@
+/**
+ * The run state machine (domain.md "Runs"): a pure function from the current
+ * run and one input to the next run and the effects the engine must apply.
+ * No I/O, no clock: `now` is an argument.
+ */
+import {
+  BARRIER_STATES,
+  FINAL_STATES,
+  type Actor,
+  type Effect,
+  type EventType,
+  type FinalState,
+  type RunInput,
+  type RunInstance,
+  type RunModel,
+  type RunState,
+  type Transition,
+} from './types.js';
+
+const NEXT_STATE: Partial<Record<RunState, RunState>> = {
+  Provisioning: 'Executing',
+  Executing: 'SendingReports',
+  SendingReports: 'Ready',
+};
+
+/** True for Done, Aborted and Cancelled. */
+export function isFinal(state: RunState): boolean {
+  return FINAL_STATES.includes(state);
+}
+
+/** Instances the barrier waits for: not failed, not terminated, not scaled away. */
+export function activeInstances(run: RunModel): RunInstance[] {
+  return run.instances.filter((i) => i.vm !== 'failed' && i.vm !== 'terminated' && i.scaleState !== 'removed');
+}
+
+/** Instances that have, or may still get, a VM to destroy. */
+function instancesWithVm(run: RunModel): RunInstance[] {
+  return run.instances.filter((i) => i.vm === 'pending' || i.vm === 'running');
+}
+
+/** The node-level parameters `node:multiplicity` and `node:ids` as they are now. */
+export function nodeParameters(run: RunModel, node: string): { multiplicity: string; ids: string } {
+  const ids = activeInstances(run)
+    .filter((i) => i.node === node)
+    .map((i) => i.index)
+    .sort((a, b) => a - b);
+  return { multiplicity: String(ids.length), ids: ids.join(',') };
+}
+
+/**
+ * What an instance that existed before the current scale action runs in the
+ * current state instead of its phase; undefined when it runs its phase
+ * normally (no scale action, or the instance is one being added).
+ */
+export function scaleHookFor(run: RunModel, instance: string): string | undefined {
+  const scale = run.scale;
+  if (!scale) return undefined;
+  const involved = scale.instances.includes(instance);
+  if (scale.action === 'add') {
+    if (involved) return undefined;
+    return { Provisioning: '', Executing: 'onVmAdd', SendingReports: 'postScale' }[run.state as string] ?? '';
+  }
+  if (involved) return run.state === 'Provisioning' ? 'preScale' : '';
+  return { Provisioning: '', Executing: 'onVmRemove', SendingReports: 'postScale' }[run.state as string] ?? '';
+}
+
+class Draft {
+  readonly effects: Effect[] = [];
+
+  constructor(
+    readonly run: RunModel,
+    readonly now: Date,
+  ) {}
+
+  event(eventType: EventType, actor: Actor, message: string): void {
+    this.effects.push({ type: 'event', eventType, actor, message });
+  }
+
+  set(key: string, value: string): void {
+    this.effects.push({ type: 'set-parameter', key, value });
+  }
+
+  instance(name: string): RunInstance | undefined {
+    return this.run.instances.find((i) => i.name === name);
+  }
+
+  enter(state: RunState, actor: Actor = 'controller'): void {
+    const from = this.run.state;
+    this.run.state = state;
+    this.run.stateChangedAt = this.now;
+    this.event('state', actor, `${from} -> ${state}`);
+    this.set('ss:state', state);
+    if (isFinal(state)) this.effects.push({ type: 'finished' });
+    else this.effects.push({ type: 'push-state' });
+  }
+
+  publishNodeParameters(node: string): void {
+    const { multiplicity, ids } = nodeParameters(this.run, node);
+    this.set(`${node}:multiplicity`, multiplicity);
+    this.set(`${node}:ids`, ids);
+  }
+}
+
+/** Every active instance has completed the current (epoch, state). */
+function barrierPassed(run: RunModel): boolean {
+  return activeInstances(run).every((i) => i.completedEpoch === run.epoch && i.completedState === run.state);
+}
+
+function shouldStayReady(run: RunModel): boolean {
+  const aborted = run.abortMessage !== undefined;
+  return (
+    run.scalable ||
+    run.keepRunning === 'always' ||
+    (run.keepRunning === 'on-success' && !aborted) ||
+    (run.keepRunning === 'on-error' && aborted)
+  );
+}
+
+function finalize(d: Draft, finalState: FinalState, actor: Actor = 'controller'): void {
+  d.run.finalState = finalState;
+  d.enter('Finalizing', actor);
+  const toDestroy = instancesWithVm(d.run).map((i) => i.name);
+  if (toDestroy.length > 0) d.effects.push({ type: 'destroy', instances: toDestroy });
+  else d.enter(finalState);
+}
+
+function finishScale(d: Draft): void {
+  const scale = d.run.scale;
+  if (!scale) return;
+  for (const name of scale.instances) {
+    const instance = d.instance(name);
+    if (instance && instance.scaleState === 'adding') instance.scaleState = '';
+  }
+  d.event('scale', 'controller', `scale ${scale.action} of ${scale.instances.join(', ')} done`);
+  d.run.scale = undefined;
+}
+
+/** Leaves the SendingReports barrier: removes scaled-away instances. */
+function removeScaledInstances(d: Draft): void {
+  const scale = d.run.scale;
+  if (scale?.action !== 'remove') return;
+  const doomed = scale.instances.filter((n) => d.instance(n)?.scaleState === 'removing');
+  for (const name of doomed) {
+    d.instance(name)!.scaleState = 'removed';
+    d.set(`${name}:scale.state`, 'removed');
+  }
+  if (doomed.length > 0) d.effects.push({ type: 'destroy', instances: doomed });
+  d.publishNodeParameters(scale.node);
+}
+
+function enterReady(d: Draft): void {
+  d.enter('Ready');
+  finishScale(d);
+  leaveReadyIfDue(d);
+}
+
+function leaveReadyIfDue(d: Draft): void {
+  if (d.run.state !== 'Ready' || shouldStayReady(d.run)) return;
+  finalize(d, d.run.abortMessage === undefined ? 'Done' : 'Aborted');
+}
+
+/** Advances through every barrier that has passed. */
+function advance(d: Draft): void {
+  while (BARRIER_STATES.includes(d.run.state) && barrierPassed(d.run)) {
+    const next = NEXT_STATE[d.run.state]!;
+    if (d.run.state === 'SendingReports') removeScaledInstances(d);
+    if (next === 'Ready') {
+      enterReady(d);
+      return;
+    }
+    d.enter(next);
+  }
+}
+
+function abort(d: Draft, message: string, actor: Actor): void {
+  const run = d.run;
+  if (isFinal(run.state) || run.state === 'Finalizing' || run.abortMessage !== undefined) return;
+  run.abortMessage = message;
+  run.abortedAt = d.now;
+  d.event('abort', actor, message);
+  d.set('ss:abort', message);
+  if (run.state === 'Initializing' || run.state === 'Provisioning') {
+    // Recovery mode: the agents' barrier no longer decides; the controller
+    // moves straight on to collecting reports from whoever is up.
+    run.recoveryMode = true;
+    d.enter('SendingReports');
+    advance(d);
+  } else if (run.state === 'Ready') {
+    leaveReadyIfDue(d);
+  } else {
+    d.effects.push({ type: 'push-state' });
+  }
+}
+
+function provisioningFailed(d: Draft, name: string, message: string, eventType: EventType): void {
+  const instance = d.instance(name);
+  if (!instance || instance.vm === 'failed' || instance.vm === 'terminated') return;
+  instance.vm = 'failed';
+  d.set(`${name}:vmstate`, 'failed');
+  d.event(eventType, 'controller', `${name}: ${message}`);
+  d.publishNodeParameters(instance.node);
+  if (eventType === 'instance-lost') {
+    abort(d, `instance ${name} was lost: ${message}`, 'controller');
+    return;
+  }
+  const node = d.run.nodes.find((n) => n.name === instance.node);
+  const failures = d.run.instances.filter((i) => i.node === instance.node && i.vm === 'failed').length;
+  if (node && failures > node.maxProvisioningFailures) {
+    abort(
+      d,
+      `node ${node.name}: ${failures} provisioning failure(s), more than maxProvisioningFailures ${node.maxProvisioningFailures}; last: ${name}: ${message}`,
+      'controller',
+    );
+  }
+}
+
+/** Applies one input. Inputs that do not apply to the run's state change nothing. */
+export function transition(current: RunModel, input: RunInput, now: Date): Transition {
+  const d = new Draft(structuredClone(current), now);
+  const run = d.run;
+  switch (input.type) {
+    case 'launch': {
+      if (run.state !== 'Initializing') break;
+      d.enter('Provisioning');
+      for (const node of run.nodes) d.publishNodeParameters(node.name);
+      const pending = run.instances.filter((i) => i.vm === 'pending').map((i) => i.name);
+      if (pending.length > 0) d.effects.push({ type: 'provision', instances: pending });
+      advance(d);
+      break;
+    }
+    case 'vm-running': {
+      const instance = d.instance(input.instance);
+      if (instance?.vm === 'pending') {
+        instance.vm = 'running';
+        d.set(`${instance.name}:vmstate`, 'running');
+      }
+      break;
+    }
+    case 'provisioning-failed':
+      if (isFinal(run.state)) break;
+      provisioningFailed(d, input.instance, input.message, 'provisioning-failure');
+      advance(d);
+      break;
+    case 'instance-lost':
+      if (isFinal(run.state) || run.state === 'Finalizing') break;
+      provisioningFailed(d, input.instance, input.message, 'instance-lost');
+      advance(d);
+      break;
+    case 'state-completed': {
+      const instance = d.instance(input.instance);
+      if (!instance || input.epoch !== run.epoch || input.state !== run.state || !BARRIER_STATES.includes(run.state)) break;
+      if (instance.completedEpoch === input.epoch && instance.completedState === input.state) break;
+      instance.completedEpoch = input.epoch;
+      instance.completedState = input.state;
+      d.set(`${instance.name}:complete`, `${input.state}@${input.epoch}`);
+      advance(d);
+      break;
+    }
+    case 'abort':
+      abort(d, input.message, input.actor);
+      break;
+    case 'cancel-abort':
+      if (run.abortMessage === undefined || isFinal(run.state) || run.state === 'Finalizing') break;
+      run.abortMessage = undefined;
+      run.abortedAt = undefined;
+      run.recoveryMode = false;
+      d.event('abort-cancelled', input.actor, 'abort flag cleared');
+      d.set('ss:abort', '');
+      break;
+    case 'terminate':
+      if (isFinal(run.state) || run.state === 'Finalizing') break;
+      d.event('terminate', input.actor, `terminate requested in ${run.state}`);
+      if (run.state === 'Ready') finalize(d, run.abortMessage === undefined ? 'Done' : 'Aborted', input.actor);
+      else finalize(d, 'Cancelled', input.actor);
+      break;
+    case 'tick': {
+      if (!BARRIER_STATES.includes(run.state) && run.state !== 'Initializing') break;
+      const limitMs = run.timeoutMinutes * 60_000;
+      if (run.abortMessage === undefined) {
+        if (now.getTime() - run.stateChangedAt.getTime() < limitMs) break;
+        d.event('timeout', 'controller', `run timed out: ${run.state} for more than ${run.timeoutMinutes} minute(s)`);
+        abort(d, `run timed out in ${run.state} after ${run.timeoutMinutes} minute(s)`, 'controller');
+      } else if (run.abortedAt && now.getTime() - run.abortedAt.getTime() >= limitMs) {
+        // The drain itself is stuck (agents gone): stop waiting for them.
+        const waiting = activeInstances(run).filter((i) => !(i.completedEpoch === run.epoch && i.completedState === run.state));
+        d.event('timeout', 'controller', `drain timed out in ${run.state}; not waiting for ${waiting.map((i) => i.name).join(', ')}`);
+        enterReady(d);
+      }
+      break;
+    }
+    case 'vms-destroyed': {
+      for (const name of input.instances) {
+        const instance = d.instance(name);
+        if (instance && instance.vm !== 'terminated') {
+          instance.vm = 'terminated';
+          d.set(`${name}:vmstate`, 'terminated');
+        }
+      }
+      if (run.state === 'Finalizing' && instancesWithVm(run).length === 0) d.enter(run.finalState ?? 'Done');
+      break;
+    }
+    case 'scale-add': {
+      if (run.state !== 'Ready' || run.scale) break;
+      const node = run.nodes.find((n) => n.name === input.node);
+      if (!node || input.count < 1) break;
+      const added: string[] = [];
+      for (let k = 0; k < input.count; k++) {
+        const index = node.nextIndex++;
+        const name = `${node.name}.${index}`;
+        run.instances.push({
+          name,
+          node: node.name,
+          index,
+          cloud: input.cloud,
+          vm: 'pending',
+          completedEpoch: run.epoch + 1,
+          completedState: undefined,
+          scaleState: 'adding',
+        });
+        added.push(name);
+      }
+      run.epoch += 1;
+      run.scale = { action: 'add', node: node.name, instances: added };
+      d.event('scale', input.actor, `adding ${added.join(', ')}`);
+      d.enter('Provisioning', input.actor);
+      d.publishNodeParameters(node.name);
+      d.effects.push({ type: 'provision', instances: added });
+      break;
+    }
+    case 'scale-remove': {
+      if (run.state !== 'Ready' || run.scale || input.instances.length === 0) break;
+      const targets = input.instances.map((n) => d.instance(n));
+      if (targets.some((t) => !t || !activeInstances(run).includes(t))) break;
+      const node = targets[0]!.node;
+      if (targets.some((t) => t!.node !== node)) break;
+      for (const t of targets) {
+        t!.scaleState = 'removing';
+        d.set(`${t!.name}:scale.state`, 'removing');
+      }
+      run.epoch += 1;
+      run.scale = { action: 'remove', node, instances: [...input.instances] };
+      d.event('scale', input.actor, `removing ${input.instances.join(', ')}`);
+      d.enter('Provisioning', input.actor);
+      break;
+    }
+  }
+  return { run, effects: d.effects };
+}

@@ -1,0 +1,128 @@
+/**
+ * The run's domain model: states, instances and what the state machine reads
+ * and decides. Pure data; the store and the wire convert at their edges.
+ */
+
+export const RUN_STATES = [
+  'Initializing',
+  'Provisioning',
+  'Executing',
+  'SendingReports',
+  'Ready',
+  'Finalizing',
+  'Done',
+  'Aborted',
+  'Cancelled',
+] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+export const FINAL_STATES: readonly RunState[] = ['Done', 'Aborted', 'Cancelled'];
+
+/** States whose progress is the barrier: every active instance must complete them. */
+export const BARRIER_STATES: readonly RunState[] = ['Provisioning', 'Executing', 'SendingReports'];
+
+export const KEEP_RUNNING = ['never', 'always', 'on-success', 'on-error'] as const;
+export type KeepRunning = (typeof KEEP_RUNNING)[number];
+
+/** The VM's life as the controller sees it. */
+export type VmLifecycle = 'pending' | 'running' | 'failed' | 'terminated';
+
+/** Where an instance stands in a scale action. */
+export type ScaleState = '' | 'adding' | 'removing' | 'removed';
+
+export interface RunInstance {
+  /** `node.N` */
+  name: string;
+  node: string;
+  index: number;
+  cloud: string;
+  vm: VmLifecycle;
+  /** The last (epoch, state) this instance reported complete. */
+  completedEpoch: number;
+  completedState: RunState | undefined;
+  scaleState: ScaleState;
+}
+
+export interface RunNodeInfo {
+  name: string;
+  maxProvisioningFailures: number;
+  /** Next instance index: ids are never reused. */
+  nextIndex: number;
+}
+
+export type ScaleAction = 'add' | 'remove';
+
+/** A scale action in progress. */
+export interface ScaleOperation {
+  action: ScaleAction;
+  node: string;
+  /** Instances added or being removed. */
+  instances: string[];
+}
+
+/** What a run becomes after Finalizing. */
+export type FinalState = 'Done' | 'Aborted' | 'Cancelled';
+
+export interface RunModel {
+  state: RunState;
+  /** Deployment cycle: 0 at launch, +1 per scale action. */
+  epoch: number;
+  abortMessage: string | undefined;
+  recoveryMode: boolean;
+  keepRunning: KeepRunning;
+  scalable: boolean;
+  timeoutMinutes: number;
+  stateChangedAt: Date;
+  /** When the abort was raised, to bound the drain of unresponsive runs. */
+  abortedAt: Date | undefined;
+  /** Set when Finalizing: the final state it ends in. */
+  finalState: FinalState | undefined;
+  nodes: RunNodeInfo[];
+  instances: RunInstance[];
+  scale: ScaleOperation | undefined;
+}
+
+/** Who caused something: `user:NAME`, `agent:node.N`, `controller`. */
+export type Actor = string;
+
+export type RunInput =
+  | { type: 'launch' }
+  | { type: 'vm-running'; instance: string }
+  | { type: 'provisioning-failed'; instance: string; message: string }
+  | { type: 'state-completed'; instance: string; state: RunState; epoch: number }
+  | { type: 'abort'; message: string; actor: Actor }
+  | { type: 'cancel-abort'; actor: Actor }
+  | { type: 'terminate'; actor: Actor }
+  | { type: 'tick' }
+  | { type: 'vms-destroyed'; instances: string[] }
+  | { type: 'instance-lost'; instance: string; message: string }
+  | { type: 'scale-add'; node: string; count: number; cloud: string; actor: Actor }
+  | { type: 'scale-remove'; instances: string[]; actor: Actor };
+
+export type EventType =
+  | 'state'
+  | 'abort'
+  | 'abort-cancelled'
+  | 'scale'
+  | 'provisioning-failure'
+  | 'terminate'
+  | 'timeout'
+  | 'instance-lost';
+
+export type Effect =
+  /** Create these instances' VMs. */
+  | { type: 'provision'; instances: string[] }
+  /** Destroy these instances' VMs, then feed `vms-destroyed`. */
+  | { type: 'destroy'; instances: string[] }
+  /** Tell every active agent the current state (with its per-instance scale hook and the abort). */
+  | { type: 'push-state' }
+  /** The run is final: close agent sessions and revoke their credentials. */
+  | { type: 'finished' }
+  | { type: 'event'; eventType: EventType; actor: Actor; message: string }
+  /** Set a runtime parameter (`ss:state`, `node.N:scale.state`, `node:ids`, ...). */
+  | { type: 'set-parameter'; key: string; value: string };
+
+export interface Transition {
+  run: RunModel;
+  effects: Effect[];
+}

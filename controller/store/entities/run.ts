@@ -1,0 +1,45 @@
+import { defineEntity, type InferEntity } from '@mikro-orm/core';
+import { TenantEntity } from './tenant.js';
+
+/**
+ * A run: the launched module's pinned plan and the state machine's persistent
+ * part. JSON columns hold data that is only ever read and written whole.
+ */
+export const RunEntity = defineEntity({
+  name: 'Run',
+  tableName: 'runs',
+  uniques: [{ properties: ['tenant', 'requestId'] }],
+  indexes: [{ properties: ['tenant', 'createdAt'] }, { properties: ['state'] }],
+  properties: (p) => ({
+    id: p.uuid().primary(),
+    tenant: p.manyToOne(TenantEntity).mapToPk().deleteRule('cascade'),
+    owner: p.string().length(63),
+    modulePath: p.string().length(255),
+    moduleVersion: p.integer(),
+    kind: p.string().length(16),
+    /** The ResolvedPlan after launch overrides. */
+    plan: p.text(),
+    state: p.string().length(16),
+    epoch: p.integer().default(0),
+    abortMessage: p.text().nullable(),
+    abortedAt: p.datetime().nullable(),
+    recoveryMode: p.boolean().default(false),
+    keepRunning: p.string().length(16),
+    scalable: p.boolean().default(false),
+    timeoutMinutes: p.integer(),
+    defaultCloud: p.string().length(63),
+    sshKeys: p.text().default('[]'),
+    /** RunNodeInfo[] */
+    nodes: p.text(),
+    /** ScaleOperation or null */
+    scale: p.text().nullable(),
+    finalState: p.string().length(16).nullable(),
+    requestId: p.string().length(128).nullable(),
+    lastSequence: p.integer().default(0),
+    createdAt: p.datetime(),
+    stateChangedAt: p.datetime(),
+    finishedAt: p.datetime().nullable(),
+  }),
+});
+
+export type RunRow = InferEntity<typeof RunEntity>;
