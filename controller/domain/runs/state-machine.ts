@@ -179,13 +179,18 @@ function abort(d: Draft, message: string, actor: Actor): void {
   run.abortedAt = d.now;
   d.event('abort', actor, message);
   d.set('ss:abort', message);
-  if (run.state === 'Initializing' || run.state === 'Provisioning') {
+  if (run.state === 'Initializing') {
+    // Nothing was provisioned yet: there is nothing to drain.
+    for (const instance of run.instances) if (instance.vm === 'pending') instance.vm = 'terminated';
+    finalize(d, 'Aborted', actor);
+  } else if (run.state === 'Provisioning') {
     // Recovery mode: the agents' barrier no longer decides; the controller
     // moves straight on to collecting reports from whoever is up.
     run.recoveryMode = true;
     d.enter('SendingReports');
     advance(d);
   } else if (run.state === 'Ready') {
+    d.effects.push({ type: 'push-state' });
     leaveReadyIfDue(d);
   } else {
     d.effects.push({ type: 'push-state' });
@@ -237,12 +242,12 @@ export function transition(current: RunModel, input: RunInput, now: Date): Trans
       break;
     }
     case 'provisioning-failed':
-      if (isFinal(run.state)) break;
+      if (isFinal(run.state) || run.state === 'Initializing') break;
       provisioningFailed(d, input.instance, input.message, 'provisioning-failure');
       advance(d);
       break;
     case 'instance-lost':
-      if (isFinal(run.state) || run.state === 'Finalizing') break;
+      if (isFinal(run.state) || run.state === 'Finalizing' || run.state === 'Initializing') break;
       provisioningFailed(d, input.instance, input.message, 'instance-lost');
       advance(d);
       break;
@@ -266,6 +271,9 @@ export function transition(current: RunModel, input: RunInput, now: Date): Trans
       run.recoveryMode = false;
       d.event('abort-cancelled', input.actor, 'abort flag cleared');
       d.set('ss:abort', '');
+      d.effects.push({ type: 'push-state' });
+      // Ready's keepRunning rule depends on the flag (on-error): re-apply it, as abort does.
+      leaveReadyIfDue(d);
       break;
     case 'terminate':
       if (isFinal(run.state) || run.state === 'Finalizing') break;
@@ -284,6 +292,9 @@ export function transition(current: RunModel, input: RunInput, now: Date): Trans
         // The drain itself is stuck (agents gone): stop waiting for them.
         const waiting = activeInstances(run).filter((i) => !(i.completedEpoch === run.epoch && i.completedState === run.state));
         d.event('timeout', 'controller', `drain timed out in ${run.state}; not waiting for ${waiting.map((i) => i.name).join(', ')}`);
+        // Skipping the rest of the drain must not skip the scale-down: the
+        // instances being removed are still destroyed and leave node:ids.
+        removeScaledInstances(d);
         enterReady(d);
       }
       break;
@@ -300,7 +311,8 @@ export function transition(current: RunModel, input: RunInput, now: Date): Trans
       break;
     }
     case 'scale-add': {
-      if (run.state !== 'Ready' || run.scale) break;
+      // Not while aborted: the drain clock (abortedAt) would cut the new cycle short.
+      if (run.state !== 'Ready' || run.scale || run.abortMessage !== undefined) break;
       const node = run.nodes.find((n) => n.name === input.node);
       if (!node || input.count < 1) break;
       const added: string[] = [];
@@ -328,8 +340,9 @@ export function transition(current: RunModel, input: RunInput, now: Date): Trans
       break;
     }
     case 'scale-remove': {
-      if (run.state !== 'Ready' || run.scale || input.instances.length === 0) break;
-      const targets = input.instances.map((n) => d.instance(n));
+      if (run.state !== 'Ready' || run.scale || run.abortMessage !== undefined || input.instances.length === 0) break;
+      const names = [...new Set(input.instances)];
+      const targets = names.map((n) => d.instance(n));
       if (targets.some((t) => !t || !activeInstances(run).includes(t))) break;
       const node = targets[0]!.node;
       if (targets.some((t) => t!.node !== node)) break;
@@ -338,8 +351,8 @@ export function transition(current: RunModel, input: RunInput, now: Date): Trans
         d.set(`${t!.name}:scale.state`, 'removing');
       }
       run.epoch += 1;
-      run.scale = { action: 'remove', node, instances: [...input.instances] };
-      d.event('scale', input.actor, `removing ${input.instances.join(', ')}`);
+      run.scale = { action: 'remove', node, instances: names };
+      d.event('scale', input.actor, `removing ${names.join(', ')}`);
       d.enter('Provisioning', input.actor);
       break;
     }

@@ -1,4 +1,5 @@
 import { ApiTokenEntity } from './api-token.js';
+import { ControllerSecretEntity } from './controller-secret.js';
 import { ModuleVersionEntity } from './module-version.js';
 import { ModuleEntity } from './module.js';
 import { TenantEntity } from './tenant.js';
@@ -12,6 +13,7 @@ import { RunEntity } from './run.js';
 
 export {
   ApiTokenEntity,
+  ControllerSecretEntity,
   ModuleEntity,
   ModuleVersionEntity,
   RunEntity,
@@ -37,4 +39,5 @@ export const ALL_ENTITIES = [
   RunParameterEntity,
   RunJournalEntity,
   RunReportEntity,
+  ControllerSecretEntity,
 ];

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { ModuleRepository } from './modules.js';
+import { RunRepository } from './runs.js';
 import { TenantRepository } from './tenants.js';
 import { TokenRepository } from './tokens.js';
 import { UserRepository } from './users.js';
@@ -10,11 +11,13 @@ export class Repositories {
   readonly users: UserRepository;
   readonly tokens: TokenRepository;
   readonly modules: ModuleRepository;
+  readonly runs: RunRepository;
 
   constructor(em: EntityManager) {
     this.tenants = new TenantRepository(em);
     this.users = new UserRepository(em);
     this.tokens = new TokenRepository(em);
     this.modules = new ModuleRepository(em);
+    this.runs = new RunRepository(em);
   }
 }

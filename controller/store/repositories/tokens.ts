@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { NotFoundError } from '../../domain/errors.js';
+import { isUuid } from './ids.js';
 import { ApiTokenEntity, type ApiTokenRow } from '../entities/api-token.js';
 
 export interface NewToken {
@@ -65,8 +66,4 @@ export class TokenRepository {
   async touch(id: string, at: Date): Promise<void> {
     await this.em.nativeUpdate(ApiTokenEntity, { id }, { lastUsedAt: at });
   }
-}
-
-function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }

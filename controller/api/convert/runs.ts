@@ -1,0 +1,128 @@
+/** Paired conversions of runs, their parameters, events and log lines between wire and domain/storage. */
+import * as pb from '../../../proto/gen/slipstream/v1/runs.js';
+import type { ResolvedPlan } from '../../domain/modules/types.js';
+import { RUN_STATES, type KeepRunning, type RunModel, type RunState } from '../../domain/runs/types.js';
+import type { RunParameterRow } from '../../store/entities/run-parameter.js';
+import type { RunReportRow } from '../../store/entities/run-report.js';
+import type { RunRow } from '../../store/entities/run.js';
+import type { JournalView } from '../../scheduler/run-bus.js';
+import { moduleKindToProto } from './modules.js';
+
+const STATE_TO_PROTO: Record<RunState, pb.RunState> = {
+  Initializing: pb.RunState.RUN_STATE_INITIALIZING,
+  Provisioning: pb.RunState.RUN_STATE_PROVISIONING,
+  Executing: pb.RunState.RUN_STATE_EXECUTING,
+  SendingReports: pb.RunState.RUN_STATE_SENDING_REPORTS,
+  Ready: pb.RunState.RUN_STATE_READY,
+  Finalizing: pb.RunState.RUN_STATE_FINALIZING,
+  Done: pb.RunState.RUN_STATE_DONE,
+  Aborted: pb.RunState.RUN_STATE_ABORTED,
+  Cancelled: pb.RunState.RUN_STATE_CANCELLED,
+};
+const STATE_FROM_PROTO = new Map(RUN_STATES.map((s) => [STATE_TO_PROTO[s], s]));
+
+const KEEP_TO_PROTO: Record<KeepRunning, pb.KeepRunning> = {
+  never: pb.KeepRunning.KEEP_RUNNING_NEVER,
+  always: pb.KeepRunning.KEEP_RUNNING_ALWAYS,
+  'on-success': pb.KeepRunning.KEEP_RUNNING_ON_SUCCESS,
+  'on-error': pb.KeepRunning.KEEP_RUNNING_ON_ERROR,
+};
+const KEEP_FROM_PROTO = new Map(Object.entries(KEEP_TO_PROTO).map(([k, v]) => [v, k as KeepRunning]));
+
+export function runStateToProto(state: RunState): pb.RunState {
+  return STATE_TO_PROTO[state];
+}
+
+/** Undefined for UNSPECIFIED and unknown numbers. */
+export function runStateFromProto(state: pb.RunState): RunState | undefined {
+  return STATE_FROM_PROTO.get(state);
+}
+
+export function keepRunningToProto(keep: KeepRunning): pb.KeepRunning {
+  return KEEP_TO_PROTO[keep];
+}
+
+/** Undefined for UNSPECIFIED (the default applies) and unknown numbers. */
+export function keepRunningFromProto(keep: pb.KeepRunning): KeepRunning | undefined {
+  return KEEP_FROM_PROTO.get(keep);
+}
+
+/** What the Run message shows of each instance beyond the state machine's view. */
+export interface InstanceFacts {
+  vmId?: string | null;
+  stateCustom?: string;
+  ip?: string;
+  hostname?: string;
+  connected?: boolean;
+}
+
+/** A stored run and its model -> wire. */
+export function runToProto(row: RunRow, model: RunModel, tags: string[], facts: Map<string, InstanceFacts>): pb.Run {
+  const plan = JSON.parse(row.plan) as ResolvedPlan;
+  return {
+    id: row.id,
+    module: { path: row.modulePath, version: row.moduleVersion },
+    kind: moduleKindToProto(row.kind === 'application' ? 'application' : 'component'),
+    state: runStateToProto(model.state),
+    abortMessage: model.abortMessage ?? '',
+    recoveryMode: model.recoveryMode,
+    keepRunning: keepRunningToProto(model.keepRunning),
+    scalable: model.scalable,
+    timeoutMinutes: model.timeoutMinutes,
+    tags,
+    defaultCloud: row.defaultCloud,
+    owner: row.owner,
+    createdAt: row.createdAt,
+    stateChangedAt: model.stateChangedAt,
+    finishedAt: row.finishedAt ?? undefined,
+    nodes: plan.nodes.map((node) => ({
+      name: node.name,
+      component: node.component,
+      cloud: model.instances.find((i) => i.node === node.name)?.cloud ?? node.cloud ?? row.defaultCloud,
+      multiplicity: model.instances.filter((i) => i.node === node.name && i.vm !== 'failed' && i.scaleState !== 'removed').length,
+      maxProvisioningFailures: node.maxProvisioningFailures,
+      instances: model.instances
+        .filter((i) => i.node === node.name)
+        .map((i) => {
+          const f = facts.get(i.name) ?? {};
+          return {
+            name: i.name,
+            index: i.index,
+            vmState: i.vm,
+            stateCustom: f.stateCustom ?? '',
+            completedState: i.completedState ? runStateToProto(i.completedState) : pb.RunState.RUN_STATE_UNSPECIFIED,
+            scaleState: i.scaleState,
+            instanceId: f.vmId ?? '',
+            ip: f.ip ?? '',
+            hostname: f.hostname ?? '',
+            agentConnected: f.connected ?? false,
+          };
+        }),
+    })),
+  };
+}
+
+/** A parameter row -> wire; password values are masked unless `reveal`. */
+export function runParameterToProto(row: RunParameterRow, reveal = false): pb.RunParameter {
+  const set = row.value !== null;
+  return {
+    key: row.key,
+    value: set ? (row.secret && !reveal ? '********' : row.value!) : '',
+    set,
+    secret: row.secret,
+    description: row.description,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export function runEventToProto(entry: JournalView): pb.RunEvent {
+  return { sequence: entry.sequence, time: entry.time, actor: entry.actor, type: entry.type, message: entry.text };
+}
+
+export function logLineToProto(entry: JournalView): pb.LogLine {
+  return { instance: entry.instance, phase: entry.subject, stream: entry.type, text: entry.text, time: entry.time };
+}
+
+export function runReportToProto(row: RunReportRow): pb.RunReport {
+  return { instance: row.instance, name: row.name, sizeBytes: row.sizeBytes, sha256: row.sha256, createdAt: row.createdAt };
+}

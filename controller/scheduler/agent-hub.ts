@@ -1,0 +1,41 @@
+import type { SessionResponse } from '../../proto/gen/slipstream/v1/agent.js';
+
+/** A connected agent's session, as the engine can use it. */
+export interface AgentSessionHandle {
+  send(message: SessionResponse): void;
+  /** Ends the session (the agent will not reconnect once the run is final). */
+  close(): void;
+}
+
+/** The agents connected to this controller, by run and instance. */
+export class AgentHub {
+  private readonly sessions = new Map<string, Map<string, AgentSessionHandle>>();
+
+  /** Registers a session, replacing (and closing) an older one of the same instance. */
+  register(runId: string, instance: string, session: AgentSessionHandle): () => void {
+    let run = this.sessions.get(runId);
+    if (!run) this.sessions.set(runId, (run = new Map()));
+    const previous = run.get(instance);
+    run.set(instance, session);
+    if (previous && previous !== session) previous.close();
+    return () => {
+      if (run.get(instance) === session) run.delete(instance);
+      if (run.size === 0 && this.sessions.get(runId) === run) this.sessions.delete(runId);
+    };
+  }
+
+  /** The run's connected sessions. */
+  forRun(runId: string): [string, AgentSessionHandle][] {
+    return [...(this.sessions.get(runId) ?? new Map<string, AgentSessionHandle>()).entries()];
+  }
+
+  isConnected(runId: string, instance: string): boolean {
+    return this.sessions.get(runId)?.has(instance) ?? false;
+  }
+
+  /** Closes every session (controller shutdown). */
+  closeAll(): void {
+    for (const run of this.sessions.values()) for (const session of run.values()) session.close();
+    this.sessions.clear();
+  }
+}

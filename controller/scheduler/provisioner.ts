@@ -1,0 +1,144 @@
+import type { Logger } from 'pino';
+import type { AgentConfig } from '../../agent/config.js';
+import type { CloudDirectory } from '../connectors/clouds.js';
+import { ConnectorError, type VmSpec } from '../connectors/connector.js';
+import type { ResolvedPlan } from '../domain/modules/types.js';
+import type { RunInput } from '../domain/runs/types.js';
+import type { Store } from '../store/store.js';
+import { BOOTSTRAP_TOKEN_TTL_MS, hashAgentSecret, type BootstrapTokens } from './bootstrap-tokens.js';
+import { withRetries } from './retry.js';
+import { Semaphore } from './semaphore.js';
+
+export interface ProvisionerOptions {
+  controllerId: string;
+  /** The address agents dial back to. */
+  agentAddress: string;
+  /** Plaintext agent channel (the `local` driver). */
+  insecureAgents: boolean;
+  caCertificate?: string;
+}
+
+/** Creates and destroys VMs for runs, reporting outcomes back as state machine inputs. */
+export class Provisioner {
+  private readonly inflight = new Map<string, Promise<void>>();
+  private readonly limits = new Map<string, Semaphore>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clouds: CloudDirectory,
+    private readonly tokens: BootstrapTokens,
+    private readonly options: ProvisionerOptions,
+    private readonly dispatch: (runId: string, input: RunInput) => Promise<unknown>,
+    private readonly log: Logger,
+  ) {}
+
+  private limit(cloud: string): Semaphore {
+    let semaphore = this.limits.get(cloud);
+    if (!semaphore) {
+      const parallel = this.clouds.has(cloud) ? this.clouds.connector(cloud).capabilities().maxParallelProvisioning : 1;
+      this.limits.set(cloud, (semaphore = new Semaphore(Math.max(1, parallel))));
+    }
+    return semaphore;
+  }
+
+  /** Starts provisioning an instance (once: a second call while one is in flight joins it). */
+  provision(runId: string, instance: string): Promise<void> {
+    const key = `${runId}/${instance}`;
+    const existing = this.inflight.get(key);
+    if (existing) return existing;
+    const task = this.provisionOnce(runId, instance).finally(() => this.inflight.delete(key));
+    this.inflight.set(key, task);
+    return task;
+  }
+
+  private async provisionOnce(runId: string, instance: string): Promise<void> {
+    const prepared = await this.store.write(async (repos) => {
+      const run = await repos.runs.findById(runId);
+      const row = await repos.runs.findInstance(runId, instance);
+      if (!run || !row || row.vm !== 'pending') return undefined;
+      const token = this.tokens.tokenFor(runId, instance);
+      if (!row.bootstrapHash) {
+        row.bootstrapHash = hashAgentSecret(token);
+        row.bootstrapExpiresAt = new Date(Date.now() + BOOTSTRAP_TOKEN_TTL_MS);
+        await repos.runs.flush();
+      }
+      return { run, row, token };
+    });
+    if (!prepared) return;
+    const { run, row, token } = prepared;
+    const plan = JSON.parse(run.plan) as ResolvedPlan;
+    const node = plan.nodes.find((n) => n.name === row.node);
+    const log = this.log.child({ runId, instance, cloud: row.cloud });
+    try {
+      if (!node) throw new ConnectorError('invalid', `node '${row.node}' is not in the run's plan`);
+      if (!this.clouds.has(row.cloud)) throw new ConnectorError('invalid', `unknown cloud '${row.cloud}'`);
+      const image = node.images[row.cloud];
+      if (!image) throw new ConnectorError('invalid', `component ${node.component.path}@${node.component.version} has no image for cloud '${row.cloud}'`);
+      const agentConfig: AgentConfig = {
+        controller: this.options.agentAddress,
+        runId,
+        instance,
+        bootstrapToken: token,
+        ...(this.options.insecureAgents ? { insecure: true } : { caCertificate: this.options.caCertificate! }),
+      };
+      const spec: VmSpec = {
+        tags: { controllerId: this.options.controllerId, tenant: run.tenant, runId, instance },
+        image,
+        ...(node.resources.cpu !== undefined ? { cpu: node.resources.cpu } : {}),
+        ...(node.resources.ramGB !== undefined ? { ramGB: node.resources.ramGB } : {}),
+        ...(node.resources.diskGB !== undefined ? { diskGB: node.resources.diskGB } : {}),
+        options: node.resources.clouds?.[row.cloud] ?? {},
+        agentConfig,
+        idempotencyKey: `${runId}/${instance}`,
+      };
+      const connector = this.clouds.connector(row.cloud);
+      const vm = await this.limit(row.cloud).run(() =>
+        withRetries(() => connector.provision(spec), { attempts: 5, baseDelayMs: 200, maxDelayMs: 10_000 }),
+      );
+      await this.store.write(async (repos) => {
+        const fresh = await repos.runs.findInstance(runId, instance);
+        if (fresh) {
+          fresh.vmId = vm.vmId;
+          await repos.runs.flush();
+        }
+      });
+      log.info({ vmId: vm.vmId }, 'vm provisioned');
+      await this.dispatch(runId, { type: 'vm-running', instance });
+    } catch (err) {
+      const message = err instanceof ConnectorError ? `${err.kind}: ${err.message}` : 'internal error while provisioning';
+      if (err instanceof ConnectorError) log.warn({ kind: err.kind, message: err.message }, 'provisioning failed');
+      else log.error({ err }, 'provisioning failed');
+      await this.store.write(async (repos) => {
+        const fresh = await repos.runs.findInstance(runId, instance);
+        if (fresh) {
+          fresh.lastError = message;
+          await repos.runs.flush();
+        }
+      });
+      await this.dispatch(runId, { type: 'provisioning-failed', instance, message });
+    }
+  }
+
+  /** Destroys the instances' VMs (waiting for in-flight creations first), then reports them destroyed. */
+  async destroy(runId: string, instances: readonly string[]): Promise<void> {
+    await Promise.all(instances.map((i) => this.inflight.get(`${runId}/${i}`)?.catch(() => undefined)));
+    const rows = await this.store.read((repos) => repos.runs.instances(runId));
+    const destroyed: string[] = [];
+    await Promise.all(
+      rows
+        .filter((r) => instances.includes(r.name))
+        .map(async (row) => {
+          try {
+            if (row.vmId && this.clouds.has(row.cloud)) {
+              const connector = this.clouds.connector(row.cloud);
+              await withRetries(() => connector.terminate(row.vmId!), { attempts: 5, baseDelayMs: 200, maxDelayMs: 10_000 });
+            }
+            destroyed.push(row.name);
+          } catch (err) {
+            this.log.error({ err, runId, instance: row.name }, 'terminate failed; it is retried while the run is Finalizing');
+          }
+        }),
+    );
+    if (destroyed.length > 0) await this.dispatch(runId, { type: 'vms-destroyed', instances: destroyed });
+  }
+}

@@ -1,0 +1,330 @@
+import { randomUUID } from 'node:crypto';
+import { raw, type EntityManager, type FilterQuery } from '@mikro-orm/core';
+import type { ResolvedPlan } from '../../domain/modules/types.js';
+import type { ParameterSeed } from '../../domain/runs/parameter-plan.js';
+import type {
+  FinalState,
+  KeepRunning,
+  RunInstance,
+  RunModel,
+  RunNodeInfo,
+  RunState,
+  ScaleOperation,
+  ScaleState,
+  VmLifecycle,
+} from '../../domain/runs/types.js';
+import { RunInstanceEntity, type RunInstanceRow } from '../entities/run-instance.js';
+import { RunJournalEntity, type RunJournalRow } from '../entities/run-journal.js';
+import { RunParameterEntity, type RunParameterRow } from '../entities/run-parameter.js';
+import { RunReportEntity, type RunReportRow } from '../entities/run-report.js';
+import { RunTagEntity } from '../entities/run-tag.js';
+import { RunEntity, type RunRow } from '../entities/run.js';
+import { isUuid } from './ids.js';
+import { decodePageToken, encodePageToken, pageSize } from './paging.js';
+
+export interface NewRun {
+  tenantId: string;
+  owner: string;
+  plan: ResolvedPlan;
+  keepRunning: KeepRunning;
+  scalable: boolean;
+  timeoutMinutes: number;
+  defaultCloud: string;
+  tags: string[];
+  sshKeys: string[];
+  requestId: string | null;
+  nodes: RunNodeInfo[];
+  instances: { name: string; node: string; index: number; cloud: string }[];
+  parameters: ParameterSeed[];
+}
+
+/** One entry to journal; the sequence is assigned on append. */
+export interface JournalEntry {
+  kind: 'event' | 'parameter' | 'log';
+  type: string;
+  actor?: string;
+  instance?: string;
+  subject?: string;
+  text: string;
+  time?: Date;
+}
+
+export interface RunFilter {
+  states?: RunState[];
+  tag?: string;
+  modulePrefix?: string;
+}
+
+/** A run with its instances, as loaded for one unit of work. */
+export interface LoadedRun {
+  row: RunRow;
+  instances: RunInstanceRow[];
+  model: RunModel;
+}
+
+function toInstance(row: RunInstanceRow): RunInstance {
+  return {
+    name: row.name,
+    node: row.node,
+    index: row.index,
+    cloud: row.cloud,
+    vm: row.vm as VmLifecycle,
+    completedEpoch: row.completedEpoch,
+    completedState: (row.completedState ?? undefined) as RunState | undefined,
+    scaleState: row.scaleState as ScaleState,
+  };
+}
+
+/** The state machine's view of a stored run. */
+export function toRunModel(row: RunRow, instances: RunInstanceRow[]): RunModel {
+  return {
+    state: row.state as RunState,
+    epoch: row.epoch,
+    abortMessage: row.abortMessage ?? undefined,
+    recoveryMode: row.recoveryMode,
+    keepRunning: row.keepRunning as KeepRunning,
+    scalable: row.scalable,
+    timeoutMinutes: row.timeoutMinutes,
+    stateChangedAt: row.stateChangedAt,
+    abortedAt: row.abortedAt ?? undefined,
+    finalState: (row.finalState ?? undefined) as FinalState | undefined,
+    nodes: JSON.parse(row.nodes) as RunNodeInfo[],
+    instances: instances.map(toInstance).sort((a, b) => a.node.localeCompare(b.node) || a.index - b.index),
+    scale: row.scale ? (JSON.parse(row.scale) as ScaleOperation) : undefined,
+  };
+}
+
+/** Runs, their instances, parameters, journal and reports; scoped by run id (callers check the tenant). */
+export class RunRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** Inserts a run in Initializing with its instances, tags and parameters. */
+  async create(input: NewRun): Promise<RunRow> {
+    const now = new Date();
+    const run = this.em.create(RunEntity, {
+      id: randomUUID(),
+      tenant: input.tenantId,
+      owner: input.owner,
+      modulePath: input.plan.module.path,
+      moduleVersion: input.plan.module.version,
+      kind: input.plan.kind,
+      plan: JSON.stringify(input.plan),
+      state: 'Initializing',
+      epoch: 0,
+      abortMessage: null,
+      abortedAt: null,
+      recoveryMode: false,
+      keepRunning: input.keepRunning,
+      scalable: input.scalable,
+      timeoutMinutes: input.timeoutMinutes,
+      defaultCloud: input.defaultCloud,
+      sshKeys: JSON.stringify(input.sshKeys),
+      nodes: JSON.stringify(input.nodes),
+      scale: null,
+      finalState: null,
+      requestId: input.requestId,
+      lastSequence: 0,
+      createdAt: now,
+      stateChangedAt: now,
+      finishedAt: null,
+    });
+    for (const tag of input.tags) this.em.create(RunTagEntity, { id: randomUUID(), run: run.id, tag });
+    for (const instance of input.instances) this.addInstance(run.id, instance, now);
+    this.addParameters(run.id, input.parameters, now);
+    await this.em.flush();
+    return run;
+  }
+
+  /** Stages a new instance row (flushed with the unit of work). */
+  addInstance(runId: string, instance: { name: string; node: string; index: number; cloud: string }, now = new Date()): RunInstanceRow {
+    return this.em.create(RunInstanceEntity, {
+      id: randomUUID(),
+      run: runId,
+      ...instance,
+      vm: 'pending',
+      vmId: null,
+      completedEpoch: 0,
+      completedState: null,
+      scaleState: '',
+      bootstrapHash: null,
+      bootstrapExpiresAt: null,
+      bootstrapUsedAt: null,
+      credentialHash: null,
+      lastError: null,
+      createdAt: now,
+    });
+  }
+
+  /** Stages parameter rows. */
+  addParameters(runId: string, seeds: readonly ParameterSeed[], now = new Date()): void {
+    for (const seed of seeds) {
+      this.em.create(RunParameterEntity, {
+        id: randomUUID(),
+        run: runId,
+        key: seed.key,
+        value: seed.value,
+        secret: seed.secret,
+        description: seed.description,
+        updatedAt: now,
+      });
+    }
+  }
+
+  findById(id: string): Promise<RunRow | null> {
+    return isUuid(id) ? this.em.findOne(RunEntity, { id }) : Promise.resolve(null);
+  }
+
+  /** The tenant's run with this id, or null (other tenants' runs look missing). */
+  findForTenant(tenantId: string, id: string): Promise<RunRow | null> {
+    return isUuid(id) ? this.em.findOne(RunEntity, { id, tenant: tenantId }) : Promise.resolve(null);
+  }
+
+  findByRequestId(tenantId: string, requestId: string): Promise<RunRow | null> {
+    return this.em.findOne(RunEntity, { tenant: tenantId, requestId });
+  }
+
+  /** The run and its instances, for the state machine. */
+  async load(runId: string): Promise<LoadedRun | undefined> {
+    const row = await this.findById(runId);
+    if (!row) return undefined;
+    const instances = await this.instances(runId);
+    return { row, instances, model: toRunModel(row, instances) };
+  }
+
+  instances(runId: string): Promise<RunInstanceRow[]> {
+    return this.em.find(RunInstanceEntity, { run: runId }, { orderBy: { node: 'asc', index: 'asc' } });
+  }
+
+  findInstance(runId: string, name: string): Promise<RunInstanceRow | null> {
+    return this.em.findOne(RunInstanceEntity, { run: runId, name });
+  }
+
+  findInstanceByCredential(credentialHash: string): Promise<RunInstanceRow | null> {
+    return this.em.findOne(RunInstanceEntity, { credentialHash });
+  }
+
+  findInstanceByBootstrap(bootstrapHash: string): Promise<RunInstanceRow | null> {
+    return this.em.findOne(RunInstanceEntity, { bootstrapHash });
+  }
+
+  /** Writes the state machine's decisions back onto the rows (flushed by the caller's unit of work). */
+  applyModel(loaded: LoadedRun, model: RunModel, now: Date): void {
+    const row = loaded.row;
+    row.state = model.state;
+    row.epoch = model.epoch;
+    row.abortMessage = model.abortMessage ?? null;
+    row.abortedAt = model.abortedAt ?? null;
+    row.recoveryMode = model.recoveryMode;
+    row.stateChangedAt = model.stateChangedAt;
+    row.finalState = model.finalState ?? null;
+    row.nodes = JSON.stringify(model.nodes);
+    row.scale = model.scale ? JSON.stringify(model.scale) : null;
+    if (['Done', 'Aborted', 'Cancelled'].includes(model.state) && !row.finishedAt) row.finishedAt = now;
+    const byName = new Map(loaded.instances.map((i) => [i.name, i]));
+    for (const instance of model.instances) {
+      const existing = byName.get(instance.name) ?? this.addInstance(row.id, instance, now);
+      existing.vm = instance.vm;
+      existing.completedEpoch = instance.completedEpoch;
+      existing.completedState = instance.completedState ?? null;
+      existing.scaleState = instance.scaleState;
+      if (!byName.has(instance.name)) loaded.instances.push(existing);
+    }
+  }
+
+  /** Appends journal entries with the run's next sequence numbers. */
+  appendJournal(run: RunRow, entries: readonly JournalEntry[]): RunJournalRow[] {
+    const now = new Date();
+    return entries.map((e) => {
+      run.lastSequence += 1;
+      return this.em.create(RunJournalEntity, {
+        id: randomUUID(),
+        run: run.id,
+        sequence: run.lastSequence,
+        time: e.time ?? now,
+        kind: e.kind,
+        type: e.type,
+        actor: e.actor ?? '',
+        instance: e.instance ?? '',
+        subject: e.subject ?? '',
+        text: e.text,
+      });
+    });
+  }
+
+  /** Journal entries after a sequence, oldest first. */
+  journal(runId: string, after: number, kinds: JournalEntry['kind'][], limit: number, instance?: string): Promise<RunJournalRow[]> {
+    return this.em.find(
+      RunJournalEntity,
+      { run: runId, sequence: { $gt: after }, kind: { $in: kinds }, ...(instance ? { instance } : {}) },
+      { orderBy: { sequence: 'asc' }, limit },
+    );
+  }
+
+  parameter(runId: string, key: string): Promise<RunParameterRow | null> {
+    return this.em.findOne(RunParameterEntity, { run: runId, key });
+  }
+
+  parametersByKeys(runId: string, keys: readonly string[]): Promise<RunParameterRow[]> {
+    return keys.length === 0 ? Promise.resolve([]) : this.em.find(RunParameterEntity, { run: runId, key: { $in: [...keys] } });
+  }
+
+  /** Every parameter whose key starts with the prefix (all when empty), ordered by key. */
+  async parameters(runId: string, prefix = ''): Promise<RunParameterRow[]> {
+    const rows = await this.em.find(RunParameterEntity, { run: runId }, { orderBy: { key: 'asc' } });
+    return prefix === '' ? rows : rows.filter((r) => r.key.startsWith(prefix));
+  }
+
+  /** A page of the tenant's runs, newest first. */
+  async list(tenantId: string, filter: RunFilter, size: number, token: string): Promise<{ rows: RunRow[]; next: string }> {
+    const limit = pageSize(size);
+    const after = decodePageToken(token);
+    const where: FilterQuery<RunRow>[] = [{ tenant: tenantId }];
+    if (filter.states?.length) where.push({ state: { $in: filter.states } });
+    if (filter.modulePrefix) {
+      const folder = `${filter.modulePrefix}/`;
+      where.push({ $or: [{ modulePath: filter.modulePrefix }, { [raw('substr(module_path, 1, ?)', [folder.length])]: folder }] });
+    }
+    if (filter.tag) {
+      const tagged = await this.em.find(RunTagEntity, { tag: filter.tag }, { fields: ['run'] });
+      where.push({ id: { $in: tagged.map((t) => t.run) } });
+    }
+    if (after !== undefined) {
+      const [time, id] = after.split('|');
+      const at = new Date(Number(time));
+      where.push({ $or: [{ createdAt: { $lt: at } }, { createdAt: at, id: { $gt: id! } }] });
+    }
+    const rows = await this.em.find(RunEntity, { $and: where }, { orderBy: { createdAt: 'desc', id: 'asc' }, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return { rows: page, next: rows.length > limit && last ? encodePageToken(`${last.createdAt.getTime()}|${last.id}`) : '' };
+  }
+
+  async tags(runIds: readonly string[]): Promise<Map<string, string[]>> {
+    const rows = runIds.length ? await this.em.find(RunTagEntity, { run: { $in: [...runIds] } }, { orderBy: { tag: 'asc' } }) : [];
+    const out = new Map<string, string[]>();
+    for (const row of rows) out.set(row.run, [...(out.get(row.run) ?? []), row.tag]);
+    return out;
+  }
+
+  /** Ids of runs that are not final: the ones a starting controller resumes. */
+  async liveRunIds(): Promise<string[]> {
+    const rows = await this.em.find(RunEntity, { state: { $nin: ['Done', 'Aborted', 'Cancelled'] } }, { fields: ['id'] });
+    return rows.map((r) => r.id);
+  }
+
+  addReport(input: Omit<RunReportRow, 'id' | 'createdAt'>): RunReportRow {
+    return this.em.create(RunReportEntity, { id: randomUUID(), createdAt: new Date(), ...input });
+  }
+
+  reports(runId: string): Promise<RunReportRow[]> {
+    return this.em.find(RunReportEntity, { run: runId }, { orderBy: { instance: 'asc', name: 'asc' } });
+  }
+
+  report(runId: string, instance: string, name: string): Promise<RunReportRow | null> {
+    return this.em.findOne(RunReportEntity, { run: runId, instance, name });
+  }
+
+  flush(): Promise<void> {
+    return this.em.flush();
+  }
+}
