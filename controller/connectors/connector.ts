@@ -56,7 +56,7 @@ export type VmState = 'pending' | 'running' | 'stopping' | 'stopped' | 'terminat
 
 /** What the cloud says about one VM. */
 export interface VmInfo {
-  /** The cloud's id of the VM (EC2 instance id, Azure VM name, pid for `local`). */
+  /** The cloud's id of the VM (EC2 instance id, Azure VM name, `local-<run>-<instance>` for `local`). */
   vmId: string;
   state: VmState;
   ip?: string;

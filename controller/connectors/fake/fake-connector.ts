@@ -1,0 +1,142 @@
+/**
+ * A `fake` cloud: VMs live in a shared in-memory world, or are run by a
+ * delegate connector (real agents) while the fake injects failures around it.
+ */
+import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type VmInfo, type VmSpec } from '../connector.js';
+import type { FakeSettings } from './settings.js';
+import type { FakeVm, FakeWorld } from './world.js';
+
+/** What throttled calls ask the caller to wait. */
+export const FAKE_RETRY_AFTER_MS = 50;
+
+/** A `fake` cloud (see the file comment); made by the `fake` driver. */
+export class FakeConnector implements CloudConnector {
+  readonly driver = 'fake';
+  private readonly settings: FakeSettings;
+  private readonly world: FakeWorld;
+  private readonly delegate: CloudConnector | undefined;
+
+  constructor(settings: FakeSettings, world: FakeWorld, delegate: CloudConnector | undefined) {
+    this.settings = settings;
+    this.world = world;
+    this.delegate = delegate;
+  }
+
+  capabilities(): ConnectorCapabilities {
+    return this.delegate?.capabilities() ?? { buildImage: false, sshKeys: false, maxParallelProvisioning: 8 };
+  }
+
+  async provision(spec: VmSpec, signal?: AbortSignal): Promise<VmInfo> {
+    this.world.provisionCalls += 1;
+    const ordinal = this.world.provisionCalls;
+    this.count();
+    await abortableDelay(this.settings.provisionDelayMs, signal);
+    if (this.settings.failProvision.has(ordinal)) {
+      throw new ConnectorError(this.settings.failKind, this.settings.failMessage ?? `fake: provision call ${ordinal} failed (injected)`);
+    }
+    const vm = await this.getOrCreate(spec, signal);
+    if (this.settings.loseInstance === spec.tags.instance) await this.world.lose(vm.vmId);
+    return { ...vm.provisioned, tags: { ...vm.provisioned.tags } };
+  }
+
+  async describe(vmId: string): Promise<VmInfo | undefined> {
+    this.world.describeCalls += 1;
+    this.count();
+    const vm = this.world.vms.get(vmId);
+    if (vm?.lost) return undefined;
+    if (this.delegate) return this.delegate.describe(vmId);
+    return vm && info(vm);
+  }
+
+  async terminate(vmId: string): Promise<void> {
+    this.world.terminateCalls += 1;
+    this.count();
+    const vm = this.world.vms.get(vmId);
+    if (vm?.lost) return;
+    await this.delegate?.terminate(vmId);
+    if (vm) vm.state = 'terminated';
+  }
+
+  async listTagged(filter: { controllerId: string; runId?: string }): Promise<VmInfo[]> {
+    this.world.listCalls += 1;
+    this.count();
+    const visible = (vmId: string) => !this.world.vms.get(vmId)?.lost;
+    if (this.delegate) return (await this.delegate.listTagged(filter)).filter((vm) => visible(vm.vmId));
+    return [...this.world.vms.values()]
+      .filter((vm) => !vm.lost && vm.spec.tags.controllerId === filter.controllerId && (filter.runId === undefined || vm.spec.tags.runId === filter.runId))
+      .map(info);
+  }
+
+  async close(): Promise<void> {
+    await this.delegate?.close();
+  }
+
+  /** Counts a call of any kind, failing it while the world is throttled. */
+  private count(): void {
+    this.world.calls += 1;
+    if (this.world.calls <= this.settings.throttleFirst) {
+      throw new ConnectorError('transient', `fake: throttled (call ${this.world.calls} of the first ${this.settings.throttleFirst})`, {
+        retryAfterMs: FAKE_RETRY_AFTER_MS,
+      });
+    }
+  }
+
+  /** The VM already made (or being made) for the spec's idempotency key, else a new one. */
+  private async getOrCreate(spec: VmSpec, signal: AbortSignal | undefined): Promise<FakeVm> {
+    const key = spec.idempotencyKey;
+    for (let pending = this.world.byKey.get(key); pending; pending = this.world.byKey.get(key)) {
+      try {
+        return await pending;
+      } catch {
+        // That attempt failed and is forgotten: this call tries itself.
+        if (this.world.byKey.get(key) === pending) this.world.byKey.delete(key);
+      }
+    }
+    const created = this.create(spec, signal);
+    this.world.byKey.set(key, created);
+    try {
+      return await created;
+    } catch (err) {
+      if (this.world.byKey.get(key) === created) this.world.byKey.delete(key);
+      throw err;
+    }
+  }
+
+  private async create(spec: VmSpec, signal: AbortSignal | undefined): Promise<FakeVm> {
+    const provisioned: VmInfo = this.delegate
+      ? await this.delegate.provision(spec, signal)
+      : { vmId: this.world.nextVmId(), state: 'running', ip: '127.0.0.1', hostname: 'localhost', tags: { ...spec.tags } };
+    const vm: FakeVm = {
+      vmId: provisioned.vmId,
+      idempotencyKey: spec.idempotencyKey,
+      spec,
+      provisioned,
+      state: provisioned.state,
+      lost: false,
+      delegate: this.delegate,
+    };
+    this.world.vms.set(vm.vmId, vm);
+    return vm;
+  }
+}
+
+function info(vm: FakeVm): VmInfo {
+  return { ...vm.provisioned, state: vm.state, tags: { ...vm.provisioned.tags } };
+}
+
+/** Waits `ms`, rejecting with the signal's reason as soon as it aborts. */
+function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    if (ms === 0) return resolve();
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,203 @@
+/**
+ * A `local` cloud: each VM is a detached agent process in its own folder
+ * under `<dataDir>/local-vms/<runId>/<instance>/`, remembered in `vm.json`
+ * so that VMs outlive the controller and a restarted one finds them.
+ */
+import type { Logger } from 'pino';
+import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type VmInfo, type VmSpec, type VmState } from '../connector.js';
+import type { AgentConfig } from '../../../agent/config.js';
+import { localAgentConfig, spawnAgent, vmEnvironment, vmEnvironmentMarkers, writeAgentConfig } from './agent-launch.js';
+import { toConnectorError } from './errors.js';
+import { KeyedLock } from './keyed-lock.js';
+import type { CompiledLocalDriverOptions } from './options.js';
+import { findVmProcesses, isProcessAlive, killVmProcesses, readProcStat } from './processes.js';
+import type { LocalSettings } from './settings.js';
+import {
+  ensureVmDir,
+  isInstanceName,
+  isSafeRunId,
+  listVmDirs,
+  localVmId,
+  readVmRecord,
+  vmDir,
+  vmIdCandidates,
+  writeVmRecord,
+  type LocalVmRecord,
+} from './vm-record.js';
+
+/** What a local connector is made of. */
+export interface LocalConnectorParts {
+  dataDir: string;
+  settings: LocalSettings;
+  options: CompiledLocalDriverOptions;
+  log: Logger;
+}
+
+/** A `local` cloud (see the file comment); made by the `local` driver. */
+export class LocalConnector implements CloudConnector {
+  readonly driver = 'local';
+  private readonly parts: LocalConnectorParts;
+  /** One operation at a time per VM folder (provision and terminate of one VM never interleave). */
+  private readonly lock = new KeyedLock();
+
+  constructor(parts: LocalConnectorParts) {
+    this.parts = parts;
+  }
+
+  capabilities(): ConnectorCapabilities {
+    return { buildImage: false, sshKeys: false, maxParallelProvisioning: this.parts.settings.maxParallel };
+  }
+
+  async provision(spec: VmSpec, signal?: AbortSignal): Promise<VmInfo> {
+    signal?.throwIfAborted();
+    const { runId, instance } = spec.tags;
+    if (!isSafeRunId(runId)) throw new ConnectorError('invalid', `local: run id '${runId}' cannot name a folder`);
+    if (!isInstanceName(instance)) throw new ConnectorError('invalid', `local: instance '${instance}' must be NODE.N`);
+    if (spec.agentConfig.runId !== runId || spec.agentConfig.instance !== instance) {
+      throw new ConnectorError('invalid', `local: the agent config is not for instance ${instance} of run ${runId}`);
+    }
+    const dir = vmDir(this.parts.dataDir, runId, instance);
+    return this.lock.run(dir, async () => {
+      let record = await this.read(dir);
+      if (record && record.idempotencyKey !== spec.idempotencyKey) {
+        throw new ConnectorError('invalid', `local: instance ${instance} of run ${runId} already has a VM (${record.vmId}) made for another request`);
+      }
+      if (record && record.state !== 'starting') return this.info(record);
+      signal?.throwIfAborted();
+      record = await this.start(spec, dir, record);
+      return this.info(record);
+    });
+  }
+
+  async describe(vmId: string): Promise<VmInfo | undefined> {
+    const found = await this.find(vmId);
+    return found && this.info(found.record);
+  }
+
+  async terminate(vmId: string): Promise<void> {
+    const found = await this.find(vmId);
+    if (!found) return;
+    await this.lock.run(found.dir, async () => {
+      const record = (await this.read(found.dir)) ?? found.record;
+      const { runId, instance } = record.tags;
+      // The group and session are the agent's pid: trusted only while that pid is still our agent.
+      const ours = record.pid !== undefined && record.startTime !== undefined && (await isProcessAlive(record.pid, record.startTime));
+      const match = { environment: vmEnvironmentMarkers(runId, instance, found.dir), group: ours ? record.pid : undefined };
+      const survivors = await killVmProcesses(match, this.parts.options.terminateTimeoutMs);
+      if (survivors.length > 0) {
+        throw new ConnectorError('transient', `local: ${vmId}: processes ${survivors.join(', ')} still alive after SIGKILL`);
+      }
+      if (record.state !== 'terminated') {
+        await this.write(found.dir, { ...record, state: 'terminated', terminatedAt: new Date().toISOString() });
+        this.parts.log.info({ vmId }, 'local vm terminated');
+      }
+    });
+  }
+
+  async listTagged(filter: { controllerId: string; runId?: string }): Promise<VmInfo[]> {
+    let dirs: string[];
+    try {
+      dirs = await listVmDirs(this.parts.dataDir, filter.runId);
+    } catch (err) {
+      throw toConnectorError(err, 'list vms');
+    }
+    const records = await Promise.all(dirs.map((dir) => this.read(dir)));
+    const tagged = records.filter((r): r is LocalVmRecord => r?.tags.controllerId === filter.controllerId && (filter.runId === undefined || r.tags.runId === filter.runId));
+    return Promise.all(tagged.map((r) => this.info(r)));
+  }
+
+  /** Waits for operations in flight; VMs keep running, like real ones when a controller stops. */
+  async close(): Promise<void> {
+    await this.lock.idle();
+  }
+
+  /** Boots the VM in `dir`, or adopts the agent of a start that was interrupted after spawning. */
+  private async start(spec: VmSpec, dir: string, previous: LocalVmRecord | undefined): Promise<LocalVmRecord> {
+    const { runId, instance } = spec.tags;
+    const vmId = localVmId(runId, instance);
+    let config: AgentConfig;
+    try {
+      config = localAgentConfig(spec.agentConfig, dir, vmId);
+    } catch (err) {
+      throw new ConnectorError('invalid', `local: ${(err as Error).message}`, { cause: err });
+    }
+    const environment = vmEnvironment(runId, instance, dir);
+    try {
+      await ensureVmDir(dir);
+      let record: LocalVmRecord = previous ?? {
+        version: 1,
+        vmId,
+        idempotencyKey: spec.idempotencyKey,
+        tags: { ...spec.tags },
+        state: 'starting',
+        createdAt: new Date().toISOString(),
+      };
+      let pid = previous && (await this.orphanedAgent(vmEnvironmentMarkers(runId, instance, dir)));
+      if (pid === undefined) {
+        await this.write(dir, record);
+        const configPath = await writeAgentConfig(dir, config);
+        pid = await spawnAgent({
+          command: this.parts.options.agentCommand(),
+          configPath,
+          dir,
+          env: { ...this.parts.options.env, ...environment },
+          onExit: (code, signal) => this.parts.log.info({ vmId, code, signal }, 'local vm agent exited'),
+        });
+      }
+      // No stat means the agent died at once: the record then says stopped, never running.
+      const stat = await readProcStat(pid);
+      record = { ...record, state: 'started', pid, startTime: stat?.startTime };
+      await this.write(dir, record);
+      this.parts.log.info({ vmId, pid }, 'local vm started');
+      return record;
+    } catch (err) {
+      throw toConnectorError(err, `start ${vmId}`);
+    }
+  }
+
+  /** The agent (the session leader) of an earlier start whose record was never completed. */
+  private async orphanedAgent(environment: string[]): Promise<number | undefined> {
+    for (const pid of await findVmProcesses({ environment })) {
+      const stat = await readProcStat(pid);
+      if (stat?.session === pid) return pid;
+    }
+    return undefined;
+  }
+
+  private async info(record: LocalVmRecord): Promise<VmInfo> {
+    return { vmId: record.vmId, state: await this.state(record), ip: '127.0.0.1', hostname: 'localhost', tags: { ...record.tags } };
+  }
+
+  private async state(record: LocalVmRecord): Promise<VmState> {
+    if (record.state === 'terminated') return 'terminated';
+    if (record.state === 'starting' || record.pid === undefined) return 'pending';
+    if (record.startTime === undefined) return 'stopped';
+    return (await isProcessAlive(record.pid, record.startTime)) ? 'running' : 'stopped';
+  }
+
+  /** The folder and record of `vmId`, when this cloud made it. */
+  private async find(vmId: string): Promise<{ dir: string; record: LocalVmRecord } | undefined> {
+    for (const { runId, instance } of vmIdCandidates(vmId)) {
+      const dir = vmDir(this.parts.dataDir, runId, instance);
+      const record = await this.read(dir);
+      if (record?.vmId === vmId) return { dir, record };
+    }
+    return undefined;
+  }
+
+  private async read(dir: string): Promise<LocalVmRecord | undefined> {
+    try {
+      return await readVmRecord(dir);
+    } catch (err) {
+      throw toConnectorError(err, `read ${dir}/vm.json`);
+    }
+  }
+
+  private async write(dir: string, record: LocalVmRecord): Promise<void> {
+    try {
+      await writeVmRecord(dir, record);
+    } catch (err) {
+      throw toConnectorError(err, `write ${dir}/vm.json`);
+    }
+  }
+}
