@@ -1,50 +1,126 @@
+import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { buildAgentBundle } from '../agent/build.js';
+import { startBundleServer, type BundleServer } from './agent-bundle-server.js';
 import { startApiServer, type ApiServer } from './api/server.js';
+import { AgentAuthenticator } from './auth/agent-authenticator.js';
 import { Authenticator } from './auth/authenticator.js';
 import { bootstrapOperator } from './auth/bootstrap.js';
+import { CloudDirectory } from './connectors/clouds.js';
+import { createFakeDriver } from './connectors/fake/fake-driver.js';
+import { createLocalDriver } from './connectors/local/local-driver.js';
+import { ConnectorRegistry } from './connectors/registry.js';
+import { controllerId } from './controller-identity.js';
 import type { CompiledControllerOptions } from './options.js';
+import { AgentHub } from './scheduler/agent-hub.js';
+import { BootstrapTokens } from './scheduler/bootstrap-tokens.js';
+import { Provisioner } from './scheduler/provisioner.js';
+import { RunBus } from './scheduler/run-bus.js';
+import { RunEngine } from './scheduler/run-engine.js';
 import { Store } from './store/store.js';
 
 /** A running controller. */
 export interface RunningController {
   address: string;
   port: number;
+  /** Where VMs download the agent bundle. */
+  bundleUrl: string;
   /** The bootstrap admin's secret when this start generated it (first start, none given). */
   generatedBootstrapToken: string | undefined;
   stop(): Promise<void>;
 }
 
 /**
- * Opens the database (migrating it), bootstraps the operator tenant on an
- * empty database and serves the API. `stop` shuts down gracefully.
+ * The composition root of a controller process: opens the database
+ * (migrating it), bootstraps the operator tenant on an empty database, builds
+ * the agent bundle, wires the run engine to the clouds and the API, resumes
+ * live runs and serves. `stop` shuts down gracefully.
  */
 export async function startController(options: CompiledControllerOptions, log: Logger): Promise<RunningController> {
   const store = await Store.open(options.database, log.child({ component: 'store' }));
-  let server: ApiServer;
-  let generatedBootstrapToken: string | undefined;
+  const closers: (() => Promise<void>)[] = [() => store.close()];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((err: unknown) => log.error({ err }, 'shutdown step failed'));
+  };
   try {
-    generatedBootstrapToken = await bootstrapOperator(
+    const generatedBootstrapToken = await bootstrapOperator(
       store,
       { tenant: options.bootstrapTenant, admin: options.bootstrapAdmin, token: options.bootstrapToken },
       log.child({ component: 'bootstrap' }),
     );
-    const deps = { store, authenticator: new Authenticator(store), log: log.child({ component: 'api' }) };
-    server = await startApiServer(deps, options.listen.host, options.listen.port);
+    const bundle = await buildAgentBundle(join(options.dataDir, 'agent', 'agent.mjs'));
+    const bundleServer: BundleServer = await startBundleServer(bundle, options.httpListen.host, options.httpListen.port, log.child({ component: 'bundle' }));
+    closers.push(() => bundleServer.close());
+
+    const localDriver = createLocalDriver({ agentCommand: () => [process.execPath, bundle.path] });
+    const registry = new ConnectorRegistry().register(localDriver).register(createFakeDriver({ delegate: localDriver }));
+    const clouds = new CloudDirectory(registry, [{ name: 'local', driver: 'local', settings: {} }, ...options.extraClouds], {
+      dataDir: options.dataDir,
+      log: log.child({ component: 'connectors' }),
+    });
+    closers.push(() => clouds.close());
+
+    const bus = new RunBus();
+    const hub = new AgentHub();
+    const engine = new RunEngine(store, bus, hub, log.child({ component: 'engine' }));
+    const [tokens, id] = await store.write(async (_repos, em) => [await BootstrapTokens.load(em), await controllerId(em)] as const);
+    let agentAddress = options.agentAddress ?? '';
+    engine.attach(
+      new Provisioner(
+        store,
+        clouds,
+        tokens,
+        { controllerId: id, agentAddress: () => agentAddress, insecureAgents: true },
+        (runId, input) => engine.dispatch(runId, input),
+        log.child({ component: 'provisioner' }),
+      ),
+    );
+    const server: ApiServer = await startApiServer(
+      {
+        store,
+        authenticator: new Authenticator(store),
+        agentAuthenticator: new AgentAuthenticator(store),
+        log: log.child({ component: 'api' }),
+        engine,
+        bus,
+        hub,
+        dataDir: options.dataDir,
+        defaultCloud: options.defaultCloud,
+        clouds: {
+          has: (name) => clouds.has(name),
+          validateOptions: (name, cloudOptions) => clouds.driver(name)?.validateOptions(cloudOptions) ?? [],
+        },
+      },
+      options.listen.host,
+      options.listen.port,
+    );
+    closers.push(async () => {
+      hub.closeAll();
+      await server.shutdown(options.shutdownGraceMs);
+      await engine.stop();
+    });
+    if (!agentAddress) {
+      const host = ['0.0.0.0', '::', ''].includes(options.listen.host) ? '127.0.0.1' : options.listen.host;
+      agentAddress = `${host.includes(':') ? `[${host}]` : host}:${server.port}`;
+    }
+    await engine.resumeAll();
+    engine.start();
+
+    let stopping: Promise<void> | undefined;
+    return {
+      address: server.address,
+      port: server.port,
+      bundleUrl: bundleServer.url,
+      generatedBootstrapToken,
+      stop: () =>
+        (stopping ??= (async () => {
+          log.info('shutting down');
+          await closeAll();
+          log.info('stopped');
+        })()),
+    };
   } catch (err) {
-    await store.close();
+    await closeAll();
     throw err;
   }
-  let stopping: Promise<void> | undefined;
-  return {
-    address: server.address,
-    port: server.port,
-    generatedBootstrapToken,
-    stop: () =>
-      (stopping ??= (async () => {
-        log.info('shutting down');
-        await server.shutdown(options.shutdownGraceMs);
-        await store.close();
-        log.info('stopped');
-      })()),
-  };
 }

@@ -18,6 +18,14 @@ export interface ControllerOptions {
   bootstrapToken?: string;
   /** How long a graceful shutdown waits for in-flight calls before cancelling them. */
   shutdownGraceMs?: number;
+  /** `host:port` of the HTTP server that serves the agent bundle; port 0 picks a free one. */
+  httpListen?: string;
+  /** The address agents dial back to; default: the gRPC listen address (127.0.0.1 for a wildcard host). */
+  agentAddress?: string;
+  /** Cloud of nodes that name none when the launch names none either. */
+  defaultCloud?: string;
+  /** Clouds beyond the built-in `local` one (tests configure `fake` clouds here). */
+  extraClouds?: { name: string; driver: string; settings: Record<string, string> }[];
 }
 
 /** Validated, defaulted, frozen options. */
@@ -30,6 +38,10 @@ export interface CompiledControllerOptions {
   readonly bootstrapAdmin: string;
   readonly bootstrapToken: string | undefined;
   readonly shutdownGraceMs: number;
+  readonly httpListen: { host: string; port: number };
+  readonly agentAddress: string | undefined;
+  readonly defaultCloud: string;
+  readonly extraClouds: readonly { name: string; driver: string; settings: Record<string, string> }[];
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -59,12 +71,30 @@ export function compileControllerOptions(input: ControllerOptions): CompiledCont
   }
   const shutdownGraceMs = input.shutdownGraceMs ?? 10_000;
   if (!Number.isInteger(shutdownGraceMs) || shutdownGraceMs < 0) throw new OptionsError('shutdown grace: must be a non-negative integer of milliseconds');
-  return Object.freeze({ listen, database, dataDir, logLevel, bootstrapTenant, bootstrapAdmin, bootstrapToken, shutdownGraceMs });
+  const httpListen = parseListen(input.httpListen ?? `${listen.host}:${listen.port === 0 ? 0 : listen.port + 1}`, 'http listen');
+  const agentAddress = input.agentAddress || undefined;
+  if (agentAddress !== undefined && !/^[^\s]+:\d{1,5}$/.test(agentAddress)) throw new OptionsError(`agent address: '${agentAddress}' must be HOST:PORT`);
+  const defaultCloud = input.defaultCloud ?? 'local';
+  const extraClouds = Object.freeze([...(input.extraClouds ?? [])]);
+  return Object.freeze({
+    listen,
+    database,
+    dataDir,
+    logLevel,
+    bootstrapTenant,
+    bootstrapAdmin,
+    bootstrapToken,
+    shutdownGraceMs,
+    httpListen,
+    agentAddress,
+    defaultCloud,
+    extraClouds,
+  });
 }
 
-function parseListen(value: string): { host: string; port: number } {
+function parseListen(value: string, name = 'listen'): { host: string; port: number } {
   const match = /^(.+):(\d{1,5})$/.exec(value);
   const port = Number(match?.[2]);
-  if (!match || port > 65535) throw new OptionsError(`listen: '${value}' must be HOST:PORT, for example 127.0.0.1:50051`);
+  if (!match || port > 65535) throw new OptionsError(`${name}: '${value}' must be HOST:PORT, for example 127.0.0.1:50051`);
   return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port };
 }

@@ -1,4 +1,10 @@
-import type { handleUnaryCall, sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import type {
+  handleServerStreamingCall,
+  handleUnaryCall,
+  sendUnaryData,
+  ServerUnaryCall,
+  ServerWritableStream,
+} from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Principal } from '../auth/principal.js';
@@ -44,6 +50,44 @@ export function unaryRpc<Req, Res>(
         callback(null, response);
       } catch (err) {
         callback(toStatus(err, log));
+      }
+    })();
+  };
+}
+
+/**
+ * Wraps a server-streaming handler like `unaryRpc`: authentication, role,
+ * and errors (before or during the stream) mapped to a gRPC status. The
+ * handler gets a signal that aborts when the client cancels.
+ */
+export function streamRpc<Req, Res>(
+  deps: ApiDeps,
+  method: string,
+  requiredRole: Role,
+  handler: (request: Req, ctx: RpcContext & { write: (message: Res) => Promise<void>; signal: AbortSignal }) => Promise<void>,
+): handleServerStreamingCall<Req, Res> {
+  const log = deps.log.child({ method });
+  return (call: ServerWritableStream<Req, Res>) => {
+    const controller = new AbortController();
+    call.on('cancelled', () => controller.abort());
+    call.on('close', () => controller.abort());
+    const write = (message: Res) =>
+      new Promise<void>((resolve) => {
+        if (controller.signal.aborted) return resolve();
+        if (call.write(message)) resolve();
+        else call.once('drain', () => resolve());
+      });
+    void (async () => {
+      try {
+        const principal = await deps.authenticator.authenticate(call.metadata);
+        if (!roleAllows(principal.role, requiredRole)) {
+          throw new PermissionDeniedError(`${method} needs the ${requiredRole} role; user '${principal.userName}' is ${principal.role}`);
+        }
+        const callLog = log.child({ tenant: principal.tenantName, user: principal.userName });
+        await handler(call.request, { principal, log: callLog, store: deps.store, write, signal: controller.signal });
+        if (!controller.signal.aborted) call.end();
+      } catch (err) {
+        if (!controller.signal.aborted) call.emit('error', toStatus(err, log));
       }
     })();
   };

@@ -1,12 +1,15 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
+import { AgentServiceService } from '../../proto/gen/slipstream/v1/agent.js';
 import { ModuleServiceService } from '../../proto/gen/slipstream/v1/modules.js';
+import { RunServiceService } from '../../proto/gen/slipstream/v1/runs.js';
 import { TenantServiceService } from '../../proto/gen/slipstream/v1/tenants.js';
 import { TokenServiceService } from '../../proto/gen/slipstream/v1/tokens.js';
 import { UserServiceService } from '../../proto/gen/slipstream/v1/users.js';
 import { addReflectionService, loadDescriptorSet } from './reflection.js';
-import type { ApiDeps } from './rpc.js';
+import { agentService, type AgentServiceDeps } from './services/agent-service.js';
 import { moduleService } from './services/module-service.js';
+import { runService, type RunServiceDeps } from './services/run-service.js';
 import { tenantService } from './services/tenant-service.js';
 import { tokenService } from './services/token-service.js';
 import { userService } from './services/user-service.js';
@@ -17,6 +20,8 @@ const SERVED = [
   'slipstream.v1.TenantService',
   'slipstream.v1.UserService',
   'slipstream.v1.TokenService',
+  'slipstream.v1.RunService',
+  'slipstream.v1.AgentService',
 ] as const;
 
 /** A started gRPC server and how to stop it. */
@@ -29,12 +34,19 @@ export interface ApiServer {
 }
 
 /** Builds the gRPC server with every service, health and reflection, and binds it. */
-export async function startApiServer(deps: ApiDeps, host: string, port: number): Promise<ApiServer> {
-  const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
+export async function startApiServer(deps: RunServiceDeps & AgentServiceDeps, host: string, port: number): Promise<ApiServer> {
+  const server = new Server({
+    'grpc.max_receive_message_length': 16 * 1024 * 1024,
+    // Agents hold one stream for hours: answer their keepalive pings.
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 10_000,
+  });
   server.addService(ModuleServiceService, moduleService(deps));
   server.addService(TenantServiceService, tenantService(deps));
   server.addService(UserServiceService, userService(deps));
   server.addService(TokenServiceService, tokenService(deps));
+  server.addService(RunServiceService, runService(deps));
+  server.addService(AgentServiceService, agentService(deps));
 
   const health = new HealthImplementation({ '': 'SERVING', ...Object.fromEntries(SERVED.map((s) => [s, 'SERVING'])) });
   health.addToServer(server);

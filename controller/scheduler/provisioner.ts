@@ -11,8 +11,8 @@ import { Semaphore } from './semaphore.js';
 
 export interface ProvisionerOptions {
   controllerId: string;
-  /** The address agents dial back to. */
-  agentAddress: string;
+  /** The address agents dial back to (known once the server is bound). */
+  agentAddress: () => string;
   /** Plaintext agent channel (the `local` driver). */
   insecureAgents: boolean;
   caCertificate?: string;
@@ -75,7 +75,7 @@ export class Provisioner {
       const image = node.images[row.cloud];
       if (!image) throw new ConnectorError('invalid', `component ${node.component.path}@${node.component.version} has no image for cloud '${row.cloud}'`);
       const agentConfig: AgentConfig = {
-        controller: this.options.agentAddress,
+        controller: this.options.agentAddress(),
         runId,
         instance,
         bootstrapToken: token,

@@ -1,8 +1,10 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261126145317_runs extends Migration {
+export class Migration20261126150613_runs extends Migration {
 
   override async up(): Promise<void> {
+    this.addSql(`create table \`controller_secrets\` (\`name\` text not null, \`value\` text not null, \`created_at\` datetime not null, primary key (\`name\`));`);
+
     this.addSql(`create table \`runs\` (\`id\` text not null, \`tenant_id\` text not null, \`owner\` text not null, \`module_path\` text not null, \`module_version\` integer not null, \`kind\` text not null, \`plan\` text not null, \`state\` text not null, \`epoch\` integer not null default 0, \`abort_message\` text null, \`aborted_at\` datetime null, \`recovery_mode\` integer not null default false, \`keep_running\` text not null, \`scalable\` integer not null default false, \`timeout_minutes\` integer not null, \`default_cloud\` text not null, \`ssh_keys\` text not null default '[]', \`nodes\` text not null, \`scale\` text null, \`final_state\` text null, \`request_id\` text null, \`last_sequence\` integer not null default 0, \`created_at\` datetime not null, \`state_changed_at\` datetime not null, \`finished_at\` datetime null, constraint \`runs_tenant_id_foreign\` foreign key(\`tenant_id\`) references \`tenants\`(\`id\`) on delete cascade on update cascade, primary key (\`id\`));`);
     this.addSql(`create index \`runs_tenant_id_index\` on \`runs\` (\`tenant_id\`);`);
     this.addSql(`create index \`runs_tenant_id_created_at_index\` on \`runs\` (\`tenant_id\`, \`created_at\`);`);

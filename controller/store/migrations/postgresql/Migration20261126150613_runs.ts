@@ -1,8 +1,10 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261126145316_runs extends Migration {
+export class Migration20261126150613_runs extends Migration {
 
   override async up(): Promise<void> {
+    this.addSql(`create table "controller_secrets" ("name" varchar(63) not null, "value" text not null, "created_at" timestamptz not null, constraint "controller_secrets_pkey" primary key ("name"));`);
+
     this.addSql(`create table "runs" ("id" uuid not null, "tenant_id" uuid not null, "owner" varchar(63) not null, "module_path" varchar(255) not null, "module_version" int not null, "kind" varchar(16) not null, "plan" text not null, "state" varchar(16) not null, "epoch" int not null default 0, "abort_message" text null, "aborted_at" timestamptz null, "recovery_mode" boolean not null default false, "keep_running" varchar(16) not null, "scalable" boolean not null default false, "timeout_minutes" int not null, "default_cloud" varchar(63) not null, "ssh_keys" text not null default '[]', "nodes" text not null, "scale" text null, "final_state" varchar(16) null, "request_id" varchar(128) null, "last_sequence" int not null default 0, "created_at" timestamptz not null, "state_changed_at" timestamptz not null, "finished_at" timestamptz null, constraint "runs_pkey" primary key ("id"));`);
     this.addSql(`create index "runs_tenant_id_created_at_index" on "runs" ("tenant_id", "created_at");`);
     this.addSql(`create index "runs_state_index" on "runs" ("state");`);
@@ -49,6 +51,8 @@ export class Migration20261126145316_runs extends Migration {
     this.addSql(`alter table "run_journal" drop constraint "run_journal_run_id_foreign";`);
 
     this.addSql(`alter table "run_instances" drop constraint "run_instances_run_id_foreign";`);
+
+    this.addSql(`drop table if exists "controller_secrets" cascade;`);
 
     this.addSql(`drop table if exists "runs" cascade;`);
 

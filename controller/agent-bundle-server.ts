@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { Logger } from 'pino';
+import type { AgentBundle } from '../agent/build.js';
+
+/** Path VMs download the agent from; `<path>.sha256` has its digest. */
+export const AGENT_BUNDLE_PATH = '/agent/agent.mjs';
+
+/** A started HTTP server for the agent bundle. */
+export interface BundleServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the single-file agent bundle and its sha256 over HTTP, for the
+ * cloud-init boot script to download and verify.
+ */
+export async function startBundleServer(bundle: AgentBundle, host: string, port: number, log: Logger): Promise<BundleServer> {
+  const body = readFileSync(bundle.path);
+  const server: Server = createServer((req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+    } else if (req.url === AGENT_BUNDLE_PATH) {
+      res.writeHead(200, { 'content-type': 'text/javascript', 'content-length': body.length, 'x-sha256': bundle.sha256 });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    } else if (req.url === `${AGENT_BUNDLE_PATH}.sha256`) {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`${bundle.sha256}  agent.mjs\n`);
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  log.info({ url, bytes: bundle.bytes, sha256: bundle.sha256 }, 'serving the agent bundle');
+  return {
+    url,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

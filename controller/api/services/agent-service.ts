@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream, mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import type { handleClientStreamingCall, handleUnaryCall, ServerDuplexStream } from '@grpc/grpc-js';
+import type * as pb from '../../../proto/gen/slipstream/v1/agent.js';
+import type { AgentAuthenticator } from '../../auth/agent-authenticator.js';
+import { FailedPreconditionError, InvalidArgumentError, ResourceExhaustedError, UnauthenticatedError } from '../../domain/errors.js';
+import { isFinal } from '../../domain/runs/state-machine.js';
+import type { RunState } from '../../domain/runs/types.js';
+import { hashAgentSecret, newAgentCredential } from '../../scheduler/bootstrap-tokens.js';
+import { toStatus } from '../errors.js';
+import { runReportToProto } from '../convert/runs.js';
+import { AgentSession, type SessionDeps } from './agent-session.js';
+
+/** Largest report an agent may upload. */
+const MAX_REPORT_BYTES = 256 * 1024 * 1024;
+const REPORT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export interface AgentServiceDeps extends SessionDeps {
+  agentAuthenticator: AgentAuthenticator;
+  dataDir: string;
+}
+
+/** Handlers of slipstream.v1.AgentService. */
+export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
+  const log = deps.log.child({ component: 'agents' });
+
+  const enroll: handleUnaryCall<pb.EnrollRequest, pb.EnrollResponse> = (call, callback) => {
+    void (async () => {
+      try {
+        const token = call.request.bootstrapToken;
+        if (!/^ssb_[A-Za-z0-9_-]{20,}$/.test(token)) throw new UnauthenticatedError('invalid bootstrap token');
+        const credential = newAgentCredential();
+        const enrolled = await deps.store.write(async (repos) => {
+          const instance = await repos.runs.findInstanceByBootstrap(hashAgentSecret(token));
+          if (!instance) throw new UnauthenticatedError('invalid bootstrap token');
+          if (instance.bootstrapUsedAt) throw new UnauthenticatedError('bootstrap token already used');
+          if (instance.bootstrapExpiresAt && instance.bootstrapExpiresAt.getTime() < Date.now()) {
+            throw new UnauthenticatedError('bootstrap token expired');
+          }
+          const run = await repos.runs.findById(instance.run);
+          if (!run || isFinal(run.state as RunState)) throw new FailedPreconditionError('RUN_FINISHED', instance.run, 'the run has finished');
+          instance.bootstrapUsedAt = new Date();
+          instance.credentialHash = hashAgentSecret(credential);
+          await repos.runs.flush();
+          return { runId: run.id, instance: instance.name };
+        });
+        log.info(enrolled, 'agent enrolled');
+        callback(null, { credential, runId: enrolled.runId, instance: enrolled.instance });
+      } catch (err) {
+        callback(toStatus(err, log));
+      }
+    })();
+  };
+
+  const session = (call: ServerDuplexStream<pb.SessionRequest, pb.SessionResponse>) => {
+    void (async () => {
+      try {
+        const agent = await deps.agentAuthenticator.authenticate(call.metadata);
+        new AgentSession(call, agent, deps).start();
+      } catch (err) {
+        call.emit('error', toStatus(err, log));
+      }
+    })();
+  };
+
+  const uploadReport: handleClientStreamingCall<pb.UploadReportRequest, pb.UploadReportResponse> = (call, callback) => {
+    let failed = false;
+    const fail = (err: unknown) => {
+      if (failed) return;
+      failed = true;
+      callback(toStatus(err, log));
+    };
+    void (async () => {
+      let agent;
+      try {
+        agent = await deps.agentAuthenticator.authenticate(call.metadata);
+      } catch (err) {
+        return fail(err);
+      }
+      const dir = join(deps.dataDir, 'reports', agent.runId, agent.instance);
+      mkdirSync(dir, { recursive: true });
+      let name: string | undefined;
+      let bytes = 0;
+      const hash = createHash('sha256');
+      let out: ReturnType<typeof createWriteStream> | undefined;
+      let temp = '';
+      call.on('data', (message: pb.UploadReportRequest) => {
+        if (failed) return;
+        if (name === undefined) {
+          if (!REPORT_NAME.test(message.name)) return fail(new InvalidArgumentError([{ field: 'name', description: 'must be a plain file name' }]));
+          name = message.name;
+          temp = join(dir, `.${name}.${process.pid}.part`);
+          out = createWriteStream(temp, { mode: 0o600 });
+        }
+        if (message.chunk.length === 0) return;
+        bytes += message.chunk.length;
+        if (bytes > MAX_REPORT_BYTES) return fail(new ResourceExhaustedError(`report larger than ${MAX_REPORT_BYTES} bytes`));
+        hash.update(message.chunk);
+        if (!out!.write(message.chunk)) {
+          call.pause();
+          out!.once('drain', () => call.resume());
+        }
+      });
+      call.on('end', () => {
+        if (failed) return;
+        if (!name || !out) return fail(new InvalidArgumentError([{ field: 'name', description: 'the first message must name the report' }]));
+        out.end(() => {
+          void (async () => {
+            try {
+              const path = join(dir, name!);
+              renameSync(temp, path);
+              const sha256 = hash.digest('hex');
+              const row = await deps.store.write(async (repos) => {
+                const existing = await repos.runs.report(agent.runId, agent.instance, name!);
+                const report = existing ?? repos.runs.addReport({ run: agent.runId, instance: agent.instance, name: name!, sizeBytes: bytes, sha256, path });
+                Object.assign(report, { sizeBytes: bytes, sha256, path });
+                await repos.runs.flush();
+                return report;
+              });
+              await deps.engine.recordEvent(agent.runId, {
+                type: 'report',
+                actor: `agent:${agent.instance}`,
+                instance: agent.instance,
+                text: `report ${name} uploaded (${bytes} bytes)`,
+              });
+              callback(null, { report: runReportToProto(row) });
+            } catch (err) {
+              fail(err);
+            }
+          })();
+        });
+      });
+      call.on('error', () => out?.destroy());
+    })();
+  };
+
+  return { enroll, session, uploadReport };
+}

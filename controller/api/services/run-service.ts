@@ -1,0 +1,259 @@
+import { createReadStream } from 'node:fs';
+import * as pb from '../../../proto/gen/slipstream/v1/runs.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, throwIfViolations } from '../../domain/errors.js';
+import { parseModuleReference } from '../../domain/modules/refs.js';
+import { resolveModule } from '../../domain/modules/resolve.js';
+import { planLaunch, type CloudCatalog } from '../../domain/runs/launch.js';
+import { parseParameterKey, valueTooLarge } from '../../domain/runs/parameter-keys.js';
+import { activeInstances, isFinal } from '../../domain/runs/state-machine.js';
+import type { RunState } from '../../domain/runs/types.js';
+import type { AgentHub } from '../../scheduler/agent-hub.js';
+import type { RunBus } from '../../scheduler/run-bus.js';
+import type { RunEngine } from '../../scheduler/run-engine.js';
+import type { RunRow } from '../../store/entities/run.js';
+import type { Repositories } from '../../store/repositories/index.js';
+import {
+  keepRunningFromProto,
+  logLineToProto,
+  runEventToProto,
+  runParameterToProto,
+  runReportToProto,
+  runStateFromProto,
+} from '../convert/runs.js';
+import { streamRpc, unaryRpc, type ApiDeps, type RpcContext } from '../rpc.js';
+import { runView } from './run-views.js';
+import { watchRun } from './run-watch.js';
+
+export interface RunServiceDeps extends ApiDeps {
+  engine: RunEngine;
+  bus: RunBus;
+  hub: AgentHub;
+  clouds: CloudCatalog;
+  /** The cloud of nodes that name none when the launch names none either. */
+  defaultCloud: string;
+}
+
+/** The caller's run, or NOT_FOUND (also for other tenants' runs). */
+async function tenantRun(repos: Repositories, ctx: RpcContext, id: string): Promise<RunRow> {
+  const row = await repos.runs.findForTenant(ctx.principal.tenantId, id);
+  if (!row) throw new NotFoundError('run', id);
+  return row;
+}
+
+function requireLive(row: RunRow, action: string): void {
+  if (isFinal(row.state as RunState)) {
+    throw new FailedPreconditionError('RUN_FINISHED', row.id, `run ${row.id} is ${row.state}; it cannot ${action}`);
+  }
+}
+
+/** Handlers of slipstream.v1.RunService. */
+export function runService(deps: RunServiceDeps): pb.RunServiceServer {
+  const view = (ctx: RpcContext, id: string) => ctx.store.read(async (repos) => runView(repos, deps.hub, await tenantRun(repos, ctx, id)));
+  return {
+    launchRun: unaryRpc(deps, 'LaunchRun', 'deployer', async (req: pb.LaunchRunRequest, ctx) => {
+      const ref = parseModuleReference(req.module);
+      if (!ref) throw new InvalidArgumentError([{ field: 'module', description: 'must be PATH or PATH@VERSION of an application or component' }]);
+      if (req.requestId.length > 128) throw new InvalidArgumentError([{ field: 'request_id', description: 'must be at most 128 characters' }]);
+      const keepRunning = keepRunningFromProto(req.keepRunning);
+      if (req.keepRunning !== pb.KeepRunning.KEEP_RUNNING_UNSPECIFIED && !keepRunning) {
+        throw new InvalidArgumentError([{ field: 'keep_running', description: 'is not a known value' }]);
+      }
+      const multiplicityViolations = Object.entries(req.multiplicities)
+        .filter(([, n]) => !Number.isInteger(n) || n < 0 || n > 10_000)
+        .map(([node]) => ({ field: `multiplicities.${node}`, description: 'must be 0 to 10000' }));
+      throwIfViolations(multiplicityViolations);
+      const runId = await ctx.store.write(async (repos) => {
+        if (req.requestId) {
+          const earlier = await repos.runs.findByRequestId(ctx.principal.tenantId, req.requestId);
+          if (earlier) return { id: earlier.id, created: false };
+        }
+        const lookup = (r: { path: string; version?: number }) => repos.modules.findVersion(ctx.principal.tenantId, r.path, r.version);
+        const plan = await resolveModule(req.module, lookup, { multiplicities: req.multiplicities });
+        const unknownNodes = Object.keys(req.multiplicities).filter((n) => !plan.nodes.some((p) => p.name === n));
+        throwIfViolations(unknownNodes.map((n) => ({ field: `multiplicities.${n}`, description: `unknown node '${n}'` })));
+        const launch = planLaunch(
+          plan,
+          {
+            defaultCloud: req.defaultCloud || deps.defaultCloud,
+            nodeClouds: req.nodeClouds,
+            parameters: req.parameters,
+            tags: req.tags,
+            keepRunning,
+            scalable: req.scalable,
+            timeoutMinutes: req.timeoutMinutes,
+            sshPublicKeys: req.sshPublicKeys,
+          },
+          deps.clouds,
+        );
+        throwIfViolations(launch.violations);
+        const run = await repos.runs.create({
+          tenantId: ctx.principal.tenantId,
+          owner: ctx.principal.userName,
+          plan,
+          keepRunning: launch.plan!.keepRunning,
+          scalable: req.scalable,
+          timeoutMinutes: launch.plan!.timeoutMinutes,
+          defaultCloud: req.defaultCloud || deps.defaultCloud,
+          tags: req.tags,
+          sshKeys: req.sshPublicKeys,
+          requestId: req.requestId || null,
+          nodes: launch.plan!.nodes,
+          instances: launch.plan!.instances,
+          parameters: launch.plan!.parameters,
+        });
+        repos.runs.appendJournal(run, [
+          { kind: 'event', type: 'launch', actor: `user:${ctx.principal.userName}`, text: `launched ${plan.module.path}@${plan.module.version}` },
+        ]);
+        await repos.runs.flush();
+        return { id: run.id, created: true };
+      });
+      if (runId.created) {
+        ctx.log.info({ runId: runId.id, module: req.module }, 'run launched');
+        await deps.engine.dispatch(runId.id, { type: 'launch' });
+      }
+      return { run: await view(ctx, runId.id) };
+    }),
+
+    getRun: unaryRpc(deps, 'GetRun', 'viewer', async (req: pb.GetRunRequest, ctx) => ({ run: await view(ctx, req.id) })),
+
+    listRuns: unaryRpc(deps, 'ListRuns', 'viewer', async (req: pb.ListRunsRequest, ctx) => {
+      const states = req.states.map((s) => runStateFromProto(s));
+      if (states.some((s) => s === undefined)) throw new InvalidArgumentError([{ field: 'states', description: 'contains an unknown state' }]);
+      return ctx.store.read(async (repos) => {
+        const page = await repos.runs.list(
+          ctx.principal.tenantId,
+          { states: states as RunState[], ...(req.tag ? { tag: req.tag } : {}), ...(req.module ? { modulePrefix: req.module } : {}) },
+          req.pageSize,
+          req.pageToken,
+        );
+        const runs = [];
+        for (const row of page.rows) runs.push(await runView(repos, deps.hub, row));
+        return { runs, nextPageToken: page.next };
+      });
+    }),
+
+    watchRun: streamRpc(deps, 'WatchRun', 'viewer', async (req: pb.WatchRunRequest, ctx) => {
+      await ctx.store.read((repos) => tenantRun(repos, ctx, req.id));
+      await watchRun(deps, ctx, req);
+    }),
+
+    terminateRun: unaryRpc(deps, 'TerminateRun', 'deployer', async (req: pb.TerminateRunRequest, ctx) => {
+      const row = await ctx.store.read((repos) => tenantRun(repos, ctx, req.id));
+      requireLive(row, 'be terminated');
+      await deps.engine.dispatch(row.id, { type: 'terminate', actor: `user:${ctx.principal.userName}` });
+      return { run: await view(ctx, row.id) };
+    }),
+
+    abortRun: unaryRpc(deps, 'AbortRun', 'deployer', async (req: pb.AbortRunRequest, ctx) => {
+      const row = await ctx.store.read((repos) => tenantRun(repos, ctx, req.id));
+      requireLive(row, req.cancel ? 'have its abort cancelled' : 'be aborted');
+      if (!req.cancel && req.message.trim() === '') throw new InvalidArgumentError([{ field: 'message', description: 'is required to abort' }]);
+      const actor = `user:${ctx.principal.userName}`;
+      await deps.engine.dispatch(row.id, req.cancel ? { type: 'cancel-abort', actor } : { type: 'abort', message: req.message, actor });
+      return { run: await view(ctx, row.id) };
+    }),
+
+    scaleRun: unaryRpc(deps, 'ScaleRun', 'deployer', async (req: pb.ScaleRunRequest, ctx) => {
+      const loaded = await ctx.store.read(async (repos) => repos.runs.load((await tenantRun(repos, ctx, req.id)).id));
+      const { row, model } = loaded!;
+      if (!model.scalable) throw new FailedPreconditionError('NOT_SCALABLE', row.id, `run ${row.id} was not launched scalable`);
+      if (model.state !== 'Ready' || model.scale) {
+        throw new FailedPreconditionError('NOT_READY', row.id, `run ${row.id} is ${model.state}${model.scale ? ' with a scale action in progress' : ''}; scale actions start from Ready, one at a time`);
+      }
+      if (model.abortMessage !== undefined) throw new FailedPreconditionError('ABORTED', row.id, `run ${row.id} is aborted; cancel the abort before scaling`);
+      const actor = `user:${ctx.principal.userName}`;
+      let result;
+      if (req.action === pb.ScaleAction.SCALE_ACTION_ADD) {
+        const node = model.nodes.find((n) => n.name === req.node);
+        const violations = [];
+        if (!node) violations.push({ field: 'node', description: `unknown node '${req.node}'` });
+        if (!Number.isInteger(req.count) || req.count < 1 || req.count > 1000) violations.push({ field: 'count', description: 'must be 1 to 1000' });
+        throwIfViolations(violations);
+        const cloud = model.instances.find((i) => i.node === req.node)?.cloud ?? row.defaultCloud;
+        result = await deps.engine.dispatch(row.id, { type: 'scale-add', node: req.node, count: req.count, cloud, actor });
+      } else if (req.action === pb.ScaleAction.SCALE_ACTION_REMOVE) {
+        const active = new Set(activeInstances(model).map((i) => i.name));
+        const violations = req.instances.flatMap((name, i) =>
+          active.has(name) ? [] : [{ field: `instances[${i}]`, description: `'${name}' is not an active instance of this run` }],
+        );
+        if (req.instances.length === 0) violations.push({ field: 'instances', description: 'name at least one instance to remove' });
+        const nodes = new Set(req.instances.map((n) => n.split('.')[0]));
+        if (nodes.size > 1) violations.push({ field: 'instances', description: 'one scale action removes instances of one node' });
+        throwIfViolations(violations);
+        result = await deps.engine.dispatch(row.id, { type: 'scale-remove', instances: [...new Set(req.instances)], actor });
+      } else {
+        throw new InvalidArgumentError([{ field: 'action', description: 'must be ADD or REMOVE' }]);
+      }
+      return { run: await view(ctx, row.id), instances: result?.scale?.instances ?? [] };
+    }),
+
+    getRunParameter: unaryRpc(deps, 'GetRunParameter', 'viewer', async (req: pb.GetRunParameterRequest, ctx) => {
+      const key = parseParameterKey(req.key) ? req.key : undefined;
+      if (!key) throw new InvalidArgumentError([{ field: 'key', description: 'must be node.N:name, node:name or ss:name' }]);
+      const param = await ctx.store.read(async (repos) => {
+        const row = await tenantRun(repos, ctx, req.id);
+        const parsed = parseParameterKey(req.key)!;
+        const canonical = parsed.scope === 'instance' ? `${parsed.instance}:${parsed.name}` : parsed.scope === 'node' ? `${parsed.node}:${parsed.name}` : `ss:${parsed.name}`;
+        return repos.runs.parameter(row.id, canonical);
+      });
+      if (!param) throw new NotFoundError('parameter', req.key);
+      return { parameter: runParameterToProto(param, ctx.principal.role !== 'viewer') };
+    }),
+
+    setRunParameter: unaryRpc(deps, 'SetRunParameter', 'deployer', async (req: pb.SetRunParameterRequest, ctx) => {
+      const parsed = parseParameterKey(req.key);
+      const violations = [];
+      if (!parsed) violations.push({ field: 'key', description: 'must be node.N:name, node:name or ss:name' });
+      if (valueTooLarge(req.value)) violations.push({ field: 'value', description: 'must be at most 64 KiB' });
+      throwIfViolations(violations);
+      const canonical = parsed!.scope === 'instance' ? `${parsed!.instance}:${parsed!.name}` : parsed!.scope === 'node' ? `${parsed!.node}:${parsed!.name}` : `ss:${parsed!.name}`;
+      const row = await ctx.store.read(async (repos) => {
+        const run = await tenantRun(repos, ctx, req.id);
+        if (!(await repos.runs.parameter(run.id, canonical))) throw new NotFoundError('parameter', req.key);
+        return run;
+      });
+      requireLive(row, 'have parameters set');
+      await deps.engine.setParameters(row.id, [{ key: canonical, value: req.value }], `user:${ctx.principal.userName}`);
+      const param = await ctx.store.read((repos) => repos.runs.parameter(row.id, canonical));
+      return { parameter: runParameterToProto(param!, true) };
+    }),
+
+    listRunParameters: unaryRpc(deps, 'ListRunParameters', 'viewer', async (req: pb.ListRunParametersRequest, ctx) => {
+      const rows = await ctx.store.read(async (repos) => repos.runs.parameters((await tenantRun(repos, ctx, req.id)).id, req.prefix));
+      return { parameters: rows.map((r) => runParameterToProto(r)) };
+    }),
+
+    listRunEvents: unaryRpc(deps, 'ListRunEvents', 'viewer', async (req: pb.ListRunEventsRequest, ctx) => {
+      const rows = await ctx.store.read(async (repos) =>
+        repos.runs.journal((await tenantRun(repos, ctx, req.id)).id, req.afterSequence, ['event'], clampPage(req.pageSize)),
+      );
+      return { events: rows.map((r) => runEventToProto({ ...r, kind: 'event' })) };
+    }),
+
+    listRunLogs: unaryRpc(deps, 'ListRunLogs', 'viewer', async (req: pb.ListRunLogsRequest, ctx) => {
+      const rows = await ctx.store.read(async (repos) =>
+        repos.runs.journal((await tenantRun(repos, ctx, req.id)).id, req.afterSequence, ['log'], clampPage(req.pageSize, 5000), req.instance || undefined),
+      );
+      return { lines: rows.map((r) => logLineToProto({ ...r, kind: 'log' })), lastSequence: rows.at(-1)?.sequence ?? req.afterSequence };
+    }),
+
+    listRunReports: unaryRpc(deps, 'ListRunReports', 'viewer', async (req: pb.ListRunReportsRequest, ctx) => {
+      const rows = await ctx.store.read(async (repos) => repos.runs.reports((await tenantRun(repos, ctx, req.id)).id));
+      return { reports: rows.map(runReportToProto) };
+    }),
+
+    downloadRunReport: streamRpc(deps, 'DownloadRunReport', 'viewer', async (req: pb.DownloadRunReportRequest, ctx) => {
+      const report = await ctx.store.read(async (repos) => repos.runs.report((await tenantRun(repos, ctx, req.id)).id, req.instance, req.name));
+      if (!report) throw new NotFoundError('report', `${req.instance}/${req.name}`);
+      await ctx.write({ report: runReportToProto(report), chunk: Buffer.alloc(0) });
+      for await (const chunk of createReadStream(report.path, { highWaterMark: 64 * 1024 })) {
+        if (ctx.signal.aborted) return;
+        await ctx.write({ report: undefined, chunk: chunk as Buffer });
+      }
+    }),
+  };
+}
+
+function clampPage(size: number, max = 1000): number {
+  return size <= 0 ? Math.min(500, max) : Math.min(size, max);
+}

@@ -1,0 +1,24 @@
+import type * as pb from '../../../proto/gen/slipstream/v1/runs.js';
+import type { AgentHub } from '../../scheduler/agent-hub.js';
+import type { RunRow } from '../../store/entities/run.js';
+import type { Repositories } from '../../store/repositories/index.js';
+import { runToProto, type InstanceFacts } from '../convert/runs.js';
+
+/** The full Run message of a run: model, tags, and per-instance facts from its parameters. */
+export async function runView(repos: Repositories, hub: AgentHub, row: RunRow): Promise<pb.Run> {
+  const loaded = await repos.runs.load(row.id);
+  const tags = (await repos.runs.tags([row.id])).get(row.id) ?? [];
+  const params = await repos.runs.parameters(row.id);
+  const value = (key: string) => params.find((p) => p.key === key)?.value ?? undefined;
+  const facts = new Map<string, InstanceFacts>();
+  for (const instance of loaded!.instances) {
+    facts.set(instance.name, {
+      vmId: instance.vmId,
+      stateCustom: value(`${instance.name}:statecustom`) ?? '',
+      ip: value(`${instance.name}:ip`) ?? '',
+      hostname: value(`${instance.name}:hostname`) ?? '',
+      connected: hub.isConnected(row.id, instance.name),
+    });
+  }
+  return runToProto(loaded!.row, loaded!.model, tags, facts);
+}

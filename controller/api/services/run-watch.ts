@@ -1,0 +1,94 @@
+import type * as pb from '../../../proto/gen/slipstream/v1/runs.js';
+import { isFinal } from '../../domain/runs/state-machine.js';
+import type { RunState } from '../../domain/runs/types.js';
+import type { JournalView, RunChange } from '../../scheduler/run-bus.js';
+import { journalView } from '../../scheduler/run-engine.js';
+import type { RpcContext } from '../rpc.js';
+import { logLineToProto, runEventToProto, runStateFromProto, runStateToProto } from '../convert/runs.js';
+import type { RunServiceDeps } from './run-service.js';
+import { runView } from './run-views.js';
+
+type WatchContext = RpcContext & { write: (m: pb.WatchRunResponse) => Promise<void>; signal: AbortSignal };
+
+function toUpdate(entry: JournalView, includeLogs: boolean): pb.WatchRunResponse | undefined {
+  const base = { sequence: entry.sequence, time: entry.time };
+  if (entry.kind === 'log') return includeLogs ? { ...base, update: { $case: 'logLine', value: logLineToProto(entry) } } : undefined;
+  if (entry.kind === 'parameter') {
+    return {
+      ...base,
+      update: { $case: 'parameterChanged', value: { key: entry.subject, value: entry.text, set: true, secret: false, description: '', updatedAt: entry.time } },
+    };
+  }
+  if (entry.type === 'state') {
+    const [from, to] = entry.text.split(' -> ') as [RunState, RunState];
+    return { ...base, update: { $case: 'stateChanged', value: { from: runStateToProto(from), to: runStateToProto(to), abortMessage: '' } } };
+  }
+  return { ...base, update: { $case: 'event', value: runEventToProto(entry) } };
+}
+
+/**
+ * Streams a run: a snapshot, every journal entry after `after_sequence` from
+ * the database, then live entries as they commit (subscribed before the
+ * replay, so nothing falls in between), a snapshot at each state change, and
+ * ends after the run reaches a final state.
+ */
+export async function watchRun(deps: RunServiceDeps, ctx: WatchContext, req: pb.WatchRunRequest): Promise<void> {
+  const live: RunChange[] = [];
+  let wake: (() => void) | undefined;
+  const unsubscribe = deps.bus.subscribe(req.id, (change) => {
+    live.push(change);
+    wake?.();
+  });
+  const onAbort = () => wake?.();
+  ctx.signal.addEventListener('abort', onAbort);
+  try {
+    const snapshot = async () => {
+      const run = await ctx.store.read(async (repos) => runView(repos, deps.hub, (await repos.runs.findById(req.id))!));
+      await ctx.write({ sequence: 0, time: new Date(), update: { $case: 'snapshot', value: run } });
+      return run;
+    };
+    let last = req.afterSequence;
+    let run = await snapshot();
+    for (;;) {
+      const rows = await ctx.store.read((repos) => repos.runs.journal(req.id, last, ['event', 'parameter', 'log'], 1000));
+      for (const row of rows) {
+        const update = toUpdate(journalView(row), req.includeLogs);
+        if (update) await ctx.write(update);
+        last = row.sequence;
+      }
+      if (rows.length < 1000) break;
+    }
+    for (;;) {
+      if (ctx.signal.aborted) return;
+      if (isFinal(stateOf(run))) {
+        const rows = await ctx.store.read((repos) => repos.runs.journal(req.id, last, ['event', 'parameter', 'log'], 10_000));
+        for (const row of rows) {
+          const update = toUpdate(journalView(row), req.includeLogs);
+          if (update) await ctx.write(update);
+        }
+        return;
+      }
+      if (live.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+      for (const change of live.splice(0)) {
+        if (change.kind === 'journal') {
+          for (const entry of change.entries) {
+            if (entry.sequence <= last) continue;
+            const update = toUpdate(entry, req.includeLogs);
+            if (update) await ctx.write(update);
+            last = entry.sequence;
+          }
+        } else if (change.kind === 'state') {
+          run = await snapshot();
+        }
+      }
+    }
+  } finally {
+    unsubscribe();
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+function stateOf(run: pb.Run): RunState {
+  return runStateFromProto(run.state) ?? 'Initializing';
+}
