@@ -1,3 +1,6 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+
 /**
  * The agent's configuration file: exactly what a VM's boot data carries
  * (cloud-init writes it; the `local` driver writes the same file). JSON, mode 0600.
@@ -72,4 +75,22 @@ export function parseAgentConfig(raw: unknown): AgentConfig {
   };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
   return config;
+}
+
+/** Reads and validates a config file; a missing `workDir` becomes the file's folder. */
+export async function readAgentConfigFile(path: string): Promise<AgentConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new AgentConfigError(`config file ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new AgentConfigError(`config file ${path}: not valid JSON (${(err as Error).message})`, { cause: err });
+  }
+  const config = parseAgentConfig(raw);
+  return { ...config, workDir: resolve(dirname(resolve(path)), config.workDir ?? '.') };
 }

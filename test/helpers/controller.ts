@@ -7,6 +7,8 @@ import { startController } from '../../controller/controller.js';
 import { createLogger } from '../../controller/logger.js';
 import { compileControllerOptions } from '../../controller/options.js';
 import { createTemporaryDatabase } from './postgres.js';
+import { pino } from 'pino';
+import { createLocalDriver } from '../../controller/connectors/local/local-driver.js';
 
 export type TestDatabase = 'sqlite' | 'postgres';
 
@@ -18,17 +20,40 @@ export interface TestController {
   database: TestDatabase;
   /** The database URL, for tests that inspect rows directly. */
   databaseUrl: string;
+  /** The controller's data dir (local VMs live under it). */
+  dataDir: string;
   /** Every log line the controller wrote, as parsed JSON. */
   logs: Record<string, unknown>[];
+  /** Stops the controller but leaves its VMs, database and data dir (to restart on them). */
+  stopControllerOnly(): Promise<void>;
+  /** Stops the controller, kills every local VM it made, drops its database and data dir. */
   stop(): Promise<void>;
 }
 
+/** Kills every `local` VM (agent and descendants) under a data dir, the way the driver terminates one. */
+export async function killLocalVms(dataDir: string, controllerId: string): Promise<void> {
+  const driver = createLocalDriver({ agentCommand: () => [process.execPath] });
+  const connector = driver.create({}, { dataDir, log: pino({ level: 'silent' }), credentials: {} });
+  try {
+    const vms = await connector.listTagged({ controllerId }).catch(() => []);
+    await Promise.all(vms.filter((vm) => vm.state !== 'terminated').map((vm) => connector.terminate(vm.vmId)));
+  } finally {
+    await connector.close();
+  }
+}
+
 /** Starts a controller in this process on a free port; `stop` also drops its database. */
-export async function startTestController(options: { database: TestDatabase }): Promise<TestController> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'slipstream-test-'));
-  const pgDatabase = options.database === 'postgres' ? await createTemporaryDatabase() : undefined;
-  const databaseUrl = pgDatabase?.url ?? `sqlite:${join(dataDir, 'slipstream.db')}`;
-  const adminToken = newTokenSecret();
+export async function startTestController(options: {
+  database: TestDatabase;
+  /** Clouds beyond `local`, e.g. `{ name: 'flaky', driver: 'fake', settings: { failProvision: '2' } }`. */
+  extraClouds?: { name: string; driver: string; settings: Record<string, string> }[];
+  /** Reuse a data dir and database (a restart); the caller cleans them up. */
+  reuse?: { dataDir: string; databaseUrl: string; adminToken: string };
+}): Promise<TestController> {
+  const dataDir = options.reuse?.dataDir ?? mkdtempSync(join(tmpdir(), 'slipstream-test-'));
+  const pgDatabase = options.reuse || options.database !== 'postgres' ? undefined : await createTemporaryDatabase();
+  const databaseUrl = options.reuse?.databaseUrl ?? pgDatabase?.url ?? `sqlite:${join(dataDir, 'slipstream.db')}`;
+  const adminToken = options.reuse?.adminToken ?? newTokenSecret();
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -43,6 +68,8 @@ export async function startTestController(options: { database: TestDatabase }): 
     logLevel: 'debug',
     bootstrapToken: adminToken,
     shutdownGraceMs: 2_000,
+    httpListen: '127.0.0.1:0',
+    extraClouds: options.extraClouds ?? [],
   });
   let controller;
   try {
@@ -57,11 +84,16 @@ export async function startTestController(options: { database: TestDatabase }): 
     adminToken,
     database: options.database,
     databaseUrl,
+    dataDir,
     logs,
+    stopControllerOnly: () => controller.stop(),
     async stop() {
       await controller.stop();
-      await pgDatabase?.drop();
-      rmSync(dataDir, { recursive: true, force: true });
+      await killLocalVms(dataDir, controller.controllerId);
+      if (!options.reuse) {
+        await pgDatabase?.drop();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -1,0 +1,258 @@
+/**
+ * One running agent: loads its state, enrolls if needed, writes the recipe
+ * commands, opens the local socket and the session, and lets the phase
+ * driver act on what the controller pushes. `done` resolves once, with why it
+ * ended; `stop()` drains (kills running scripts, sends queued log lines,
+ * closes the stream).
+ */
+import { status } from '@grpc/grpc-js';
+import { mkdir, unlink } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import type { AgentServiceClient } from '../proto/gen/slipstream/v1/agent.js';
+import type { RunState } from '../proto/gen/slipstream/v1/runs.js';
+import { Backoff, sleep } from './backoff.js';
+import { createAgentClient, grpcCode, statusName } from './channel.js';
+import { EnrollCancelledError, enroll } from './enroll.js';
+import { LocalSocketServer } from './local-socket.js';
+import { LogBuffer } from './log-buffer.js';
+import { compileAgentOptions, type AgentOptions, type CompiledAgentOptions } from './options.js';
+import type { AgentPaths } from './paths.js';
+import { PhaseDriver } from './phase-driver.js';
+import { type ControllerPort, runPhase } from './phases.js';
+import { writeRecipeCommands } from './recipe-bin.js';
+import { createRecipeRequestHandler } from './recipe-requests.js';
+import { createReportTarball, REPORT_UPLOAD_ATTEMPTS, uploadReport } from './report.js';
+import { stateName } from './run-state.js';
+import { AgentSession } from './session.js';
+import { StateStore } from './state-store.js';
+
+/**
+ * Why the agent ended: the run reached Finalizing or a final state
+ * (`finished`), the controller sent Shutdown, `stop()` was called, or a fatal
+ * error (refused token or credential, unusable state file).
+ */
+export type AgentExitReason = 'finished' | 'shutdown' | 'stopped' | 'fatal';
+
+/** How the agent ended. */
+export interface AgentExit {
+  reason: AgentExitReason;
+  /** The run state that ended it, for `finished`. */
+  state?: RunState;
+  /** For `fatal`: what went wrong (the message is meant for a human). */
+  error?: Error;
+  /** 0 unless fatal. */
+  exitCode: 0 | 1;
+}
+
+/** A started agent. */
+export interface RunningAgent {
+  /** Resolves once, when the agent has ended and released everything. */
+  readonly done: Promise<AgentExit>;
+  /** Kills running scripts (their phase is not completed), drains the session and resolves when done. */
+  stop(): Promise<void>;
+  /** Where the agent keeps its files (socket, logs, state). */
+  readonly paths: AgentPaths;
+}
+
+/**
+ * Starts an agent. Rejects only for bad options or an unusable work dir;
+ * everything later (a refused token included) ends `done`.
+ */
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const compiled = await compileAgentOptions(options);
+  const { paths } = compiled;
+  await mkdir(paths.workDir, { recursive: true, mode: 0o700 });
+  await Promise.all(
+    [paths.logsDir, paths.reportsDir, paths.homeDir, paths.scriptsDir, paths.tmpDir].map((d) => mkdir(d, { recursive: true, mode: 0o700 })),
+  );
+  const store = await StateStore.open(paths.stateFile);
+  const agent = new Agent(compiled, store);
+  agent.start();
+  return { done: agent.done, stop: () => agent.stop(), paths };
+}
+
+class Agent {
+  readonly done: Promise<AgentExit>;
+  private resolveDone!: (exit: AgentExit) => void;
+  private readonly lifetime = new AbortController();
+  private readonly log;
+  private readonly logs: LogBuffer;
+  private client: AgentServiceClient | undefined;
+  private session: AgentSession | undefined;
+  private socket: LocalSocketServer | undefined;
+  private driver: PhaseDriver | undefined;
+  private ending: Promise<void> | undefined;
+
+  constructor(
+    private readonly options: CompiledAgentOptions,
+    private readonly store: StateStore,
+  ) {
+    this.log = options.log.child({ component: 'agent' });
+    this.logs = new LogBuffer(options.config.instance, options.logBufferLines);
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  start(): void {
+    this.run().catch((err: unknown) => void this.end({ reason: 'fatal', error: err as Error, exitCode: 1 }));
+  }
+
+  stop(): Promise<void> {
+    return this.end({ reason: 'stopped', exitCode: 0 }).then(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    const { config, paths, facts, log } = this.options;
+    const persisted = this.store.get();
+    if (persisted.runId !== undefined && (persisted.runId !== config.runId || persisted.instance !== config.instance)) {
+      this.log.warn({ previousRunId: persisted.runId, previousInstance: persisted.instance }, 'state file belongs to another instance; starting over');
+      await this.store.update((s) => {
+        for (const key of Object.keys(s)) delete (s as unknown as Record<string, unknown>)[key];
+        Object.assign(s, { completedState: 0, completedEpoch: 0, phaseRuns: {} });
+      });
+    }
+    if (this.store.get().finished) {
+      this.log.info({}, 'run already ended; nothing to do');
+      return void this.end({ reason: 'finished', exitCode: 0 });
+    }
+    this.client = createAgentClient(config);
+    let credential = this.store.get().credential;
+    if (credential) {
+      this.log.info({}, 'credential found; enrollment skipped');
+    } else {
+      this.log.info({ controller: config.controller }, 'enrolling');
+      try {
+        const response = await enroll(
+          this.client,
+          { bootstrapToken: config.bootstrapToken, agentVersion: this.options.agentVersion, ...facts },
+          { backoff: this.options.backoff, log: log.child({ component: 'enroll' }), signal: this.lifetime.signal },
+        );
+        credential = response.credential;
+        if (response.instance && response.instance !== config.instance) {
+          this.log.warn({ enrolledAs: response.instance }, 'controller enrolled this agent under another instance name');
+        }
+      } catch (err) {
+        if (err instanceof EnrollCancelledError) return;
+        throw err;
+      }
+      await this.store.update((s) => {
+        s.credential = credential;
+        s.runId = config.runId;
+        s.instance = config.instance;
+      });
+      this.log.info({}, 'enrolled');
+    }
+    if (this.lifetime.signal.aborted) return;
+    await writeRecipeCommands(paths.binDir, paths.socketPath, this.options.commandLine);
+    const session = new AgentSession({
+      client: this.client,
+      credential,
+      backoff: this.options.backoff,
+      log: log.child({ component: 'session' }),
+      logs: this.logs,
+      handlers: {
+        hello: () => ({
+          agentVersion: this.options.agentVersion,
+          completedState: this.store.get().completedState,
+          completedEpoch: this.store.get().completedEpoch,
+        }),
+        welcome: (w) => this.driver?.welcome(w),
+        state: (c) => this.driver?.command(c),
+        killScripts: (k) => this.driver?.killScripts(k.reason),
+        shutdown: (s) => {
+          this.log.info({ reason: s.reason }, 'shutdown requested by the controller');
+          void this.end({ reason: 'shutdown', exitCode: 0 });
+        },
+        fatal: (error) => void this.end({ reason: 'fatal', error, exitCode: 1 }),
+      },
+    });
+    this.session = session;
+    this.driver = new PhaseDriver({
+      store: this.store,
+      log: log.child({ component: 'phases' }),
+      runPhase: (work) => runPhase(this.phaseEnvironment(session, credential), work),
+      sendComplete: (state, epoch) => {
+        const sent = session.send({ $case: 'stateComplete', value: { state, epoch } });
+        this.log.info({ state: stateName(state), epoch, sent }, 'state complete');
+      },
+      ended: (state) => {
+        void this.store
+          .update((s) => {
+            s.finished = true;
+          })
+          .catch((err: unknown) => this.log.error({ err: err as Error }, 'recording the end of the run failed'))
+          .then(() => this.end({ reason: 'finished', state, exitCode: 0 }));
+      },
+    });
+    if (this.lifetime.signal.aborted) return;
+    this.socket = await LocalSocketServer.listen(paths.socketPath, createRecipeRequestHandler(session), log.child({ component: 'local-socket' }));
+    if (this.lifetime.signal.aborted) return void (await this.socket.close());
+    session.start();
+  }
+
+  private phaseEnvironment(session: AgentSession, credential: string) {
+    const { config, paths, facts, env, log } = this.options;
+    const controller: ControllerPort = {
+      setParameter: async (key, value, signal) => {
+        const ack = await session.request('parameterSet', { key, value }, signal);
+        if (ack.error) throw new Error(`setting ${key} failed: ${ack.error}: ${ack.errorMessage}`);
+      },
+      abort: async (message, signal) => {
+        const ack = await session.request('abort', { message, cancel: false }, signal);
+        if (ack.error) throw new Error(`abort refused: ${ack.error}: ${ack.errorMessage}`);
+      },
+      sendReports: (signal) => this.sendReports(credential, signal),
+    };
+    return {
+      instance: config.instance,
+      runId: config.runId,
+      paths,
+      facts,
+      env,
+      installPackages: config.installPackages ?? false,
+      installSshKeys: config.installSshKeys ?? false,
+      userHome: env.HOME || homedir(),
+      asRoot: process.getuid?.() === 0,
+      logs: this.logs,
+      controller,
+      log: log.child({ component: 'phases' }),
+    };
+  }
+
+  private async sendReports(credential: string, signal: AbortSignal): Promise<void> {
+    const name = `${this.options.config.instance}.tar.gz`;
+    const file = await createReportTarball(this.options.paths, name);
+    const backoff = new Backoff(this.options.backoff);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const response = await uploadReport(this.client!, credential, file, name, signal);
+          this.log.info({ name, sizeBytes: response.report?.sizeBytes }, 'report uploaded');
+          return;
+        } catch (err) {
+          const code = grpcCode(err);
+          const retryable = code === status.UNAVAILABLE || code === status.DEADLINE_EXCEEDED || code === status.RESOURCE_EXHAUSTED;
+          if (signal.aborted || !retryable || attempt >= REPORT_UPLOAD_ATTEMPTS) throw err;
+          const delayMs = backoff.next();
+          this.log.warn({ code: statusName(code), attempt, delayMs }, 'report upload failed; retrying');
+          await sleep(delayMs, signal);
+        }
+      }
+    } finally {
+      await unlink(file).catch(() => undefined);
+    }
+  }
+
+  private end(exit: AgentExit): Promise<void> {
+    this.ending ??= (async () => {
+      this.lifetime.abort();
+      if (exit.reason === 'fatal') this.log.error({ err: exit.error }, 'agent failed');
+      else this.log.info({ reason: exit.reason, state: exit.state === undefined ? undefined : stateName(exit.state) }, 'agent ending');
+      await this.driver?.stop();
+      await this.session?.stop();
+      await this.socket?.close();
+      this.client?.close();
+      this.resolveDone(exit);
+    })();
+    return this.ending;
+  }
+}

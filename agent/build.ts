@@ -1,0 +1,55 @@
+/**
+ * Bundles the agent into one file, `dist/agent.mjs` (ESM, node20, minified),
+ * with a createRequire banner so grpc-js's CommonJS `require` calls work.
+ * Run: `node --import tsx agent/build.ts [OUT]`; the controller calls
+ * buildAgentBundle to serve the bundle (with its sha256) to VMs.
+ */
+import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The default bundle path: `<repo>/dist/agent.mjs`. */
+export const DEFAULT_AGENT_BUNDLE = resolve(ROOT, 'dist', 'agent.mjs');
+
+/** The built bundle. */
+export interface AgentBundle {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** Builds the agent bundle into `outFile` (default dist/agent.mjs). */
+export async function buildAgentBundle(outFile: string = DEFAULT_AGENT_BUNDLE): Promise<AgentBundle> {
+  const path = resolve(outFile);
+  await mkdir(dirname(path), { recursive: true });
+  await build({
+    entryPoints: [resolve(ROOT, 'agent', 'main.ts')],
+    outfile: path,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    banner: {
+      js: "#!/usr/bin/env node\nimport { createRequire as __ssCreateRequire } from 'node:module'; const require = __ssCreateRequire(import.meta.url);",
+    },
+  });
+  const bytes = await readFile(path);
+  return { path, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  buildAgentBundle(process.argv[2]).then(
+    (b) => process.stdout.write(`${b.path}\n  bytes:  ${b.bytes}\n  sha256: ${b.sha256}\n`),
+    (err: unknown) => {
+      process.stderr.write(`agent build failed: ${(err as Error).message}\n`);
+      process.exit(1);
+    },
+  );
+}

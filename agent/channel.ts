@@ -1,0 +1,38 @@
+/**
+ * The agent's gRPC channel to the controller: TLS with the config's CA
+ * (plaintext only with `insecure`), keepalive pings so a dead connection is
+ * noticed without waiting for TCP, and the bearer metadata for the credential.
+ */
+import { credentials, Metadata, status } from '@grpc/grpc-js';
+import { AgentServiceClient } from '../proto/gen/slipstream/v1/agent.js';
+import type { AgentConfig } from './config.js';
+
+/** Creates the AgentService client (one channel, reused across reconnects). */
+export function createAgentClient(config: AgentConfig): AgentServiceClient {
+  const channelCredentials = config.insecure
+    ? credentials.createInsecure()
+    : credentials.createSsl(Buffer.from(config.caCertificate ?? '', 'utf8'));
+  return new AgentServiceClient(config.controller, channelCredentials, {
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+    'grpc.max_receive_message_length': 16 * 1024 * 1024,
+  });
+}
+
+/** `authorization: Bearer <credential>` metadata. */
+export function bearer(credential: string): Metadata {
+  const metadata = new Metadata();
+  metadata.set('authorization', `Bearer ${credential}`);
+  return metadata;
+}
+
+/** The gRPC status code of an error from a call, or undefined. */
+export function grpcCode(err: unknown): status | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? (code as status) : undefined;
+}
+
+/** The name of a status code (`UNAVAILABLE`), for logs and messages. */
+export function statusName(code: status | undefined): string {
+  return code === undefined ? 'UNKNOWN' : (status[code] ?? String(code));
+}

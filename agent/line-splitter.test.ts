@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { LineSplitter, TRUNCATED_MARK } from './line-splitter.js';
+import { LogBuffer } from './log-buffer.js';
+
+function split(chunks: (string | Buffer)[], max?: number): string[] {
+  const lines: string[] = [];
+  const s = new LineSplitter((l) => lines.push(l), max);
+  for (const c of chunks) s.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
+  s.end();
+  return lines;
+}
+
+describe('LineSplitter', () => {
+  it('splits on newlines across chunks and keeps a last line without newline', () => {
+    expect(split(['a\nb', 'c\r\n', '\nlast'])).toEqual(['a', 'bc', '', 'last']);
+  });
+
+  it('reassembles multi-byte characters split between chunks', () => {
+    const bytes = Buffer.from('héllo wörld\n');
+    expect(split([bytes.subarray(0, 2), bytes.subarray(2, 9), bytes.subarray(9)])).toEqual(['héllo wörld']);
+  });
+
+  it('caps long lines and skips the rest of them', () => {
+    const lines = split(['x'.repeat(10), 'y'.repeat(10), '\nnext\n'], 16);
+    expect(lines).toEqual(['x'.repeat(10) + 'y'.repeat(6) + TRUNCATED_MARK, 'next']);
+    const single = split([Buffer.alloc(100_000, 0x61), Buffer.from('\n')]);
+    expect(single[0]!.length).toBe(16 * 1024 + TRUNCATED_MARK.length);
+  });
+});
+
+describe('LogBuffer', () => {
+  it('drops the oldest lines beyond its capacity and reports the count once', () => {
+    const b = new LogBuffer('web.1', 3);
+    for (let i = 1; i <= 5; i++) b.push('deployment', 'stdout', `l${i}`);
+    expect(b.size).toBe(3);
+    const first = b.take(2);
+    expect(first.lines.map((l) => l.text)).toEqual(['l3', 'l4']);
+    expect(first.dropped).toBe(2);
+    expect(first.lines[0]).toMatchObject({ instance: 'web.1', phase: 'deployment', stream: 'stdout' });
+    const second = b.take(10);
+    expect(second.lines.map((l) => l.text)).toEqual(['l5']);
+    expect(second.dropped).toBe(0);
+    expect(b.dropped).toBe(2);
+    expect(b.pending).toBe(false);
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * The bounded queue of script output lines waiting to be sent to the
+ * controller. When it is full the oldest line is dropped and counted, so a
+ * noisy script (`yes`) or a long disconnection costs a fixed amount of memory;
+ * the count travels in the next LogBatch's `dropped`.
+ */
+import type { LogLine } from '../proto/gen/slipstream/v1/runs.js';
+
+/** Lines kept by default. */
+export const DEFAULT_LOG_BUFFER_LINES = 10_000;
+
+/** What `take` returns: the oldest lines and how many were dropped since the last take. */
+export interface LogChunk {
+  lines: LogLine[];
+  dropped: number;
+}
+
+/** A ring buffer of output lines for one instance. */
+export class LogBuffer {
+  // Parallel arrays instead of one object per line: a noisy script pushes millions of lines.
+  private readonly texts: (string | undefined)[];
+  private readonly phases: (string | undefined)[];
+  private readonly streams: Uint8Array;
+  private readonly times: Float64Array;
+  private head = 0;
+  private count = 0;
+  private droppedSinceTake = 0;
+  private droppedTotal = 0;
+  private listener: ((size: number) => void) | undefined;
+
+  constructor(
+    private readonly instance: string,
+    readonly capacity: number = DEFAULT_LOG_BUFFER_LINES,
+  ) {
+    this.texts = new Array<string | undefined>(capacity).fill(undefined);
+    this.phases = new Array<string | undefined>(capacity).fill(undefined);
+    this.streams = new Uint8Array(capacity);
+    this.times = new Float64Array(capacity);
+  }
+
+  /** Queues one line (printed at `time`, epoch ms); when full, drops the oldest. */
+  push(phase: string, stream: 'stdout' | 'stderr', text: string, time: number = Date.now()): void {
+    let slot: number;
+    if (this.count === this.capacity) {
+      slot = this.head;
+      this.head = (this.head + 1) % this.capacity;
+      this.droppedSinceTake++;
+      this.droppedTotal++;
+    } else {
+      slot = (this.head + this.count) % this.capacity;
+      this.count++;
+    }
+    this.texts[slot] = text;
+    this.phases[slot] = phase;
+    this.streams[slot] = stream === 'stderr' ? 1 : 0;
+    this.times[slot] = time;
+    this.listener?.(this.count);
+  }
+
+  /** Removes and returns up to `max` of the oldest lines. */
+  take(max: number): LogChunk {
+    const n = Math.min(max, this.count);
+    const lines: LogLine[] = new Array<LogLine>(n);
+    for (let i = 0; i < n; i++) {
+      const slot = this.head;
+      lines[i] = {
+        instance: this.instance,
+        phase: this.phases[slot]!,
+        stream: this.streams[slot] === 1 ? 'stderr' : 'stdout',
+        text: this.texts[slot]!,
+        time: new Date(this.times[slot]!),
+      };
+      this.texts[slot] = undefined;
+      this.phases[slot] = undefined;
+      this.head = (this.head + 1) % this.capacity;
+    }
+    this.count -= n;
+    const dropped = this.droppedSinceTake;
+    this.droppedSinceTake = 0;
+    return { lines, dropped };
+  }
+
+  /** Lines waiting. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** True when there are lines or an unreported drop count. */
+  get pending(): boolean {
+    return this.count > 0 || this.droppedSinceTake > 0;
+  }
+
+  /** Lines dropped since the agent started. */
+  get dropped(): number {
+    return this.droppedTotal;
+  }
+
+  /** Called with the new size after every push (the shipper sends early at its batch size). */
+  onPush(listener: ((size: number) => void) | undefined): void {
+    this.listener = listener;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Ships the LogBuffer to the controller as LogBatch messages: every 100 ms, or
+ * at once when 200 lines are waiting. One batch is in flight at a time (the
+ * next waits for the stream's write callback), so gRPC's own buffers never
+ * grow: when the controller is slower than a script, the LogBuffer drops.
+ */
+import type { LogBatch } from '../proto/gen/slipstream/v1/agent.js';
+import type { LogBuffer } from './log-buffer.js';
+
+/** Writes one batch; calls `done` when the stream took it. */
+export type BatchWriter = (batch: LogBatch, done: () => void) => void;
+
+/** Batching knobs. */
+export interface LogShipperOptions {
+  batchLines: number;
+  intervalMs: number;
+}
+
+/** Default batching: 200 lines or 100 ms. */
+export const DEFAULT_LOG_SHIPPING: Readonly<LogShipperOptions> = Object.freeze({ batchLines: 200, intervalMs: 100 });
+
+/** Moves lines from the buffer to whichever stream is attached. */
+export class LogShipper {
+  private writer: BatchWriter | undefined;
+  private inFlight = false;
+  private scheduled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly buffer: LogBuffer,
+    private readonly options: LogShipperOptions = DEFAULT_LOG_SHIPPING,
+  ) {
+    buffer.onPush((size) => {
+      if (size >= this.options.batchLines) this.schedule();
+    });
+  }
+
+  /** Starts shipping to `writer` (a freshly welcomed session). */
+  attach(writer: BatchWriter): void {
+    this.writer = writer;
+    this.inFlight = false;
+    clearInterval(this.timer);
+    this.timer = setInterval(() => this.ship(), this.options.intervalMs);
+    this.timer.unref();
+    this.schedule();
+  }
+
+  /** Stops shipping (the stream ended); lines keep accumulating in the buffer. */
+  detach(): void {
+    this.writer = undefined;
+    this.inFlight = false;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.wakeIdle();
+  }
+
+  /** Resolves when the buffer is empty and nothing is in flight, or after `timeoutMs`, or when detached. */
+  flush(timeoutMs: number): Promise<void> {
+    if (!this.writer || this.idle()) return Promise.resolve();
+    this.schedule();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private idle(): boolean {
+    return !this.inFlight && !this.buffer.pending;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.ship();
+    });
+  }
+
+  private ship(): void {
+    const writer = this.writer;
+    if (!writer || this.inFlight) return;
+    if (!this.buffer.pending) return this.wakeIdle();
+    const { lines, dropped } = this.buffer.take(this.options.batchLines);
+    this.inFlight = true;
+    writer({ lines, dropped }, () => {
+      if (this.writer !== writer) return;
+      this.inFlight = false;
+      if (this.buffer.size >= this.options.batchLines || this.idleWaiters.length > 0) this.schedule();
+      if (this.idle()) this.wakeIdle();
+    });
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}

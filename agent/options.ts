@@ -1,0 +1,89 @@
+/**
+ * AgentOptions (what an embedder or main.ts passes) compiled once into frozen
+ * CompiledAgentOptions: config loaded and validated, work dir resolved,
+ * defaults applied, timings checked. Fails fast with a clear message.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { type AgentConfig, AgentConfigError, parseAgentConfig, readAgentConfigFile } from './config.js';
+import { discoverFacts, type VmFacts } from './facts.js';
+import { type AgentLogger, createAgentLogger, type LogLevel, type LogSink } from './log.js';
+import { DEFAULT_LOG_BUFFER_LINES } from './log-buffer.js';
+import { type AgentPaths, agentPaths } from './paths.js';
+import { agentCommandLine } from './recipe-bin.js';
+import { AGENT_VERSION } from './version.js';
+
+/** How to start an agent. Give exactly one of `config` and `configPath`. */
+export interface AgentOptions {
+  /** The config itself; then `config.workDir` is required. */
+  config?: AgentConfig;
+  /** A config file; `workDir` defaults to its folder. */
+  configPath?: string;
+  /** Receives each JSON log line; default: stderr. */
+  logSink?: LogSink;
+  /** Default `info`. */
+  logLevel?: LogLevel;
+  /** Reconnect/enroll retry timings; default 250 ms base, 10 s cap. */
+  backoff?: Partial<BackoffOptions>;
+  /** The environment scripts inherit; default: this process's. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Output lines buffered for the controller before the oldest are dropped; default 10,000. */
+  logBufferLines?: number;
+  /** How the recipe commands start this agent's entry; default: detected (bundle or source). */
+  commandLine?: readonly string[];
+}
+
+/** Validated, defaulted, frozen options. */
+export interface CompiledAgentOptions {
+  readonly config: Readonly<AgentConfig> & { readonly workDir: string };
+  readonly paths: AgentPaths;
+  readonly facts: VmFacts;
+  readonly backoff: Readonly<BackoffOptions>;
+  readonly log: AgentLogger;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly logBufferLines: number;
+  readonly commandLine: readonly string[];
+  readonly agentVersion: string;
+}
+
+/** Compiles `options`; throws AgentConfigError naming the bad field. */
+export async function compileAgentOptions(options: AgentOptions): Promise<CompiledAgentOptions> {
+  if (!!options.config === !!options.configPath) throw new AgentConfigError('options: give exactly one of config and configPath');
+  let config: AgentConfig;
+  if (options.configPath) {
+    config = await readAgentConfigFile(options.configPath);
+  } else {
+    config = parseAgentConfig(options.config);
+    if (!config.workDir) throw new AgentConfigError('config.workDir: required when the config is not read from a file');
+    config.workDir = resolve(config.workDir);
+  }
+  const workDir = config.workDir!;
+  if (!isAbsolute(workDir)) throw new AgentConfigError('config.workDir: must be an absolute path');
+  const paths = agentPaths(workDir);
+  // A Unix socket path is limited to 107 bytes on Linux.
+  if (Buffer.byteLength(paths.socketPath) > 107) {
+    throw new AgentConfigError(`config.workDir: too long for the agent socket (${paths.socketPath} is over 107 bytes)`);
+  }
+  const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+  if (!(backoff.baseMs > 0) || !(backoff.capMs >= backoff.baseMs)) {
+    throw new AgentConfigError('options.backoff: baseMs must be > 0 and capMs >= baseMs');
+  }
+  const logBufferLines = options.logBufferLines ?? DEFAULT_LOG_BUFFER_LINES;
+  if (!Number.isInteger(logBufferLines) || logBufferLines < 1) throw new AgentConfigError('options.logBufferLines: must be a positive integer');
+  const log = createAgentLogger({
+    sink: options.logSink,
+    level: options.logLevel,
+    bindings: { service: 'slipstream-agent', runId: config.runId, instance: config.instance },
+  });
+  return Object.freeze({
+    config: Object.freeze({ ...config, workDir }),
+    paths: Object.freeze(paths),
+    facts: Object.freeze(discoverFacts(config, process.pid)),
+    backoff: Object.freeze(backoff),
+    log,
+    env: options.env ?? process.env,
+    logBufferLines,
+    commandLine: Object.freeze([...(options.commandLine ?? agentCommandLine())]),
+    agentVersion: AGENT_VERSION,
+  });
+}

@@ -1,0 +1,303 @@
+/**
+ * The agent's one long-lived `AgentService/Session` stream: hello first,
+ * heartbeats at the server-chosen interval, log batches, and request/reply
+ * pairs matched by request id. When the stream fails or ends it reconnects
+ * with jittered exponential backoff, forever, until stopped; only a refused
+ * credential (UNAUTHENTICATED) is fatal. Requests still waiting for a reply
+ * (a recipe's `ss-get`) are sent again on the new stream.
+ */
+import { type ClientDuplexStream, status, type StatusObject } from '@grpc/grpc-js';
+import { randomBytes } from 'node:crypto';
+import type {
+  AgentAbort,
+  AgentHello,
+  AgentServiceClient,
+  KillScripts,
+  ParameterGet,
+  ParameterGetAll,
+  ParameterGetAllReply,
+  ParameterReply,
+  ParameterSet,
+  RequestAck,
+  SessionRequest,
+  SessionResponse,
+  SessionWelcome,
+  Shutdown,
+  StateCommand,
+} from '../proto/gen/slipstream/v1/agent.js';
+import { Backoff, type BackoffOptions, sleep } from './backoff.js';
+import { bearer, statusName } from './channel.js';
+import type { AgentLogger } from './log.js';
+import type { LogBuffer } from './log-buffer.js';
+import { DEFAULT_LOG_SHIPPING, LogShipper, type LogShipperOptions } from './log-shipper.js';
+
+/** Heartbeat interval when the welcome names none. */
+export const DEFAULT_HEARTBEAT_MS = 10_000;
+
+/** What the session does with what the controller says. */
+export interface SessionHandlers {
+  /** The hello of a new stream, from the persisted state. */
+  hello(): AgentHello;
+  welcome(welcome: SessionWelcome): void;
+  state(command: StateCommand): void;
+  killScripts(command: KillScripts): void;
+  shutdown(command: Shutdown): void;
+  /** The session cannot go on (credential refused); it has stopped. */
+  fatal(error: Error): void;
+}
+
+/** Request bodies by kind (the session adds the request id). */
+export interface SessionRequestBodies {
+  parameterGet: Omit<ParameterGet, 'requestId'>;
+  parameterSet: Omit<ParameterSet, 'requestId'>;
+  parameterGetAll: Omit<ParameterGetAll, 'requestId'>;
+  abort: Omit<AgentAbort, 'requestId'>;
+}
+
+/** Replies by request kind. */
+export interface SessionReplies {
+  parameterGet: ParameterReply;
+  parameterSet: RequestAck;
+  parameterGetAll: ParameterGetAllReply;
+  abort: RequestAck;
+}
+
+export type SessionRequestKind = keyof SessionRequestBodies;
+
+/** The controller refused the credential (revoked: the run ended, or another controller's). */
+export class CredentialRefusedError extends Error {
+  constructor(detail: string) {
+    super(`the controller refused the agent credential (UNAUTHENTICATED): ${detail}`);
+    this.name = 'CredentialRefusedError';
+  }
+}
+
+/** A request ended without a reply: the session stopped or the caller gave up. */
+export class RequestCancelledError extends Error {}
+
+/** Everything a session needs. */
+export interface SessionOptions {
+  client: AgentServiceClient;
+  credential: string;
+  backoff: BackoffOptions;
+  log: AgentLogger;
+  logs: LogBuffer;
+  handlers: SessionHandlers;
+  shipping?: LogShipperOptions;
+}
+
+interface Pending {
+  kind: SessionRequestKind;
+  build(): SessionRequest;
+  resolve(reply: unknown): void;
+  reject(err: Error): void;
+}
+
+type Call = ClientDuplexStream<SessionRequest, SessionResponse>;
+
+/** The reconnecting session stream. */
+export class AgentSession {
+  private readonly backoff: Backoff;
+  private readonly shipper: LogShipper;
+  private readonly pending = new Map<string, Pending>();
+  private readonly idPrefix = randomBytes(4).toString('hex');
+  private nextId = 1;
+  private call: Call | undefined;
+  private welcomed = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly stopping = new AbortController();
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly options: SessionOptions) {
+    this.backoff = new Backoff(options.backoff);
+    this.shipper = new LogShipper(options.logs, options.shipping ?? DEFAULT_LOG_SHIPPING);
+  }
+
+  /** Starts connecting (and reconnecting) in the background. */
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** True between a welcome and the end of that stream. */
+  get connected(): boolean {
+    return this.welcomed;
+  }
+
+  /** Sends a one-way message if a stream is up; false when it was not sent. */
+  send(message: NonNullable<SessionRequest['message']>): boolean {
+    if (!this.call || !this.welcomed) return false;
+    this.call.write({ message });
+    return true;
+  }
+
+  /**
+   * Sends a request and resolves with the controller's reply. The request is
+   * re-sent on every new stream until answered; it rejects with
+   * RequestCancelledError when `signal` aborts or the session stops. A
+   * waiting get's `timeoutMs` counts down across reconnects.
+   */
+  request<K extends SessionRequestKind>(kind: K, body: SessionRequestBodies[K], signal?: AbortSignal): Promise<SessionReplies[K]> {
+    const requestId = `${this.idPrefix}-${this.nextId++}`;
+    const waitMs = 'timeoutMs' in body && 'wait' in body && body.wait && body.timeoutMs > 0 ? body.timeoutMs : 0;
+    const deadline = Date.now() + waitMs;
+    let sends = 0;
+    const build = (): SessionRequest => {
+      const value = { ...body, requestId } as Record<string, unknown>;
+      // A re-send (new stream) asks only for the time that is left.
+      if (waitMs > 0 && sends++ > 0) value.timeoutMs = Math.max(1, deadline - Date.now());
+      return { message: { $case: kind, value } } as unknown as SessionRequest;
+    };
+    return new Promise<SessionReplies[K]>((resolve, reject) => {
+      if (this.stopping.signal.aborted) return reject(new RequestCancelledError('the agent is stopping'));
+      if (signal?.aborted) return reject(new RequestCancelledError('request cancelled'));
+      const onAbort = (): void => {
+        this.pending.delete(requestId);
+        reject(new RequestCancelledError('request cancelled'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(requestId, {
+        kind,
+        build,
+        resolve: (reply) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(reply as SessionReplies[K]);
+        },
+        reject: (err) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      });
+      if (this.call && this.welcomed) this.call.write(build());
+    });
+  }
+
+  /** Requests waiting for a reply. */
+  get pendingRequests(): number {
+    return this.pending.size;
+  }
+
+  /** Drains: sends the queued log lines (up to `drainMs`), half-closes the stream, rejects waiting requests. */
+  async stop(drainMs = 2_000): Promise<void> {
+    if (this.stopping.signal.aborted) return this.loop;
+    if (this.welcomed) await this.shipper.flush(drainMs);
+    this.stopping.abort();
+    const call = this.call;
+    if (call) {
+      call.end();
+      const ended = new Promise<void>((r) => call.once('status', () => r()));
+      const timer = new Promise<void>((r) => setTimeout(r, drainMs).unref());
+      await Promise.race([ended, timer]);
+      call.cancel();
+    }
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.reject(new RequestCancelledError('the agent is stopping'));
+    }
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { log } = this.options;
+    while (!this.stopping.signal.aborted) {
+      const end = await this.connectOnce();
+      if (this.stopping.signal.aborted) break;
+      if (end.code === status.UNAUTHENTICATED) {
+        this.stopping.abort();
+        for (const [id, p] of this.pending) {
+          this.pending.delete(id);
+          p.reject(new RequestCancelledError('the agent credential was refused'));
+        }
+        this.options.handlers.fatal(new CredentialRefusedError(end.details));
+        break;
+      }
+      const delayMs = this.backoff.next();
+      log.warn({ code: statusName(end.code), details: end.details, attempt: this.backoff.attempts, delayMs }, 'session lost; reconnecting');
+      await sleep(delayMs, this.stopping.signal);
+    }
+  }
+
+  private connectOnce(): Promise<{ code: status; details: string }> {
+    const { client, credential, handlers, log } = this.options;
+    return new Promise((resolve) => {
+      const call = client.session(bearer(credential));
+      this.call = call;
+      let ended = false;
+      const end = (s: Pick<StatusObject, 'code' | 'details'>): void => {
+        if (ended) return;
+        ended = true;
+        this.call = undefined;
+        this.welcomed = false;
+        clearInterval(this.heartbeat);
+        this.shipper.detach();
+        resolve({ code: s.code, details: s.details });
+      };
+      call.on('data', (response: SessionResponse) => {
+        try {
+          this.dispatch(call, response);
+        } catch (err) {
+          log.error({ err: err as Error }, 'session message handler failed');
+        }
+      });
+      call.on('error', (err: Error & { code?: number; details?: string }) => {
+        end({ code: (err.code ?? status.UNKNOWN) as status, details: err.details ?? err.message });
+      });
+      call.on('status', (s: StatusObject) => end(s));
+      call.on('end', () => setImmediate(() => end({ code: status.UNAVAILABLE, details: 'stream ended' })));
+      call.write({ message: { $case: 'hello', value: handlers.hello() } });
+    });
+  }
+
+  private dispatch(call: Call, response: SessionResponse): void {
+    const { handlers, log } = this.options;
+    const message = response.message;
+    if (!message) return;
+    switch (message.$case) {
+      case 'welcome':
+        this.onWelcome(call, message.value);
+        return;
+      case 'state':
+        handlers.state(message.value);
+        return;
+      case 'parameter':
+      case 'parameterGetAll':
+      case 'ack': {
+        const p = this.pending.get(message.value.requestId);
+        if (!p) {
+          log.debug({ requestId: message.value.requestId }, 'reply for an unknown request ignored');
+          return;
+        }
+        this.pending.delete(message.value.requestId);
+        p.resolve(message.value);
+        return;
+      }
+      case 'killScripts':
+        handlers.killScripts(message.value);
+        return;
+      case 'shutdown':
+        handlers.shutdown(message.value);
+        return;
+      case 'scale':
+        // The scale context travels with StateCommand/SessionWelcome; a bare one carries no state to run it in.
+        log.info({ hook: message.value.hook }, 'standalone scale message ignored');
+        return;
+    }
+  }
+
+  private onWelcome(call: Call, welcome: SessionWelcome): void {
+    const { log } = this.options;
+    this.welcomed = true;
+    this.backoff.reset();
+    const interval = welcome.heartbeatIntervalMs > 0 ? welcome.heartbeatIntervalMs : DEFAULT_HEARTBEAT_MS;
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => this.send({ $case: 'heartbeat', value: { time: new Date() } }), interval);
+    this.heartbeat.unref();
+    log.info({ heartbeatIntervalMs: interval, pendingRequests: this.pending.size }, 'session established');
+    // Unanswered requests first (an abort must reach the controller before the completion that follows it).
+    for (const p of this.pending.values()) call.write(p.build());
+    this.shipper.attach((batch, done) => {
+      if (this.call !== call) return done();
+      call.write({ message: { $case: 'logs', value: batch } }, () => done());
+    });
+    this.options.handlers.welcome(welcome);
+  }
+}

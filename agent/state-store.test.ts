@@ -1,0 +1,49 @@
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RunState } from '../proto/gen/slipstream/v1/runs.js';
+import { StateFileError, StateStore } from './state-store.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+async function tempFile(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'ss-state-'));
+  dirs.push(dir);
+  return join(dir, 'state.json');
+}
+
+describe('StateStore', () => {
+  it('starts empty, persists atomically with mode 0600 and reloads', async () => {
+    const file = await tempFile();
+    const store = await StateStore.open(file);
+    expect(store.get()).toMatchObject({ completedState: RunState.RUN_STATE_UNSPECIFIED, completedEpoch: 0, phaseRuns: {} });
+    await store.update((s) => {
+      s.credential = 'secret-credential';
+      s.completedState = RunState.RUN_STATE_EXECUTING;
+      s.completedEpoch = 2;
+      s.phaseRuns['2:Executing'] = 1;
+    });
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(await readdir(join(file, '..'))).toEqual(['state.json']);
+    const again = await StateStore.open(file);
+    expect(again.get()).toMatchObject({ credential: 'secret-credential', completedState: RunState.RUN_STATE_EXECUTING, completedEpoch: 2 });
+    expect(JSON.parse(await readFile(file, 'utf8')).phaseRuns).toEqual({ '2:Executing': 1 });
+  });
+
+  it('serializes concurrent updates', async () => {
+    const file = await tempFile();
+    const store = await StateStore.open(file);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.update((s) => void (s.phaseRuns[`k${i}`] = i))));
+    expect(Object.keys((await StateStore.open(file)).get().phaseRuns)).toHaveLength(20);
+  });
+
+  it('refuses a corrupt file with a clear error', async () => {
+    const file = await tempFile();
+    await writeFile(file, '{not json');
+    await expect(StateStore.open(file)).rejects.toThrow(StateFileError);
+  });
+});
