@@ -10,6 +10,9 @@ import { compileControllerOptions, OptionsError, type ControllerOptions } from '
 const program = new Command('slipstream-controller')
   .description('Slipstream controller: catalog, runs and the agent channel over gRPC')
   .addOption(new Option('--listen <host:port>', 'address to serve gRPC on').env('SLIPSTREAM_LISTEN'))
+  .addOption(new Option('--http-listen <host:port>', 'address to serve the agent bundle on (default: gRPC port + 1)').env('SLIPSTREAM_HTTP_LISTEN'))
+  .addOption(new Option('--agent-address <host:port>', 'address agents dial back to (default: the gRPC address)').env('SLIPSTREAM_AGENT_ADDRESS'))
+  .addOption(new Option('--default-cloud <name>', 'cloud of nodes that name none').env('SLIPSTREAM_DEFAULT_CLOUD'))
   .addOption(new Option('--database <url>', 'sqlite:PATH (default under the data dir) or postgres://...').env('SLIPSTREAM_DATABASE_URL'))
   .addOption(new Option('--data-dir <dir>', 'folder of the embedded database and controller files').env('SLIPSTREAM_DATA_DIR'))
   .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent').env('SLIPSTREAM_LOG_LEVEL'))
@@ -23,6 +26,9 @@ const flags = program.opts<Record<string, string | undefined>>();
 
 const input: ControllerOptions = {
   listen: flags.listen,
+  httpListen: flags.httpListen,
+  agentAddress: flags.agentAddress,
+  defaultCloud: flags.defaultCloud,
   databaseUrl: flags.database,
   dataDir: flags.dataDir,
   logLevel: flags.logLevel,
