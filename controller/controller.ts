@@ -25,6 +25,8 @@ export interface RunningController {
   port: number;
   /** Where VMs download the agent bundle. */
   bundleUrl: string;
+  /** The id this control plane tags its VMs with. */
+  controllerId: string;
   /** The bootstrap admin's secret when this start generated it (first start, none given). */
   generatedBootstrapToken: string | undefined;
   stop(): Promise<void>;
@@ -111,6 +113,7 @@ export async function startController(options: CompiledControllerOptions, log: L
       address: server.address,
       port: server.port,
       bundleUrl: bundleServer.url,
+      controllerId: id,
       generatedBootstrapToken,
       stop: () =>
         (stopping ??= (async () => {

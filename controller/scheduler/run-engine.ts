@@ -194,17 +194,33 @@ export class RunEngine {
 
   /** Starts the periodic timeout check. */
   start(): void {
-    this.ticker = setInterval(() => this.track(this.tick()), TICK_INTERVAL_MS);
+    let ticking = false;
+    this.ticker = setInterval(() => {
+      if (ticking) return;
+      ticking = true;
+      this.track(
+        this.tick()
+          .catch((err: unknown) => this.log.error({ err }, 'timeout check failed'))
+          .finally(() => (ticking = false)),
+      );
+    }, TICK_INTERVAL_MS);
     this.ticker.unref();
   }
 
   private async tick(): Promise<void> {
-    const ids = await this.store.read((repos) => repos.runs.liveRunIds());
-    for (const runId of ids) {
-      const model = await this.dispatch(runId, { type: 'tick' });
-      if (model?.state === 'Finalizing' && Date.now() - (this.lastDestroyAttempt.get(runId) ?? 0) > DESTROY_RETRY_MS) {
-        const withVm = model.instances.filter((i) => i.vm === 'pending' || i.vm === 'running').map((i) => i.name);
-        this.apply(runId, model, { type: 'destroy', instances: withVm });
+    const now = Date.now();
+    const clocks = await this.store.read((repos) => repos.runs.liveRunClocks());
+    for (const clock of clocks) {
+      const limitMs = clock.timeoutMinutes * 60_000;
+      const since = (clock.abortedAt ?? clock.stateChangedAt).getTime();
+      const finalizing = clock.state === 'Finalizing';
+      const stuckDestroy = finalizing && now - (this.lastDestroyAttempt.get(clock.id) ?? 0) > DESTROY_RETRY_MS;
+      if (!finalizing && now - since < limitMs) continue;
+      if (!finalizing) await this.dispatch(clock.id, { type: 'tick' });
+      if (stuckDestroy) {
+        const loaded = await this.store.read((repos) => repos.runs.load(clock.id));
+        const withVm = loaded?.model.instances.filter((i) => i.vm === 'pending' || i.vm === 'running').map((i) => i.name) ?? [];
+        if (loaded && withVm.length > 0) this.apply(clock.id, loaded.model, { type: 'destroy', instances: withVm });
       }
     }
   }

@@ -306,6 +306,16 @@ export class RunRepository {
     return out;
   }
 
+  /** The clocks of every live run, for the timeout check (one cheap query). */
+  async liveRunClocks(): Promise<{ id: string; state: RunState; stateChangedAt: Date; abortedAt: Date | null; timeoutMinutes: number }[]> {
+    const rows = await this.em.find(
+      RunEntity,
+      { state: { $nin: ['Done', 'Aborted', 'Cancelled'] } },
+      { fields: ['id', 'state', 'stateChangedAt', 'abortedAt', 'timeoutMinutes'] },
+    );
+    return rows.map((r) => ({ id: r.id, state: r.state as RunState, stateChangedAt: r.stateChangedAt, abortedAt: r.abortedAt ?? null, timeoutMinutes: r.timeoutMinutes }));
+  }
+
   /** Ids of runs that are not final: the ones a starting controller resumes. */
   async liveRunIds(): Promise<string[]> {
     const rows = await this.em.find(RunEntity, { state: { $nin: ['Done', 'Aborted', 'Cancelled'] } }, { fields: ['id'] });
