@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # The Slipstream controller. Build: docker build -t slipstream-controller .
-# Run:   docker run -p 50051:50051 -v slipstream-data:/data slipstream-controller
+# Run:   docker run -p 50051:50051 -p 50052:50052 -v slipstream-data:/data slipstream-controller
 
 # 1. Full dependency set: typecheck the sources so a broken tree never ships.
 FROM node:20-slim AS build
@@ -27,10 +27,12 @@ COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /src/package.json ./
 COPY --from=build /src/proto/gen ./proto/gen
 COPY --from=build /src/controller ./controller
+# The controller bundles the agent (esbuild) at start and serves it to VMs.
+COPY --from=build /src/agent ./agent
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
-EXPOSE 50051
+EXPOSE 50051 50052
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "--import", "tsx", "controller/healthcheck.ts"]
 STOPSIGNAL SIGTERM
