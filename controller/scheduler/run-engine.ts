@@ -10,6 +10,7 @@ import { KeyedMutex } from './keyed-mutex.js';
 import { writeParameters, type ParameterChange } from './parameter-writer.js';
 import type { Provisioner } from './provisioner.js';
 import type { JournalView, RunBus } from './run-bus.js';
+import { seedAddedInstances } from './instance-seeds.js';
 import { stateCommandFor } from './state-command.js';
 
 /** How often timeouts are checked and stuck destroys retried. */
@@ -62,8 +63,11 @@ export class RunEngine {
         const loaded = await repos.runs.load(runId);
         if (!loaded) return undefined;
         const { run, effects } = transition(loaded.model, input, now);
+        const known = new Set(loaded.instances.map((i) => i.name));
         repos.runs.applyModel(loaded, run, now);
-        const sets = effects.flatMap((e) => (e.type === 'set-parameter' ? [{ key: e.key, value: e.value }] : []));
+        const added = run.instances.filter((i) => !known.has(i.name));
+        const inherited = added.length > 0 ? await seedAddedInstances(repos, loaded.row, added, now) : [];
+        const sets = [...inherited, ...effects.flatMap((e) => (e.type === 'set-parameter' ? [{ key: e.key, value: e.value }] : []))];
         const written = await writeParameters(repos, loaded.row, loaded.instances, sets, 'controller');
         const events: JournalEntry[] = effects.flatMap((e) =>
           e.type === 'event' ? [{ kind: 'event' as const, type: e.eventType, actor: e.actor, text: e.message, time: now }] : [],

@@ -4,7 +4,8 @@ import type * as pb from '../../../proto/gen/slipstream/v1/agent.js';
 import type { AgentPrincipal } from '../../auth/agent-authenticator.js';
 import type { ResolvedPlan } from '../../domain/modules/types.js';
 import { agentMaySet, qualifyParameterKey, valueTooLarge } from '../../domain/runs/parameter-keys.js';
-import { activeInstances } from '../../domain/runs/state-machine.js';
+import { activeInstances, isFinal } from '../../domain/runs/state-machine.js';
+import type { RunState } from '../../domain/runs/types.js';
 import type { AgentHub } from '../../scheduler/agent-hub.js';
 import { waitForValues } from '../../scheduler/parameter-waits.js';
 import type { RunBus } from '../../scheduler/run-bus.js';
@@ -31,6 +32,7 @@ type Call = ServerDuplexStream<pb.SessionRequest, pb.SessionResponse>;
 export class AgentSession {
   private readonly cancel = new AbortController();
   private unregister: (() => void) | undefined;
+  private unsubscribeRun: (() => void) | undefined;
   private readonly log: Logger;
 
   constructor(
@@ -51,6 +53,23 @@ export class AgentSession {
     this.call.on('data', (request: pb.SessionRequest) => {
       void this.handle(request).catch((err: unknown) => this.log.error({ err }, 'agent message failed'));
     });
+    // The run's end revokes the credential: end every open stream of it, also one
+    // that never said hello (the hub knows only welcomed sessions). Subscribe, then
+    // check, so that a run that ended since the credential was checked is not missed.
+    this.unsubscribeRun = this.deps.bus.subscribe(this.agent.runId, (change) => {
+      if (change.kind === 'state' && isFinal(change.state)) this.revoked(change.state);
+    });
+    void this.deps.store
+      .read((repos) => repos.runs.findById(this.agent.runId))
+      .then((run) => {
+        if (!run || isFinal(run.state as RunState)) this.revoked(run?.state ?? 'gone');
+      })
+      .catch((err: unknown) => this.log.error({ err }, 'agent session run check failed'));
+  }
+
+  private revoked(state: string): void {
+    this.send({ message: { $case: 'shutdown', value: { reason: `run ${state}` } } });
+    this.close();
   }
 
   private send(message: pb.SessionResponse): void {
@@ -61,13 +80,15 @@ export class AgentSession {
     if (this.cancel.signal.aborted) return;
     this.cancel.abort();
     this.unregister?.();
+    this.unsubscribeRun?.();
     if (this.call.writable) this.call.end();
     this.log.debug('agent session closed');
   }
 
   private async handle(request: pb.SessionRequest): Promise<void> {
     const m = request.message;
-    if (!m) return;
+    // A closed session (revoked, replaced, ended) acts on nothing more.
+    if (!m || this.cancel.signal.aborted) return;
     switch (m.$case) {
       case 'hello':
         return this.welcome();
@@ -196,7 +217,8 @@ export class AgentSession {
       this.send({ message: { $case: 'parameterGetAll', value: { requestId: get.requestId, values, error, errorMessage } } });
     const loaded = await this.deps.store.read((repos) => repos.runs.load(this.agent.runId));
     if (!loaded) return reply([], 'not-found', 'run not found');
-    const instances = activeInstances(loaded.model).filter((i) => i.node === get.node);
+    // Instances being scaled away are already out of the node for the ones that stay (onVmRemove).
+    const instances = activeInstances(loaded.model).filter((i) => i.node === get.node && i.scaleState !== 'removing');
     if (!loaded.model.nodes.some((n) => n.name === get.node)) return reply([], 'not-found', `node '${get.node}' does not exist in this run`);
     const keys = instances.map((i) => `${i.name}:${get.key}`);
     const read = async () => {

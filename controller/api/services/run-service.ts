@@ -89,7 +89,7 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
         const run = await repos.runs.create({
           tenantId: ctx.principal.tenantId,
           owner: ctx.principal.userName,
-          plan,
+          plan: launch.plan!.plan,
           keepRunning: launch.plan!.keepRunning,
           scalable: req.scalable,
           timeoutMinutes: launch.plan!.timeoutMinutes,

@@ -36,6 +36,8 @@ export interface CloudCatalog {
 }
 
 export interface LaunchPlan {
+  /** The plan with launch overrides applied as the parameters' defaults (instances added later get them too). */
+  plan: ResolvedPlan;
   keepRunning: KeepRunning;
   timeoutMinutes: number;
   nodes: RunNodeInfo[];
@@ -119,5 +121,12 @@ export function planLaunch(
   }
   if (instances.length > MAX_INSTANCES_PER_RUN) report('multiplicities', `a run has at most ${MAX_INSTANCES_PER_RUN} instances, this one ${instances.length}`);
   if (violations.length > 0) return { violations };
-  return { plan: { keepRunning, timeoutMinutes, nodes: nodeInfos, instances, parameters }, violations };
+  const effective: ResolvedPlan = {
+    ...plan,
+    nodes: plan.nodes.map((node) => {
+      const values = overrides.get(node.name) ?? {};
+      return { ...node, parameters: node.parameters.map((p) => (p.name in values ? { ...p, default: values[p.name]! } : p)) };
+    }),
+  };
+  return { plan: { plan: effective, keepRunning, timeoutMinutes, nodes: nodeInfos, instances, parameters }, violations };
 }
