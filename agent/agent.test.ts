@@ -184,6 +184,15 @@ describe('agent phases', () => {
     expect(await isRunning(pid)).toBe(false);
   });
 
+  it('entering Executing when the run is already aborted skips the recipes and completes', async () => {
+    const f = await fake({ runState: PROVISIONING, plan: { deployment: [{ source: 'app/web@1', script: 'touch ran' }] } });
+    const { workDir } = await startTestAgent(f);
+    await completed(f, PROVISIONING);
+    f.setState(EXECUTING, { abortMessage: 'db.1 failed to provision' });
+    await completed(f, EXECUTING);
+    expect(await exists(join(workDir, 'home', 'ran'))).toBe(false);
+  });
+
   it('reconnects after the controller restarts on the same port, re-sending a pending wait', async () => {
     const f = await fake({ runState: PROVISIONING });
     const { workDir } = await startTestAgent(f);

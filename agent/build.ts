@@ -4,7 +4,7 @@
  * Run: `node --import tsx agent/build.ts [OUT]`; the controller calls
  * buildAgentBundle to serve the bundle (with its sha256) to VMs.
  */
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -14,6 +14,23 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The default bundle path: `<repo>/dist/agent.mjs`. */
 export const DEFAULT_AGENT_BUNDLE = resolve(ROOT, 'dist', 'agent.mjs');
+
+/**
+ * ts-proto emits `export const XServiceClient = makeGenericClientConstructor(...)`
+ * at the top of every generated file; esbuild must assume such a call has side
+ * effects, which keeps every service of runs.ts and modules.ts (and all their
+ * messages) in the bundle. The call is pure (it only builds a class), so it is
+ * marked so at load time: unused services and messages are then dropped.
+ */
+const pureGeneratedClients: Plugin = {
+  name: 'pure-generated-clients',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]proto[\\/]gen[\\/].*\.ts$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      return { contents: source.replace(/= makeGenericClientConstructor\(/g, '= /* @__PURE__ */ makeGenericClientConstructor('), loader: 'ts' };
+    });
+  },
+};
 
 /** The built bundle. */
 export interface AgentBundle {
@@ -35,6 +52,7 @@ export async function buildAgentBundle(outFile: string = DEFAULT_AGENT_BUNDLE): 
     target: 'node20',
     minify: true,
     legalComments: 'none',
+    plugins: [pureGeneratedClients],
     logLevel: 'warning',
     banner: {
       js: "#!/usr/bin/env node\nimport { createRequire as __ssCreateRequire } from 'node:module'; const require = __ssCreateRequire(import.meta.url);",

@@ -20,6 +20,16 @@ describe('LineSplitter', () => {
     expect(split([bytes.subarray(0, 2), bytes.subarray(2, 9), bytes.subarray(9)])).toEqual(['héllo wörld']);
   });
 
+  it('cuts over-long lines on a character boundary, whole or spread over chunks', () => {
+    expect(split(['x'.repeat(20) + '\nok\n'], 16)).toEqual(['x'.repeat(16) + TRUNCATED_MARK, 'ok']);
+    expect(split(['ééé\n'], 5)).toEqual(['éé' + TRUNCATED_MARK]);
+    expect(split(['é', 'éé', '\n'], 5)).toEqual(['éé' + TRUNCATED_MARK]);
+    const pattern = ('short line number one\n' + 'z'.repeat(100_000) + '\n').repeat(3);
+    const lines = split([Buffer.from(pattern)]);
+    expect(lines.filter((l) => l === 'short line number one')).toHaveLength(3);
+    expect(lines.filter((l) => l.endsWith(TRUNCATED_MARK))).toHaveLength(3);
+  });
+
   it('caps long lines and skips the rest of them', () => {
     const lines = split(['x'.repeat(10), 'y'.repeat(10), '\nnext\n'], 16);
     expect(lines).toEqual(['x'.repeat(10) + 'y'.repeat(6) + TRUNCATED_MARK, 'next']);
@@ -42,5 +52,16 @@ describe('LogBuffer', () => {
     expect(second.dropped).toBe(0);
     expect(b.dropped).toBe(2);
     expect(b.pending).toBe(false);
+  });
+
+  it('also bounds the characters it keeps', () => {
+    const b = new LogBuffer('web.1', 100, 10);
+    for (let i = 1; i <= 4; i++) b.push('deployment', 'stderr', `abc${i}`);
+    const chunk = b.take(100);
+    expect(chunk.lines.map((l) => l.text)).toEqual(['abc3', 'abc4']);
+    expect(chunk.dropped).toBe(2);
+    expect(chunk.lines[0]!.stream).toBe('stderr');
+    b.push('deployment', 'stdout', 'x'.repeat(50));
+    expect(b.take(100).lines).toHaveLength(1);
   });
 });

@@ -2,10 +2,9 @@
  * Splits a byte stream into lines on `\n` (a trailing `\r` is dropped), each
  * capped at 16 KiB of UTF-8: a longer line is cut and marked, and the rest of
  * it is skipped, so a script that prints megabytes without a newline cannot
- * grow the agent's memory. Each chunk is decoded once (multi-byte characters
- * split between chunks are kept whole), which keeps `yes`-style output cheap.
+ * grow the agent's memory. The complete lines of a chunk are decoded at once
+ * and sliced, which keeps `yes`-style output cheap.
  */
-import { StringDecoder } from 'node:string_decoder';
 
 /** The longest line the agent keeps, in UTF-8 bytes. */
 export const MAX_LINE_BYTES = 16 * 1024;
@@ -13,10 +12,17 @@ export const MAX_LINE_BYTES = 16 * 1024;
 /** Appended to a line cut at MAX_LINE_BYTES. */
 export const TRUNCATED_MARK = ' [line truncated]';
 
+/**
+ * Above this average line length the lines of a chunk are copied instead of
+ * sliced: a V8 slice keeps its whole parent string alive, and a few kept
+ * lines must not pin whole chunks.
+ */
+const SLICE_MAX_AVERAGE_CHARS = 1024;
+
 /** Feeds chunks in, gets whole lines out through `onLine`. */
 export class LineSplitter {
-  private readonly decoder = new StringDecoder('utf8');
-  private partial = '';
+  private parts: Buffer[] = [];
+  private partBytes = 0;
   private truncated = false;
   /** Below this many UTF-16 units a string cannot exceed maxBytes of UTF-8 (3 bytes per unit at most). */
   private readonly safeChars: number;
@@ -30,61 +36,74 @@ export class LineSplitter {
 
   /** Splits `chunk`, calling onLine for every line it completes. */
   push(chunk: Buffer): void {
-    const text = this.decoder.write(chunk);
+    const first = chunk.indexOf(10);
+    if (first === -1) return this.append(chunk, 0, chunk.length);
     let start = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', start);
-      if (nl === -1) break;
-      if (this.partial === '' && !this.truncated) {
-        this.emitWhole(text.slice(start, nl));
-      } else {
-        this.append(text.slice(start, nl));
-        this.emitPartial();
-      }
-      start = nl + 1;
+    if (this.partBytes > 0 || this.truncated) {
+      this.append(chunk, 0, first);
+      this.emitPartial();
+      start = first + 1;
     }
-    if (start < text.length) this.append(text.slice(start));
+    const last = chunk.lastIndexOf(10);
+    if (last >= start) {
+      // Complete lines only: a newline byte never occurs inside a multi-byte character.
+      const text = chunk.toString('utf8', start, last);
+      const lines = text.split('\n');
+      const copy = text.length > lines.length * SLICE_MAX_AVERAGE_CHARS;
+      for (const line of lines) this.emitWhole(copy ? flat(line) : line);
+    }
+    if (last + 1 < chunk.length) this.append(chunk, last + 1, chunk.length);
   }
 
   /** Emits the last line when the stream ended without a newline. */
   end(): void {
-    const rest = this.decoder.end();
-    if (rest) this.append(rest);
-    if (this.partial !== '' || this.truncated) this.emitPartial();
+    if (this.partBytes > 0 || this.truncated) this.emitPartial();
   }
 
   private emitWhole(line: string): void {
     if (line.length > this.safeChars && Buffer.byteLength(line) > this.maxBytes) {
-      this.onLine(this.cut(line) + TRUNCATED_MARK);
+      this.onLine(cutUtf8(Buffer.from(line, 'utf8'), this.maxBytes) + TRUNCATED_MARK);
       return;
     }
     this.onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
   }
 
-  private append(piece: string): void {
-    if (this.truncated) return;
-    const joined = this.partial + piece;
-    if (joined.length > this.safeChars && Buffer.byteLength(joined) > this.maxBytes) {
-      this.partial = this.cut(joined);
+  private append(chunk: Buffer, start: number, end: number): void {
+    if (this.truncated || end <= start) return;
+    const room = this.maxBytes + 4 - this.partBytes; // +4: room to finish the last character before cutting
+    if (end - start > room) {
+      end = start + room;
       this.truncated = true;
-    } else {
-      this.partial = joined;
     }
+    // Copy: the caller's chunk is not ours to keep.
+    this.parts.push(Buffer.from(chunk.subarray(start, end)));
+    this.partBytes += end - start;
   }
 
   private emitPartial(): void {
-    const line = this.truncated ? this.partial + TRUNCATED_MARK : this.partial.endsWith('\r') ? this.partial.slice(0, -1) : this.partial;
-    this.partial = '';
+    const bytes = Buffer.concat(this.parts, this.partBytes);
+    let line: string;
+    if (this.truncated || bytes.length > this.maxBytes) {
+      line = cutUtf8(bytes, this.maxBytes) + TRUNCATED_MARK;
+    } else {
+      line = bytes.toString('utf8');
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+    }
+    this.parts = [];
+    this.partBytes = 0;
     this.truncated = false;
     this.onLine(line);
   }
+}
 
-  /** The longest prefix of `text` that fits maxBytes, without splitting a character. */
-  private cut(text: string): string {
-    const bytes = Buffer.from(text.slice(0, this.maxBytes), 'utf8');
-    let end = Math.min(this.maxBytes, bytes.length);
-    // Step back over UTF-8 continuation bytes so no character is cut in half.
-    if (end < bytes.length) while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
-    return bytes.toString('utf8', 0, end);
-  }
+/** The first `max` bytes of `bytes` as text, without cutting a character in half. */
+function cutUtf8(bytes: Buffer, max: number): string {
+  let end = Math.min(max, bytes.length);
+  if (end < bytes.length) while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.toString('utf8', 0, end);
+}
+
+/** A copy of `s` that does not share memory with the string it was sliced from. */
+function flat(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
 }

@@ -9,6 +9,9 @@ import type { LogLine } from '../proto/gen/slipstream/v1/runs.js';
 /** Lines kept by default. */
 export const DEFAULT_LOG_BUFFER_LINES = 10_000;
 
+/** Characters of text kept by default (lines are up to 16 KiB: the line count alone does not bound memory). */
+export const DEFAULT_LOG_BUFFER_CHARS = 4 * 1024 * 1024;
+
 /** What `take` returns: the oldest lines and how many were dropped since the last take. */
 export interface LogChunk {
   lines: LogLine[];
@@ -24,6 +27,7 @@ export class LogBuffer {
   private readonly times: Float64Array;
   private head = 0;
   private count = 0;
+  private chars = 0;
   private droppedSinceTake = 0;
   private droppedTotal = 0;
   private listener: ((size: number) => void) | undefined;
@@ -31,6 +35,7 @@ export class LogBuffer {
   constructor(
     private readonly instance: string,
     readonly capacity: number = DEFAULT_LOG_BUFFER_LINES,
+    readonly maxChars: number = DEFAULT_LOG_BUFFER_CHARS,
   ) {
     this.texts = new Array<string | undefined>(capacity).fill(undefined);
     this.phases = new Array<string | undefined>(capacity).fill(undefined);
@@ -38,23 +43,27 @@ export class LogBuffer {
     this.times = new Float64Array(capacity);
   }
 
-  /** Queues one line (printed at `time`, epoch ms); when full, drops the oldest. */
+  /** Queues one line (printed at `time`, epoch ms); when full (lines or characters), drops the oldest. */
   push(phase: string, stream: 'stdout' | 'stderr', text: string, time: number = Date.now()): void {
-    let slot: number;
-    if (this.count === this.capacity) {
-      slot = this.head;
-      this.head = (this.head + 1) % this.capacity;
-      this.droppedSinceTake++;
-      this.droppedTotal++;
-    } else {
-      slot = (this.head + this.count) % this.capacity;
-      this.count++;
-    }
+    while (this.count > 0 && (this.count === this.capacity || this.chars + text.length > this.maxChars)) this.dropOldest();
+    const slot = (this.head + this.count) % this.capacity;
+    this.count++;
+    this.chars += text.length;
     this.texts[slot] = text;
     this.phases[slot] = phase;
     this.streams[slot] = stream === 'stderr' ? 1 : 0;
     this.times[slot] = time;
     this.listener?.(this.count);
+  }
+
+  private dropOldest(): void {
+    this.chars -= this.texts[this.head]!.length;
+    this.texts[this.head] = undefined;
+    this.phases[this.head] = undefined;
+    this.head = (this.head + 1) % this.capacity;
+    this.count--;
+    this.droppedSinceTake++;
+    this.droppedTotal++;
   }
 
   /** Removes and returns up to `max` of the oldest lines. */
@@ -70,6 +79,7 @@ export class LogBuffer {
         text: this.texts[slot]!,
         time: new Date(this.times[slot]!),
       };
+      this.chars -= lines[i]!.text.length;
       this.texts[slot] = undefined;
       this.phases[slot] = undefined;
       this.head = (this.head + 1) % this.capacity;

@@ -3,6 +3,7 @@
  * CompiledAgentOptions: config loaded and validated, work dir resolved,
  * defaults applied, timings checked. Fails fast with a clear message.
  */
+import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { type AgentConfig, AgentConfigError, parseAgentConfig, readAgentConfigFile } from './config.js';
@@ -25,7 +26,11 @@ export interface AgentOptions {
   logLevel?: LogLevel;
   /** Reconnect/enroll retry timings; default 250 ms base, 10 s cap. */
   backoff?: Partial<BackoffOptions>;
-  /** The environment scripts inherit; default: this process's. */
+  /**
+   * The environment scripts inherit. main.ts passes the agent process's own;
+   * an embedder that passes none gives scripts a minimal one (PATH, HOME,
+   * LANG) rather than leaking its own environment into recipes.
+   */
   env?: Readonly<Record<string, string | undefined>>;
   /** Output lines buffered for the controller before the oldest are dropped; default 10,000. */
   logBufferLines?: number;
@@ -81,9 +86,13 @@ export async function compileAgentOptions(options: AgentOptions): Promise<Compil
     facts: Object.freeze(discoverFacts(config, process.pid)),
     backoff: Object.freeze(backoff),
     log,
-    env: options.env ?? process.env,
+    env: Object.freeze({ ...(options.env ?? minimalEnv()) }),
     logBufferLines,
     commandLine: Object.freeze([...(options.commandLine ?? agentCommandLine())]),
     agentVersion: AGENT_VERSION,
   });
+}
+
+function minimalEnv(): Record<string, string> {
+  return { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: homedir(), LANG: 'C.UTF-8' };
 }

@@ -97,12 +97,15 @@ function phaseSteps(env: PhaseEnvironment, work: PhaseWork): (() => Promise<Step
   const reports = [recipe('reporting', plan.reporting), () => sendReports(env, work)];
   if (scale) {
     const steps: (() => Promise<StepResult>)[] = [];
-    if (scale.hook) {
+    const reporting = state === RunState.RUN_STATE_SENDING_REPORTS;
+    if (scale.hook && work.abortMessage && !reporting) {
+      env.log.info({ state: stateName(state), hook: scale.hook }, 'run already aborted; scale hook skipped');
+    } else if (scale.hook) {
       const hook = HOOKS[scale.hook];
       if (hook) steps.push(recipe(scale.hook, hook(plan)));
       else env.log.warn({ hook: scale.hook }, 'unknown scale hook ignored');
     }
-    if (state === RunState.RUN_STATE_SENDING_REPORTS && (scale.hook === 'preScale' || isBeingRemoved(env.instance, scale))) {
+    if (reporting && (scale.hook === 'preScale' || isBeingRemoved(env.instance, scale))) {
       steps.push(...reports);
     }
     return steps;
