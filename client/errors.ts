@@ -108,6 +108,15 @@ export class ResourceExhaustedError extends RetryableError {}
 /** DEADLINE_EXCEEDED: the call's deadline passed before an answer came. */
 export class DeadlineExceededError extends SlipstreamError {}
 
+/** CANCELLED: the caller cancelled the call (its AbortSignal fired) or the client was closed. */
+export class CancelledError extends SlipstreamError {}
+
+/**
+ * DATA_LOSS: what arrived is incomplete or corrupt, e.g. a downloaded report
+ * whose size or sha256 differs from what the server announced.
+ */
+export class DataLossError extends SlipstreamError {}
+
 type ErrorClass = new (init: SlipstreamErrorInit) => SlipstreamError;
 
 const CLASS_BY_CODE: Partial<Record<GrpcStatus, ErrorClass>> = {
@@ -121,6 +130,8 @@ const CLASS_BY_CODE: Partial<Record<GrpcStatus, ErrorClass>> = {
   [GrpcStatus.UNAVAILABLE]: UnavailableError,
   [GrpcStatus.RESOURCE_EXHAUSTED]: ResourceExhaustedError,
   [GrpcStatus.DEADLINE_EXCEEDED]: DeadlineExceededError,
+  [GrpcStatus.CANCELLED]: CancelledError,
+  [GrpcStatus.DATA_LOSS]: DataLossError,
 };
 
 /** Builds the typed error for a status code and its decoded details. */

@@ -18,13 +18,14 @@ import { UserServiceClient } from '../proto/gen/slipstream/v1/users.js';
 import { compileClientOptions, type CompiledClientOptions, type SlipstreamClientOptions } from './options.js';
 import { Rpc } from './rpc.js';
 import { ModulesClient } from './services/modules.js';
+import { RunsClient } from './services/runs.js';
 import { createTenantsClient, type TenantsClient } from './services/tenants.js';
 import { createTokensClient, type TokensClient } from './services/tokens.js';
 import { createUsersClient, type UsersClient } from './services/users.js';
 
 export * from './errors.js';
 export type { CallOptions, SlipstreamClientOptions } from './options.js';
-export type { Rpc, UnaryCaller, UnaryMethod } from './rpc.js';
+export type { Rpc, ServerStreamMethod, UnaryCaller, UnaryMethod } from './rpc.js';
 export type {
   FetchedModule,
   ListModulesFilter,
@@ -34,6 +35,22 @@ export type {
   SaveModuleResult,
 } from './services/modules.js';
 export { ModulesClient } from './services/modules.js';
+export type {
+  KeepRunning,
+  NodeInstance,
+  Run,
+  RunEvent,
+  RunLogLine,
+  RunNode,
+  RunParameter,
+  RunReport,
+  RunState,
+  RunUpdate,
+  ScaleResult,
+} from './services/run-types.js';
+export type { LaunchRunOptions, ListRunsFilter, RunLogs, RunLogsOptions, WatchRunOptions } from './services/runs.js';
+export { RunsClient } from './services/runs.js';
+export { REPORT_CORRUPT } from './services/report-download.js';
 export type { TenantsClient } from './services/tenants.js';
 export type { TokensClient } from './services/tokens.js';
 export type { UsersClient } from './services/users.js';
@@ -49,11 +66,10 @@ export interface SlipstreamClient {
   readonly tenants: TenantsClient;
   readonly users: UsersClient;
   readonly tokens: TokensClient;
-  /** Raw generated RunService client (typed wrapper to come); call it with `rpc.unary`. */
-  readonly runs: RunServiceClient;
+  readonly runs: RunsClient;
   /** Raw generated CloudService client (typed wrapper to come); call it with `rpc.unary`. */
   readonly clouds: CloudServiceClient;
-  /** Auth metadata, deadlines and error mapping, for calls on the raw clients. */
+  /** Auth metadata, deadlines, cancellation and error mapping, for calls on the raw clients. */
   readonly rpc: Rpc;
   /** Closes the shared channel; in-flight calls fail with CANCELLED / UNAVAILABLE. */
   close(): void;
@@ -81,7 +97,7 @@ export function createSlipstreamClient(options: SlipstreamClientOptions): Slipst
     tenants: createTenantsClient(rpc, new TenantServiceClient(compiled.address, creds, clientOptions)),
     users: createUsersClient(rpc, new UserServiceClient(compiled.address, creds, clientOptions)),
     tokens: createTokensClient(rpc, new TokenServiceClient(compiled.address, creds, clientOptions)),
-    runs: new RunServiceClient(compiled.address, creds, clientOptions),
+    runs: new RunsClient(rpc, new RunServiceClient(compiled.address, creds, clientOptions)),
     clouds: new CloudServiceClient(compiled.address, creds, clientOptions),
     rpc,
     close: () => channel.close(),

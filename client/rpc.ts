@@ -5,6 +5,7 @@
 import {
   Metadata,
   type CallOptions as GrpcCallOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
   type ServiceError,
 } from '@grpc/grpc-js';
@@ -18,6 +19,16 @@ export type UnaryMethod<Req, Res> = (
   options: Partial<GrpcCallOptions>,
   callback: (error: ServiceError | null, response: Res) => void,
 ) => ClientUnaryCall;
+
+/** A grpc-js server-streaming method (bound to its client). */
+export type ServerStreamMethod<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: Partial<GrpcCallOptions>,
+) => ClientReadableStream<Res>;
+
+/** Messages buffered before the stream is paused (backpressure on the HTTP/2 flow control). */
+const STREAM_HIGH_WATER = 64;
 
 /** Call plumbing shared by every sub-client; also usable with the raw clients. */
 export class Rpc {
@@ -49,6 +60,61 @@ export class Rpc {
       if (call.signal?.aborted) pending.cancel();
       else call.signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /**
+   * Runs a server-streaming call as an async iterable, started when iteration
+   * starts. Streams are long-lived: only an explicit `deadline` / `timeoutMs`
+   * bounds them, never the client's default. Aborting `signal` cancels the
+   * call and the iteration throws CancelledError; leaving the loop early
+   * (break, return, throw) cancels the call too. Server errors throw the
+   * matching SlipstreamError subclass after the messages that preceded them.
+   */
+  async *serverStream<Req, Res>(method: ServerStreamMethod<Req, Res>, request: Req, call: CallOptions = {}): AsyncGenerator<Res, void, undefined> {
+    const explicit = call.deadline !== undefined || call.timeoutMs !== undefined;
+    const stream = method(request, this.metadata(), explicit ? this.callOptions(call) : {});
+    const queue: Res[] = [];
+    let failure: ServiceError | undefined;
+    let ended = false;
+    let wake: (() => void) | undefined;
+    const notify = (): void => {
+      const resume = wake;
+      wake = undefined;
+      resume?.();
+    };
+    stream.on('data', (message: Res) => {
+      queue.push(message);
+      if (queue.length >= STREAM_HIGH_WATER) stream.pause();
+      notify();
+    });
+    // Stays attached after the loop ends: the CANCELLED status of an early exit must not go unhandled.
+    stream.on('error', (error: ServiceError) => {
+      failure ??= error;
+      notify();
+    });
+    stream.on('end', () => {
+      ended = true;
+      notify();
+    });
+    const onAbort = (): void => stream.cancel();
+    if (call.signal?.aborted) stream.cancel();
+    else call.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (;;) {
+        const message = queue.shift();
+        if (message !== undefined) {
+          if (stream.isPaused() && queue.length < STREAM_HIGH_WATER / 2) stream.resume();
+          yield message;
+          continue;
+        }
+        if (failure) throw fromServiceError(failure);
+        if (ended) return;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    } finally {
+      call.signal?.removeEventListener('abort', onAbort);
+      stream.cancel(); // a no-op once the server's status arrived
+    }
   }
 }
 

@@ -17,6 +17,26 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
   /** The config file (contexts); it may not exist yet. */
   configPath: string;
+  /** stdout's size while it is a terminal (live views fit their frame to it); undefined elsewhere. */
+  terminalSize?: () => TerminalSize | undefined;
+  /**
+   * Catches Ctrl-C while a command waits: until `release`, the first SIGINT
+   * aborts `signal` instead of ending the process (a second one still does).
+   * Absent: nothing interrupts.
+   */
+  trapInterrupt?: () => InterruptTrap;
+}
+
+/** Columns and rows of a terminal. */
+export interface TerminalSize {
+  columns: number;
+  rows: number;
+}
+
+/** A Ctrl-C trap from `trapInterrupt`. */
+export interface InterruptTrap {
+  signal: AbortSignal;
+  release(): void;
 }
 
 /** Everything a command's `run` gets besides its options. */

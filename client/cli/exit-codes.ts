@@ -7,5 +7,7 @@ export const ExitCode = {
   runAborted: 3,
   /** UNAUTHENTICATED or PERMISSION_DENIED. */
   auth: 4,
+  /** Ctrl-C stopped a command that was waiting (128 + SIGINT, as shells report it). */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -24,6 +24,15 @@ describe('usage errors exit 2 with a message naming the culprit', () => {
     [['module', 'get', 'a', 'b'], 'too many arguments'],
     [['user', 'list', '--bogus'], "unknown option '--bogus'"],
     [['frobnicate'], "unknown command 'frobnicate'"],
+    [['run', 'list', '--state', 'Sleeping'], "option '--state <state>' argument 'Sleeping' is invalid"],
+    [['run', 'launch', 'app', '--multiplicity', 'web=two'], "option '--multiplicity <node=N>' argument 'web=two' is invalid"],
+    [['run', 'logs', 'r1', '--instance', 'web'], "option '--instance <node.N>' argument 'web' is invalid"],
+    [['run', 'scale', 'r1', 'grow', 'web'], "value 'grow' is invalid for argument 'action'"],
+    [['run', 'scale', 'r1', 'add', 'web', 'db'], 'scale add takes one NODE'],
+    [['run', 'scale', 'r1', 'remove', 'web'], "scale remove: 'web' is not an instance"],
+    [['run', 'scale', 'r1', 'remove', 'web.1', '-n', '2'], '-n is for scale add'],
+    [['run', 'abort', 'r1'], 'give a MESSAGE'],
+    [['run', 'abort', 'r1', 'why', '--cancel'], 'not both'],
   ])('%j', async (argv, message) => {
     const { code, err, out } = await cli(...argv);
     expect(code).toBe(2);
@@ -47,6 +56,6 @@ describe('usage errors exit 2 with a message naming the culprit', () => {
     const { code, out } = await cli('--help');
     expect(code).toBe(0);
     expect(out).toContain('Usage: slipstream');
-    for (const noun of ['context', 'module', 'tenant', 'user', 'token', 'whoami']) expect(out).toContain(noun);
+    for (const noun of ['context', 'module', 'run', 'tenant', 'user', 'token', 'whoami']) expect(out).toContain(noun);
   });
 });

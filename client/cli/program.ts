@@ -22,6 +22,18 @@ import * as modulePull from './commands/module/pull.js';
 import * as modulePush from './commands/module/push.js';
 import * as moduleResolve from './commands/module/resolve.js';
 import * as moduleValidate from './commands/module/validate.js';
+import * as runAbort from './commands/run/abort.js';
+import * as runEvents from './commands/run/events.js';
+import * as runGet from './commands/run/get.js';
+import * as runLaunch from './commands/run/launch.js';
+import * as runList from './commands/run/list.js';
+import * as runLogs from './commands/run/logs.js';
+import * as runParams from './commands/run/params.js';
+import * as runReports from './commands/run/reports.js';
+import * as runScale from './commands/run/scale.js';
+import * as runSetParam from './commands/run/set-param.js';
+import * as runTerminate from './commands/run/terminate.js';
+import * as runWatch from './commands/run/watch.js';
 import * as tenantCreate from './commands/tenant/create.js';
 import * as tenantGet from './commands/tenant/get.js';
 import * as tenantList from './commands/tenant/list.js';
@@ -44,6 +56,24 @@ const GROUPS: ReadonlyArray<readonly [string, string, readonly Registrar[]]> = [
     'module',
     'the module catalog: push, pull, inspect',
     [modulePush, modulePull, moduleGet, moduleList, moduleHistory, moduleDelete, moduleValidate, moduleResolve],
+  ],
+  [
+    'run',
+    'runs: launch, follow, operate, inspect',
+    [
+      runLaunch,
+      runList,
+      runGet,
+      runWatch,
+      runTerminate,
+      runAbort,
+      runScale,
+      runParams,
+      runSetParam,
+      runEvents,
+      runLogs,
+      runReports,
+    ],
   ],
   ['tenant', 'tenants (operator admins)', [tenantCreate, tenantList, tenantGet]],
   ['user', 'users of your tenant', [userCreate, userList, userGet, userSetRole, userDelete]],
@@ -81,7 +111,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     },
   };
   const program = new Command('slipstream')
-    .description('Slipstream deployment automation: modules, tenants, users and tokens')
+    .description('Slipstream deployment automation: modules, runs, tenants, users and tokens')
     .exitOverride()
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)')

@@ -1,0 +1,69 @@
+/** `slipstream run logs ID [--instance node.N] [--follow]`: the agents' log lines. */
+import type { Command } from 'commander';
+import type { RunLogLine } from '../../../services/run-types.js';
+import { guarded, type CommandHost } from '../../command-kit.js';
+import type { CliDeps, OutputOptions } from '../../deps.js';
+import { ExitCode } from '../../exit-codes.js';
+import { parseInstanceName } from '../../flags.js';
+import { printJson } from '../../output.js';
+import { followRun } from '../../run-follow.js';
+import { formatLogLine } from '../../views/runs.js';
+
+/** Options of `run logs`. */
+export interface RunLogsCommandOptions extends OutputOptions {
+  id: string;
+  /** Only this instance (`node.N`). */
+  instance?: string;
+  /** Keep printing new lines as they arrive until the run is final (or Ctrl-C). */
+  follow?: boolean;
+}
+
+/**
+ * Prints the lines so far, one per line (a JSON array with --output json);
+ * with --follow then streams new ones as they are pushed (one JSON object per
+ * line with --output json) until the run is final, or Ctrl-C (exit 130).
+ */
+export function run(deps: CliDeps, opts: RunLogsCommandOptions): Promise<number> {
+  return guarded(deps, async () => {
+    const client = deps.connect();
+    const { lines, lastSequence } = await client.runs.logs(opts.id, { instance: opts.instance });
+    const json = opts.output === 'json';
+    const print = (line: RunLogLine): void => void deps.stdout.write(`${json ? JSON.stringify(line) : formatLogLine(line)}\n`);
+    if (!opts.follow) {
+      if (json) printJson(deps, lines);
+      else lines.forEach(print);
+      return ExitCode.ok;
+    }
+    lines.forEach(print);
+    const trap = deps.trapInterrupt?.();
+    try {
+      const { interrupted } = await followRun((id, o) => client.runs.watch(id, o), {
+        runId: opts.id,
+        until: 'final',
+        afterSequence: lastSequence,
+        includeLogs: true,
+        signal: trap?.signal,
+        onUpdate: (update) => {
+          const u = update.update;
+          if (u?.$case === 'logLine' && (opts.instance === undefined || u.value.instance === opts.instance)) print(u.value);
+        },
+      });
+      return interrupted ? ExitCode.interrupted : ExitCode.ok;
+    } finally {
+      trap?.release();
+    }
+  });
+}
+
+/** Registers `run logs`. */
+export function register(parent: Command, host: CommandHost): void {
+  parent
+    .command('logs')
+    .description('print a run\'s log lines; --follow streams new ones until the run is final')
+    .argument('<id>', 'run id')
+    .option('--instance <node.N>', 'only this instance', parseInstanceName)
+    .option('-f, --follow', 'keep printing new lines as they arrive')
+    .action((id: string, flags: { instance?: string; follow?: boolean }, command: Command) =>
+      host.invoke(command, run, (g) => ({ output: g.output, id, instance: flags.instance, follow: flags.follow })),
+    );
+}

@@ -1,0 +1,119 @@
+/**
+ * Runs as the client library returns them: the wire Run with its enums turned
+ * into the domain's names (`Provisioning`, `on-success`, `component`), and the
+ * wire message kept as `raw`. The enum conversions are the controller's own
+ * (controller/api/convert/), so both ends always agree.
+ */
+import * as pb from '../../proto/gen/slipstream/v1/runs.js';
+import { moduleKindFromProto } from '../../controller/api/convert/modules.js';
+import { keepRunningFromProto, runStateFromProto } from '../../controller/api/convert/runs.js';
+import type { ModuleKind, PinnedModuleRef } from '../../controller/domain/modules/types.js';
+import type { KeepRunning, RunState } from '../../controller/domain/runs/types.js';
+
+export type { KeepRunning, RunState } from '../../controller/domain/runs/types.js';
+
+/**
+ * Runtime parameters, events, log lines and reports carry no enums: the wire
+ * messages are already plain data (strings, numbers, Dates) and are returned
+ * as they are.
+ */
+export type RunParameter = pb.RunParameter;
+export type RunEvent = pb.RunEvent;
+export type RunLogLine = pb.LogLine;
+export type RunReport = pb.RunReport;
+/** One update of `watch`: a oneof of snapshot, state change, parameter change, event or log line. */
+export type RunUpdate = pb.WatchRunResponse;
+
+/** One VM of a node. Enum values the client does not know map to undefined. */
+export interface NodeInstance {
+  /** `node.N`. */
+  name: string;
+  index: number;
+  /** `pending`, `running`, `failed`, `terminated`. */
+  vmState: string;
+  /** What the instance's scripts last showed with `ss-display`. */
+  stateCustom: string;
+  /** The last state this instance reported complete; undefined before its first. */
+  completedState: RunState | undefined;
+  /** `removing`, `removed` or empty. */
+  scaleState: string;
+  instanceId: string;
+  ip: string;
+  hostname: string;
+  agentConnected: boolean;
+}
+
+/** One node of a run and its instances. */
+export interface RunNode {
+  name: string;
+  component: PinnedModuleRef;
+  cloud: string;
+  multiplicity: number;
+  maxProvisioningFailures: number;
+  instances: NodeInstance[];
+}
+
+/** A run as GetRun, ListRuns, LaunchRun and the other run calls return it. */
+export interface Run {
+  id: string;
+  module: PinnedModuleRef;
+  kind: ModuleKind | undefined;
+  /** Undefined only if the server sent a state this client does not know. */
+  state: RunState | undefined;
+  /** Set once the abort flag is raised (the first message wins); undefined otherwise. */
+  abortMessage: string | undefined;
+  recoveryMode: boolean;
+  keepRunning: KeepRunning | undefined;
+  scalable: boolean;
+  timeoutMinutes: number;
+  tags: string[];
+  defaultCloud: string;
+  owner: string;
+  createdAt: Date | undefined;
+  stateChangedAt: Date | undefined;
+  finishedAt: Date | undefined;
+  nodes: RunNode[];
+  /** The wire message, for fields this type does not cover. */
+  raw: pb.Run;
+}
+
+/** Outcome of a scale action: the run (back in Provisioning) and the instances added or being removed. */
+export interface ScaleResult {
+  run: Run;
+  instances: string[];
+}
+
+function instanceFromProto(i: pb.NodeInstance): NodeInstance {
+  return { ...i, completedState: runStateFromProto(i.completedState) };
+}
+
+/** Wire Run -> client Run (an absent message reads as an empty run). */
+export function runFromProto(message: pb.Run | undefined): Run {
+  const raw = message ?? pb.Run.create();
+  return {
+    id: raw.id,
+    module: { path: raw.module?.path ?? '', version: raw.module?.version ?? 0 },
+    kind: moduleKindFromProto(raw.kind),
+    state: runStateFromProto(raw.state),
+    abortMessage: raw.abortMessage || undefined,
+    recoveryMode: raw.recoveryMode,
+    keepRunning: keepRunningFromProto(raw.keepRunning),
+    scalable: raw.scalable,
+    timeoutMinutes: raw.timeoutMinutes,
+    tags: [...raw.tags],
+    defaultCloud: raw.defaultCloud,
+    owner: raw.owner,
+    createdAt: raw.createdAt,
+    stateChangedAt: raw.stateChangedAt,
+    finishedAt: raw.finishedAt,
+    nodes: raw.nodes.map((n) => ({
+      name: n.name,
+      component: { path: n.component?.path ?? '', version: n.component?.version ?? 0 },
+      cloud: n.cloud,
+      multiplicity: n.multiplicity,
+      maxProvisioningFailures: n.maxProvisioningFailures,
+      instances: n.instances.map(instanceFromProto),
+    })),
+    raw,
+  };
+}

@@ -1,0 +1,225 @@
+/**
+ * RunService in domain terms: launch, follow and operate runs; read their
+ * parameters, events, logs and reports. Runs come back as `Run` (domain
+ * state names, wire message as `raw`); the streams are async iterables that
+ * honour an AbortSignal.
+ */
+import * as pb from '../../proto/gen/slipstream/v1/runs.js';
+import { keepRunningToProto, runStateToProto } from '../../controller/api/convert/runs.js';
+import type { CallOptions } from '../options.js';
+import { collectPages } from '../pagination.js';
+import type { Rpc } from '../rpc.js';
+import { saveReportStream } from './report-download.js';
+import {
+  runFromProto,
+  type KeepRunning,
+  type Run,
+  type RunEvent,
+  type RunLogLine,
+  type RunParameter,
+  type RunReport,
+  type RunState,
+  type RunUpdate,
+  type ScaleResult,
+} from './run-types.js';
+
+/** What to launch and how; only `module` is required. */
+export interface LaunchRunOptions extends CallOptions {
+  /** `path` or `path@N` of an application or component. */
+  module: string;
+  /** Cloud of every node that names none (default: the controller's). */
+  defaultCloud?: string;
+  /** Node name -> cloud. */
+  nodeClouds?: Record<string, string>;
+  /** `node:param` -> value. */
+  parameters?: Record<string, string>;
+  /** Node name -> multiplicity (>= 0). */
+  multiplicities?: Record<string, number>;
+  tags?: string[];
+  /** Default `on-success`. */
+  keepRunning?: KeepRunning;
+  scalable?: boolean;
+  /** Minutes in one transitional state before the run is aborted; default 30. */
+  timeoutMinutes?: number;
+  /** SSH public keys (file contents, not paths) installed on every VM. */
+  sshPublicKeys?: string[];
+  /** Makes a retried launch return the first run instead of starting another. */
+  requestId?: string;
+}
+
+/** Filter of `list`; every field narrows. */
+export interface ListRunsFilter {
+  /** Runs in any of these states. */
+  states?: RunState[];
+  tag?: string;
+  /** Module path prefix. */
+  module?: string;
+}
+
+/** Options of `watch`. */
+export interface WatchRunOptions extends CallOptions {
+  /** Replay every update with a greater sequence number first (0: the whole history). */
+  afterSequence?: number;
+  /** Also stream the agents' log lines. */
+  includeLogs?: boolean;
+}
+
+/** Options of `logs`. */
+export interface RunLogsOptions {
+  /** Only this instance (`node.N`). */
+  instance?: string;
+  /** Only lines with a greater sequence number. */
+  after?: number;
+}
+
+/** Log lines and where to resume: pass `lastSequence` as `after` for the next ones. */
+export interface RunLogs {
+  lines: RunLogLine[];
+  lastSequence: number;
+}
+
+// The servers' largest pages: a shorter page is the last one.
+const EVENT_PAGE = 1000;
+const LOG_PAGE = 5000;
+
+/** The runs of the caller's tenant. */
+export class RunsClient {
+  constructor(
+    private readonly rpc: Rpc,
+    /** The generated client, for calls this wrapper does not cover. */
+    readonly raw: pb.RunServiceClient,
+  ) {}
+
+  /** Starts a run; resolves once it is recorded (usually in Provisioning). Rejects with InvalidArgumentError listing every violation. */
+  async launch(options: LaunchRunOptions): Promise<Run> {
+    const request: pb.LaunchRunRequest = {
+      module: options.module,
+      defaultCloud: options.defaultCloud ?? '',
+      nodeClouds: { ...options.nodeClouds },
+      parameters: { ...options.parameters },
+      multiplicities: { ...options.multiplicities },
+      tags: options.tags ?? [],
+      keepRunning: options.keepRunning === undefined ? pb.KeepRunning.KEEP_RUNNING_UNSPECIFIED : keepRunningToProto(options.keepRunning),
+      scalable: options.scalable ?? false,
+      timeoutMinutes: options.timeoutMinutes ?? 0,
+      sshPublicKeys: options.sshPublicKeys ?? [],
+      requestId: options.requestId ?? '',
+    };
+    const response = await this.rpc.unary(this.raw.launchRun.bind(this.raw), request, options);
+    return runFromProto(response.run);
+  }
+
+  /** One run; NotFoundError for unknown ids and other tenants' runs. */
+  async get(id: string, call?: CallOptions): Promise<Run> {
+    return runFromProto((await this.rpc.unary(this.raw.getRun.bind(this.raw), { id }, call)).run);
+  }
+
+  /** Every run matching the filter (all pages). */
+  list(filter: ListRunsFilter = {}, call?: CallOptions): Promise<Run[]> {
+    const states = (filter.states ?? []).map(runStateToProto);
+    return collectPages(async (pageToken) => {
+      const request = { states, tag: filter.tag ?? '', module: filter.module ?? '', pageSize: 0, pageToken };
+      const page = await this.rpc.unary(this.raw.listRuns.bind(this.raw), request, call);
+      return { items: page.runs.map(runFromProto), nextPageToken: page.nextPageToken };
+    });
+  }
+
+  /**
+   * Follows a run: a snapshot first, then every state change, parameter
+   * change, event (and with `includeLogs` log line) as it commits. The
+   * iteration ends after the run reaches a final state; abort `signal` (or
+   * leave the loop) to stop earlier. Never bounded by the default deadline.
+   */
+  watch(id: string, options: WatchRunOptions = {}): AsyncIterable<RunUpdate> {
+    const request = { id, afterSequence: options.afterSequence ?? 0, includeLogs: options.includeLogs ?? false };
+    return this.rpc.serverStream(this.raw.watchRun.bind(this.raw), request, options);
+  }
+
+  /** Operator terminate: a transitional run goes to Cancelled; a Ready one through Finalizing to Done. */
+  async terminate(id: string, call?: CallOptions): Promise<Run> {
+    return runFromProto((await this.rpc.unary(this.raw.terminateRun.bind(this.raw), { id }, call)).run);
+  }
+
+  /** Raises the run's abort flag (the first message wins). */
+  async abort(id: string, message: string, call?: CallOptions): Promise<Run> {
+    const request = { id, message, cancel: false };
+    return runFromProto((await this.rpc.unary(this.raw.abortRun.bind(this.raw), request, call)).run);
+  }
+
+  /** Clears the run's abort flag. */
+  async cancelAbort(id: string, call?: CallOptions): Promise<Run> {
+    const request = { id, message: '', cancel: true };
+    return runFromProto((await this.rpc.unary(this.raw.abortRun.bind(this.raw), request, call)).run);
+  }
+
+  /** Adds `count` instances to `node` of a scalable run in Ready. */
+  scaleAdd(id: string, node: string, count: number, call?: CallOptions): Promise<ScaleResult> {
+    return this.scale({ id, action: pb.ScaleAction.SCALE_ACTION_ADD, node, count, instances: [] }, call);
+  }
+
+  /** Removes the given instances (`node.N`, all of one node) of a scalable run in Ready. */
+  scaleRemove(id: string, instances: string[], call?: CallOptions): Promise<ScaleResult> {
+    return this.scale({ id, action: pb.ScaleAction.SCALE_ACTION_REMOVE, node: '', count: 0, instances }, call);
+  }
+
+  private async scale(request: pb.ScaleRunRequest, call?: CallOptions): Promise<ScaleResult> {
+    const response = await this.rpc.unary(this.raw.scaleRun.bind(this.raw), request, call);
+    return { run: runFromProto(response.run), instances: response.instances };
+  }
+
+  /** One runtime parameter (`node.N:name`, `node:name`, `ss:name`); passwords are shown to deployers and up. */
+  async getParameter(id: string, key: string, call?: CallOptions): Promise<RunParameter> {
+    return (await this.rpc.unary(this.raw.getRunParameter.bind(this.raw), { id, key }, call)).parameter ?? pb.RunParameter.create();
+  }
+
+  /** Sets a runtime parameter; the value is pushed on to every input mapped from it. */
+  async setParameter(id: string, key: string, value: string, call?: CallOptions): Promise<RunParameter> {
+    const response = await this.rpc.unary(this.raw.setRunParameter.bind(this.raw), { id, key, value }, call);
+    return response.parameter ?? pb.RunParameter.create();
+  }
+
+  /** Every parameter whose key starts with `prefix` (e.g. `web.1:`, `ss:`); passwords masked. */
+  async listParameters(id: string, prefix = '', call?: CallOptions): Promise<RunParameter[]> {
+    return (await this.rpc.unary(this.raw.listRunParameters.bind(this.raw), { id, prefix }, call)).parameters;
+  }
+
+  /** Every event with a sequence number greater than `after` (all pages), oldest first. */
+  async events(id: string, after = 0, call?: CallOptions): Promise<RunEvent[]> {
+    const events: RunEvent[] = [];
+    for (let afterSequence = after; ; ) {
+      const request = { id, afterSequence, pageSize: EVENT_PAGE };
+      const page = (await this.rpc.unary(this.raw.listRunEvents.bind(this.raw), request, call)).events;
+      events.push(...page);
+      if (page.length < EVENT_PAGE) return events;
+      afterSequence = page.at(-1)!.sequence;
+    }
+  }
+
+  /** Every log line after `after` (all pages), of one instance or all, oldest first. */
+  async logs(id: string, options: RunLogsOptions = {}, call?: CallOptions): Promise<RunLogs> {
+    const lines: RunLogLine[] = [];
+    let lastSequence = options.after ?? 0;
+    for (;;) {
+      const request = { id, instance: options.instance ?? '', afterSequence: lastSequence, pageSize: LOG_PAGE };
+      const page = await this.rpc.unary(this.raw.listRunLogs.bind(this.raw), request, call);
+      lines.push(...page.lines);
+      lastSequence = Math.max(lastSequence, page.lastSequence);
+      if (page.lines.length < LOG_PAGE) return { lines, lastSequence };
+    }
+  }
+
+  /** The report tarballs the run's instances uploaded. */
+  async reports(id: string, call?: CallOptions): Promise<RunReport[]> {
+    return (await this.rpc.unary(this.raw.listRunReports.bind(this.raw), { id }, call)).reports;
+  }
+
+  /**
+   * Streams one report into `toFile` (its folder is created) and checks its
+   * size and sha256 against what the server announced; rejects with
+   * DataLossError (nothing written) when they differ.
+   */
+  downloadReport(id: string, instance: string, name: string, toFile: string, call?: CallOptions): Promise<RunReport> {
+    const messages = this.rpc.serverStream(this.raw.downloadRunReport.bind(this.raw), { id, instance, name }, call);
+    return saveReportStream(messages, toFile, `${instance}/${name}`);
+  }
+}
