@@ -21,6 +21,7 @@ export interface ProvisionerOptions {
 /** Creates and destroys VMs for runs, reporting outcomes back as state machine inputs. */
 export class Provisioner {
   private readonly inflight = new Map<string, Promise<void>>();
+  private readonly cancels = new Map<string, AbortController>();
   private readonly limits = new Map<string, Semaphore>();
 
   constructor(
@@ -46,12 +47,17 @@ export class Provisioner {
     const key = `${runId}/${instance}`;
     const existing = this.inflight.get(key);
     if (existing) return existing;
-    const task = this.provisionOnce(runId, instance).finally(() => this.inflight.delete(key));
+    const cancel = new AbortController();
+    const task = this.provisionOnce(runId, instance, cancel.signal).finally(() => {
+      this.inflight.delete(key);
+      this.cancels.delete(key);
+    });
     this.inflight.set(key, task);
+    this.cancels.set(key, cancel);
     return task;
   }
 
-  private async provisionOnce(runId: string, instance: string): Promise<void> {
+  private async provisionOnce(runId: string, instance: string, signal: AbortSignal): Promise<void> {
     const prepared = await this.store.write(async (repos) => {
       const run = await repos.runs.findById(runId);
       const row = await repos.runs.findInstance(runId, instance);
@@ -92,9 +98,10 @@ export class Provisioner {
         idempotencyKey: `${runId}/${instance}`,
       };
       const connector = this.clouds.connector(row.cloud);
-      const vm = await this.limit(row.cloud).run(() =>
-        withRetries(() => connector.provision(spec), { attempts: 5, baseDelayMs: 200, maxDelayMs: 10_000 }),
-      );
+      const vm = await this.limit(row.cloud).run(() => {
+        signal.throwIfAborted();
+        return withRetries(() => connector.provision(spec, signal), { attempts: 5, baseDelayMs: 200, maxDelayMs: 10_000, signal });
+      });
       await this.store.write(async (repos) => {
         const fresh = await repos.runs.findInstance(runId, instance);
         if (fresh) {
@@ -105,8 +112,13 @@ export class Provisioner {
       log.info({ vmId: vm.vmId }, 'vm provisioned');
       await this.dispatch(runId, { type: 'vm-running', instance });
     } catch (err) {
-      const message = err instanceof ConnectorError ? `${err.kind}: ${err.message}` : 'internal error while provisioning';
-      if (err instanceof ConnectorError) log.warn({ kind: err.kind, message: err.message }, 'provisioning failed');
+      const message = signal.aborted
+        ? 'provisioning cancelled: the VM is being destroyed'
+        : err instanceof ConnectorError
+          ? `${err.kind}: ${err.message}`
+          : 'internal error while provisioning';
+      if (signal.aborted) log.info('provisioning cancelled');
+      else if (err instanceof ConnectorError) log.warn({ kind: err.kind, message: err.message }, 'provisioning failed');
       else log.error({ err }, 'provisioning failed');
       await this.store.write(async (repos) => {
         const fresh = await repos.runs.findInstance(runId, instance);
@@ -121,6 +133,8 @@ export class Provisioner {
 
   /** Destroys the instances' VMs (waiting for in-flight creations first), then reports them destroyed. */
   async destroy(runId: string, instances: readonly string[]): Promise<void> {
+    // A VM not created yet need not be: cancel the create (a VM it made anyway has its id stored).
+    for (const instance of instances) this.cancels.get(`${runId}/${instance}`)?.abort();
     await Promise.all(instances.map((i) => this.inflight.get(`${runId}/${i}`)?.catch(() => undefined)));
     const rows = await this.store.read((repos) => repos.runs.instances(runId));
     const destroyed: string[] = [];

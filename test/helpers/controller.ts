@@ -47,6 +47,8 @@ export async function startTestController(options: {
   database: TestDatabase;
   /** Clouds beyond `local`, e.g. `{ name: 'flaky', driver: 'fake', settings: { failProvision: '2' } }`. */
   extraClouds?: { name: string; driver: string; settings: Record<string, string> }[];
+  /** The address agents dial back to (e.g. a TCP proxy in front of the controller); default: the controller's own. */
+  agentAddress?: string;
   /** Reuse a data dir and database (a restart); the caller cleans them up. */
   reuse?: { dataDir: string; databaseUrl: string; adminToken: string };
 }): Promise<TestController> {
@@ -70,6 +72,7 @@ export async function startTestController(options: {
     shutdownGraceMs: 2_000,
     httpListen: '127.0.0.1:0',
     extraClouds: options.extraClouds ?? [],
+    ...(options.agentAddress ? { agentAddress: options.agentAddress } : {}),
   });
   let controller;
   try {
