@@ -1,4 +1,5 @@
 import type {
+  Metadata,
   handleServerStreamingCall,
   handleUnaryCall,
   sendUnaryData,
@@ -27,6 +28,15 @@ export interface RpcContext {
   store: Store;
 }
 
+/** Authenticates the caller and enforces the method's minimum role. */
+async function authorize(deps: ApiDeps, metadata: Metadata, method: string, requiredRole: Role, log: Logger) {
+  const principal = await deps.authenticator.authenticate(metadata);
+  if (!roleAllows(principal.role, requiredRole)) {
+    throw new PermissionDeniedError(`${method} needs the ${requiredRole} role; user '${principal.userName}' is ${principal.role}`);
+  }
+  return { principal, callLog: log.child({ tenant: principal.tenantName, user: principal.userName }) };
+}
+
 /**
  * Wraps a unary handler: authenticates the caller, enforces the minimum role,
  * runs the handler and maps whatever it throws to a gRPC status.
@@ -41,11 +51,7 @@ export function unaryRpc<Req, Res>(
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
     void (async () => {
       try {
-        const principal = await deps.authenticator.authenticate(call.metadata);
-        if (!roleAllows(principal.role, requiredRole)) {
-          throw new PermissionDeniedError(`${method} needs the ${requiredRole} role; user '${principal.userName}' is ${principal.role}`);
-        }
-        const callLog = log.child({ tenant: principal.tenantName, user: principal.userName });
+        const { principal, callLog } = await authorize(deps, call.metadata, method, requiredRole, log);
         const response = await handler(call.request, { principal, log: callLog, store: deps.store });
         callback(null, response);
       } catch (err) {
@@ -79,11 +85,7 @@ export function streamRpc<Req, Res>(
       });
     void (async () => {
       try {
-        const principal = await deps.authenticator.authenticate(call.metadata);
-        if (!roleAllows(principal.role, requiredRole)) {
-          throw new PermissionDeniedError(`${method} needs the ${requiredRole} role; user '${principal.userName}' is ${principal.role}`);
-        }
-        const callLog = log.child({ tenant: principal.tenantName, user: principal.userName });
+        const { principal, callLog } = await authorize(deps, call.metadata, method, requiredRole, log);
         await handler(call.request, { principal, log: callLog, store: deps.store, write, signal: controller.signal });
         if (!controller.signal.aborted) call.end();
       } catch (err) {

@@ -4,7 +4,7 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError, throwIfVi
 import { parseModuleReference } from '../../domain/modules/refs.js';
 import { resolveModule } from '../../domain/modules/resolve.js';
 import { planLaunch, type CloudCatalog } from '../../domain/runs/launch.js';
-import { parseParameterKey, valueTooLarge } from '../../domain/runs/parameter-keys.js';
+import { formatParameterKey, parseParameterKey, valueTooLarge } from '../../domain/runs/parameter-keys.js';
 import { activeInstances, isFinal } from '../../domain/runs/state-machine.js';
 import type { RunState } from '../../domain/runs/types.js';
 import type { AgentHub } from '../../scheduler/agent-hub.js';
@@ -188,14 +188,9 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
     }),
 
     getRunParameter: unaryRpc(deps, 'GetRunParameter', 'viewer', async (req: pb.GetRunParameterRequest, ctx) => {
-      const key = parseParameterKey(req.key) ? req.key : undefined;
-      if (!key) throw new InvalidArgumentError([{ field: 'key', description: 'must be node.N:name, node:name or ss:name' }]);
-      const param = await ctx.store.read(async (repos) => {
-        const row = await tenantRun(repos, ctx, req.id);
-        const parsed = parseParameterKey(req.key)!;
-        const canonical = parsed.scope === 'instance' ? `${parsed.instance}:${parsed.name}` : parsed.scope === 'node' ? `${parsed.node}:${parsed.name}` : `ss:${parsed.name}`;
-        return repos.runs.parameter(row.id, canonical);
-      });
+      const parsed = parseParameterKey(req.key);
+      if (!parsed) throw new InvalidArgumentError([{ field: 'key', description: 'must be node.N:name, node:name or ss:name' }]);
+      const param = await ctx.store.read(async (repos) => repos.runs.parameter((await tenantRun(repos, ctx, req.id)).id, formatParameterKey(parsed)));
       if (!param) throw new NotFoundError('parameter', req.key);
       return { parameter: runParameterToProto(param, ctx.principal.role !== 'viewer') };
     }),
@@ -206,7 +201,7 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
       if (!parsed) violations.push({ field: 'key', description: 'must be node.N:name, node:name or ss:name' });
       if (valueTooLarge(req.value)) violations.push({ field: 'value', description: 'must be at most 64 KiB' });
       throwIfViolations(violations);
-      const canonical = parsed!.scope === 'instance' ? `${parsed!.instance}:${parsed!.name}` : parsed!.scope === 'node' ? `${parsed!.node}:${parsed!.name}` : `ss:${parsed!.name}`;
+      const canonical = formatParameterKey(parsed!);
       const row = await ctx.store.read(async (repos) => {
         const run = await tenantRun(repos, ctx, req.id);
         if (!(await repos.runs.parameter(run.id, canonical))) throw new NotFoundError('parameter', req.key);
