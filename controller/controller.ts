@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { buildAgentBundle } from '../agent/build.js';
-import { startBundleServer, type BundleServer } from './agent-bundle-server.js';
+import { AGENT_BUNDLE_PATH, startBundleServer, type BundleServer } from './agent-bundle-server.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import { AgentAuthenticator } from './auth/agent-authenticator.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -72,7 +72,12 @@ export async function startController(options: CompiledControllerOptions, log: L
         store,
         clouds,
         tokens,
-        { controllerId: id, agentAddress: () => agentAddress, insecureAgents: true },
+        {
+          controllerId: id,
+          agentAddress: () => agentAddress,
+          insecureAgents: true,
+          bundle: () => ({ url: `${bundleServer.url}${AGENT_BUNDLE_PATH}`, sha256: bundle.sha256 }),
+        },
         (runId, input) => engine.dispatch(runId, input),
         log.child({ component: 'provisioner' }),
       ),

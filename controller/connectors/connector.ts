@@ -46,8 +46,13 @@ export interface VmSpec {
   diskGB?: number;
   /** The component's per-cloud options for this cloud (instance type, subnet, ...). */
   options: Record<string, string>;
-  /** The agent's boot configuration (cloud drivers render it into user-data). */
+  /** The agent's boot configuration (the `local` driver writes it as the agent's config file). */
   agentConfig: AgentConfig;
+  /**
+   * The VM's `#cloud-config` user-data, which installs Node, downloads and checks
+   * the agent bundle and writes `agentConfig`; cloud drivers pass it to the cloud as is.
+   */
+  userData: string;
   /** Stable for one instance: a retried provision with the same key never makes a second VM. */
   idempotencyKey: string;
 }

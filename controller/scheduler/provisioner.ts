@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../../agent/config.js';
+import { renderCloudInit } from '../connectors/boot/cloud-init.js';
 import type { CloudDirectory } from '../connectors/clouds.js';
 import { ConnectorError, type VmSpec } from '../connectors/connector.js';
 import type { ResolvedPlan } from '../domain/modules/types.js';
@@ -16,6 +17,8 @@ export interface ProvisionerOptions {
   /** Plaintext agent channel (the `local` driver). */
   insecureAgents: boolean;
   caCertificate?: string;
+  /** Where VMs download the agent bundle, and its sha256 (known once the bundle server is up). */
+  bundle: () => { url: string; sha256: string };
 }
 
 /** Creates and destroys VMs for runs, reporting outcomes back as state machine inputs. */
@@ -95,6 +98,12 @@ export class Provisioner {
         ...(node.resources.diskGB !== undefined ? { diskGB: node.resources.diskGB } : {}),
         options: node.resources.clouds?.[row.cloud] ?? {},
         agentConfig,
+        userData: renderCloudInit({
+          agentConfig,
+          bundleUrl: this.options.bundle().url,
+          bundleSha256: this.options.bundle().sha256,
+          ...(this.options.caCertificate ? { caCertificate: this.options.caCertificate } : {}),
+        }),
         idempotencyKey: `${runId}/${instance}`,
       };
       const connector = this.clouds.connector(row.cloud);

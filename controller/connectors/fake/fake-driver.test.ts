@@ -32,6 +32,7 @@ function spec(instance = 'web.1', runId = 'run-1'): VmSpec {
     options: {},
     agentConfig: { controller: '127.0.0.1:50051', runId, instance, bootstrapToken: 'sbt_secret' },
     idempotencyKey: `key-${runId}-${instance}`,
+    userData: "#cloud-config\n",
   };
 }
 

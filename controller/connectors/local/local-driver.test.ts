@@ -37,6 +37,7 @@ function spec(instance = 'web.1', extra: Partial<VmSpec> = {}): VmSpec {
     options: {},
     agentConfig: { controller: '127.0.0.1:50051', runId: 'run-1', instance, bootstrapToken: 'sbt_secret' },
     idempotencyKey: `key-${instance}`,
+    userData: "#cloud-config\n",
     ...extra,
   };
 }
