@@ -6,6 +6,7 @@ import { startApiServer, type ApiServer } from './api/server.js';
 import { AgentAuthenticator } from './auth/agent-authenticator.js';
 import { Authenticator } from './auth/authenticator.js';
 import { bootstrapOperator } from './auth/bootstrap.js';
+import { CredentialCipher, loadCredentialKey } from './auth/credential-cipher.js';
 import { CloudDirectory } from './connectors/clouds.js';
 import { createFakeDriver } from './connectors/fake/fake-driver.js';
 import { createLocalDriver } from './connectors/local/local-driver.js';
@@ -56,7 +57,8 @@ export async function startController(options: CompiledControllerOptions, log: L
 
     const localDriver = createLocalDriver({ agentCommand: () => [process.execPath, bundle.path] });
     const registry = new ConnectorRegistry().register(localDriver).register(createFakeDriver({ delegate: localDriver }));
-    const clouds = new CloudDirectory(registry, [{ name: 'local', driver: 'local', settings: {} }, ...options.extraClouds], {
+    const cipher = new CredentialCipher(loadCredentialKey(options.credentialKey, options.dataDir));
+    const clouds = new CloudDirectory(registry, [{ name: 'local', driver: 'local', settings: {} }, ...options.extraClouds], store, cipher, {
       dataDir: options.dataDir,
       log: log.child({ component: 'connectors' }),
     });
@@ -93,10 +95,9 @@ export async function startController(options: CompiledControllerOptions, log: L
         hub,
         dataDir: options.dataDir,
         defaultCloud: options.defaultCloud,
-        clouds: {
-          has: (name) => clouds.has(name),
-          validateOptions: (name, cloudOptions) => clouds.driver(name)?.validateOptions(cloudOptions) ?? [],
-        },
+        clouds,
+        cipher,
+        controllerId: id,
       },
       options.listen.host,
       options.listen.port,

@@ -14,6 +14,10 @@ export const REDACTED_FIELDS = [
   'bootstrapToken',
   'adminToken',
   'privateKey',
+  'fields',
+  'secretAccessKey',
+  'clientSecret',
+  'serviceAccountJson',
 ];
 
 const REDACT_PATHS = REDACTED_FIELDS.flatMap((f) => [f, `*.${f}`]);

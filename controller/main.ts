@@ -36,6 +36,7 @@ const input: ControllerOptions = {
   bootstrapAdmin: flags.bootstrapAdmin,
   // Secrets only from the environment, never from argv (visible in `ps`).
   bootstrapToken: process.env.SLIPSTREAM_BOOTSTRAP_TOKEN,
+  credentialKey: process.env.SLIPSTREAM_CREDENTIAL_KEY,
   shutdownGraceMs: flags.shutdownGraceMs === undefined ? undefined : Number(flags.shutdownGraceMs),
 };
 

@@ -24,6 +24,8 @@ export interface ControllerOptions {
   agentAddress?: string;
   /** Cloud of nodes that name none when the launch names none either. */
   defaultCloud?: string;
+  /** base64 of the 32-byte key that encrypts cloud credentials; default: a key file in the data dir. */
+  credentialKey?: string;
   /** Clouds beyond the built-in `local` one (tests configure `fake` clouds here). */
   extraClouds?: { name: string; driver: string; settings: Record<string, string> }[];
 }
@@ -41,6 +43,7 @@ export interface CompiledControllerOptions {
   readonly httpListen: { host: string; port: number };
   readonly agentAddress: string | undefined;
   readonly defaultCloud: string;
+  readonly credentialKey: string | undefined;
   readonly extraClouds: readonly { name: string; driver: string; settings: Record<string, string> }[];
 }
 
@@ -75,6 +78,10 @@ export function compileControllerOptions(input: ControllerOptions): CompiledCont
   const agentAddress = input.agentAddress || undefined;
   if (agentAddress !== undefined && !/^[^\s]+:\d{1,5}$/.test(agentAddress)) throw new OptionsError(`agent address: '${agentAddress}' must be HOST:PORT`);
   const defaultCloud = input.defaultCloud ?? 'local';
+  const credentialKey = input.credentialKey || undefined;
+  if (credentialKey !== undefined && Buffer.from(credentialKey, 'base64').length !== 32) {
+    throw new OptionsError('credential key: must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+  }
   const extraClouds = Object.freeze([...(input.extraClouds ?? [])]);
   return Object.freeze({
     listen,
@@ -88,6 +95,7 @@ export function compileControllerOptions(input: ControllerOptions): CompiledCont
     httpListen,
     agentAddress,
     defaultCloud,
+    credentialKey,
     extraClouds,
   });
 }

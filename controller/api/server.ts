@@ -1,6 +1,7 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { AgentServiceService } from '../../proto/gen/slipstream/v1/agent.js';
+import { CloudServiceService } from '../../proto/gen/slipstream/v1/clouds.js';
 import { ModuleServiceService } from '../../proto/gen/slipstream/v1/modules.js';
 import { RunServiceService } from '../../proto/gen/slipstream/v1/runs.js';
 import { TenantServiceService } from '../../proto/gen/slipstream/v1/tenants.js';
@@ -8,6 +9,7 @@ import { TokenServiceService } from '../../proto/gen/slipstream/v1/tokens.js';
 import { UserServiceService } from '../../proto/gen/slipstream/v1/users.js';
 import { addReflectionService, loadDescriptorSet } from './reflection.js';
 import { agentService, type AgentServiceDeps } from './services/agent-service.js';
+import { cloudService, type CloudServiceDeps } from './services/cloud-service.js';
 import { moduleService } from './services/module-service.js';
 import { runService, type RunServiceDeps } from './services/run-service.js';
 import { tenantService } from './services/tenant-service.js';
@@ -22,6 +24,7 @@ const SERVED = [
   'slipstream.v1.TokenService',
   'slipstream.v1.RunService',
   'slipstream.v1.AgentService',
+  'slipstream.v1.CloudService',
 ] as const;
 
 /** A started gRPC server and how to stop it. */
@@ -34,7 +37,7 @@ export interface ApiServer {
 }
 
 /** Builds the gRPC server with every service, health and reflection, and binds it. */
-export async function startApiServer(deps: RunServiceDeps & AgentServiceDeps, host: string, port: number): Promise<ApiServer> {
+export async function startApiServer(deps: RunServiceDeps & AgentServiceDeps & CloudServiceDeps, host: string, port: number): Promise<ApiServer> {
   const server = new Server({
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
     // Agents hold one stream for hours: answer their keepalive pings.
@@ -47,6 +50,7 @@ export async function startApiServer(deps: RunServiceDeps & AgentServiceDeps, ho
   server.addService(TokenServiceService, tokenService(deps));
   server.addService(RunServiceService, runService(deps));
   server.addService(AgentServiceService, agentService(deps));
+  server.addService(CloudServiceService, cloudService(deps));
 
   const health = new HealthImplementation({ '': 'SERVING', ...Object.fromEntries(SERVED.map((s) => [s, 'SERVING'])) });
   health.addToServer(server);

@@ -1,4 +1,8 @@
 import type { Logger } from 'pino';
+import type { CredentialCipher } from '../auth/credential-cipher.js';
+import type { FieldViolation } from '../domain/errors.js';
+import type { CloudCatalog } from '../domain/runs/launch.js';
+import type { Store } from '../store/store.js';
 import type { CloudConnector, ConnectorDriver } from './connector.js';
 import type { ConnectorRegistry } from './registry.js';
 
@@ -7,62 +11,105 @@ export interface CloudDefinition {
   name: string;
   driver: string;
   settings: Record<string, string>;
+  /** Built in (from options), not stored: cannot be changed or deleted through the API. */
+  builtIn?: boolean;
 }
 
 /**
- * The clouds this controller deploys to, and one connector per cloud.
- * (Per-tenant credentials and admin-managed clouds plug in here.)
+ * The clouds this controller deploys to: built-in ones from the options plus
+ * the ones admins stored, and one connector per cloud and tenant (each
+ * tenant's own credentials), rebuilt when the cloud or the credential changes.
  */
 export class CloudDirectory {
-  private readonly definitions = new Map<string, CloudDefinition>();
-  private readonly connectors = new Map<string, CloudConnector>();
+  private readonly builtIns = new Map<string, CloudDefinition>();
+  private readonly connectors = new Map<string, { version: string; connector: CloudConnector }>();
 
   constructor(
     private readonly registry: ConnectorRegistry,
-    definitions: readonly CloudDefinition[],
+    builtIns: readonly CloudDefinition[],
+    private readonly store: Store,
+    private readonly cipher: CredentialCipher,
     private readonly context: { dataDir: string; log: Logger },
   ) {
-    for (const definition of definitions) {
-      const driver = this.registry.get(definition.driver);
-      if (!driver) throw new Error(`cloud '${definition.name}': unknown driver '${definition.driver}'`);
-      const violations = driver.validateSettings(definition.settings);
+    for (const definition of builtIns) {
+      const violations = this.validate(definition.driver, definition.settings);
       if (violations.length > 0) {
         throw new Error(`cloud '${definition.name}': ${violations.map((v) => `${v.field}: ${v.description}`).join('; ')}`);
       }
-      this.definitions.set(definition.name, definition);
+      this.builtIns.set(definition.name, { ...definition, builtIn: true });
     }
   }
 
-  has(name: string): boolean {
-    return this.definitions.has(name);
+  /** Violations of a driver name and its settings. */
+  validate(driver: string, settings: Record<string, string>): FieldViolation[] {
+    const found = this.registry.get(driver);
+    if (!found) return [{ field: 'driver', description: `unknown driver '${driver}'; known: ${this.registry.names().join(', ')}` }];
+    return found.validateSettings(settings);
   }
 
-  names(): string[] {
-    return [...this.definitions.keys()].sort();
+  isBuiltIn(name: string): boolean {
+    return this.builtIns.has(name);
   }
 
   driver(name: string): ConnectorDriver | undefined {
-    const definition = this.definitions.get(name);
-    return definition ? this.registry.get(definition.driver) : undefined;
+    return this.registry.get(name);
   }
 
-  /** The connector of a cloud, created on first use. */
-  connector(name: string): CloudConnector {
-    const existing = this.connectors.get(name);
-    if (existing) return existing;
-    const definition = this.definitions.get(name);
+  /** Every cloud, built-in first. */
+  async list(): Promise<CloudDefinition[]> {
+    const stored = await this.store.read((repos) => repos.clouds.list());
+    return [
+      ...this.builtIns.values(),
+      ...stored.map((row) => ({ name: row.name, driver: row.driver, settings: JSON.parse(row.settings) as Record<string, string> })),
+    ];
+  }
+
+  async definition(name: string): Promise<CloudDefinition | undefined> {
+    const builtIn = this.builtIns.get(name);
+    if (builtIn) return builtIn;
+    const row = await this.store.read((repos) => repos.clouds.find(name));
+    return row ? { name: row.name, driver: row.driver, settings: JSON.parse(row.settings) as Record<string, string> } : undefined;
+  }
+
+  /** A synchronous view of the clouds as they are now, for launch validation. */
+  async catalog(): Promise<CloudCatalog> {
+    const clouds = new Map((await this.list()).map((c) => [c.name, c]));
+    return {
+      has: (name) => clouds.has(name),
+      validateOptions: (name, options) => {
+        const definition = clouds.get(name);
+        return definition ? (this.registry.get(definition.driver)?.validateOptions(options) ?? []) : [];
+      },
+    };
+  }
+
+  /** The connector of a cloud for one tenant, with that tenant's decrypted credentials. */
+  async connector(name: string, tenantId: string): Promise<CloudConnector> {
+    const loaded = await this.store.read(async (repos) => ({
+      cloud: this.builtIns.has(name) ? undefined : await repos.clouds.find(name),
+      credential: await repos.clouds.credential(tenantId, name),
+    }));
+    const definition = this.builtIns.get(name) ?? (loaded.cloud ? await this.definition(name) : undefined);
     if (!definition) throw new Error(`unknown cloud '${name}'`);
-    const connector = this.registry.get(definition.driver)!.create(definition.settings, {
+    const version = `${loaded.cloud?.updatedAt.getTime() ?? 0}/${loaded.credential?.updatedAt.getTime() ?? 0}`;
+    const key = `${name}/${tenantId}`;
+    const cached = this.connectors.get(key);
+    if (cached?.version === version) return cached.connector;
+    if (cached) await cached.connector.close().catch(() => undefined);
+    const driver = this.registry.get(definition.driver);
+    if (!driver) throw new Error(`cloud '${name}': unknown driver '${definition.driver}'`);
+    const credentials = loaded.credential ? this.cipher.decrypt(loaded.credential.ciphertext, tenantId, name) : {};
+    const connector = driver.create(definition.settings, {
       dataDir: this.context.dataDir,
       log: this.context.log.child({ cloud: name }),
-      credentials: {},
+      credentials,
     });
-    this.connectors.set(name, connector);
+    this.connectors.set(key, { version, connector });
     return connector;
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.connectors.values()].map((c) => c.close()));
+    await Promise.all([...this.connectors.values()].map((c) => c.connector.close()));
     this.connectors.clear();
   }
 }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AgentConfig } from '../../agent/config.js';
 import { renderCloudInit } from '../connectors/boot/cloud-init.js';
 import type { CloudDirectory } from '../connectors/clouds.js';
-import { ConnectorError, type VmSpec } from '../connectors/connector.js';
+import { ConnectorError, type CloudConnector, type VmSpec } from '../connectors/connector.js';
 import type { ResolvedPlan } from '../domain/modules/types.js';
 import type { RunInput } from '../domain/runs/types.js';
 import type { Store } from '../store/store.js';
@@ -36,12 +36,10 @@ export class Provisioner {
     private readonly log: Logger,
   ) {}
 
-  private limit(cloud: string): Semaphore {
+  /** The per-cloud concurrency limit, sized by the cloud's connector the first time. */
+  private limit(cloud: string, connector: CloudConnector): Semaphore {
     let semaphore = this.limits.get(cloud);
-    if (!semaphore) {
-      const parallel = this.clouds.has(cloud) ? this.clouds.connector(cloud).capabilities().maxParallelProvisioning : 1;
-      this.limits.set(cloud, (semaphore = new Semaphore(Math.max(1, parallel))));
-    }
+    if (!semaphore) this.limits.set(cloud, (semaphore = new Semaphore(Math.max(1, connector.capabilities().maxParallelProvisioning))));
     return semaphore;
   }
 
@@ -80,7 +78,6 @@ export class Provisioner {
     const log = this.log.child({ runId, instance, cloud: row.cloud });
     try {
       if (!node) throw new ConnectorError('invalid', `node '${row.node}' is not in the run's plan`);
-      if (!this.clouds.has(row.cloud)) throw new ConnectorError('invalid', `unknown cloud '${row.cloud}'`);
       const image = node.images[row.cloud];
       if (!image) throw new ConnectorError('invalid', `component ${node.component.path}@${node.component.version} has no image for cloud '${row.cloud}'`);
       const agentConfig: AgentConfig = {
@@ -106,8 +103,10 @@ export class Provisioner {
         }),
         idempotencyKey: `${runId}/${instance}`,
       };
-      const connector = this.clouds.connector(row.cloud);
-      const vm = await this.limit(row.cloud).run(() => {
+      const connector = await this.clouds.connector(row.cloud, run.tenant).catch((err: unknown) => {
+        throw new ConnectorError('invalid', (err as Error).message);
+      });
+      const vm = await this.limit(row.cloud, connector).run(() => {
         signal.throwIfAborted();
         return withRetries(() => connector.provision(spec, signal), { attempts: 5, baseDelayMs: 200, maxDelayMs: 10_000, signal });
       });
@@ -145,15 +144,18 @@ export class Provisioner {
     // A VM not created yet need not be: cancel the create (a VM it made anyway has its id stored).
     for (const instance of instances) this.cancels.get(`${runId}/${instance}`)?.abort();
     await Promise.all(instances.map((i) => this.inflight.get(`${runId}/${i}`)?.catch(() => undefined)));
-    const rows = await this.store.read((repos) => repos.runs.instances(runId));
+    const { rows, tenant } = await this.store.read(async (repos) => ({
+      rows: await repos.runs.instances(runId),
+      tenant: (await repos.runs.findById(runId))?.tenant ?? '',
+    }));
     const destroyed: string[] = [];
     await Promise.all(
       rows
         .filter((r) => instances.includes(r.name))
         .map(async (row) => {
           try {
-            if (row.vmId && this.clouds.has(row.cloud)) {
-              const connector = this.clouds.connector(row.cloud);
+            if (row.vmId) {
+              const connector = await this.clouds.connector(row.cloud, tenant);
               await withRetries(() => connector.terminate(row.vmId!), { attempts: 5, baseDelayMs: 200, maxDelayMs: 10_000 });
             }
             destroyed.push(row.name);

@@ -3,7 +3,8 @@ import * as pb from '../../../proto/gen/slipstream/v1/runs.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, throwIfViolations } from '../../domain/errors.js';
 import { parseModuleReference } from '../../domain/modules/refs.js';
 import { resolveModule } from '../../domain/modules/resolve.js';
-import { planLaunch, type CloudCatalog } from '../../domain/runs/launch.js';
+import { planLaunch } from '../../domain/runs/launch.js';
+import type { CloudDirectory } from '../../connectors/clouds.js';
 import { formatParameterKey, parseParameterKey, valueTooLarge } from '../../domain/runs/parameter-keys.js';
 import { activeInstances, isFinal } from '../../domain/runs/state-machine.js';
 import type { RunState } from '../../domain/runs/types.js';
@@ -21,6 +22,7 @@ import {
   runStateFromProto,
 } from '../convert/runs.js';
 import { streamRpc, unaryRpc, type ApiDeps, type RpcContext } from '../rpc.js';
+import { enforceQuotas } from './quotas.js';
 import { runView } from './run-views.js';
 import { watchRun } from './run-watch.js';
 
@@ -28,7 +30,7 @@ export interface RunServiceDeps extends ApiDeps {
   engine: RunEngine;
   bus: RunBus;
   hub: AgentHub;
-  clouds: CloudCatalog;
+  clouds: CloudDirectory;
   /** The cloud of nodes that name none when the launch names none either. */
   defaultCloud: string;
 }
@@ -62,6 +64,7 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
         .filter(([, n]) => !Number.isInteger(n) || n < 0 || n > 10_000)
         .map(([node]) => ({ field: `multiplicities.${node}`, description: 'must be 0 to 10000' }));
       throwIfViolations(multiplicityViolations);
+      const catalog = await deps.clouds.catalog();
       const runId = await ctx.store.write(async (repos) => {
         if (req.requestId) {
           const earlier = await repos.runs.findByRequestId(ctx.principal.tenantId, req.requestId);
@@ -83,9 +86,10 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
             timeoutMinutes: req.timeoutMinutes,
             sshPublicKeys: req.sshPublicKeys,
           },
-          deps.clouds,
+          catalog,
         );
         throwIfViolations(launch.violations);
+        await enforceQuotas(repos, ctx.principal.tenantId, launch.plan!.instances.map((i) => i.cloud));
         const run = await repos.runs.create({
           tenantId: ctx.principal.tenantId,
           owner: ctx.principal.userName,
@@ -170,6 +174,7 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
         if (!Number.isInteger(req.count) || req.count < 1 || req.count > 1000) violations.push({ field: 'count', description: 'must be 1 to 1000' });
         throwIfViolations(violations);
         const cloud = model.instances.find((i) => i.node === req.node)?.cloud ?? row.defaultCloud;
+        await ctx.store.read((repos) => enforceQuotas(repos, ctx.principal.tenantId, Array.from({ length: req.count }, () => cloud)));
         result = await deps.engine.dispatch(row.id, { type: 'scale-add', node: req.node, count: req.count, cloud, actor });
       } else if (req.action === pb.ScaleAction.SCALE_ACTION_REMOVE) {
         const active = new Set(activeInstances(model).map((i) => i.name));

@@ -1,4 +1,7 @@
 import { ApiTokenEntity } from './api-token.js';
+import { CloudCredentialEntity } from './cloud-credential.js';
+import { CloudEntity } from './cloud.js';
+import { QuotaEntity } from './quota.js';
 import { ControllerSecretEntity } from './controller-secret.js';
 import { ModuleVersionEntity } from './module-version.js';
 import { ModuleEntity } from './module.js';
@@ -13,6 +16,9 @@ import { RunEntity } from './run.js';
 
 export {
   ApiTokenEntity,
+  CloudCredentialEntity,
+  CloudEntity,
+  QuotaEntity,
   ControllerSecretEntity,
   ModuleEntity,
   ModuleVersionEntity,
@@ -40,4 +46,7 @@ export const ALL_ENTITIES = [
   RunJournalEntity,
   RunReportEntity,
   ControllerSecretEntity,
+  CloudEntity,
+  CloudCredentialEntity,
+  QuotaEntity,
 ];

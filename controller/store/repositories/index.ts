@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
+import { CloudRepository } from './clouds.js';
 import { ModuleRepository } from './modules.js';
 import { RunRepository } from './runs.js';
 import { TenantRepository } from './tenants.js';
@@ -12,6 +13,7 @@ export class Repositories {
   readonly tokens: TokenRepository;
   readonly modules: ModuleRepository;
   readonly runs: RunRepository;
+  readonly clouds: CloudRepository;
 
   constructor(em: EntityManager) {
     this.tenants = new TenantRepository(em);
@@ -19,5 +21,6 @@ export class Repositories {
     this.tokens = new TokenRepository(em);
     this.modules = new ModuleRepository(em);
     this.runs = new RunRepository(em);
+    this.clouds = new CloudRepository(em);
   }
 }
