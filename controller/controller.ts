@@ -16,6 +16,7 @@ import type { CompiledControllerOptions } from './options.js';
 import { AgentHub } from './scheduler/agent-hub.js';
 import { BootstrapTokens } from './scheduler/bootstrap-tokens.js';
 import { Provisioner } from './scheduler/provisioner.js';
+import { Reconciler, type ReconcileReport } from './scheduler/reconciler.js';
 import { RunBus } from './scheduler/run-bus.js';
 import { RunEngine } from './scheduler/run-engine.js';
 import { Store } from './store/store.js';
@@ -28,6 +29,8 @@ export interface RunningController {
   bundleUrl: string;
   /** The id this control plane tags its VMs with. */
   controllerId: string;
+  /** Runs one reconciliation pass now (it also runs periodically). */
+  reconcile(): Promise<ReconcileReport>;
   /** The bootstrap admin's secret when this start generated it (first start, none given). */
   generatedBootstrapToken: string | undefined;
   stop(): Promise<void>;
@@ -113,6 +116,9 @@ export async function startController(options: CompiledControllerOptions, log: L
     }
     await engine.resumeAll();
     engine.start();
+    const reconciler = new Reconciler(store, clouds, engine, id, log.child({ component: 'reconciler' }));
+    reconciler.start(options.reconcileIntervalMs);
+    closers.push(() => reconciler.stop());
 
     let stopping: Promise<void> | undefined;
     return {
@@ -120,6 +126,7 @@ export async function startController(options: CompiledControllerOptions, log: L
       port: server.port,
       bundleUrl: bundleServer.url,
       controllerId: id,
+      reconcile: () => reconciler.reconcile(),
       generatedBootstrapToken,
       stop: () =>
         (stopping ??= (async () => {

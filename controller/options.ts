@@ -24,6 +24,8 @@ export interface ControllerOptions {
   agentAddress?: string;
   /** Cloud of nodes that name none when the launch names none either. */
   defaultCloud?: string;
+  /** How often the clouds are compared with the runs (leaked and vanished VMs). */
+  reconcileIntervalMs?: number;
   /** base64 of the 32-byte key that encrypts cloud credentials; default: a key file in the data dir. */
   credentialKey?: string;
   /** Clouds beyond the built-in `local` one (tests configure `fake` clouds here). */
@@ -44,6 +46,7 @@ export interface CompiledControllerOptions {
   readonly agentAddress: string | undefined;
   readonly defaultCloud: string;
   readonly credentialKey: string | undefined;
+  readonly reconcileIntervalMs: number;
   readonly extraClouds: readonly { name: string; driver: string; settings: Record<string, string> }[];
 }
 
@@ -78,6 +81,8 @@ export function compileControllerOptions(input: ControllerOptions): CompiledCont
   const agentAddress = input.agentAddress || undefined;
   if (agentAddress !== undefined && !/^[^\s]+:\d{1,5}$/.test(agentAddress)) throw new OptionsError(`agent address: '${agentAddress}' must be HOST:PORT`);
   const defaultCloud = input.defaultCloud ?? 'local';
+  const reconcileIntervalMs = input.reconcileIntervalMs ?? 60_000;
+  if (!Number.isInteger(reconcileIntervalMs) || reconcileIntervalMs < 100) throw new OptionsError('reconcile interval: must be an integer of at least 100 ms');
   const credentialKey = input.credentialKey || undefined;
   if (credentialKey !== undefined && Buffer.from(credentialKey, 'base64').length !== 32) {
     throw new OptionsError('credential key: must be 32 bytes, base64-encoded (openssl rand -base64 32)');
@@ -96,6 +101,7 @@ export function compileControllerOptions(input: ControllerOptions): CompiledCont
     agentAddress,
     defaultCloud,
     credentialKey,
+    reconcileIntervalMs,
     extraClouds,
   });
 }

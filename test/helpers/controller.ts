@@ -24,6 +24,8 @@ export interface TestController {
   dataDir: string;
   /** Every log line the controller wrote, as parsed JSON. */
   logs: Record<string, unknown>[];
+  /** Runs one reconciliation pass now. */
+  reconcile(): Promise<{ terminated: string[]; lost: string[] }>;
   /** Stops the controller but leaves its VMs, database and data dir (to restart on them). */
   stopControllerOnly(): Promise<void>;
   /** Stops the controller, kills every local VM it made, drops its database and data dir. */
@@ -90,6 +92,7 @@ export async function startTestController(options: {
     dataDir,
     logs,
     stopControllerOnly: () => controller.stop(),
+    reconcile: () => controller.reconcile(),
     async stop() {
       await controller.stop();
       await killLocalVms(dataDir, controller.controllerId);

@@ -316,6 +316,28 @@ export class RunRepository {
     return rows.map((r) => ({ id: r.id, state: r.state as RunState, stateChangedAt: r.stateChangedAt, abortedAt: r.abortedAt ?? null, timeoutMinutes: r.timeoutMinutes }));
   }
 
+  /** Every (tenant, cloud) with instances of live runs or of runs finished since `since`. */
+  async recentTenantClouds(since: Date): Promise<{ tenantId: string; cloud: string }[]> {
+    const runs = await this.em.find(
+      RunEntity,
+      { $or: [{ finishedAt: null }, { finishedAt: { $gte: since } }] },
+      { fields: ['id', 'tenant'] },
+    );
+    const tenantOf = new Map(runs.map((r) => [r.id, r.tenant]));
+    const instances = runs.length ? await this.em.find(RunInstanceEntity, { run: { $in: [...tenantOf.keys()] } }, { fields: ['run', 'cloud'] }) : [];
+    const pairs = new Map<string, { tenantId: string; cloud: string }>();
+    for (const i of instances) pairs.set(`${tenantOf.get(i.run)}/${i.cloud}`, { tenantId: tenantOf.get(i.run)!, cloud: i.cloud });
+    return [...pairs.values()];
+  }
+
+  /** Instances of the tenant's live runs on a cloud that should have a running VM. */
+  async runningInstancesOn(tenantId: string, cloud: string): Promise<{ runId: string; name: string; vmId: string }[]> {
+    const runs = await this.em.find(RunEntity, { tenant: tenantId, state: { $nin: ['Done', 'Aborted', 'Cancelled', 'Finalizing'] } }, { fields: ['id'] });
+    if (runs.length === 0) return [];
+    const rows = await this.em.find(RunInstanceEntity, { run: { $in: runs.map((r) => r.id) }, cloud, vm: 'running', vmId: { $ne: null } });
+    return rows.filter((r) => r.scaleState !== 'removed').map((r) => ({ runId: r.run, name: r.name, vmId: r.vmId! }));
+  }
+
   /** Ids of runs that are not final: the ones a starting controller resumes. */
   async liveRunIds(): Promise<string[]> {
     const rows = await this.em.find(RunEntity, { state: { $nin: ['Done', 'Aborted', 'Cancelled'] } }, { fields: ['id'] });

@@ -1,0 +1,107 @@
+import type { Logger } from 'pino';
+import type { CloudDirectory } from '../connectors/clouds.js';
+import type { CloudConnector, VmInfo } from '../connectors/connector.js';
+import { withRetries } from './retry.js';
+import type { RunEngine } from './run-engine.js';
+import type { Store } from '../store/store.js';
+
+/** What one reconciliation pass did. */
+export interface ReconcileReport {
+  terminated: string[];
+  lost: string[];
+}
+
+/**
+ * Compares what the clouds run with what the runs expect, periodically:
+ * VMs tagged by this controller that belong to finished, cancelled or unknown
+ * runs (or to instances no longer in their run) are terminated, so no VM
+ * leaks; instances whose VM vanished behind the controller's back are
+ * reported lost, which aborts their run with a message naming them.
+ */
+export class Reconciler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<ReconcileReport> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clouds: CloudDirectory,
+    private readonly engine: RunEngine,
+    private readonly controllerId: string,
+    private readonly log: Logger,
+  ) {}
+
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => void this.reconcile().catch((err: unknown) => this.log.error({ err }, 'reconciliation failed')), intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One pass over every (tenant, cloud) this controller has VMs on; one pass at a time. */
+  reconcile(): Promise<ReconcileReport> {
+    this.running ??= this.pass().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async pass(): Promise<ReconcileReport> {
+    const report: ReconcileReport = { terminated: [], lost: [] };
+    const pairs = await this.store.read((repos) => repos.runs.recentTenantClouds(new Date(Date.now() - 24 * 3600_000)));
+    for (const { tenantId, cloud } of pairs) {
+      let connector: CloudConnector;
+      let vms: VmInfo[];
+      try {
+        connector = await this.clouds.connector(cloud, tenantId);
+        vms = await connector.listTagged({ controllerId: this.controllerId });
+      } catch (err) {
+        this.log.warn({ cloud, tenantId, message: (err as Error).message }, 'cannot list the cloud; skipped this pass');
+        continue;
+      }
+      await this.terminateStrays(connector, vms.filter((vm) => vm.tags.tenant === tenantId), report);
+      await this.findLost(connector, tenantId, cloud, vms, report);
+    }
+    if (report.terminated.length || report.lost.length) this.log.info(report, 'reconciled');
+    return report;
+  }
+
+  private async terminateStrays(connector: CloudConnector, vms: VmInfo[], report: ReconcileReport): Promise<void> {
+    for (const vm of vms) {
+      if (vm.state === 'terminated') continue;
+      const expected = await this.store.read(async (repos) => {
+        const run = await repos.runs.findById(vm.tags.runId);
+        if (!run || ['Done', 'Aborted', 'Cancelled'].includes(run.state)) return false;
+        const instance = await repos.runs.findInstance(run.id, vm.tags.instance);
+        // A VM whose id is not stored yet may be a create still in flight: leave it to the provisioner.
+        return Boolean(instance && instance.vm !== 'terminated' && instance.scaleState !== 'removed' && (instance.vmId === null || instance.vmId === vm.vmId));
+      });
+      if (expected) continue;
+      try {
+        await withRetries(() => connector.terminate(vm.vmId), { attempts: 3, baseDelayMs: 200, maxDelayMs: 5_000 });
+        report.terminated.push(vm.vmId);
+        this.log.warn({ vmId: vm.vmId, runId: vm.tags.runId, instance: vm.tags.instance }, 'terminated a VM no run needs');
+      } catch (err) {
+        this.log.error({ vmId: vm.vmId, message: (err as Error).message }, 'could not terminate a stray VM');
+      }
+    }
+  }
+
+  private async findLost(connector: CloudConnector, tenantId: string, cloud: string, vms: VmInfo[], report: ReconcileReport): Promise<void> {
+    const seen = new Map(vms.map((vm) => [vm.vmId, vm]));
+    const expected = await this.store.read((repos) => repos.runs.runningInstancesOn(tenantId, cloud));
+    for (const instance of expected) {
+      const listed = seen.get(instance.vmId);
+      if (listed && listed.state !== 'terminated' && listed.state !== 'stopped') continue;
+      // Listings can lag behind creation: confirm with a direct look before declaring it lost.
+      const described = await connector.describe(instance.vmId).catch(() => listed);
+      if (described && described.state !== 'terminated' && described.state !== 'stopped') continue;
+      report.lost.push(`${instance.runId}/${instance.name}`);
+      await this.engine.dispatch(instance.runId, {
+        type: 'instance-lost',
+        instance: instance.name,
+        message: `its VM ${instance.vmId} ${described ? `is ${described.state}` : 'no longer exists'} on cloud '${cloud}'`,
+      });
+    }
+  }
+}
