@@ -17,6 +17,7 @@ import { TokenServiceClient } from '../proto/gen/slipstream/v1/tokens.js';
 import { UserServiceClient } from '../proto/gen/slipstream/v1/users.js';
 import { compileClientOptions, type CompiledClientOptions, type SlipstreamClientOptions } from './options.js';
 import { Rpc } from './rpc.js';
+import { CloudsClient } from './services/clouds.js';
 import { ModulesClient } from './services/modules.js';
 import { RunsClient } from './services/runs.js';
 import { createTenantsClient, type TenantsClient } from './services/tenants.js';
@@ -26,6 +27,8 @@ import { createUsersClient, type UsersClient } from './services/users.js';
 export * from './errors.js';
 export type { CallOptions, SlipstreamClientOptions } from './options.js';
 export type { Rpc, ServerStreamMethod, UnaryCaller, UnaryMethod } from './rpc.js';
+export type { Cloud, CloudCapabilities, CloudTestResult, Quota, QuotaLimit } from './services/clouds.js';
+export { CloudsClient } from './services/clouds.js';
 export type {
   FetchedModule,
   ListModulesFilter,
@@ -67,8 +70,7 @@ export interface SlipstreamClient {
   readonly users: UsersClient;
   readonly tokens: TokensClient;
   readonly runs: RunsClient;
-  /** Raw generated CloudService client (typed wrapper to come); call it with `rpc.unary`. */
-  readonly clouds: CloudServiceClient;
+  readonly clouds: CloudsClient;
   /** Auth metadata, deadlines, cancellation and error mapping, for calls on the raw clients. */
   readonly rpc: Rpc;
   /** Closes the shared channel; in-flight calls fail with CANCELLED / UNAVAILABLE. */
@@ -98,7 +100,7 @@ export function createSlipstreamClient(options: SlipstreamClientOptions): Slipst
     users: createUsersClient(rpc, new UserServiceClient(compiled.address, creds, clientOptions)),
     tokens: createTokensClient(rpc, new TokenServiceClient(compiled.address, creds, clientOptions)),
     runs: new RunsClient(rpc, new RunServiceClient(compiled.address, creds, clientOptions)),
-    clouds: new CloudServiceClient(compiled.address, creds, clientOptions),
+    clouds: new CloudsClient(rpc, new CloudServiceClient(compiled.address, creds, clientOptions)),
     rpc,
     close: () => channel.close(),
   };

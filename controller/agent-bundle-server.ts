@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import type { AgentBundle } from '../agent/build.js';
 
@@ -13,12 +14,18 @@ export interface BundleServer {
 }
 
 /**
- * Serves the single-file agent bundle and its sha256 over HTTP, for the
+ * Serves the single-file agent bundle and its sha256 over HTTPS (HTTP with --insecure), for the
  * cloud-init boot script to download and verify.
  */
-export async function startBundleServer(bundle: AgentBundle, host: string, port: number, log: Logger): Promise<BundleServer> {
+export async function startBundleServer(
+  bundle: AgentBundle,
+  host: string,
+  port: number,
+  log: Logger,
+  tls?: { cert: string; key: string },
+): Promise<BundleServer> {
   const body = readFileSync(bundle.path);
-  const server: Server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
     } else if (req.url === AGENT_BUNDLE_PATH) {
@@ -29,14 +36,15 @@ export async function startBundleServer(bundle: AgentBundle, host: string, port:
     } else {
       res.writeHead(404).end();
     }
-  });
+  };
+  const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createHttpServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
   const address = server.address();
   const bound = typeof address === 'object' && address ? address.port : port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${bound}`;
   log.info({ url, bytes: bundle.bytes, sha256: bundle.sha256 }, 'serving the agent bundle');
   return {
     url,

@@ -5,9 +5,11 @@ import { AGENT_BUNDLE_PATH, startBundleServer, type BundleServer } from './agent
 import { startApiServer, type ApiServer } from './api/server.js';
 import { AgentAuthenticator } from './auth/agent-authenticator.js';
 import { Authenticator } from './auth/authenticator.js';
+import { loadGivenPki, loadOrCreatePki } from './auth/pki.js';
 import { bootstrapOperator } from './auth/bootstrap.js';
 import { CredentialCipher, loadCredentialKey } from './auth/credential-cipher.js';
 import { CloudDirectory } from './connectors/clouds.js';
+import { createEc2Driver } from './connectors/ec2/ec2-driver.js';
 import { createFakeDriver } from './connectors/fake/fake-driver.js';
 import { createLocalDriver } from './connectors/local/local-driver.js';
 import { ConnectorRegistry } from './connectors/registry.js';
@@ -29,6 +31,8 @@ export interface RunningController {
   bundleUrl: string;
   /** The id this control plane tags its VMs with. */
   controllerId: string;
+  /** PEM of the CA clients and agents pin; undefined with --insecure. */
+  caCertificate: string | undefined;
   /** Runs one reconciliation pass now (it also runs periodically). */
   reconcile(): Promise<ReconcileReport>;
   /** The bootstrap admin's secret when this start generated it (first start, none given). */
@@ -54,12 +58,28 @@ export async function startController(options: CompiledControllerOptions, log: L
       { tenant: options.bootstrapTenant, admin: options.bootstrapAdmin, token: options.bootstrapToken },
       log.child({ component: 'bootstrap' }),
     );
+    const pki = options.insecure
+      ? undefined
+      : options.tlsFiles
+        ? await loadGivenPki(options.tlsFiles)
+        : await loadOrCreatePki(options.dataDir, { hosts: [...options.tlsHosts] });
+    if (pki) log.info({ caFingerprint: pki.caFingerprint }, 'serving TLS');
+    else log.warn('serving plaintext (--insecure): for the local driver on one machine only');
     const bundle = await buildAgentBundle(join(options.dataDir, 'agent', 'agent.mjs'));
-    const bundleServer: BundleServer = await startBundleServer(bundle, options.httpListen.host, options.httpListen.port, log.child({ component: 'bundle' }));
+    const bundleServer: BundleServer = await startBundleServer(
+      bundle,
+      options.httpListen.host,
+      options.httpListen.port,
+      log.child({ component: 'bundle' }),
+      pki ? { cert: pki.serverCertPem, key: pki.serverKeyPem } : undefined,
+    );
     closers.push(() => bundleServer.close());
 
     const localDriver = createLocalDriver({ agentCommand: () => [process.execPath, bundle.path] });
-    const registry = new ConnectorRegistry().register(localDriver).register(createFakeDriver({ delegate: localDriver }));
+    const registry = new ConnectorRegistry()
+      .register(localDriver)
+      .register(createFakeDriver({ delegate: localDriver }))
+      .register(createEc2Driver());
     const cipher = new CredentialCipher(loadCredentialKey(options.credentialKey, options.dataDir));
     const clouds = new CloudDirectory(registry, [{ name: 'local', driver: 'local', settings: {} }, ...options.extraClouds], store, cipher, {
       dataDir: options.dataDir,
@@ -80,7 +100,8 @@ export async function startController(options: CompiledControllerOptions, log: L
         {
           controllerId: id,
           agentAddress: () => agentAddress,
-          insecureAgents: true,
+          insecureAgents: !pki,
+          ...(pki ? { caCertificate: pki.caCertPem } : {}),
           bundle: () => ({ url: `${bundleServer.url}${AGENT_BUNDLE_PATH}`, sha256: bundle.sha256 }),
         },
         (runId, input) => engine.dispatch(runId, input),
@@ -104,6 +125,7 @@ export async function startController(options: CompiledControllerOptions, log: L
       },
       options.listen.host,
       options.listen.port,
+      pki,
     );
     closers.push(async () => {
       hub.closeAll();
@@ -126,6 +148,7 @@ export async function startController(options: CompiledControllerOptions, log: L
       port: server.port,
       bundleUrl: bundleServer.url,
       controllerId: id,
+      caCertificate: pki?.caCertPem,
       reconcile: () => reconciler.reconcile(),
       generatedBootstrapToken,
       stop: () =>

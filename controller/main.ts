@@ -2,10 +2,14 @@
  * The controller's composition root: the only place that reads process.env
  * and the command line.
  */
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { startController } from './controller.js';
 import { createLogger } from './logger.js';
 import { compileControllerOptions, OptionsError, type ControllerOptions } from './options.js';
+
+// The AWS SDK warns about Node 20 on every client; the controller pins Node 20 on purpose.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const program = new Command('slipstream-controller')
   .description('Slipstream controller: catalog, runs and the agent channel over gRPC')
@@ -13,6 +17,11 @@ const program = new Command('slipstream-controller')
   .addOption(new Option('--http-listen <host:port>', 'address to serve the agent bundle on (default: gRPC port + 1)').env('SLIPSTREAM_HTTP_LISTEN'))
   .addOption(new Option('--agent-address <host:port>', 'address agents dial back to (default: the gRPC address)').env('SLIPSTREAM_AGENT_ADDRESS'))
   .addOption(new Option('--default-cloud <name>', 'cloud of nodes that name none').env('SLIPSTREAM_DEFAULT_CLOUD'))
+  .addOption(new Option('--insecure', 'plaintext gRPC and bundle download, no TLS (local use only)').env('SLIPSTREAM_INSECURE'))
+  .addOption(new Option('--tls-host <names...>', 'extra names/addresses for the server certificate').env('SLIPSTREAM_TLS_HOSTS'))
+  .addOption(new Option('--tls-ca <file>', 'CA certificate (PEM) instead of the controller-made CA').env('SLIPSTREAM_TLS_CA'))
+  .addOption(new Option('--tls-cert <file>', 'server certificate chain (PEM)').env('SLIPSTREAM_TLS_CERT'))
+  .addOption(new Option('--tls-key <file>', 'server private key (PEM)').env('SLIPSTREAM_TLS_KEY'))
   .addOption(new Option('--database <url>', 'sqlite:PATH (default under the data dir) or postgres://...').env('SLIPSTREAM_DATABASE_URL'))
   .addOption(new Option('--data-dir <dir>', 'folder of the embedded database and controller files').env('SLIPSTREAM_DATA_DIR'))
   .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent').env('SLIPSTREAM_LOG_LEVEL'))
@@ -23,12 +32,18 @@ const program = new Command('slipstream-controller')
 
 program.parse();
 const flags = program.opts<Record<string, string | undefined>>();
+const tlsHosts = program.opts<{ tlsHost?: string[] | string }>().tlsHost;
 
 const input: ControllerOptions = {
   listen: flags.listen,
   httpListen: flags.httpListen,
   agentAddress: flags.agentAddress,
   defaultCloud: flags.defaultCloud,
+  insecure: Boolean(flags.insecure) && flags.insecure !== 'false' && flags.insecure !== '0',
+  tlsHosts: typeof tlsHosts === 'string' ? tlsHosts.split(',') : tlsHosts,
+  tlsCaCertPath: flags.tlsCa,
+  tlsCertPath: flags.tlsCert,
+  tlsKeyPath: flags.tlsKey,
   databaseUrl: flags.database,
   dataDir: flags.dataDir,
   logLevel: flags.logLevel,
@@ -56,7 +71,8 @@ try {
     // Shown once, outside the (redacted) log: nobody can recover it later.
     process.stderr.write(
       `\nBootstrap admin token for tenant '${options.bootstrapTenant}' (shown only now):\n  ${controller.generatedBootstrapToken}\n` +
-        `Use it:  npm run -s slipstream -- context set local --addr ${controller.address} --token ${controller.generatedBootstrapToken}\n\n`,
+        `Use it:  npm run -s slipstream -- context set local --addr ${controller.address} --token ${controller.generatedBootstrapToken}` +
+        `${options.insecure ? '' : ` --ca ${join(options.dataDir, 'tls', 'ca.pem')}`}\n\n`,
     );
   }
   let signals = 0;

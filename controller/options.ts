@@ -24,6 +24,14 @@ export interface ControllerOptions {
   agentAddress?: string;
   /** Cloud of nodes that name none when the launch names none either. */
   defaultCloud?: string;
+  /** Plaintext gRPC and bundle download (no TLS): only for the `local` driver on one machine, and tests. */
+  insecure?: boolean;
+  /** Names and addresses clients and agents dial the controller by (server certificate SANs). */
+  tlsHosts?: string[];
+  /** Use these PEM files instead of the controller's own CA (all three together). */
+  tlsCaCertPath?: string;
+  tlsCertPath?: string;
+  tlsKeyPath?: string;
   /** How often the clouds are compared with the runs (leaked and vanished VMs). */
   reconcileIntervalMs?: number;
   /** base64 of the 32-byte key that encrypts cloud credentials; default: a key file in the data dir. */
@@ -47,6 +55,9 @@ export interface CompiledControllerOptions {
   readonly defaultCloud: string;
   readonly credentialKey: string | undefined;
   readonly reconcileIntervalMs: number;
+  readonly insecure: boolean;
+  readonly tlsHosts: readonly string[];
+  readonly tlsFiles: { caCertPath: string; certPath: string; keyPath: string } | undefined;
   readonly extraClouds: readonly { name: string; driver: string; settings: Record<string, string> }[];
 }
 
@@ -83,6 +94,12 @@ export function compileControllerOptions(input: ControllerOptions): CompiledCont
   const defaultCloud = input.defaultCloud ?? 'local';
   const reconcileIntervalMs = input.reconcileIntervalMs ?? 60_000;
   if (!Number.isInteger(reconcileIntervalMs) || reconcileIntervalMs < 100) throw new OptionsError('reconcile interval: must be an integer of at least 100 ms');
+  const insecure = input.insecure ?? false;
+  const tlsHosts = Object.freeze([...new Set([...(input.tlsHosts ?? []), 'localhost', '127.0.0.1', ...(['0.0.0.0', '::'].includes(listen.host) ? [] : [listen.host])])]);
+  const given = [input.tlsCaCertPath, input.tlsCertPath, input.tlsKeyPath];
+  if (given.some(Boolean) && !given.every(Boolean)) throw new OptionsError('tls: give the CA certificate, the certificate and the key together');
+  const tlsFiles = given.every(Boolean) ? { caCertPath: resolve(input.tlsCaCertPath!), certPath: resolve(input.tlsCertPath!), keyPath: resolve(input.tlsKeyPath!) } : undefined;
+  if (insecure && tlsFiles) throw new OptionsError('tls: --insecure and TLS files exclude each other');
   const credentialKey = input.credentialKey || undefined;
   if (credentialKey !== undefined && Buffer.from(credentialKey, 'base64').length !== 32) {
     throw new OptionsError('credential key: must be 32 bytes, base64-encoded (openssl rand -base64 32)');
@@ -102,6 +119,9 @@ export function compileControllerOptions(input: ControllerOptions): CompiledCont
     defaultCloud,
     credentialKey,
     reconcileIntervalMs,
+    insecure,
+    tlsHosts,
+    tlsFiles,
     extraClouds,
   });
 }

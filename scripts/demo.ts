@@ -63,7 +63,7 @@ interface Controller {
 function spawnController(dataDir: string, token: string, signal: AbortSignal): { controller: Controller; listening: Promise<number> } {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'controller/main.ts', '--listen', '127.0.0.1:0', '--data-dir', dataDir],
+    ['--import', 'tsx', 'controller/main.ts', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--insecure'],
     { cwd: REPO, env: cleanEnv({ SLIPSTREAM_BOOTSTRAP_TOKEN: token }), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const output: string[] = [];

@@ -43,6 +43,12 @@ export function parseNodeParameter(value: string, previous: Readonly<Record<stri
   return { ...previous, [key]: rhs };
 }
 
+/** Repeatable `--set key=value` -> `{ key: value }` (a later value wins). */
+export function parseKeyValue(value: string, previous: Readonly<Record<string, string>> = {}): Record<string, string> {
+  const [key, rhs] = splitAssignment(value, 'KEY=VALUE');
+  return { ...previous, [key]: rhs };
+}
+
 /** Repeatable `--cloud node=cloud` -> `{ node: cloud }`. */
 export function parseNodeCloud(value: string, previous: Readonly<Record<string, string>> = {}): Record<string, string> {
   const [node, cloud] = splitAssignment(value, 'NODE=CLOUD');

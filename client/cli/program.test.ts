@@ -56,6 +56,6 @@ describe('usage errors exit 2 with a message naming the culprit', () => {
     const { code, out } = await cli('--help');
     expect(code).toBe(0);
     expect(out).toContain('Usage: slipstream');
-    for (const noun of ['context', 'module', 'run', 'tenant', 'user', 'token', 'whoami']) expect(out).toContain(noun);
+    for (const noun of ['context', 'module', 'run', 'cloud', 'credential', 'quota', 'tenant', 'user', 'token', 'whoami']) expect(out).toContain(noun);
   });
 });

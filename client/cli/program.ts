@@ -10,10 +10,18 @@ import { readConfig } from './config/file.js';
 import { OUTPUT_FORMATS, type CliDeps, type CliIo } from './deps.js';
 import { reportError, UsageError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
+import * as cloudAdd from './commands/cloud/add.js';
+import * as cloudGet from './commands/cloud/get.js';
+import * as cloudList from './commands/cloud/list.js';
+import * as cloudRemove from './commands/cloud/remove.js';
+import * as cloudTest from './commands/cloud/test.js';
+import * as cloudUpdate from './commands/cloud/update.js';
 import * as contextList from './commands/context/list.js';
 import * as contextSet from './commands/context/set.js';
 import * as contextShow from './commands/context/show.js';
 import * as contextUse from './commands/context/use.js';
+import * as credentialDelete from './commands/credential/delete.js';
+import * as credentialSet from './commands/credential/set.js';
 import * as moduleDelete from './commands/module/delete.js';
 import * as moduleGet from './commands/module/get.js';
 import * as moduleHistory from './commands/module/history.js';
@@ -22,6 +30,8 @@ import * as modulePull from './commands/module/pull.js';
 import * as modulePush from './commands/module/push.js';
 import * as moduleResolve from './commands/module/resolve.js';
 import * as moduleValidate from './commands/module/validate.js';
+import * as quotaList from './commands/quota/list.js';
+import * as quotaSet from './commands/quota/set.js';
 import * as runAbort from './commands/run/abort.js';
 import * as runEvents from './commands/run/events.js';
 import * as runGet from './commands/run/get.js';
@@ -75,6 +85,13 @@ const GROUPS: ReadonlyArray<readonly [string, string, readonly Registrar[]]> = [
       runReports,
     ],
   ],
+  [
+    'cloud',
+    'clouds: drivers and their settings (changes: operator admins)',
+    [cloudAdd, cloudList, cloudGet, cloudUpdate, cloudRemove, cloudTest],
+  ],
+  ['credential', "your tenant's write-only credentials for a cloud", [credentialSet, credentialDelete]],
+  ['quota', 'instance quotas per tenant and cloud', [quotaSet, quotaList]],
   ['tenant', 'tenants (operator admins)', [tenantCreate, tenantList, tenantGet]],
   ['user', 'users of your tenant', [userCreate, userList, userGet, userSetRole, userDelete]],
   ['token', 'API tokens', [tokenCreate, tokenList, tokenRevoke]],
@@ -111,7 +128,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     },
   };
   const program = new Command('slipstream')
-    .description('Slipstream deployment automation: modules, runs, tenants, users and tokens')
+    .description('Slipstream deployment automation: modules, runs, clouds, tenants, users and tokens')
     .exitOverride()
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)')

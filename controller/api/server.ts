@@ -1,4 +1,5 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { ControllerPki } from '../auth/pki.js';
 import { HealthImplementation } from 'grpc-health-check';
 import { AgentServiceService } from '../../proto/gen/slipstream/v1/agent.js';
 import { CloudServiceService } from '../../proto/gen/slipstream/v1/clouds.js';
@@ -37,7 +38,12 @@ export interface ApiServer {
 }
 
 /** Builds the gRPC server with every service, health and reflection, and binds it. */
-export async function startApiServer(deps: RunServiceDeps & AgentServiceDeps & CloudServiceDeps, host: string, port: number): Promise<ApiServer> {
+export async function startApiServer(
+  deps: RunServiceDeps & AgentServiceDeps & CloudServiceDeps,
+  host: string,
+  port: number,
+  pki: ControllerPki | undefined,
+): Promise<ApiServer> {
   const server = new Server({
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
     // Agents hold one stream for hours: answer their keepalive pings.
@@ -57,7 +63,7 @@ export async function startApiServer(deps: RunServiceDeps & AgentServiceDeps & C
   addReflectionService(server, loadDescriptorSet(), [...SERVED, 'grpc.health.v1.Health']);
 
   const boundPort = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, ServerCredentials.createInsecure(), (err, p) =>
+    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, credentialsOf(pki), (err, p) =>
       err ? reject(err) : resolve(p),
     );
   });
@@ -81,4 +87,10 @@ export async function startApiServer(deps: RunServiceDeps & AgentServiceDeps & C
         });
       }),
   };
+}
+
+/** TLS with the controller's certificate (clients pin its CA), or plaintext with --insecure. */
+function credentialsOf(pki: ControllerPki | undefined): ServerCredentials {
+  if (!pki) return ServerCredentials.createInsecure();
+  return ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(pki.serverCertPem), private_key: Buffer.from(pki.serverKeyPem) }], false);
 }

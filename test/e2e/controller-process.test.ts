@@ -3,7 +3,7 @@
  * database prints the bootstrap token once, restarts keep the data, SIGTERM
  * shuts down cleanly, and bad options fail fast with exit code 2.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,7 +20,10 @@ describe('controller process', () => {
     const token = /\n {2}(sst_[A-Za-z0-9_-]+)\n/.exec(first.stderr())?.[1];
     expect(token, first.stderr()).toBeDefined();
     expect(first.stdout()).not.toContain(token!);
-    const client = createSlipstreamClient({ address: `127.0.0.1:${port}`, token: token! });
+    // TLS is the default: the client pins the CA the controller made in its data dir.
+    const ca = readFileSync(join(dataDir, 'tls', 'ca.pem'));
+    expect(first.stderr()).toContain(`--ca ${join(dataDir, 'tls', 'ca.pem')}`);
+    const client = createSlipstreamClient({ address: `127.0.0.1:${port}`, token: token!, tls: { ca } });
     await client.modules.save({ kind: 'project', path: 'kept', description: 'survives restarts' });
     client.close();
     first.child.kill('SIGTERM');
@@ -30,7 +33,10 @@ describe('controller process', () => {
     const second = spawnController(['--listen', '127.0.0.1:0', '--data-dir', dataDir]);
     const port2 = await listeningPort(second);
     expect(second.stderr()).not.toContain('sst_');
-    const again = createSlipstreamClient({ address: `127.0.0.1:${port2}`, token: token! });
+    const again = createSlipstreamClient({ address: `127.0.0.1:${port2}`, token: token!, tls: { ca: readFileSync(join(dataDir, 'tls', 'ca.pem')) } });
+    const plaintext = createSlipstreamClient({ address: `127.0.0.1:${port2}`, token: token!, defaultTimeoutMs: 3_000 });
+    await expect(plaintext.users.whoAmI({})).rejects.toMatchObject({ code: expect.any(Number) });
+    plaintext.close();
     expect((await again.modules.get('kept')).document.description).toBe('survives restarts');
     again.close();
     second.child.kill('SIGTERM');

@@ -42,7 +42,7 @@ describe.each(TEST_DATABASES)('controller restart on %s', (database) => {
   it('resumes a run killed in Executing without losing or repeating anything', async () => {
     pg = database === 'postgres' ? await createTemporaryDatabase() : undefined;
     const port = await freePort();
-    const args = ['--listen', `127.0.0.1:${port}`, '--http-listen', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'info'];
+    const args = ['--listen', `127.0.0.1:${port}`, '--http-listen', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'info', '--insecure'];
     if (pg) args.push('--database', pg.url);
     const env = { SLIPSTREAM_BOOTSTRAP_TOKEN: token };
     proc = spawnController(args, env);

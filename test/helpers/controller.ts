@@ -24,6 +24,8 @@ export interface TestController {
   dataDir: string;
   /** Every log line the controller wrote, as parsed JSON. */
   logs: Record<string, unknown>[];
+  /** PEM of the controller's CA when started with `tls`. */
+  caCertificate: string | undefined;
   /** Runs one reconciliation pass now. */
   reconcile(): Promise<{ terminated: string[]; lost: string[] }>;
   /** Stops the controller but leaves its VMs, database and data dir (to restart on them). */
@@ -51,6 +53,8 @@ export async function startTestController(options: {
   extraClouds?: { name: string; driver: string; settings: Record<string, string> }[];
   /** The address agents dial back to (e.g. a TCP proxy in front of the controller); default: the controller's own. */
   agentAddress?: string;
+  /** Serve TLS with the controller's own CA (default: plaintext, as the local driver may). */
+  tls?: boolean;
   /** Reuse a data dir and database (a restart); the caller cleans them up. */
   reuse?: { dataDir: string; databaseUrl: string; adminToken: string };
 }): Promise<TestController> {
@@ -73,6 +77,7 @@ export async function startTestController(options: {
     bootstrapToken: adminToken,
     shutdownGraceMs: 2_000,
     httpListen: '127.0.0.1:0',
+    insecure: !options.tls,
     extraClouds: options.extraClouds ?? [],
     ...(options.agentAddress ? { agentAddress: options.agentAddress } : {}),
   });
@@ -93,6 +98,7 @@ export async function startTestController(options: {
     logs,
     stopControllerOnly: () => controller.stop(),
     reconcile: () => controller.reconcile(),
+    caCertificate: controller.caCertificate,
     async stop() {
       await controller.stop();
       await killLocalVms(dataDir, controller.controllerId);

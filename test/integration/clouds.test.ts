@@ -21,7 +21,7 @@ describe.each(TEST_DATABASES)('clouds, credentials and quotas on %s', (database)
   let operator: SlipstreamClient;
   let tenant: SlipstreamClient;
   const call = <Req, Res>(client: SlipstreamClient, name: keyof pb.CloudServiceClient, req: Req): Promise<Res> => {
-    const raw = client.clouds as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const raw = client.clouds.raw as unknown as Record<string, (...a: unknown[]) => unknown>;
     return client.rpc.unary((raw[name] as never as (...a: unknown[]) => unknown).bind(raw) as never, req) as Promise<Res>;
   };
 

@@ -1,0 +1,47 @@
+/**
+ * The `azure` driver: Linux VMs in one resource group of one subscription,
+ * made through Azure Resource Manager with the tenant's service principal
+ * (tenantId, clientId, clientSecret). Each VM gets a NIC in the configured
+ * subnet, the run's `#cloud-config` as customData, SSH-only sign-in and
+ * Slipstream tags; deleting the VM deletes its NIC and OS disk.
+ */
+import { ConnectorError, type CloudConnector, type ConnectorContext, type ConnectorDriver } from '../connector.js';
+import { AzureConnector } from './azure-connector.js';
+import { createAzureClients, resolveCredential } from './clients.js';
+import { compileAzureDriverOptions, type AzureDriverOptions } from './options.js';
+import { parseAzureSettings, validateAzureOptions, validateAzureSettings } from './settings.js';
+
+/** The name clouds use to pick this driver. */
+export const AZURE_DRIVER_NAME = 'azure';
+
+/**
+ * Makes the `azure` driver; `options` (an injected credential, trusted CAs,
+ * polling and retries) are compiled now and throw on bad values.
+ */
+export function createAzureDriver(options: AzureDriverOptions = {}): ConnectorDriver {
+  const compiled = compileAzureDriverOptions(options);
+  return {
+    name: AZURE_DRIVER_NAME,
+    validateSettings: validateAzureSettings,
+    validateOptions: validateAzureOptions,
+    create(settings: Record<string, string>, context: ConnectorContext): CloudConnector {
+      const violations = validateAzureSettings(settings);
+      if (violations.length > 0) {
+        throw new ConnectorError('invalid', `azure: ${violations.map((v) => `${v.field} ${v.description}`).join('; ')}`);
+      }
+      const parsed = parseAzureSettings(settings);
+      const credential = resolveCredential(context.credentials, parsed, compiled);
+      return new AzureConnector({
+        settings: parsed,
+        options: compiled,
+        clients: credential instanceof ConnectorError ? credential : createAzureClients(credential, parsed, compiled),
+        log: context.log.child({ component: 'connector.azure' }),
+      });
+    },
+  };
+}
+
+export type { AzureDriverOptions } from './options.js';
+export { AZURE_CREDENTIAL_FIELDS } from './clients.js';
+export { validateImage, parseImage, type AzureImageReference } from './image.js';
+export { azureVmName, AZURE_VM_NAME } from './names.js';

@@ -1,0 +1,255 @@
+/**
+ * An `ec2` cloud: one region (or endpoint) with one tenant's credentials.
+ * Provisioning is idempotent twice over: RunInstances carries a ClientToken
+ * derived from the spec (EC2's own guarantee, also across controller
+ * replicas), and before it the connector looks for an instance already
+ * tagged with the spec's idempotency key (for emulators that ignore
+ * ClientToken, such as moto, and for tokens EC2 has forgotten).
+ */
+import {
+  CreateImageCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+  type _InstanceType,
+  type EC2Client,
+  type Filter,
+  type Instance,
+  type RunInstancesCommandInput,
+} from '@aws-sdk/client-ec2';
+import type { Logger } from 'pino';
+import { MAX_USER_DATA_BYTES } from '../boot/cloud-init.js';
+import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type ImageBuilder, type VmInfo, type VmSpec } from '../connector.js';
+import { KeyedLock } from '../local/keyed-lock.js';
+import { isNotFound, toConnectorError } from './errors.js';
+import { defaultInstanceType } from './instance-types.js';
+import { clientToken, EC2_TAG, idempotencyTagValue, isInstanceId, specTags, toVmInfo } from './instances.js';
+import { parseEc2Options, validateEc2Options, type Ec2Settings } from './settings.js';
+
+/** What an Ec2Connector is made of (see `createEc2Driver`). */
+export interface Ec2ConnectorConfig {
+  client: EC2Client;
+  settings: Ec2Settings;
+  /** DescribeInstances page size (MaxResults, 5 to 1000). */
+  listPageSize: number;
+  /** The tenant's credential values, blanked out of every error message. */
+  secrets: readonly string[];
+  log: Logger;
+}
+
+/** AMI names: 3 to 128 of letters, digits and ( ) [ ] space . / ' @ _ - */
+const IMAGE_NAME = /^[a-zA-Z0-9()[\] ./'@_-]{3,128}$/;
+
+/** An `ec2` cloud (see the file comment); made by the `ec2` driver. */
+export class Ec2Connector implements CloudConnector, ImageBuilder {
+  readonly driver = 'ec2';
+  private readonly client: EC2Client;
+  private readonly settings: Ec2Settings;
+  private readonly listPageSize: number;
+  private readonly secrets: readonly string[];
+  private readonly log: Logger;
+  /** Serializes provisions of one key in this process, so the tag lookup cannot race itself. */
+  private readonly provisions = new KeyedLock();
+  /** Root device names of images (they never change). */
+  private readonly rootDevices = new Map<string, string>();
+
+  constructor(config: Ec2ConnectorConfig) {
+    this.client = config.client;
+    this.settings = config.settings;
+    this.listPageSize = config.listPageSize;
+    this.secrets = config.secrets;
+    this.log = config.log;
+  }
+
+  capabilities(): ConnectorCapabilities {
+    return { buildImage: true, sshKeys: true, maxParallelProvisioning: this.settings.maxParallel };
+  }
+
+  async provision(spec: VmSpec, signal?: AbortSignal): Promise<VmInfo> {
+    const violations = validateEc2Options(spec.options);
+    if (violations.length > 0) {
+      throw new ConnectorError('invalid', `ec2: ${violations.map((v) => `${v.field} ${v.description}`).join('; ')}`);
+    }
+    return this.provisions.run(clientToken(spec), async () => {
+      try {
+        signal?.throwIfAborted();
+        const existing = await this.findByKey(spec, signal);
+        if (existing) {
+          this.log.debug({ vmId: existing.InstanceId, runId: spec.tags.runId, instance: spec.tags.instance }, 'ec2 instance already made for this key');
+          return toVmInfo(existing, spec.tags);
+        }
+        const input = await this.runInstancesInput(spec, signal);
+        signal?.throwIfAborted();
+        // Not abortable from here on: an instance EC2 makes anyway must reach the
+        // caller, which records its id (and destroys it when it was cancelled).
+        const output = await this.client.send(new RunInstancesCommand(input));
+        const instance = output.Instances?.[0];
+        if (!instance?.InstanceId) throw new ConnectorError('transient', 'ec2: provision: RunInstances returned no instance');
+        this.log.info({ vmId: instance.InstanceId, runId: spec.tags.runId, instance: spec.tags.instance, instanceType: input.InstanceType }, 'ec2 instance created');
+        return toVmInfo(instance, spec.tags);
+      } catch (err) {
+        if (signal?.aborted) throw signal.reason;
+        throw this.error(err, 'provision');
+      }
+    });
+  }
+
+  async describe(vmId: string): Promise<VmInfo | undefined> {
+    if (!isInstanceId(vmId)) return undefined;
+    try {
+      const output = await this.client.send(new DescribeInstancesCommand({ InstanceIds: [vmId] }));
+      const instance = output.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === vmId);
+      return instance && toVmInfo(instance);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw this.error(err, 'describe');
+    }
+  }
+
+  async terminate(vmId: string): Promise<void> {
+    // Not an instance id: EC2 cannot know it, so it is already gone.
+    if (!isInstanceId(vmId)) return;
+    try {
+      const output = await this.client.send(new TerminateInstancesCommand({ InstanceIds: [vmId] }));
+      const change = output.TerminatingInstances?.find((i) => i.InstanceId === vmId);
+      this.log.info({ vmId, from: change?.PreviousState?.Name, to: change?.CurrentState?.Name }, 'ec2 instance terminated');
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw this.error(err, 'terminate');
+    }
+  }
+
+  async listTagged(filter: { controllerId: string; runId?: string }): Promise<VmInfo[]> {
+    const filters: Filter[] = [{ Name: `tag:${EC2_TAG.controller}`, Values: [filter.controllerId] }];
+    if (filter.runId !== undefined) filters.push({ Name: `tag:${EC2_TAG.run}`, Values: [filter.runId] });
+    try {
+      return (await this.describeAll(filters)).map((instance) => toVmInfo(instance));
+    } catch (err) {
+      throw this.error(err, 'list tagged instances');
+    }
+  }
+
+  /**
+   * Starts an AMI of the VM (CreateImage; EC2 reboots the VM for a consistent
+   * file system) and returns its id at once: the image becomes `available` later.
+   */
+  async buildImage(vmId: string, name: string): Promise<string> {
+    if (!IMAGE_NAME.test(name)) {
+      throw new ConnectorError('invalid', "ec2: build image: the name must be 3 to 128 letters, digits, spaces and ( ) [ ] . / ' @ _ -");
+    }
+    const vm = await this.describe(vmId);
+    if (!vm || vm.state === 'terminated') throw new ConnectorError('not_found', `ec2: build image: instance ${vmId} does not exist`);
+    const tags = [
+      { Key: 'Name', Value: name },
+      { Key: EC2_TAG.controller, Value: vm.tags.controllerId },
+      { Key: EC2_TAG.tenant, Value: vm.tags.tenant },
+      { Key: 'slipstream:source-vm', Value: vmId },
+    ];
+    try {
+      const output = await this.client.send(
+        new CreateImageCommand({
+          InstanceId: vmId,
+          Name: name,
+          // Only the image: moto cannot tag the snapshots at CreateImage.
+          TagSpecifications: [{ ResourceType: 'image', Tags: tags }],
+        }),
+      );
+      if (!output.ImageId) throw new ConnectorError('transient', 'ec2: build image: CreateImage returned no image id');
+      this.log.info({ vmId, imageId: output.ImageId }, 'ec2 image creation started');
+      return output.ImageId;
+    } catch (err) {
+      throw this.error(err, 'build image');
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.provisions.idle();
+    this.client.destroy();
+  }
+
+  /** The instance already made for the spec's idempotency key: a live one first, the oldest first. */
+  private async findByKey(spec: VmSpec, signal: AbortSignal | undefined): Promise<Instance | undefined> {
+    const found = await this.describeAll(
+      [
+        { Name: `tag:${EC2_TAG.idempotency}`, Values: [idempotencyTagValue(spec.idempotencyKey)] },
+        { Name: `tag:${EC2_TAG.controller}`, Values: [spec.tags.controllerId] },
+      ],
+      signal,
+    );
+    const rank = (i: Instance) => (['shutting-down', 'terminated'].includes(i.State?.Name ?? '') ? 1 : 0);
+    const launched = (i: Instance) => i.LaunchTime?.getTime() ?? 0;
+    return found.sort((a, b) => rank(a) - rank(b) || launched(a) - launched(b))[0];
+  }
+
+  private async runInstancesInput(spec: VmSpec, signal: AbortSignal | undefined): Promise<RunInstancesCommandInput> {
+    const options = parseEc2Options(spec.options);
+    const instanceType = options.instanceType ?? this.settings.instanceType ?? defaultInstanceType(spec.cpu, spec.ramGB);
+    if (!instanceType) {
+      throw new ConnectorError('invalid', `ec2: no default instance type has ${spec.cpu ?? 1} vCPUs and ${spec.ramGB ?? 1} GB of memory: set options.instanceType`);
+    }
+    const userData = Buffer.from(spec.userData, 'utf8');
+    if (userData.length > MAX_USER_DATA_BYTES) {
+      throw new ConnectorError('invalid', `ec2: user-data is ${userData.length} bytes, EC2 takes at most ${MAX_USER_DATA_BYTES}`);
+    }
+    const volumeSizeGB = options.volumeSizeGB ?? (spec.diskGB === undefined ? undefined : Math.ceil(spec.diskGB));
+    if (volumeSizeGB !== undefined && !(volumeSizeGB >= 1 && volumeSizeGB <= 16_384)) {
+      throw new ConnectorError('invalid', `ec2: a root volume of ${volumeSizeGB} GB is outside 1 to 16384 GB`);
+    }
+    const subnetId = options.subnetId ?? this.settings.subnetId;
+    const securityGroupIds = options.securityGroupIds ?? this.settings.securityGroupIds;
+    const keyName = options.keyName ?? this.settings.keyName;
+    const tags = specTags(spec);
+    return {
+      ImageId: spec.image,
+      InstanceType: instanceType as _InstanceType,
+      MinCount: 1,
+      MaxCount: 1,
+      ClientToken: clientToken(spec),
+      UserData: userData.toString('base64'),
+      TagSpecifications: [
+        { ResourceType: 'instance', Tags: tags },
+        { ResourceType: 'volume', Tags: tags },
+      ],
+      ...(volumeSizeGB !== undefined
+        ? {
+            BlockDeviceMappings: [
+              { DeviceName: await this.rootDevice(spec.image, signal), Ebs: { VolumeSize: volumeSizeGB, VolumeType: 'gp3', DeleteOnTermination: true } },
+            ],
+          }
+        : {}),
+      ...(subnetId !== undefined ? { SubnetId: subnetId } : {}),
+      ...(securityGroupIds.length > 0 ? { SecurityGroupIds: securityGroupIds } : {}),
+      ...(keyName !== undefined ? { KeyName: keyName } : {}),
+    };
+  }
+
+  /** The image's root device name (`/dev/xvda`, `/dev/sda1`), which a root volume size must name. */
+  private async rootDevice(image: string, signal: AbortSignal | undefined): Promise<string> {
+    const known = this.rootDevices.get(image);
+    if (known) return known;
+    const output = await this.client.send(new DescribeImagesCommand({ ImageIds: [image] }), { abortSignal: signal });
+    const device = output.Images?.find((i) => i.ImageId === image)?.RootDeviceName;
+    if (!device) throw new ConnectorError('not_found', `ec2: image ${image} does not exist or has no root device`);
+    this.rootDevices.set(image, device);
+    return device;
+  }
+
+  /** Every instance matching `filters`, all pages. */
+  private async describeAll(filters: Filter[], signal?: AbortSignal): Promise<Instance[]> {
+    const instances: Instance[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: this.listPageSize, NextToken: token }), {
+        abortSignal: signal,
+      });
+      for (const reservation of page.Reservations ?? []) instances.push(...(reservation.Instances ?? []));
+      token = page.NextToken === token ? undefined : page.NextToken || undefined;
+    } while (token !== undefined);
+    return instances;
+  }
+
+  private error(err: unknown, action: string): ConnectorError {
+    return toConnectorError(err, action, { secrets: this.secrets });
+  }
+}

@@ -1,0 +1,301 @@
+/**
+ * A `gcp` cloud: VMs are Compute Engine instances in one project and zone,
+ * driven through @google-cloud/compute over its REST transport. Instance
+ * names derive from the idempotency key, so a retried provision (or one after
+ * a controller crash) meets its own VM as `alreadyExists` and adopts it.
+ */
+import type { InstancesClient, ZoneOperationsClient, protos } from '@google-cloud/compute';
+import type { AuthClient } from 'google-auth-library';
+import type { Logger } from 'pino';
+import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type VmInfo, type VmSpec, type VmTags } from '../connector.js';
+import { isAlreadyExists, isNotFound, operationFailure, toConnectorError } from './errors.js';
+import { instanceResource, toVmInfo } from './instance.js';
+import { isSlipstreamName, labelFilter, readTags } from './naming.js';
+import type { CompiledGcpDriverOptions } from './options.js';
+import { RESOURCE_NAME, type GcpSettings } from './settings.js';
+
+type Instance = protos.google.cloud.compute.v1.IInstance;
+type Operation = protos.google.cloud.compute.v1.IOperation;
+
+/** What a gcp connector is made of. */
+export interface GcpConnectorParts {
+  settings: GcpSettings;
+  options: CompiledGcpDriverOptions;
+  authClient: AuthClient;
+  log: Logger;
+}
+
+/** Instances per list page (the API's maximum). */
+const PAGE_SIZE = 500;
+
+/** The two Compute clients a connector talks through. */
+interface ComputeClients {
+  instances: InstancesClient;
+  operations: ZoneOperationsClient;
+}
+
+/** A `gcp` cloud (see the file comment); made by the `gcp` driver. */
+export class GcpConnector implements CloudConnector {
+  readonly driver = 'gcp';
+  private readonly settings: GcpSettings;
+  private readonly options: CompiledGcpDriverOptions;
+  private readonly log: Logger;
+  private readonly authClient: AuthClient;
+  private clientsLoading: Promise<ComputeClients> | undefined;
+  private readonly inflight = new Set<Promise<unknown>>();
+  private closed = false;
+
+  constructor(parts: GcpConnectorParts) {
+    this.settings = parts.settings;
+    this.options = parts.options;
+    this.log = parts.log;
+    this.authClient = parts.authClient;
+  }
+
+  capabilities(): ConnectorCapabilities {
+    return { buildImage: false, sshKeys: false, maxParallelProvisioning: this.settings.maxParallel };
+  }
+
+  /**
+   * Inserts the instance and waits for its zone operation; on `alreadyExists`
+   * returns the instance made earlier for the same key. Aborting after the
+   * insert was sent deletes the instance (best effort) before rejecting, so
+   * that a cancelled create leaves no VM the controller does not know of.
+   */
+  provision(spec: VmSpec, signal?: AbortSignal): Promise<VmInfo> {
+    return this.track(async () => {
+      signal?.throwIfAborted();
+      const resource = instanceResource(spec, this.settings);
+      const name = resource.name!;
+      let sent = false;
+      try {
+        return await this.createOrAdopt(resource, spec.tags, signal, () => (sent = true));
+      } catch (err) {
+        if (!signal?.aborted || !sent) throw err;
+        await this.discard(name);
+        throw signal.reason;
+      }
+    });
+  }
+
+  describe(vmId: string): Promise<VmInfo | undefined> {
+    return this.track(async () => {
+      if (!RESOURCE_NAME.test(vmId)) return undefined;
+      const instance = await this.get(vmId);
+      return instance && toVmInfo(instance);
+    });
+  }
+
+  /** Deletes the instance and waits for the deletion; an instance already gone is success. */
+  terminate(vmId: string): Promise<void> {
+    return this.track(async () => {
+      if (!isSlipstreamName(vmId)) throw new ConnectorError('invalid', `gcp: '${vmId}' is not the name of a Slipstream VM (ss- and 20 hex digits)`);
+      if (await this.delete(vmId)) this.log.info({ vmId }, 'gcp vm deleted');
+    });
+  }
+
+  /** Lists by label server-side (every page), then keeps the VMs whose exact tags match. */
+  listTagged(filter: { controllerId: string; runId?: string }): Promise<VmInfo[]> {
+    return this.track(async () => {
+      const request = {
+        project: this.settings.project,
+        zone: this.settings.zone,
+        filter: labelFilter({ controllerId: filter.controllerId, ...(filter.runId !== undefined ? { runId: filter.runId } : {}) }),
+        maxResults: PAGE_SIZE,
+      };
+      const found: VmInfo[] = [];
+      try {
+        // The iterator fetches page after page on demand; autoPaginate only applies to list() (and warns here).
+        for await (const instance of (await this.clients()).instances.listAsync(request, { autoPaginate: false })) {
+          const info = toVmInfo(instance);
+          if (info.tags.controllerId === filter.controllerId && (filter.runId === undefined || info.tags.runId === filter.runId)) found.push(info);
+        }
+      } catch (err) {
+        throw toConnectorError(err, 'list instances');
+      }
+      return found;
+    });
+  }
+
+  /** Waits for the calls in flight, then closes the clients; VMs keep running. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.inflight]);
+    const clients = await this.clientsLoading?.catch(() => undefined);
+    if (clients) await Promise.all([clients.instances.close(), clients.operations.close()]);
+  }
+
+  /**
+   * The Compute clients, made on first use: loading @google-cloud/compute
+   * takes seconds, which a controller without GCP clouds should not pay at
+   * startup.
+   */
+  private clients(): Promise<ComputeClients> {
+    this.clientsLoading ??= import('@google-cloud/compute').then(({ InstancesClient, ZoneOperationsClient }) => {
+      const endpoint = this.settings.endpoint;
+      // The clients keep and mutate their options object: each gets its own.
+      const options = () => ({
+        fallback: true,
+        authClient: this.authClient,
+        ...(endpoint ? { apiEndpoint: endpoint.host, port: endpoint.port, protocol: endpoint.protocol } : {}),
+      });
+      return { instances: new InstancesClient(options()), operations: new ZoneOperationsClient(options()) };
+    });
+    this.clientsLoading.catch(() => (this.clientsLoading = undefined)); // a failed load is tried again by the next call
+    return this.clientsLoading;
+  }
+
+  private async createOrAdopt(resource: Instance, tags: VmTags, signal: AbortSignal | undefined, sending: () => void): Promise<VmInfo> {
+    const name = resource.name!;
+    const action = `insert instance ${name}`;
+    let operation: Operation | undefined;
+    try {
+      sending();
+      const [lro] = await (await this.clients()).instances.insert({ project: this.settings.project, zone: this.settings.zone, instanceResource: resource });
+      operation = lro.latestResponse as Operation;
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw toConnectorError(err, action);
+    }
+    let created = false;
+    if (operation) {
+      const done = await this.waitForOperation(operation, action, signal);
+      const failure = operationFailure(done, action);
+      if (failure && !isAlreadyExists(done.error)) throw failure;
+      created = !failure;
+    }
+    signal?.throwIfAborted();
+    const instance = await this.settle(name, signal);
+    if (!instance) throw new ConnectorError('transient', `gcp: instance ${name} vanished while being created (its creation failed); retry`);
+    const found = readTags(instance);
+    if (found.controllerId !== tags.controllerId || found.tenant !== tags.tenant || found.runId !== tags.runId || found.instance !== tags.instance) {
+      throw new ConnectorError('invalid', `gcp: instance ${name} exists but belongs to run ${found.runId || '?'} instance ${found.instance || '?'} of controller ${found.controllerId || '?'}`);
+    }
+    const info = toVmInfo(instance);
+    this.log.info({ vmId: name, runId: tags.runId, instance: tags.instance, state: info.state }, created ? 'gcp vm created' : 'gcp vm adopted');
+    return info;
+  }
+
+  /**
+   * The instance once it has left PROVISIONING (GCE shows an instance at
+   * once, and removes it again when its creation fails), or as it is at the
+   * deadline; undefined when it is gone.
+   */
+  private async settle(name: string, signal: AbortSignal | undefined): Promise<Instance | undefined> {
+    const deadline = Date.now() + this.options.operationTimeoutMs;
+    let pause = 100;
+    for (;;) {
+      const instance = await this.get(name);
+      if (!instance || instance.status !== 'PROVISIONING' || Date.now() >= deadline) return instance;
+      await sleep(pause, signal);
+      pause = Math.min(pause * 2, this.options.maxPollIntervalMs);
+    }
+  }
+
+  /** The instance, or undefined on 404. */
+  private async get(name: string): Promise<Instance | undefined> {
+    try {
+      const [instance] = await (await this.clients()).instances.get({ project: this.settings.project, zone: this.settings.zone, instance: name });
+      return instance;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw toConnectorError(err, `get instance ${name}`);
+    }
+  }
+
+  /** Deletes the instance and waits; false when it was already gone. */
+  private async delete(name: string): Promise<boolean> {
+    const action = `delete instance ${name}`;
+    let operation: Operation;
+    try {
+      const [lro] = await (await this.clients()).instances.delete({ project: this.settings.project, zone: this.settings.zone, instance: name });
+      operation = lro.latestResponse as Operation;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw toConnectorError(err, action);
+    }
+    const failure = operationFailure(await this.waitForOperation(operation, action, undefined), action);
+    if (failure?.kind === 'not_found') return false;
+    if (failure) throw failure;
+    return true;
+  }
+
+  /** Deletes a VM whose create was cancelled; failures are logged (listTagged still finds the VM). */
+  private async discard(name: string): Promise<void> {
+    try {
+      await this.delete(name);
+      this.log.info({ vmId: name }, 'gcp vm of a cancelled provision deleted');
+    } catch (err) {
+      const { kind, message } = toConnectorError(err, `delete instance ${name}`);
+      this.log.warn({ vmId: name, kind, message }, 'gcp vm of a cancelled provision could not be deleted');
+    }
+  }
+
+  /**
+   * Waits (zoneOperations.wait, which holds up to 2 minutes per call) until
+   * the operation is DONE or the deadline passes.
+   */
+  private async waitForOperation(operation: Operation, action: string, signal: AbortSignal | undefined): Promise<Operation> {
+    const deadline = Date.now() + this.options.operationTimeoutMs;
+    let current = operation;
+    let pause = 100;
+    while (current.status !== 'DONE') {
+      if (!current.name) throw new ConnectorError('transient', `gcp: ${action}: the API answered an operation without a name`);
+      if (Date.now() >= deadline) {
+        throw new ConnectorError('transient', `gcp: ${action}: operation ${current.name} not done after ${Math.round(this.options.operationTimeoutMs / 1000)} s`);
+      }
+      const started = Date.now();
+      const request = { project: this.settings.project, zone: this.settings.zone, operation: current.name };
+      try {
+        [current] = await abortable(this.clients().then((c) => c.operations.wait(request)), signal);
+      } catch (err) {
+        if (signal?.aborted) throw signal.reason;
+        throw toConnectorError(err, `${action}: wait for operation ${request.operation}`);
+      }
+      // A server that answers at once while the operation runs must not be polled in a tight loop.
+      if (current.status !== 'DONE' && Date.now() - started < 1000) {
+        await sleep(pause, signal);
+        pause = Math.min(pause * 2, this.options.maxPollIntervalMs);
+      }
+    }
+    return current;
+  }
+
+  private async track<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new ConnectorError('invalid', 'gcp: the connector is closed');
+    const promise = work();
+    this.inflight.add(promise);
+    try {
+      return await promise;
+    } finally {
+      this.inflight.delete(promise);
+    }
+  }
+}
+
+/** `promise`, or the signal's reason as soon as it aborts (the promise runs on, its outcome ignored). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  promise.catch(() => undefined);
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** Waits `ms`, rejecting with the signal's reason as soon as it aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

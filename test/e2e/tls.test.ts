@@ -1,0 +1,70 @@
+/**
+ * TLS end to end: the controller serves gRPC and the agent bundle with its own
+ * CA; clients and agents pin that CA; the agents of a run reach Ready over it.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { get } from 'node:https';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
+import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
+import { startTestController, type TestController } from '../helpers/controller.js';
+import { application, component } from '../helpers/fixtures.js';
+import { TestRuns } from '../helpers/runs.js';
+
+function download(url: string, ca: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    get(url, { ca }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`HTTP ${res.statusCode}`))));
+    }).on('error', reject);
+  });
+}
+
+describe('TLS', () => {
+  let controller: TestController;
+  let client: SlipstreamClient;
+  let runs: TestRuns;
+
+  beforeAll(async () => {
+    controller = await startTestController({ database: 'sqlite', tls: true });
+    client = createSlipstreamClient({ address: controller.address, token: controller.adminToken, tls: { ca: Buffer.from(controller.caCertificate!) } });
+    runs = new TestRuns(client);
+  });
+
+  afterAll(async () => {
+    for (const id of runs.launched) await runs.terminate(id).catch(() => undefined);
+    client?.close();
+    await controller?.stop();
+  });
+
+  it('agents enroll and reach Ready over TLS, pinning the controller CA', async () => {
+    await client.modules.save(component('tls/c'));
+    await client.modules.save(application('tls/app', 'tls/c'));
+    const run = await runs.launch('tls/app');
+    await runs.waitForState(run.id, RunState.RUN_STATE_READY);
+    const config = JSON.parse(readFileSync(join(controller.dataDir, 'local-vms', run.id, 'web.1', 'agent.json'), 'utf8')) as {
+      insecure?: boolean;
+      caCertificate?: string;
+    };
+    expect(config.insecure).not.toBe(true);
+    expect(config.caCertificate).toBe(controller.caCertificate);
+  });
+
+  it('serves the agent bundle over HTTPS with its sha256', async () => {
+    const logLine = controller.logs.find((l) => l.msg === 'serving the agent bundle') as { url: string; sha256: string };
+    expect(logLine.url).toMatch(/^https:\/\//);
+    const body = await download(`${logLine.url}/agent/agent.mjs`, controller.caCertificate!);
+    expect(createHash('sha256').update(body).digest('hex')).toBe(logLine.sha256);
+    const digest = (await download(`${logLine.url}/agent/agent.mjs.sha256`, controller.caCertificate!)).toString('utf8');
+    expect(digest.split(/\s+/)[0]).toBe(logLine.sha256);
+  });
+
+  it('a client that does not pin the CA cannot connect', async () => {
+    const stranger = createSlipstreamClient({ address: controller.address, token: controller.adminToken, tls: {}, defaultTimeoutMs: 5_000 });
+    await expect(stranger.users.whoAmI({})).rejects.toMatchObject({ code: 14 });
+    stranger.close();
+  });
+});
