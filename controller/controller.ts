@@ -11,6 +11,7 @@ import { CredentialCipher, loadCredentialKey } from './auth/credential-cipher.js
 import { CloudDirectory } from './connectors/clouds.js';
 import { createEc2Driver } from './connectors/ec2/ec2-driver.js';
 import { createFakeDriver } from './connectors/fake/fake-driver.js';
+import { createGcpDriver } from './connectors/gcp/gcp-driver.js';
 import { createLocalDriver } from './connectors/local/local-driver.js';
 import { ConnectorRegistry } from './connectors/registry.js';
 import { controllerId } from './controller-identity.js';
@@ -79,7 +80,8 @@ export async function startController(options: CompiledControllerOptions, log: L
     const registry = new ConnectorRegistry()
       .register(localDriver)
       .register(createFakeDriver({ delegate: localDriver }))
-      .register(createEc2Driver());
+      .register(createEc2Driver())
+      .register(createGcpDriver());
     const cipher = new CredentialCipher(loadCredentialKey(options.credentialKey, options.dataDir));
     const clouds = new CloudDirectory(registry, [{ name: 'local', driver: 'local', settings: {} }, ...options.extraClouds], store, cipher, {
       dataDir: options.dataDir,

@@ -63,7 +63,7 @@ interface Controller {
 function spawnController(dataDir: string, token: string, signal: AbortSignal): { controller: Controller; listening: Promise<number> } {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'controller/main.ts', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--insecure'],
+    ['--import', 'tsx', 'controller/main.ts', '--listen', '127.0.0.1:0', '--data-dir', dataDir],
     { cwd: REPO, env: cleanEnv({ SLIPSTREAM_BOOTSTRAP_TOKEN: token }), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const output: string[] = [];
@@ -103,7 +103,8 @@ async function cli(controller: Controller, token: string, dataDir: string, args:
   const child = spawn(process.execPath, ['--import', 'tsx', 'client/cli/bin.ts', '--addr', controller.address, ...args], {
     cwd: REPO,
     // The token goes in the environment, not on a command line that `ps` shows.
-    env: cleanEnv({ SLIPSTREAM_TOKEN: token, SLIPSTREAM_CONFIG: join(dataDir, 'cli-config.yaml') }),
+    // TLS is the default: the CLI pins the CA the controller made in its data dir.
+    env: cleanEnv({ SLIPSTREAM_TOKEN: token, SLIPSTREAM_CA: join(dataDir, 'tls', 'ca.pem'), SLIPSTREAM_CONFIG: join(dataDir, 'cli-config.yaml') }),
     stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'],
   });
   killOnAbort(child, signal);

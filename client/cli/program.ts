@@ -2,6 +2,7 @@
  * The `slipstream` command line: global flags, the command tree, and how a
  * parse ends (exit codes). Each command lives in commands/<noun>/<verb>.ts.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { createSlipstreamClient, type SlipstreamClient } from '../index.js';
 import type { CommandHost, GlobalOptions } from './command-kit.js';
@@ -108,7 +109,11 @@ export const connectFromConfig: ClientFactory = (io, flags) => {
       'no controller address: pass --addr, set SLIPSTREAM_ADDR, or save a context (slipstream context set NAME --addr HOST:PORT)',
     );
   }
-  return createSlipstreamClient({ address: connection.address, token: connection.token });
+  return createSlipstreamClient({
+    address: connection.address,
+    token: connection.token,
+    ...(connection.ca ? { tls: { ca: readCaFile(connection.ca) } } : {}),
+  });
 };
 
 /** Builds the program; every action stores its exit code through `setExitCode`. */
@@ -134,7 +139,8 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .showHelpAfterError('(run with --help for usage)')
     .addOption(new Option('--output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
     .option('--addr <host:port>', 'controller address (overrides SLIPSTREAM_ADDR and the context)')
-    .option('--token <token>', 'API token (overrides SLIPSTREAM_TOKEN and the context)');
+    .option('--token <token>', 'API token (overrides SLIPSTREAM_TOKEN and the context)')
+    .option('--ca <file>', "PEM of the controller's CA: connect over TLS pinned to it (overrides SLIPSTREAM_CA and the context)");
   whoami.register(program, host);
   for (const [noun, description, verbs] of GROUPS) {
     const group = program.command(noun).description(description);
@@ -158,4 +164,13 @@ export async function runCli(argv: readonly string[], io: CliIo, connect?: Clien
     return reportError(io, error);
   }
   return exitCode;
+}
+
+/** Reads the CA file of a TLS connection; a missing file is a usage error naming it. */
+function readCaFile(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new UsageError(`cannot read the CA file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
 }

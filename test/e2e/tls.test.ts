@@ -3,11 +3,14 @@
  * CA; clients and agents pin that CA; the agents of a run reach Ready over it.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { get } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
+import { runCli } from '../../client/cli/program.js';
+import { createTestDeps } from '../../client/cli/test-io.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
 import { application, component } from '../helpers/fixtures.js';
@@ -60,6 +63,28 @@ describe('TLS', () => {
     expect(createHash('sha256').update(body).digest('hex')).toBe(logLine.sha256);
     const digest = (await download(`${logLine.url}/agent/agent.mjs.sha256`, controller.caCertificate!)).toString('utf8');
     expect(digest.split(/\s+/)[0]).toBe(logLine.sha256);
+  });
+
+  it('the CLI connects over TLS with --ca, saved in a context too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slipstream-tls-cli-'));
+    try {
+      const caFile = join(dir, 'ca.pem');
+      writeFileSync(caFile, controller.caCertificate!);
+      const cli = async (argv: string[]) => {
+        const deps = createTestDeps({ env: {}, configPath: join(dir, 'config.yaml') });
+        return { code: await runCli(argv, deps), out: deps.out(), err: deps.err() };
+      };
+      const saved = await cli(['context', 'set', 'tls', '--addr', controller.address, '--token', controller.adminToken, '--ca', caFile]);
+      expect(saved.code, saved.err).toBe(0);
+      const whoami = await cli(['whoami']);
+      expect(whoami.code, whoami.err).toBe(0);
+      expect(whoami.out).toContain('admin');
+      const missing = await cli(['whoami', '--ca', join(dir, 'nope.pem')]);
+      expect(missing.code).toBe(2);
+      expect(missing.err).toContain('nope.pem');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a client that does not pin the CA cannot connect', async () => {

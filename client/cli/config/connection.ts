@@ -8,6 +8,7 @@ import type { CliConfig } from './file.js';
 export interface ConnectionFlags {
   addr?: string;
   token?: string;
+  ca?: string;
 }
 
 /** Where a setting came from, for `context show`. */
@@ -21,6 +22,8 @@ export interface ResolvedConnection {
   addressSource?: SettingSource;
   token?: string;
   tokenSource?: SettingSource;
+  /** PEM file of the controller's CA: TLS pinned to it; plaintext when undefined. */
+  ca?: string;
 }
 
 /**
@@ -46,5 +49,7 @@ export function resolveConnection(
   const token = pick(flags.token, env.SLIPSTREAM_TOKEN, sameController ? context?.token : undefined);
   if (address) Object.assign(out, { address: address.value, addressSource: address.source });
   if (token) Object.assign(out, { token: token.value, tokenSource: token.source });
+  const ca = pick(flags.ca, env.SLIPSTREAM_CA, sameController ? context?.ca : undefined);
+  if (ca) out.ca = ca.value;
   return out;
 }

@@ -13,6 +13,8 @@ import { parse, stringify } from 'yaml';
 export interface CliContext {
   address: string;
   token?: string;
+  /** PEM file of the CA the controller's certificate chains to (TLS); plaintext when absent. */
+  ca?: string;
 }
 
 /** The whole file. */
@@ -58,10 +60,15 @@ function checkConfig(path: string, raw: unknown): CliConfig {
   const out: CliConfig = { contexts: {} };
   if (typeof current === 'string') out.current = current;
   for (const [name, value] of Object.entries(contexts)) {
-    const { address, token } = (value ?? {}) as { address?: unknown; token?: unknown };
+    const { address, token, ca } = (value ?? {}) as { address?: unknown; token?: unknown; ca?: unknown };
     if (typeof address !== 'string' || address === '') bad(`context '${name}' needs an address`);
     if (token !== undefined && token !== null && typeof token !== 'string') bad(`context '${name}': token must be a string`);
-    out.contexts[name] = typeof token === 'string' ? { address: address as string, token } : { address: address as string };
+    if (ca !== undefined && ca !== null && typeof ca !== 'string') bad(`context '${name}': ca must be a file path`);
+    out.contexts[name] = {
+      address: address as string,
+      ...(typeof token === 'string' ? { token } : {}),
+      ...(typeof ca === 'string' ? { ca } : {}),
+    };
   }
   return out;
 }

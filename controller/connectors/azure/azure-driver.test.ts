@@ -281,6 +281,16 @@ describe('azure driver: errors from ARM', () => {
     arm.inject({ path: /\/virtualMachines$/, status: 500, code: 'InternalServerError' });
     expect(await failure(connector().listTagged({ controllerId: 'ctl-1' }))).toMatchObject({ kind: 'transient' });
   });
+
+  it('trusts the test server only through the client pipeline: without its CA, TLS fails (invalid: retrying cannot help)', async () => {
+    const untrusting = createAzureDriver({ credential: staticCredential(TOKEN), maxRetries: 0 }).create(settings(), context);
+    expect(await failure(untrusting.describe('ss-00000000000000000000'))).toMatchObject({
+      kind: 'invalid',
+      retryable: false,
+      message: expect.stringContaining('DEPTH_ZERO_SELF_SIGNED_CERT'),
+    });
+    expect(arm.requests).toHaveLength(0);
+  });
 });
 
 describe('azure driver: credentials', () => {

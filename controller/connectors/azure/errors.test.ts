@@ -45,6 +45,8 @@ describe('azure errors: ARM codes and statuses', () => {
     [undefined, 502, 'transient'],
     [undefined, 503, 'transient'],
     ['REQUEST_SEND_ERROR', undefined, 'transient'],
+    ['DEPTH_ZERO_SELF_SIGNED_CERT', undefined, 'invalid'],
+    ['ERR_TLS_CERT_ALTNAME_INVALID', undefined, 'invalid'],
     ['SomethingNew', undefined, 'transient'],
     ['SomethingNew', 418, 'invalid'],
   ];

@@ -34,7 +34,10 @@ const CODE_KINDS: Record<string, ConnectorErrorKind> = Object.fromEntries(
       ['invalid', ['InvalidParameter', 'BadRequest', 'InvalidRequestContent', 'InvalidRequestFormat', 'InvalidResourceReference',
         'LinkedInvalidPropertyId', 'InvalidResourceName', 'PlatformImageNotFound', 'ImageNotFound', 'PropertyChangeNotAllowed',
         'ResourceGroupNotFound', 'SubscriptionNotFound', 'InvalidSubscriptionId', 'NicInUse', 'InUseSubnetCannotBeDeleted',
-        'MissingSubscriptionRegistration']],
+        'MissingSubscriptionRegistration',
+        // The endpoint's certificate is not trusted: a wrong endpoint or missing CA, which a retry does not fix.
+        'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+        'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID']],
       ['transient', ['TooManyRequests', 'SubscriptionRequestsThrottled', 'RetryableError', 'InternalServerError',
         'InternalExecutionError', 'ServerTimeout', 'GatewayTimeout', 'ServiceUnavailable', 'Conflict', 'AnotherOperationInProgress',
         'REQUEST_SEND_ERROR', 'PARSE_ERROR']],

@@ -4,6 +4,8 @@
  * client trusts exactly this server by taking `certPem` as its only root.
  */
 import { randomBytes, webcrypto } from 'node:crypto';
+// @peculiar/x509's dependency injection (tsyringe) needs the Reflect metadata API.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);

@@ -1,4 +1,5 @@
 /** `slipstream context set NAME --addr A [--token T]`: saves a named controller connection. */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CommandHost } from '../../command-kit.js';
 import { guarded } from '../../command-kit.js';
@@ -14,6 +15,8 @@ export interface ContextSetOptions {
   address?: string;
   /** Keeps the saved one when omitted. */
   token?: string;
+  /** CA file (TLS); keeps the saved one when omitted. */
+  ca?: string;
 }
 
 const CONTEXT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -29,7 +32,8 @@ export function run(deps: CliDeps, opts: ContextSetOptions): Promise<number> {
     const address = opts.address ?? existing?.address;
     if (!address) throw new UsageError(`context '${opts.name}' is new: --addr is required`);
     const token = opts.token ?? existing?.token;
-    config.contexts[opts.name] = token === undefined ? { address } : { address, token };
+    const ca = opts.ca ? resolve(opts.ca) : existing?.ca;
+    config.contexts[opts.name] = { address, ...(token === undefined ? {} : { token }), ...(ca === undefined ? {} : { ca }) };
     const makeCurrent = config.current === undefined || config.contexts[config.current] === undefined;
     if (makeCurrent) config.current = opts.name;
     await writeConfig(deps.configPath, config);
@@ -42,10 +46,10 @@ export function run(deps: CliDeps, opts: ContextSetOptions): Promise<number> {
 export function register(parent: Command, host: CommandHost): void {
   parent
     .command('set')
-    .description('save a controller connection under a name (uses the global --addr and --token)')
+    .description('save a controller connection under a name (uses the global --addr, --token and --ca)')
     .argument('<name>', 'context name')
     .addHelpText('after', '\nExample:\n  slipstream context set prod --addr controller.example.com:7070 --token "$TOKEN"')
     .action((name: string, _flags: unknown, command: Command) =>
-      host.invoke(command, run, (g) => ({ name, address: g.addr, token: g.token })),
+      host.invoke(command, run, (g) => ({ name, address: g.addr, token: g.token, ca: g.ca })),
     );
 }
