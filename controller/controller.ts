@@ -9,6 +9,7 @@ import { loadGivenPki, loadOrCreatePki } from './auth/pki.js';
 import { bootstrapOperator } from './auth/bootstrap.js';
 import { CredentialCipher, loadCredentialKey } from './auth/credential-cipher.js';
 import { CloudDirectory } from './connectors/clouds.js';
+import { createAzureDriver } from './connectors/azure/azure-driver.js';
 import { createEc2Driver } from './connectors/ec2/ec2-driver.js';
 import { createFakeDriver } from './connectors/fake/fake-driver.js';
 import { createGcpDriver } from './connectors/gcp/gcp-driver.js';
@@ -81,7 +82,8 @@ export async function startController(options: CompiledControllerOptions, log: L
       .register(localDriver)
       .register(createFakeDriver({ delegate: localDriver }))
       .register(createEc2Driver())
-      .register(createGcpDriver());
+      .register(createGcpDriver())
+      .register(createAzureDriver());
     const cipher = new CredentialCipher(loadCredentialKey(options.credentialKey, options.dataDir));
     const clouds = new CloudDirectory(registry, [{ name: 'local', driver: 'local', settings: {} }, ...options.extraClouds], store, cipher, {
       dataDir: options.dataDir,

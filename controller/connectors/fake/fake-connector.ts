@@ -34,6 +34,12 @@ export class FakeConnector implements CloudConnector {
     if (this.settings.failProvision.has(ordinal)) {
       throw new ConnectorError(this.settings.failKind, this.settings.failMessage ?? `fake: provision call ${ordinal} failed (injected)`);
     }
+    if (this.settings.failEveryNth > 0 && ordinal % this.settings.failEveryNth === 0) {
+      const kind = this.settings.failKind;
+      throw new ConnectorError(kind, this.settings.failMessage ?? `fake: provision call ${ordinal} failed (injected, every ${this.settings.failEveryNth})`, {
+        ...(kind === 'transient' ? { retryAfterMs: FAKE_RETRY_AFTER_MS } : {}),
+      });
+    }
     const vm = await this.getOrCreate(spec, signal);
     if (this.settings.loseInstance === spec.tags.instance) await this.world.lose(vm.vmId);
     return { ...vm.provisioned, tags: { ...vm.provisioned.tags } };

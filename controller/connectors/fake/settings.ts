@@ -16,10 +16,12 @@ export interface FakeSettings {
   loseInstance: string | undefined;
   /** How many first calls of the world (any method) are throttled. */
   throttleFirst: number;
+  /** Every Nth provision call of the world (N, 2N, ...) fails with `failKind` (transient ones with a retry hint); 0 = none. */
+  failEveryNth: number;
 }
 
 /** The setting names this driver knows. */
-export const FAKE_SETTING_NAMES = ['world', 'failProvision', 'failKind', 'failMessage', 'provisionDelayMs', 'loseInstance', 'throttleFirst'] as const;
+export const FAKE_SETTING_NAMES = ['world', 'failProvision', 'failKind', 'failMessage', 'provisionDelayMs', 'loseInstance', 'throttleFirst', 'failEveryNth'] as const;
 
 const KINDS: ConnectorErrorKind[] = ['auth', 'quota', 'capacity', 'not_found', 'invalid', 'transient'];
 const WORLD = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -35,6 +37,7 @@ const RULES: Record<(typeof FAKE_SETTING_NAMES)[number], [test: (value: string) 
   provisionDelayMs: [(v) => COUNT.test(v) && Number(v) <= 3_600_000, 'must be an integer of milliseconds from 0 to 3600000'],
   loseInstance: [(v) => INSTANCE.test(v), 'must be an instance name, NODE.N'],
   throttleFirst: [(v) => COUNT.test(v), 'must be a non-negative integer'],
+  failEveryNth: [(v) => COUNT.test(v), 'must be a non-negative integer (0 = none)'],
 };
 
 const isFakeSetting = (key: string): key is (typeof FAKE_SETTING_NAMES)[number] => (FAKE_SETTING_NAMES as readonly string[]).includes(key);
@@ -73,5 +76,6 @@ export function parseFakeSettings(settings: Record<string, string>): FakeSetting
     provisionDelayMs: number('provisionDelayMs', 0),
     loseInstance: settings.loseInstance,
     throttleFirst: number('throttleFirst', 0),
+    failEveryNth: number('failEveryNth', 0),
   };
 }
