@@ -1,0 +1,157 @@
+/**
+ * The ec2 driver end to end against moto: a controller with an `ec2` cloud
+ * pointed at moto launches a two-node application; the instances exist in
+ * moto with the right image, type, tags and #cloud-config user-data; each
+ * "VM" is booted here from its own user-data (vm-boot.ts), so the real
+ * agents dial back and the run reaches Ready; terminate ends it Done and
+ * every instance is terminated in moto. Addresses moto hands back are data
+ * only: nothing is ever sent to them.
+ */
+import {
+  DescribeImagesCommand,
+  DescribeInstanceAttributeCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  type Instance,
+} from '@aws-sdk/client-ec2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
+import { startMoto, type MotoServer } from '../../controller/connectors/ec2/moto-server.js';
+import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
+import { startTestController, type TestController } from '../helpers/controller.js';
+import { waitFor } from '../helpers/poll.js';
+import { TestRuns } from '../helpers/runs.js';
+import { agentConfigOf, bootVm, parseCloudConfig, type BootedVm } from '../helpers/vm-boot.js';
+
+const REGION = 'eu-west-1';
+const CLOUD = 'aws-test';
+const INSTANCES = ['db.1', 'web.1', 'web.2'];
+
+describe('ec2 cloud on moto, end to end (sqlite)', () => {
+  let moto: MotoServer;
+  let inspect: EC2Client;
+  let controller: TestController;
+  let client: SlipstreamClient;
+  let runs: TestRuns;
+  let ami: string;
+  const booted: BootedVm[] = [];
+
+  beforeAll(async () => {
+    const started = Date.now();
+    moto = await startMoto();
+    inspect = new EC2Client({ region: REGION, endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 });
+    // One of moto's stock AMIs (the first EC2 call of a region takes moto a few seconds).
+    const images = await inspect.send(new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['amzn2-ami-hvm-*'] }] }));
+    ami = images.Images!.find((i) => i.ImageId)!.ImageId!;
+    controller = await startTestController({
+      database: 'sqlite',
+      extraClouds: [{ name: CLOUD, driver: 'ec2', settings: { region: REGION, endpoint: moto.endpoint, instanceType: 't3.micro' } }],
+    });
+    client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
+    runs = new TestRuns(client);
+    await client.clouds.setCredential(CLOUD, { accessKeyId: 'testing', secretAccessKey: 'testing' });
+    await client.modules.save({
+      kind: 'component',
+      path: 'ec2/comp',
+      images: { [CLOUD]: ami },
+      resources: {},
+      recipes: { deployment: 'echo "deployed $SLIPSTREAM_NODE_INSTANCE"' },
+      parameters: [],
+    });
+    await client.modules.save({
+      kind: 'application',
+      path: 'ec2/app',
+      nodes: [
+        { name: 'db', component: 'ec2/comp', multiplicity: 1, maxProvisioningFailures: 0, mappings: {} },
+        { name: 'web', component: 'ec2/comp', multiplicity: 2, maxProvisioningFailures: 0, mappings: {} },
+      ],
+    });
+    console.log(`[ec2-moto] setup (moto + controller) ${Date.now() - started} ms`);
+  }, 90_000);
+
+  afterAll(async () => {
+    await runs?.terminateAll();
+    await Promise.all(booted.map((vm) => vm.stop()));
+    client?.close();
+    await controller?.stop();
+    inspect?.destroy();
+    await moto?.stop();
+  }, 60_000);
+
+  async function instancesOfRun(runId: string): Promise<Instance[]> {
+    const output = await inspect.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:slipstream:run', Values: [runId] }] }));
+    return output.Reservations!.flatMap((r) => r.Instances ?? []);
+  }
+
+  it('launches on moto, boots each VM from its user-data, reaches Ready, terminates to Done', async () => {
+    const t0 = Date.now();
+    const launched = await runs.launch('ec2/app', { defaultCloud: CLOUD, timeoutMinutes: 10 });
+
+    // moto holds one instance per node instance.
+    const instances = await waitFor(
+      'moto to hold the run instances',
+      async () => {
+        const found = await instancesOfRun(launched.id);
+        return found.length === INSTANCES.length ? found : undefined;
+      },
+      60_000,
+    );
+    const tMoto = Date.now();
+    const tag = (i: Instance, key: string) => i.Tags?.find((t) => t.Key === key)?.Value;
+    expect(instances.map((i) => tag(i, 'slipstream:instance')).sort()).toEqual(INSTANCES);
+    const controllerIds = new Set(instances.map((i) => tag(i, 'slipstream:controller')));
+    expect(controllerIds.size).toBe(1);
+    expect([...controllerIds][0]).toMatch(/.+/);
+    for (const instance of instances) {
+      expect(instance.ImageId).toBe(ami);
+      expect(instance.InstanceType).toBe('t3.micro');
+      expect(['pending', 'running']).toContain(instance.State?.Name);
+      expect(tag(instance, 'slipstream:run')).toBe(launched.id);
+      expect(tag(instance, 'slipstream:tenant')).toMatch(/.+/);
+      expect(tag(instance, 'slipstream:idempotency')).toBe(`${launched.id}/${tag(instance, 'slipstream:instance')}`);
+      expect(tag(instance, 'Name')).toBe(`slipstream ${launched.id} ${tag(instance, 'slipstream:instance')}`);
+    }
+
+    // Each VM boots from the user-data moto stored for it, and nothing else.
+    for (const instance of instances) {
+      const attribute = await inspect.send(new DescribeInstanceAttributeCommand({ InstanceId: instance.InstanceId!, Attribute: 'userData' }));
+      const userData = Buffer.from(attribute.UserData!.Value!, 'base64').toString('utf8');
+      expect(userData.startsWith('#cloud-config\n')).toBe(true);
+      const cloudConfig = parseCloudConfig(userData);
+      expect(cloudConfig.write_files.map((f) => f.path)).toContain('/opt/slipstream/agent.json');
+      const config = agentConfigOf(userData);
+      expect(config).toMatchObject({
+        controller: controller.address,
+        insecure: true,
+        runId: launched.id,
+        instance: tag(instance, 'slipstream:instance'),
+        workDir: '/var/lib/slipstream',
+        installPackages: true,
+      });
+      expect(config.bootstrapToken).toEqual(expect.any(String));
+      booted.push(await bootVm(userData, { name: tag(instance, 'slipstream:instance') }));
+    }
+
+    const ready = await runs.waitForState(launched.id, RunState.RUN_STATE_READY, 90_000);
+    const tReady = Date.now();
+    expect(ready.abortMessage).toBe('');
+    const byInstance = new Map(ready.nodes.flatMap((n) => n.instances).map((i) => [i.name, i]));
+    expect([...byInstance.keys()].sort()).toEqual(INSTANCES);
+    const logs = await runs.logs(launched.id);
+    for (const name of INSTANCES) expect(logs.some((l) => l.instance === name && l.text.includes(`deployed ${name}`))).toBe(true);
+
+    await runs.terminate(launched.id);
+    await runs.waitForState(launched.id, RunState.RUN_STATE_DONE, 60_000);
+    const tDone = Date.now();
+    await waitFor(
+      'every moto instance to be terminated',
+      async () => ((await instancesOfRun(launched.id)).every((i) => i.State?.Name === 'terminated') ? true : undefined),
+      30_000,
+    );
+    // The agents end with their run.
+    await waitFor('every booted agent to exit', async () => (booted.every((vm) => vm.exited) ? true : undefined), 30_000);
+    console.log(
+      `[ec2-moto] instances in moto ${tMoto - t0} ms, Ready ${tReady - t0} ms, Done ${tDone - t0} ms, all terminated ${Date.now() - t0} ms`,
+    );
+  }, 240_000);
+});
