@@ -82,8 +82,8 @@ export async function startController(options: CompiledControllerOptions, log: L
       .register(localDriver)
       .register(createFakeDriver({ delegate: localDriver }))
       .register(createEc2Driver())
-      .register(createGcpDriver())
-      .register(createAzureDriver());
+      .register(createGcpDriver(options.driverOptions.gcp))
+      .register(createAzureDriver(options.driverOptions.azure));
     const cipher = new CredentialCipher(loadCredentialKey(options.credentialKey, options.dataDir));
     const clouds = new CloudDirectory(registry, [{ name: 'local', driver: 'local', settings: {} }, ...options.extraClouds], store, cipher, {
       dataDir: options.dataDir,

@@ -1,4 +1,6 @@
 import { resolve } from 'node:path';
+import type { AzureDriverOptions } from './connectors/azure/azure-driver.js';
+import type { GcpDriverOptions } from './connectors/gcp/gcp-driver.js';
 import { DNS_LABEL, USER_NAME } from './domain/names.js';
 import { parseDatabaseUrl, type DatabaseTarget } from './store/database-url.js';
 
@@ -38,6 +40,14 @@ export interface ControllerOptions {
   credentialKey?: string;
   /** Clouds beyond the built-in `local` one (tests configure `fake` clouds here). */
   extraClouds?: { name: string; driver: string; settings: Record<string, string> }[];
+  /** Options of the cloud drivers (tests: an injected credential, trusted CA, auth client); default: each driver's defaults. */
+  driverOptions?: ControllerDriverOptions;
+}
+
+/** What the controller passes to `createAzureDriver` and `createGcpDriver`. */
+export interface ControllerDriverOptions {
+  azure?: AzureDriverOptions;
+  gcp?: GcpDriverOptions;
 }
 
 /** Validated, defaulted, frozen options. */
@@ -59,6 +69,7 @@ export interface CompiledControllerOptions {
   readonly tlsHosts: readonly string[];
   readonly tlsFiles: { caCertPath: string; certPath: string; keyPath: string } | undefined;
   readonly extraClouds: readonly { name: string; driver: string; settings: Record<string, string> }[];
+  readonly driverOptions: Readonly<ControllerDriverOptions>;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -105,6 +116,7 @@ export function compileControllerOptions(input: ControllerOptions): CompiledCont
     throw new OptionsError('credential key: must be 32 bytes, base64-encoded (openssl rand -base64 32)');
   }
   const extraClouds = Object.freeze([...(input.extraClouds ?? [])]);
+  const driverOptions = Object.freeze({ ...(input.driverOptions ?? {}) });
   return Object.freeze({
     listen,
     database,
@@ -123,6 +135,7 @@ export function compileControllerOptions(input: ControllerOptions): CompiledCont
     tlsHosts,
     tlsFiles,
     extraClouds,
+    driverOptions,
   });
 }
 

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { newTokenSecret } from '../../controller/auth/token-secret.js';
 import { startController } from '../../controller/controller.js';
 import { createLogger } from '../../controller/logger.js';
-import { compileControllerOptions } from '../../controller/options.js';
+import { compileControllerOptions, type ControllerDriverOptions } from '../../controller/options.js';
 import { createTemporaryDatabase } from './postgres.js';
 import { pino } from 'pino';
 import { createLocalDriver } from '../../controller/connectors/local/local-driver.js';
@@ -51,6 +51,8 @@ export async function startTestController(options: {
   database: TestDatabase;
   /** Clouds beyond `local`, e.g. `{ name: 'flaky', driver: 'fake', settings: { failProvision: '2' } }`. */
   extraClouds?: { name: string; driver: string; settings: Record<string, string> }[];
+  /** Options of the azure and gcp drivers (a test credential, trusted CA, auth client). */
+  driverOptions?: ControllerDriverOptions;
   /** The address agents dial back to (e.g. a TCP proxy in front of the controller); default: the controller's own. */
   agentAddress?: string;
   /** Serve TLS with the controller's own CA (default: plaintext, as the local driver may). */
@@ -79,6 +81,7 @@ export async function startTestController(options: {
     httpListen: '127.0.0.1:0',
     insecure: !options.tls,
     extraClouds: options.extraClouds ?? [],
+    ...(options.driverOptions ? { driverOptions: options.driverOptions } : {}),
     ...(options.agentAddress ? { agentAddress: options.agentAddress } : {}),
   });
   let controller;
