@@ -48,7 +48,7 @@ export class Reconciler {
 
   private async pass(): Promise<ReconcileReport> {
     const report: ReconcileReport = { terminated: [], lost: [] };
-    const pairs = await this.store.read((repos) => repos.runs.recentTenantClouds(new Date(Date.now() - 24 * 3600_000)));
+    const pairs = await this.tenantClouds();
     for (const { tenantId, cloud } of pairs) {
       let connector: CloudConnector;
       let vms: VmInfo[];
@@ -64,6 +64,25 @@ export class Reconciler {
     }
     if (report.terminated.length || report.lost.length) this.log.info(report, 'reconciled');
     return report;
+  }
+
+  /**
+   * Every (tenant, cloud) that may hold VMs of this controller: those of recent
+   * runs, plus every cloud a tenant has credentials for and every built-in
+   * cloud, so the VMs of a run whose rows are gone are still found.
+   */
+  private async tenantClouds(): Promise<{ tenantId: string; cloud: string }[]> {
+    const builtIns = (await this.clouds.list()).filter((c) => c.builtIn).map((c) => c.name);
+    const { recent, credentials, tenants } = await this.store.read(async (repos) => ({
+      recent: await repos.runs.recentTenantClouds(new Date(Date.now() - 24 * 3600_000)),
+      credentials: await repos.clouds.credentialPairs(),
+      tenants: await repos.tenants.ids(),
+    }));
+    const pairs = new Map<string, { tenantId: string; cloud: string }>();
+    const add = (tenantId: string, cloud: string) => pairs.set(`${tenantId}/${cloud}`, { tenantId, cloud });
+    for (const p of [...recent, ...credentials]) add(p.tenantId, p.cloud);
+    for (const tenantId of tenants) for (const cloud of builtIns) add(tenantId, cloud);
+    return [...pairs.values()];
   }
 
   private async terminateStrays(connector: CloudConnector, vms: VmInfo[], report: ReconcileReport): Promise<void> {

@@ -56,6 +56,12 @@ export class CloudRepository {
     return this.em.findOne(CloudCredentialEntity, { tenant: tenantId, cloud });
   }
 
+  /** Every (tenant, cloud) with stored credentials. */
+  async credentialPairs(): Promise<{ tenantId: string; cloud: string }[]> {
+    const rows = await this.em.find(CloudCredentialEntity, {}, { fields: ['tenant', 'cloud'] });
+    return rows.map((r) => ({ tenantId: r.tenant, cloud: r.cloud }));
+  }
+
   async credentialClouds(tenantId: string): Promise<Set<string>> {
     const rows = await this.em.find(CloudCredentialEntity, { tenant: tenantId }, { fields: ['cloud'] });
     return new Set(rows.map((r) => r.cloud));

@@ -34,6 +34,11 @@ export class TenantRepository {
     return this.em.findOne(TenantEntity, { name });
   }
 
+  /** Ids of every tenant. */
+  async ids(): Promise<string[]> {
+    return (await this.em.find(TenantEntity, {}, { fields: ['id'] })).map((t) => t.id);
+  }
+
   async count(): Promise<number> {
     return this.em.count(TenantEntity, {});
   }
