@@ -3,7 +3,7 @@ import type { CredentialCipher } from '../auth/credential-cipher.js';
 import type { FieldViolation } from '../domain/errors.js';
 import type { CloudCatalog } from '../domain/runs/launch.js';
 import type { Store } from '../store/store.js';
-import type { CloudConnector, ConnectorDriver } from './connector.js';
+import { validatesImages, type CloudConnector, type ConnectorDriver } from './connector.js';
 import type { ConnectorRegistry } from './registry.js';
 
 /** A configured cloud: a name bound to a driver and its settings. */
@@ -79,6 +79,10 @@ export class CloudDirectory {
       validateOptions: (name, options) => {
         const definition = clouds.get(name);
         return definition ? (this.registry.get(definition.driver)?.validateOptions(options) ?? []) : [];
+      },
+      imageProblem: (name, image) => {
+        const driver = this.registry.get(clouds.get(name)?.driver ?? '');
+        return driver && validatesImages(driver) ? driver.imageProblem(image) : undefined;
       },
     };
   }

@@ -94,6 +94,17 @@ export interface CloudConnector {
   close(): Promise<void>;
 }
 
+/** Optional ability of a driver: tell a malformed native image id before anything is created. */
+export interface ImageValidator {
+  /** Why `image` cannot be an image of this cloud, or undefined when it can. */
+  imageProblem(image: string): string | undefined;
+}
+
+/** True when the driver can check image ids. */
+export function validatesImages(driver: ConnectorDriver): driver is ConnectorDriver & ImageValidator {
+  return typeof (driver as Partial<ImageValidator>).imageProblem === 'function';
+}
+
 /** Optional ability: build an image from a running VM. */
 export interface ImageBuilder {
   buildImage(vmId: string, name: string): Promise<string>;

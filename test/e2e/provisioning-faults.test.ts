@@ -79,6 +79,15 @@ describe('provisioning faults (sqlite)', () => {
     await app('faults/three', 'faults/comp', 3, 0);
     await app('faults/no-image-app', 'faults/no-image', 2, 0);
     await app('faults/typo-app', 'faults/typo', 1, 0);
+    await client.modules.save({
+      kind: 'component',
+      path: 'faults/bad-ami',
+      images: { local: 'local', 'aws-offline': 'ubuntu-latest' },
+      resources: {},
+      recipes: { deployment: 'echo deployed' },
+      parameters: [],
+    });
+    await app('faults/bad-ami-app', 'faults/bad-ami', 1, 0);
   });
 
   afterAll(async () => {
@@ -168,6 +177,14 @@ describe('provisioning faults (sqlite)', () => {
     expect(err).toBeInstanceOf(InvalidArgumentError);
     expect((err as InvalidArgumentError).violations.map((v) => v.field)).toEqual(['nodes.worker.resources.clouds.aws-offline.instanceTypo']);
     expect((err as InvalidArgumentError).violations[0]!.description).toContain('instanceType');
+  });
+
+  it('(c) an image id the cloud cannot have: INVALID_ARGUMENT at launch naming nodes.worker.images.aws-offline', async () => {
+    const err = await launchError('faults/bad-ami-app', { defaultCloud: 'aws-offline' });
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    const violations = (err as InvalidArgumentError).violations;
+    expect(violations.map((v) => v.field)).toEqual(['nodes.worker.images.aws-offline']);
+    expect(violations[0]!.description).toMatch(/'ubuntu-latest' must be an AMI id/);
   });
 
   it('(c) quota exceeded: RESOURCE_EXHAUSTED naming the cloud and the quota', async () => {

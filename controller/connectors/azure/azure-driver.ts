@@ -5,7 +5,8 @@
  * subnet, the run's `#cloud-config` as customData, SSH-only sign-in and
  * Slipstream tags; deleting the VM deletes its NIC and OS disk.
  */
-import { ConnectorError, type CloudConnector, type ConnectorContext, type ConnectorDriver } from '../connector.js';
+import { validateImage } from './image.js';
+import { ConnectorError, type CloudConnector, type ConnectorContext, type ConnectorDriver, type ImageValidator } from '../connector.js';
 import { AzureConnector } from './azure-connector.js';
 import { createAzureClients, resolveCredential } from './clients.js';
 import { compileAzureDriverOptions, type AzureDriverOptions } from './options.js';
@@ -18,12 +19,13 @@ export const AZURE_DRIVER_NAME = 'azure';
  * Makes the `azure` driver; `options` (an injected credential, trusted CAs,
  * polling and retries) are compiled now and throw on bad values.
  */
-export function createAzureDriver(options: AzureDriverOptions = {}): ConnectorDriver {
+export function createAzureDriver(options: AzureDriverOptions = {}): ConnectorDriver & ImageValidator {
   const compiled = compileAzureDriverOptions(options);
   return {
     name: AZURE_DRIVER_NAME,
     validateSettings: validateAzureSettings,
     validateOptions: validateAzureOptions,
+    imageProblem: (image) => validateImage(image)[0]?.description,
     create(settings: Record<string, string>, context: ConnectorContext): CloudConnector {
       const violations = validateAzureSettings(settings);
       if (violations.length > 0) {

@@ -5,7 +5,7 @@
  * optional `sessionToken`) sign the calls, else the SDK's default chain does.
  */
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
-import { ConnectorError, type CloudConnector, type ConnectorContext, type ConnectorDriver } from '../connector.js';
+import { ConnectorError, type CloudConnector, type ConnectorContext, type ConnectorDriver, type ImageValidator } from '../connector.js';
 import { Ec2Connector } from './ec2-connector.js';
 import { parseEc2Settings, validateEc2Options, validateEc2Settings } from './settings.js';
 
@@ -47,12 +47,13 @@ export function compileEc2DriverOptions(input: Ec2DriverOptions = {}): CompiledE
 }
 
 /** Makes the `ec2` driver; `options` are compiled now and throw on bad values. */
-export function createEc2Driver(options: Ec2DriverOptions = {}): ConnectorDriver {
+export function createEc2Driver(options: Ec2DriverOptions = {}): ConnectorDriver & ImageValidator {
   const compiled = compileEc2DriverOptions(options);
   return {
     name: EC2_DRIVER_NAME,
     validateSettings: validateEc2Settings,
     validateOptions: validateEc2Options,
+    imageProblem: (image) => (/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(image) ? undefined : 'must be an AMI id: ami- followed by 8 or 17 hex digits'),
     create(settings: Record<string, string>, context: ConnectorContext): CloudConnector {
       const violations = validateEc2Settings(settings);
       if (violations.length > 0) {

@@ -5,10 +5,10 @@
  * `externalIp`, `endpoint`, `maxParallel`. Component options: `machineType`,
  * `diskSizeGB`, `subnetwork`, `tags`. Credentials: `serviceAccountJson`.
  */
-import { ConnectorError, type CloudConnector, type ConnectorContext, type ConnectorDriver } from '../connector.js';
+import { ConnectorError, type CloudConnector, type ConnectorContext, type ConnectorDriver, type ImageValidator } from '../connector.js';
 import { GcpConnector } from './gcp-connector.js';
 import { compileGcpDriverOptions, type GcpDriverOptions } from './options.js';
-import { parseGcpSettings, validateGcpOptions, validateGcpSettings } from './settings.js';
+import { checkGcpImage, parseGcpSettings, validateGcpOptions, validateGcpSettings } from './settings.js';
 
 /** The name clouds use to pick this driver. */
 export const GCP_DRIVER_NAME = 'gcp';
@@ -17,12 +17,13 @@ export const GCP_DRIVER_NAME = 'gcp';
  * Makes the `gcp` driver; `options` (how credentials become an auth client,
  * operation deadlines) are compiled now and throw on bad values.
  */
-export function createGcpDriver(options: GcpDriverOptions = {}): ConnectorDriver {
+export function createGcpDriver(options: GcpDriverOptions = {}): ConnectorDriver & ImageValidator {
   const compiled = compileGcpDriverOptions(options);
   return {
     name: GCP_DRIVER_NAME,
     validateSettings: validateGcpSettings,
     validateOptions: validateGcpOptions,
+    imageProblem: checkGcpImage,
     /** Throws ConnectorError `invalid` for bad settings, `auth` for missing or unusable credentials. */
     create(settings: Record<string, string>, context: ConnectorContext): CloudConnector {
       const violations = validateGcpSettings(settings);

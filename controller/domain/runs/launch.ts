@@ -33,6 +33,8 @@ export interface CloudCatalog {
   has(cloud: string): boolean;
   /** Violations of a component's options for this cloud's driver (fields relative to the options). */
   validateOptions(cloud: string, options: Record<string, string>): FieldViolation[];
+  /** Why an image id cannot be an image of this cloud (when its driver can tell), else undefined. */
+  imageProblem(cloud: string, image: string): string | undefined;
 }
 
 export interface LaunchPlan {
@@ -103,7 +105,10 @@ export function planLaunch(
     if (!clouds.has(cloud)) {
       report(cloudField, cloud === '' ? `node '${node.name}' has no cloud: choose a default cloud` : `unknown cloud '${cloud}' for node '${node.name}'`);
     } else if (node.multiplicity > 0) {
-      if (!node.images[cloud]) report(cloudField, `component ${node.component.path}@${node.component.version} of node '${node.name}' has no image for cloud '${cloud}'`);
+      const image = node.images[cloud];
+      if (!image) report(cloudField, `component ${node.component.path}@${node.component.version} of node '${node.name}' has no image for cloud '${cloud}'`);
+      const imageProblem = image ? clouds.imageProblem(cloud, image) : undefined;
+      if (imageProblem) report(`nodes.${node.name}.images.${cloud}`, `'${image}' ${imageProblem}`);
       for (const v of clouds.validateOptions(cloud, node.resources.clouds?.[cloud] ?? {})) {
         report(`nodes.${node.name}.resources.clouds.${cloud}.${v.field.replace(/^options\./, '')}`, v.description);
       }
