@@ -7,7 +7,7 @@
  * arrives for the running phase, or KillScripts, kills its scripts and
  * completes it; Finalizing and the final states end the agent.
  */
-import type { AgentPlan, ScaleCommand, SessionWelcome, StateCommand } from '../proto/gen/slipstream/v1/agent.js';
+import { AgentPlan, type ScaleCommand, type SessionWelcome, type StateCommand } from '../proto/gen/slipstream/v1/agent.js';
 import { RunState } from '../proto/gen/slipstream/v1/runs.js';
 import type { AgentLogger } from './log.js';
 import type { PhaseOutcome, PhaseWork } from './phases.js';
@@ -41,23 +41,7 @@ interface Running {
   settled: Promise<void>;
 }
 
-const EMPTY_PLAN: AgentPlan = {
-  runId: '',
-  node: '',
-  index: 0,
-  cloud: '',
-  packages: [],
-  preinstall: [],
-  postinstall: [],
-  deployment: [],
-  reporting: [],
-  onVmAdd: [],
-  onVmRemove: [],
-  preScale: [],
-  postScale: [],
-  sshPublicKeys: [],
-  imageBuiltFromComponent: false,
-};
+const EMPTY_PLAN: AgentPlan = AgentPlan.create();
 
 /** The agent's phase state machine. */
 export class PhaseDriver {

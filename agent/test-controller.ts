@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import {
   type AgentAbort,
   type AgentHello,
-  type AgentPlan,
+  AgentPlan,
   AgentServiceService,
   type EnrollRequest,
   type EnrollResponse,
@@ -94,24 +94,7 @@ export class FakeController {
     this.instance = options.instance ?? 'web.1';
     this.runId = options.runId ?? 'run-1';
     const [node, index] = this.instance.split('.') as [string, string];
-    this.plan = {
-      runId: this.runId,
-      node,
-      index: Number(index),
-      cloud: 'local',
-      packages: [],
-      preinstall: [],
-      postinstall: [],
-      deployment: [],
-      reporting: [],
-      onVmAdd: [],
-      onVmRemove: [],
-      preScale: [],
-      postScale: [],
-      sshPublicKeys: [],
-      imageBuiltFromComponent: false,
-      ...options.plan,
-    };
+    this.plan = AgentPlan.create({ runId: this.runId, node, index: Number(index), cloud: 'local', ...options.plan });
     this.run = { state: options.runState ?? RunState.RUN_STATE_PROVISIONING, epoch: options.epoch ?? 1, abortMessage: '' };
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1_000;
     this.keepLogLines = options.keepLogLines ?? 20_000;
