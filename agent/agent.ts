@@ -18,6 +18,7 @@ import { LogBuffer } from './log-buffer.js';
 import { compileAgentOptions, type AgentOptions, type CompiledAgentOptions } from './options.js';
 import type { AgentPaths } from './paths.js';
 import { PhaseDriver } from './phase-driver.js';
+import { monotonicNow } from './probe.js';
 import { type ControllerPort, runPhase } from './phases.js';
 import { writeRecipeCommands } from './recipe-bin.js';
 import { createRecipeRequestHandler } from './recipe-requests.js';
@@ -139,10 +140,13 @@ class Agent {
         s.runId = config.runId;
         s.instance = config.instance;
       });
-      this.log.info({}, 'enrolled');
+      const uptimeMs = Math.round(process.uptime() * 1000);
+      this.options.probe?.({ type: 'enrolled', at: monotonicNow(), uptimeMs });
+      this.log.info({ uptimeMs }, 'enrolled');
     }
     if (this.lifetime.signal.aborted) return;
-    await writeRecipeCommands(paths.binDir, paths.socketPath, this.options.commandLine);
+    const { probe, recipeCommands } = this.options;
+    if (recipeCommands) await writeRecipeCommands(paths.binDir, paths.socketPath, this.options.commandLine);
     const session = new AgentSession({
       client: this.client,
       credential,
@@ -155,8 +159,14 @@ class Agent {
           completedState: this.store.get().completedState,
           completedEpoch: this.store.get().completedEpoch,
         }),
-        welcome: (w) => this.driver?.welcome(w),
-        state: (c) => this.driver?.command(c),
+        welcome: (w) => {
+          probe?.({ type: 'welcomed', at: monotonicNow(), state: w.runState, epoch: w.epoch });
+          this.driver?.welcome(w);
+        },
+        state: (c) => {
+          probe?.({ type: 'state-received', at: monotonicNow(), state: c.state, epoch: c.epoch });
+          this.driver?.command(c);
+        },
         killScripts: (k) => this.driver?.killScripts(k.reason),
         shutdown: (s) => {
           this.log.info({ reason: s.reason }, 'shutdown requested by the controller');
@@ -169,8 +179,12 @@ class Agent {
     this.driver = new PhaseDriver({
       store: this.store,
       log: log.child({ component: 'phases' }),
-      runPhase: (work) => runPhase(this.phaseEnvironment(session, credential), work),
+      runPhase: (work) => {
+        probe?.({ type: 'phase-started', at: monotonicNow(), state: work.state, epoch: work.epoch });
+        return (this.options.phaseRunner ?? runPhase)(this.phaseEnvironment(session, credential), work);
+      },
       sendComplete: (state, epoch) => {
+        probe?.({ type: 'state-completed', at: monotonicNow(), state, epoch });
         const sent = session.send({ $case: 'stateComplete', value: { state, epoch } });
         this.log.info({ state: stateName(state), epoch, sent }, 'state complete');
       },
@@ -184,8 +198,10 @@ class Agent {
       },
     });
     if (this.lifetime.signal.aborted) return;
-    this.socket = await LocalSocketServer.listen(paths.socketPath, createRecipeRequestHandler(session), log.child({ component: 'local-socket' }));
-    if (this.lifetime.signal.aborted) return void (await this.socket.close());
+    if (recipeCommands) {
+      this.socket = await LocalSocketServer.listen(paths.socketPath, createRecipeRequestHandler(session), log.child({ component: 'local-socket' }));
+      if (this.lifetime.signal.aborted) return void (await this.socket.close());
+    }
     session.start();
   }
 
@@ -195,6 +211,11 @@ class Agent {
       setParameter: async (key, value, signal) => {
         const ack = await session.request('parameterSet', { key, value }, signal);
         if (ack.error) throw new Error(`setting ${key} failed: ${ack.error}: ${ack.errorMessage}`);
+      },
+      getParameter: async (key, { wait, timeoutMs }, signal) => {
+        const reply = await session.request('parameterGet', { key, wait, timeoutMs }, signal);
+        if (reply.error) throw new Error(`getting ${key} failed: ${reply.error}: ${reply.errorMessage}`);
+        return reply.value;
       },
       abort: async (message, signal) => {
         const ack = await session.request('abort', { message, cancel: false }, signal);

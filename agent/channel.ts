@@ -16,6 +16,8 @@ export function createAgentClient(config: AgentConfig): AgentServiceClient {
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
+    // Its own connection even when agents share a process (the `sim` driver runs thousands per process).
+    'grpc.use_local_subchannel_pool': 1,
   });
 }
 

@@ -4,7 +4,9 @@
  * the `local` cloud driver both start agents through this API.
  */
 export { startAgent, type AgentExit, type AgentExitReason, type RunningAgent } from './agent.js';
-export type { AgentOptions } from './options.js';
+export type { AgentOptions, PhaseRunner } from './options.js';
+export { type ControllerPort, type PhaseEnvironment, type PhaseOutcome, type PhaseWork, publishFacts } from './phases.js';
+export { type AgentProbe, type AgentProbeEvent, monotonicNow } from './probe.js';
 export { type AgentConfig, AgentConfigError, parseAgentConfig, readAgentConfigFile } from './config.js';
 export type { BackoffOptions } from './backoff.js';
 export type { LogLevel, LogSink } from './log.js';

@@ -11,6 +11,8 @@ import { discoverFacts, type VmFacts } from './facts.js';
 import { type AgentLogger, createAgentLogger, type LogLevel, type LogSink } from './log.js';
 import { DEFAULT_LOG_BUFFER_LINES } from './log-buffer.js';
 import { type AgentPaths, agentPaths } from './paths.js';
+import type { PhaseEnvironment, PhaseOutcome, PhaseWork } from './phases.js';
+import type { AgentProbe } from './probe.js';
 import { agentCommandLine } from './recipe-bin.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -36,7 +38,20 @@ export interface AgentOptions {
   logBufferLines?: number;
   /** How the recipe commands start this agent's entry; default: detected (bundle or source). */
   commandLine?: readonly string[];
+  /**
+   * Runs each phase instead of the built-in bash runner. The `sim` cloud
+   * driver passes one that interprets only the recipes' parameter commands,
+   * so that thousands of agents fit on one machine.
+   */
+  phaseRunner?: PhaseRunner;
+  /** False: no local socket and no recipe command files (for a phase runner that runs no bash). Default true. */
+  recipeCommands?: boolean;
+  /** Told of lifecycle moments with a monotonic timestamp, for measurements. */
+  probe?: AgentProbe;
 }
+
+/** Runs the work of one phase (see phases.ts runPhase, the default). */
+export type PhaseRunner = (env: PhaseEnvironment, work: PhaseWork) => Promise<PhaseOutcome>;
 
 /** Validated, defaulted, frozen options. */
 export interface CompiledAgentOptions {
@@ -49,6 +64,9 @@ export interface CompiledAgentOptions {
   readonly logBufferLines: number;
   readonly commandLine: readonly string[];
   readonly agentVersion: string;
+  readonly phaseRunner: PhaseRunner | undefined;
+  readonly recipeCommands: boolean;
+  readonly probe: AgentProbe | undefined;
 }
 
 /** Compiles `options`; throws AgentConfigError naming the bad field. */
@@ -90,6 +108,9 @@ export async function compileAgentOptions(options: AgentOptions): Promise<Compil
     logBufferLines,
     commandLine: Object.freeze([...(options.commandLine ?? agentCommandLine())]),
     agentVersion: AGENT_VERSION,
+    phaseRunner: options.phaseRunner,
+    recipeCommands: options.recipeCommands ?? true,
+    probe: options.probe,
   });
 }
 

@@ -25,6 +25,8 @@ import { installSshKeys } from './ssh-keys.js';
 /** What the phases need from the controller. Each call rejects on failure. */
 export interface ControllerPort {
   setParameter(key: string, value: string, signal: AbortSignal): Promise<void>;
+  /** The parameter's value; with `wait`, blocks until it is set (or the controller's timeout, when timeoutMs > 0). */
+  getParameter(key: string, options: { wait: boolean; timeoutMs: number }, signal: AbortSignal): Promise<string>;
   /** Raises the run's abort flag; resolves when the controller acknowledged it. */
   abort(message: string, signal: AbortSignal): Promise<void>;
   /** Builds and uploads the report tarball. */
@@ -135,7 +137,8 @@ function phaseSteps(env: PhaseEnvironment, work: PhaseWork): (() => Promise<Step
   }
 }
 
-async function publishFacts(env: PhaseEnvironment, work: PhaseWork): Promise<StepResult> {
+/** Publishes the VM's hostname, ip and instance id (Provisioning). Failures are logged, not fatal. */
+export async function publishFacts(env: PhaseEnvironment, work: PhaseWork): Promise<StepResult> {
   const facts: [string, string][] = [
     ['hostname', env.facts.hostname],
     ['ip', env.facts.ip],

@@ -15,6 +15,7 @@ import { createFakeDriver } from './connectors/fake/fake-driver.js';
 import { createGcpDriver } from './connectors/gcp/gcp-driver.js';
 import { createLocalDriver } from './connectors/local/local-driver.js';
 import { ConnectorRegistry } from './connectors/registry.js';
+import { createSimDriver } from './connectors/sim/sim-driver.js';
 import { controllerId } from './controller-identity.js';
 import type { CompiledControllerOptions } from './options.js';
 import { AgentHub } from './scheduler/agent-hub.js';
@@ -84,6 +85,7 @@ export async function startController(options: CompiledControllerOptions, log: L
       .register(createEc2Driver())
       .register(createGcpDriver(options.driverOptions.gcp))
       .register(createAzureDriver(options.driverOptions.azure));
+    if (options.driverOptions.sim) registry.register(createSimDriver(options.driverOptions.sim));
     const cipher = new CredentialCipher(loadCredentialKey(options.credentialKey, options.dataDir));
     const clouds = new CloudDirectory(registry, [{ name: 'local', driver: 'local', settings: {} }, ...options.extraClouds], store, cipher, {
       dataDir: options.dataDir,

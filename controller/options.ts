@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { AzureDriverOptions } from './connectors/azure/azure-driver.js';
 import type { GcpDriverOptions } from './connectors/gcp/gcp-driver.js';
+import type { SimDriverOptions } from './connectors/sim/sim-driver.js';
 import { DNS_LABEL, USER_NAME } from './domain/names.js';
 import { parseDatabaseUrl, type DatabaseTarget } from './store/database-url.js';
 
@@ -48,6 +49,8 @@ export interface ControllerOptions {
 export interface ControllerDriverOptions {
   azure?: AzureDriverOptions;
   gcp?: GcpDriverOptions;
+  /** Registers the `sim` driver (tests, benchmarks) over this pool of agent processes; off without it. */
+  sim?: SimDriverOptions;
 }
 
 /** Validated, defaulted, frozen options. */

@@ -1,0 +1,137 @@
+/**
+ * Raw fan-out baseline: how long bare grpc-js takes to deliver one message to
+ * `streams` idle bidi streams, each on its own loopback TCP connection, from
+ * the server writing the first copy to the last copy arriving in a client.
+ * The clients live in `processes` child processes; arrival times are read
+ * from CLOCK_MONOTONIC (process.hrtime), which Linux shares between processes.
+ */
+import type { ChildProcess } from 'node:child_process';
+import * as grpc from '@grpc/grpc-js';
+import {
+  exited,
+  FANOUT_SERVICE,
+  nsToMs,
+  requireInteger,
+  sleep,
+  spawnSibling,
+  stopChild,
+  UNLIMITED_MESSAGES,
+  withDeadline,
+} from './common.js';
+import type { FanoutChildMessage } from './fanout-client.js';
+
+export { nsToMs } from './common.js';
+
+export interface RawFanoutOptions {
+  streams: number;
+  processes: number;
+  /** Size of the broadcast message. Default 64. */
+  messageBytes?: number;
+}
+
+export interface RawFanoutResult {
+  /** First write on the server to last arrival in any client, float milliseconds. */
+  ms: number;
+  streams: number;
+}
+
+/** Streams a child opens at once before waiting for their hellos to be accepted: keeps the connect storm inside the listen backlog. */
+const CONNECT_BATCH = 200;
+/** Idle time between the last hello and the broadcast, so that connection set-up work is over. */
+const SETTLE_MS = 200;
+const ACK = Buffer.from('ack');
+
+interface ChildReports {
+  ready: Promise<void>;
+  arrived: Promise<bigint>;
+}
+
+export async function measureRawFanout(options: RawFanoutOptions): Promise<RawFanoutResult> {
+  const { streams, processes } = options;
+  const messageBytes = options.messageBytes ?? 64;
+  requireInteger('streams', streams, 1);
+  requireInteger('processes', processes, 1);
+  requireInteger('messageBytes', messageBytes, 0);
+  if (processes > streams) throw new RangeError(`processes (${processes}) must not exceed streams (${streams})`);
+
+  const accepted: grpc.ServerDuplexStream<Buffer, Buffer>[] = [];
+  const peers = new Set<string>();
+  let allAccepted!: () => void;
+  const everyHello = new Promise<void>((resolve) => (allAccepted = resolve));
+
+  const server = new grpc.Server(UNLIMITED_MESSAGES);
+  server.addService(FANOUT_SERVICE, {
+    subscribe: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
+      // Streams are cancelled by the teardown; that must not surface as an unhandled 'error' event.
+      call.on('error', () => undefined);
+      call.once('data', () => {
+        accepted.push(call);
+        peers.add(call.getPeer());
+        call.write(ACK);
+        if (accepted.length === streams) allAccepted();
+      });
+    },
+  });
+
+  const children: ChildProcess[] = [];
+  try {
+    const port = await bind(server);
+    const failures: Promise<never>[] = [];
+    const reports: ChildReports[] = [];
+    for (let i = 0; i < processes; i++) {
+      const count = Math.floor(streams / processes) + (i < streams % processes ? 1 : 0);
+      const child = spawnSibling('./fanout-client.ts', [String(port), String(count), String(CONNECT_BATCH)], 'inherit');
+      children.push(child);
+      failures.push(exited(child, `fanout-client ${i}`));
+      reports.push(listen(child, `fanout-client ${i}`));
+    }
+    const anyFailure = Promise.race(failures);
+
+    // Generous: a connect storm of this size is slow on a 2-core machine, but must still end.
+    const setupMs = 60_000 + streams * 10;
+    await withDeadline(Promise.race([Promise.all([everyHello, ...reports.map((r) => r.ready)]), anyFailure]), setupMs, 'opening the streams');
+    if (peers.size !== streams) throw new Error(`${streams} streams arrived over ${peers.size} connections; each must have its own`);
+    await sleep(SETTLE_MS);
+
+    const message = Buffer.alloc(messageBytes, 0x62);
+    const t0 = process.hrtime.bigint();
+    for (const call of accepted) call.write(message);
+    const arrivals = await withDeadline(Promise.race([Promise.all(reports.map((r) => r.arrived)), anyFailure]), 60_000, 'the broadcast');
+    const last = arrivals.reduce((max, ns) => (ns > max ? ns : max));
+    return { ms: nsToMs(t0, last), streams };
+  } finally {
+    await Promise.all(children.map((child) => stopChild(child)));
+    server.forceShutdown();
+  }
+}
+
+function bind(server: grpc.Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+  });
+}
+
+/** The child's two reports; both reject if it fails or exits first. Marked handled, as either may never be awaited. */
+function listen(child: ChildProcess, name: string): ChildReports {
+  let ready!: { resolve: () => void; reject: (err: Error) => void };
+  let arrived!: { resolve: (ns: bigint) => void; reject: (err: Error) => void };
+  const reports: ChildReports = {
+    ready: new Promise<void>((resolve, reject) => (ready = { resolve, reject })),
+    arrived: new Promise<bigint>((resolve, reject) => (arrived = { resolve, reject })),
+  };
+  reports.ready.catch(() => undefined);
+  reports.arrived.catch(() => undefined);
+  const fail = (err: Error): void => {
+    ready.reject(err);
+    arrived.reject(err);
+  };
+  child.on('message', (raw: unknown) => {
+    const message = raw as FanoutChildMessage;
+    if (message.type === 'ready') ready.resolve();
+    else if (message.type === 'arrived') arrived.resolve(BigInt(message.maxNs));
+    else fail(new Error(`${name}: ${message.message}`));
+  });
+  // Settled promises ignore this, so it only bites when the child dies before reporting.
+  child.once('exit', (code, signal) => fail(new Error(`${name} exited before reporting (code ${code}, signal ${signal})`)));
+  return reports;
+}

@@ -1,0 +1,82 @@
+/**
+ * The `sim` driver, for tests and benchmarks: a VM is an agent embedded in
+ * one of a SimPool's worker processes, with its own gRPC connection, whose
+ * recipes are interpreted rather than run by bash (sim-recipes.ts). It is
+ * registered only when the controller is given a pool.
+ */
+import { join, resolve } from 'node:path';
+import type { FieldViolation } from '../../domain/errors.js';
+import { ConnectorError, type CloudConnector, type ConnectorContext, type ConnectorDriver, type VmInfo, type VmSpec, type VmTags } from '../connector.js';
+import type { SimPool } from './sim-pool.js';
+
+export const SIM_DRIVER_NAME = 'sim';
+
+export interface SimDriverOptions {
+  pool: SimPool;
+}
+
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+function simVmId(tags: VmTags): string {
+  return `sim-${tags.runId}-${tags.instance}`;
+}
+
+function info(vm: { vmId: string; tags: VmTags }): VmInfo {
+  return { vmId: vm.vmId, state: 'running', ip: '127.0.0.1', hostname: 'localhost', tags: vm.tags };
+}
+
+class SimConnector implements CloudConnector {
+  readonly driver = SIM_DRIVER_NAME;
+
+  constructor(
+    private readonly pool: SimPool,
+    private readonly dataDir: string,
+  ) {}
+
+  capabilities() {
+    return { buildImage: false, sshKeys: false, maxParallelProvisioning: 256 };
+  }
+
+  async provision(spec: VmSpec, signal?: AbortSignal): Promise<VmInfo> {
+    signal?.throwIfAborted();
+    const { runId, instance } = spec.tags;
+    if (!SAFE_NAME.test(runId) || !SAFE_NAME.test(instance)) throw new ConnectorError('invalid', `sim: '${runId}/${instance}' cannot name a folder`);
+    const vmId = simVmId(spec.tags);
+    // A sim agent dials the controller in plaintext on this machine unless the config carries a CA.
+    const config = { ...spec.agentConfig, installPackages: false, installSshKeys: false, hostname: 'localhost', ip: '127.0.0.1', instanceId: vmId };
+    await this.pool.startVm({ key: `${runId}/${instance}`, vmId, tags: spec.tags, config, workDir: join(this.dataDir, 'sim-vms', runId, instance) });
+    return info({ vmId, tags: spec.tags });
+  }
+
+  describe(vmId: string): Promise<VmInfo | undefined> {
+    const vm = this.pool.vm(vmId);
+    return Promise.resolve(vm && info(vm));
+  }
+
+  terminate(vmId: string): Promise<void> {
+    return this.pool.stopVm(vmId);
+  }
+
+  listTagged(filter: { controllerId: string; runId?: string }): Promise<VmInfo[]> {
+    return Promise.resolve(this.pool.list().filter((v) => v.tags.controllerId === filter.controllerId && (!filter.runId || v.tags.runId === filter.runId)).map(info));
+  }
+
+  close(): Promise<void> {
+    // The pool belongs to the embedder: its agents outlive this connector, as VMs would.
+    return Promise.resolve();
+  }
+}
+
+/** Makes the `sim` driver over `options.pool`. */
+export function createSimDriver(options: SimDriverOptions): ConnectorDriver {
+  const noKeys = (kind: 'settings' | 'options') => (values: Record<string, string>): FieldViolation[] =>
+    Object.keys(values).map((key) => ({ field: `${kind}.${key}`, description: `is not a${kind === 'options' ? 'n option' : ' setting'} of the sim driver (it has none)` }));
+  return {
+    name: SIM_DRIVER_NAME,
+    validateSettings: noKeys('settings'),
+    validateOptions: noKeys('options'),
+    create(_settings: Record<string, string>, context: ConnectorContext): CloudConnector {
+      return new SimConnector(options.pool, resolve(context.dataDir));
+    },
+  };
+}
