@@ -30,15 +30,19 @@ export async function waitForValues(
       if (keys.every((k) => known.has(k))) finish({ values: new Map(keys.map((k) => [k, known.get(k)!])) });
     };
     const onChange = (change: RunChange) => {
-      if (change.kind === 'parameters') {
-        for (const { key, value } of change.values) if (value !== null && keys.includes(key)) known.set(key, value);
-        checkDone();
-      } else if (change.kind === 'state' && change.abortMessage) {
-        finish({ failure: 'aborted', message: change.abortMessage });
-      }
+      if (change.kind === 'state' && change.abortMessage) finish({ failure: 'aborted', message: change.abortMessage });
+    };
+    const onValue = (key: string, value: string) => {
+      known.set(key, value);
+      checkDone();
     };
     const onCancel = () => finish({ failure: 'aborted', message: 'the session ended' });
-    const unsubscribe = bus.subscribe(runId, onChange);
+    const unsubscribeState = bus.subscribe(runId, onChange);
+    const unsubscribeKeys = bus.subscribeKeys(runId, keys, onValue);
+    const unsubscribe = () => {
+      unsubscribeState();
+      unsubscribeKeys();
+    };
     options.signal.addEventListener('abort', onCancel, { once: true });
     if (options.timeoutMs > 0) timer = setTimeout(() => finish({ failure: 'timeout', message: `timed out after ${options.timeoutMs} ms` }), options.timeoutMs);
     void (async () => {

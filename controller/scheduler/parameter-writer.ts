@@ -14,38 +14,60 @@ export interface ParameterChange {
   value: string | null;
 }
 
+/** One set, by whom. */
+export interface ParameterSet {
+  key: string;
+  value: string;
+  actor: string;
+}
+
+/** Written changes and their journal entries, in the order of the sets. */
+export interface ParameterWrite {
+  changes: ParameterChange[];
+  /** Journal entries of each set, by the set's position. */
+  journal: JournalEntry[][];
+  /** Keys of sets that name no parameter of the run (skipped). */
+  unknown: Set<string>;
+}
+
 /**
- * Writes parameter values inside the caller's unit of work and pushes each
- * value on to every input mapped from it (domain.md: outputs are pushed to
- * mapped inputs on the controller, at once). Returns the changes and the
- * journal entries that record them. Unknown keys are skipped.
+ * Writes parameter values inside the caller's unit of work, in order, and
+ * pushes each value on to every input mapped from it (domain.md: outputs are
+ * pushed to mapped inputs on the controller, at once). The rows of every set
+ * are read in one query, so a batch of thousands of sets costs one read.
+ * A set that does not change a value is not journaled.
  */
 export async function writeParameters(
   repos: Repositories,
   run: RunRow,
   instances: readonly RunInstanceRow[],
-  sets: readonly { key: string; value: string }[],
-  actor: string,
-): Promise<{ changes: ParameterChange[]; journal: JournalEntry[] }> {
-  if (sets.length === 0) return { changes: [], journal: [] };
+  sets: readonly ParameterSet[],
+): Promise<ParameterWrite> {
+  if (sets.length === 0) return { changes: [], journal: [], unknown: new Set() };
   const plan = JSON.parse(run.plan) as ResolvedPlan;
   const targets = mappingTargets(plan, instances.filter((i) => i.scaleState !== 'removed'));
-  const wanted = new Map<string, string>();
-  for (const { key, value } of sets) {
-    wanted.set(key, value);
-    for (const target of targets.get(key) ?? []) wanted.set(target, value);
+  const keys = new Set<string>();
+  for (const { key } of sets) {
+    keys.add(key);
+    for (const target of targets.get(key) ?? []) keys.add(target);
   }
-  const rows = await repos.runs.parametersByKeys(run.id, [...wanted.keys()]);
+  const rows = new Map((await repos.runs.parametersByKeys(run.id, [...keys])).map((r) => [r.key, r]));
   const now = new Date();
-  const changes: ParameterChange[] = [];
-  const journal: JournalEntry[] = [];
-  for (const row of rows) {
-    const value = wanted.get(row.key)!;
-    if (row.value === value) continue;
-    row.value = value;
-    row.updatedAt = now;
-    changes.push({ key: row.key, value });
-    journal.push({ kind: 'parameter', type: 'set', actor, subject: row.key, text: row.secret ? MASKED_VALUE : value, time: now });
+  const changed = new Map<string, string>();
+  const journal: JournalEntry[][] = [];
+  const unknown = new Set<string>();
+  for (const { key, value, actor } of sets) {
+    const entries: JournalEntry[] = [];
+    journal.push(entries);
+    if (!rows.has(key)) unknown.add(key);
+    for (const target of [key, ...(targets.get(key) ?? [])]) {
+      const row = rows.get(target);
+      if (!row || row.value === value) continue;
+      row.value = value;
+      row.updatedAt = now;
+      changed.set(target, value);
+      entries.push({ kind: 'parameter', type: 'set', actor, subject: target, text: row.secret ? MASKED_VALUE : value, time: now });
+    }
   }
-  return { changes, journal };
+  return { changes: [...changed].map(([key, value]) => ({ key, value })), journal, unknown };
 }

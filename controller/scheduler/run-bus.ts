@@ -21,6 +21,9 @@ export type RunChange =
 
 export type RunListener = (change: RunChange) => void;
 
+/** Told each committed value of a watched parameter. */
+export type KeyListener = (key: string, value: string) => void;
+
 /**
  * Change notifications per run. This implementation delivers in-process; it is
  * the seam where a PostgreSQL LISTEN/NOTIFY feed plugs in so that every
@@ -28,6 +31,8 @@ export type RunListener = (change: RunChange) => void;
  */
 export class RunBus {
   private readonly listeners = new Map<string, Set<RunListener>>();
+  /** Per run and key: thousands of agents each waiting on its own keys must not all hear every value. */
+  private readonly keyListeners = new Map<string, Map<string, Set<KeyListener>>>();
 
   /** Subscribes to one run's changes; returns the unsubscribe function. */
   subscribe(runId: string, listener: RunListener): () => void {
@@ -40,8 +45,35 @@ export class RunBus {
     };
   }
 
-  /** Announces a committed change to every subscriber of the run. */
+  /** Subscribes to the values of some of a run's parameters; returns the unsubscribe function. */
+  subscribeKeys(runId: string, keys: readonly string[], listener: KeyListener): () => void {
+    let byKey = this.keyListeners.get(runId);
+    if (!byKey) this.keyListeners.set(runId, (byKey = new Map()));
+    for (const key of keys) {
+      let set = byKey.get(key);
+      if (!set) byKey.set(key, (set = new Set()));
+      set.add(listener);
+    }
+    return () => {
+      for (const key of keys) {
+        const set = byKey.get(key);
+        set?.delete(listener);
+        if (set?.size === 0) byKey.delete(key);
+      }
+      if (byKey.size === 0 && this.keyListeners.get(runId) === byKey) this.keyListeners.delete(runId);
+    };
+  }
+
+  /** Announces a committed change to every subscriber of the run (and each value to the watchers of its key). */
   publish(runId: string, change: RunChange): void {
-    for (const listener of [...(this.listeners.get(runId) ?? [])]) listener(change);
+    const listeners = this.listeners.get(runId);
+    if (listeners) for (const listener of [...listeners]) listener(change);
+    if (change.kind !== 'parameters') return;
+    const byKey = this.keyListeners.get(runId);
+    if (!byKey) return;
+    for (const { key, value } of change.values) {
+      const watchers = value === null ? undefined : byKey.get(key);
+      if (watchers) for (const watcher of [...watchers]) watcher(key, value!);
+    }
   }
 }

@@ -1,17 +1,25 @@
 import type { Logger } from 'pino';
+import type { ResolvedPlan } from '../domain/modules/types.js';
 import type { SessionResponse } from '../../proto/gen/slipstream/v1/agent.js';
-import { isFinal, transition } from '../domain/runs/state-machine.js';
+import { isFinal, transitionAll } from '../domain/runs/state-machine.js';
 import type { Effect, RunInput, RunModel } from '../domain/runs/types.js';
 import type { RunJournalRow } from '../store/entities/run-journal.js';
 import type { JournalEntry } from '../store/repositories/runs.js';
 import type { Store } from '../store/store.js';
 import type { AgentHub } from './agent-hub.js';
-import { KeyedMutex } from './keyed-mutex.js';
-import { writeParameters, type ParameterChange } from './parameter-writer.js';
+import { writeParameters, type ParameterChange, type ParameterSet } from './parameter-writer.js';
+import { MAX_BATCH, settleMissing, type RunWork, type SetOutcome } from './run-batch.js';
 import type { Provisioner } from './provisioner.js';
 import type { JournalView, RunBus } from './run-bus.js';
 import { seedAddedInstances } from './instance-seeds.js';
 import { stateCommandFor } from './state-command.js';
+
+/** A run as last committed, for readers that need the whole model often. */
+export interface RunSnapshot {
+  model: RunModel;
+  plan: ResolvedPlan;
+  sshKeys: string[];
+}
 
 /** How often timeouts are checked and stuck destroys retried. */
 const TICK_INTERVAL_MS = 1_000;
@@ -37,7 +45,11 @@ export function journalView(row: RunJournalRow): JournalView {
  * (cloud calls, pushes to agents) started.
  */
 export class RunEngine {
-  private readonly locks = new KeyedMutex();
+  private readonly queues = new Map<string, RunWork[]>();
+  /** Committed models of live runs, for welcomes: thousands of agents must not each load a run of thousands of instances. */
+  private readonly snapshots = new Map<string, RunSnapshot>();
+  private readonly loading = new Map<string, Promise<RunSnapshot | undefined>>();
+  private readonly commits = new Map<string, number>();
   private provisioner!: Provisioner;
   private ticker: NodeJS.Timeout | undefined;
   private readonly lastDestroyAttempt = new Map<string, number>();
@@ -57,71 +69,165 @@ export class RunEngine {
 
   /** Applies one input to a run; resolves with the new model once committed. */
   dispatch(runId: string, input: RunInput): Promise<RunModel | undefined> {
-    return this.locks.run(runId, async () => {
-      const now = new Date();
-      const committed = await this.store.write(async (repos) => {
-        const loaded = await repos.runs.load(runId);
-        if (!loaded) return undefined;
-        const { run, effects } = transition(loaded.model, input, now);
-        const known = new Set(loaded.instances.map((i) => i.name));
-        repos.runs.applyModel(loaded, run, now);
-        const added = run.instances.filter((i) => !known.has(i.name));
-        const inherited = added.length > 0 ? await seedAddedInstances(repos, loaded.row, added, now) : [];
-        const sets = [...inherited, ...effects.flatMap((e) => (e.type === 'set-parameter' ? [{ key: e.key, value: e.value }] : []))];
-        const written = await writeParameters(repos, loaded.row, loaded.instances, sets, 'controller');
-        const events: JournalEntry[] = effects.flatMap((e) =>
-          e.type === 'event' ? [{ kind: 'event' as const, type: e.eventType, actor: e.actor, text: e.message, time: now }] : [],
-        );
-        if (isFinal(run.state)) for (const instance of loaded.instances) instance.credentialHash = null;
-        const journal = repos.runs.appendJournal(loaded.row, [...events, ...written.journal]);
-        await repos.runs.flush();
-        return { run, effects, journal, changes: written.changes };
-      });
-      if (!committed) return undefined;
-      this.announce(runId, committed.journal, committed.changes, committed.run, committed.effects);
-      for (const effect of committed.effects) this.apply(runId, committed.run, effect);
-      return committed.run;
-    });
+    return new Promise((resolve, reject) => this.submit(runId, { kind: 'input', input, resolve, reject }));
   }
 
   /**
    * Sets parameters on behalf of an operator or an agent (already authorized)
-   * and pushes them along mappings, durably, before resolving.
+   * and pushes them along mappings, durably, before resolving. Keys that name
+   * no parameter of the run are skipped and returned as `unknown`.
    */
-  setParameters(runId: string, sets: { key: string; value: string }[], actor: string): Promise<ParameterChange[]> {
-    return this.locks.run(runId, async () => {
-      const committed = await this.store.write(async (repos) => {
-        const loaded = await repos.runs.load(runId);
-        if (!loaded) return undefined;
-        const written = await writeParameters(repos, loaded.row, loaded.instances, sets, actor);
-        const journal = repos.runs.appendJournal(loaded.row, written.journal);
-        await repos.runs.flush();
-        return { journal, changes: written.changes };
-      });
-      if (!committed) return [];
-      this.announce(runId, committed.journal, committed.changes);
-      return committed.changes;
-    });
+  setParameters(runId: string, sets: { key: string; value: string }[], actor: string): Promise<SetOutcome> {
+    return new Promise((resolve, reject) =>
+      this.submit(runId, { kind: 'sets', sets: sets.map((s) => ({ ...s, actor })), resolve, reject }),
+    );
   }
 
   /** Appends an agent's log lines to the run's journal. */
   appendLogs(runId: string, entries: JournalEntry[]): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
-    return this.locks.run(runId, async () => {
-      const journal = await this.store.write(async (repos) => {
-        const row = await repos.runs.findById(runId);
-        if (!row) return [];
-        const rows = repos.runs.appendJournal(row, entries);
-        await repos.runs.flush();
-        return rows;
-      });
-      this.announce(runId, journal, []);
-    });
+    return new Promise((resolve, reject) => this.submit(runId, { kind: 'logs', entries, resolve, reject }));
   }
 
   /** Records an event that is not a state machine decision (reports uploaded, ...). */
   recordEvent(runId: string, entry: Omit<JournalEntry, 'kind'>): Promise<void> {
     return this.appendLogs(runId, [{ ...entry, kind: 'event' }]);
+  }
+
+  /**
+   * The run as last committed (its model, plan and SSH keys), from memory
+   * when possible. This controller is the runs' only writer, so its own
+   * commits keep the snapshot current; concurrent first reads share one load.
+   */
+  snapshot(runId: string): Promise<RunSnapshot | undefined> {
+    const cached = this.snapshots.get(runId);
+    if (cached) return Promise.resolve(cached);
+    let loading = this.loading.get(runId);
+    if (loading) return loading;
+    const commitsBefore = this.commits.get(runId) ?? 0;
+    loading = this.store
+      .read((repos) => repos.runs.load(runId))
+      .then((loaded) => {
+        if (!loaded) return undefined;
+        const snapshot: RunSnapshot = {
+          model: loaded.model,
+          plan: JSON.parse(loaded.row.plan) as ResolvedPlan,
+          sshKeys: JSON.parse(loaded.row.sshKeys) as string[],
+        };
+        // A commit since the read began makes this one stale: serve it once, do not keep it.
+        if ((this.commits.get(runId) ?? 0) === commitsBefore && !isFinal(snapshot.model.state)) this.snapshots.set(runId, snapshot);
+        return snapshot;
+      })
+      .finally(() => this.loading.delete(runId));
+    this.loading.set(runId, loading);
+    return loading;
+  }
+
+  private remember(runId: string, model: RunModel): void {
+    this.commits.set(runId, (this.commits.get(runId) ?? 0) + 1);
+    const cached = this.snapshots.get(runId);
+    if (isFinal(model.state)) {
+      this.snapshots.delete(runId);
+      this.commits.delete(runId);
+    } else if (cached) {
+      this.snapshots.set(runId, { ...cached, model });
+    }
+  }
+
+  /**
+   * Group commit: work for a run queues while a batch of it commits, and the
+   * next batch takes everything queued, so thousands of agents' completions
+   * and sets cost one load of the run and one transaction, not one each.
+   */
+  private submit(runId: string, work: RunWork): void {
+    const queue = this.queues.get(runId);
+    if (queue) return void queue.push(work);
+    const fresh = [work];
+    this.queues.set(runId, fresh);
+    this.track(this.drain(runId, fresh));
+  }
+
+  private async drain(runId: string, queue: RunWork[]): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue.splice(0, MAX_BATCH);
+      try {
+        await this.commit(runId, batch);
+      } catch (err) {
+        if (batch.length === 1) {
+          batch[0]!.reject(err);
+          continue;
+        }
+        // One bad item must not fail the others: apply them one by one.
+        this.log.warn({ err, runId, items: batch.length }, 'batch failed; applying its items one by one');
+        for (const work of batch) await this.commit(runId, [work]).catch((one: unknown) => work.reject(one));
+      }
+    }
+    this.queues.delete(runId);
+  }
+
+  private async commit(runId: string, batch: RunWork[]): Promise<void> {
+    const now = new Date();
+    const committed = await this.store.write(async (repos) => {
+      const loaded = await repos.runs.load(runId);
+      if (!loaded) return undefined;
+      const inputs = batch.flatMap((w) => (w.kind === 'input' ? [w.input] : []));
+      const { run, effects } = transitionAll(loaded.model, inputs, now);
+      const known = new Set(loaded.instances.map((i) => i.name));
+      if (inputs.length > 0) repos.runs.applyModel(loaded, run, now);
+      const added = run.instances.filter((i) => !known.has(i.name));
+      const inherited = added.length > 0 ? await seedAddedInstances(repos, loaded.row, added, now) : [];
+      // Every item's sets in order, remembering whose they are; the seeds of added instances come first.
+      const sets: ParameterSet[] = inherited.map((s) => ({ ...s, actor: 'controller' }));
+      const owners: number[] = inherited.map(() => -1);
+      let nextInput = 0;
+      const itemEffects: Effect[][] = batch.map(() => []);
+      batch.forEach((work, index) => {
+        if (work.kind === 'input') {
+          itemEffects[index] = effects[nextInput++]!;
+          for (const e of itemEffects[index]) {
+            if (e.type === 'set-parameter') {
+              sets.push({ key: e.key, value: e.value, actor: 'controller' });
+              owners.push(index);
+            }
+          }
+        } else if (work.kind === 'sets') {
+          for (const set of work.sets) {
+            sets.push(set);
+            owners.push(index);
+          }
+        }
+      });
+      const written = await writeParameters(repos, loaded.row, loaded.instances, sets);
+      const entries: JournalEntry[] = written.journal.filter((_, i) => owners[i] === -1).flat();
+      batch.forEach((work, index) => {
+        for (const e of itemEffects[index]!) {
+          if (e.type === 'event') entries.push({ kind: 'event', type: e.eventType, actor: e.actor, text: e.message, time: now });
+        }
+        written.journal.forEach((journal, i) => {
+          if (owners[i] === index) entries.push(...journal);
+        });
+        if (work.kind === 'logs') entries.push(...work.entries);
+      });
+      if (isFinal(run.state)) for (const instance of loaded.instances) instance.credentialHash = null;
+      const journal = repos.runs.appendJournal(loaded.row, entries);
+      await repos.runs.flush();
+      return { run, itemEffects, journal, changes: written.changes, unknown: written.unknown, inputs: inputs.length };
+    });
+    if (!committed) {
+      batch.forEach(settleMissing);
+      return;
+    }
+    if (committed.inputs > 0) this.remember(runId, committed.run);
+    const allEffects = committed.itemEffects.flat();
+    this.announce(runId, committed.journal, committed.changes, committed.inputs > 0 ? committed.run : undefined, allEffects);
+    for (const effect of allEffects) this.apply(runId, committed.run, effect);
+    for (const work of batch) {
+      if (work.kind === 'input') work.resolve(committed.run);
+      else if (work.kind === 'sets') {
+        const keys = new Set(work.sets.map((s) => s.key));
+        work.resolve({ changes: committed.changes.filter((c) => keys.has(c.key)), unknown: [...keys].filter((k) => committed.unknown.has(k)) });
+      } else work.resolve();
+    }
   }
 
   private announce(runId: string, journal: RunJournalRow[], changes: ParameterChange[], run?: RunModel, effects: Effect[] = []): void {
@@ -163,8 +269,9 @@ export class RunEngine {
 
   /** Sends every connected, active agent the current state with its own scale hook. */
   pushState(runId: string, run: RunModel): void {
+    const byName = new Map(run.instances.map((i) => [i.name, i]));
     for (const [instance, session] of this.hub.forRun(runId)) {
-      const message: SessionResponse | undefined = stateCommandFor(run, instance);
+      const message: SessionResponse | undefined = stateCommandFor(run, instance, byName);
       if (message) session.send(message);
     }
   }

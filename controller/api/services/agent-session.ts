@@ -2,7 +2,6 @@ import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type * as pb from '../../../proto/gen/slipstream/v1/agent.js';
 import type { AgentPrincipal } from '../../auth/agent-authenticator.js';
-import type { ResolvedPlan } from '../../domain/modules/types.js';
 import { agentMaySet, qualifyParameterKey, valueTooLarge } from '../../domain/runs/parameter-keys.js';
 import { activeInstances, isFinal } from '../../domain/runs/state-machine.js';
 import type { RunState } from '../../domain/runs/types.js';
@@ -132,11 +131,10 @@ export class AgentSession {
   }
 
   private async welcome(): Promise<void> {
-    const loaded = await this.deps.store.read((repos) => repos.runs.load(this.agent.runId));
-    if (!loaded) return this.close();
-    const { row, model } = loaded;
+    const snapshot = await this.deps.engine.snapshot(this.agent.runId);
+    if (!snapshot) return this.close();
+    const { model, plan, sshKeys } = snapshot;
     const self = model.instances.find((i) => i.name === this.agent.instance);
-    const plan = JSON.parse(row.plan) as ResolvedPlan;
     const node = plan.nodes.find((n) => n.name === this.agent.node);
     if (!self || !node) return this.close();
     this.unregister = this.deps.hub.register(this.agent.runId, this.agent.instance, {
@@ -151,7 +149,7 @@ export class AgentSession {
           heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
           runState: runStateToProto(model.state),
           abortMessage: model.abortMessage ?? '',
-          plan: agentPlanFor(row.id, node, self.index, self.cloud, JSON.parse(row.sshKeys) as string[]),
+          plan: agentPlanFor(this.agent.runId, node, self.index, self.cloud, sshKeys),
           epoch: model.epoch,
           scale: command?.message?.$case === 'state' ? command.message.value.scale : undefined,
         },
@@ -206,9 +204,8 @@ export class AgentSession {
       return ack('permission-denied', `${this.agent.instance} may set only its own parameters, not ${key}`);
     }
     if (valueTooLarge(set.value)) return ack('invalid', `the value of ${key} is larger than 64 KiB`);
-    const exists = await this.deps.store.read((repos) => repos.runs.parameter(this.agent.runId, key));
-    if (!exists) return ack('not-found', `parameter ${key} does not exist in this run`);
-    await this.deps.engine.setParameters(this.agent.runId, [{ key, value: set.value }], `agent:${this.agent.instance}`);
+    const { unknown } = await this.deps.engine.setParameters(this.agent.runId, [{ key, value: set.value }], `agent:${this.agent.instance}`);
+    if (unknown.length > 0) return ack('not-found', `parameter ${key} does not exist in this run`);
     ack();
   }
 

@@ -30,7 +30,12 @@ export function isFinal(state: RunState): boolean {
 
 /** Instances the barrier waits for: not failed, not terminated, not scaled away. */
 export function activeInstances(run: RunModel): RunInstance[] {
-  return run.instances.filter((i) => i.vm !== 'failed' && i.vm !== 'terminated' && i.scaleState !== 'removed');
+  return run.instances.filter(isActive);
+}
+
+/** The instance counts for the barrier: not failed, not terminated, not scaled away. */
+export function isActive(instance: RunInstance): boolean {
+  return instance.vm !== 'failed' && instance.vm !== 'terminated' && instance.scaleState !== 'removed';
 }
 
 /** Instances that have, or may still get, a VM to destroy. */
@@ -65,7 +70,8 @@ export function scaleHookFor(run: RunModel, instance: string): string | undefine
 }
 
 class Draft {
-  readonly effects: Effect[] = [];
+  effects: Effect[] = [];
+  private byName: Map<string, RunInstance> | undefined;
 
   constructor(
     readonly run: RunModel,
@@ -81,7 +87,9 @@ class Draft {
   }
 
   instance(name: string): RunInstance | undefined {
-    return this.run.instances.find((i) => i.name === name);
+    // Indexed: a batch of thousands of completions must not scan the instances for each.
+    if (!this.byName || this.byName.size !== this.run.instances.length) this.byName = new Map(this.run.instances.map((i) => [i.name, i]));
+    return this.byName.get(name);
   }
 
   enter(state: RunState, actor: Actor = 'controller'): void {
@@ -103,7 +111,7 @@ class Draft {
 
 /** Every active instance has completed the current (epoch, state). */
 function barrierPassed(run: RunModel): boolean {
-  return activeInstances(run).every((i) => i.completedEpoch === run.epoch && i.completedState === run.state);
+  return run.instances.every((i) => !isActive(i) || (i.completedEpoch === run.epoch && i.completedState === run.state));
 }
 
 function shouldStayReady(run: RunModel): boolean {
@@ -221,7 +229,27 @@ function provisioningFailed(d: Draft, name: string, message: string, eventType: 
 
 /** Applies one input. Inputs that do not apply to the run's state change nothing. */
 export function transition(current: RunModel, input: RunInput, now: Date): Transition {
+  const { run, effects } = transitionAll(current, [input], now);
+  return { run, effects: effects[0]! };
+}
+
+/**
+ * Applies several inputs in order, as many `transition` calls would, but
+ * copying the run once (the engine's group commit applies every input that
+ * arrived while the previous batch was committing). Effects are per input.
+ */
+export function transitionAll(current: RunModel, inputs: readonly RunInput[], now: Date): { run: RunModel; effects: Effect[][] } {
   const d = new Draft(structuredClone(current), now);
+  const effects: Effect[][] = [];
+  for (const input of inputs) {
+    d.effects = [];
+    applyInput(d, input);
+    effects.push(d.effects);
+  }
+  return { run: d.run, effects };
+}
+
+function applyInput(d: Draft, input: RunInput): void {
   const run = d.run;
   switch (input.type) {
     case 'launch': {
@@ -285,10 +313,10 @@ export function transition(current: RunModel, input: RunInput, now: Date): Trans
       if (!BARRIER_STATES.includes(run.state) && run.state !== 'Initializing') break;
       const limitMs = run.timeoutMinutes * 60_000;
       if (run.abortMessage === undefined) {
-        if (now.getTime() - run.stateChangedAt.getTime() < limitMs) break;
+        if (d.now.getTime() - run.stateChangedAt.getTime() < limitMs) break;
         d.event('timeout', 'controller', `run timed out: ${run.state} for more than ${run.timeoutMinutes} minute(s)`);
         abort(d, `run timed out in ${run.state} after ${run.timeoutMinutes} minute(s)`, 'controller');
-      } else if (run.abortedAt && now.getTime() - run.abortedAt.getTime() >= limitMs) {
+      } else if (run.abortedAt && d.now.getTime() - run.abortedAt.getTime() >= limitMs) {
         // The drain itself is stuck (agents gone): stop waiting for them.
         const waiting = activeInstances(run).filter((i) => !(i.completedEpoch === run.epoch && i.completedState === run.state));
         d.event('timeout', 'controller', `drain timed out in ${run.state}; not waiting for ${waiting.map((i) => i.name).join(', ')}`);
@@ -357,5 +385,4 @@ export function transition(current: RunModel, input: RunInput, now: Date): Trans
       break;
     }
   }
-  return { run, effects: d.effects };
 }

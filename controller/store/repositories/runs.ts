@@ -38,6 +38,8 @@ export interface NewRun {
   parameters: ParameterSeed[];
 }
 
+const KEYS_PER_QUERY = 5_000;
+
 /** One entry to journal; the sequence is assigned on append. */
 export interface JournalEntry {
   kind: 'event' | 'parameter' | 'log';
@@ -264,8 +266,13 @@ export class RunRepository {
     return this.em.findOne(RunParameterEntity, { run: runId, key });
   }
 
-  parametersByKeys(runId: string, keys: readonly string[]): Promise<RunParameterRow[]> {
-    return keys.length === 0 ? Promise.resolve([]) : this.em.find(RunParameterEntity, { run: runId, key: { $in: [...keys] } });
+  /** The run's parameters with these keys (read in chunks: SQLite caps the variables of one statement). */
+  async parametersByKeys(runId: string, keys: readonly string[]): Promise<RunParameterRow[]> {
+    const rows: RunParameterRow[] = [];
+    for (let at = 0; at < keys.length; at += KEYS_PER_QUERY) {
+      rows.push(...(await this.em.find(RunParameterEntity, { run: runId, key: { $in: keys.slice(at, at + KEYS_PER_QUERY) } })));
+    }
+    return rows;
   }
 
   /** Every parameter whose key starts with the prefix (all when empty), ordered by key. */

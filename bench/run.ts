@@ -1,0 +1,94 @@
+/**
+ * `npm run bench [-- --quick]`: every scenario against a controller on
+ * PostgreSQL with the `sim` driver, each beside its raw baseline measured in
+ * the same run; prints the table and writes bench/results/latest.json.
+ * Exits 1 when the bench crashes or loses data (an acknowledged set or
+ * completion missing, a duplicate phase, an agent that gave up); timing
+ * alone never fails it.
+ */
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { measureRawPg } from './baselines/raw-pg.js';
+import { measureRawUnary } from './baselines/raw-unary.js';
+import { startBenchController } from './lib/bench-controller.js';
+import type { BenchContext } from './lib/context.js';
+import { info, renderTable, writeReport, type Figure } from './lib/figures.js';
+import { saveBenchModules } from './lib/sim-modules.js';
+import { fleet } from './scenarios/fleet.js';
+import { footprint } from './scenarios/footprint.js';
+import { propagation } from './scenarios/propagation.js';
+import { throughput } from './scenarios/throughput.js';
+
+const program = new Command()
+  .name('bench')
+  .option('--quick', 'reduced sizes (CI): fails only on a crash or lost data')
+  .option('--out <file>', 'where the JSON results go', fileURLToPath(new URL('./results/latest.json', import.meta.url)))
+  .option('--workers <n>', 'sim worker processes', (v) => Number.parseInt(v, 10), 4)
+  .parse();
+const opts = program.opts<{ quick?: boolean; out: string; workers: number }>();
+const quick = !!opts.quick;
+
+const sizes = quick
+  ? { small: 100, large: 300, throughputAgents: 100, throughputRounds: 4, samples: 30, unaryMs: 2_000, pgMs: 1_000 }
+  : { small: 1_000, large: 10_000, throughputAgents: 1_000, throughputRounds: 6, samples: 200, unaryMs: 5_000, pgMs: 3_000 };
+
+const started = Date.now();
+const log = (message: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
+const figures: Figure[] = [];
+const dataLoss: string[] = [];
+let crashed: Error | undefined;
+
+log(`${quick ? 'quick' : 'full'} run: fleets of ${sizes.small} and ${sizes.large}, ${opts.workers} sim workers`);
+const ctl = await startBenchController({ workers: opts.workers });
+try {
+  const ctx: BenchContext = { ctl, quick, figures, dataLoss, baselines: new Map(), log };
+  log('raw-unary baseline');
+  const unary = await measureRawUnary({ messageBytes: 64, inFlight: 16, durationMs: sizes.unaryMs });
+  ctx.baselines.set('raw-unary', { name: 'raw-unary', value: unary.callsPerSecond, unit: 'calls/s' });
+  figures.push(info('baseline', 'raw-unary, 64 B, 16 in flight', unary.callsPerSecond, 'calls/s'));
+  log('raw-pg baseline');
+  const rawPg = await measureRawPg({ databaseUrl: ctl.databaseUrl, durationMs: sizes.pgMs });
+  figures.push(info('baseline', 'raw-pg single-row upserts', rawPg.singleUpsertsPerSecond, 'rows/s'));
+  figures.push(info('baseline', 'raw-pg 100-row batched upserts', rawPg.batchedRowsPerSecond, 'rows/s'));
+
+  await saveBenchModules(ctl.client, { samples: sizes.samples, throughputRounds: sizes.throughputRounds });
+  log('agent footprint');
+  await footprint(ctx);
+
+  const small = await fleet(ctx, { size: sizes.small, deployTargetMs: 5_000, barrierTargetMs: 300 });
+  await propagation(ctx, sizes.small);
+  await small.terminate();
+
+  await throughput(ctx, sizes.throughputAgents);
+
+  const large = await fleet(ctx, {
+    size: sizes.large,
+    deployTargetMs: 30_000,
+    barrierTargetMs: 2_000,
+    memory: { targetBytesPerAgent: 64 * 1024 },
+    storm: { targetMs: 10_000 },
+  });
+  await large.terminate();
+} catch (err) {
+  crashed = err as Error;
+  log(`crashed: ${crashed.stack ?? crashed.message}`);
+} finally {
+  await ctl.close().catch((err: unknown) => log(`cleanup failed: ${(err as Error).message}`));
+}
+
+const durationSeconds = (Date.now() - started) / 1000;
+process.stdout.write(`${renderTable(figures)}\n`);
+writeReport(opts.out, {
+  startedAt: new Date(started).toISOString(),
+  mode: quick ? 'quick' : 'full',
+  durationSeconds,
+  machine: { cpus: cpus().length, node: process.version, totalMemoryBytes: totalmem() },
+  figures,
+  dataLoss,
+});
+const failed = figures.filter((f) => f.pass === false).length;
+process.stdout.write(`bench: ${figures.length} figures, ${failed} beside their targets, ${dataLoss.length} data problems, ${durationSeconds.toFixed(0)} s; results in ${opts.out}\n`);
+for (const problem of dataLoss) process.stdout.write(`data: ${problem}\n`);
+if (ctl.errors.length > 0) process.stdout.write(`controller warnings/errors (first ${ctl.errors.length}):\n${ctl.errors.slice(0, 10).join('\n')}\n`);
+process.exit(crashed || dataLoss.length > 0 ? 1 : 0);

@@ -1,0 +1,109 @@
+/**
+ * A fleet of N sim agents deployed as one run (bench/deploy: five outputs
+ * set per instance, every input mapped): deploy time, the barrier, and,
+ * while the fleet idles in Ready, controller memory per agent and the
+ * reconnect storm after a controller restart.
+ */
+import type { SimAgentRecord, SimEvent } from '../../controller/connectors/sim/sim-protocol.js';
+import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
+import { measureRawFanout } from '../baselines/raw-fanout.js';
+import { checkAcknowledged } from '../lib/checks.js';
+import { settleMemory, type BenchContext } from '../lib/context.js';
+import { atMost, atMostTimes, exactly, info } from '../lib/figures.js';
+import { launch, stateTimes, terminateAndDrain, waitForState } from '../lib/runs.js';
+
+export interface FleetOptions {
+  size: number;
+  /** deploy target in ms, barrier target in ms */
+  deployTargetMs: number;
+  barrierTargetMs: number;
+  memory?: { targetBytesPerAgent: number };
+  storm?: { targetMs: number };
+}
+
+const micros = (e: SimEvent | undefined) => e?.[3];
+
+/** The barrier out of `from`: from the last agent's completion to the last agent's receipt of the next state. */
+function barrierMs(records: readonly SimAgentRecord[], from: RunState, to: RunState): number {
+  let lastCompleted = 0;
+  let lastReceived = 0;
+  for (const r of records) {
+    const completed = micros(r.events.find((e) => e[0] === 'state-completed' && e[1] === from && e[2] === 0));
+    const received = micros(r.events.find((e) => (e[0] === 'state-received' || e[0] === 'welcomed') && e[1] === to && e[2] === 0));
+    if (completed === undefined || received === undefined) return Number.NaN;
+    lastCompleted = Math.max(lastCompleted, completed);
+    lastReceived = Math.max(lastReceived, received);
+  }
+  return (lastReceived - lastCompleted) / 1000;
+}
+
+/** Deploys the fleet and measures; the fleet stays Ready until the returned terminate is called. */
+export async function fleet(ctx: BenchContext, options: FleetOptions): Promise<{ runId: string; terminate(): Promise<void> }> {
+  const { ctl } = ctx;
+  const n = options.size;
+  const scenario = `fleet N=${n}`;
+  ctx.log(`${scenario}: raw-fanout baseline`);
+  const fanout = await measureRawFanout({ streams: n, processes: ctl.pool.size });
+  const rssBefore = await settleMemory();
+
+  ctx.log(`${scenario}: deploying`);
+  const runId = await launch(ctl.client, 'bench/deploy', { w: n });
+  await waitForState(ctl.db, runId, 'Ready', Math.max(120_000, n * 30));
+  const times = await stateTimes(ctl.db, runId);
+  const deployMs = times.entered.get('Ready')! - times.createdAt;
+  ctx.figures.push(atMost('deploy', `launch to Ready, ${n} instances`, deployMs, 'ms', options.deployTargetMs));
+  ctx.figures.push(info('deploy', `  of which launch to Executing`, times.entered.get('Executing')! - times.createdAt, 'ms'));
+
+  const keys = Array.from({ length: n }, (_, i) => `${runId}/w.${i + 1}`);
+  const records = await ctl.pool.records(keys);
+  const barrier = barrierMs(records, RunState.RUN_STATE_EXECUTING, RunState.RUN_STATE_SENDING_REPORTS);
+  const fanoutBaseline = { name: 'raw-fanout', value: fanout.ms, unit: 'ms' };
+  ctx.figures.push(atMost('barrier', `Executing -> SendingReports, N=${n}`, barrier, 'ms', options.barrierTargetMs, fanoutBaseline));
+  ctx.figures.push(atMostTimes('barrier', `  vs raw-fanout, N=${n}`, barrier, 'ms', 3, fanoutBaseline));
+  ctx.figures.push(info('barrier', `  Provisioning -> Executing, N=${n}`, barrierMs(records, RunState.RUN_STATE_PROVISIONING, RunState.RUN_STATE_EXECUTING), 'ms'));
+
+  const problems = await checkAcknowledged(ctl.db, runId, records);
+  ctx.figures.push(exactly('deploy', `acknowledged sets/completions missing from the database, N=${n}`, problems.length, 'items', 0));
+  ctx.dataLoss.push(...problems.slice(0, 20));
+
+  if (options.memory) {
+    const rssAfter = await settleMemory();
+    const perAgent = (rssAfter - rssBefore) / n;
+    ctx.figures.push(atMost('memory', `controller RSS per connected idle agent, ${n} agents`, perAgent / 1024, 'KiB', options.memory.targetBytesPerAgent / 1024));
+    ctx.figures.push(info('memory', `  controller RSS with ${n} agents`, rssAfter / 2 ** 20, 'MiB'));
+    const workers = await ctl.pool.memory();
+    ctx.figures.push(info('memory', `  sim worker RSS per agent (agent side)`, workers.reduce((s, w) => s + w.rssBytes, 0) / n / 1024, 'KiB'));
+  }
+
+  if (options.storm) {
+    ctx.log(`${scenario}: restarting the controller under ${n} agents`);
+    const began = process.hrtime.bigint() / 1000n;
+    const { downMs } = await ctl.restart();
+    const serving = process.hrtime.bigint() / 1000n;
+    const deadline = Date.now() + 120_000;
+    let back: SimAgentRecord[] = [];
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      back = await ctl.pool.records(keys);
+      if (back.every((r) => r.events.some((e) => e[0] === 'welcomed' && e[3] > Number(serving)))) break;
+    }
+    const welcomes = back.map((r) => r.events.filter((e) => e[0] === 'welcomed' && e[3] > Number(began)).at(-1)?.[3] ?? Number.NaN);
+    const resumed = welcomes.filter((w) => Number.isFinite(w)).length;
+    const lastWelcome = Math.max(...welcomes);
+    ctx.figures.push(atMost('reconnect storm', `${n} agents back and resumed, from restart`, (lastWelcome - Number(began)) / 1000, 'ms', options.storm.targetMs));
+    ctx.figures.push(info('reconnect storm', `  controller down (stop + start)`, downMs, 'ms'));
+    ctx.figures.push(info('reconnect storm', `  from serving again to last agent resumed`, (lastWelcome - Number(serving)) / 1000, 'ms'));
+    ctx.figures.push(exactly('reconnect storm', `agents not resumed`, n - resumed, 'agents', 0));
+    const afterStorm = await checkAcknowledged(ctl.db, runId, back);
+    ctx.figures.push(exactly('reconnect storm', `duplicate phases, agents given up, lost data`, afterStorm.length, 'items', 0));
+    ctx.dataLoss.push(...afterStorm.slice(0, 20));
+  }
+
+  return {
+    runId,
+    terminate: async () => {
+      ctx.log(`${scenario}: terminating`);
+      await terminateAndDrain(ctl.client, ctl.db, ctl.pool, runId, Math.max(60_000, n * 20));
+    },
+  };
+}
