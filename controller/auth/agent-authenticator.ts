@@ -1,5 +1,6 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { UnauthenticatedError } from '../domain/errors.js';
+import { Batcher } from '../scheduler/batcher.js';
 import { hashAgentSecret } from '../scheduler/bootstrap-tokens.js';
 import type { Store } from '../store/store.js';
 
@@ -15,18 +16,27 @@ export interface AgentPrincipal {
 
 /** Turns an agent's `authorization: Bearer <credential>` into its scope. */
 export class AgentAuthenticator {
+  /** Agents reconnecting together (a controller restart) are looked up together: two queries for a whole batch. */
+  private readonly lookups = new Batcher<string, AgentPrincipal | undefined>((_key, hashes) =>
+    this.store.read(async (repos) => {
+      const instances = new Map((await repos.runs.instancesByCredential(hashes)).map((i) => [i.credentialHash!, i]));
+      const runs = new Map((await repos.runs.runsById([...new Set([...instances.values()].map((i) => i.run))])).map((r) => [r.id, r]));
+      return hashes.map((hash) => {
+        const instance = instances.get(hash);
+        const run = instance && runs.get(instance.run);
+        return run && instance ? { runId: run.id, tenantId: run.tenant, instance: instance.name, node: instance.node, index: instance.index } : undefined;
+      });
+    }),
+  );
+
   constructor(private readonly store: Store) {}
 
   async authenticate(metadata: Metadata): Promise<AgentPrincipal> {
     const header = metadata.get('authorization')[0];
     const match = typeof header === 'string' ? /^Bearer\s+(ssa_\S{20,})$/i.exec(header) : null;
     if (!match) throw new UnauthenticatedError('missing or malformed agent credential');
-    return this.store.read(async (repos) => {
-      const instance = await repos.runs.findInstanceByCredential(hashAgentSecret(match[1]!));
-      if (!instance) throw new UnauthenticatedError('invalid or revoked agent credential');
-      const run = await repos.runs.findById(instance.run);
-      if (!run) throw new UnauthenticatedError('invalid or revoked agent credential');
-      return { runId: run.id, tenantId: run.tenant, instance: instance.name, node: instance.node, index: instance.index };
-    });
+    const principal = await this.lookups.submit('credentials', hashAgentSecret(match[1]!));
+    if (!principal) throw new UnauthenticatedError('invalid or revoked agent credential');
+    return principal;
   }
 }

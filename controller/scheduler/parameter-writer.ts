@@ -1,7 +1,3 @@
-import type { ResolvedPlan } from '../domain/modules/types.js';
-import { mappingTargets } from '../domain/runs/parameter-plan.js';
-import type { RunInstanceRow } from '../store/entities/run-instance.js';
-import type { RunRow } from '../store/entities/run.js';
 import type { Repositories } from '../store/repositories/index.js';
 import type { JournalEntry } from '../store/repositories/runs.js';
 
@@ -32,26 +28,25 @@ export interface ParameterWrite {
 
 /**
  * Writes parameter values inside the caller's unit of work, in order, and
- * pushes each value on to every input mapped from it (domain.md: outputs are
+ * pushes each value on to every input mapped from it (`targets`, from
+ * parameter-plan's mappingTargets; domain.md: outputs are
  * pushed to mapped inputs on the controller, at once). The rows of every set
  * are read in one query, so a batch of thousands of sets costs one read.
  * A set that does not change a value is not journaled.
  */
 export async function writeParameters(
   repos: Repositories,
-  run: RunRow,
-  instances: readonly RunInstanceRow[],
+  runId: string,
+  targets: ReadonlyMap<string, readonly string[]>,
   sets: readonly ParameterSet[],
 ): Promise<ParameterWrite> {
   if (sets.length === 0) return { changes: [], journal: [], unknown: new Set() };
-  const plan = JSON.parse(run.plan) as ResolvedPlan;
-  const targets = mappingTargets(plan, instances.filter((i) => i.scaleState !== 'removed'));
   const keys = new Set<string>();
   for (const { key } of sets) {
     keys.add(key);
     for (const target of targets.get(key) ?? []) keys.add(target);
   }
-  const rows = new Map((await repos.runs.parametersByKeys(run.id, [...keys])).map((r) => [r.key, r]));
+  const rows = new Map((await repos.runs.parameterValues(runId, [...keys])).map((r) => [r.key, r]));
   const now = new Date();
   const changed = new Map<string, string>();
   const journal: JournalEntry[][] = [];
@@ -64,10 +59,10 @@ export async function writeParameters(
       const row = rows.get(target);
       if (!row || row.value === value) continue;
       row.value = value;
-      row.updatedAt = now;
       changed.set(target, value);
       entries.push({ kind: 'parameter', type: 'set', actor, subject: target, text: row.secret ? MASKED_VALUE : value, time: now });
     }
   }
+  await repos.runs.updateParameterValues(runId, changed, now);
   return { changes: [...changed].map(([key, value]) => ({ key, value })), journal, unknown };
 }

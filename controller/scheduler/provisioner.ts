@@ -7,6 +7,9 @@ import type { ResolvedPlan } from '../domain/modules/types.js';
 import type { RunInput } from '../domain/runs/types.js';
 import type { Store } from '../store/store.js';
 import { BOOTSTRAP_TOKEN_TTL_MS, hashAgentSecret, type BootstrapTokens } from './bootstrap-tokens.js';
+import type { RunInstanceRow } from '../store/entities/run-instance.js';
+import type { RunRow } from '../store/entities/run.js';
+import { Batcher } from './batcher.js';
 import { withRetries } from './retry.js';
 import { Semaphore } from './semaphore.js';
 
@@ -19,6 +22,12 @@ export interface ProvisionerOptions {
   caCertificate?: string;
   /** Where VMs download the agent bundle, and its sha256 (known once the bundle server is up). */
   bundle: () => { url: string; sha256: string };
+}
+
+interface Prepared {
+  run: RunRow;
+  row: RunInstanceRow;
+  token: string;
 }
 
 /** Creates and destroys VMs for runs, reporting outcomes back as state machine inputs. */
@@ -35,6 +44,31 @@ export class Provisioner {
     private readonly dispatch: (runId: string, input: RunInput) => Promise<unknown>,
     private readonly log: Logger,
   ) {}
+
+  /**
+   * Gives instances their bootstrap token hashes before their VMs are made;
+   * a run's instances provisioned together are prepared in one transaction.
+   */
+  private readonly preparations = new Batcher<string, Prepared | undefined>((runId, instances) =>
+    this.store.write(async (repos) => {
+      const run = await repos.runs.findById(runId);
+      if (!run) return instances.map(() => undefined);
+      const rows = new Map((await repos.runs.instancesByName(runId, instances)).map((r) => [r.name, r]));
+      const expiresAt = new Date(Date.now() + BOOTSTRAP_TOKEN_TTL_MS);
+      const prepared = instances.map((instance) => {
+        const row = rows.get(instance);
+        if (!row || row.vm !== 'pending') return undefined;
+        const token = this.tokens.tokenFor(runId, instance);
+        if (!row.bootstrapHash) {
+          row.bootstrapHash = hashAgentSecret(token);
+          row.bootstrapExpiresAt = expiresAt;
+        }
+        return { run, row, token };
+      });
+      await repos.runs.flush();
+      return prepared;
+    }),
+  );
 
   /** The per-cloud concurrency limit, sized by the cloud's connector the first time. */
   private limit(cloud: string, connector: CloudConnector): Semaphore {
@@ -59,18 +93,7 @@ export class Provisioner {
   }
 
   private async provisionOnce(runId: string, instance: string, signal: AbortSignal): Promise<void> {
-    const prepared = await this.store.write(async (repos) => {
-      const run = await repos.runs.findById(runId);
-      const row = await repos.runs.findInstance(runId, instance);
-      if (!run || !row || row.vm !== 'pending') return undefined;
-      const token = this.tokens.tokenFor(runId, instance);
-      if (!row.bootstrapHash) {
-        row.bootstrapHash = hashAgentSecret(token);
-        row.bootstrapExpiresAt = new Date(Date.now() + BOOTSTRAP_TOKEN_TTL_MS);
-        await repos.runs.flush();
-      }
-      return { run, row, token };
-    });
+    const prepared = await this.preparations.submit(runId, instance);
     if (!prepared) return;
     const { run, row, token } = prepared;
     const plan = JSON.parse(run.plan) as ResolvedPlan;
@@ -110,15 +133,8 @@ export class Provisioner {
         signal.throwIfAborted();
         return withRetries(() => connector.provision(spec, signal), { attempts: 5, baseDelayMs: 200, maxDelayMs: 10_000, signal });
       });
-      await this.store.write(async (repos) => {
-        const fresh = await repos.runs.findInstance(runId, instance);
-        if (fresh) {
-          fresh.vmId = vm.vmId;
-          await repos.runs.flush();
-        }
-      });
       log.info({ vmId: vm.vmId }, 'vm provisioned');
-      await this.dispatch(runId, { type: 'vm-running', instance });
+      await this.dispatch(runId, { type: 'vm-running', instance, vmId: vm.vmId });
     } catch (err) {
       const message = signal.aborted
         ? 'provisioning cancelled: the VM is being destroyed'

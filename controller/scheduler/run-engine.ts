@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ResolvedPlan } from '../domain/modules/types.js';
 import type { SessionResponse } from '../../proto/gen/slipstream/v1/agent.js';
+import { mappingTargets } from '../domain/runs/parameter-plan.js';
 import { isFinal, transitionAll } from '../domain/runs/state-machine.js';
 import type { Effect, RunInput, RunModel } from '../domain/runs/types.js';
 import type { RunJournalRow } from '../store/entities/run-journal.js';
@@ -48,7 +49,8 @@ export class RunEngine {
   private readonly queues = new Map<string, RunWork[]>();
   /** Committed models of live runs, for welcomes: thousands of agents must not each load a run of thousands of instances. */
   private readonly snapshots = new Map<string, RunSnapshot>();
-  private readonly loading = new Map<string, Promise<RunSnapshot | undefined>>();
+  private readonly loading = new Map<string, { snapshot: Promise<RunSnapshot | undefined>; commits: number }>();
+  private readonly targets = new Map<string, { signature: string; targets: Map<string, string[]> }>();
   private readonly commits = new Map<string, number>();
   private provisioner!: Provisioner;
   private ticker: NodeJS.Timeout | undefined;
@@ -102,10 +104,11 @@ export class RunEngine {
   snapshot(runId: string): Promise<RunSnapshot | undefined> {
     const cached = this.snapshots.get(runId);
     if (cached) return Promise.resolve(cached);
-    let loading = this.loading.get(runId);
-    if (loading) return loading;
     const commitsBefore = this.commits.get(runId) ?? 0;
-    loading = this.store
+    const pending = this.loading.get(runId);
+    // A load begun before the latest commit would hand out the model from before it.
+    if (pending && pending.commits === commitsBefore) return pending.snapshot;
+    const loading = this.store
       .read((repos) => repos.runs.load(runId))
       .then((loaded) => {
         if (!loaded) return undefined;
@@ -118,9 +121,23 @@ export class RunEngine {
         if ((this.commits.get(runId) ?? 0) === commitsBefore && !isFinal(snapshot.model.state)) this.snapshots.set(runId, snapshot);
         return snapshot;
       })
-      .finally(() => this.loading.delete(runId));
-    this.loading.set(runId, loading);
+      .finally(() => {
+        if (this.loading.get(runId)?.snapshot === loading) this.loading.delete(runId);
+      });
+    this.loading.set(runId, { snapshot: loading, commits: commitsBefore });
     return loading;
+  }
+
+  /** Where each output is pushed (mapping targets), kept while the run's instances stay the same. */
+  private mappingTargets(runId: string, plan: ResolvedPlan, run: RunModel): Map<string, string[]> {
+    const live = run.instances.filter((i) => i.scaleState !== 'removed');
+    // Instances are only ever added or removed, so the two counts tell a changed set apart.
+    const signature = `${run.instances.length}/${live.length}`;
+    const cached = this.targets.get(runId);
+    if (cached?.signature === signature) return cached.targets;
+    const targets = mappingTargets(plan, live);
+    this.targets.set(runId, { signature, targets });
+    return targets;
   }
 
   private remember(runId: string, model: RunModel): void {
@@ -129,6 +146,7 @@ export class RunEngine {
     if (isFinal(model.state)) {
       this.snapshots.delete(runId);
       this.commits.delete(runId);
+      this.targets.delete(runId);
     } else if (cached) {
       this.snapshots.set(runId, { ...cached, model });
     }
@@ -167,52 +185,58 @@ export class RunEngine {
 
   private async commit(runId: string, batch: RunWork[]): Promise<void> {
     const now = new Date();
-    const committed = await this.store.write(async (repos) => {
-      const loaded = await repos.runs.load(runId);
-      if (!loaded) return undefined;
-      const inputs = batch.flatMap((w) => (w.kind === 'input' ? [w.input] : []));
-      const { run, effects } = transitionAll(loaded.model, inputs, now);
-      const known = new Set(loaded.instances.map((i) => i.name));
-      if (inputs.length > 0) repos.runs.applyModel(loaded, run, now);
-      const added = run.instances.filter((i) => !known.has(i.name));
-      const inherited = added.length > 0 ? await seedAddedInstances(repos, loaded.row, added, now) : [];
-      // Every item's sets in order, remembering whose they are; the seeds of added instances come first.
-      const sets: ParameterSet[] = inherited.map((s) => ({ ...s, actor: 'controller' }));
-      const owners: number[] = inherited.map(() => -1);
-      let nextInput = 0;
-      const itemEffects: Effect[][] = batch.map(() => []);
-      batch.forEach((work, index) => {
-        if (work.kind === 'input') {
-          itemEffects[index] = effects[nextInput++]!;
-          for (const e of itemEffects[index]) {
-            if (e.type === 'set-parameter') {
-              sets.push({ key: e.key, value: e.value, actor: 'controller' });
+    // The model comes from memory: loading thousands of instance rows per batch is what made large runs slow.
+    const snapshot = await this.snapshot(runId);
+    const committed =
+      snapshot &&
+      (await this.store.write(async (repos) => {
+        const row = await repos.runs.findById(runId);
+        if (!row) return undefined;
+        const inputs = batch.flatMap((w) => (w.kind === 'input' ? [w.input] : []));
+        const before = snapshot.model;
+        const { run, effects } = inputs.length > 0 ? transitionAll(before, inputs, now) : { run: before, effects: [] };
+        if (inputs.length > 0) await repos.runs.applyModelChanges(row, before, run, now);
+        await repos.runs.setVmIds(runId, inputs.flatMap((i) => (i.type === 'vm-running' && i.vmId ? [[i.instance, i.vmId] as const] : [])));
+        const known = new Set(before.instances.map((i) => i.name));
+        const added = run.instances.filter((i) => !known.has(i.name));
+        const inherited = added.length > 0 ? await seedAddedInstances(repos, row, added, now) : [];
+        // Every item's sets in order, remembering whose they are; the seeds of added instances come first.
+        const sets: ParameterSet[] = inherited.map((s) => ({ ...s, actor: 'controller' }));
+        const owners: number[] = inherited.map(() => -1);
+        let nextInput = 0;
+        const itemEffects: Effect[][] = batch.map(() => []);
+        batch.forEach((work, index) => {
+          if (work.kind === 'input') {
+            itemEffects[index] = effects[nextInput++]!;
+            for (const e of itemEffects[index]) {
+              if (e.type === 'set-parameter') {
+                sets.push({ key: e.key, value: e.value, actor: 'controller' });
+                owners.push(index);
+              }
+            }
+          } else if (work.kind === 'sets') {
+            for (const set of work.sets) {
+              sets.push(set);
               owners.push(index);
             }
           }
-        } else if (work.kind === 'sets') {
-          for (const set of work.sets) {
-            sets.push(set);
-            owners.push(index);
-          }
-        }
-      });
-      const written = await writeParameters(repos, loaded.row, loaded.instances, sets);
-      const entries: JournalEntry[] = written.journal.filter((_, i) => owners[i] === -1).flat();
-      batch.forEach((work, index) => {
-        for (const e of itemEffects[index]!) {
-          if (e.type === 'event') entries.push({ kind: 'event', type: e.eventType, actor: e.actor, text: e.message, time: now });
-        }
-        written.journal.forEach((journal, i) => {
-          if (owners[i] === index) entries.push(...journal);
         });
-        if (work.kind === 'logs') entries.push(...work.entries);
-      });
-      if (isFinal(run.state)) for (const instance of loaded.instances) instance.credentialHash = null;
-      const journal = repos.runs.appendJournal(loaded.row, entries);
-      await repos.runs.flush();
-      return { run, itemEffects, journal, changes: written.changes, unknown: written.unknown, inputs: inputs.length };
-    });
+        const written = await writeParameters(repos, runId, this.mappingTargets(runId, snapshot.plan, run), sets);
+        const entries: JournalEntry[] = written.journal.filter((_, i) => owners[i] === -1).flat();
+        batch.forEach((work, index) => {
+          for (const e of itemEffects[index]!) {
+            if (e.type === 'event') entries.push({ kind: 'event', type: e.eventType, actor: e.actor, text: e.message, time: now });
+          }
+          written.journal.forEach((journal, i) => {
+            if (owners[i] === index) entries.push(...journal);
+          });
+          if (work.kind === 'logs') entries.push(...work.entries);
+        });
+        if (isFinal(run.state) && !isFinal(before.state)) await repos.runs.revokeCredentials(runId);
+        const journal = repos.runs.appendJournal(row, entries);
+        await repos.runs.flush();
+        return { run, itemEffects, journal, changes: written.changes, unknown: written.unknown, inputs: inputs.length };
+      }));
     if (!committed) {
       batch.forEach(settleMissing);
       return;

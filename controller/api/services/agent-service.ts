@@ -8,9 +8,12 @@ import { FailedPreconditionError, InvalidArgumentError, ResourceExhaustedError, 
 import { isFinal } from '../../domain/runs/state-machine.js';
 import type { RunState } from '../../domain/runs/types.js';
 import { hashAgentSecret, newAgentCredential } from '../../scheduler/bootstrap-tokens.js';
+import { Batcher } from '../../scheduler/batcher.js';
 import { toStatus } from '../errors.js';
 import { runReportToProto } from '../convert/runs.js';
 import { AgentSession, type SessionDeps } from './agent-session.js';
+
+type EnrollOutcome = { enrolled: pb.EnrollResponse } | { error: Error };
 
 /** Largest report an agent may upload. */
 const MAX_REPORT_BYTES = 256 * 1024 * 1024;
@@ -25,28 +28,41 @@ export interface AgentServiceDeps extends SessionDeps {
 export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
   const log = deps.log.child({ component: 'agents' });
 
+  // Agents booting together enroll together: one transaction for everyone who asked while the last one committed.
+  const enrollments = new Batcher<string, EnrollOutcome>((_key, tokens) =>
+    deps.store.write(async (repos) => {
+      const hashes = tokens.map(hashAgentSecret);
+      const instances = new Map((await repos.runs.instancesByBootstrap(hashes)).map((i) => [i.bootstrapHash!, i]));
+      const runs = new Map((await repos.runs.runsById([...new Set([...instances.values()].map((i) => i.run))])).map((r) => [r.id, r]));
+      const now = new Date();
+      const outcomes = hashes.map((hash): EnrollOutcome => {
+        const instance = instances.get(hash);
+        if (!instance) return { error: new UnauthenticatedError('invalid bootstrap token') };
+        if (instance.bootstrapUsedAt) return { error: new UnauthenticatedError('bootstrap token already used') };
+        if (instance.bootstrapExpiresAt && instance.bootstrapExpiresAt.getTime() < now.getTime()) {
+          return { error: new UnauthenticatedError('bootstrap token expired') };
+        }
+        const run = runs.get(instance.run);
+        if (!run || isFinal(run.state as RunState)) return { error: new FailedPreconditionError('RUN_FINISHED', instance.run, 'the run has finished') };
+        const credential = newAgentCredential();
+        instance.bootstrapUsedAt = now;
+        instance.credentialHash = hashAgentSecret(credential);
+        return { enrolled: { credential, runId: run.id, instance: instance.name } };
+      });
+      await repos.runs.flush();
+      return outcomes;
+    }),
+  );
+
   const enroll: handleUnaryCall<pb.EnrollRequest, pb.EnrollResponse> = (call, callback) => {
     void (async () => {
       try {
         const token = call.request.bootstrapToken;
         if (!/^ssb_[A-Za-z0-9_-]{20,}$/.test(token)) throw new UnauthenticatedError('invalid bootstrap token');
-        const credential = newAgentCredential();
-        const enrolled = await deps.store.write(async (repos) => {
-          const instance = await repos.runs.findInstanceByBootstrap(hashAgentSecret(token));
-          if (!instance) throw new UnauthenticatedError('invalid bootstrap token');
-          if (instance.bootstrapUsedAt) throw new UnauthenticatedError('bootstrap token already used');
-          if (instance.bootstrapExpiresAt && instance.bootstrapExpiresAt.getTime() < Date.now()) {
-            throw new UnauthenticatedError('bootstrap token expired');
-          }
-          const run = await repos.runs.findById(instance.run);
-          if (!run || isFinal(run.state as RunState)) throw new FailedPreconditionError('RUN_FINISHED', instance.run, 'the run has finished');
-          instance.bootstrapUsedAt = new Date();
-          instance.credentialHash = hashAgentSecret(credential);
-          await repos.runs.flush();
-          return { runId: run.id, instance: instance.name };
-        });
-        log.info(enrolled, 'agent enrolled');
-        callback(null, { credential, runId: enrolled.runId, instance: enrolled.instance });
+        const outcome = await enrollments.submit('enroll', token);
+        if ('error' in outcome) throw outcome.error;
+        log.info({ runId: outcome.enrolled.runId, instance: outcome.enrolled.instance }, 'agent enrolled');
+        callback(null, outcome.enrolled);
       } catch (err) {
         callback(toStatus(err, log));
       }

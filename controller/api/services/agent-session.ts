@@ -4,7 +4,6 @@ import type * as pb from '../../../proto/gen/slipstream/v1/agent.js';
 import type { AgentPrincipal } from '../../auth/agent-authenticator.js';
 import { agentMaySet, qualifyParameterKey, valueTooLarge } from '../../domain/runs/parameter-keys.js';
 import { activeInstances, isFinal } from '../../domain/runs/state-machine.js';
-import type { RunState } from '../../domain/runs/types.js';
 import type { AgentHub } from '../../scheduler/agent-hub.js';
 import { waitForValues } from '../../scheduler/parameter-waits.js';
 import type { RunBus } from '../../scheduler/run-bus.js';
@@ -58,10 +57,10 @@ export class AgentSession {
     this.unsubscribeRun = this.deps.bus.subscribe(this.agent.runId, (change) => {
       if (change.kind === 'state' && isFinal(change.state)) this.revoked(change.state);
     });
-    void this.deps.store
-      .read((repos) => repos.runs.findById(this.agent.runId))
-      .then((run) => {
-        if (!run || isFinal(run.state as RunState)) this.revoked(run?.state ?? 'gone');
+    void this.deps.engine
+      .snapshot(this.agent.runId)
+      .then((snapshot) => {
+        if (!snapshot || isFinal(snapshot.model.state)) this.revoked(snapshot?.model.state ?? 'gone');
       })
       .catch((err: unknown) => this.log.error({ err }, 'agent session run check failed'));
   }

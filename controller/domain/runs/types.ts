@@ -87,7 +87,8 @@ export type Actor = string;
 
 export type RunInput =
   | { type: 'launch' }
-  | { type: 'vm-running'; instance: string }
+  /** `vmId`: the cloud's id of the VM, stored in the same commit as the transition. */
+  | { type: 'vm-running'; instance: string; vmId?: string }
   | { type: 'provisioning-failed'; instance: string; message: string }
   | { type: 'state-completed'; instance: string; state: RunState; epoch: number }
   | { type: 'abort'; message: string; actor: Actor }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { raw, type EntityManager, type FilterQuery } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { ResolvedPlan } from '../../domain/modules/types.js';
 import type { ParameterSeed } from '../../domain/runs/parameter-plan.js';
 import type {
@@ -39,6 +40,8 @@ export interface NewRun {
 }
 
 const KEYS_PER_QUERY = 5_000;
+/** Rows per bulk statement: SQLite allows 32,766 bound values in one. */
+const ROWS_PER_INSERT = 1_000;
 
 /** One entry to journal; the sequence is assigned on append. */
 export interface JournalEntry {
@@ -96,8 +99,24 @@ export function toRunModel(row: RunRow, instances: RunInstanceRow[]): RunModel {
   };
 }
 
+function applyRunFields(row: RunRow, model: RunModel, now: Date): void {
+  row.state = model.state;
+  row.epoch = model.epoch;
+  row.abortMessage = model.abortMessage ?? null;
+  row.abortedAt = model.abortedAt ?? null;
+  row.recoveryMode = model.recoveryMode;
+  row.stateChangedAt = model.stateChangedAt;
+  row.finalState = model.finalState ?? null;
+  const nodes = JSON.stringify(model.nodes);
+  if (row.nodes !== nodes) row.nodes = nodes;
+  row.scale = model.scale ? JSON.stringify(model.scale) : null;
+  if (['Done', 'Aborted', 'Cancelled'].includes(model.state) && !row.finishedAt) row.finishedAt = now;
+}
+
 /** Runs, their instances, parameters, journal and reports; scoped by run id (callers check the tenant). */
 export class RunRepository {
+  private readonly stagedJournal: RunJournalRow[] = [];
+
   constructor(private readonly em: EntityManager) {}
 
   /** Inserts a run in Initializing with its instances, tags and parameters. */
@@ -201,6 +220,26 @@ export class RunRepository {
     return this.em.findOne(RunInstanceEntity, { run: runId, name });
   }
 
+  /** The run's instances with these names. */
+  instancesByName(runId: string, names: readonly string[]): Promise<RunInstanceRow[]> {
+    return names.length === 0 ? Promise.resolve([]) : this.em.find(RunInstanceEntity, { run: runId, name: { $in: [...names] } });
+  }
+
+  /** Instances by credential hash (many agents authenticating at once). */
+  instancesByCredential(hashes: readonly string[]): Promise<RunInstanceRow[]> {
+    return hashes.length === 0 ? Promise.resolve([]) : this.em.find(RunInstanceEntity, { credentialHash: { $in: [...hashes] } });
+  }
+
+  /** Instances by bootstrap token hash (many agents enrolling at once). */
+  instancesByBootstrap(hashes: readonly string[]): Promise<RunInstanceRow[]> {
+    return hashes.length === 0 ? Promise.resolve([]) : this.em.find(RunInstanceEntity, { bootstrapHash: { $in: [...hashes] } });
+  }
+
+  /** Runs by id. */
+  runsById(ids: readonly string[]): Promise<RunRow[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.em.find(RunEntity, { id: { $in: [...ids] } });
+  }
+
   findInstanceByCredential(credentialHash: string): Promise<RunInstanceRow | null> {
     return this.em.findOne(RunInstanceEntity, { credentialHash });
   }
@@ -212,16 +251,7 @@ export class RunRepository {
   /** Writes the state machine's decisions back onto the rows (flushed by the caller's unit of work). */
   applyModel(loaded: LoadedRun, model: RunModel, now: Date): void {
     const row = loaded.row;
-    row.state = model.state;
-    row.epoch = model.epoch;
-    row.abortMessage = model.abortMessage ?? null;
-    row.abortedAt = model.abortedAt ?? null;
-    row.recoveryMode = model.recoveryMode;
-    row.stateChangedAt = model.stateChangedAt;
-    row.finalState = model.finalState ?? null;
-    row.nodes = JSON.stringify(model.nodes);
-    row.scale = model.scale ? JSON.stringify(model.scale) : null;
-    if (['Done', 'Aborted', 'Cancelled'].includes(model.state) && !row.finishedAt) row.finishedAt = now;
+    applyRunFields(row, model, now);
     const byName = new Map(loaded.instances.map((i) => [i.name, i]));
     for (const instance of model.instances) {
       const existing = byName.get(instance.name) ?? this.addInstance(row.id, instance, now);
@@ -233,12 +263,64 @@ export class RunRepository {
     }
   }
 
-  /** Appends journal entries with the run's next sequence numbers. */
+  /**
+   * Writes the state machine's decisions back without loading the instance
+   * rows: the run row's fields, then each changed instance grouped by its new
+   * values (a batch of a thousand completions is one UPDATE), new instances
+   * staged as rows. `before` is the model the decisions were made from.
+   */
+  async applyModelChanges(row: RunRow, before: RunModel, after: RunModel, now: Date): Promise<void> {
+    applyRunFields(row, after, now);
+    const previous = new Map(before.instances.map((i) => [i.name, i]));
+    const groups = new Map<string, { values: Pick<RunInstanceRow, 'vm' | 'completedEpoch' | 'completedState' | 'scaleState'>; names: string[] }>();
+    for (const instance of after.instances) {
+      const old = previous.get(instance.name);
+      if (!old) {
+        const added = this.addInstance(row.id, instance, now);
+        Object.assign(added, { vm: instance.vm, completedEpoch: instance.completedEpoch, completedState: instance.completedState ?? null, scaleState: instance.scaleState });
+        continue;
+      }
+      if (old.vm === instance.vm && old.completedEpoch === instance.completedEpoch && old.completedState === instance.completedState && old.scaleState === instance.scaleState) {
+        continue;
+      }
+      const values = { vm: instance.vm, completedEpoch: instance.completedEpoch, completedState: instance.completedState ?? null, scaleState: instance.scaleState };
+      const key = JSON.stringify(values);
+      const group = groups.get(key) ?? { values, names: [] as string[] };
+      group.names.push(instance.name);
+      groups.set(key, group);
+    }
+    for (const { values, names } of groups.values()) {
+      for (let at = 0; at < names.length; at += KEYS_PER_QUERY) {
+        await this.em.nativeUpdate(RunInstanceEntity, { run: row.id, name: { $in: names.slice(at, at + KEYS_PER_QUERY) } }, values);
+      }
+    }
+  }
+
+  /** Records the cloud ids of VMs (one read of just those rows, one batched update). */
+  async setVmIds(runId: string, vmIds: readonly (readonly [instance: string, vmId: string])[]): Promise<void> {
+    if (vmIds.length === 0) return;
+    const rows = new Map((await this.instancesByName(runId, vmIds.map(([name]) => name))).map((r) => [r.name, r]));
+    for (const [name, vmId] of vmIds) {
+      const row = rows.get(name);
+      if (row) row.vmId = vmId;
+    }
+  }
+
+  /** Revokes every agent credential of the run (it ended). */
+  async revokeCredentials(runId: string): Promise<void> {
+    await this.em.nativeUpdate(RunInstanceEntity, { run: runId, credentialHash: { $ne: null } }, { credentialHash: null });
+  }
+
+  /**
+   * Appends journal entries with the run's next sequence numbers; they are
+   * inserted in bulk by `flush` (plain rows: a batch journals thousands, and
+   * managed entities would cost the unit of work for each).
+   */
   appendJournal(run: RunRow, entries: readonly JournalEntry[]): RunJournalRow[] {
     const now = new Date();
-    return entries.map((e) => {
+    const rows = entries.map((e): RunJournalRow => {
       run.lastSequence += 1;
-      return this.em.create(RunJournalEntity, {
+      return {
         id: randomUUID(),
         run: run.id,
         sequence: run.lastSequence,
@@ -249,8 +331,10 @@ export class RunRepository {
         instance: e.instance ?? '',
         subject: e.subject ?? '',
         text: e.text,
-      });
+      };
     });
+    this.stagedJournal.push(...rows);
+    return rows;
   }
 
   /** Journal entries after a sequence, oldest first. */
@@ -363,7 +447,44 @@ export class RunRepository {
     return this.em.findOne(RunReportEntity, { run: runId, instance, name });
   }
 
-  flush(): Promise<void> {
-    return this.em.flush();
+  /** Writes the unit of work's changes: staged journal rows in bulk, then the managed entities. */
+  async flush(): Promise<void> {
+    const journal = this.stagedJournal.splice(0);
+    for (let at = 0; at < journal.length; at += ROWS_PER_INSERT) {
+      await this.em.insertMany(RunJournalEntity, journal.slice(at, at + ROWS_PER_INSERT));
+    }
+    await this.em.flush();
+  }
+
+  /** Key, value and secrecy of the run's parameters with these keys, as plain rows (no managed entities). */
+  async parameterValues(runId: string, keys: readonly string[]): Promise<{ key: string; value: string | null; secret: boolean }[]> {
+    const rows: { key: string; value: string | null; secret: boolean }[] = [];
+    for (let at = 0; at < keys.length; at += KEYS_PER_QUERY) {
+      const chunk = await this.sql
+        .createQueryBuilder(RunParameterEntity)
+        .select(['key', 'value', 'secret'])
+        .where({ run: runId, key: { $in: keys.slice(at, at + KEYS_PER_QUERY) } })
+        .execute<{ key: string; value: string | null; secret: boolean | number }[]>('all');
+      rows.push(...chunk.map((r) => ({ key: r.key, value: r.value, secret: !!r.secret })));
+    }
+    return rows;
+  }
+
+  /** Sets parameter values in bulk: one UPDATE per chunk of keys, each key to its own value. */
+  async updateParameterValues(runId: string, values: ReadonlyMap<string, string>, now: Date): Promise<void> {
+    const entries = [...values];
+    for (let at = 0; at < entries.length; at += ROWS_PER_INSERT) {
+      const chunk = entries.slice(at, at + ROWS_PER_INSERT);
+      const cases = raw(`case key ${chunk.map(() => 'when ? then ?').join(' ')} end`, chunk.flat());
+      await this.sql
+        .createQueryBuilder(RunParameterEntity)
+        .update({ value: cases, updatedAt: now })
+        .where({ run: runId, key: { $in: chunk.map(([key]) => key) } })
+        .execute('run');
+    }
+  }
+
+  private get sql(): SqlEntityManager {
+    return this.em as unknown as SqlEntityManager;
   }
 }

@@ -1,0 +1,36 @@
+/**
+ * `node --cpu-prof --import tsx bench/profile-deploy.ts [N]`: one fleet
+ * deploy (and the barrier) with nothing else, for profiling the controller.
+ */
+import { startBenchController } from './lib/bench-controller.js';
+import type { BenchContext } from './lib/context.js';
+import { renderTable, type Figure } from './lib/figures.js';
+import { saveBenchModules } from './lib/sim-modules.js';
+import { fleet } from './scenarios/fleet.js';
+
+const size = Number(process.argv[2] ?? 1000);
+const ctl = await startBenchController({ workers: 4 });
+const figures: Figure[] = [];
+try {
+  const ctx: BenchContext = { ctl, quick: false, figures, dataLoss: [], baselines: new Map(), log: (m) => process.stderr.write(`${m}\n`) };
+  await saveBenchModules(ctl.client, { samples: 1, throughputRounds: 1 });
+  const run = await fleet(ctx, { size, deployTargetMs: 0, barrierTargetMs: 0 });
+  // When the agents got through each step, relative to the first enrollment: where a deploy spends its time.
+  const records = await ctl.pool.records();
+  const first = Math.min(...records.flatMap((r) => r.events.filter((e) => e[0] === 'enrolled').map((e) => e[3])));
+  const steps: [string, number][] = [['enrolled', 0], ['welcomed', 2], ['state-completed', 2], ['state-received', 3], ['state-completed', 3], ['state-received', 4]];
+  for (const [type, state] of steps) {
+    const times = records
+      .map((r) => r.events.find((e) => e[0] === type && (type === 'enrolled' || e[1] === state))?.[3])
+      .filter((t): t is number => t !== undefined)
+      .map((t) => (t - first) / 1000)
+      .sort((a, b) => a - b);
+    const at = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))]?.toFixed(0);
+    process.stderr.write(`${type} ${state}: n=${times.length} p0=${at(0)} p50=${at(50)} p100=${at(100)} ms\n`);
+  }
+  await run.terminate();
+} finally {
+  await ctl.close();
+}
+process.stdout.write(`${renderTable(figures)}\n`);
+process.exit(0);
