@@ -18,10 +18,10 @@ try {
   // When the agents got through each step, relative to the first enrollment: where a deploy spends its time.
   const records = await ctl.pool.records();
   const first = Math.min(...records.flatMap((r) => r.events.filter((e) => e[0] === 'enrolled').map((e) => e[3])));
-  const steps: [string, number][] = [['enrolled', 0], ['welcomed', 2], ['state-completed', 2], ['state-received', 3], ['state-completed', 3], ['state-received', 4]];
+  const steps: [string, number][] = [['vm-started', 0], ['enrolled', 0], ['welcomed', 2], ['state-completed', 2], ['state-received', 3], ['state-completed', 3], ['state-received', 4]];
   for (const [type, state] of steps) {
     const times = records
-      .map((r) => r.events.find((e) => e[0] === type && (type === 'enrolled' || e[1] === state))?.[3])
+      .map((r) => r.events.find((e) => e[0] === type && (type === 'enrolled' || type === 'vm-started' || e[1] === state))?.[3])
       .filter((t): t is number => t !== undefined)
       .map((t) => (t - first) / 1000)
       .sort((a, b) => a - b);

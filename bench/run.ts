@@ -23,14 +23,15 @@ import { throughput } from './scenarios/throughput.js';
 const program = new Command()
   .name('bench')
   .option('--quick', 'reduced sizes (CI): fails only on a crash or lost data')
-  .option('--out <file>', 'where the JSON results go', fileURLToPath(new URL('./results/latest.json', import.meta.url)))
+  .option('--out <file>', 'where the JSON results go (default results/latest.json, results/quick.json with --quick)')
   .option('--workers <n>', 'sim worker processes', (v) => Number.parseInt(v, 10), 4)
   .parse();
-const opts = program.opts<{ quick?: boolean; out: string; workers: number }>();
+const opts = program.opts<{ quick?: boolean; out?: string; workers: number }>();
 const quick = !!opts.quick;
+const out = opts.out ?? fileURLToPath(new URL(quick ? './results/quick.json' : './results/latest.json', import.meta.url));
 
 const sizes = quick
-  ? { small: 100, large: 300, throughputAgents: 100, throughputRounds: 4, samples: 30, unaryMs: 2_000, pgMs: 1_000 }
+  ? { small: 100, large: 200, throughputAgents: 100, throughputRounds: 3, samples: 30, unaryMs: 2_000, pgMs: 1_000 }
   : { small: 1_000, large: 10_000, throughputAgents: 1_000, throughputRounds: 6, samples: 200, unaryMs: 5_000, pgMs: 3_000 };
 
 const started = Date.now();
@@ -79,7 +80,7 @@ try {
 
 const durationSeconds = (Date.now() - started) / 1000;
 process.stdout.write(`${renderTable(figures)}\n`);
-writeReport(opts.out, {
+writeReport(out, {
   startedAt: new Date(started).toISOString(),
   mode: quick ? 'quick' : 'full',
   durationSeconds,
@@ -88,7 +89,7 @@ writeReport(opts.out, {
   dataLoss,
 });
 const failed = figures.filter((f) => f.pass === false).length;
-process.stdout.write(`bench: ${figures.length} figures, ${failed} beside their targets, ${dataLoss.length} data problems, ${durationSeconds.toFixed(0)} s; results in ${opts.out}\n`);
+process.stdout.write(`bench: ${figures.length} figures, ${failed} beside their targets, ${dataLoss.length} data problems, ${durationSeconds.toFixed(0)} s; results in ${out}\n`);
 for (const problem of dataLoss) process.stdout.write(`data: ${problem}\n`);
 if (ctl.errors.length > 0) process.stdout.write(`controller warnings/errors (first ${ctl.errors.length}):\n${ctl.errors.slice(0, 10).join('\n')}\n`);
 process.exit(crashed || dataLoss.length > 0 ? 1 : 0);

@@ -54,21 +54,25 @@ export class Provisioner {
       const run = await repos.runs.findById(runId);
       if (!run) return instances.map(() => undefined);
       const rows = new Map((await repos.runs.instancesByName(runId, instances)).map((r) => [r.name, r]));
-      const expiresAt = new Date(Date.now() + BOOTSTRAP_TOKEN_TTL_MS);
+      const hashes = new Map<string, string>();
       const prepared = instances.map((instance) => {
         const row = rows.get(instance);
         if (!row || row.vm !== 'pending') return undefined;
         const token = this.tokens.tokenFor(runId, instance);
-        if (!row.bootstrapHash) {
-          row.bootstrapHash = hashAgentSecret(token);
-          row.bootstrapExpiresAt = expiresAt;
-        }
+        if (!row.bootstrapHash) hashes.set(instance, hashAgentSecret(token));
         return { run, row, token };
       });
-      await repos.runs.flush();
+      await repos.runs.setInstanceColumn(runId, 'bootstrap_hash', hashes, { bootstrapExpiresAt: new Date(Date.now() + BOOTSTRAP_TOKEN_TTL_MS) });
       return prepared;
     }),
   );
+
+  /** Instances provisioned together on one cloud look its connector (cloud and credential rows) up once. */
+  private readonly connectors = new Batcher<undefined, CloudConnector>(async (key, requests) => {
+    const [cloud, tenant] = key.split('\n') as [string, string];
+    const connector = await this.clouds.connector(cloud, tenant);
+    return requests.map(() => connector);
+  });
 
   /** The per-cloud concurrency limit, sized by the cloud's connector the first time. */
   private limit(cloud: string, connector: CloudConnector): Semaphore {
@@ -126,7 +130,7 @@ export class Provisioner {
         }),
         idempotencyKey: `${runId}/${instance}`,
       };
-      const connector = await this.clouds.connector(row.cloud, run.tenant).catch((err: unknown) => {
+      const connector = await this.connectors.submit(`${row.cloud}\n${run.tenant}`, undefined).catch((err: unknown) => {
         throw new ConnectorError('invalid', (err as Error).message);
       });
       const vm = await this.limit(row.cloud, connector).run(() => {

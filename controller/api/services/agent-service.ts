@@ -35,21 +35,26 @@ export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
       const instances = new Map((await repos.runs.instancesByBootstrap(hashes)).map((i) => [i.bootstrapHash!, i]));
       const runs = new Map((await repos.runs.runsById([...new Set([...instances.values()].map((i) => i.run))])).map((r) => [r.id, r]));
       const now = new Date();
+      const credentials = new Map<string, Map<string, string>>();
+      const used = new Set<string>();
       const outcomes = hashes.map((hash): EnrollOutcome => {
         const instance = instances.get(hash);
         if (!instance) return { error: new UnauthenticatedError('invalid bootstrap token') };
-        if (instance.bootstrapUsedAt) return { error: new UnauthenticatedError('bootstrap token already used') };
+        if (instance.bootstrapUsedAt || used.has(hash)) return { error: new UnauthenticatedError('bootstrap token already used') };
         if (instance.bootstrapExpiresAt && instance.bootstrapExpiresAt.getTime() < now.getTime()) {
           return { error: new UnauthenticatedError('bootstrap token expired') };
         }
         const run = runs.get(instance.run);
         if (!run || isFinal(run.state as RunState)) return { error: new FailedPreconditionError('RUN_FINISHED', instance.run, 'the run has finished') };
         const credential = newAgentCredential();
-        instance.bootstrapUsedAt = now;
-        instance.credentialHash = hashAgentSecret(credential);
+        // The same token twice in one batch enrolls once (the rows are updated in bulk below, not through the entities).
+        used.add(hash);
+        const ofRun = credentials.get(run.id) ?? new Map<string, string>();
+        ofRun.set(instance.name, hashAgentSecret(credential));
+        credentials.set(run.id, ofRun);
         return { enrolled: { credential, runId: run.id, instance: instance.name } };
       });
-      await repos.runs.flush();
+      for (const [runId, ofRun] of credentials) await repos.runs.setInstanceColumn(runId, 'credential_hash', ofRun, { bootstrapUsedAt: now });
       return outcomes;
     }),
   );

@@ -179,7 +179,7 @@ export class AgentSession {
   private async parameterGet(get: pb.ParameterGet): Promise<void> {
     const key = this.qualify(get.key);
     if (!key) return this.replyParameter(get.requestId, get.key, undefined, 'invalid', `'${get.key}' is not a parameter key`);
-    const row = await this.deps.store.read((repos) => repos.runs.parameter(this.agent.runId, key));
+    const [row] = await this.deps.store.read((repos) => repos.runs.parameterValues(this.agent.runId, [key]));
     if (!row) return this.replyParameter(get.requestId, key, undefined, 'not-found', `parameter ${key} does not exist in this run`);
     if (row.value !== null) return this.replyParameter(get.requestId, key, row.value);
     if (!get.wait) return this.replyParameter(get.requestId, key, undefined, 'not-set', `parameter ${key} has no value yet`);
@@ -187,7 +187,7 @@ export class AgentSession {
       this.deps.bus,
       this.agent.runId,
       [key],
-      async () => new Map([[key, (await this.deps.store.read((repos) => repos.runs.parameter(this.agent.runId, key)))?.value ?? null]]),
+      async () => new Map([[key, (await this.deps.store.read((repos) => repos.runs.parameterValues(this.agent.runId, [key])))[0]?.value ?? null]]),
       { timeoutMs: get.timeoutMs, signal: this.cancel.signal, abortMessage: () => this.abortMessage() },
     );
     if ('values' in result) this.replyParameter(get.requestId, key, result.values.get(key));

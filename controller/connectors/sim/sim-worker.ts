@@ -29,6 +29,8 @@ function start(vm: SimVmStart): void {
   if (existing?.record.alive) return;
   const stats = newSimRecipeStats();
   const record: SimAgentRecord = { key: vm.key, vmId: vm.vmId, tags: vm.tags, alive: true, exit: undefined, enrollUptimeMs: undefined, events: [], stats };
+  // When the VM "booted": the start of its agent, as the controller's provisioning made it.
+  record.events.push(['vm-started', 0, 0, Number(process.hrtime.bigint() / 1000n)]);
   const entry: Hosted = { record, agent: undefined, starting: Promise.resolve() };
   entry.starting = (async () => {
     try {

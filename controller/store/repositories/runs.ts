@@ -306,6 +306,29 @@ export class RunRepository {
     }
   }
 
+  /**
+   * Sets a string column of many instances, each to its own value, in bulk
+   * (one UPDATE per chunk); `extra` sets the same values on all of them.
+   */
+  async setInstanceColumn(
+    runId: string,
+    column: 'bootstrap_hash' | 'credential_hash',
+    values: ReadonlyMap<string, string>,
+    extra: Partial<Pick<RunInstanceRow, 'bootstrapExpiresAt' | 'bootstrapUsedAt'>>,
+  ): Promise<void> {
+    const entries = [...values];
+    const property = column === 'bootstrap_hash' ? 'bootstrapHash' : 'credentialHash';
+    for (let at = 0; at < entries.length; at += ROWS_PER_INSERT) {
+      const chunk = entries.slice(at, at + ROWS_PER_INSERT);
+      const cases = raw(`case name ${chunk.map(() => 'when ? then ?').join(' ')} end`, chunk.flat());
+      await this.sql
+        .createQueryBuilder(RunInstanceEntity)
+        .update({ [property]: cases, ...extra })
+        .where({ run: runId, name: { $in: chunk.map(([name]) => name) } })
+        .execute('run');
+    }
+  }
+
   /** Revokes every agent credential of the run (it ended). */
   async revokeCredentials(runId: string): Promise<void> {
     await this.em.nativeUpdate(RunInstanceEntity, { run: runId, credentialHash: { $ne: null } }, { credentialHash: null });
