@@ -32,7 +32,7 @@ const out = opts.out ?? fileURLToPath(new URL(quick ? './results/quick.json' : '
 
 const sizes = quick
   ? { small: 100, large: 200, throughputAgents: 100, throughputRounds: 3, samples: 30, unaryMs: 2_000, pgMs: 1_000 }
-  : { small: 1_000, large: 10_000, throughputAgents: 1_000, throughputRounds: 6, samples: 200, unaryMs: 5_000, pgMs: 3_000 };
+  : { small: 1_000, large: 10_000, throughputAgents: 1_000, throughputRounds: 6, samples: 150, unaryMs: 5_000, pgMs: 3_000 };
 
 const started = Date.now();
 const log = (message: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1)}s] ${message}\n`);

@@ -6,7 +6,7 @@ import type { KeepRunning } from '../../controller/domain/runs/types.js';
 const FINAL = ['Done', 'Aborted', 'Cancelled'];
 
 export async function launch(client: SlipstreamClient, module: string, multiplicities: Record<string, number>, keepRunning: KeepRunning = 'always'): Promise<string> {
-  const run = await client.runs.launch({ module, multiplicities, keepRunning, defaultCloud: 'sim', timeoutMinutes: 30 });
+  const run = await client.runs.launch({ module, multiplicities, keepRunning, defaultCloud: 'sim', timeoutMinutes: 30, timeoutMs: 300_000 });
   return run.id;
 }
 
@@ -44,7 +44,7 @@ export async function stateTimes(db: pg.Client, runId: string): Promise<{ create
 
 /** Terminates the run and waits until the pool holds none of its VMs. */
 export async function terminateAndDrain(client: SlipstreamClient, db: pg.Client, pool: { list(): { tags: { runId: string } }[] }, runId: string, timeoutMs: number): Promise<void> {
-  await client.runs.terminate(runId);
+  await client.runs.terminate(runId, { timeoutMs: 300_000 });
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const { state } = await runState(db, runId);

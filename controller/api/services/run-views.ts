@@ -8,8 +8,9 @@ import { runToProto, type InstanceFacts } from '../convert/runs.js';
 export async function runView(repos: Repositories, hub: AgentHub, row: RunRow): Promise<pb.Run> {
   const loaded = await repos.runs.load(row.id);
   const tags = (await repos.runs.tags([row.id])).get(row.id) ?? [];
-  // Indexed: a run of 10,000 instances has over 100,000 parameters, read three times per instance.
-  const params = new Map((await repos.runs.parameters(row.id)).map((p) => [p.key, p.value]));
+  // Only the facts shown, as plain rows: a run of 10,000 instances has over 100,000 parameters.
+  const keys = loaded!.instances.flatMap((i) => ['statecustom', 'ip', 'hostname'].map((fact) => `${i.name}:${fact}`));
+  const params = new Map((await repos.runs.parameterValues(row.id, keys)).map((p) => [p.key, p.value]));
   const value = (key: string) => params.get(key) ?? undefined;
   const facts = new Map<string, InstanceFacts>();
   for (const instance of loaded!.instances) {

@@ -99,6 +99,32 @@ export function toRunModel(row: RunRow, instances: RunInstanceRow[]): RunModel {
   };
 }
 
+function newInstanceRow(runId: string, instance: { name: string; node: string; index: number; cloud: string }, now: Date): RunInstanceRow {
+  return {
+    id: randomUUID(),
+    run: runId,
+    name: instance.name,
+    node: instance.node,
+    index: instance.index,
+    cloud: instance.cloud,
+    vm: 'pending',
+    vmId: null,
+    completedEpoch: 0,
+    completedState: null,
+    scaleState: '',
+    bootstrapHash: null,
+    bootstrapExpiresAt: null,
+    bootstrapUsedAt: null,
+    credentialHash: null,
+    lastError: null,
+    createdAt: now,
+  };
+}
+
+function newParameterRow(runId: string, seed: ParameterSeed, now: Date): RunParameterRow {
+  return { id: randomUUID(), run: runId, key: seed.key, value: seed.value, secret: seed.secret, description: seed.description, updatedAt: now };
+}
+
 function applyRunFields(row: RunRow, model: RunModel, now: Date): void {
   row.state = model.state;
   row.epoch = model.epoch;
@@ -150,45 +176,23 @@ export class RunRepository {
       finishedAt: null,
     });
     for (const tag of input.tags) this.em.create(RunTagEntity, { id: randomUUID(), run: run.id, tag });
-    for (const instance of input.instances) this.addInstance(run.id, instance, now);
-    this.addParameters(run.id, input.parameters, now);
     await this.em.flush();
+    // Plain bulk inserts: a run of 10,000 instances has over 100,000 parameters, too many to manage as entities.
+    const instances: RunInstanceRow[] = input.instances.map((instance) => newInstanceRow(run.id, instance, now));
+    for (let at = 0; at < instances.length; at += ROWS_PER_INSERT) await this.em.insertMany(RunInstanceEntity, instances.slice(at, at + ROWS_PER_INSERT));
+    const parameters: RunParameterRow[] = input.parameters.map((seed) => newParameterRow(run.id, seed, now));
+    for (let at = 0; at < parameters.length; at += ROWS_PER_INSERT) await this.em.insertMany(RunParameterEntity, parameters.slice(at, at + ROWS_PER_INSERT));
     return run;
   }
 
   /** Stages a new instance row (flushed with the unit of work). */
   addInstance(runId: string, instance: { name: string; node: string; index: number; cloud: string }, now = new Date()): RunInstanceRow {
-    return this.em.create(RunInstanceEntity, {
-      id: randomUUID(),
-      run: runId,
-      ...instance,
-      vm: 'pending',
-      vmId: null,
-      completedEpoch: 0,
-      completedState: null,
-      scaleState: '',
-      bootstrapHash: null,
-      bootstrapExpiresAt: null,
-      bootstrapUsedAt: null,
-      credentialHash: null,
-      lastError: null,
-      createdAt: now,
-    });
+    return this.em.create(RunInstanceEntity, newInstanceRow(runId, instance, now));
   }
 
   /** Stages parameter rows. */
   addParameters(runId: string, seeds: readonly ParameterSeed[], now = new Date()): void {
-    for (const seed of seeds) {
-      this.em.create(RunParameterEntity, {
-        id: randomUUID(),
-        run: runId,
-        key: seed.key,
-        value: seed.value,
-        secret: seed.secret,
-        description: seed.description,
-        updatedAt: now,
-      });
-    }
+    for (const seed of seeds) this.em.create(RunParameterEntity, newParameterRow(runId, seed, now));
   }
 
   findById(id: string): Promise<RunRow | null> {
