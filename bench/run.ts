@@ -25,14 +25,23 @@ const program = new Command()
   .option('--quick', 'reduced sizes (CI): fails only on a crash or lost data')
   .option('--out <file>', 'where the JSON results go (default results/latest.json, results/quick.json with --quick)')
   .option('--workers <n>', 'sim worker processes', (v) => Number.parseInt(v, 10), 4)
+  .option('--large <n>', 'size of the large fleet (deploy, barrier, memory, reconnect storm); the targets name 10,000', (v) => Number.parseInt(v, 10))
   .parse();
-const opts = program.opts<{ quick?: boolean; out?: string; workers: number }>();
+const opts = program.opts<{ quick?: boolean; out?: string; workers: number; large?: number }>();
 const quick = !!opts.quick;
 const out = opts.out ?? fileURLToPath(new URL(quick ? './results/quick.json' : './results/latest.json', import.meta.url));
 
 const sizes = quick
   ? { small: 100, large: 200, throughputAgents: 100, throughputRounds: 3, samples: 30, unaryMs: 2_000, pgMs: 1_000 }
-  : { small: 1_000, large: 10_000, throughputAgents: 1_000, throughputRounds: 6, samples: 150, unaryMs: 5_000, pgMs: 3_000 };
+  : // 3,000, not the targets' 10,000: a 10,000-agent fleet does not deploy within the 10 minutes this run may take (see the README).
+    { small: 1_000, large: 3_000, throughputAgents: 1_000, throughputRounds: 6, samples: 150, unaryMs: 5_000, pgMs: 3_000 };
+if (opts.large !== undefined) {
+  if (!Number.isInteger(opts.large) || opts.large < 1) {
+    process.stderr.write('bench: --large must be a positive whole number\n');
+    process.exit(2);
+  }
+  sizes.large = opts.large;
+}
 
 const started = Date.now();
 const log = (message: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
