@@ -18,6 +18,10 @@ export function createAgentClient(config: AgentConfig): AgentServiceClient {
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
     // Its own connection even when agents share a process (the `sim` driver runs thousands per process).
     'grpc.use_local_subchannel_pool': 1,
+    // grpc-js's own reconnect backoff grows to 120 s by default, on top of the session's: after a
+    // controller restart an agent would wait long after the controller is back.
+    'grpc.initial_reconnect_backoff_ms': 500,
+    'grpc.max_reconnect_backoff_ms': 5_000,
   });
 }
 

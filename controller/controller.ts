@@ -119,6 +119,7 @@ export async function startController(options: CompiledControllerOptions, log: L
         store,
         authenticator: new Authenticator(store),
         agentAuthenticator: new AgentAuthenticator(store),
+        bootstrapTokens: tokens,
         log: log.child({ component: 'api' }),
         engine,
         bus,

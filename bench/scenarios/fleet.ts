@@ -48,7 +48,7 @@ export async function fleet(ctx: BenchContext, options: FleetOptions): Promise<{
 
   ctx.log(`${scenario}: deploying`);
   const runId = await launch(ctl.client, 'bench/deploy', { w: n });
-  await waitForState(ctl.db, runId, 'Ready', Math.max(120_000, n * 30));
+  await waitForState(ctl.db, runId, 'Ready', Math.max(180_000, n * 60));
   const times = await stateTimes(ctl.db, runId);
   const deployMs = times.entered.get('Ready')! - times.createdAt;
   ctx.figures.push(atMost('deploy', `launch to Ready, ${n} instances`, deployMs, 'ms', options.deployTargetMs));

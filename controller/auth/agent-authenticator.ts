@@ -18,9 +18,13 @@ export interface AgentPrincipal {
 export class AgentAuthenticator {
   /** Agents reconnecting together (a controller restart) are looked up together: two queries for a whole batch. */
   private readonly lookups = new Batcher<string, AgentPrincipal | undefined>((_key, hashes) =>
-    this.store.read(async (repos) => {
+    this.store.write(async (repos) => {
       const instances = new Map((await repos.runs.instancesByCredential(hashes)).map((i) => [i.credentialHash!, i]));
       const runs = new Map((await repos.runs.runsById([...new Set([...instances.values()].map((i) => i.run))])).map((r) => [r.id, r]));
+      // The first use of a credential ends its bootstrap token's life: no enrollment retry can return it any more.
+      const now = new Date();
+      const firstUse = [...instances.values()].filter((i) => i.bootstrapExpiresAt && i.bootstrapExpiresAt.getTime() > now.getTime());
+      await repos.runs.expireBootstrapTokens(firstUse.map((i) => i.id), now);
       return hashes.map((hash) => {
         const instance = instances.get(hash);
         const run = instance && runs.get(instance.run);

@@ -30,6 +30,15 @@ export class BootstrapTokens {
   tokenFor(runId: string, instance: string): string {
     return 'ssb_' + createHmac('sha256', this.key).update(`${runId}/${instance}`).digest('base64url');
   }
+
+  /**
+   * The agent credential a bootstrap token enrolls for. Derived, so that an
+   * enrollment retried because its answer was lost gets the same credential
+   * again (until the agent's first session ends the token's life).
+   */
+  credentialFor(bootstrapToken: string): string {
+    return 'ssa_' + createHmac('sha256', this.key).update(`credential/${bootstrapToken}`).digest('base64url');
+  }
 }
 
 /** The stored form of a bootstrap token or agent credential. */
@@ -37,7 +46,3 @@ export function hashAgentSecret(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
-/** A new per-instance agent credential. */
-export function newAgentCredential(): string {
-  return 'ssa_' + randomBytes(32).toString('base64url');
-}

@@ -7,7 +7,7 @@ import type { AgentAuthenticator } from '../../auth/agent-authenticator.js';
 import { FailedPreconditionError, InvalidArgumentError, ResourceExhaustedError, UnauthenticatedError } from '../../domain/errors.js';
 import { isFinal } from '../../domain/runs/state-machine.js';
 import type { RunState } from '../../domain/runs/types.js';
-import { hashAgentSecret, newAgentCredential } from '../../scheduler/bootstrap-tokens.js';
+import { hashAgentSecret, type BootstrapTokens } from '../../scheduler/bootstrap-tokens.js';
 import { Batcher } from '../../scheduler/batcher.js';
 import { toStatus } from '../errors.js';
 import { runReportToProto } from '../convert/runs.js';
@@ -21,6 +21,7 @@ const REPORT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export interface AgentServiceDeps extends SessionDeps {
   agentAuthenticator: AgentAuthenticator;
+  bootstrapTokens: BootstrapTokens;
   dataDir: string;
 }
 
@@ -37,16 +38,18 @@ export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
       const now = new Date();
       const credentials = new Map<string, Map<string, string>>();
       const used = new Set<string>();
-      const outcomes = hashes.map((hash): EnrollOutcome => {
+      const outcomes = hashes.map((hash, position): EnrollOutcome => {
         const instance = instances.get(hash);
         if (!instance) return { error: new UnauthenticatedError('invalid bootstrap token') };
-        if (instance.bootstrapUsedAt || used.has(hash)) return { error: new UnauthenticatedError('bootstrap token already used') };
-        if (instance.bootstrapExpiresAt && instance.bootstrapExpiresAt.getTime() < now.getTime()) {
-          return { error: new UnauthenticatedError('bootstrap token expired') };
-        }
+        const credential = deps.bootstrapTokens.credentialFor(tokens[position]!);
+        const expired = !!instance.bootstrapExpiresAt && instance.bootstrapExpiresAt.getTime() <= now.getTime();
+        // A retry whose first answer was lost (the agent has not opened a session yet) gets the same credential again.
+        const retried = !!instance.bootstrapUsedAt && !expired && instance.credentialHash === hashAgentSecret(credential);
+        if ((instance.bootstrapUsedAt && !retried) || used.has(hash)) return { error: new UnauthenticatedError('bootstrap token already used') };
+        if (expired) return { error: new UnauthenticatedError('bootstrap token expired') };
         const run = runs.get(instance.run);
         if (!run || isFinal(run.state as RunState)) return { error: new FailedPreconditionError('RUN_FINISHED', instance.run, 'the run has finished') };
-        const credential = newAgentCredential();
+        if (retried) return { enrolled: { credential, runId: run.id, instance: instance.name } };
         // The same token twice in one batch enrolls once (the rows are updated in bulk below, not through the entities).
         used.add(hash);
         const ofRun = credentials.get(run.id) ?? new Map<string, string>();

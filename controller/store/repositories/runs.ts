@@ -244,29 +244,6 @@ export class RunRepository {
     return ids.length === 0 ? Promise.resolve([]) : this.em.find(RunEntity, { id: { $in: [...ids] } });
   }
 
-  findInstanceByCredential(credentialHash: string): Promise<RunInstanceRow | null> {
-    return this.em.findOne(RunInstanceEntity, { credentialHash });
-  }
-
-  findInstanceByBootstrap(bootstrapHash: string): Promise<RunInstanceRow | null> {
-    return this.em.findOne(RunInstanceEntity, { bootstrapHash });
-  }
-
-  /** Writes the state machine's decisions back onto the rows (flushed by the caller's unit of work). */
-  applyModel(loaded: LoadedRun, model: RunModel, now: Date): void {
-    const row = loaded.row;
-    applyRunFields(row, model, now);
-    const byName = new Map(loaded.instances.map((i) => [i.name, i]));
-    for (const instance of model.instances) {
-      const existing = byName.get(instance.name) ?? this.addInstance(row.id, instance, now);
-      existing.vm = instance.vm;
-      existing.completedEpoch = instance.completedEpoch;
-      existing.completedState = instance.completedState ?? null;
-      existing.scaleState = instance.scaleState;
-      if (!byName.has(instance.name)) loaded.instances.push(existing);
-    }
-  }
-
   /**
    * Writes the state machine's decisions back without loading the instance
    * rows: the run row's fields, then each changed instance grouped by its new
@@ -330,6 +307,13 @@ export class RunRepository {
         .update({ [property]: cases, ...extra })
         .where({ run: runId, name: { $in: chunk.map(([name]) => name) } })
         .execute('run');
+    }
+  }
+
+  /** Ends the life of the instances' bootstrap tokens (their agents have connected). */
+  async expireBootstrapTokens(instanceIds: readonly string[], now: Date): Promise<void> {
+    for (let at = 0; at < instanceIds.length; at += KEYS_PER_QUERY) {
+      await this.em.nativeUpdate(RunInstanceEntity, { id: { $in: instanceIds.slice(at, at + KEYS_PER_QUERY) } }, { bootstrapExpiresAt: now });
     }
   }
 

@@ -1,0 +1,57 @@
+/**
+ * A retried enrollment whose first answer was lost (a timed out Enroll under
+ * load) gets the same credential again instead of stranding the VM, until
+ * the agent's first session: from then on the bootstrap token is spent.
+ */
+import { status } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
+import { fakeWorld } from '../../controller/connectors/fake/fake-driver.js';
+import type { AgentServiceClient } from '../../proto/gen/slipstream/v1/agent.js';
+import { AgentProbe, agentServiceClient, enroll } from '../helpers/agent-probe.js';
+import { startTestController, type TestController } from '../helpers/controller.js';
+import { TEST_DATABASES } from '../helpers/databases.js';
+import { waitFor } from '../helpers/poll.js';
+import { TestRuns } from '../helpers/runs.js';
+
+describe.each(TEST_DATABASES)('enrollment retries (%s)', (database) => {
+  const world = `enroll-retry-${process.pid}-${database}`;
+  let controller: TestController;
+  let client: SlipstreamClient;
+  let runs: TestRuns;
+  let agents: AgentServiceClient;
+
+  beforeAll(async () => {
+    // VMs only in memory: no agent enrolls, the test holds the bootstrap token.
+    controller = await startTestController({ database, extraClouds: [{ name: 'paper', driver: 'fake', settings: { world } }] });
+    client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
+    runs = new TestRuns(client);
+    agents = agentServiceClient(controller.address);
+    await client.modules.save({ kind: 'component', path: 'retry/web', images: { paper: 'img-1' }, resources: {}, recipes: {}, parameters: [] });
+  });
+
+  afterAll(async () => {
+    agents?.close();
+    await runs?.terminateAll();
+    client?.close();
+    await controller?.stop();
+  });
+
+  it('returns the same credential to a retry, and refuses the token once the credential opened a session', async () => {
+    const run = await runs.launch('retry/web', { defaultCloud: 'paper', timeoutMinutes: 5 });
+    const vm = await waitFor('the VM', async () => fakeWorld(world).vmOf(run.id, 'machine.1'), 15_000);
+    const token = vm.spec.agentConfig.bootstrapToken;
+    const first = await enroll(agents, token);
+    const retried = await enroll(agents, token);
+    expect(retried).toEqual(first);
+    expect(first.credential).toMatch(/^ssa_/);
+
+    const session = new AgentProbe(agents, first.credential);
+    try {
+      expect((await session.get('ss:state')).value).toBe('Provisioning');
+      await expect(enroll(agents, token)).rejects.toMatchObject({ code: status.UNAUTHENTICATED, details: expect.stringMatching(/already used/) });
+    } finally {
+      session.close();
+    }
+  });
+});
