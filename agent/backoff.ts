@@ -12,8 +12,8 @@ export interface BackoffOptions {
   capMs: number;
 }
 
-/** The agent's defaults: 250 ms base, 10 s cap. */
-export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = Object.freeze({ baseMs: 250, capMs: 10_000 });
+/** The agent's defaults: 250 ms base, 4 s cap (after a controller restart, thousands of agents are back within seconds). */
+export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = Object.freeze({ baseMs: 250, capMs: 4_000 });
 
 /** The delay before retry number `attempt` (0-based); `random` returns [0, 1). */
 export function backoffDelayMs(attempt: number, options: BackoffOptions, random: () => number = Math.random): number {

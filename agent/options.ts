@@ -26,7 +26,7 @@ export interface AgentOptions {
   logSink?: LogSink;
   /** Default `info`. */
   logLevel?: LogLevel;
-  /** Reconnect/enroll retry timings; default 250 ms base, 10 s cap. */
+  /** Reconnect/enroll retry timings; default 250 ms base, 4 s cap. */
   backoff?: Partial<BackoffOptions>;
   /**
    * The environment scripts inherit. main.ts passes the agent process's own;
