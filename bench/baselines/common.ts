@@ -43,7 +43,6 @@ export function msToNs(ms: number): bigint {
   return BigInt(Math.round(ms * 1e6));
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Runs a sibling TypeScript file in a new Node process. Always with an IPC

@@ -5,6 +5,7 @@
  * The clients live in `processes` child processes; arrival times are read
  * from CLOCK_MONOTONIC (process.hrtime), which Linux shares between processes.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ChildProcess } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
 import {
@@ -12,7 +13,6 @@ import {
   FANOUT_SERVICE,
   nsToMs,
   requireInteger,
-  sleep,
   spawnSibling,
   stopChild,
   UNLIMITED_MESSAGES,
@@ -91,7 +91,7 @@ export async function measureRawFanout(options: RawFanoutOptions): Promise<RawFa
     const setupMs = 60_000 + streams * 10;
     await withDeadline(Promise.race([Promise.all([everyHello, ...reports.map((r) => r.ready)]), anyFailure]), setupMs, 'opening the streams');
     if (peers.size !== streams) throw new Error(`${streams} streams arrived over ${peers.size} connections; each must have its own`);
-    await sleep(SETTLE_MS);
+    await delay(SETTLE_MS);
 
     const message = Buffer.alloc(messageBytes, 0x62);
     const t0 = process.hrtime.bigint();

@@ -16,8 +16,7 @@ import { startController, type RunningController } from '../../controller/contro
 import { createLogger } from '../../controller/logger.js';
 import { compileControllerOptions } from '../../controller/options.js';
 import { freePort } from '../../test/helpers/free-port.js';
-
-export const POSTGRES_ADMIN_URL = process.env.SLIPSTREAM_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+import { createTemporaryDatabase } from '../../test/helpers/postgres.js';
 
 export interface BenchController {
   readonly pool: SimPool;
@@ -33,23 +32,9 @@ export interface BenchController {
   close(): Promise<void>;
 }
 
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 export async function startBenchController(options: { workers: number }): Promise<BenchController> {
-  const name = `slipstream_bench_${process.pid}`;
-  await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await adminQuery(`CREATE DATABASE ${name}`);
-  const url = new URL(POSTGRES_ADMIN_URL);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
+  const database = await createTemporaryDatabase();
+  const databaseUrl = database.url;
   const dataDir = mkdtempSync(join(tmpdir(), 'slipstream-bench-'));
   const port = await freePort();
   const adminToken = newTokenSecret();
@@ -99,7 +84,7 @@ export async function startBenchController(options: { workers: number }): Promis
       await db.end().catch(() => undefined);
       await controller.stop().catch(() => undefined);
       await pool.close();
-      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+      await database.drop().catch(() => undefined);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

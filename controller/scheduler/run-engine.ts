@@ -9,6 +9,7 @@ import type { JournalEntry } from '../store/repositories/runs.js';
 import type { Store } from '../store/store.js';
 import type { AgentHub } from './agent-hub.js';
 import { writeParameters, type ParameterChange, type ParameterSet } from './parameter-writer.js';
+import { Batcher } from './batcher.js';
 import { MAX_BATCH, settleMissing, type RunWork, type SetOutcome } from './run-batch.js';
 import type { Provisioner } from './provisioner.js';
 import type { JournalView, RunBus } from './run-bus.js';
@@ -46,7 +47,7 @@ export function journalView(row: RunJournalRow): JournalView {
  * (cloud calls, pushes to agents) started.
  */
 export class RunEngine {
-  private readonly queues = new Map<string, RunWork[]>();
+  private readonly batches = new Batcher<RunWork, void>((runId, batch) => this.commitBatch(runId, batch), MAX_BATCH);
   /** Committed models of live runs, for welcomes: thousands of agents must not each load a run of thousands of instances. */
   private readonly snapshots = new Map<string, RunSnapshot>();
   private readonly loading = new Map<string, { snapshot: Promise<RunSnapshot | undefined>; commits: number }>();
@@ -158,29 +159,22 @@ export class RunEngine {
    * and sets cost one load of the run and one transaction, not one each.
    */
   private submit(runId: string, work: RunWork): void {
-    const queue = this.queues.get(runId);
-    if (queue) return void queue.push(work);
-    const fresh = [work];
-    this.queues.set(runId, fresh);
-    this.track(this.drain(runId, fresh));
+    this.track(this.batches.submit(runId, work));
   }
 
-  private async drain(runId: string, queue: RunWork[]): Promise<void> {
-    while (queue.length > 0) {
-      const batch = queue.splice(0, MAX_BATCH);
-      try {
-        await this.commit(runId, batch);
-      } catch (err) {
-        if (batch.length === 1) {
-          batch[0]!.reject(err);
-          continue;
-        }
-        // One bad item must not fail the others: apply them one by one.
+  /** Commits a batch; when it fails, each item alone, so that one bad item does not fail the others. Settles every item. */
+  private async commitBatch(runId: string, batch: RunWork[]): Promise<void[]> {
+    try {
+      await this.commit(runId, batch);
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]!.reject(err);
+      } else {
         this.log.warn({ err, runId, items: batch.length }, 'batch failed; applying its items one by one');
         for (const work of batch) await this.commit(runId, [work]).catch((one: unknown) => work.reject(one));
       }
     }
-    this.queues.delete(runId);
+    return batch.map(() => undefined);
   }
 
   private async commit(runId: string, batch: RunWork[]): Promise<void> {
