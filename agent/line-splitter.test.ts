@@ -64,4 +64,16 @@ describe('LogBuffer', () => {
     b.push('deployment', 'stdout', 'x'.repeat(50));
     expect(b.take(100).lines).toHaveLength(1);
   });
+
+  it('grows past its first allocation keeping the order, even when the ring had wrapped', () => {
+    const b = new LogBuffer('web.1', 1000);
+    for (let i = 0; i < 50; i++) b.push('deployment', 'stdout', `a${i}`);
+    expect(b.take(40).lines).toHaveLength(40);
+    // 10 left near the end of the ring; 300 more wrap it and then force it to grow twice.
+    for (let i = 0; i < 300; i++) b.push('deployment', i % 2 ? 'stderr' : 'stdout', `b${i}`);
+    const chunk = b.take(1000);
+    expect(chunk.lines.map((l) => l.text)).toEqual([...Array.from({ length: 10 }, (_, i) => `a${40 + i}`), ...Array.from({ length: 300 }, (_, i) => `b${i}`)]);
+    expect(chunk.lines[11]!.stream).toBe('stderr');
+    expect(chunk.dropped).toBe(0);
+  });
 });

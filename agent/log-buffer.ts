@@ -9,6 +9,9 @@ import type { LogLine } from '../proto/gen/slipstream/v1/runs.js';
 /** Lines kept by default. */
 export const DEFAULT_LOG_BUFFER_LINES = 10_000;
 
+/** Slots allocated before the first line. */
+const INITIAL_SLOTS = 64;
+
 /** Characters of text kept by default (lines are up to 16 KiB: the line count alone does not bound memory). */
 export const DEFAULT_LOG_BUFFER_CHARS = 4 * 1024 * 1024;
 
@@ -21,10 +24,11 @@ export interface LogChunk {
 /** A ring buffer of output lines for one instance. */
 export class LogBuffer {
   // Parallel arrays instead of one object per line: a noisy script pushes millions of lines.
-  private readonly texts: (string | undefined)[];
-  private readonly phases: (string | undefined)[];
-  private readonly streams: Uint8Array;
-  private readonly times: Float64Array;
+  // They start small and double up to `capacity`: a quiet agent does not pay for a noisy one's buffer.
+  private texts: (string | undefined)[];
+  private phases: (string | undefined)[];
+  private streams: Uint8Array;
+  private times: Float64Array;
   private head = 0;
   private count = 0;
   private chars = 0;
@@ -37,16 +41,43 @@ export class LogBuffer {
     readonly capacity: number = DEFAULT_LOG_BUFFER_LINES,
     readonly maxChars: number = DEFAULT_LOG_BUFFER_CHARS,
   ) {
-    this.texts = new Array<string | undefined>(capacity).fill(undefined);
-    this.phases = new Array<string | undefined>(capacity).fill(undefined);
-    this.streams = new Uint8Array(capacity);
-    this.times = new Float64Array(capacity);
+    const slots = Math.min(capacity, INITIAL_SLOTS);
+    this.texts = new Array<string | undefined>(slots).fill(undefined);
+    this.phases = new Array<string | undefined>(slots).fill(undefined);
+    this.streams = new Uint8Array(slots);
+    this.times = new Float64Array(slots);
+  }
+
+  private get slots(): number {
+    return this.times.length;
+  }
+
+  /** Doubles the ring (up to capacity), oldest line first at slot 0. */
+  private grow(): void {
+    const slots = Math.min(this.capacity, this.slots * 2);
+    const order = Array.from({ length: this.count }, (_, i) => (this.head + i) % this.slots);
+    const texts = new Array<string | undefined>(slots).fill(undefined);
+    const phases = new Array<string | undefined>(slots).fill(undefined);
+    const streams = new Uint8Array(slots);
+    const times = new Float64Array(slots);
+    order.forEach((from, to) => {
+      texts[to] = this.texts[from];
+      phases[to] = this.phases[from];
+      streams[to] = this.streams[from]!;
+      times[to] = this.times[from]!;
+    });
+    this.texts = texts;
+    this.phases = phases;
+    this.streams = streams;
+    this.times = times;
+    this.head = 0;
   }
 
   /** Queues one line (printed at `time`, epoch ms); when full (lines or characters), drops the oldest. */
   push(phase: string, stream: 'stdout' | 'stderr', text: string, time: number = Date.now()): void {
     while (this.count > 0 && (this.count === this.capacity || this.chars + text.length > this.maxChars)) this.dropOldest();
-    const slot = (this.head + this.count) % this.capacity;
+    if (this.count === this.slots) this.grow();
+    const slot = (this.head + this.count) % this.slots;
     this.count++;
     this.chars += text.length;
     this.texts[slot] = text;
@@ -60,7 +91,7 @@ export class LogBuffer {
     this.chars -= this.texts[this.head]!.length;
     this.texts[this.head] = undefined;
     this.phases[this.head] = undefined;
-    this.head = (this.head + 1) % this.capacity;
+    this.head = (this.head + 1) % this.slots;
     this.count--;
     this.droppedSinceTake++;
     this.droppedTotal++;
@@ -82,7 +113,7 @@ export class LogBuffer {
       this.chars -= lines[i]!.text.length;
       this.texts[slot] = undefined;
       this.phases[slot] = undefined;
-      this.head = (this.head + 1) % this.capacity;
+      this.head = (this.head + 1) % this.slots;
     }
     this.count -= n;
     const dropped = this.droppedSinceTake;

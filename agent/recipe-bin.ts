@@ -24,6 +24,14 @@ export function isRecipeCommand(name: string | undefined): name is RecipeCommand
  * `[node, --import, <tsx>, agent/main.ts]` when running from source.
  */
 export function agentCommandLine(): string[] {
+  // Resolving tsx walks node_modules: once per process, not once per agent a sim worker hosts.
+  commandLine ??= Object.freeze(resolveCommandLine());
+  return [...commandLine];
+}
+
+let commandLine: readonly string[] | undefined;
+
+function resolveCommandLine(): string[] {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     const tsx = createRequire(here).resolve('tsx');

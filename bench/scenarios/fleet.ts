@@ -8,6 +8,7 @@ import type { SimAgentRecord, SimEvent } from '../../controller/connectors/sim/s
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
 import { measureRawFanout } from '../baselines/raw-fanout.js';
 import { checkAcknowledged } from '../lib/checks.js';
+import { cpuSpent, sampleCpu } from '../lib/cpu.js';
 import { settleMemory, type BenchContext } from '../lib/context.js';
 import { atMost, atMostTimes, exactly, info } from '../lib/figures.js';
 import { launch, stateTimes, terminateAndDrain, waitForState } from '../lib/runs.js';
@@ -47,12 +48,21 @@ export async function fleet(ctx: BenchContext, options: FleetOptions): Promise<{
   const rssBefore = await settleMemory();
 
   ctx.log(`${scenario}: deploying`);
+  const cpuBefore = sampleCpu(ctl.pool.pids);
   const runId = await launch(ctl.client, 'bench/deploy', { w: n });
   await waitForState(ctl.db, runId, 'Ready', Math.max(180_000, n * 60));
+  const cpuAfter = sampleCpu(ctl.pool.pids);
   const times = await stateTimes(ctl.db, runId);
   const deployMs = times.entered.get('Ready')! - times.createdAt;
   ctx.figures.push(atMost('deploy', `launch to Ready, ${n} instances`, deployMs, 'ms', options.deployTargetMs));
   ctx.figures.push(info('deploy', `  of which launch to Executing`, times.entered.get('Executing')! - times.createdAt, 'ms'));
+  if (cpuBefore && cpuAfter) {
+    // Where the deploy's CPU went: on 2 cores, the sum over the wall time is how close the machine was to saturated.
+    const spent = cpuSpent(cpuBefore, cpuAfter);
+    ctx.figures.push(info('deploy', `  CPU: controller process`, spent.controller, 's'));
+    ctx.figures.push(info('deploy', `  CPU: sim agents (worker processes)`, spent.agents, 's'));
+    ctx.figures.push(info('deploy', `  CPU: PostgreSQL`, spent.postgres, 's'));
+  }
 
   const keys = Array.from({ length: n }, (_, i) => `${runId}/w.${i + 1}`);
   const records = await ctl.pool.records(keys);

@@ -19,16 +19,14 @@ export class AgentAuthenticator {
   /** Agents reconnecting together (a controller restart) are looked up together: two queries for a whole batch. */
   private readonly lookups = new Batcher<string, AgentPrincipal | undefined>((_key, hashes) =>
     this.store.write(async (repos) => {
-      const instances = new Map((await repos.runs.instancesByCredential(hashes)).map((i) => [i.credentialHash!, i]));
-      const runs = new Map((await repos.runs.runsById([...new Set([...instances.values()].map((i) => i.run))])).map((r) => [r.id, r]));
+      const instances = new Map((await repos.runs.instanceLogins('credentialHash', hashes)).map((i) => [i.credentialHash!, i]));
       // The first use of a credential ends its bootstrap token's life: no enrollment retry can return it any more.
       const now = new Date();
       const firstUse = [...instances.values()].filter((i) => i.bootstrapExpiresAt && i.bootstrapExpiresAt.getTime() > now.getTime());
       await repos.runs.expireBootstrapTokens(firstUse.map((i) => i.id), now);
       return hashes.map((hash) => {
         const instance = instances.get(hash);
-        const run = instance && runs.get(instance.run);
-        return run && instance ? { runId: run.id, tenantId: run.tenant, instance: instance.name, node: instance.node, index: instance.index } : undefined;
+        return instance ? { runId: instance.run, tenantId: instance.tenantId, instance: instance.name, node: instance.node, index: instance.index } : undefined;
       });
     }),
   );

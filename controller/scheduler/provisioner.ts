@@ -26,6 +26,8 @@ export interface ProvisionerOptions {
 
 interface Prepared {
   run: RunRow;
+  /** The run's plan, parsed once for the batch. */
+  plan: ResolvedPlan;
   row: RunInstanceRow;
   token: string;
 }
@@ -54,13 +56,14 @@ export class Provisioner {
       const run = await repos.runs.findById(runId);
       if (!run) return instances.map(() => undefined);
       const rows = new Map((await repos.runs.instancesByName(runId, instances)).map((r) => [r.name, r]));
+      const plan = JSON.parse(run.plan) as ResolvedPlan;
       const hashes = new Map<string, string>();
       const prepared = instances.map((instance) => {
         const row = rows.get(instance);
         if (!row || row.vm !== 'pending') return undefined;
         const token = this.tokens.tokenFor(runId, instance);
         if (!row.bootstrapHash) hashes.set(instance, hashAgentSecret(token));
-        return { run, row, token };
+        return { run, plan, row, token };
       });
       await repos.runs.setInstanceColumn(runId, 'bootstrap_hash', hashes, { bootstrapExpiresAt: new Date(Date.now() + BOOTSTRAP_TOKEN_TTL_MS) });
       return prepared;
@@ -99,8 +102,7 @@ export class Provisioner {
   private async provisionOnce(runId: string, instance: string, signal: AbortSignal): Promise<void> {
     const prepared = await this.preparations.submit(runId, instance);
     if (!prepared) return;
-    const { run, row, token } = prepared;
-    const plan = JSON.parse(run.plan) as ResolvedPlan;
+    const { run, plan, row, token } = prepared;
     const node = plan.nodes.find((n) => n.name === row.node);
     const log = this.log.child({ runId, instance, cloud: row.cloud });
     try {
@@ -114,6 +116,13 @@ export class Provisioner {
         bootstrapToken: token,
         ...(this.options.insecureAgents ? { insecure: true } : { caCertificate: this.options.caCertificate! }),
       };
+      const bootConfig = {
+        agentConfig,
+        bundleUrl: this.options.bundle().url,
+        bundleSha256: this.options.bundle().sha256,
+        ...(this.options.caCertificate ? { caCertificate: this.options.caCertificate } : {}),
+      };
+      let userData: string | undefined;
       const spec: VmSpec = {
         tags: { controllerId: this.options.controllerId, tenant: run.tenant, runId, instance },
         image,
@@ -122,12 +131,10 @@ export class Provisioner {
         ...(node.resources.diskGB !== undefined ? { diskGB: node.resources.diskGB } : {}),
         options: node.resources.clouds?.[row.cloud] ?? {},
         agentConfig,
-        userData: renderCloudInit({
-          agentConfig,
-          bundleUrl: this.options.bundle().url,
-          bundleSha256: this.options.bundle().sha256,
-          ...(this.options.caCertificate ? { caCertificate: this.options.caCertificate } : {}),
-        }),
+        // Rendered when a connector reads it: drivers that do not boot from cloud-init (sim) skip the YAML.
+        get userData() {
+          return (userData ??= renderCloudInit(bootConfig));
+        },
         idempotencyKey: `${runId}/${instance}`,
       };
       const connector = await this.connectors.submit(`${row.cloud}\n${run.tenant}`, undefined).catch((err: unknown) => {

@@ -184,16 +184,14 @@ export class RunEngine {
     const committed =
       snapshot &&
       (await this.store.write(async (repos) => {
-        const row = await repos.runs.findById(runId);
-        if (!row) return undefined;
         const inputs = batch.flatMap((w) => (w.kind === 'input' ? [w.input] : []));
         const before = snapshot.model;
         const { run, effects } = inputs.length > 0 ? transitionAll(before, inputs, now) : { run: before, effects: [] };
-        if (inputs.length > 0) await repos.runs.applyModelChanges(row, before, run, now);
+        if (inputs.length > 0) await repos.runs.applyInstanceChanges(runId, before, run, now);
         await repos.runs.setVmIds(runId, inputs.flatMap((i) => (i.type === 'vm-running' && i.vmId ? [[i.instance, i.vmId] as const] : [])));
         const known = new Set(before.instances.map((i) => i.name));
         const added = run.instances.filter((i) => !known.has(i.name));
-        const inherited = added.length > 0 ? await seedAddedInstances(repos, row, added, now) : [];
+        const inherited = added.length > 0 ? await seedAddedInstances(repos, runId, snapshot.plan, added, now) : [];
         // Every item's sets in order, remembering whose they are; the seeds of added instances come first.
         const sets: ParameterSet[] = inherited.map((s) => ({ ...s, actor: 'controller' }));
         const owners: number[] = inherited.map(() => -1);
@@ -227,7 +225,10 @@ export class RunEngine {
           if (work.kind === 'logs') entries.push(...work.entries);
         });
         if (isFinal(run.state) && !isFinal(before.state)) await repos.runs.revokeCredentials(runId);
-        const journal = repos.runs.appendJournal(row, entries);
+        // Last, as its UPDATE locks the run row: the lock is held only for the rest of the commit.
+        const lastSequence = await repos.runs.advanceRun(runId, before, run, entries.length, now);
+        if (lastSequence === undefined) return undefined;
+        const journal = repos.runs.stageJournal(runId, lastSequence, entries);
         await repos.runs.flush();
         return { run, itemEffects, journal, changes: written.changes, unknown: written.unknown, inputs: inputs.length };
       }));

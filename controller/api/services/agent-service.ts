@@ -6,7 +6,6 @@ import type * as pb from '../../../proto/gen/slipstream/v1/agent.js';
 import type { AgentAuthenticator } from '../../auth/agent-authenticator.js';
 import { FailedPreconditionError, InvalidArgumentError, ResourceExhaustedError, UnauthenticatedError } from '../../domain/errors.js';
 import { isFinal } from '../../domain/runs/state-machine.js';
-import type { RunState } from '../../domain/runs/types.js';
 import { hashAgentSecret, type BootstrapTokens } from '../../scheduler/bootstrap-tokens.js';
 import { Batcher } from '../../scheduler/batcher.js';
 import { toStatus } from '../errors.js';
@@ -33,8 +32,7 @@ export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
   const enrollments = new Batcher<string, EnrollOutcome>((_key, tokens) =>
     deps.store.write(async (repos) => {
       const hashes = tokens.map(hashAgentSecret);
-      const instances = new Map((await repos.runs.instancesByBootstrap(hashes)).map((i) => [i.bootstrapHash!, i]));
-      const runs = new Map((await repos.runs.runsById([...new Set([...instances.values()].map((i) => i.run))])).map((r) => [r.id, r]));
+      const instances = new Map((await repos.runs.instanceLogins('bootstrapHash', hashes)).map((i) => [i.bootstrapHash!, i]));
       const now = new Date();
       const credentials = new Map<string, Map<string, string>>();
       const used = new Set<string>();
@@ -47,15 +45,14 @@ export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
         const retried = !!instance.bootstrapUsedAt && !expired && instance.credentialHash === hashAgentSecret(credential);
         if ((instance.bootstrapUsedAt && !retried) || used.has(hash)) return { error: new UnauthenticatedError('bootstrap token already used') };
         if (expired) return { error: new UnauthenticatedError('bootstrap token expired') };
-        const run = runs.get(instance.run);
-        if (!run || isFinal(run.state as RunState)) return { error: new FailedPreconditionError('RUN_FINISHED', instance.run, 'the run has finished') };
-        if (retried) return { enrolled: { credential, runId: run.id, instance: instance.name } };
-        // The same token twice in one batch enrolls once (the rows are updated in bulk below, not through the entities).
+        if (isFinal(instance.runState)) return { error: new FailedPreconditionError('RUN_FINISHED', instance.run, 'the run has finished') };
+        if (retried) return { enrolled: { credential, runId: instance.run, instance: instance.name } };
+        // The same token twice in one batch enrolls once (the rows are updated in bulk below).
         used.add(hash);
-        const ofRun = credentials.get(run.id) ?? new Map<string, string>();
+        const ofRun = credentials.get(instance.run) ?? new Map<string, string>();
         ofRun.set(instance.name, hashAgentSecret(credential));
-        credentials.set(run.id, ofRun);
-        return { enrolled: { credential, runId: run.id, instance: instance.name } };
+        credentials.set(instance.run, ofRun);
+        return { enrolled: { credential, runId: instance.run, instance: instance.name } };
       });
       for (const [runId, ofRun] of credentials) await repos.runs.setInstanceColumn(runId, 'credential_hash', ofRun, { bootstrapUsedAt: now });
       return outcomes;

@@ -90,6 +90,11 @@ export class SimPool {
     return this.workers.length;
   }
 
+  /** The worker processes' ids (to account for the agents' CPU). */
+  get pids(): number[] {
+    return this.workers.flatMap((w) => (w.process.pid === undefined ? [] : [w.process.pid]));
+  }
+
   /** Starts the agent of one sim VM (idempotent per key while it runs). */
   async startVm(vm: SimVmStart): Promise<void> {
     const known = this.byKey.get(vm.key);

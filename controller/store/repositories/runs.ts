@@ -43,6 +43,29 @@ const KEYS_PER_QUERY = 5_000;
 /** Rows per bulk statement: SQLite allows 32,766 bound values in one. */
 const ROWS_PER_INSERT = 1_000;
 
+/** The string columns of instances that are set in bulk, each row to its own value. */
+const INSTANCE_COLUMNS = { bootstrap_hash: 'bootstrapHash', credential_hash: 'credentialHash', vm_id: 'vmId' } as const;
+
+/** An instance as an enrolling or authenticating agent needs it (instanceLogins). */
+export interface InstanceLogin {
+  id: string;
+  run: string;
+  name: string;
+  node: string;
+  index: number;
+  bootstrapHash: string | null;
+  bootstrapExpiresAt: Date | null;
+  bootstrapUsedAt: Date | null;
+  credentialHash: string | null;
+  runState: RunState;
+  tenantId: string;
+}
+
+/** A datetime column read without hydration (SQLite gives numbers or strings). */
+function toDate(value: Date | string | number | null | undefined): Date | null {
+  return value === null || value === undefined ? null : value instanceof Date ? value : new Date(value);
+}
+
 /** One entry to journal; the sequence is assigned on append. */
 export interface JournalEntry {
   kind: 'event' | 'parameter' | 'log';
@@ -125,18 +148,23 @@ function newParameterRow(runId: string, seed: ParameterSeed, now: Date): RunPara
   return { id: randomUUID(), run: runId, key: seed.key, value: seed.value, secret: seed.secret, description: seed.description, updatedAt: now };
 }
 
-function applyRunFields(row: RunRow, model: RunModel, now: Date): void {
-  row.state = model.state;
-  row.epoch = model.epoch;
-  row.abortMessage = model.abortMessage ?? null;
-  row.abortedAt = model.abortedAt ?? null;
-  row.recoveryMode = model.recoveryMode;
-  row.stateChangedAt = model.stateChangedAt;
-  row.finalState = model.finalState ?? null;
-  const nodes = JSON.stringify(model.nodes);
-  if (row.nodes !== nodes) row.nodes = nodes;
-  row.scale = model.scale ? JSON.stringify(model.scale) : null;
-  if (['Done', 'Aborted', 'Cancelled'].includes(model.state) && !row.finishedAt) row.finishedAt = now;
+/** The run row's columns the state machine owns, by property, as they are stored. */
+function runColumns(model: RunModel): Partial<RunRow> {
+  return {
+    state: model.state,
+    epoch: model.epoch,
+    abortMessage: model.abortMessage ?? null,
+    abortedAt: model.abortedAt ?? null,
+    recoveryMode: model.recoveryMode,
+    stateChangedAt: model.stateChangedAt,
+    finalState: model.finalState ?? null,
+    nodes: JSON.stringify(model.nodes),
+    scale: model.scale ? JSON.stringify(model.scale) : null,
+  };
+}
+
+function sameColumn(a: unknown, b: unknown): boolean {
+  return a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b;
 }
 
 /** Runs, their instances, parameters, journal and reports; scoped by run id (callers check the tenant). */
@@ -229,35 +257,66 @@ export class RunRepository {
     return names.length === 0 ? Promise.resolve([]) : this.em.find(RunInstanceEntity, { run: runId, name: { $in: [...names] } });
   }
 
-  /** Instances by credential hash (many agents authenticating at once). */
-  instancesByCredential(hashes: readonly string[]): Promise<RunInstanceRow[]> {
-    return hashes.length === 0 ? Promise.resolve([]) : this.em.find(RunInstanceEntity, { credentialHash: { $in: [...hashes] } });
+  /**
+   * What an agent's login needs of the instances whose bootstrap or
+   * credential hash is one of `hashes`, and of their runs: plain rows, not
+   * entities (thousands of agents log in at once).
+   */
+  async instanceLogins(column: 'bootstrapHash' | 'credentialHash', hashes: readonly string[]): Promise<InstanceLogin[]> {
+    const logins: InstanceLogin[] = [];
+    for (let at = 0; at < hashes.length; at += KEYS_PER_QUERY) {
+      const instances = await this.sql
+        .createQueryBuilder(RunInstanceEntity)
+        .select(['id', 'run', 'name', 'node', 'index', 'bootstrapHash', 'bootstrapExpiresAt', 'bootstrapUsedAt', 'credentialHash'])
+        .where({ [column]: { $in: hashes.slice(at, at + KEYS_PER_QUERY) } })
+        .execute<Pick<RunInstanceRow, 'id' | 'run' | 'name' | 'node' | 'index' | 'bootstrapHash' | 'bootstrapExpiresAt' | 'bootstrapUsedAt' | 'credentialHash'>[]>('all');
+      const runIds = [...new Set(instances.map((i) => i.run))];
+      const runs = new Map(
+        runIds.length === 0
+          ? []
+          : (
+              await this.sql
+                .createQueryBuilder(RunEntity)
+                .select(['id', 'state', 'tenant'])
+                .where({ id: { $in: runIds } })
+                .execute<Pick<RunRow, 'id' | 'state' | 'tenant'>[]>('all')
+            ).map((r) => [r.id, r]),
+      );
+      for (const i of instances) {
+        const run = runs.get(i.run);
+        if (!run) continue;
+        logins.push({
+          ...i,
+          bootstrapHash: i.bootstrapHash ?? null,
+          credentialHash: i.credentialHash ?? null,
+          index: Number(i.index),
+          bootstrapExpiresAt: toDate(i.bootstrapExpiresAt),
+          bootstrapUsedAt: toDate(i.bootstrapUsedAt),
+          runState: run.state as RunState,
+          tenantId: run.tenant,
+        });
+      }
+    }
+    return logins;
   }
 
-  /** Instances by bootstrap token hash (many agents enrolling at once). */
-  instancesByBootstrap(hashes: readonly string[]): Promise<RunInstanceRow[]> {
-    return hashes.length === 0 ? Promise.resolve([]) : this.em.find(RunInstanceEntity, { bootstrapHash: { $in: [...hashes] } });
-  }
 
-  /** Runs by id. */
-  runsById(ids: readonly string[]): Promise<RunRow[]> {
-    return ids.length === 0 ? Promise.resolve([]) : this.em.find(RunEntity, { id: { $in: [...ids] } });
-  }
+
 
   /**
-   * Writes the state machine's decisions back without loading the instance
-   * rows: the run row's fields, then each changed instance grouped by its new
-   * values (a batch of a thousand completions is one UPDATE), new instances
-   * staged as rows. `before` is the model the decisions were made from.
+   * Writes the state machine's decisions about instances back without
+   * loading their rows: each changed instance grouped by its new values (a
+   * batch of a thousand completions is one UPDATE), new instances staged as
+   * rows. `before` is the model the decisions were made from; the run row's
+   * own fields go through advanceRun.
    */
-  async applyModelChanges(row: RunRow, before: RunModel, after: RunModel, now: Date): Promise<void> {
-    applyRunFields(row, after, now);
+  async applyInstanceChanges(runId: string, before: RunModel, after: RunModel, now: Date): Promise<void> {
     const previous = new Map(before.instances.map((i) => [i.name, i]));
     const groups = new Map<string, { values: Pick<RunInstanceRow, 'vm' | 'completedEpoch' | 'completedState' | 'scaleState'>; names: string[] }>();
     for (const instance of after.instances) {
       const old = previous.get(instance.name);
       if (!old) {
-        const added = this.addInstance(row.id, instance, now);
+        const added = this.addInstance(runId, instance, now);
         Object.assign(added, { vm: instance.vm, completedEpoch: instance.completedEpoch, completedState: instance.completedState ?? null, scaleState: instance.scaleState });
         continue;
       }
@@ -272,19 +331,40 @@ export class RunRepository {
     }
     for (const { values, names } of groups.values()) {
       for (let at = 0; at < names.length; at += KEYS_PER_QUERY) {
-        await this.em.nativeUpdate(RunInstanceEntity, { run: row.id, name: { $in: names.slice(at, at + KEYS_PER_QUERY) } }, values);
+        await this.em.nativeUpdate(RunInstanceEntity, { run: runId, name: { $in: names.slice(at, at + KEYS_PER_QUERY) } }, values);
       }
     }
   }
 
-  /** Records the cloud ids of VMs (one read of just those rows, one batched update). */
-  async setVmIds(runId: string, vmIds: readonly (readonly [instance: string, vmId: string])[]): Promise<void> {
-    if (vmIds.length === 0) return;
-    const rows = new Map((await this.instancesByName(runId, vmIds.map(([name]) => name))).map((r) => [r.name, r]));
-    for (const [name, vmId] of vmIds) {
-      const row = rows.get(name);
-      if (row) row.vmId = vmId;
+  /**
+   * Writes the run row's part of a commit without loading the row: the
+   * fields the state machine changed from `before` to `after`, and `journal`
+   * more journal sequence numbers. One UPDATE, which also holds the row's
+   * lock to the end of the transaction. Returns the last sequence number
+   * before the new ones, or undefined when the run is gone.
+   */
+  async advanceRun(runId: string, before: RunModel, after: RunModel, journal: number, now: Date): Promise<number | undefined> {
+    const changes: Partial<RunRow> = {};
+    if (after !== before) {
+      const old = runColumns(before);
+      for (const [column, value] of Object.entries(runColumns(after)) as [keyof RunRow, unknown][]) {
+        if (!sameColumn(old[column], value)) Object.assign(changes, { [column]: value });
+      }
+      if (['Done', 'Aborted', 'Cancelled'].includes(after.state) && !['Done', 'Aborted', 'Cancelled'].includes(before.state)) changes.finishedAt = now;
     }
+    const rows = await this.sql
+      .createQueryBuilder(RunEntity)
+      .update({ ...changes, lastSequence: raw('last_sequence + ?', [journal]) })
+      .where({ id: runId })
+      .returning(['lastSequence'])
+      .execute<{ lastSequence: number }[]>('all');
+    const last = rows[0]?.lastSequence;
+    return last === undefined ? undefined : Number(last) - journal;
+  }
+
+  /** Records the cloud ids of VMs (one batched update). */
+  async setVmIds(runId: string, vmIds: readonly (readonly [instance: string, vmId: string])[]): Promise<void> {
+    await this.setInstanceColumn(runId, 'vm_id', new Map(vmIds), {});
   }
 
   /**
@@ -293,12 +373,12 @@ export class RunRepository {
    */
   async setInstanceColumn(
     runId: string,
-    column: 'bootstrap_hash' | 'credential_hash',
+    column: keyof typeof INSTANCE_COLUMNS,
     values: ReadonlyMap<string, string>,
     extra: Partial<Pick<RunInstanceRow, 'bootstrapExpiresAt' | 'bootstrapUsedAt'>>,
   ): Promise<void> {
     const entries = [...values];
-    const property = column === 'bootstrap_hash' ? 'bootstrapHash' : 'credentialHash';
+    const property = INSTANCE_COLUMNS[column];
     for (let at = 0; at < entries.length; at += ROWS_PER_INSERT) {
       const chunk = entries.slice(at, at + ROWS_PER_INSERT);
       const cases = raw(`case name ${chunk.map(() => 'when ? then ?').join(' ')} end`, chunk.flat());
@@ -328,13 +408,19 @@ export class RunRepository {
    * managed entities would cost the unit of work for each).
    */
   appendJournal(run: RunRow, entries: readonly JournalEntry[]): RunJournalRow[] {
+    const rows = this.stageJournal(run.id, run.lastSequence, entries);
+    run.lastSequence += entries.length;
+    return rows;
+  }
+
+  /** Like appendJournal, for a writer that allocated the sequence numbers after `lastSequence` itself (advanceRun). */
+  stageJournal(runId: string, lastSequence: number, entries: readonly JournalEntry[]): RunJournalRow[] {
     const now = new Date();
-    const rows = entries.map((e): RunJournalRow => {
-      run.lastSequence += 1;
+    const rows = entries.map((e, i): RunJournalRow => {
       return {
         id: randomUUID(),
-        run: run.id,
-        sequence: run.lastSequence,
+        run: runId,
+        sequence: lastSequence + i + 1,
         time: e.time ?? now,
         kind: e.kind,
         type: e.type,
