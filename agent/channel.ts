@@ -3,6 +3,7 @@
  * (plaintext only with `insecure`), keepalive pings so a dead connection is
  * noticed without waiting for TCP, and the bearer metadata for the credential.
  */
+import { isIPv4, isIPv6 } from 'node:net';
 import { credentials, Metadata, status } from '@grpc/grpc-js';
 import { AgentServiceClient } from '../proto/gen/slipstream/v1/agent.js';
 import type { AgentConfig } from './config.js';
@@ -12,7 +13,7 @@ export function createAgentClient(config: AgentConfig): AgentServiceClient {
   const channelCredentials = config.insecure
     ? credentials.createInsecure()
     : credentials.createSsl(Buffer.from(config.caCertificate ?? '', 'utf8'));
-  return new AgentServiceClient(config.controller, channelCredentials, {
+  return new AgentServiceClient(channelTarget(config.controller), channelCredentials, {
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
@@ -23,6 +24,19 @@ export function createAgentClient(config: AgentConfig): AgentServiceClient {
     'grpc.initial_reconnect_backoff_ms': 500,
     'grpc.max_reconnect_backoff_ms': 5_000,
   });
+}
+
+/**
+ * The channel target for `HOST:PORT`: an IP address goes to grpc-js's
+ * `ipv4:`/`ipv6:` resolver, as the DNS resolver sets up a c-ares resolver per
+ * channel even for an address it never looks up. The authority (TLS name) is
+ * `HOST:PORT` either way.
+ */
+export function channelTarget(controller: string): string {
+  const host = controller.slice(0, controller.lastIndexOf(':'));
+  if (isIPv4(host)) return `ipv4:${controller}`;
+  if (host.startsWith('[') && isIPv6(host.slice(1, -1))) return `ipv6:${controller}`;
+  return controller;
 }
 
 /** `authorization: Bearer <credential>` metadata. */

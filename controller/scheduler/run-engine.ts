@@ -214,14 +214,19 @@ export class RunEngine {
           }
         });
         const written = await writeParameters(repos, runId, this.mappingTargets(runId, snapshot.plan, run), sets);
-        const entries: JournalEntry[] = written.journal.filter((_, i) => owners[i] === -1).flat();
+        // Each item's journal entries together, in the order of the items (one pass: a batch holds thousands of sets).
+        const journalOf = new Map<number, JournalEntry[]>();
+        written.journal.forEach((journal, i) => {
+          const owned = journalOf.get(owners[i]!);
+          if (owned) owned.push(...journal);
+          else journalOf.set(owners[i]!, [...journal]);
+        });
+        const entries: JournalEntry[] = journalOf.get(-1) ?? [];
         batch.forEach((work, index) => {
           for (const e of itemEffects[index]!) {
             if (e.type === 'event') entries.push({ kind: 'event', type: e.eventType, actor: e.actor, text: e.message, time: now });
           }
-          written.journal.forEach((journal, i) => {
-            if (owners[i] === index) entries.push(...journal);
-          });
+          entries.push(...(journalOf.get(index) ?? []));
           if (work.kind === 'logs') entries.push(...work.entries);
         });
         if (isFinal(run.state) && !isFinal(before.state)) await repos.runs.revokeCredentials(runId);
@@ -240,11 +245,13 @@ export class RunEngine {
     const allEffects = committed.itemEffects.flat();
     this.announce(runId, committed.journal, committed.changes, committed.inputs > 0 ? committed.run : undefined, allEffects);
     for (const effect of allEffects) this.apply(runId, committed.run, effect);
+    const changeAt = new Map(committed.changes.map((c, i) => [c.key, i]));
     for (const work of batch) {
       if (work.kind === 'input') work.resolve(committed.run);
       else if (work.kind === 'sets') {
         const keys = new Set(work.sets.map((s) => s.key));
-        work.resolve({ changes: committed.changes.filter((c) => keys.has(c.key)), unknown: [...keys].filter((k) => committed.unknown.has(k)) });
+        const positions = [...keys].flatMap((k) => (changeAt.has(k) ? [changeAt.get(k)!] : [])).sort((a, b) => a - b);
+        work.resolve({ changes: positions.map((i) => committed.changes[i]!), unknown: [...keys].filter((k) => committed.unknown.has(k)) });
       } else work.resolve();
     }
   }

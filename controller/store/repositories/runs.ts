@@ -43,6 +43,11 @@ const KEYS_PER_QUERY = 5_000;
 /** Rows per bulk statement: SQLite allows 32,766 bound values in one. */
 const ROWS_PER_INSERT = 1_000;
 
+/** `?, ?, ?` for a list of n values. */
+function placeholders(n: number): string {
+  return Array.from({ length: n }, () => '?').join(', ');
+}
+
 /** The string columns of instances that are set in bulk, each row to its own value. */
 const INSTANCE_COLUMNS = { bootstrap_hash: 'bootstrapHash', credential_hash: 'credentialHash', vm_id: 'vmId' } as const;
 
@@ -548,7 +553,12 @@ export class RunRepository {
   async flush(): Promise<void> {
     const journal = this.stagedJournal.splice(0);
     for (let at = 0; at < journal.length; at += ROWS_PER_INSERT) {
-      await this.em.insertMany(RunJournalEntity, journal.slice(at, at + ROWS_PER_INSERT));
+      const chunk = journal.slice(at, at + ROWS_PER_INSERT);
+      await this.execute(
+        `insert into run_journal (id, run_id, sequence, "time", kind, "type", actor, instance, subject, "text") values ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+        chunk.flatMap((r) => [r.id, r.run, r.sequence, this.dbDate(r.time), r.kind, r.type, r.actor, r.instance, r.subject, r.text]),
+        'run',
+      );
     }
     await this.em.flush();
   }
@@ -557,12 +567,13 @@ export class RunRepository {
   async parameterValues(runId: string, keys: readonly string[]): Promise<{ key: string; value: string | null; secret: boolean }[]> {
     const rows: { key: string; value: string | null; secret: boolean }[] = [];
     for (let at = 0; at < keys.length; at += KEYS_PER_QUERY) {
-      const chunk = await this.sql
-        .createQueryBuilder(RunParameterEntity)
-        .select(['key', 'value', 'secret'])
-        .where({ run: runId, key: { $in: keys.slice(at, at + KEYS_PER_QUERY) } })
-        .execute<{ key: string; value: string | null; secret: boolean | number }[]>('all');
-      rows.push(...chunk.map((r) => ({ key: r.key, value: r.value, secret: !!r.secret })));
+      const chunk = keys.slice(at, at + KEYS_PER_QUERY);
+      const found = await this.execute<{ key: string; value: string | null; secret: boolean | number }[]>(
+        `select "key", "value", secret from run_parameters where run_id = ? and "key" in (${placeholders(chunk.length)})`,
+        [runId, ...chunk],
+        'all',
+      );
+      rows.push(...found.map((r) => ({ key: r.key, value: r.value, secret: !!r.secret })));
     }
     return rows;
   }
@@ -572,16 +583,25 @@ export class RunRepository {
     const entries = [...values];
     for (let at = 0; at < entries.length; at += ROWS_PER_INSERT) {
       const chunk = entries.slice(at, at + ROWS_PER_INSERT);
-      const cases = raw(`case key ${chunk.map(() => 'when ? then ?').join(' ')} end`, chunk.flat());
-      await this.sql
-        .createQueryBuilder(RunParameterEntity)
-        .update({ value: cases, updatedAt: now })
-        .where({ run: runId, key: { $in: chunk.map(([key]) => key) } })
-        .execute('run');
+      await this.execute(
+        `update run_parameters set "value" = case "key" ${chunk.map(() => 'when ? then ?').join(' ')} end, updated_at = ? where run_id = ? and "key" in (${placeholders(chunk.length)})`,
+        [...chunk.flat(), this.dbDate(now), runId, ...chunk.map(([key]) => key)],
+        'run',
+      );
     }
   }
 
   private get sql(): SqlEntityManager {
     return this.em as unknown as SqlEntityManager;
+  }
+
+  /** Hand-written SQL in this unit of work: the hot paths skip the query builder, which costs about 0.4 ms a query. */
+  private execute<T>(sql: string, params: readonly unknown[], method: 'all' | 'run'): Promise<T> {
+    return this.em.getConnection().execute(sql, [...params], method, this.em.getTransactionContext()) as Promise<T>;
+  }
+
+  /** A date as this database's driver binds it (SQLite keeps epoch milliseconds). */
+  private dbDate(date: Date): unknown {
+    return this.em.getPlatform().processDateProperty(date);
   }
 }
