@@ -54,4 +54,17 @@ describe.each(TEST_DATABASES)('enrollment retries (%s)', (database) => {
       session.close();
     }
   });
+
+  it('answers a call and its retry that arrive together (one batch) with the same credential', async () => {
+    const run = await runs.launch('retry/web', { defaultCloud: 'paper', timeoutMinutes: 5 });
+    const vm = await waitFor('the VM', async () => fakeWorld(world).vmOf(run.id, 'machine.1'), 15_000);
+    const token = vm.spec.agentConfig.bootstrapToken;
+    // An unknown token first keeps the enrollment batcher busy, so that the call and its retry queue into the next batch together.
+    const [unknown, ...answers] = await Promise.allSettled([enroll(agents, `ssb_${'x'.repeat(43)}`), enroll(agents, token), enroll(agents, token)]);
+    expect(unknown).toMatchObject({ status: 'rejected', reason: { code: status.UNAUTHENTICATED } });
+    expect(answers.map((a) => a.status)).toEqual(['fulfilled', 'fulfilled']);
+    const [first, retried] = answers.map((a) => (a as PromiseFulfilledResult<Awaited<ReturnType<typeof enroll>>>).value);
+    expect(retried).toEqual(first);
+    expect(first!.credential).toMatch(/^ssa_/);
+  });
 });

@@ -41,13 +41,14 @@ export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
         if (!instance) return { error: new UnauthenticatedError('invalid bootstrap token') };
         const credential = deps.bootstrapTokens.credentialFor(tokens[position]!);
         const expired = !!instance.bootstrapExpiresAt && instance.bootstrapExpiresAt.getTime() <= now.getTime();
-        // A retry whose first answer was lost (the agent has not opened a session yet) gets the same credential again.
-        const retried = !!instance.bootstrapUsedAt && !expired && instance.credentialHash === hashAgentSecret(credential);
-        if ((instance.bootstrapUsedAt && !retried) || used.has(hash)) return { error: new UnauthenticatedError('bootstrap token already used') };
+        // A retry whose first answer was lost (the agent has not opened a session yet) gets the same credential again,
+        // also when the timed-out call and its retry reach the same batch.
+        const retried = used.has(hash) || (!!instance.bootstrapUsedAt && !expired && instance.credentialHash === hashAgentSecret(credential));
+        if (instance.bootstrapUsedAt && !retried) return { error: new UnauthenticatedError('bootstrap token already used') };
         if (expired) return { error: new UnauthenticatedError('bootstrap token expired') };
         if (isFinal(instance.runState)) return { error: new FailedPreconditionError('RUN_FINISHED', instance.run, 'the run has finished') };
         if (retried) return { enrolled: { credential, runId: instance.run, instance: instance.name } };
-        // The same token twice in one batch enrolls once (the rows are updated in bulk below).
+        // The same token twice in one batch is stored once (the rows are updated in bulk below).
         used.add(hash);
         const ofRun = credentials.get(instance.run) ?? new Map<string, string>();
         ofRun.set(instance.name, hashAgentSecret(credential));
@@ -64,6 +65,8 @@ export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
       try {
         const token = call.request.bootstrapToken;
         if (!/^ssb_[A-Za-z0-9_-]{20,}$/.test(token)) throw new UnauthenticatedError('invalid bootstrap token');
+        // An agent that gave up waiting (its deadline passed while thousands connected) has retried already.
+        if (call.cancelled) return;
         const outcome = await enrollments.submit('enroll', token);
         if ('error' in outcome) throw outcome.error;
         log.info({ runId: outcome.enrolled.runId, instance: outcome.enrolled.instance }, 'agent enrolled');
