@@ -189,8 +189,8 @@ export class RunEngine {
         const { run, effects } = inputs.length > 0 ? transitionAll(before, inputs, now) : { run: before, effects: [] };
         if (inputs.length > 0) await repos.runs.applyInstanceChanges(runId, before, run, now);
         await repos.runs.setVmIds(runId, inputs.flatMap((i) => (i.type === 'vm-running' && i.vmId ? [[i.instance, i.vmId] as const] : [])));
-        const known = new Set(before.instances.map((i) => i.name));
-        const added = run.instances.filter((i) => !known.has(i.name));
+        // Instances are only ever appended (a removed one stays, marked).
+        const added = run.instances.slice(before.instances.length);
         const inherited = added.length > 0 ? await seedAddedInstances(repos, runId, snapshot.plan, added, now) : [];
         // Every item's sets in order, remembering whose they are; the seeds of added instances come first.
         const sets: ParameterSet[] = inherited.map((s) => ({ ...s, actor: 'controller' }));

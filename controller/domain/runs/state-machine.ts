@@ -69,9 +69,16 @@ export function scaleHookFor(run: RunModel, instance: string): string | undefine
   return { Provisioning: '', Executing: 'onVmRemove', SendingReports: 'postScale' }[run.state as string] ?? '';
 }
 
+/**
+ * A run being changed by a batch of inputs. Copy on write: the run and its
+ * instance list are copied once, an instance only when `instance` hands it
+ * out (a batch of completions in a run of 10,000 copies the few it touches,
+ * not all of them), so the model it started from stays as it was.
+ */
 class Draft {
   effects: Effect[] = [];
-  private byName: Map<string, RunInstance> | undefined;
+  private positions: Map<string, number> | undefined;
+  private readonly copied = new Set<RunInstance>();
 
   constructor(
     readonly run: RunModel,
@@ -86,10 +93,19 @@ class Draft {
     this.effects.push({ type: 'set-parameter', key, value });
   }
 
+  /** The instance, writable (the only way to change one). */
   instance(name: string): RunInstance | undefined {
     // Indexed: a batch of thousands of completions must not scan the instances for each.
-    if (!this.byName || this.byName.size !== this.run.instances.length) this.byName = new Map(this.run.instances.map((i) => [i.name, i]));
-    return this.byName.get(name);
+    if (!this.positions || this.positions.size !== this.run.instances.length) this.positions = new Map(this.run.instances.map((i, at) => [i.name, at]));
+    const at = this.positions.get(name);
+    if (at === undefined) return undefined;
+    let instance = this.run.instances[at]!;
+    if (!this.copied.has(instance)) {
+      instance = { ...instance };
+      this.run.instances[at] = instance;
+      this.copied.add(instance);
+    }
+    return instance;
   }
 
   enter(state: RunState, actor: Actor = 'controller'): void {
@@ -189,7 +205,7 @@ function abort(d: Draft, message: string, actor: Actor): void {
   d.set('ss:abort', message);
   if (run.state === 'Initializing') {
     // Nothing was provisioned yet: there is nothing to drain.
-    for (const instance of run.instances) if (instance.vm === 'pending') instance.vm = 'terminated';
+    for (const { name, vm } of run.instances) if (vm === 'pending') d.instance(name)!.vm = 'terminated';
     finalize(d, 'Aborted', actor);
   } else if (run.state === 'Provisioning') {
     // Recovery mode: the agents' barrier no longer decides; the controller
@@ -239,7 +255,15 @@ export function transition(current: RunModel, input: RunInput, now: Date): Trans
  * arrived while the previous batch was committing). Effects are per input.
  */
 export function transitionAll(current: RunModel, inputs: readonly RunInput[], now: Date): { run: RunModel; effects: Effect[][] } {
-  const d = new Draft(structuredClone(current), now);
+  const run: RunModel = {
+    ...current,
+    stateChangedAt: new Date(current.stateChangedAt),
+    abortedAt: current.abortedAt && new Date(current.abortedAt),
+    nodes: structuredClone(current.nodes),
+    instances: [...current.instances],
+    scale: structuredClone(current.scale),
+  };
+  const d = new Draft(run, now);
   const effects: Effect[][] = [];
   for (const input of inputs) {
     d.effects = [];

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { raw, type EntityManager, type FilterQuery } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { ResolvedPlan } from '../../domain/modules/types.js';
+import { isFinal } from '../../domain/runs/state-machine.js';
 import type { ParameterSeed } from '../../domain/runs/parameter-plan.js';
 import type {
   FinalState,
@@ -305,9 +306,6 @@ export class RunRepository {
     return logins;
   }
 
-
-
-
   /**
    * Writes the state machine's decisions about instances back without
    * loading their rows: each changed instance grouped by its new values (a
@@ -320,6 +318,8 @@ export class RunRepository {
     const groups = new Map<string, { values: Pick<RunInstanceRow, 'vm' | 'completedEpoch' | 'completedState' | 'scaleState'>; names: string[] }>();
     for (const instance of after.instances) {
       const old = previous.get(instance.name);
+      // The state machine copies an instance only to change it.
+      if (old === instance) continue;
       if (!old) {
         const added = this.addInstance(runId, instance, now);
         Object.assign(added, { vm: instance.vm, completedEpoch: instance.completedEpoch, completedState: instance.completedState ?? null, scaleState: instance.scaleState });
@@ -355,7 +355,7 @@ export class RunRepository {
       for (const [column, value] of Object.entries(runColumns(after)) as [keyof RunRow, unknown][]) {
         if (!sameColumn(old[column], value)) Object.assign(changes, { [column]: value });
       }
-      if (['Done', 'Aborted', 'Cancelled'].includes(after.state) && !['Done', 'Aborted', 'Cancelled'].includes(before.state)) changes.finishedAt = now;
+      if (isFinal(after.state) && !isFinal(before.state)) changes.finishedAt = now;
     }
     const rows = await this.sql
       .createQueryBuilder(RunEntity)
