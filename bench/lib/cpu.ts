@@ -5,26 +5,44 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
+/** CPU seconds so far, by process id, of this process, the agents' workers and PostgreSQL. */
 export interface CpuSample {
+  controller: number;
+  agents: Map<number, number>;
+  postgres: Map<number, number>;
+}
+
+/** What a scenario spent, in CPU seconds. */
+export interface CpuSpent {
   /** This process (the controller and the bench's own polling). */
   controller: number;
   agents: number;
+  /** PostgreSQL processes that ended in between are not counted (their CPU is gone with them). */
   postgres: number;
 }
 
 /** /proc reports times in USER_HZ, 100 on every Linux architecture Node runs on. */
 const TICKS_PER_SECOND = 100;
 
-/** User + system seconds of one process, or 0 when it is gone. */
-function processSeconds(pid: number): number {
+/** User + system seconds of one process, or undefined when it is gone. */
+function processSeconds(pid: number): number | undefined {
   try {
     // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
   } catch {
-    return 0;
+    return undefined;
   }
+}
+
+function secondsByPid(pids: readonly number[]): Map<number, number> {
+  const seconds = new Map<number, number>();
+  for (const pid of pids) {
+    const s = processSeconds(pid);
+    if (s !== undefined) seconds.set(pid, s);
+  }
+  return seconds;
 }
 
 function postgresPids(): number[] {
@@ -40,18 +58,15 @@ function postgresPids(): number[] {
   return pids;
 }
 
-/** CPU seconds so far of this process, the agents' worker processes and every PostgreSQL process; undefined off Linux. */
+/** A sample now; undefined off Linux. */
 export function sampleCpu(agentPids: readonly number[]): CpuSample | undefined {
   if (process.platform !== 'linux') return undefined;
   const own = process.cpuUsage();
-  return {
-    controller: (own.user + own.system) / 1e6,
-    agents: agentPids.reduce((sum, pid) => sum + processSeconds(pid), 0),
-    postgres: postgresPids().reduce((sum, pid) => sum + processSeconds(pid), 0),
-  };
+  return { controller: (own.user + own.system) / 1e6, agents: secondsByPid(agentPids), postgres: secondsByPid(postgresPids()) };
 }
 
-/** What was spent between two samples. */
-export function cpuSpent(before: CpuSample, after: CpuSample): CpuSample {
-  return { controller: after.controller - before.controller, agents: after.agents - before.agents, postgres: after.postgres - before.postgres };
+/** What was spent between two samples: a process that started in between counts whole. */
+export function cpuSpent(before: CpuSample, after: CpuSample): CpuSpent {
+  const spent = (b: Map<number, number>, a: Map<number, number>) => [...a].reduce((sum, [pid, s]) => sum + s - (b.get(pid) ?? 0), 0);
+  return { controller: after.controller - before.controller, agents: spent(before.agents, after.agents), postgres: spent(before.postgres, after.postgres) };
 }
