@@ -22,6 +22,6 @@ export async function seedAddedInstances(
   // Flushed now so that the parameter writes of this same unit of work find the rows.
   await repos.runs.flush();
   const targets = mappingTargets(plan, added);
-  const sources = await repos.runs.parametersByKeys(runId, [...targets.keys()]);
+  const sources = await repos.runs.parameterValues(runId, [...targets.keys()]);
   return sources.flatMap((source) => (source.value === null ? [] : (targets.get(source.key) ?? []).map((key) => ({ key, value: source.value! }))));
 }

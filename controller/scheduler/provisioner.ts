@@ -65,7 +65,7 @@ export class Provisioner {
         if (!row.bootstrapHash) hashes.set(instance, hashAgentSecret(token));
         return { run, plan, row, token };
       });
-      await repos.runs.setInstanceColumn(runId, 'bootstrap_hash', hashes, { bootstrapExpiresAt: new Date(Date.now() + BOOTSTRAP_TOKEN_TTL_MS) });
+      await repos.runs.setInstanceColumn(runId, 'bootstrapHash', hashes, { bootstrapExpiresAt: new Date(Date.now() + BOOTSTRAP_TOKEN_TTL_MS) });
       return prepared;
     }),
   );

@@ -55,7 +55,7 @@ export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
         credentials.set(instance.run, ofRun);
         return { enrolled: { credential, runId: instance.run, instance: instance.name } };
       });
-      for (const [runId, ofRun] of credentials) await repos.runs.setInstanceColumn(runId, 'credential_hash', ofRun, { bootstrapUsedAt: now });
+      for (const [runId, ofRun] of credentials) await repos.runs.setInstanceColumn(runId, 'credentialHash', ofRun, { bootstrapUsedAt: now });
       return outcomes;
     }),
   );

@@ -179,7 +179,8 @@ export class AgentSession {
   private async parameterGet(get: pb.ParameterGet): Promise<void> {
     const key = this.qualify(get.key);
     if (!key) return this.replyParameter(get.requestId, get.key, undefined, 'invalid', `'${get.key}' is not a parameter key`);
-    const [row] = await this.deps.store.read((repos) => repos.runs.parameterValues(this.agent.runId, [key]));
+    const read = () => this.deps.store.read((repos) => repos.runs.parameterValues(this.agent.runId, [key]));
+    const [row] = await read();
     if (!row) return this.replyParameter(get.requestId, key, undefined, 'not-found', `parameter ${key} does not exist in this run`);
     if (row.value !== null) return this.replyParameter(get.requestId, key, row.value);
     if (!get.wait) return this.replyParameter(get.requestId, key, undefined, 'not-set', `parameter ${key} has no value yet`);
@@ -187,7 +188,7 @@ export class AgentSession {
       this.deps.bus,
       this.agent.runId,
       [key],
-      async () => new Map([[key, (await this.deps.store.read((repos) => repos.runs.parameterValues(this.agent.runId, [key])))[0]?.value ?? null]]),
+      async () => new Map([[key, (await read())[0]?.value ?? null]]),
       { timeoutMs: get.timeoutMs, signal: this.cancel.signal, abortMessage: () => this.abortMessage() },
     );
     if ('values' in result) this.replyParameter(get.requestId, key, result.values.get(key));
@@ -218,8 +219,8 @@ export class AgentSession {
     if (!loaded.model.nodes.some((n) => n.name === get.node)) return reply([], 'not-found', `node '${get.node}' does not exist in this run`);
     const keys = instances.map((i) => `${i.name}:${get.key}`);
     const read = async () => {
-      const rows = await this.deps.store.read((repos) => repos.runs.parametersByKeys(this.agent.runId, keys));
-      return new Map<string, string | null>(rows.map((r) => [r.key, r.value ?? null]));
+      const rows = await this.deps.store.read((repos) => repos.runs.parameterValues(this.agent.runId, keys));
+      return new Map<string, string | null>(rows.map((r) => [r.key, r.value]));
     };
     const current = await read();
     if (keys.some((k) => !current.has(k))) return reply([], 'not-found', `parameter ${get.key} does not exist on node ${get.node}`);

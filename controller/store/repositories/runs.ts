@@ -49,9 +49,6 @@ function placeholders(n: number): string {
   return Array.from({ length: n }, () => '?').join(', ');
 }
 
-/** The string columns of instances that are set in bulk, each row to its own value. */
-const INSTANCE_COLUMNS = { bootstrap_hash: 'bootstrapHash', credential_hash: 'credentialHash', vm_id: 'vmId' } as const;
-
 /** An instance as an enrolling or authenticating agent needs it (instanceLogins). */
 export interface InstanceLogin {
   id: string;
@@ -320,15 +317,14 @@ export class RunRepository {
       const old = previous.get(instance.name);
       // The state machine copies an instance only to change it.
       if (old === instance) continue;
+      const values = { vm: instance.vm, completedEpoch: instance.completedEpoch, completedState: instance.completedState ?? null, scaleState: instance.scaleState };
       if (!old) {
-        const added = this.addInstance(runId, instance, now);
-        Object.assign(added, { vm: instance.vm, completedEpoch: instance.completedEpoch, completedState: instance.completedState ?? null, scaleState: instance.scaleState });
+        Object.assign(this.addInstance(runId, instance, now), values);
         continue;
       }
       if (old.vm === instance.vm && old.completedEpoch === instance.completedEpoch && old.completedState === instance.completedState && old.scaleState === instance.scaleState) {
         continue;
       }
-      const values = { vm: instance.vm, completedEpoch: instance.completedEpoch, completedState: instance.completedState ?? null, scaleState: instance.scaleState };
       const key = JSON.stringify(values);
       const group = groups.get(key) ?? { values, names: [] as string[] };
       group.names.push(instance.name);
@@ -369,7 +365,7 @@ export class RunRepository {
 
   /** Records the cloud ids of VMs (one batched update). */
   async setVmIds(runId: string, vmIds: readonly (readonly [instance: string, vmId: string])[]): Promise<void> {
-    await this.setInstanceColumn(runId, 'vm_id', new Map(vmIds), {});
+    await this.setInstanceColumn(runId, 'vmId', new Map(vmIds), {});
   }
 
   /**
@@ -378,12 +374,11 @@ export class RunRepository {
    */
   async setInstanceColumn(
     runId: string,
-    column: keyof typeof INSTANCE_COLUMNS,
+    property: 'bootstrapHash' | 'credentialHash' | 'vmId',
     values: ReadonlyMap<string, string>,
     extra: Partial<Pick<RunInstanceRow, 'bootstrapExpiresAt' | 'bootstrapUsedAt'>>,
   ): Promise<void> {
     const entries = [...values];
-    const property = INSTANCE_COLUMNS[column];
     for (let at = 0; at < entries.length; at += ROWS_PER_INSERT) {
       const chunk = entries.slice(at, at + ROWS_PER_INSERT);
       const cases = raw(`case name ${chunk.map(() => 'when ? then ?').join(' ')} end`, chunk.flat());
@@ -421,8 +416,8 @@ export class RunRepository {
   /** Like appendJournal, for a writer that allocated the sequence numbers after `lastSequence` itself (advanceRun). */
   stageJournal(runId: string, lastSequence: number, entries: readonly JournalEntry[]): RunJournalRow[] {
     const now = new Date();
-    const rows = entries.map((e, i): RunJournalRow => {
-      return {
+    const rows = entries.map(
+      (e, i): RunJournalRow => ({
         id: randomUUID(),
         run: runId,
         sequence: lastSequence + i + 1,
@@ -433,8 +428,8 @@ export class RunRepository {
         instance: e.instance ?? '',
         subject: e.subject ?? '',
         text: e.text,
-      };
-    });
+      }),
+    );
     this.stagedJournal.push(...rows);
     return rows;
   }
@@ -452,14 +447,6 @@ export class RunRepository {
     return this.em.findOne(RunParameterEntity, { run: runId, key });
   }
 
-  /** The run's parameters with these keys (read in chunks: SQLite caps the variables of one statement). */
-  async parametersByKeys(runId: string, keys: readonly string[]): Promise<RunParameterRow[]> {
-    const rows: RunParameterRow[] = [];
-    for (let at = 0; at < keys.length; at += KEYS_PER_QUERY) {
-      rows.push(...(await this.em.find(RunParameterEntity, { run: runId, key: { $in: keys.slice(at, at + KEYS_PER_QUERY) } })));
-    }
-    return rows;
-  }
 
   /** Every parameter whose key starts with the prefix (all when empty), ordered by key. */
   async parameters(runId: string, prefix = ''): Promise<RunParameterRow[]> {
