@@ -1,0 +1,23 @@
+/** `npm run bench` refuses a bad fleet size before it starts anything. */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const bench = fileURLToPath(new URL('../../bench/run.ts', import.meta.url));
+
+describe('bench options', () => {
+  it.each([
+    ['--large', 'abc'],
+    ['--large', '2.5'],
+    ['--workers', '0'],
+  ])('%s %s exits 2 naming the option', async (option, value) => {
+    // A timeout, so that a value wrongly accepted fails the test instead of running the whole bench.
+    const failure = await run(process.execPath, ['--import', 'tsx', bench, option, value], { timeout: 30_000 }).then(
+      () => undefined,
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(failure).toMatchObject({ code: 2, stderr: `bench: ${option} must be a positive whole number\n` });
+  });
+});
