@@ -8,6 +8,7 @@ import { RunServiceService } from '../../proto/gen/slipstream/v1/runs.js';
 import { TenantServiceService } from '../../proto/gen/slipstream/v1/tenants.js';
 import { TokenServiceService } from '../../proto/gen/slipstream/v1/tokens.js';
 import { UserServiceService } from '../../proto/gen/slipstream/v1/users.js';
+import { listenOnHost } from './listener.js';
 import { addReflectionService, loadDescriptorSet } from './reflection.js';
 import { agentService, type AgentServiceDeps } from './services/agent-service.js';
 import { cloudService, type CloudServiceDeps } from './services/cloud-service.js';
@@ -62,18 +63,24 @@ export async function startApiServer(
   health.addToServer(server);
   addReflectionService(server, loadDescriptorSet(), [...SERVED, 'grpc.health.v1.Health']);
 
-  const boundPort = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, credentialsOf(pki), (err, p) =>
-      err ? reject(err) : resolve(p),
-    );
-  });
   const log = deps.log.child({ component: 'grpc' });
+  // Our own listeners hand their sockets to grpc-js, because its bind cannot set the accept queue (listener.ts).
+  const injector = server.createConnectionInjector(credentialsOf(pki));
+  const listeners = await listenOnHost(
+    host,
+    port,
+    (socket) => injector.injectConnection(socket),
+    (err) => log.warn({ err }, 'accepting a connection failed'),
+  );
+  const boundPort = listeners.port;
   log.info({ host, port: boundPort }, 'listening');
   return {
     address: `${host.includes(':') ? `[${host}]` : host}:${boundPort}`,
     port: boundPort,
-    shutdown: (graceMs) =>
-      new Promise<void>((resolve) => {
+    shutdown: async (graceMs) => {
+      // Resolves once every accepted connection has closed, which the grpc-js shutdown below brings about.
+      const listenersClosed = listeners.close();
+      await new Promise<void>((resolve) => {
         for (const s of SERVED) health.setStatus(s, 'NOT_SERVING');
         health.setStatus('', 'NOT_SERVING');
         const timer = setTimeout(() => {
@@ -85,7 +92,9 @@ export async function startApiServer(
           clearTimeout(timer);
           resolve();
         });
-      }),
+      });
+      await listenersClosed;
+    },
   };
 }
 

@@ -1,0 +1,61 @@
+import { lookup } from 'node:dns/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+
+/**
+ * The accept queue asked of the kernel, which caps it at net.core.somaxconn.
+ * grpc-js listens with Node's default of 511: when thousands of agents dial at
+ * once (a fleet booting, every agent after a controller restart), the queue
+ * overflows, the kernel drops their SYNs and each retransmits after 1, 3, 7,
+ * 15 s... A deep queue lets them wait for accept() instead; the operator's
+ * somaxconn decides how deep.
+ */
+export const LISTEN_BACKLOG = 65_535;
+
+/** TCP listeners on one port of every address of a host; each accepted socket goes to onConnection. */
+export interface Listeners {
+  readonly port: number;
+  /** Stops accepting; resolves once every accepted connection has closed (closing them is the caller's). */
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on every address `host` resolves to (a name like `localhost` may be
+ * both 127.0.0.1 and ::1, as grpc-js's own bind serves), all on one port: the
+ * first address's when `port` is 0.
+ */
+export async function listenOnHost(
+  host: string,
+  port: number,
+  onConnection: (socket: Socket) => void,
+  onAcceptError: (err: Error) => void,
+): Promise<Listeners> {
+  const addresses = isWildcard(host) ? [host] : [...new Set((await lookup(host, { all: true })).map((a) => a.address))];
+  const servers: Server[] = [];
+  const closeAll = () => Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined);
+  let bound = port;
+  try {
+    for (const address of addresses) {
+      const server = createServer({ noDelay: true }, onConnection);
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: address, port: bound, backlog: LISTEN_BACKLOG }, () => {
+          server.off('error', reject);
+          // After listen, an error is a failed accept (EMFILE...): the listener keeps serving.
+          server.on('error', onAcceptError);
+          resolve();
+        });
+      });
+      const actual = server.address();
+      if (typeof actual === 'object' && actual) bound = actual.port;
+    }
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+  return { port: bound, close: closeAll };
+}
+
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::';
+}
