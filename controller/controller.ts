@@ -51,9 +51,14 @@ export interface RunningController {
  */
 export async function startController(options: CompiledControllerOptions, log: Logger): Promise<RunningController> {
   const store = await Store.open(options.database, log.child({ component: 'store' }));
-  const closers: (() => Promise<void>)[] = [() => store.close()];
+  // Shutdown steps, by name, in the order they were set up; run in reverse, each timed (a slow stop says which step).
+  const closers: [step: string, close: () => Promise<void>][] = [['database', () => store.close()]];
   const closeAll = async () => {
-    for (const close of closers.reverse()) await close().catch((err: unknown) => log.error({ err }, 'shutdown step failed'));
+    for (const [step, close] of closers.reverse()) {
+      const started = performance.now();
+      await close().catch((err: unknown) => log.error({ err, step }, 'shutdown step failed'));
+      log.info({ step, ms: Math.round(performance.now() - started) }, 'shutdown step done');
+    }
   };
   try {
     const generatedBootstrapToken = await bootstrapOperator(
@@ -76,7 +81,7 @@ export async function startController(options: CompiledControllerOptions, log: L
       log.child({ component: 'bundle' }),
       pki ? { cert: pki.serverCertPem, key: pki.serverKeyPem } : undefined,
     );
-    closers.push(() => bundleServer.close());
+    closers.push(['agent bundle server', () => bundleServer.close()]);
 
     const localDriver = createLocalDriver({ agentCommand: () => [process.execPath, bundle.path] });
     const registry = new ConnectorRegistry()
@@ -91,7 +96,7 @@ export async function startController(options: CompiledControllerOptions, log: L
       dataDir: options.dataDir,
       log: log.child({ component: 'connectors' }),
     });
-    closers.push(() => clouds.close());
+    closers.push(['clouds', () => clouds.close()]);
 
     const bus = new RunBus();
     const hub = new AgentHub();
@@ -134,11 +139,14 @@ export async function startController(options: CompiledControllerOptions, log: L
       options.listen.port,
       pki,
     );
-    closers.push(async () => {
-      hub.closeAll();
-      await server.shutdown(options.shutdownGraceMs);
-      await engine.stop();
-    });
+    closers.push(['engine', () => engine.stop()]);
+    closers.push([
+      'api server',
+      async () => {
+        hub.closeAll();
+        await server.shutdown(options.shutdownGraceMs);
+      },
+    ]);
     if (!agentAddress) {
       const host = ['0.0.0.0', '::', ''].includes(options.listen.host) ? '127.0.0.1' : options.listen.host;
       agentAddress = `${host.includes(':') ? `[${host}]` : host}:${server.port}`;
@@ -147,7 +155,7 @@ export async function startController(options: CompiledControllerOptions, log: L
     engine.start();
     const reconciler = new Reconciler(store, clouds, engine, id, log.child({ component: 'reconciler' }));
     reconciler.start(options.reconcileIntervalMs);
-    closers.push(() => reconciler.stop());
+    closers.push(['reconciler', () => reconciler.stop()]);
 
     let stopping: Promise<void> | undefined;
     return {

@@ -2,6 +2,7 @@ import type { ResolvedPlan } from '../domain/modules/types.js';
 import { instanceParameterSeeds, mappingTargets } from '../domain/runs/parameter-plan.js';
 import type { RunInstance } from '../domain/runs/types.js';
 import type { Repositories } from '../store/repositories/index.js';
+import type { ParameterDraft } from './parameter-draft.js';
 
 /**
  * Creates the parameters of instances a scale action added, and returns the
@@ -10,6 +11,7 @@ import type { Repositories } from '../store/repositories/index.js';
  */
 export async function seedAddedInstances(
   repos: Repositories,
+  draft: ParameterDraft,
   runId: string,
   plan: ResolvedPlan,
   added: readonly RunInstance[],
@@ -17,11 +19,16 @@ export async function seedAddedInstances(
 ): Promise<{ key: string; value: string }[]> {
   for (const instance of added) {
     const node = plan.nodes.find((n) => n.name === instance.node);
-    if (node) repos.runs.addParameters(runId, instanceParameterSeeds(node, instance.name, instance.cloud, {}), now);
+    if (!node) continue;
+    const seeds = instanceParameterSeeds(node, instance.name, instance.cloud, {});
+    repos.runs.addParameters(runId, seeds, now);
+    for (const seed of seeds) draft.add(seed.key, { value: seed.value, secret: seed.secret });
   }
   // Flushed now so that the parameter writes of this same unit of work find the rows.
   await repos.runs.flush();
   const targets = mappingTargets(plan, added);
-  const sources = await repos.runs.parameterValues(runId, [...targets.keys()]);
-  return sources.flatMap((source) => (source.value === null ? [] : (targets.get(source.key) ?? []).map((key) => ({ key, value: source.value! }))));
+  return [...targets].flatMap(([source, keys]) => {
+    const value = draft.get(source)?.value;
+    return value === null || value === undefined ? [] : keys.map((key) => ({ key, value }));
+  });
 }

@@ -1,5 +1,5 @@
-import type { Repositories } from '../store/repositories/index.js';
 import type { JournalEntry } from '../store/repositories/runs.js';
+import type { ParameterDraft } from './parameter-draft.js';
 
 /** Shown instead of a password parameter's value in journals and listings. */
 export const MASKED_VALUE = '********';
@@ -20,6 +20,8 @@ export interface ParameterSet {
 /** Written changes and their journal entries, in the order of the sets. */
 export interface ParameterWrite {
   changes: ParameterChange[];
+  /** The new value of every changed key, for the database. */
+  changed: Map<string, string>;
   /** Journal entries of each set, by the set's position. */
   journal: JournalEntry[][];
   /** Keys of sets that name no parameter of the run (skipped). */
@@ -27,42 +29,32 @@ export interface ParameterWrite {
 }
 
 /**
- * Writes parameter values inside the caller's unit of work, in order, and
- * pushes each value on to every input mapped from it (`targets`, from
- * parameter-plan's mappingTargets; domain.md: outputs are
- * pushed to mapped inputs on the controller, at once). The rows of every set
- * are read in one query, so a batch of thousands of sets costs one read.
- * A set that does not change a value is not journaled.
+ * Applies parameter sets to a commit's draft, in order, and pushes each value
+ * on to every input mapped from it (`targets`, from parameter-plan's
+ * mappingTargets; domain.md: outputs are pushed to mapped inputs on the
+ * controller, at once). No query: the draft knows every value. A set that
+ * does not change a value is not journaled.
  */
-export async function writeParameters(
-  repos: Repositories,
-  runId: string,
+export function writeParameters(
+  draft: ParameterDraft,
   targets: ReadonlyMap<string, readonly string[]>,
   sets: readonly ParameterSet[],
-): Promise<ParameterWrite> {
-  if (sets.length === 0) return { changes: [], journal: [], unknown: new Set() };
-  const keys = new Set<string>();
-  for (const { key } of sets) {
-    keys.add(key);
-    for (const target of targets.get(key) ?? []) keys.add(target);
-  }
-  const rows = new Map((await repos.runs.parameterValues(runId, [...keys])).map((r) => [r.key, r]));
-  const now = new Date();
+  now: Date,
+): ParameterWrite {
   const changed = new Map<string, string>();
   const journal: JournalEntry[][] = [];
   const unknown = new Set<string>();
   for (const { key, value, actor } of sets) {
     const entries: JournalEntry[] = [];
     journal.push(entries);
-    if (!rows.has(key)) unknown.add(key);
+    if (!draft.get(key)) unknown.add(key);
     for (const target of [key, ...(targets.get(key) ?? [])]) {
-      const row = rows.get(target);
-      if (!row || row.value === value) continue;
-      row.value = value;
+      const current = draft.get(target);
+      if (!current || current.value === value) continue;
+      draft.set(target, value);
       changed.set(target, value);
-      entries.push({ kind: 'parameter', type: 'set', actor, subject: target, text: row.secret ? MASKED_VALUE : value, time: now });
+      entries.push({ kind: 'parameter', type: 'set', actor, subject: target, text: current.secret ? MASKED_VALUE : value, time: now });
     }
   }
-  await repos.runs.updateParameterValues(runId, changed, now);
-  return { changes: [...changed].map(([key, value]) => ({ key, value })), journal, unknown };
+  return { changes: [...changed].map(([key, value]) => ({ key, value })), changed, journal, unknown };
 }

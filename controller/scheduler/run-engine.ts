@@ -8,9 +8,10 @@ import type { RunJournalRow } from '../store/entities/run-journal.js';
 import type { JournalEntry } from '../store/repositories/runs.js';
 import type { Store } from '../store/store.js';
 import type { AgentHub } from './agent-hub.js';
-import { writeParameters, type ParameterChange, type ParameterSet } from './parameter-writer.js';
+import { ParameterDraft, type CommittedParameters } from './parameter-draft.js';
+import type { ParameterChange } from './parameter-writer.js';
 import { Batcher } from './batcher.js';
-import { MAX_BATCH, settleMissing, type RunWork, type SetOutcome } from './run-batch.js';
+import { batchWrites, MAX_BATCH, settleMissing, type RunWork, type SetOutcome } from './run-batch.js';
 import type { Provisioner } from './provisioner.js';
 import type { JournalView, RunBus } from './run-bus.js';
 import { seedAddedInstances } from './instance-seeds.js';
@@ -21,6 +22,17 @@ export interface RunSnapshot {
   model: RunModel;
   plan: ResolvedPlan;
   sshKeys: string[];
+  /** Kept current in place by this engine's commits. */
+  parameters: CommittedParameters;
+}
+
+/** What a commit wrote, for the notifications and answers that follow it. */
+interface Committed {
+  run: RunModel;
+  itemEffects: Effect[][];
+  journal: RunJournalRow[];
+  changes: ParameterChange[];
+  unknown: Set<string>;
 }
 
 /** How often timeouts are checked and stuck destroys retried. */
@@ -110,13 +122,17 @@ export class RunEngine {
     // A load begun before the latest commit would hand out the model from before it.
     if (pending && pending.commits === commitsBefore) return pending.snapshot;
     const loading = this.store
-      .read((repos) => repos.runs.load(runId))
+      .read(async (repos) => {
+        const loaded = await repos.runs.load(runId);
+        return loaded && { ...loaded, parameters: await repos.runs.allParameterValues(runId) };
+      })
       .then((loaded) => {
         if (!loaded) return undefined;
         const snapshot: RunSnapshot = {
           model: loaded.model,
           plan: JSON.parse(loaded.row.plan) as ResolvedPlan,
           sshKeys: JSON.parse(loaded.row.sshKeys) as string[],
+          parameters: loaded.parameters,
         };
         // A commit since the read began makes this one stale: serve it once, do not keep it.
         if ((this.commits.get(runId) ?? 0) === commitsBefore && !isFinal(snapshot.model.state)) this.snapshots.set(runId, snapshot);
@@ -141,14 +157,22 @@ export class RunEngine {
     return targets;
   }
 
-  private remember(runId: string, model: RunModel): void {
+  /**
+   * Counts a commit and keeps the cached snapshot current: `model` when the
+   * state machine changed it. The commit published its parameter values into
+   * the parameters of the snapshot it used; were another one cached (it
+   * should not be), it is dropped rather than served stale.
+   */
+  private remember(runId: string, used: RunSnapshot, model: RunModel | undefined): void {
     this.commits.set(runId, (this.commits.get(runId) ?? 0) + 1);
     const cached = this.snapshots.get(runId);
-    if (isFinal(model.state)) {
+    if (model && isFinal(model.state)) {
       this.snapshots.delete(runId);
       this.commits.delete(runId);
       this.targets.delete(runId);
-    } else if (cached) {
+    } else if (cached && cached.parameters !== used.parameters) {
+      this.snapshots.delete(runId);
+    } else if (cached && model) {
       this.snapshots.set(runId, { ...cached, model });
     }
   }
@@ -179,71 +203,21 @@ export class RunEngine {
 
   private async commit(runId: string, batch: RunWork[]): Promise<void> {
     const now = new Date();
-    // The model comes from memory: loading thousands of instance rows per batch is what made large runs slow.
+    // The model and the parameter values come from memory: loading thousands of rows per batch is what made large runs slow.
     const snapshot = await this.snapshot(runId);
+    const draft = snapshot && new ParameterDraft(snapshot.parameters);
+    const inputs = batch.flatMap((w) => (w.kind === 'input' ? [w.input] : []));
     const committed =
-      snapshot &&
-      (await this.store.write(async (repos) => {
-        const inputs = batch.flatMap((w) => (w.kind === 'input' ? [w.input] : []));
-        const before = snapshot.model;
-        const { run, effects } = inputs.length > 0 ? transitionAll(before, inputs, now) : { run: before, effects: [] };
-        if (inputs.length > 0) await repos.runs.applyInstanceChanges(runId, before, run, now);
-        await repos.runs.setVmIds(runId, inputs.flatMap((i) => (i.type === 'vm-running' && i.vmId ? [[i.instance, i.vmId] as const] : [])));
-        // Instances are only ever appended (a removed one stays, marked).
-        const added = run.instances.slice(before.instances.length);
-        const inherited = added.length > 0 ? await seedAddedInstances(repos, runId, snapshot.plan, added, now) : [];
-        // Every item's sets in order, remembering whose they are; the seeds of added instances come first.
-        const sets: ParameterSet[] = inherited.map((s) => ({ ...s, actor: 'controller' }));
-        const owners: number[] = inherited.map(() => -1);
-        let nextInput = 0;
-        const itemEffects: Effect[][] = batch.map(() => []);
-        batch.forEach((work, index) => {
-          if (work.kind === 'input') {
-            itemEffects[index] = effects[nextInput++]!;
-            for (const e of itemEffects[index]) {
-              if (e.type === 'set-parameter') {
-                sets.push({ key: e.key, value: e.value, actor: 'controller' });
-                owners.push(index);
-              }
-            }
-          } else if (work.kind === 'sets') {
-            for (const set of work.sets) {
-              sets.push(set);
-              owners.push(index);
-            }
-          }
-        });
-        const written = await writeParameters(repos, runId, this.mappingTargets(runId, snapshot.plan, run), sets);
-        // Each item's journal entries together, in the order of the items (one pass: a batch holds thousands of sets).
-        const journalOf = new Map<number, JournalEntry[]>();
-        written.journal.forEach((journal, i) => {
-          const owned = journalOf.get(owners[i]!);
-          if (owned) owned.push(...journal);
-          else journalOf.set(owners[i]!, [...journal]);
-        });
-        const entries: JournalEntry[] = journalOf.get(-1) ?? [];
-        batch.forEach((work, index) => {
-          for (const e of itemEffects[index]!) {
-            if (e.type === 'event') entries.push({ kind: 'event', type: e.eventType, actor: e.actor, text: e.message, time: now });
-          }
-          entries.push(...(journalOf.get(index) ?? []));
-          if (work.kind === 'logs') entries.push(...work.entries);
-        });
-        if (isFinal(run.state) && !isFinal(before.state)) await repos.runs.revokeCredentials(runId);
-        // Last, as its UPDATE locks the run row: the lock is held only for the rest of the commit.
-        const lastSequence = await repos.runs.advanceRun(runId, before, run, entries.length, now);
-        if (lastSequence === undefined) return undefined;
-        const journal = repos.runs.stageJournal(runId, lastSequence, entries);
-        await repos.runs.flush();
-        return { run, itemEffects, journal, changes: written.changes, unknown: written.unknown, inputs: inputs.length };
-      }));
-    if (!committed) {
+      snapshot && draft && (inputs.length > 0 ? await this.commitInputs(runId, snapshot, batch, inputs, draft, now) : await this.commitSets(runId, snapshot, batch, draft, now));
+    if (!snapshot || !draft || !committed) {
       batch.forEach(settleMissing);
       return;
     }
-    if (committed.inputs > 0) this.remember(runId, committed.run);
+    draft.publish();
+    const changedModel = inputs.length > 0 ? committed.run : undefined;
+    this.remember(runId, snapshot, changedModel);
     const allEffects = committed.itemEffects.flat();
-    this.announce(runId, committed.journal, committed.changes, committed.inputs > 0 ? committed.run : undefined, allEffects);
+    this.announce(runId, committed.journal, committed.changes, changedModel, allEffects);
     for (const effect of allEffects) this.apply(runId, committed.run, effect);
     const changeAt = new Map(committed.changes.map((c, i) => [c.key, i]));
     for (const work of batch) {
@@ -254,6 +228,45 @@ export class RunEngine {
         work.resolve({ changes: positions.map((i) => committed.changes[i]!), unknown: [...keys].filter((k) => committed.unknown.has(k)) });
       } else work.resolve();
     }
+  }
+
+  /** A batch with state machine inputs: one transaction of the instance, parameter, run row and journal writes. */
+  private commitInputs(runId: string, snapshot: RunSnapshot, batch: RunWork[], inputs: RunInput[], draft: ParameterDraft, now: Date): Promise<Committed | undefined> {
+    return this.store.write(async (repos) => {
+      const before = snapshot.model;
+      const { run, effects } = transitionAll(before, inputs, now);
+      await repos.runs.applyInstanceChanges(runId, before, run, now);
+      await repos.runs.setVmIds(runId, inputs.flatMap((i) => (i.type === 'vm-running' && i.vmId ? [[i.instance, i.vmId] as const] : [])));
+      // Instances are only ever appended (a removed one stays, marked).
+      const added = run.instances.slice(before.instances.length);
+      const inherited = added.length > 0 ? await seedAddedInstances(repos, draft, runId, snapshot.plan, added, now) : [];
+      let nextInput = 0;
+      const itemEffects = batch.map((work) => (work.kind === 'input' ? effects[nextInput++]! : []));
+      const { written, entries } = batchWrites(batch, itemEffects, inherited, draft, this.mappingTargets(runId, snapshot.plan, run), now);
+      await repos.runs.updateParameterValues(runId, written.changed, now);
+      if (isFinal(run.state) && !isFinal(before.state)) await repos.runs.revokeCredentials(runId);
+      // Last, as its UPDATE locks the run row: the lock is held only for the rest of the commit.
+      const lastSequence = await repos.runs.advanceRun(runId, before, run, entries.length, now);
+      if (lastSequence === undefined) return undefined;
+      const journal = repos.runs.stageJournal(runId, lastSequence, entries);
+      await repos.runs.flush();
+      return { run, itemEffects, journal, changes: written.changes, unknown: written.unknown };
+    });
+  }
+
+  /**
+   * A batch of parameter sets and log lines alone: the state machine has
+   * nothing to decide, and the write is one statement (commitParameterSets),
+   * the round trip an agent's set waits for. Sets that change nothing write nothing.
+   */
+  private async commitSets(runId: string, snapshot: RunSnapshot, batch: RunWork[], draft: ParameterDraft, now: Date): Promise<Committed | undefined> {
+    const itemEffects = batch.map((): Effect[] => []);
+    const { written, entries } = batchWrites(batch, itemEffects, [], draft, this.mappingTargets(runId, snapshot.plan, snapshot.model), now);
+    const journal =
+      written.changed.size === 0 && entries.length === 0
+        ? []
+        : await this.store.writeStatement((repos) => repos.runs.commitParameterSets(runId, written.changed, entries, now));
+    return journal && { run: snapshot.model, itemEffects, journal, changes: written.changes, unknown: written.unknown };
   }
 
   private announce(runId: string, journal: RunJournalRow[], changes: ParameterChange[], run?: RunModel, effects: Effect[] = []): void {

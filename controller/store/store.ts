@@ -4,6 +4,7 @@ import { MikroORM, type EntityManager } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import type { DatabaseTarget } from './database-url.js';
 import { ormConfig } from './orm-config.js';
+import { PreparedStatements } from './prepared-statements.js';
 import { Repositories } from './repositories/index.js';
 
 /**
@@ -15,6 +16,8 @@ export class Store {
   private constructor(
     private readonly orm: MikroORM,
     readonly flavour: DatabaseTarget['flavour'],
+    /** PostgreSQL only. */
+    private readonly prepared: PreparedStatements | undefined,
   ) {}
 
   /** Connects, creates the SQLite folder if needed, and applies pending migrations. */
@@ -36,7 +39,7 @@ export class Store {
       await orm.close(true);
       throw err;
     }
-    return new Store(orm, target.flavour);
+    return new Store(orm, target.flavour, target.flavour === 'postgresql' ? new PreparedStatements(target.location, log) : undefined);
   }
 
   /** Runs one unit of work that only reads. */
@@ -50,7 +53,18 @@ export class Store {
     return this.orm.em.fork().transactional((em) => work(new Repositories(em), em));
   }
 
+  /**
+   * A write the repository makes ONE prepared statement on PostgreSQL (such
+   * as commitParameterSets): run with no transaction around it, so it commits
+   * in one round trip. On SQLite, where it takes several, in a transaction.
+   */
+  async writeStatement<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    if (!this.prepared) return this.write(work);
+    return work(new Repositories(this.orm.em.fork(), this.prepared));
+  }
+
   async close(): Promise<void> {
+    await this.prepared?.close();
     await this.orm.close(true);
   }
 }

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
+import type { PreparedStatements } from '../prepared-statements.js';
 import { CloudRepository } from './clouds.js';
 import { ModuleRepository } from './modules.js';
 import { RunRepository } from './runs.js';
@@ -15,12 +16,13 @@ export class Repositories {
   readonly runs: RunRepository;
   readonly clouds: CloudRepository;
 
-  constructor(em: EntityManager) {
+  /** `prepared`: statements that run outside any transaction (Store.writeStatement). */
+  constructor(em: EntityManager, prepared?: PreparedStatements) {
     this.tenants = new TenantRepository(em);
     this.users = new UserRepository(em);
     this.tokens = new TokenRepository(em);
     this.modules = new ModuleRepository(em);
-    this.runs = new RunRepository(em);
+    this.runs = new RunRepository(em, prepared);
     this.clouds = new CloudRepository(em);
   }
 }

@@ -17,6 +17,7 @@ import type {
 } from '../../domain/runs/types.js';
 import { RunInstanceEntity, type RunInstanceRow } from '../entities/run-instance.js';
 import { RunJournalEntity, type RunJournalRow } from '../entities/run-journal.js';
+import type { PreparedStatements } from '../prepared-statements.js';
 import { RunParameterEntity, type RunParameterRow } from '../entities/run-parameter.js';
 import { RunReportEntity, type RunReportRow } from '../entities/run-report.js';
 import { RunTagEntity } from '../entities/run-tag.js';
@@ -147,6 +148,47 @@ function newInstanceRow(runId: string, instance: { name: string; node: string; i
   };
 }
 
+/**
+ * commitParameterSets as one statement: $1 run id, $2 number of journal
+ * entries, $3 time of the change, $4 the values [{key, value}], $5 the entries
+ * numbered from 1. Nothing is written when the run row is missing.
+ */
+const COMMIT_PARAMETER_SETS = `
+  with run as (
+    update runs set last_sequence = last_sequence + $2 where id = $1 returning last_sequence - $2 as base
+  ), parameter as (
+    update run_parameters p set "value" = v."value", updated_at = $3
+    from run, jsonb_to_recordset($4::jsonb) as v("key" text, "value" text)
+    where p.run_id = $1 and p."key" = v."key"
+    returning 1
+  ), journal as (
+    insert into run_journal (id, run_id, sequence, "time", kind, "type", actor, instance, subject, "text")
+    select j.id, $1, run.base + j.n, j."time", j.kind, j."type", j.actor, j.instance, j.subject, j."text"
+    from run, jsonb_to_recordset($5::jsonb)
+      as j(id uuid, n int, "time" timestamptz, kind text, "type" text, actor text, instance text, subject text, "text" text)
+    returning 1
+  )
+  select base from run`;
+
+/** Journal rows for entries numbered after `lastSequence`. */
+function journalRows(runId: string, lastSequence: number, entries: readonly JournalEntry[]): RunJournalRow[] {
+  const now = new Date();
+  return entries.map(
+    (e, i): RunJournalRow => ({
+      id: randomUUID(),
+      run: runId,
+      sequence: lastSequence + i + 1,
+      time: e.time ?? now,
+      kind: e.kind,
+      type: e.type,
+      actor: e.actor ?? '',
+      instance: e.instance ?? '',
+      subject: e.subject ?? '',
+      text: e.text,
+    }),
+  );
+}
+
 function newParameterRow(runId: string, seed: ParameterSeed, now: Date): RunParameterRow {
   return { id: randomUUID(), run: runId, key: seed.key, value: seed.value, secret: seed.secret, description: seed.description, updatedAt: now };
 }
@@ -174,7 +216,10 @@ function sameColumn(a: unknown, b: unknown): boolean {
 export class RunRepository {
   private readonly stagedJournal: RunJournalRow[] = [];
 
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly prepared?: PreparedStatements,
+  ) {}
 
   /** Inserts a run in Initializing with its instances, tags and parameters. */
   async create(input: NewRun): Promise<RunRow> {
@@ -353,14 +398,19 @@ export class RunRepository {
       }
       if (isFinal(after.state) && !isFinal(before.state)) changes.finishedAt = now;
     }
+    return this.advanceSequence(runId, journal, changes);
+  }
+
+  /** Allocates `count` journal sequence numbers (and writes `changes` to the run row); the last one before them, or undefined when the run is gone. */
+  private async advanceSequence(runId: string, count: number, changes: Partial<RunRow> = {}): Promise<number | undefined> {
     const rows = await this.sql
       .createQueryBuilder(RunEntity)
-      .update({ ...changes, lastSequence: raw('last_sequence + ?', [journal]) })
+      .update({ ...changes, lastSequence: raw('last_sequence + ?', [count]) })
       .where({ id: runId })
       .returning(['lastSequence'])
       .execute<{ lastSequence: number }[]>('all');
     const last = rows[0]?.lastSequence;
-    return last === undefined ? undefined : Number(last) - journal;
+    return last === undefined ? undefined : Number(last) - count;
   }
 
   /** Records the cloud ids of VMs (one batched update). */
@@ -415,23 +465,39 @@ export class RunRepository {
 
   /** Like appendJournal, for a writer that allocated the sequence numbers after `lastSequence` itself (advanceRun). */
   stageJournal(runId: string, lastSequence: number, entries: readonly JournalEntry[]): RunJournalRow[] {
-    const now = new Date();
-    const rows = entries.map(
-      (e, i): RunJournalRow => ({
-        id: randomUUID(),
-        run: runId,
-        sequence: lastSequence + i + 1,
-        time: e.time ?? now,
-        kind: e.kind,
-        type: e.type,
-        actor: e.actor ?? '',
-        instance: e.instance ?? '',
-        subject: e.subject ?? '',
-        text: e.text,
-      }),
-    );
+    const rows = journalRows(runId, lastSequence, entries);
     this.stagedJournal.push(...rows);
     return rows;
+  }
+
+  /**
+   * A commit of parameter values and journal entries alone (no state machine
+   * input). With prepared statements (PostgreSQL, Store.writeStatement) it is
+   * ONE statement, so that the commit an agent's set waits for is one round
+   * trip: it allocates the entries' sequence numbers from the run row, writes
+   * the values and inserts the entries. Otherwise, three statements for the
+   * caller's transaction. Returns the journal rows, or undefined when the run
+   * is gone (nothing written).
+   */
+  async commitParameterSets(runId: string, values: ReadonlyMap<string, string>, entries: readonly JournalEntry[], now: Date): Promise<RunJournalRow[] | undefined> {
+    if (!this.prepared) {
+      await this.updateParameterValues(runId, values, now);
+      const lastSequence = await this.advanceSequence(runId, entries.length);
+      if (lastSequence === undefined) return undefined;
+      const journal = this.stageJournal(runId, lastSequence, entries);
+      await this.flush();
+      return journal;
+    }
+    const numbered = journalRows(runId, 0, entries);
+    const rows = await this.prepared.query<{ base: number }>('commit-parameter-sets', COMMIT_PARAMETER_SETS, [
+      runId,
+      entries.length,
+      now,
+      JSON.stringify([...values].map(([key, value]) => ({ key, value }))),
+      JSON.stringify(numbered.map((r) => ({ ...r, n: r.sequence, time: r.time.toISOString() }))),
+    ]);
+    const base = rows[0]?.base;
+    return base === undefined ? undefined : numbered.map((r) => ({ ...r, sequence: base + r.sequence }));
   }
 
   /** Journal entries after a sequence, oldest first. */
@@ -548,6 +614,16 @@ export class RunRepository {
       );
     }
     await this.em.flush();
+  }
+
+  /** Every parameter of the run: its value and whether it is a secret, by key. */
+  async allParameterValues(runId: string): Promise<Map<string, { value: string | null; secret: boolean }>> {
+    const rows = await this.execute<{ key: string; value: string | null; secret: boolean | number }[]>(
+      `select "key", "value", secret from run_parameters where run_id = ?`,
+      [runId],
+      'all',
+    );
+    return new Map(rows.map((r) => [r.key, { value: r.value, secret: !!r.secret }]));
   }
 
   /** Key, value and secrecy of the run's parameters with these keys, as plain rows (no managed entities). */
