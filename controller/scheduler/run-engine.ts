@@ -145,6 +145,22 @@ export class RunEngine {
     return loading;
   }
 
+  /**
+   * Committed values of a run's parameters with these keys, from memory (a
+   * key that names no parameter is absent; a parameter without a value is
+   * null); undefined when the run does not exist.
+   */
+  async parameterValues(runId: string, keys: readonly string[]): Promise<Map<string, string | null> | undefined> {
+    const snapshot = await this.snapshot(runId);
+    if (!snapshot) return undefined;
+    const values = new Map<string, string | null>();
+    for (const key of keys) {
+      const parameter = snapshot.parameters.get(key);
+      if (parameter) values.set(key, parameter.value);
+    }
+    return values;
+  }
+
   /** Where each output is pushed (mapping targets), kept while the run's instances stay the same. */
   private mappingTargets(runId: string, plan: ResolvedPlan, run: RunModel): Map<string, string[]> {
     const live = run.instances.filter((i) => i.scaleState !== 'removed');

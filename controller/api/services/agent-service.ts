@@ -10,6 +10,7 @@ import { hashAgentSecret, type BootstrapTokens } from '../../scheduler/bootstrap
 import { Batcher } from '../../scheduler/batcher.js';
 import { toStatus } from '../errors.js';
 import { runReportToProto } from '../convert/runs.js';
+import type { Store } from '../../store/store.js';
 import { AgentSession, type SessionDeps } from './agent-session.js';
 
 type EnrollOutcome = { enrolled: pb.EnrollResponse } | { error: Error };
@@ -19,6 +20,7 @@ const MAX_REPORT_BYTES = 256 * 1024 * 1024;
 const REPORT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export interface AgentServiceDeps extends SessionDeps {
+  store: Store;
   agentAuthenticator: AgentAuthenticator;
   bootstrapTokens: BootstrapTokens;
   dataDir: string;

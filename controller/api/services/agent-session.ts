@@ -9,7 +9,6 @@ import { waitForValues } from '../../scheduler/parameter-waits.js';
 import type { RunBus } from '../../scheduler/run-bus.js';
 import type { RunEngine } from '../../scheduler/run-engine.js';
 import { stateCommandFor } from '../../scheduler/state-command.js';
-import type { Store } from '../../store/store.js';
 import { runStateFromProto, runStateToProto } from '../convert/runs.js';
 import { agentPlanFor } from './agent-plan.js';
 
@@ -17,7 +16,6 @@ import { agentPlanFor } from './agent-plan.js';
 export const HEARTBEAT_INTERVAL_MS = 5_000;
 
 export interface SessionDeps {
-  store: Store;
   engine: RunEngine;
   bus: RunBus;
   hub: AgentHub;
@@ -172,25 +170,26 @@ export class AgentSession {
   }
 
   private async abortMessage(): Promise<string | undefined> {
-    const run = await this.deps.store.read((repos) => repos.runs.findById(this.agent.runId));
-    return run?.abortMessage ?? undefined;
+    return (await this.deps.engine.snapshot(this.agent.runId))?.model.abortMessage;
+  }
+
+  /** Values from the engine's memory: a get answered there costs no query. */
+  private async read(keys: readonly string[]): Promise<Map<string, string | null>> {
+    return (await this.deps.engine.parameterValues(this.agent.runId, keys)) ?? new Map();
   }
 
   private async parameterGet(get: pb.ParameterGet): Promise<void> {
     const key = this.qualify(get.key);
     if (!key) return this.replyParameter(get.requestId, get.key, undefined, 'invalid', `'${get.key}' is not a parameter key`);
-    const read = () => this.deps.store.read((repos) => repos.runs.parameterValues(this.agent.runId, [key]));
-    const [row] = await read();
-    if (!row) return this.replyParameter(get.requestId, key, undefined, 'not-found', `parameter ${key} does not exist in this run`);
-    if (row.value !== null) return this.replyParameter(get.requestId, key, row.value);
+    const current = (await this.read([key])).get(key);
+    if (current === undefined) return this.replyParameter(get.requestId, key, undefined, 'not-found', `parameter ${key} does not exist in this run`);
+    if (current !== null) return this.replyParameter(get.requestId, key, current);
     if (!get.wait) return this.replyParameter(get.requestId, key, undefined, 'not-set', `parameter ${key} has no value yet`);
-    const result = await waitForValues(
-      this.deps.bus,
-      this.agent.runId,
-      [key],
-      async () => new Map([[key, (await read())[0]?.value ?? null]]),
-      { timeoutMs: get.timeoutMs, signal: this.cancel.signal, abortMessage: () => this.abortMessage() },
-    );
+    const result = await waitForValues(this.deps.bus, this.agent.runId, [key], () => this.read([key]), {
+      timeoutMs: get.timeoutMs,
+      signal: this.cancel.signal,
+      abortMessage: () => this.abortMessage(),
+    });
     if ('values' in result) this.replyParameter(get.requestId, key, result.values.get(key));
     else this.replyParameter(get.requestId, key, undefined, result.failure, result.message);
   }
@@ -212,16 +211,13 @@ export class AgentSession {
   private async parameterGetAll(get: pb.ParameterGetAll): Promise<void> {
     const reply = (values: string[], error = '', errorMessage = '') =>
       this.send({ message: { $case: 'parameterGetAll', value: { requestId: get.requestId, values, error, errorMessage } } });
-    const loaded = await this.deps.store.read((repos) => repos.runs.load(this.agent.runId));
-    if (!loaded) return reply([], 'not-found', 'run not found');
+    const snapshot = await this.deps.engine.snapshot(this.agent.runId);
+    if (!snapshot) return reply([], 'not-found', 'run not found');
     // Instances being scaled away are already out of the node for the ones that stay (onVmRemove).
-    const instances = activeInstances(loaded.model).filter((i) => i.node === get.node && i.scaleState !== 'removing');
-    if (!loaded.model.nodes.some((n) => n.name === get.node)) return reply([], 'not-found', `node '${get.node}' does not exist in this run`);
+    const instances = activeInstances(snapshot.model).filter((i) => i.node === get.node && i.scaleState !== 'removing');
+    if (!snapshot.model.nodes.some((n) => n.name === get.node)) return reply([], 'not-found', `node '${get.node}' does not exist in this run`);
     const keys = instances.map((i) => `${i.name}:${get.key}`);
-    const read = async () => {
-      const rows = await this.deps.store.read((repos) => repos.runs.parameterValues(this.agent.runId, keys));
-      return new Map<string, string | null>(rows.map((r) => [r.key, r.value]));
-    };
+    const read = () => this.read(keys);
     const current = await read();
     if (keys.some((k) => !current.has(k))) return reply([], 'not-found', `parameter ${get.key} does not exist on node ${get.node}`);
     if (!get.wait) return reply(keys.map((k) => current.get(k) ?? ''));
