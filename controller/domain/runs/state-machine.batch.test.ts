@@ -40,6 +40,34 @@ describe('transitionAll', () => {
     expect(batched.run.state).not.toBe('Initializing');
   });
 
+  // The barrier check resumes its scan within a batch: it must still see failures, additions and a first instance that completes last.
+  it('equals sequential transitions when instances fail, a scale action adds some and the first instance completes last', () => {
+    const start = buildRun({ nodes: { web: 6 }, maxProvisioningFailures: { web: 2 }, scalable: true, keepRunning: 'always' });
+    const complete = (state: 'Provisioning' | 'Executing' | 'SendingReports', epoch: number, names: string[]) =>
+      names.map((instance): RunInput => ({ type: 'state-completed', instance, state, epoch }));
+    const firstLast = ['web.6', 'web.5', 'web.4', 'web.3', 'web.2', 'web.1'];
+    const inputs: RunInput[] = [
+      { type: 'launch' },
+      ...firstLast.map((instance): RunInput => ({ type: 'vm-running', instance, vmId: `vm-${instance}` })),
+      ...complete('Provisioning', 0, ['web.6', 'web.5', 'web.4']),
+      { type: 'provisioning-failed', instance: 'web.2', message: 'lost' },
+      ...complete('Provisioning', 0, ['web.3', 'web.1']),
+      ...complete('Executing', 0, ['web.6', 'web.5', 'web.4', 'web.3']),
+      { type: 'provisioning-failed', instance: 'web.1', message: 'lost too' },
+      ...complete('SendingReports', 0, ['web.6', 'web.5', 'web.4', 'web.3']),
+      { type: 'scale-add', node: 'web', count: 2, cloud: 'local', actor: 'user:op' },
+      { type: 'vm-running', instance: 'web.7', vmId: 'vm-web.7' },
+      { type: 'vm-running', instance: 'web.8', vmId: 'vm-web.8' },
+      ...complete('Provisioning', 1, ['web.8', 'web.6', 'web.5', 'web.4', 'web.3']),
+      ...complete('Provisioning', 1, ['web.7']),
+    ];
+    const batched = transitionAll(start, inputs, T0);
+    const sequential = oneByOne(start, inputs);
+    expect(batched.run).toEqual(sequential.run);
+    expect(batched.effects).toEqual(sequential.effects);
+    expect(batched.run).toMatchObject({ state: 'Executing', epoch: 1 });
+  });
+
   it('gives each input its own effects (an ignored input has none)', () => {
     const run = buildRun({ nodes: { web: 1 }, state: 'Executing' });
     const { effects } = transitionAll(run, [{ type: 'state-completed', instance: 'web.9', state: 'Executing', epoch: 0 }, { type: 'state-completed', instance: 'web.1', state: 'Executing', epoch: 0 }], T0);

@@ -79,6 +79,7 @@ class Draft {
   effects: Effect[] = [];
   private positions: Map<string, number> | undefined;
   private readonly copied = new Set<RunInstance>();
+  private barrierCursor: { state: RunState; epoch: number; count: number; passed: number } | undefined;
 
   constructor(
     readonly run: RunModel,
@@ -123,11 +124,29 @@ class Draft {
     this.set(`${node}:multiplicity`, multiplicity);
     this.set(`${node}:ids`, ids);
   }
+
+  /**
+   * Every active instance has completed the current (epoch, state). Within
+   * one (state, epoch, instance count) an instance that passed stays passed
+   * (completions are only recorded for the current state and epoch, and an
+   * instance only ever stops being active), so the scan resumes where the
+   * last one stopped: a batch of thousands of completions checks each
+   * instance once, not once per completion.
+   */
+  barrierPassed(): boolean {
+    const { state, epoch, instances } = this.run;
+    const cursor = this.barrierCursor;
+    if (!cursor || cursor.state !== state || cursor.epoch !== epoch || cursor.count !== instances.length) {
+      this.barrierCursor = { state, epoch, count: instances.length, passed: 0 };
+    }
+    const scan = this.barrierCursor!;
+    while (scan.passed < instances.length && passesBarrier(instances[scan.passed]!, state, epoch)) scan.passed++;
+    return scan.passed === instances.length;
+  }
 }
 
-/** Every active instance has completed the current (epoch, state). */
-function barrierPassed(run: RunModel): boolean {
-  return run.instances.every((i) => !isActive(i) || (i.completedEpoch === run.epoch && i.completedState === run.state));
+function passesBarrier(instance: RunInstance, state: RunState, epoch: number): boolean {
+  return !isActive(instance) || (instance.completedEpoch === epoch && instance.completedState === state);
 }
 
 function shouldStayReady(run: RunModel): boolean {
@@ -185,7 +204,7 @@ function leaveReadyIfDue(d: Draft): void {
 
 /** Advances through every barrier that has passed. */
 function advance(d: Draft): void {
-  while (BARRIER_STATES.includes(d.run.state) && barrierPassed(d.run)) {
+  while (BARRIER_STATES.includes(d.run.state) && d.barrierPassed()) {
     const next = NEXT_STATE[d.run.state]!;
     if (d.run.state === 'SendingReports') removeScaledInstances(d);
     if (next === 'Ready') {
