@@ -1,6 +1,7 @@
 /**
- * `node --cpu-prof --import tsx bench/profile-deploy.ts [N]`: one fleet
- * deploy (and the barrier) with nothing else, for profiling the controller.
+ * `node --cpu-prof --import tsx bench/profile-deploy.ts [N] [--storm]`: one
+ * fleet deploy (and the barrier; with --storm, the reconnect storm after a
+ * controller restart too) with nothing else, for profiling the controller.
  */
 import { startBenchController } from './lib/bench-controller.js';
 import type { BenchContext } from './lib/context.js';
@@ -9,12 +10,13 @@ import { saveBenchModules } from './lib/sim-modules.js';
 import { fleet } from './scenarios/fleet.js';
 
 const size = Number(process.argv[2] ?? 1000);
+const storm = process.argv.includes('--storm');
 const ctl = await startBenchController({ workers: 4 });
 const figures: Figure[] = [];
 try {
   const ctx: BenchContext = { ctl, quick: false, figures, dataLoss: [], baselines: new Map(), log: (m) => process.stderr.write(`${m}\n`) };
   await saveBenchModules(ctl.client, { samples: 1, throughputRounds: 1 });
-  const run = await fleet(ctx, { size, deployTargetMs: 0, barrierTargetMs: 0 });
+  const run = await fleet(ctx, { size, deployTargetMs: 0, barrierTargetMs: 0, ...(storm ? { storm: { targetMs: 0 } } : {}) });
   // When the agents got through each step, relative to the first enrollment: where a deploy spends its time.
   const records = await ctl.pool.records();
   const first = Math.min(...records.flatMap((r) => r.events.filter((e) => e[0] === 'enrolled').map((e) => e[3])));
