@@ -203,7 +203,14 @@ export class AgentSession {
       return ack('permission-denied', `${this.agent.instance} may set only its own parameters, not ${key}`);
     }
     if (valueTooLarge(set.value)) return ack('invalid', `the value of ${key} is larger than 64 KiB`);
-    const { unknown } = await this.deps.engine.setParameters(this.agent.runId, [{ key, value: set.value }], `agent:${this.agent.instance}`);
+    let unknown: string[];
+    try {
+      ({ unknown } = await this.deps.engine.setParameters(this.agent.runId, [{ key, value: set.value }], `agent:${this.agent.instance}`));
+    } catch (err) {
+      // Unanswered, the agent would wait on this set until its stream broke; the cause is for the operator's log.
+      this.log.error({ err, key }, 'storing a parameter failed');
+      return ack('unavailable', `the controller could not store ${key}; it was not set`);
+    }
     if (unknown.length > 0) return ack('not-found', `parameter ${key} does not exist in this run`);
     ack();
   }
