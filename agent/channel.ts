@@ -23,8 +23,6 @@ export function createAgentClient(config: AgentConfig): AgentServiceClient {
     // controller restart an agent would wait long after the controller is back.
     'grpc.initial_reconnect_backoff_ms': 500,
     'grpc.max_reconnect_backoff_ms': 5_000,
-    // Nothing reads channelz: no need for its registry and per-call bookkeeping.
-    'grpc.enable_channelz': 0,
   });
 }
 

@@ -50,8 +50,6 @@ export async function startApiServer(
     // Agents hold one stream for hours: answer their keepalive pings.
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 10_000,
-    // Nothing serves channelz: no need for its per-connection registry and per-message counters.
-    'grpc.enable_channelz': 0,
   });
   server.addService(ModuleServiceService, moduleService(deps));
   server.addService(TenantServiceService, tenantService(deps));
