@@ -86,16 +86,10 @@ export class Reconciler {
   }
 
   private async terminateStrays(connector: CloudConnector, vms: VmInfo[], report: ReconcileReport): Promise<void> {
-    for (const vm of vms) {
-      if (vm.state === 'terminated') continue;
-      const expected = await this.store.read(async (repos) => {
-        const run = await repos.runs.findById(vm.tags.runId);
-        if (!run || ['Done', 'Aborted', 'Cancelled'].includes(run.state)) return false;
-        const instance = await repos.runs.findInstance(run.id, vm.tags.instance);
-        // A VM whose id is not stored yet may be a create still in flight: leave it to the provisioner.
-        return Boolean(instance && instance.vm !== 'terminated' && instance.scaleState !== 'removed' && (instance.vmId === null || instance.vmId === vm.vmId));
-      });
-      if (expected) continue;
+    const live = vms.filter((vm) => vm.state !== 'terminated');
+    const expected = await this.expectedVms(live);
+    for (const vm of live) {
+      if (expected.has(vm.vmId)) continue;
       try {
         await withRetries(() => connector.terminate(vm.vmId), { attempts: 3, baseDelayMs: 200, maxDelayMs: 5_000 });
         report.terminated.push(vm.vmId);
@@ -104,6 +98,36 @@ export class Reconciler {
         this.log.error({ vmId: vm.vmId, message: (err as Error).message }, 'could not terminate a stray VM');
       }
     }
+  }
+
+  /**
+   * The ids of the VMs their run still expects: its run is live and its
+   * instance is neither terminated nor removed, with this VM's id or none
+   * stored yet (a create still in flight is the provisioner's). Two reads per
+   * run, not per VM: a pass over a run of 10,000 VMs made 20,000 queries.
+   */
+  private async expectedVms(vms: readonly VmInfo[]): Promise<Set<string>> {
+    const byRun = new Map<string, VmInfo[]>();
+    for (const vm of vms) {
+      const ofRun = byRun.get(vm.tags.runId);
+      if (ofRun) ofRun.push(vm);
+      else byRun.set(vm.tags.runId, [vm]);
+    }
+    return this.store.read(async (repos) => {
+      const expected = new Set<string>();
+      for (const [runId, ofRun] of byRun) {
+        const run = await repos.runs.findById(runId);
+        if (!run || ['Done', 'Aborted', 'Cancelled'].includes(run.state)) continue;
+        const instances = new Map((await repos.runs.instancesByName(runId, ofRun.map((vm) => vm.tags.instance))).map((i) => [i.name, i]));
+        for (const vm of ofRun) {
+          const instance = instances.get(vm.tags.instance);
+          if (instance && instance.vm !== 'terminated' && instance.scaleState !== 'removed' && (instance.vmId === null || instance.vmId === vm.vmId)) {
+            expected.add(vm.vmId);
+          }
+        }
+      }
+      return expected;
+    });
   }
 
   private async findLost(connector: CloudConnector, tenantId: string, cloud: string, vms: VmInfo[], report: ReconcileReport): Promise<void> {

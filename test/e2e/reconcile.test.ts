@@ -1,7 +1,8 @@
 /**
  * Reconciliation against real `local` VMs: a VM that vanished behind the
  * controller's back aborts its run naming the instance, and a VM this
- * controller tagged for a run that does not exist is terminated.
+ * controller tagged for a run that does not exist, or for an instance its
+ * live run does not have, is terminated while the run's own VMs stay.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -53,7 +54,7 @@ describe.each(TEST_DATABASES)('reconciliation on %s', (database) => {
     expect(events.some((e) => e.type === 'instance-lost' && e.message.includes('web.2'))).toBe(true);
   });
 
-  it('terminates a VM tagged by this controller for a run that does not exist', async () => {
+  it('terminates a VM tagged by this controller for a run that does not exist, or for an instance its live run does not have', async () => {
     const run = await runs.launch('rec/app', { defaultCloud: 'local' });
     await runs.waitForState(run.id, RunState.RUN_STATE_READY);
     const tags = (JSON.parse(readFileSync(join(controller.dataDir, 'local-vms', run.id, 'web.1', 'vm.json'), 'utf8')) as {
@@ -70,9 +71,18 @@ describe.each(TEST_DATABASES)('reconciliation on %s', (database) => {
       userData: '#cloud-config\n',
       idempotencyKey: `${strayRun}/ghost.1`,
     });
+    const strayOfLiveRun = await connector.provision({
+      tags: { controllerId: tags.controllerId, tenant: tags.tenant, runId: run.id, instance: 'web.9' },
+      image: 'local',
+      options: {},
+      agentConfig: { controller: '127.0.0.1:1', insecure: true, runId: run.id, instance: 'web.9', bootstrapToken: 'ssb_unused' },
+      userData: '#cloud-config\n',
+      idempotencyKey: `${run.id}/web.9`,
+    });
     const report = await controller.reconcile();
-    expect(report.terminated).toEqual([stray.vmId]);
+    expect([...report.terminated].sort()).toEqual([stray.vmId, strayOfLiveRun.vmId].sort());
     expect((await connector.describe(stray.vmId))?.state).toBe('terminated');
+    expect((await connector.describe(strayOfLiveRun.vmId))?.state).toBe('terminated');
     expect((await runs.get(run.id)).state).toBe(RunState.RUN_STATE_READY);
     await connector.close();
   });

@@ -301,8 +301,12 @@ export class RunRepository {
   }
 
   /** The run's instances with these names. */
-  instancesByName(runId: string, names: readonly string[]): Promise<RunInstanceRow[]> {
-    return names.length === 0 ? Promise.resolve([]) : this.em.find(RunInstanceEntity, { run: runId, name: { $in: [...names] } });
+  async instancesByName(runId: string, names: readonly string[]): Promise<RunInstanceRow[]> {
+    const rows: RunInstanceRow[] = [];
+    for (let at = 0; at < names.length; at += KEYS_PER_QUERY) {
+      rows.push(...(await this.em.find(RunInstanceEntity, { run: runId, name: { $in: names.slice(at, at + KEYS_PER_QUERY) } })));
+    }
+    return rows;
   }
 
   /**
