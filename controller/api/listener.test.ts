@@ -62,6 +62,16 @@ describe('listenOnHost', () => {
     await closing;
   });
 
+  it('destroys the connections still open when told to, and then closes', async () => {
+    const listeners = await listenOnHost('127.0.0.1', 0, ignore, ignore);
+    const client = await dial('127.0.0.1', listeners.port);
+    const clientClosed = new Promise((resolve) => client.once('close', resolve));
+    const closing = listeners.close();
+    listeners.destroyConnections();
+    await closing;
+    await clientClosed;
+  });
+
   // Node's default accept queue (511) drops the SYNs beyond it: those connections would not complete while the listener is busy.
   it.skipIf(somaxconn <= QUEUED)(`queues ${QUEUED} connections while the process does not accept`, async () => {
     const script = `

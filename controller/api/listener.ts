@@ -16,6 +16,8 @@ export interface Listeners {
   readonly port: number;
   /** Stops accepting; resolves once every accepted connection has closed (closing them is the caller's). */
   close(): Promise<void>;
+  /** Destroys the accepted connections still open (say, a TLS handshake that never finished, which grpc-js never saw). */
+  destroyConnections(): void;
 }
 
 /**
@@ -31,11 +33,17 @@ export async function listenOnHost(
 ): Promise<Listeners> {
   const addresses = isWildcard(host) ? [host] : [...new Set((await lookup(host, { all: true })).map((a) => a.address))];
   const servers: Server[] = [];
+  const open = new Set<Socket>();
+  const accept = (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    onConnection(socket);
+  };
   const closeAll = () => Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined);
   let bound = port;
   try {
     for (const address of addresses) {
-      const server = createServer({ noDelay: true }, onConnection);
+      const server = createServer({ noDelay: true }, accept);
       servers.push(server);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -53,7 +61,13 @@ export async function listenOnHost(
     await closeAll();
     throw err;
   }
-  return { port: bound, close: closeAll };
+  return {
+    port: bound,
+    close: closeAll,
+    destroyConnections: () => {
+      for (const socket of open) socket.destroy();
+    },
+  };
 }
 
 function isWildcard(host: string): boolean {

@@ -78,7 +78,7 @@ export async function startApiServer(
     address: `${host.includes(':') ? `[${host}]` : host}:${boundPort}`,
     port: boundPort,
     shutdown: async (graceMs) => {
-      // Resolves once every accepted connection has closed, which the grpc-js shutdown below brings about.
+      // Resolves once every accepted connection has closed: grpc-js closes its sessions below, we the rest.
       const listenersClosed = listeners.close();
       await new Promise<void>((resolve) => {
         for (const s of SERVED) health.setStatus(s, 'NOT_SERVING');
@@ -93,6 +93,7 @@ export async function startApiServer(
           resolve();
         });
       });
+      listeners.destroyConnections();
       await listenersClosed;
     },
   };

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { get } from 'node:https';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
@@ -91,5 +92,21 @@ describe('TLS', () => {
     const stranger = createSlipstreamClient({ address: controller.address, token: controller.adminToken, tls: {}, defaultTimeoutMs: 5_000 });
     await expect(stranger.users.whoAmI({})).rejects.toMatchObject({ code: 14 });
     stranger.close();
+  });
+});
+
+describe('TLS shutdown', () => {
+  it('a connection that never starts its TLS handshake does not hold up the stop', async () => {
+    const controller = await startTestController({ database: 'sqlite', tls: true });
+    const port = Number(controller.address.slice(controller.address.lastIndexOf(':') + 1));
+    const silent = connect({ host: '127.0.0.1', port });
+    await new Promise((resolve, reject) => silent.once('connect', resolve).once('error', reject));
+    const closed = new Promise((resolve) => silent.once('close', resolve));
+    silent.on('error', () => undefined);
+    const started = Date.now();
+    await controller.stop();
+    // The grace period is 2 s; a TLS handshake left waiting times out only after 120 s.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    await closed;
   });
 });
