@@ -19,8 +19,7 @@ export interface ParameterSet {
 
 /** Written changes and their journal entries, in the order of the sets. */
 export interface ParameterWrite {
-  changes: ParameterChange[];
-  /** The new value of every changed key, for the database. */
+  /** The new value of every changed key, in the order of the first change. */
   changed: Map<string, string>;
   /** Journal entries of each set, by the set's position. */
   journal: JournalEntry[][];
@@ -56,5 +55,5 @@ export function writeParameters(
       entries.push({ kind: 'parameter', type: 'set', actor, subject: target, text: current.secret ? MASKED_VALUE : value, time: now });
     }
   }
-  return { changes: [...changed].map(([key, value]) => ({ key, value })), changed, journal, unknown };
+  return { changed, journal, unknown };
 }

@@ -31,7 +31,8 @@ interface Committed {
   run: RunModel;
   itemEffects: Effect[][];
   journal: RunJournalRow[];
-  changes: ParameterChange[];
+  /** The new value of every changed key. */
+  changed: Map<string, string>;
   unknown: Set<string>;
 }
 
@@ -221,11 +222,15 @@ export class RunEngine {
     const now = new Date();
     // The model and the parameter values come from memory: loading thousands of rows per batch is what made large runs slow.
     const snapshot = await this.snapshot(runId);
-    const draft = snapshot && new ParameterDraft(snapshot.parameters);
+    if (!snapshot) {
+      batch.forEach(settleMissing);
+      return;
+    }
+    const draft = new ParameterDraft(snapshot.parameters);
     const inputs = batch.flatMap((w) => (w.kind === 'input' ? [w.input] : []));
     const committed =
-      snapshot && draft && (inputs.length > 0 ? await this.commitInputs(runId, snapshot, batch, inputs, draft, now) : await this.commitSets(runId, snapshot, batch, draft, now));
-    if (!snapshot || !draft || !committed) {
+      inputs.length > 0 ? await this.commitInputs(runId, snapshot, batch, inputs, draft, now) : await this.commitSets(runId, snapshot, batch, draft, now);
+    if (!committed) {
       batch.forEach(settleMissing);
       return;
     }
@@ -233,15 +238,16 @@ export class RunEngine {
     const changedModel = inputs.length > 0 ? committed.run : undefined;
     this.remember(runId, snapshot, changedModel);
     const allEffects = committed.itemEffects.flat();
-    this.announce(runId, committed.journal, committed.changes, changedModel, allEffects);
+    const changes: ParameterChange[] = [...committed.changed].map(([key, value]) => ({ key, value }));
+    this.announce(runId, committed.journal, changes, changedModel, allEffects);
     for (const effect of allEffects) this.apply(runId, committed.run, effect);
-    const changeAt = new Map(committed.changes.map((c, i) => [c.key, i]));
+    const changeAt = new Map(changes.map((c, i) => [c.key, i]));
     for (const work of batch) {
       if (work.kind === 'input') work.resolve(committed.run);
       else if (work.kind === 'sets') {
         const keys = new Set(work.sets.map((s) => s.key));
         const positions = [...keys].flatMap((k) => (changeAt.has(k) ? [changeAt.get(k)!] : [])).sort((a, b) => a - b);
-        work.resolve({ changes: positions.map((i) => committed.changes[i]!), unknown: [...keys].filter((k) => committed.unknown.has(k)) });
+        work.resolve({ changes: positions.map((i) => changes[i]!), unknown: [...keys].filter((k) => committed.unknown.has(k)) });
       } else work.resolve();
     }
   }
@@ -266,7 +272,7 @@ export class RunEngine {
       if (lastSequence === undefined) return undefined;
       const journal = repos.runs.stageJournal(runId, lastSequence, entries);
       await repos.runs.flush();
-      return { run, itemEffects, journal, changes: written.changes, unknown: written.unknown };
+      return { run, itemEffects, journal, changed: written.changed, unknown: written.unknown };
     });
   }
 
@@ -282,7 +288,7 @@ export class RunEngine {
       written.changed.size === 0 && entries.length === 0
         ? []
         : await this.store.writeStatement((repos) => repos.runs.commitParameterSets(runId, written.changed, entries, now));
-    return journal && { run: snapshot.model, itemEffects, journal, changes: written.changes, unknown: written.unknown };
+    return journal && { run: snapshot.model, itemEffects, journal, changed: written.changed, unknown: written.unknown };
   }
 
   private announce(runId: string, journal: RunJournalRow[], changes: ParameterChange[], run?: RunModel, effects: Effect[] = []): void {
