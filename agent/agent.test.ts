@@ -2,6 +2,7 @@ import { readFile, writeFile, mkdir, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../test/helpers/poll.js';
+import { TcpProxy } from '../test/helpers/tcp-proxy.js';
 import { RunState, ScaleAction } from '../proto/gen/slipstream/v1/runs.js';
 import { FakeController } from './test-controller.js';
 import { cleanupAll, isRunning, start, startTestAgent, tempDir } from './test-agent.js';
@@ -214,6 +215,25 @@ describe('agent phases', () => {
     f.setParameter('db.1:host', '10.1.1.1');
     const done = await get.finished;
     expect(done).toMatchObject({ code: 0, stdout: '10.1.1.1\n' });
+  });
+
+  it('while the controller cannot be reached, redials without failing a session per attempt, and stops at once', async () => {
+    const f = await fake({ runState: PROVISIONING });
+    const proxy = await TcpProxy.start(f.address);
+    try {
+      const { agent, logs } = await startTestAgent(f, { config: f.agentConfig(await tempDir(), { controller: proxy.address }) });
+      await completed(f, PROVISIONING);
+      proxy.refuse(true);
+      proxy.dropAll();
+      // Each redial is a refused connection; the session waits for the channel instead of opening streams that fail.
+      await waitFor('three refused redials', async () => proxy.refused >= 3 || undefined);
+      expect(logs.filter((l) => l.msg === 'session lost; reconnecting')).toHaveLength(1);
+      const stopped = Date.now();
+      await agent.stop();
+      expect(Date.now() - stopped).toBeLessThan(10_000);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('a refused bootstrap token ends the agent with a fatal, clear error', async () => {

@@ -34,6 +34,9 @@ import { DEFAULT_LOG_SHIPPING, LogShipper, type LogShipperOptions } from './log-
 /** Heartbeat interval when the welcome names none. */
 export const DEFAULT_HEARTBEAT_MS = 10_000;
 
+/** While the controller cannot be reached, a warning this often. */
+const UNREACHABLE_LOG_INTERVAL_MS = 30_000;
+
 /** What the session does with what the controller says. */
 export interface SessionHandlers {
   /** The hello of a new stream, from the persisted state. */
@@ -199,6 +202,7 @@ export class AgentSession {
   private async run(): Promise<void> {
     const { log } = this.options;
     while (!this.stopping.signal.aborted) {
+      if (!(await this.channelReady())) break;
       const end = await this.connectOnce();
       if (this.stopping.signal.aborted) break;
       if (end.code === status.UNAUTHENTICATED) {
@@ -213,6 +217,35 @@ export class AgentSession {
       const delayMs = this.backoff.next();
       log.warn({ code: statusName(end.code), details: end.details, attempt: this.backoff.attempts, delayMs }, 'session lost; reconnecting');
       await sleep(delayMs, this.stopping.signal);
+    }
+  }
+
+  /**
+   * Waits until the channel is connected: grpc-js redials on its own backoff
+   * meanwhile. A stream opened on a channel that is down fails at once, so
+   * without this wait a fleet that lost its controller spins through failed
+   * calls (an error, a stack trace and a log line each) for as long as it is
+   * down. False when the session stops first.
+   */
+  private async channelReady(): Promise<boolean> {
+    const { client, log } = this.options;
+    const signal = this.stopping.signal;
+    for (let waitedMs = 0; ; waitedMs += UNREACHABLE_LOG_INTERVAL_MS) {
+      if (signal.aborted) return false;
+      const deadline = Date.now() + UNREACHABLE_LOG_INTERVAL_MS;
+      const ready = await new Promise<boolean>((resolve) => {
+        const stop = (): void => resolve(false);
+        signal.addEventListener('abort', stop, { once: true });
+        client.waitForReady(deadline, (err) => {
+          signal.removeEventListener('abort', stop);
+          resolve(!err);
+        });
+      });
+      if (ready) return true;
+      if (signal.aborted) return false;
+      // Failing before its deadline, the wait found the channel closed: nothing will connect any more.
+      if (Date.now() < deadline) return false;
+      log.warn({ waitedMs: waitedMs + UNREACHABLE_LOG_INTERVAL_MS }, 'controller unreachable; still trying');
     }
   }
 
