@@ -235,7 +235,7 @@ export class RunEngine {
       return;
     }
     draft.publish();
-    const changedModel = inputs.length > 0 ? committed.run : undefined;
+    const changedModel = committed.run !== snapshot.model ? committed.run : undefined;
     this.remember(runId, snapshot, changedModel);
     const allEffects = committed.itemEffects.flat();
     const changes: ParameterChange[] = [...committed.changed].map(([key, value]) => ({ key, value }));
@@ -253,10 +253,14 @@ export class RunEngine {
   }
 
   /** A batch with state machine inputs: one transaction of the instance, parameter, run row and journal writes. */
-  private commitInputs(runId: string, snapshot: RunSnapshot, batch: RunWork[], inputs: RunInput[], draft: ParameterDraft, now: Date): Promise<Committed | undefined> {
+  private async commitInputs(runId: string, snapshot: RunSnapshot, batch: RunWork[], inputs: RunInput[], draft: ParameterDraft, now: Date): Promise<Committed | undefined> {
+    const before = snapshot.model;
+    const { run, effects } = transitionAll(before, inputs, now);
+    // Inputs that decided nothing (completions sent again by every agent that reconnects) have nothing to write.
+    if (run === before && batch.every((work) => work.kind === 'input')) {
+      return { run, itemEffects: batch.map(() => []), journal: [], changed: new Map(), unknown: new Set() };
+    }
     return this.store.write(async (repos) => {
-      const before = snapshot.model;
-      const { run, effects } = transitionAll(before, inputs, now);
       await repos.runs.applyInstanceChanges(runId, before, run, now);
       await repos.runs.setVmIds(runId, inputs.flatMap((i) => (i.type === 'vm-running' && i.vmId ? [[i.instance, i.vmId] as const] : [])));
       // Instances are only ever appended (a removed one stays, marked).
@@ -330,9 +334,8 @@ export class RunEngine {
 
   /** Sends every connected, active agent the current state with its own scale hook. */
   pushState(runId: string, run: RunModel): void {
-    const byName = new Map(run.instances.map((i) => [i.name, i]));
     for (const [instance, session] of this.hub.forRun(runId)) {
-      const message: SessionResponse | undefined = stateCommandFor(run, instance, byName);
+      const message: SessionResponse | undefined = stateCommandFor(run, instance);
       if (message) session.send(message);
     }
   }

@@ -1,18 +1,17 @@
 import type { SessionResponse } from '../../proto/gen/slipstream/v1/agent.js';
 import { ScaleAction } from '../../proto/gen/slipstream/v1/runs.js';
-import { isActive, scaleHookFor } from '../domain/runs/state-machine.js';
-import type { RunInstance, RunModel } from '../domain/runs/types.js';
+import { instanceNamed, isActive, scaleHookFor } from '../domain/runs/state-machine.js';
+import type { RunModel } from '../domain/runs/types.js';
 import { runStateToProto } from '../api/convert/runs.js';
 
 /**
  * The StateCommand an instance gets for the run's current state: with its
  * scale hook when it existed before a scale action, or a Shutdown when it is
  * no longer part of the run. Undefined before the agents have anything to do.
- * `byName` saves the lookup when commands go to every instance of a large run.
  */
-export function stateCommandFor(run: RunModel, instance: string, byName?: ReadonlyMap<string, RunInstance>): SessionResponse | undefined {
+export function stateCommandFor(run: RunModel, instance: string): SessionResponse | undefined {
   if (run.state === 'Initializing') return undefined;
-  const self = byName ? byName.get(instance) : run.instances.find((i) => i.name === instance);
+  const self = instanceNamed(run, instance);
   if (!self || !isActive(self)) {
     if (self?.scaleState === 'removed' || self?.vm === 'failed' || self?.vm === 'terminated') {
       return { message: { $case: 'shutdown', value: { reason: `instance ${instance} is no longer part of the run` } } };

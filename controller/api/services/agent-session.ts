@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type * as pb from '../../../proto/gen/slipstream/v1/agent.js';
 import type { AgentPrincipal } from '../../auth/agent-authenticator.js';
 import { agentMaySet, qualifyParameterKey, valueTooLarge } from '../../domain/runs/parameter-keys.js';
-import { activeInstances, isFinal } from '../../domain/runs/state-machine.js';
+import { activeInstances, instanceNamed, isFinal } from '../../domain/runs/state-machine.js';
 import type { AgentHub } from '../../scheduler/agent-hub.js';
 import { waitForValues } from '../../scheduler/parameter-waits.js';
 import type { RunBus } from '../../scheduler/run-bus.js';
@@ -131,7 +131,7 @@ export class AgentSession {
     const snapshot = await this.deps.engine.snapshot(this.agent.runId);
     if (!snapshot) return this.close();
     const { model, plan, sshKeys } = snapshot;
-    const self = model.instances.find((i) => i.name === this.agent.instance);
+    const self = instanceNamed(model, this.agent.instance);
     const node = plan.nodes.find((n) => n.name === this.agent.node);
     if (!self || !node) return this.close();
     this.unregister = this.deps.hub.register(this.agent.runId, this.agent.instance, {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { activeInstances, isFinal, nodeParameters, transition } from './state-machine.js';
+import { activeInstances, isFinal, nodeParameters, transition, transitionAll } from './state-machine.js';
 import { at, buildRun, deepFreeze, destroyed, kinds, param, states, step, T0 } from './test-run-builder.js';
 import type { Effect, RunInput, RunModel } from './types.js';
 
@@ -151,9 +151,13 @@ describe('purity', () => {
         for (const abortMessage of [undefined, 'x']) {
           // deep-frozen: a write throws; `step` also compares with a snapshot (Dates can't be frozen).
           const run = buildRun({ state, scalable: true, completed: ['web.2'], ...(abortMessage ? { abortMessage } : {}) });
-          const { run: next } = step(run, input, at(1_000));
-          expect(next).not.toBe(run);
-          expect(next.instances).not.toBe(run.instances);
+          const { run: next, effects } = step(run, input, at(1_000));
+          // An input that decides nothing returns the run itself; any other returns a copy. The copy shares the
+          // instance list only when it changed no instance (copy on write; the frozen input proves nothing wrote to it).
+          if (next === run) {
+            expect(effects).toEqual([]);
+            continue;
+          }
           expect(next.nodes).not.toBe(run.nodes);
         }
       }
@@ -161,9 +165,28 @@ describe('purity', () => {
   });
 
   it('returns fresh Dates that do not alias the input', () => {
-    const run = buildRun();
-    const { run: next } = step(run, { type: 'tick' }, at(1));
-    expect(next.stateChangedAt).not.toBe(run.stateChangedAt);
-    expect(next.stateChangedAt).toEqual(run.stateChangedAt);
+    const run = buildRun({ state: 'Executing' });
+    const { run: next } = step(run, { type: 'cancel-abort', actor: 'user:op' }, at(1));
+    expect(next).toBe(run);
+    const { run: aborted } = step(run, { type: 'abort', message: 'x', actor: 'user:op' }, at(1));
+    expect(aborted).not.toBe(run);
+    expect(aborted.stateChangedAt).not.toBe(run.stateChangedAt);
+    expect(aborted.stateChangedAt).toEqual(run.stateChangedAt);
+  });
+
+  it('returns the run itself when the inputs decided nothing, and a copy when one of them decided something', () => {
+    const run = buildRun({ state: 'Executing', completed: ['web.2'] });
+    // A completion sent again, a tick inside the timeout, a completion of another state.
+    const repeats: RunInput[] = [
+      { type: 'state-completed', instance: 'web.2', state: 'Executing', epoch: 0 },
+      { type: 'tick' },
+      { type: 'state-completed', instance: 'web.1', state: 'Provisioning', epoch: 0 },
+    ];
+    const same = transitionAll(run, repeats, at(1));
+    expect(same.run).toBe(run);
+    expect(same.effects).toEqual([[], [], []]);
+    const changed = transitionAll(run, [...repeats, { type: 'state-completed', instance: 'web.1', state: 'Executing', epoch: 0 }], at(1));
+    expect(changed.run).not.toBe(run);
+    expect(changed.run.instances.find((i) => i.name === 'web.1')?.completedState).toBe('Executing');
   });
 });

@@ -16,6 +16,7 @@ import {
   type RunState,
   type Transition,
 } from './types.js';
+import { sameModel } from './same-model.js';
 
 const NEXT_STATE: Partial<Record<RunState, RunState>> = {
   Provisioning: 'Executing',
@@ -36,6 +37,27 @@ export function activeInstances(run: RunModel): RunInstance[] {
 /** The instance counts for the barrier: not failed, not terminated, not scaled away. */
 export function isActive(instance: RunInstance): boolean {
   return instance.vm !== 'failed' && instance.vm !== 'terminated' && instance.scaleState !== 'removed';
+}
+
+/**
+ * Where each instance sits in an instance list, by name. A transition copies
+ * the list in the same order and only ever appends to it, so the index of a
+ * list serves its successor until an instance is added: the index is built
+ * once per instance count, not once per batch or per lookup.
+ */
+const positionsOf = new WeakMap<readonly RunInstance[], Map<string, number>>();
+
+function positions(instances: readonly RunInstance[], previous?: Map<string, number>): Map<string, number> {
+  let index = positionsOf.get(instances) ?? previous;
+  if (!index || index.size !== instances.length) index = new Map(instances.map((i, at) => [i.name, at]));
+  positionsOf.set(instances, index);
+  return index;
+}
+
+/** The instance with this name, found through the index (a welcome per agent must not scan 10,000 instances). */
+export function instanceNamed(run: RunModel, name: string): RunInstance | undefined {
+  const at = positions(run.instances).get(name);
+  return at === undefined ? undefined : run.instances[at];
 }
 
 /** Instances that have, or may still get, a VM to destroy. */
@@ -70,21 +92,28 @@ export function scaleHookFor(run: RunModel, instance: string): string | undefine
 }
 
 /**
- * A run being changed by a batch of inputs. Copy on write: the run and its
- * instance list are copied once, an instance only when `instance` hands it
- * out (a batch of completions in a run of 10,000 copies the few it touches,
- * not all of them), so the model it started from stays as it was.
+ * A run being changed by a batch of inputs. Copy on write: the run is copied
+ * once, its instance list on the first change to an instance, an instance
+ * only when `instance` hands it out (a batch of completions in a run of
+ * 10,000 copies the few it touches; a batch of repeated completions copies
+ * nothing), so the model it started from stays as it was.
  */
 class Draft {
   effects: Effect[] = [];
-  private positions: Map<string, number> | undefined;
   private readonly copied = new Set<RunInstance>();
+  private ownsInstances = false;
   private barrierCursor: { state: RunState; epoch: number; count: number; passed: number } | undefined;
 
   constructor(
     readonly run: RunModel,
     readonly now: Date,
+    private index: Map<string, number>,
   ) {}
+
+  /** Hands the index on to the run this draft became, for the next transition. */
+  keepIndex(): void {
+    positions(this.run.instances, this.index);
+  }
 
   event(eventType: EventType, actor: Actor, message: string): void {
     this.effects.push({ type: 'event', eventType, actor, message });
@@ -94,19 +123,43 @@ class Draft {
     this.effects.push({ type: 'set-parameter', key, value });
   }
 
+  /** Where the instance sits; the index follows the list when instances are added. */
+  private position(name: string): number | undefined {
+    if (this.index.size !== this.run.instances.length) this.index = positions(this.run.instances, this.index);
+    return this.index.get(name);
+  }
+
+  /** The instance, read-only: looking does not copy it. */
+  peek(name: string): Readonly<RunInstance> | undefined {
+    const at = this.position(name);
+    return at === undefined ? undefined : this.run.instances[at];
+  }
+
   /** The instance, writable (the only way to change one). */
   instance(name: string): RunInstance | undefined {
-    // Indexed: a batch of thousands of completions must not scan the instances for each.
-    if (!this.positions || this.positions.size !== this.run.instances.length) this.positions = new Map(this.run.instances.map((i, at) => [i.name, at]));
-    const at = this.positions.get(name);
+    const at = this.position(name);
     if (at === undefined) return undefined;
     let instance = this.run.instances[at]!;
     if (!this.copied.has(instance)) {
       instance = { ...instance };
-      this.run.instances[at] = instance;
+      this.writableInstances()[at] = instance;
       this.copied.add(instance);
     }
     return instance;
+  }
+
+  /** Appends a new instance (the only way to add one). */
+  addInstance(instance: RunInstance): void {
+    this.writableInstances().push(instance);
+    this.copied.add(instance);
+  }
+
+  private writableInstances(): RunInstance[] {
+    if (!this.ownsInstances) {
+      this.run.instances = [...this.run.instances];
+      this.ownsInstances = true;
+    }
+    return this.run.instances;
   }
 
   enter(state: RunState, actor: Actor = 'controller'): void {
@@ -272,6 +325,8 @@ export function transition(current: RunModel, input: RunInput, now: Date): Trans
  * Applies several inputs in order, as many `transition` calls would, but
  * copying the run once (the engine's group commit applies every input that
  * arrived while the previous batch was committing). Effects are per input.
+ * When the inputs decided nothing (no effect, no change), `run` is `current`
+ * itself: there is nothing to write.
  */
 export function transitionAll(current: RunModel, inputs: readonly RunInput[], now: Date): { run: RunModel; effects: Effect[][] } {
   const run: RunModel = {
@@ -279,16 +334,18 @@ export function transitionAll(current: RunModel, inputs: readonly RunInput[], no
     stateChangedAt: new Date(current.stateChangedAt),
     abortedAt: current.abortedAt && new Date(current.abortedAt),
     nodes: structuredClone(current.nodes),
-    instances: [...current.instances],
     scale: structuredClone(current.scale),
   };
-  const d = new Draft(run, now);
+  const d = new Draft(run, now, positions(current.instances));
   const effects: Effect[][] = [];
   for (const input of inputs) {
     d.effects = [];
     applyInput(d, input);
     effects.push(d.effects);
   }
+  const decidedNothing = effects.every((e) => e.length === 0) && sameModel(current, d.run);
+  if (decidedNothing) return { run: current, effects };
+  d.keepIndex();
   return { run: d.run, effects };
 }
 
@@ -323,9 +380,11 @@ function applyInput(d: Draft, input: RunInput): void {
       advance(d);
       break;
     case 'state-completed': {
-      const instance = d.instance(input.instance);
-      if (!instance || input.epoch !== run.epoch || input.state !== run.state || !BARRIER_STATES.includes(run.state)) break;
-      if (instance.completedEpoch === input.epoch && instance.completedState === input.state) break;
+      // A completion sent again (every agent does so when it reconnects) changes nothing and copies nothing.
+      const seen = d.peek(input.instance);
+      if (!seen || input.epoch !== run.epoch || input.state !== run.state || !BARRIER_STATES.includes(run.state)) break;
+      if (seen.completedEpoch === input.epoch && seen.completedState === input.state) break;
+      const instance = d.instance(input.instance)!;
       instance.completedEpoch = input.epoch;
       instance.completedState = input.state;
       d.set(`${instance.name}:complete`, `${input.state}@${input.epoch}`);
@@ -390,7 +449,7 @@ function applyInput(d: Draft, input: RunInput): void {
       for (let k = 0; k < input.count; k++) {
         const index = node.nextIndex++;
         const name = `${node.name}.${index}`;
-        run.instances.push({
+        d.addInstance({
           name,
           node: node.name,
           index,

@@ -170,6 +170,15 @@ const COMMIT_PARAMETER_SETS = `
   )
   select base from run`;
 
+/** instanceLogins on PostgreSQL: one prepared join per column (the column name is not a parameter). */
+const instanceLoginsBy = (column: 'bootstrap_hash' | 'credential_hash') => `
+  select i.id, i.run_id as run, i.name, i.node, i."index", i.bootstrap_hash as "bootstrapHash",
+    i.bootstrap_expires_at as "bootstrapExpiresAt", i.bootstrap_used_at as "bootstrapUsedAt",
+    i.credential_hash as "credentialHash", r.state as "runState", r.tenant_id as "tenantId"
+  from run_instances i join runs r on r.id = i.run_id
+  where i.${column} = any($1::text[])`;
+const INSTANCE_LOGINS = { bootstrapHash: instanceLoginsBy('bootstrap_hash'), credentialHash: instanceLoginsBy('credential_hash') };
+
 /** Journal rows for entries numbered after `lastSequence`. */
 function journalRows(runId: string, lastSequence: number, entries: readonly JournalEntry[]): RunJournalRow[] {
   const now = new Date();
@@ -315,6 +324,8 @@ export class RunRepository {
    * entities (thousands of agents log in at once).
    */
   async instanceLogins(column: 'bootstrapHash' | 'credentialHash', hashes: readonly string[]): Promise<InstanceLogin[]> {
+    // A controller restart brings thousands of logins in small batches: on PostgreSQL each is one prepared statement, not two built queries.
+    if (this.prepared) return this.prepared.query<InstanceLogin>(`instance-logins-${column}`, INSTANCE_LOGINS[column], [hashes]);
     const logins: InstanceLogin[] = [];
     for (let at = 0; at < hashes.length; at += KEYS_PER_QUERY) {
       const instances = await this.sql
@@ -360,10 +371,11 @@ export class RunRepository {
    * own fields go through advanceRun.
    */
   async applyInstanceChanges(runId: string, before: RunModel, after: RunModel, now: Date): Promise<void> {
-    const previous = new Map(before.instances.map((i) => [i.name, i]));
     const groups = new Map<string, { values: Pick<RunInstanceRow, 'vm' | 'completedEpoch' | 'completedState' | 'scaleState'>; names: string[] }>();
-    for (const instance of after.instances) {
-      const old = previous.get(instance.name);
+    // A transition keeps the instances in order and only appends: the same position holds the same instance.
+    for (const [at, instance] of after.instances.entries()) {
+      const old = before.instances[at];
+      if (old && old.name !== instance.name) throw new Error(`instance ${instance.name} moved in the run's list (was ${old.name} at ${at})`);
       // The state machine copies an instance only to change it.
       if (old === instance) continue;
       const values = { vm: instance.vm, completedEpoch: instance.completedEpoch, completedState: instance.completedState ?? null, scaleState: instance.scaleState };
