@@ -45,7 +45,8 @@ export class Store {
   /** Runs one unit of work that only reads. */
   async read<T>(work: (repos: Repositories, em: EntityManager) => Promise<T>): Promise<T> {
     const em = this.orm.em.fork();
-    return work(new Repositories(em), em);
+    // Outside a transaction, the prepared statements serve reads too.
+    return work(new Repositories(em, this.prepared), em);
   }
 
   /** Runs one unit of work in a transaction; changes commit together or not at all. */

@@ -1,0 +1,88 @@
+/**
+ * instanceLogins, what an agent's login reads: the same rows whether it runs
+ * in a transaction (the ORM's query) or in a plain read (one prepared
+ * statement on PostgreSQL), and nothing for hashes no instance has.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_DATABASES } from '../../../test/helpers/databases.js';
+import { createTemporaryDatabase, type TemporaryDatabase } from '../../../test/helpers/postgres.js';
+import { Store } from '../store.js';
+
+const hash = (c: string) => c.repeat(64);
+
+describe.each(TEST_DATABASES)('instanceLogins on %s', (database) => {
+  let store: Store;
+  let pgDatabase: TemporaryDatabase | undefined;
+  let dir: string | undefined;
+  let runId: string;
+  let tenantId: string;
+  const expiresAt = new Date('2026-11-27T12:00:00.000Z');
+
+  beforeAll(async () => {
+    if (database === 'postgres') {
+      pgDatabase = await createTemporaryDatabase();
+      store = await Store.open({ flavour: 'postgresql', location: pgDatabase.url }, pino({ level: 'silent' }));
+    } else {
+      dir = mkdtempSync(join(tmpdir(), 'slipstream-logins-'));
+      store = await Store.open({ flavour: 'sqlite', location: join(dir, 'logins.db') }, pino({ level: 'silent' }));
+    }
+    ({ runId, tenantId } = await store.write(async (repos) => {
+      const tenant = await repos.tenants.create({ name: 'acme', displayName: 'Acme', operator: false });
+      const run = await repos.runs.create({
+        tenantId: tenant.id,
+        owner: 'alice',
+        plan: { module: { path: 'acme/app', version: 1 }, kind: 'application', nodes: [] },
+        keepRunning: 'always',
+        scalable: false,
+        timeoutMinutes: 60,
+        defaultCloud: 'local',
+        tags: [],
+        sshKeys: [],
+        requestId: null,
+        nodes: [{ name: 'web', maxProvisioningFailures: 0, nextIndex: 3 }],
+        instances: [
+          { name: 'web.1', node: 'web', index: 1, cloud: 'local' },
+          { name: 'web.2', node: 'web', index: 2, cloud: 'local' },
+        ],
+        parameters: [],
+      });
+      return { runId: run.id, tenantId: tenant.id };
+    }));
+    await store.write(async (repos) => {
+      await repos.runs.setInstanceColumn(runId, 'bootstrapHash', new Map([['web.1', hash('a')], ['web.2', hash('b')]]), { bootstrapExpiresAt: expiresAt });
+      await repos.runs.setInstanceColumn(runId, 'credentialHash', new Map([['web.2', hash('c')]]), {});
+    });
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await pgDatabase?.drop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const shape = (logins: { name: string; run: string; node: string; index: number; bootstrapHash: string | null; bootstrapExpiresAt: Date | null; bootstrapUsedAt: Date | null; credentialHash: string | null; runState: string; tenantId: string; id: string }[]) =>
+    logins
+      .map(({ id, ...rest }) => ({ ...rest, id: typeof id }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+
+  it('reads the same logins in a transaction and in a plain read', async () => {
+    const inTransaction = await store.write((repos) => repos.runs.instanceLogins('bootstrapHash', [hash('a'), hash('b'), hash('z')]));
+    const inRead = await store.read((repos) => repos.runs.instanceLogins('bootstrapHash', [hash('a'), hash('b'), hash('z')]));
+    const expected = [
+      { name: 'web.1', run: runId, node: 'web', index: 1, bootstrapHash: hash('a'), bootstrapExpiresAt: expiresAt, bootstrapUsedAt: null, credentialHash: null, runState: 'Initializing', tenantId, id: 'string' },
+      { name: 'web.2', run: runId, node: 'web', index: 2, bootstrapHash: hash('b'), bootstrapExpiresAt: expiresAt, bootstrapUsedAt: null, credentialHash: hash('c'), runState: 'Initializing', tenantId, id: 'string' },
+    ];
+    expect(shape(inTransaction)).toEqual(expected);
+    expect(shape(inRead)).toEqual(expected);
+  });
+
+  it('finds credentials by their own column, and nothing for unknown hashes', async () => {
+    const byCredential = await store.read((repos) => repos.runs.instanceLogins('credentialHash', [hash('c'), hash('a')]));
+    expect(byCredential.map((l) => l.name)).toEqual(['web.2']);
+    expect(await store.read((repos) => repos.runs.instanceLogins('credentialHash', []))).toEqual([]);
+  });
+});
