@@ -91,12 +91,13 @@ export async function fleet(ctx: BenchContext, options: FleetOptions): Promise<{
     const { downMs } = await ctl.restart();
     const serving = process.hrtime.bigint() / 1000n;
     const deadline = Date.now() + 120_000;
-    let back: SimAgentRecord[] = [];
+    // The poll runs in the controller's process: it counts in the workers, and the records come over once, at the end.
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 1_000));
-      back = await ctl.pool.records(keys);
-      if (back.every((r) => r.events.some((e) => e[0] === 'welcomed' && e[3] > Number(serving)))) break;
+      const { agents, welcomed } = await ctl.pool.welcomedSince(`${runId}/`, Number(serving));
+      if (agents === n && welcomed === n) break;
     }
+    const back = await ctl.pool.records(keys);
     const welcomes = back.map((r) => r.events.filter((e) => e[0] === 'welcomed' && e[3] > Number(began)).at(-1)?.[3] ?? Number.NaN);
     const resumed = welcomes.filter((w) => Number.isFinite(w)).length;
     const lastWelcome = Math.max(...welcomes);

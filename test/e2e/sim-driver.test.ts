@@ -80,6 +80,10 @@ describe.each(TEST_DATABASES)('sim driver (%s)', (database) => {
       expect(record.enrollUptimeMs).toBeGreaterThan(0);
     }
     expect(records.find((r) => r.tags.instance === 'dst.2')!.stats).toMatchObject({ setsAcked: 4, lastAcked: { count3: '3', echo: 'done' } });
+    // The counting poll agrees with the records: all four welcomed since their first welcome, none since their last.
+    const welcomes = records.flatMap((r) => r.events.filter((e) => e[0] === 'welcomed').map((e) => e[3]));
+    expect(await pool.welcomedSince(`${launched.id}/`, Math.min(...welcomes) - 1)).toEqual({ agents: 4, welcomed: 4 });
+    expect(await pool.welcomedSince(`${launched.id}/`, Math.max(...welcomes))).toEqual({ agents: 4, welcomed: 0 });
     expect(pool.list().filter((vm) => vm.tags.runId === launched.id)).toHaveLength(4);
 
     await runs.terminate(launched.id);

@@ -137,6 +137,16 @@ export class SimPool {
     return lists.flat();
   }
 
+  /**
+   * How many agents whose key starts with `keyPrefix` there are, and how many
+   * of them were welcomed after `sinceMicros` (probe clock): a poll that moves
+   * two numbers per worker, not every agent's record.
+   */
+  async welcomedSince(keyPrefix: string, sinceMicros: number): Promise<{ agents: number; welcomed: number }> {
+    const counts = await Promise.all(this.workers.map((w) => w.call<{ agents: number; welcomed: number }>({ op: 'welcomed', keyPrefix, sinceMicros })));
+    return counts.reduce((sum, c) => ({ agents: sum.agents + c.agents, welcomed: sum.welcomed + c.welcomed }), { agents: 0, welcomed: 0 });
+  }
+
   /** Resident memory of each worker process. */
   memory(): Promise<{ rssBytes: number; agents: number }[]> {
     return Promise.all(this.workers.map((w) => w.call<{ rssBytes: number; agents: number }>({ op: 'memory' })));

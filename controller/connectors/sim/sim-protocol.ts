@@ -32,6 +32,7 @@ export type SimRequest =
   | { id: number; op: 'start'; vm: SimVmStart }
   | { id: number; op: 'stop'; key: string }
   | { id: number; op: 'records'; keys?: string[] }
+  | { id: number; op: 'welcomed'; keyPrefix: string; sinceMicros: number }
   | { id: number; op: 'memory' };
 
 export type SimReply = { id: number; ok: true; result?: unknown } | { id: number; ok: false; error: string };

@@ -79,6 +79,16 @@ async function handle(request: SimRequest): Promise<unknown> {
       const keys = request.keys ? new Set(request.keys) : undefined;
       return [...hosted.values()].filter((h) => !keys || keys.has(h.record.key)).map((h) => h.record);
     }
+    case 'welcomed': {
+      let agents = 0;
+      let welcomed = 0;
+      for (const { record } of hosted.values()) {
+        if (!record.key.startsWith(request.keyPrefix)) continue;
+        agents++;
+        if (record.events.some((e) => e[0] === 'welcomed' && e[3] > request.sinceMicros)) welcomed++;
+      }
+      return { agents, welcomed };
+    }
     case 'memory':
       return { rssBytes: process.memoryUsage.rss(), agents: hosted.size };
   }
