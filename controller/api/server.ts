@@ -80,11 +80,15 @@ export async function startApiServer(
     shutdown: async (graceMs) => {
       // Resolves once every accepted connection has closed: grpc-js closes its sessions below, we the rest.
       const listenersClosed = listeners.close();
+      const stackTraceLimit = Error.stackTraceLimit;
       await new Promise<void>((resolve) => {
         for (const s of SERVED) health.setStatus(s, 'NOT_SERVING');
         health.setStatus('', 'NOT_SERVING');
         const timer = setTimeout(() => {
           log.warn({ graceMs }, 'grace period over; cancelling remaining calls');
+          // Each connection cancelled builds an error whose stack Node formats (through source maps) and nobody
+          // reads: with 10,000 agents connected, a third of the forced close. Until the connections are gone, no stacks.
+          Error.stackTraceLimit = 0;
           server.forceShutdown();
           resolve();
         }, graceMs);
@@ -94,7 +98,11 @@ export async function startApiServer(
         });
       });
       listeners.destroyConnections();
-      await listenersClosed;
+      try {
+        await listenersClosed;
+      } finally {
+        Error.stackTraceLimit = stackTraceLimit;
+      }
     },
   };
 }

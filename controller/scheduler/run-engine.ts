@@ -344,9 +344,9 @@ export class RunEngine {
   async resumeAll(): Promise<number> {
     const ids = await this.store.read((repos) => repos.runs.liveRunIds());
     for (const runId of ids) {
-      const loaded = await this.store.read((repos) => repos.runs.load(runId));
-      if (!loaded) continue;
-      const { model } = loaded;
+      // Through the snapshot: the agents' welcomes that follow find the run loaded.
+      const model = (await this.snapshot(runId))?.model;
+      if (!model) continue;
       if (model.state === 'Initializing') {
         await this.dispatch(runId, { type: 'launch' });
         continue;
