@@ -2,9 +2,18 @@ import type { Logger } from 'pino';
 import type { CredentialCipher } from '../auth/credential-cipher.js';
 import type { FieldViolation } from '../domain/errors.js';
 import type { CloudCatalog } from '../domain/runs/launch.js';
+import { Batcher } from '../scheduler/batcher.js';
+import type { CloudCredentialRow } from '../store/entities/cloud-credential.js';
+import type { CloudRow } from '../store/entities/cloud.js';
 import type { Store } from '../store/store.js';
 import { validatesImages, type CloudConnector, type ConnectorDriver } from './connector.js';
 import type { ConnectorRegistry } from './registry.js';
+
+/** What a connector is built from, as stored: the cloud (none for a built-in one) and the tenant's credential. */
+interface StoredRows {
+  cloud: CloudRow | null | undefined;
+  credential: CloudCredentialRow | null;
+}
 
 /** A configured cloud: a name bound to a driver and its settings. */
 export interface CloudDefinition {
@@ -23,6 +32,17 @@ export interface CloudDefinition {
 export class CloudDirectory {
   private readonly builtIns = new Map<string, CloudDefinition>();
   private readonly connectors = new Map<string, { version: string; connector: CloudConnector }>();
+  /**
+   * The rows a connector's freshness is checked against, read once for all the
+   * callers that asked while the previous read was in flight: a fleet of
+   * 10,000 provisions is a few hundred reads, not 10,000, and each caller
+   * still sees a read begun after it asked.
+   */
+  private readonly rows = new Batcher<undefined, StoredRows>(async (key, callers) => {
+    const [name, tenantId] = JSON.parse(key) as [string, string];
+    const rows = await this.readRows(name, tenantId);
+    return callers.map(() => rows);
+  });
 
   constructor(
     private readonly registry: ConnectorRegistry,
@@ -89,10 +109,7 @@ export class CloudDirectory {
 
   /** The connector of a cloud for one tenant, with that tenant's decrypted credentials. */
   async connector(name: string, tenantId: string): Promise<CloudConnector> {
-    const loaded = await this.store.read(async (repos) => ({
-      cloud: this.builtIns.has(name) ? undefined : await repos.clouds.find(name),
-      credential: await repos.clouds.credential(tenantId, name),
-    }));
+    const loaded = await this.rows.submit(JSON.stringify([name, tenantId]), undefined);
     const definition = this.builtIns.get(name) ?? (loaded.cloud ? await this.definition(name) : undefined);
     if (!definition) throw new Error(`unknown cloud '${name}'`);
     const version = `${loaded.cloud?.updatedAt.getTime() ?? 0}/${loaded.credential?.updatedAt.getTime() ?? 0}`;
@@ -110,6 +127,13 @@ export class CloudDirectory {
     });
     this.connectors.set(key, { version, connector });
     return connector;
+  }
+
+  private readRows(name: string, tenantId: string): Promise<StoredRows> {
+    return this.store.read(async (repos) => ({
+      cloud: this.builtIns.has(name) ? undefined : await repos.clouds.find(name),
+      credential: await repos.clouds.credential(tenantId, name),
+    }));
   }
 
   async close(): Promise<void> {
