@@ -37,7 +37,7 @@ export async function waitForValues(
       checkDone();
     };
     const onCancel = () => finish({ failure: 'aborted', message: 'the session ended' });
-    const unsubscribeState = bus.subscribe(runId, onChange);
+    const unsubscribeState = bus.subscribe(runId, onChange, ['state']);
     const unsubscribeKeys = bus.subscribeKeys(runId, keys, onValue);
     const unsubscribe = () => {
       unsubscribeState();

@@ -29,19 +29,30 @@ export type KeyListener = (key: string, value: string) => void;
  * the seam where a PostgreSQL LISTEN/NOTIFY feed plugs in so that every
  * controller replica hears every committed change (subscribers do not change).
  */
+const ALL_KINDS: readonly RunChange['kind'][] = ['journal', 'parameters', 'state', 'instances'];
+
 export class RunBus {
-  private readonly listeners = new Map<string, Set<RunListener>>();
+  /** Per run and kind of change: 10,000 agent sessions that wait only for the run's end must not hear every log line. */
+  private readonly listeners = new Map<string, Map<RunChange['kind'], Set<RunListener>>>();
   /** Per run and key: thousands of agents each waiting on its own keys must not all hear every value. */
   private readonly keyListeners = new Map<string, Map<string, Set<KeyListener>>>();
 
-  /** Subscribes to one run's changes; returns the unsubscribe function. */
-  subscribe(runId: string, listener: RunListener): () => void {
-    let set = this.listeners.get(runId);
-    if (!set) this.listeners.set(runId, (set = new Set()));
-    set.add(listener);
+  /** Subscribes to one run's changes (of the given kinds, default all); returns the unsubscribe function. */
+  subscribe(runId: string, listener: RunListener, kinds: readonly RunChange['kind'][] = ALL_KINDS): () => void {
+    let byKind = this.listeners.get(runId);
+    if (!byKind) this.listeners.set(runId, (byKind = new Map()));
+    for (const kind of kinds) {
+      let set = byKind.get(kind);
+      if (!set) byKind.set(kind, (set = new Set()));
+      set.add(listener);
+    }
     return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.listeners.get(runId) === set) this.listeners.delete(runId);
+      for (const kind of kinds) {
+        const set = byKind.get(kind);
+        set?.delete(listener);
+        if (set?.size === 0) byKind.delete(kind);
+      }
+      if (byKind.size === 0 && this.listeners.get(runId) === byKind) this.listeners.delete(runId);
     };
   }
 
@@ -66,7 +77,7 @@ export class RunBus {
 
   /** Announces a committed change to every subscriber of the run (and each value to the watchers of its key). */
   publish(runId: string, change: RunChange): void {
-    const listeners = this.listeners.get(runId);
+    const listeners = this.listeners.get(runId)?.get(change.kind);
     if (listeners) for (const listener of [...listeners]) listener(change);
     if (change.kind !== 'parameters') return;
     const byKey = this.keyListeners.get(runId);

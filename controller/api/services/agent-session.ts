@@ -52,9 +52,13 @@ export class AgentSession {
     // The run's end revokes the credential: end every open stream of it, also one
     // that never said hello (the hub knows only welcomed sessions). Subscribe, then
     // check, so that a run that ended since the credential was checked is not missed.
-    this.unsubscribeRun = this.deps.bus.subscribe(this.agent.runId, (change) => {
-      if (change.kind === 'state' && isFinal(change.state)) this.revoked(change.state);
-    });
+    this.unsubscribeRun = this.deps.bus.subscribe(
+      this.agent.runId,
+      (change) => {
+        if (change.kind === 'state' && isFinal(change.state)) this.revoked(change.state);
+      },
+      ['state'],
+    );
     void this.deps.engine
       .snapshot(this.agent.runId)
       .then((snapshot) => {

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { RunBus, type RunChange } from './run-bus.js';
+
+const journal: RunChange = { kind: 'journal', entries: [] };
+const state: RunChange = { kind: 'state', state: 'Done', epoch: 0, abortMessage: undefined };
+
+describe('RunBus', () => {
+  it('tells a subscriber only the kinds of change it asked for, and every kind by default', () => {
+    const bus = new RunBus();
+    const stateOnly: RunChange['kind'][] = [];
+    const everything: RunChange['kind'][] = [];
+    bus.subscribe('run-1', (c) => stateOnly.push(c.kind), ['state']);
+    bus.subscribe('run-1', (c) => everything.push(c.kind));
+    bus.subscribe('run-2', () => expect.unreachable('another run'));
+    for (const change of [journal, { kind: 'parameters', values: [] } as RunChange, state, { kind: 'instances' } as RunChange]) bus.publish('run-1', change);
+    expect(stateOnly).toEqual(['state']);
+    expect(everything).toEqual(['journal', 'parameters', 'state', 'instances']);
+  });
+
+  it('stops telling a subscriber once it unsubscribed, also one that unsubscribes while being told', () => {
+    const bus = new RunBus();
+    const heard: string[] = [];
+    const unsubscribeFirst = bus.subscribe('run-1', () => {
+      heard.push('first');
+      unsubscribeFirst();
+    });
+    const unsubscribeSecond = bus.subscribe('run-1', () => heard.push('second'), ['state', 'journal']);
+    bus.publish('run-1', state);
+    bus.publish('run-1', state);
+    unsubscribeSecond();
+    bus.publish('run-1', journal);
+    expect(heard).toEqual(['first', 'second', 'second']);
+  });
+});
