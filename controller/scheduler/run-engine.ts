@@ -3,7 +3,7 @@ import type { ResolvedPlan } from '../domain/modules/types.js';
 import type { SessionResponse } from '../../proto/gen/slipstream/v1/agent.js';
 import { mappingTargets } from '../domain/runs/parameter-plan.js';
 import { isFinal, transitionAll } from '../domain/runs/state-machine.js';
-import type { Effect, RunInput, RunModel } from '../domain/runs/types.js';
+import type { Effect, RunInput, RunInstance, RunModel } from '../domain/runs/types.js';
 import type { RunJournalRow } from '../store/entities/run-journal.js';
 import type { JournalEntry } from '../store/repositories/runs.js';
 import type { Store } from '../store/store.js';
@@ -64,7 +64,7 @@ export class RunEngine {
   /** Committed models of live runs, for welcomes: thousands of agents must not each load a run of thousands of instances. */
   private readonly snapshots = new Map<string, RunSnapshot>();
   private readonly loading = new Map<string, { snapshot: Promise<RunSnapshot | undefined>; commits: number }>();
-  private readonly targets = new Map<string, { signature: string; targets: Map<string, string[]> }>();
+  private readonly targets = new Map<string, { signature: string; instances: readonly RunInstance[]; targets: Map<string, string[]> }>();
   private readonly commits = new Map<string, number>();
   private provisioner!: Provisioner;
   private ticker: NodeJS.Timeout | undefined;
@@ -164,13 +164,19 @@ export class RunEngine {
 
   /** Where each output is pushed (mapping targets), kept while the run's instances stay the same. */
   private mappingTargets(runId: string, plan: ResolvedPlan, run: RunModel): Map<string, string[]> {
-    const live = run.instances.filter((i) => i.scaleState !== 'removed');
-    // Instances are only ever added or removed, so the two counts tell a changed set apart.
-    const signature = `${run.instances.length}/${live.length}`;
     const cached = this.targets.get(runId);
-    if (cached?.signature === signature) return cached.targets;
-    const targets = mappingTargets(plan, live);
-    this.targets.set(runId, { signature, targets });
+    // The same list (copy on write): the same instances. Every batch of sets of a run comes here with its list.
+    if (cached?.instances === run.instances) return cached.targets;
+    let removed = 0;
+    for (const instance of run.instances) if (instance.scaleState === 'removed') removed++;
+    // Instances are only ever added or removed, so the two counts tell a changed set apart.
+    const signature = `${run.instances.length}/${removed}`;
+    if (cached?.signature === signature) {
+      cached.instances = run.instances;
+      return cached.targets;
+    }
+    const targets = mappingTargets(plan, run.instances.filter((i) => i.scaleState !== 'removed'));
+    this.targets.set(runId, { signature, instances: run.instances, targets });
     return targets;
   }
 
