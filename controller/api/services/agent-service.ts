@@ -30,37 +30,38 @@ export interface AgentServiceDeps extends SessionDeps {
 export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
   const log = deps.log.child({ component: 'agents' });
 
-  // Agents booting together enroll together: one transaction for everyone who asked while the last one committed.
-  const enrollments = new Batcher<string, EnrollOutcome>((_key, tokens) =>
-    deps.store.write(async (repos) => {
-      const hashes = tokens.map(hashAgentSecret);
-      const instances = new Map((await repos.runs.instanceLogins('bootstrapHash', hashes)).map((i) => [i.bootstrapHash!, i]));
-      const now = new Date();
-      const credentials = new Map<string, Map<string, string>>();
-      const used = new Set<string>();
-      const outcomes = hashes.map((hash, position): EnrollOutcome => {
-        const instance = instances.get(hash);
-        if (!instance) return { error: new UnauthenticatedError('invalid bootstrap token') };
-        const credential = deps.bootstrapTokens.credentialFor(tokens[position]!);
-        const expired = !!instance.bootstrapExpiresAt && instance.bootstrapExpiresAt.getTime() <= now.getTime();
-        // A retry whose first answer was lost (the agent has not opened a session yet) gets the same credential again,
-        // also when the timed-out call and its retry reach the same batch.
-        const retried = used.has(hash) || (!!instance.bootstrapUsedAt && !expired && instance.credentialHash === hashAgentSecret(credential));
-        if (instance.bootstrapUsedAt && !retried) return { error: new UnauthenticatedError('bootstrap token already used') };
-        if (expired) return { error: new UnauthenticatedError('bootstrap token expired') };
-        if (isFinal(instance.runState)) return { error: new FailedPreconditionError('RUN_FINISHED', instance.run, 'the run has finished') };
-        if (retried) return { enrolled: { credential, runId: instance.run, instance: instance.name } };
-        // The same token twice in one batch is stored once (the rows are updated in bulk below).
-        used.add(hash);
-        const ofRun = credentials.get(instance.run) ?? new Map<string, string>();
-        ofRun.set(instance.name, hashAgentSecret(credential));
-        credentials.set(instance.run, ofRun);
-        return { enrolled: { credential, runId: instance.run, instance: instance.name } };
-      });
-      for (const [runId, ofRun] of credentials) await repos.runs.setInstanceColumn(runId, 'credentialHash', ofRun, { bootstrapUsedAt: now });
-      return outcomes;
-    }),
-  );
+  // Agents booting together enroll together: one read and one write (per run) for everyone who asked while the last
+  // batch was stored. One batch at a time, so no enrollment of this controller writes between a batch's read and write;
+  // a batch that fails after storing some credentials is retried by its agents, and a retry gets the stored credential.
+  const enrollments = new Batcher<string, EnrollOutcome>(async (_key, tokens) => {
+    const hashes = tokens.map(hashAgentSecret);
+    const logins = await deps.store.read((repos) => repos.runs.instanceLogins('bootstrapHash', hashes));
+    const instances = new Map(logins.map((i) => [i.bootstrapHash!, i]));
+    const now = new Date();
+    const credentials = new Map<string, Map<string, string>>();
+    const used = new Set<string>();
+    const outcomes = hashes.map((hash, position): EnrollOutcome => {
+      const instance = instances.get(hash);
+      if (!instance) return { error: new UnauthenticatedError('invalid bootstrap token') };
+      const credential = deps.bootstrapTokens.credentialFor(tokens[position]!);
+      const expired = !!instance.bootstrapExpiresAt && instance.bootstrapExpiresAt.getTime() <= now.getTime();
+      // A retry whose first answer was lost (the agent has not opened a session yet) gets the same credential again,
+      // also when the timed-out call and its retry reach the same batch.
+      const retried = used.has(hash) || (!!instance.bootstrapUsedAt && !expired && instance.credentialHash === hashAgentSecret(credential));
+      if (instance.bootstrapUsedAt && !retried) return { error: new UnauthenticatedError('bootstrap token already used') };
+      if (expired) return { error: new UnauthenticatedError('bootstrap token expired') };
+      if (isFinal(instance.runState)) return { error: new FailedPreconditionError('RUN_FINISHED', instance.run, 'the run has finished') };
+      if (retried) return { enrolled: { credential, runId: instance.run, instance: instance.name } };
+      // The same token twice in one batch is stored once (the rows are updated in bulk below).
+      used.add(hash);
+      const ofRun = credentials.get(instance.run) ?? new Map<string, string>();
+      ofRun.set(instance.name, hashAgentSecret(credential));
+      credentials.set(instance.run, ofRun);
+      return { enrolled: { credential, runId: instance.run, instance: instance.name } };
+    });
+    for (const [runId, ofRun] of credentials) await deps.store.writeStatement((repos) => repos.runs.storeCredentials(runId, ofRun, now));
+    return outcomes;
+  });
 
   const enroll: handleUnaryCall<pb.EnrollRequest, pb.EnrollResponse> = (call, callback) => {
     void (async () => {

@@ -1,7 +1,9 @@
 /**
- * instanceLogins, what an agent's login reads: the same rows whether it runs
+ * An agent's login rows: instanceLogins reads the same rows whether it runs
  * in a transaction (the ORM's query) or in a plain read (one prepared
- * statement on PostgreSQL), and nothing for hashes no instance has.
+ * statement on PostgreSQL), and nothing for hashes no instance has;
+ * storeCredentials and expireBootstrapTokens (one statement each on
+ * PostgreSQL) write what later logins read.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,5 +86,21 @@ describe.each(TEST_DATABASES)('instanceLogins on %s', (database) => {
     const byCredential = await store.read((repos) => repos.runs.instanceLogins('credentialHash', [hash('c'), hash('a')]));
     expect(byCredential.map((l) => l.name)).toEqual(['web.2']);
     expect(await store.read((repos) => repos.runs.instanceLogins('credentialHash', []))).toEqual([]);
+  });
+
+  it('stores credentials and expires bootstrap tokens, as later logins read them', async () => {
+    const usedAt = new Date('2026-11-27T10:00:00.000Z');
+    await store.writeStatement((repos) => repos.runs.storeCredentials(runId, new Map([['web.1', hash('d')]]), usedAt));
+    const [web1] = await store.read((repos) => repos.runs.instanceLogins('credentialHash', [hash('d')]));
+    expect(web1).toMatchObject({ name: 'web.1', credentialHash: hash('d'), bootstrapUsedAt: usedAt, bootstrapExpiresAt: expiresAt });
+    const expiredAt = new Date('2026-11-27T10:00:01.000Z');
+    await store.writeStatement((repos) => repos.runs.expireBootstrapTokens([web1!.id], expiredAt));
+    const after = await store.read((repos) => repos.runs.instanceLogins('bootstrapHash', [hash('a'), hash('b')]));
+    expect(after.map((l) => [l.name, l.bootstrapExpiresAt])).toEqual(
+      expect.arrayContaining([
+        ['web.1', expiredAt],
+        ['web.2', expiresAt],
+      ]),
+    );
   });
 });

@@ -179,6 +179,15 @@ const instanceLoginsBy = (column: 'bootstrap_hash' | 'credential_hash') => `
   where i.${column} = any($1::text[])`;
 const INSTANCE_LOGINS = { bootstrapHash: instanceLoginsBy('bootstrap_hash'), credentialHash: instanceLoginsBy('credential_hash') };
 
+/** storeCredentials on PostgreSQL: each instance's credential hash, in one prepared statement. */
+const STORE_CREDENTIALS = `
+  update run_instances i set credential_hash = v.hash, bootstrap_used_at = $2
+  from unnest($3::text[], $4::text[]) as v(name, hash)
+  where i.run_id = $1 and i.name = v.name`;
+
+/** expireBootstrapTokens on PostgreSQL. */
+const EXPIRE_BOOTSTRAP_TOKENS = `update run_instances set bootstrap_expires_at = $1 where id = any($2::uuid[])`;
+
 /** Journal rows for entries numbered after `lastSequence`. */
 function journalRows(runId: string, lastSequence: number, entries: readonly JournalEntry[]): RunJournalRow[] {
   const now = new Date();
@@ -456,8 +465,22 @@ export class RunRepository {
     }
   }
 
-  /** Ends the life of the instances' bootstrap tokens (their agents have connected). */
+  /**
+   * Stores the credential hashes of enrolled instances (by name) and marks
+   * their bootstrap tokens used. With prepared statements (PostgreSQL,
+   * Store.writeStatement) one statement: agents enrolling together wait on it.
+   */
+  async storeCredentials(runId: string, hashes: ReadonlyMap<string, string>, usedAt: Date): Promise<void> {
+    if (!this.prepared) return this.setInstanceColumn(runId, 'credentialHash', hashes, { bootstrapUsedAt: usedAt });
+    await this.prepared.query('store-credentials', STORE_CREDENTIALS, [runId, usedAt, [...hashes.keys()], [...hashes.values()]]);
+  }
+
+  /** Ends the life of the instances' bootstrap tokens (their agents have connected); one prepared statement on PostgreSQL. */
   async expireBootstrapTokens(instanceIds: readonly string[], now: Date): Promise<void> {
+    if (this.prepared) {
+      await this.prepared.query('expire-bootstrap-tokens', EXPIRE_BOOTSTRAP_TOKENS, [now, instanceIds]);
+      return;
+    }
     for (let at = 0; at < instanceIds.length; at += KEYS_PER_QUERY) {
       await this.em.nativeUpdate(RunInstanceEntity, { id: { $in: instanceIds.slice(at, at + KEYS_PER_QUERY) } }, { bootstrapExpiresAt: now });
     }
