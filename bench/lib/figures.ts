@@ -83,7 +83,8 @@ export interface BenchReport {
   startedAt: string;
   mode: 'full' | 'quick';
   durationSeconds: number;
-  machine: { cpus: number; node: string; totalMemoryBytes: number };
+  /** somaxconn: net.core.somaxconn, the kernel's cap on the controller's accept queue (null where unreadable). */
+  machine: { cpus: number; node: string; totalMemoryBytes: number; somaxconn: number | null };
   figures: Figure[];
   /** Data checks that failed (lost sets or completions, duplicate phases, agents that gave up). */
   dataLoss: string[];

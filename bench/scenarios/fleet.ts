@@ -104,6 +104,11 @@ export async function fleet(ctx: BenchContext, options: FleetOptions): Promise<{
     ctx.figures.push(atMost('reconnect storm', `${n} agents back and resumed, from restart`, (lastWelcome - Number(began)) / 1000, 'ms', options.storm.targetMs));
     ctx.figures.push(info('reconnect storm', `  controller down (stop + start)`, downMs, 'ms'));
     ctx.figures.push(info('reconnect storm', `  from serving again to last agent resumed`, (lastWelcome - Number(serving)) / 1000, 'ms'));
+    // A steady climb (each agent's turn) or a long tail (agents waiting out backoffs or dropped SYNs) look alike at p100.
+    const afterServing = welcomes.map((w) => (w - Number(serving)) / 1000).sort((a, b) => a - b);
+    const at = (q: number) => afterServing[Math.min(afterServing.length - 1, Math.floor(q * afterServing.length))]!;
+    ctx.figures.push(info('reconnect storm', `  from serving again to half of the agents resumed`, at(0.5), 'ms'));
+    ctx.figures.push(info('reconnect storm', `  from serving again to 90% of the agents resumed`, at(0.9), 'ms'));
     ctx.figures.push(exactly('reconnect storm', `agents not resumed`, n - resumed, 'agents', 0));
     const afterStorm = await checkAcknowledged(ctl.db, runId, back);
     ctx.figures.push(exactly('reconnect storm', `duplicate phases, agents given up, lost data`, afterStorm.length, 'items', 0));
