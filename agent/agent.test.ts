@@ -141,6 +141,9 @@ describe('agent phases', () => {
     expect(message).toContain('line 15');
     expect(message).not.toContain('line 5\n');
     expect(await exists(join(workDir, 'home', 'should-not-run'))).toBe(false);
+    // The failed script's output reached the controller before the abort (a controller that ends the run at once
+    // may destroy the VM, and with it what the agent had not shipped).
+    expect(f.logLines.slice(0, f.logLinesBeforeAbort[0]).map((l) => l.text)).toContain('oops');
 
     f.setState(SENDING_REPORTS); // the fake now carries the abort message, as the controller would
     expect(f.run.abortMessage).toBe(message);

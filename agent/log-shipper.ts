@@ -55,6 +55,21 @@ export class LogShipper {
     this.wakeIdle();
   }
 
+  /**
+   * Writes every waiting line now, ahead of a message that must follow them on
+   * the stream (a phase's completion, an abort): the controller journals a
+   * phase's output before it acts on the phase's end, after which the VM may
+   * be gone.
+   */
+  writeWaiting(): void {
+    const writer = this.writer;
+    while (writer && this.buffer.pending) {
+      const { lines, dropped } = this.buffer.take(this.options.batchLines);
+      this.inFlight = true;
+      writer({ lines, dropped }, () => this.written(writer));
+    }
+  }
+
   /** Resolves when the buffer is empty and nothing is in flight, or after `timeoutMs`, or when detached. */
   flush(timeoutMs: number): Promise<void> {
     if (!this.writer || this.idle()) return Promise.resolve();
@@ -87,12 +102,14 @@ export class LogShipper {
     if (!this.buffer.pending) return this.wakeIdle();
     const { lines, dropped } = this.buffer.take(this.options.batchLines);
     this.inFlight = true;
-    writer({ lines, dropped }, () => {
-      if (this.writer !== writer) return;
-      this.inFlight = false;
-      if (this.buffer.size >= this.options.batchLines || this.idleWaiters.length > 0) this.schedule();
-      if (this.idle()) this.wakeIdle();
-    });
+    writer({ lines, dropped }, () => this.written(writer));
+  }
+
+  private written(writer: BatchWriter): void {
+    if (this.writer !== writer) return;
+    this.inFlight = false;
+    if (this.buffer.size >= this.options.batchLines || this.idleWaiters.length > 0) this.schedule();
+    if (this.idle()) this.wakeIdle();
   }
 
   private wakeIdle(): void {

@@ -129,6 +129,7 @@ export class AgentSession {
   /** Sends a one-way message if a stream is up; false when it was not sent. */
   send(message: NonNullable<SessionRequest['message']>): boolean {
     if (!this.call || !this.welcomed) return false;
+    this.shipper.writeWaiting();
     this.call.write({ message });
     return true;
   }
@@ -170,7 +171,10 @@ export class AgentSession {
           reject(err);
         },
       });
-      if (this.call && this.welcomed) this.call.write(build());
+      if (this.call && this.welcomed) {
+        this.shipper.writeWaiting();
+        this.call.write(build());
+      }
     });
   }
 
@@ -325,12 +329,14 @@ export class AgentSession {
     this.heartbeat = setInterval(() => this.send({ $case: 'heartbeat', value: { time: new Date() } }), interval);
     this.heartbeat.unref();
     log.info({ heartbeatIntervalMs: interval, pendingRequests: this.pending.size }, 'session established');
-    // Unanswered requests first (an abort must reach the controller before the completion that follows it).
-    for (const p of this.pending.values()) call.write(p.build());
     this.shipper.attach((batch, done) => {
       if (this.call !== call) return done();
       call.write({ message: { $case: 'logs', value: batch } }, () => done());
     });
+    // The lines written while away first, then unanswered requests (an abort must reach the controller before the
+    // completion that follows it), then what the welcome sets off.
+    this.shipper.writeWaiting();
+    for (const p of this.pending.values()) call.write(p.build());
     this.options.handlers.welcome(welcome);
   }
 }

@@ -73,6 +73,8 @@ export class FakeController {
   readonly parameterGetAlls: ParameterGetAll[] = [];
   readonly aborts: AgentAbort[] = [];
   readonly logLines: LogLine[] = [];
+  /** For each abort, how many log lines had arrived before it. */
+  readonly logLinesBeforeAbort: number[] = [];
   readonly uploads: { name: string; data: Buffer }[] = [];
   logLineCount = 0;
   droppedTotal = 0;
@@ -303,6 +305,7 @@ export class FakeController {
         return;
       case 'abort':
         this.aborts.push(m.value);
+        this.logLinesBeforeAbort.push(this.logLines.length);
         if (m.value.cancel) this.run.abortMessage = '';
         else if (!this.run.abortMessage) this.run.abortMessage = m.value.message;
         send({ $case: 'ack', value: { requestId: m.value.requestId, error: '', errorMessage: '' } });
