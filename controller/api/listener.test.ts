@@ -5,7 +5,7 @@ import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listenOnHost, type Listeners } from './listener.js';
+import { acceptQueueLimit, LISTEN_BACKLOG, listenOnHost, type Listeners } from './listener.js';
 
 const LISTENER = fileURLToPath(new URL('./listener.ts', import.meta.url));
 const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
@@ -31,6 +31,20 @@ function dial(host: string, port: number): Promise<Socket> {
     socket.once('error', reject);
   });
 }
+
+describe('acceptQueueLimit', () => {
+  it('is the asked queue capped at net.core.somaxconn, and unknown where that cannot be read', () => {
+    expect(acceptQueueLimit(() => '4096\n')).toBe(4096);
+    expect(acceptQueueLimit(() => '1000000')).toBe(LISTEN_BACKLOG);
+    expect(acceptQueueLimit(() => 'many')).toBeUndefined();
+    expect(
+      acceptQueueLimit(() => {
+        throw new Error('ENOENT');
+      }),
+    ).toBeUndefined();
+    expect(acceptQueueLimit()).toBe(Math.min(LISTEN_BACKLOG, somaxconn));
+  });
+});
 
 describe('listenOnHost', () => {
   it('serves every address of a name on one port, the first address choosing it', async () => {

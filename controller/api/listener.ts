@@ -1,4 +1,5 @@
 import { lookup } from 'node:dns/promises';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 
 /**
@@ -10,6 +11,21 @@ import { createServer, type Server, type Socket } from 'node:net';
  * somaxconn decides how deep.
  */
 export const LISTEN_BACKLOG = 65_535;
+
+/**
+ * The accept queue the kernel grants: LISTEN_BACKLOG capped at
+ * net.core.somaxconn; undefined where that cannot be read (not Linux). The
+ * controller logs it at start, since a fleet larger than it that dials at once
+ * loses SYNs to retransmission timeouts.
+ */
+export function acceptQueueLimit(readSomaxconn: () => string = () => readFileSync('/proc/sys/net/core/somaxconn', 'utf8')): number | undefined {
+  try {
+    const cap = Number(readSomaxconn().trim());
+    return Number.isInteger(cap) && cap > 0 ? Math.min(LISTEN_BACKLOG, cap) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** TCP listeners on one port of every address of a host; each accepted socket goes to onConnection. */
 export interface Listeners {

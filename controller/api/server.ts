@@ -8,7 +8,7 @@ import { RunServiceService } from '../../proto/gen/slipstream/v1/runs.js';
 import { TenantServiceService } from '../../proto/gen/slipstream/v1/tenants.js';
 import { TokenServiceService } from '../../proto/gen/slipstream/v1/tokens.js';
 import { UserServiceService } from '../../proto/gen/slipstream/v1/users.js';
-import { listenOnHost } from './listener.js';
+import { acceptQueueLimit, listenOnHost } from './listener.js';
 import { addReflectionService, loadDescriptorSet } from './reflection.js';
 import { agentService, type AgentServiceDeps } from './services/agent-service.js';
 import { cloudService, type CloudServiceDeps } from './services/cloud-service.js';
@@ -73,7 +73,7 @@ export async function startApiServer(
     (err) => log.warn({ err }, 'accepting a connection failed'),
   );
   const boundPort = listeners.port;
-  log.info({ host, port: boundPort }, 'listening');
+  log.info({ host, port: boundPort, acceptQueue: acceptQueueLimit() }, 'listening');
   return {
     address: `${host.includes(':') ? `[${host}]` : host}:${boundPort}`,
     port: boundPort,
