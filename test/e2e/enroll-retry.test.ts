@@ -11,6 +11,7 @@ import type { AgentServiceClient } from '../../proto/gen/slipstream/v1/agent.js'
 import { AgentProbe, agentServiceClient, enroll } from '../helpers/agent-probe.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
+import { freePort } from '../helpers/free-port.js';
 import { waitFor } from '../helpers/poll.js';
 import { TestRuns } from '../helpers/runs.js';
 
@@ -22,8 +23,11 @@ describe.each(TEST_DATABASES)('enrollment retries (%s)', (database) => {
   let agents: AgentServiceClient;
 
   beforeAll(async () => {
-    // VMs only in memory: no agent enrolls, the test holds the bootstrap token.
-    controller = await startTestController({ database, extraClouds: [{ name: 'paper', driver: 'fake', settings: { world } }] });
+    // The fake cloud runs its VMs through the local driver, so each has a real agent: it dials a port where nothing
+    // listens, and the test alone enrolls with the bootstrap token (an agent that enrolled and opened its session
+    // first, as it did on a loaded machine, spent the token before the test could retry it).
+    const nowhere = `127.0.0.1:${await freePort()}`;
+    controller = await startTestController({ database, agentAddress: nowhere, extraClouds: [{ name: 'paper', driver: 'fake', settings: { world } }] });
     client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
     runs = new TestRuns(client);
     agents = agentServiceClient(controller.address);
