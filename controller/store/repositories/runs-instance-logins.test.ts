@@ -5,54 +5,29 @@
  * storeCredentials and expireBootstrapTokens (one statement each on
  * PostgreSQL) write what later logins read.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASES } from '../../../test/helpers/databases.js';
-import { createTemporaryDatabase, type TemporaryDatabase } from '../../../test/helpers/postgres.js';
-import { Store } from '../store.js';
+import { createTestRun, openTestStore } from '../../../test/helpers/store.js';
+import type { Store } from '../store.js';
 
 const hash = (c: string) => c.repeat(64);
 
 describe.each(TEST_DATABASES)('instanceLogins on %s', (database) => {
   let store: Store;
-  let pgDatabase: TemporaryDatabase | undefined;
-  let dir: string | undefined;
+  let dispose: (() => Promise<void>) | undefined;
   let runId: string;
   let tenantId: string;
   const expiresAt = new Date('2026-11-27T12:00:00.000Z');
 
   beforeAll(async () => {
-    if (database === 'postgres') {
-      pgDatabase = await createTemporaryDatabase();
-      store = await Store.open({ flavour: 'postgresql', location: pgDatabase.url }, pino({ level: 'silent' }));
-    } else {
-      dir = mkdtempSync(join(tmpdir(), 'slipstream-logins-'));
-      store = await Store.open({ flavour: 'sqlite', location: join(dir, 'logins.db') }, pino({ level: 'silent' }));
-    }
-    ({ runId, tenantId } = await store.write(async (repos) => {
-      const tenant = await repos.tenants.create({ name: 'acme', displayName: 'Acme', operator: false });
-      const run = await repos.runs.create({
-        tenantId: tenant.id,
-        owner: 'alice',
-        plan: { module: { path: 'acme/app', version: 1 }, kind: 'application', nodes: [] },
-        keepRunning: 'always',
-        scalable: false,
-        timeoutMinutes: 60,
-        defaultCloud: 'local',
-        tags: [],
-        sshKeys: [],
-        requestId: null,
-        nodes: [{ name: 'web', maxProvisioningFailures: 0, nextIndex: 3 }],
-        instances: [
-          { name: 'web.1', node: 'web', index: 1, cloud: 'local' },
-          { name: 'web.2', node: 'web', index: 2, cloud: 'local' },
-        ],
-        parameters: [],
-      });
-      return { runId: run.id, tenantId: tenant.id };
+    ({ store, dispose } = await openTestStore(database));
+    ({ runId, tenantId } = await createTestRun(store, {
+      nodes: [{ name: 'web', maxProvisioningFailures: 0, nextIndex: 3 }],
+      instances: [
+        { name: 'web.1', node: 'web', index: 1, cloud: 'local' },
+        { name: 'web.2', node: 'web', index: 2, cloud: 'local' },
+      ],
+      parameters: [],
     }));
     await store.write(async (repos) => {
       await repos.runs.setInstanceColumn(runId, 'bootstrapHash', new Map([['web.1', hash('a')], ['web.2', hash('b')]]), { bootstrapExpiresAt: expiresAt });
@@ -61,9 +36,7 @@ describe.each(TEST_DATABASES)('instanceLogins on %s', (database) => {
   });
 
   afterAll(async () => {
-    await store?.close();
-    await pgDatabase?.drop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await dispose?.();
   });
 
   const shape = (logins: { name: string; run: string; node: string; index: number; bootstrapHash: string | null; bootstrapExpiresAt: Date | null; bootstrapUsedAt: Date | null; credentialHash: string | null; runState: string; tenantId: string; id: string }[]) =>

@@ -3,58 +3,31 @@
  * (one statement on PostgreSQL): values, journal sequence numbers taken from
  * the run row, and nothing written for a run that is gone.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASES } from '../../../test/helpers/databases.js';
-import { createTemporaryDatabase, type TemporaryDatabase } from '../../../test/helpers/postgres.js';
-import { Store } from '../store.js';
+import { createTestRun, openTestStore } from '../../../test/helpers/store.js';
+import type { Store } from '../store.js';
 
 describe.each(TEST_DATABASES)('commitParameterSets on %s', (database) => {
   let store: Store;
-  let pgDatabase: TemporaryDatabase | undefined;
-  let dir: string | undefined;
+  let dispose: (() => Promise<void>) | undefined;
   let runId: string;
 
   beforeAll(async () => {
-    if (database === 'postgres') {
-      pgDatabase = await createTemporaryDatabase();
-      store = await Store.open({ flavour: 'postgresql', location: pgDatabase.url }, pino({ level: 'silent' }));
-    } else {
-      dir = mkdtempSync(join(tmpdir(), 'slipstream-sets-'));
-      store = await Store.open({ flavour: 'sqlite', location: join(dir, 'sets.db') }, pino({ level: 'silent' }));
-    }
-    runId = await store.write(async (repos) => {
-      const tenant = await repos.tenants.create({ name: 'acme', displayName: 'Acme', operator: false });
-      const run = await repos.runs.create({
-        tenantId: tenant.id,
-        owner: 'alice',
-        plan: { module: { path: 'acme/app', version: 1 }, kind: 'application', nodes: [] },
-        keepRunning: 'always',
-        scalable: false,
-        timeoutMinutes: 60,
-        defaultCloud: 'local',
-        tags: [],
-        sshKeys: [],
-        requestId: null,
-        nodes: [],
-        instances: [],
-        parameters: [
-          { key: 'db.1:url', value: null, secret: false, description: '' },
-          { key: 'web.1:db_url', value: 'old', secret: false, description: '' },
-          { key: 'db.1:password', value: null, secret: true, description: '' },
-        ],
-      });
-      return run.id;
-    });
+    ({ store, dispose } = await openTestStore(database));
+    ({ runId } = await createTestRun(store, {
+      nodes: [],
+      instances: [],
+      parameters: [
+        { key: 'db.1:url', value: null, secret: false, description: '' },
+        { key: 'web.1:db_url', value: 'old', secret: false, description: '' },
+        { key: 'db.1:password', value: null, secret: true, description: '' },
+      ],
+    }));
   });
 
   afterAll(async () => {
-    await store?.close();
-    await pgDatabase?.drop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await dispose?.();
   });
 
   const values = () => store.read(async (repos) => new Map([...(await repos.runs.allParameterValues(runId))].map(([k, v]) => [k, v.value])));

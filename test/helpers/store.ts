@@ -1,0 +1,53 @@
+/**
+ * Test helper: a Store on a database of its own, for repository tests that
+ * run on both databases, and a run to write into.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { NewRun } from '../../controller/store/repositories/runs.js';
+import { Store } from '../../controller/store/store.js';
+import type { TestDatabase } from './controller.js';
+import { createTemporaryDatabase } from './postgres.js';
+
+/** A Store on a fresh temporary PostgreSQL database or SQLite file; `dispose` closes it and removes the database. */
+export async function openTestStore(database: TestDatabase): Promise<{ store: Store; dispose(): Promise<void> }> {
+  if (database === 'postgres') {
+    const pg = await createTemporaryDatabase();
+    const store = await Store.open({ flavour: 'postgresql', location: pg.url }, pino({ level: 'silent' }));
+    const dispose = async () => {
+      await store.close();
+      await pg.drop();
+    };
+    return { store, dispose };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'slipstream-store-'));
+  const store = await Store.open({ flavour: 'sqlite', location: join(dir, 'store.db') }, pino({ level: 'silent' }));
+  const dispose = async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { store, dispose };
+}
+
+/** Creates the tenant `acme` and one run of it with these nodes, instances and parameters. */
+export function createTestRun(store: Store, run: Pick<NewRun, 'nodes' | 'instances' | 'parameters'>): Promise<{ runId: string; tenantId: string }> {
+  return store.write(async (repos) => {
+    const tenant = await repos.tenants.create({ name: 'acme', displayName: 'Acme', operator: false });
+    const created = await repos.runs.create({
+      tenantId: tenant.id,
+      owner: 'alice',
+      plan: { module: { path: 'acme/app', version: 1 }, kind: 'application', nodes: [] },
+      keepRunning: 'always',
+      scalable: false,
+      timeoutMinutes: 60,
+      defaultCloud: 'local',
+      tags: [],
+      sshKeys: [],
+      requestId: null,
+      ...run,
+    });
+    return { runId: created.id, tenantId: tenant.id };
+  });
+}
