@@ -39,40 +39,12 @@ export class RunBus {
 
   /** Subscribes to one run's changes (of the given kinds, default all); returns the unsubscribe function. */
   subscribe(runId: string, listener: RunListener, kinds: readonly RunChange['kind'][] = ALL_KINDS): () => void {
-    let byKind = this.listeners.get(runId);
-    if (!byKind) this.listeners.set(runId, (byKind = new Map()));
-    for (const kind of kinds) {
-      let set = byKind.get(kind);
-      if (!set) byKind.set(kind, (set = new Set()));
-      set.add(listener);
-    }
-    return () => {
-      for (const kind of kinds) {
-        const set = byKind.get(kind);
-        set?.delete(listener);
-        if (set?.size === 0) byKind.delete(kind);
-      }
-      if (byKind.size === 0 && this.listeners.get(runId) === byKind) this.listeners.delete(runId);
-    };
+    return register(this.listeners, runId, kinds, listener);
   }
 
   /** Subscribes to the values of some of a run's parameters; returns the unsubscribe function. */
   subscribeKeys(runId: string, keys: readonly string[], listener: KeyListener): () => void {
-    let byKey = this.keyListeners.get(runId);
-    if (!byKey) this.keyListeners.set(runId, (byKey = new Map()));
-    for (const key of keys) {
-      let set = byKey.get(key);
-      if (!set) byKey.set(key, (set = new Set()));
-      set.add(listener);
-    }
-    return () => {
-      for (const key of keys) {
-        const set = byKey.get(key);
-        set?.delete(listener);
-        if (set?.size === 0) byKey.delete(key);
-      }
-      if (byKey.size === 0 && this.keyListeners.get(runId) === byKey) this.keyListeners.delete(runId);
-    };
+    return register(this.keyListeners, runId, keys, listener);
   }
 
   /** Announces a committed change to every subscriber of the run (and each value to the watchers of its key). */
@@ -87,4 +59,23 @@ export class RunBus {
       if (watchers) for (const watcher of [...watchers]) watcher(key, value!);
     }
   }
+}
+
+/** Files `listener` under each of `names` of the run in `registry` (run, then name); returns the function that takes it out again. */
+function register<Name, Listener>(registry: Map<string, Map<Name, Set<Listener>>>, runId: string, names: readonly Name[], listener: Listener): () => void {
+  let byName = registry.get(runId);
+  if (!byName) registry.set(runId, (byName = new Map()));
+  for (const name of names) {
+    let set = byName.get(name);
+    if (!set) byName.set(name, (set = new Set()));
+    set.add(listener);
+  }
+  return () => {
+    for (const name of names) {
+      const set = byName.get(name);
+      set?.delete(listener);
+      if (set?.size === 0) byName.delete(name);
+    }
+    if (byName.size === 0 && registry.get(runId) === byName) registry.delete(runId);
+  };
 }
