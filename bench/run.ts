@@ -6,12 +6,12 @@
  * completion missing, a duplicate phase, an agent that gave up); timing
  * alone never fails it.
  */
-import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { measureRawPg } from './baselines/raw-pg.js';
 import { measureRawUnary } from './baselines/raw-unary.js';
+import { somaxconn } from '../controller/api/listener.js';
 import { startBenchController } from './lib/bench-controller.js';
 import type { BenchContext } from './lib/context.js';
 import { info, renderTable, writeReport, type Figure } from './lib/figures.js';
@@ -31,15 +31,6 @@ function positiveWhole(option: string): (value: string) => number {
     }
     return n;
   };
-}
-
-/** The kernel's cap on the controller's accept queue: it decides how bursts of thousands of connections fare, so the results record it. */
-function somaxconn(): number | null {
-  try {
-    return Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim());
-  } catch {
-    return null;
-  }
 }
 
 const program = new Command()
@@ -104,18 +95,20 @@ try {
 }
 
 const durationSeconds = (Date.now() - started) / 1000;
+// The kernel's cap on the controller's accept queue decides how bursts of thousands of connections fare: the results record it.
+const acceptQueueCap = somaxconn() ?? null;
 process.stdout.write(`${renderTable(figures)}\n`);
 writeReport(out, {
   startedAt: new Date(started).toISOString(),
   mode: quick ? 'quick' : 'full',
   durationSeconds,
-  machine: { cpus: cpus().length, node: process.version, totalMemoryBytes: totalmem(), somaxconn: somaxconn() },
+  machine: { cpus: cpus().length, node: process.version, totalMemoryBytes: totalmem(), somaxconn: acceptQueueCap },
   figures,
   dataLoss,
 });
 const failed = figures.filter((f) => f.pass === false).length;
 process.stdout.write(`bench: ${figures.length} figures, ${failed} beside their targets, ${dataLoss.length} data problems, ${durationSeconds.toFixed(0)} s; results in ${out}\n`);
-process.stdout.write(`bench: net.core.somaxconn = ${somaxconn() ?? 'unknown'} (caps the controller's accept queue; see the README's scale limits)\n`);
+process.stdout.write(`bench: net.core.somaxconn = ${acceptQueueCap ?? 'unknown'} (caps the controller's accept queue; see the README's scale limits)\n`);
 for (const problem of dataLoss) process.stdout.write(`data: ${problem}\n`);
 if (ctl.errors.length > 0) process.stdout.write(`controller warnings/errors (first ${ctl.errors.length}):\n${ctl.errors.slice(0, 10).join('\n')}\n`);
 process.exit(crashed || dataLoss.length > 0 ? 1 : 0);

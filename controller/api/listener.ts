@@ -12,19 +12,28 @@ import { createServer, type Server, type Socket } from 'node:net';
  */
 export const LISTEN_BACKLOG = 65_535;
 
-/**
- * The accept queue the kernel grants: LISTEN_BACKLOG capped at
- * net.core.somaxconn; undefined where that cannot be read (not Linux). The
- * controller logs it at start, since a fleet larger than it that dials at once
- * loses SYNs to retransmission timeouts.
- */
-export function acceptQueueLimit(readSomaxconn: () => string = () => readFileSync('/proc/sys/net/core/somaxconn', 'utf8')): number | undefined {
+type Reader = () => string;
+const readProcSomaxconn: Reader = () => readFileSync('/proc/sys/net/core/somaxconn', 'utf8');
+
+/** net.core.somaxconn, the kernel's cap on every accept queue; undefined where it cannot be read (not Linux). */
+export function somaxconn(read: Reader = readProcSomaxconn): number | undefined {
   try {
-    const cap = Number(readSomaxconn().trim());
-    return Number.isInteger(cap) && cap > 0 ? Math.min(LISTEN_BACKLOG, cap) : undefined;
+    const cap = Number(read().trim());
+    return Number.isInteger(cap) && cap > 0 ? cap : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The accept queue the kernel grants: LISTEN_BACKLOG capped at
+ * net.core.somaxconn; undefined where that cannot be read. The controller
+ * logs it at start, since a fleet larger than it that dials at once loses
+ * SYNs to retransmission timeouts.
+ */
+export function acceptQueueLimit(read: Reader = readProcSomaxconn): number | undefined {
+  const cap = somaxconn(read);
+  return cap === undefined ? undefined : Math.min(LISTEN_BACKLOG, cap);
 }
 
 /** TCP listeners on one port of every address of a host; each accepted socket goes to onConnection. */
