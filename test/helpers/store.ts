@@ -11,8 +11,8 @@ import { Store } from '../../controller/store/store.js';
 import type { TestDatabase } from './controller.js';
 import { createTemporaryDatabase } from './postgres.js';
 
-/** A Store on a fresh temporary PostgreSQL database or SQLite file; `dispose` closes it and removes the database. */
-export async function openTestStore(database: TestDatabase): Promise<{ store: Store; dispose(): Promise<void> }> {
+/** A Store on a fresh temporary PostgreSQL database (at `url`) or SQLite file; `dispose` closes it and removes the database. */
+export async function openTestStore(database: TestDatabase): Promise<{ store: Store; url?: string; dispose(): Promise<void> }> {
   if (database === 'postgres') {
     const pg = await createTemporaryDatabase();
     const store = await Store.open({ flavour: 'postgresql', location: pg.url }, pino({ level: 'silent' }));
@@ -20,7 +20,7 @@ export async function openTestStore(database: TestDatabase): Promise<{ store: St
       await store.close();
       await pg.drop();
     };
-    return { store, dispose };
+    return { store, url: pg.url, dispose };
   }
   const dir = mkdtempSync(join(tmpdir(), 'slipstream-store-'));
   const store = await Store.open({ flavour: 'sqlite', location: join(dir, 'store.db') }, pino({ level: 'silent' }));
@@ -31,10 +31,14 @@ export async function openTestStore(database: TestDatabase): Promise<{ store: St
   return { store, dispose };
 }
 
-/** Creates the tenant `acme` and one run of it with these nodes, instances and parameters. */
-export function createTestRun(store: Store, run: Pick<NewRun, 'nodes' | 'instances' | 'parameters'>): Promise<{ runId: string; tenantId: string }> {
+/** Creates a tenant (`acme` unless named) and one run of it with these nodes, instances and parameters. */
+export function createTestRun(
+  store: Store,
+  run: Pick<NewRun, 'nodes' | 'instances' | 'parameters'>,
+  tenantName = 'acme',
+): Promise<{ runId: string; tenantId: string }> {
   return store.write(async (repos) => {
-    const tenant = await repos.tenants.create({ name: 'acme', displayName: 'Acme', operator: false });
+    const tenant = await repos.tenants.create({ name: tenantName, displayName: tenantName, operator: false });
     const created = await repos.runs.create({
       tenantId: tenant.id,
       owner: 'alice',

@@ -150,16 +150,26 @@ function newInstanceRow(runId: string, instance: { name: string; node: string; i
 
 /**
  * commitParameterSets as one statement: $1 run id, $2 number of journal
- * entries, $3 time of the change, $4 the values [{key, value}], $5 the entries
- * numbered from 1. Nothing is written when the run row is missing.
+ * entries, $3 time of the change, $4 the keys and $6 their values, $5 the
+ * entries numbered from 1. Nothing is written when the run row is missing.
+ *
+ * Each key finds its row through a subquery on (run_id, key), which the
+ * planner always answers with one probe of the unique index. Joined instead,
+ * the planner sizes the run from the table's statistics, which lag behind a
+ * run whose thousands of parameters were just inserted: it then hashed every
+ * parameter of the run for each batch (1.7-3.4 ms for two keys of a
+ * 10,000-parameter run, 0.7 ms this way).
  */
-const COMMIT_PARAMETER_SETS = `
+export const COMMIT_PARAMETER_SETS = `
   with run as (
     update runs set last_sequence = last_sequence + $2 where id = $1 returning last_sequence - $2 as base
+  ), target as (
+    select (select id from run_parameters where run_id = $1 and "key" = v."key") as id, v."value"
+    from unnest($4::text[], $6::text[]) as v("key", "value")
   ), parameter as (
-    update run_parameters p set "value" = v."value", updated_at = $3
-    from run, jsonb_to_recordset($4::jsonb) as v("key" text, "value" text)
-    where p.run_id = $1 and p."key" = v."key"
+    update run_parameters p set "value" = target."value", updated_at = $3
+    from run, target
+    where p.id = target.id
     returning 1
   ), journal as (
     insert into run_journal (id, run_id, sequence, "time", kind, "type", actor, instance, subject, "text")
@@ -179,11 +189,14 @@ const instanceLoginsBy = (column: 'bootstrap_hash' | 'credential_hash') => `
   where i.${column} = any($1::text[])`;
 const INSTANCE_LOGINS = { bootstrapHash: instanceLoginsBy('bootstrap_hash'), credentialHash: instanceLoginsBy('credential_hash') };
 
-/** storeCredentials on PostgreSQL: each instance's credential hash, in one prepared statement. */
-const STORE_CREDENTIALS = `
+/** storeCredentials on PostgreSQL: each instance's credential hash, in one prepared statement (its row found as in COMMIT_PARAMETER_SETS). */
+export const STORE_CREDENTIALS = `
   update run_instances i set credential_hash = v.hash, bootstrap_used_at = $2
-  from unnest($3::text[], $4::text[]) as v(name, hash)
-  where i.run_id = $1 and i.name = v.name`;
+  from (
+    select (select id from run_instances where run_id = $1 and name = u.name) as id, u.hash
+    from unnest($3::text[], $4::text[]) as u(name, hash)
+  ) as v
+  where i.id = v.id`;
 
 /** expireBootstrapTokens on PostgreSQL. */
 const EXPIRE_BOOTSTRAP_TOKENS = `update run_instances set bootstrap_expires_at = $1 where id = any($2::uuid[])`;
@@ -532,8 +545,9 @@ export class RunRepository {
       runId,
       entries.length,
       now,
-      JSON.stringify([...values].map(([key, value]) => ({ key, value }))),
+      [...values.keys()],
       JSON.stringify(numbered.map((r) => ({ ...r, n: r.sequence, time: r.time.toISOString() }))),
+      [...values.values()],
     ]);
     const base = rows[0]?.base;
     return base === undefined ? undefined : numbered.map((r) => ({ ...r, sequence: base + r.sequence }));

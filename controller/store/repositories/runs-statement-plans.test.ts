@@ -1,0 +1,95 @@
+/**
+ * The prepared statements of the hot paths find their rows by the unique
+ * index, one probe per key, however large the run and however stale the
+ * table's statistics: right after a launch inserted thousands of a run's
+ * rows, a join let the planner hash every row of the run for each batch.
+ * Measured with EXPLAIN ANALYZE: rows the statement's scans read.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_DATABASES } from '../../../test/helpers/databases.js';
+import { createTestRun, openTestStore } from '../../../test/helpers/store.js';
+import { COMMIT_PARAMETER_SETS, STORE_CREDENTIALS } from './runs.js';
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Actual Rows': number;
+  'Actual Loops': number;
+  'Rows Removed by Filter'?: number;
+  'Rows Removed by Index Recheck'?: number;
+  Plans?: PlanNode[];
+}
+
+/** Rows the scans of `table` read, kept or filtered out, over all loops. */
+function rowsScanned(node: PlanNode, table: string): number {
+  const own =
+    node['Node Type'].endsWith('Scan') && node['Relation Name'] === table
+      ? (node['Actual Rows'] + (node['Rows Removed by Filter'] ?? 0) + (node['Rows Removed by Index Recheck'] ?? 0)) * node['Actual Loops']
+      : 0;
+  return own + (node.Plans ?? []).reduce((sum, child) => sum + rowsScanned(child, table), 0);
+}
+
+const SIZE = 2_000;
+const OTHER_ROWS = 20_000;
+
+describe.runIf(TEST_DATABASES.includes('postgres'))('hot-path statements on a large run', () => {
+  let dispose: (() => Promise<void>) | undefined;
+  let client: pg.Client;
+  let runId: string;
+
+  beforeAll(async () => {
+    const opened = await openTestStore('postgres');
+    dispose = opened.dispose;
+    const names = Array.from({ length: SIZE }, (_, i) => `web.${i + 1}`);
+    ({ runId } = await createTestRun(opened.store, {
+      nodes: [{ name: 'web', maxProvisioningFailures: 0, nextIndex: SIZE + 1 }],
+      instances: names.map((name, i) => ({ name, node: 'web', index: i + 1, cloud: 'local' })),
+      parameters: names.map((name) => ({ key: `${name}:url`, value: null, secret: false, description: '' })),
+    }));
+    client = new pg.Client({ connectionString: opened.url });
+    await client.connect();
+    // Other runs' rows, so that the tables are of a size where reading all of them is not the cheap plan.
+    const other = await createTestRun(opened.store, { nodes: [{ name: 'db', maxProvisioningFailures: 0, nextIndex: 1 }], instances: [], parameters: [] }, 'other');
+    await client.query(
+      `insert into run_parameters (id, run_id, "key", "value", secret, description, updated_at)
+       select gen_random_uuid(), $1, 'db.' || i || ':url', null, false, '', now() from generate_series(1, $2::int) as i`,
+      [other.runId, OTHER_ROWS],
+    );
+    await client.query(
+      `insert into run_instances (id, run_id, name, node, "index", cloud, vm, completed_epoch, scale_state, created_at)
+       select gen_random_uuid(), $1, 'db.' || i, 'db', i, 'local', 'none', 0, '', now() from generate_series(1, $2::int) as i`,
+      [other.runId, OTHER_ROWS],
+    );
+  });
+
+  afterAll(async () => {
+    await client?.end();
+    await dispose?.();
+  });
+
+  async function explain(sql: string, values: unknown[]): Promise<PlanNode> {
+    const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`explain (analyze, format json) ${sql}`, values);
+    return rows[0]!['QUERY PLAN'][0].Plan;
+  }
+
+  it('commitParameterSets reads the rows of the keys it sets, not the run’s other parameters', async () => {
+    const keys = ['web.7:url', 'web.1500:url'];
+    const entries = keys.map((subject, i) => ({ id: crypto.randomUUID(), n: i + 1, time: new Date().toISOString(), kind: 'parameter', type: 'set', actor: 'agent:web.7', instance: '', subject, text: 'x' }));
+    const plan = await explain(COMMIT_PARAMETER_SETS, [runId, entries.length, new Date(), keys, JSON.stringify(entries), ['x', 'y']]);
+    expect(rowsScanned(plan, 'run_parameters')).toBeLessThanOrEqual(2 * keys.length);
+    const { rows } = await client.query<{ key: string; value: string }>('select "key", "value" from run_parameters where run_id = $1 and "value" is not null order by "key"', [runId]);
+    expect(rows).toEqual([
+      { key: 'web.1500:url', value: 'y' },
+      { key: 'web.7:url', value: 'x' },
+    ]);
+  });
+
+  it('storeCredentials reads the rows of the instances it updates, not the run’s others', async () => {
+    const names = ['web.3', 'web.1999'];
+    const plan = await explain(STORE_CREDENTIALS, [runId, new Date(), names, ['a'.repeat(64), 'b'.repeat(64)]]);
+    expect(rowsScanned(plan, 'run_instances')).toBeLessThanOrEqual(2 * names.length);
+    const { rows } = await client.query<{ name: string }>('select name from run_instances where run_id = $1 and credential_hash is not null order by name', [runId]);
+    expect(rows.map((r) => r.name)).toEqual(['web.1999', 'web.3']);
+  });
+});
