@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -39,6 +39,29 @@ describe('StateStore', () => {
     const store = await StateStore.open(file);
     await Promise.all(Array.from({ length: 20 }, (_, i) => store.update((s) => void (s.phaseRuns[`k${i}`] = i))));
     expect(Object.keys((await StateStore.open(file)).get().phaseRuns)).toHaveLength(20);
+  });
+
+  it('gives a temp file left by a crash mode 0600 again', async () => {
+    const file = await tempFile();
+    const leftover = `${file}.${process.pid}.tmp`;
+    await writeFile(leftover, 'half a state');
+    await chmod(leftover, 0o644);
+    const store = await StateStore.open(file);
+    await store.update((s) => void (s.credential = 'secret-credential'));
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(await readdir(join(file, '..'))).toEqual(['state.json']);
+  });
+
+  it('rejects an update it cannot write, keeps the state it had and leaves no temp file', async () => {
+    const file = await tempFile();
+    const store = await StateStore.open(file);
+    await store.update((s) => void (s.completedEpoch = 1));
+    // A directory where the state file goes: the temp file is written, the rename fails.
+    await rm(file);
+    await mkdir(file);
+    await expect(store.update((s) => void (s.completedEpoch = 2))).rejects.toThrow(/EISDIR|EEXIST|ENOTEMPTY|rename/);
+    expect(store.get().completedEpoch).toBe(1);
+    expect(await readdir(join(file, '..'))).toEqual(['state.json']);
   });
 
   it('refuses a corrupt file with a clear error', async () => {
