@@ -64,6 +64,18 @@ export class Store {
     return work(new Repositories(this.orm.em.fork(), this.prepared));
   }
 
+  /**
+   * Refreshes PostgreSQL's statistics of the run tables, after a launch
+   * inserted thousands of rows: until autovacuum gets to them, the planner
+   * takes a run for a handful of rows and answers `run_id = ? and name in
+   * (...)` by reading every row of the run (1-1.5 ms a statement at 10,000
+   * instances, against 0.2 ms through the index). A no-op on SQLite.
+   */
+  async refreshRunStatistics(): Promise<void> {
+    if (this.flavour !== 'postgresql') return;
+    await this.orm.em.getConnection().execute('analyze run_instances, run_parameters');
+  }
+
   async close(): Promise<void> {
     await this.prepared?.close();
     await this.orm.close(true);

@@ -26,6 +26,9 @@ import { enforceQuotas } from './quotas.js';
 import { runView } from './run-views.js';
 import { watchRun } from './run-watch.js';
 
+/** Instances and parameters a launch inserts from which the run tables' statistics are refreshed (Store.refreshRunStatistics). */
+const LARGE_LAUNCH_ROWS = 1_000;
+
 export interface RunServiceDeps extends ApiDeps {
   engine: RunEngine;
   bus: RunBus;
@@ -68,7 +71,7 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
       const runId = await ctx.store.write(async (repos) => {
         if (req.requestId) {
           const earlier = await repos.runs.findByRequestId(ctx.principal.tenantId, req.requestId);
-          if (earlier) return { id: earlier.id, created: false };
+          if (earlier) return { id: earlier.id, created: false, rows: 0 };
         }
         const lookup = (r: { path: string; version?: number }) => repos.modules.findVersion(ctx.principal.tenantId, r.path, r.version);
         const plan = await resolveModule(req.module, lookup, { multiplicities: req.multiplicities });
@@ -109,10 +112,14 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
           { kind: 'event', type: 'launch', actor: `user:${ctx.principal.userName}`, text: `launched ${plan.module.path}@${plan.module.version}` },
         ]);
         await repos.runs.flush();
-        return { id: run.id, created: true };
+        return { id: run.id, created: true, rows: launch.plan!.instances.length + launch.plan!.parameters.length };
       });
       if (runId.created) {
         ctx.log.info({ runId: runId.id, module: req.module }, 'run launched');
+        if (runId.rows >= LARGE_LAUNCH_ROWS) {
+          // Not awaited: the run starts at once, its statements find their rows through the index once the statistics land.
+          deps.store.refreshRunStatistics().catch((err: unknown) => ctx.log.warn({ err, runId: runId.id }, 'refreshing the run tables’ statistics failed'));
+        }
         await deps.engine.dispatch(runId.id, { type: 'launch' });
       }
       return { run: await view(ctx, runId.id) };
