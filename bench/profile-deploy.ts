@@ -7,6 +7,7 @@ import { startBenchController } from './lib/bench-controller.js';
 import type { BenchContext } from './lib/context.js';
 import { renderTable, type Figure } from './lib/figures.js';
 import { saveBenchModules } from './lib/sim-modules.js';
+import { stateTimes } from './lib/runs.js';
 import { fleet } from './scenarios/fleet.js';
 
 const size = Number(process.argv[2] ?? 1000);
@@ -30,6 +31,9 @@ try {
     const at = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))]?.toFixed(0);
     process.stderr.write(`${type} ${state}: n=${times.length} p0=${at(0)} p50=${at(50)} p100=${at(100)} ms\n`);
   }
+  // When the run entered each state, relative to its creation (the journal's clock, the deploy figure's).
+  const { createdAt, entered } = await stateTimes(ctl.db, run.runId);
+  process.stderr.write(`run states: ${[...entered].map(([state, at]) => `${state} +${at - createdAt} ms`).join(', ')}\n`);
   await run.terminate();
 } finally {
   await ctl.close();

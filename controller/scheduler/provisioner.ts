@@ -176,9 +176,10 @@ export class Provisioner {
       tenant: (await repos.runs.findById(runId))?.tenant ?? '',
     }));
     const destroyed: string[] = [];
+    const wanted = new Set(instances);
     await Promise.all(
       rows
-        .filter((r) => instances.includes(r.name))
+        .filter((r) => wanted.has(r.name))
         .map(async (row) => {
           try {
             if (row.vmId) {
