@@ -323,19 +323,25 @@ export class RunRepository {
     return { row, instances, model: toRunModel(row, instances) };
   }
 
+  /**
+   * The run's instances by node and index, as plain rows: a run may have
+   * 10,000, and managed entities cost 0.5-1.3 s to load at that size against
+   * 0.1-0.2 s (a controller restart loads every live run).
+   */
   instances(runId: string): Promise<RunInstanceRow[]> {
-    return this.em.find(RunInstanceEntity, { run: runId }, { orderBy: { node: 'asc', index: 'asc' } });
+    return this.sql.createQueryBuilder(RunInstanceEntity).select('*').where({ run: runId }).orderBy({ node: 'asc', index: 'asc' }).execute<RunInstanceRow[]>('all');
   }
 
   findInstance(runId: string, name: string): Promise<RunInstanceRow | null> {
     return this.em.findOne(RunInstanceEntity, { run: runId, name });
   }
 
-  /** The run's instances with these names. */
+  /** The run's instances with these names, as plain rows (see instances). */
   async instancesByName(runId: string, names: readonly string[]): Promise<RunInstanceRow[]> {
     const rows: RunInstanceRow[] = [];
     for (let at = 0; at < names.length; at += KEYS_PER_QUERY) {
-      rows.push(...(await this.em.find(RunInstanceEntity, { run: runId, name: { $in: names.slice(at, at + KEYS_PER_QUERY) } })));
+      const chunk = names.slice(at, at + KEYS_PER_QUERY);
+      rows.push(...(await this.sql.createQueryBuilder(RunInstanceEntity).select('*').where({ run: runId, name: { $in: chunk } }).execute<RunInstanceRow[]>('all')));
     }
     return rows;
   }
