@@ -8,6 +8,7 @@ import { RunServiceService } from '../../proto/gen/slipstream/v1/runs.js';
 import { TenantServiceService } from '../../proto/gen/slipstream/v1/tenants.js';
 import { TokenServiceService } from '../../proto/gen/slipstream/v1/tokens.js';
 import { UserServiceService } from '../../proto/gen/slipstream/v1/users.js';
+import { InflightCalls } from './inflight-calls.js';
 import { acceptQueueLimit, listenOnHost } from './listener.js';
 import { addReflectionService, loadDescriptorSet } from './reflection.js';
 import { agentService, type AgentServiceDeps } from './services/agent-service.js';
@@ -34,7 +35,11 @@ export interface ApiServer {
   /** `host:port` actually bound (port 0 resolved). */
   address: string;
   port: number;
-  /** Stops accepting calls, lets in-flight ones finish for up to graceMs, then cancels the rest. */
+  /**
+   * Stops accepting calls, lets in-flight unary and client-streaming calls
+   * finish for up to graceMs, then closes every connection (cancelling
+   * what is left: sessions, watches, calls that outlived the grace).
+   */
   shutdown(graceMs: number): Promise<void>;
 }
 
@@ -45,7 +50,9 @@ export async function startApiServer(
   port: number,
   pki: ControllerPki | undefined,
 ): Promise<ApiServer> {
+  const inflight = new InflightCalls();
   const server = new Server({
+    interceptors: [inflight.interceptor],
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
     // Agents hold one stream for hours: answer their keepalive pings.
     'grpc.keepalive_permit_without_calls': 1,
@@ -84,18 +91,24 @@ export async function startApiServer(
       await new Promise<void>((resolve) => {
         for (const s of SERVED) health.setStatus(s, 'NOT_SERVING');
         health.setStatus('', 'NOT_SERVING');
-        const timer = setTimeout(() => {
-          log.warn({ graceMs }, 'grace period over; cancelling remaining calls');
-          // Each connection cancelled builds an error whose stack Node formats (through source maps) and nobody
-          // reads: with 10,000 agents connected, a third of the forced close. Until the connections are gone, no stacks.
-          Error.stackTraceLimit = 0;
-          server.forceShutdown();
-          resolve();
-        }, graceMs);
-        server.tryShutdown(() => {
+        let done = false;
+        const closeConnections = (why: 'grace' | 'calls done' | 'closed') => {
+          if (done) return;
+          done = true;
           clearTimeout(timer);
+          if (why === 'grace') log.warn({ graceMs, calls: inflight.size }, 'grace period over; cancelling remaining calls');
+          else if (why === 'calls done') log.info('no call in flight; closing the remaining connections');
+          if (why !== 'closed') {
+            // Each connection cancelled builds an error whose stack Node formats (through source maps) and nobody
+            // reads: with 10,000 agents connected, a third of the forced close. Until the connections are gone, no stacks.
+            Error.stackTraceLimit = 0;
+            server.forceShutdown();
+          }
           resolve();
-        });
+        };
+        const timer = setTimeout(() => closeConnections('grace'), graceMs);
+        server.tryShutdown(() => closeConnections('closed'));
+        void inflight.drained().then(() => closeConnections('calls done'));
       });
       listeners.destroyConnections();
       try {
