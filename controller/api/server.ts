@@ -56,6 +56,9 @@ export async function startApiServer(
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
     // Agents hold one stream for hours: answer their keepalive pings.
     'grpc.keepalive_permit_without_calls': 1,
+    // Channelz (grpc-js's live introspection, which nothing here serves) keeps counters and traces for every call
+    // and connection: 1-2% of the controller's CPU in a 10,000-agent deploy.
+    'grpc.enable_channelz': 0,
     'grpc.http2.min_ping_interval_without_data_ms': 10_000,
   });
   server.addService(ModuleServiceService, moduleService(deps));
