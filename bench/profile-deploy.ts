@@ -3,6 +3,7 @@
  * fleet deploy (and the barrier; with --storm, the reconnect storm after a
  * controller restart too) with nothing else, for profiling the controller.
  */
+import { availableParallelism } from 'node:os';
 import { startBenchController } from './lib/bench-controller.js';
 import type { BenchContext } from './lib/context.js';
 import { renderTable, type Figure } from './lib/figures.js';
@@ -12,7 +13,7 @@ import { fleet } from './scenarios/fleet.js';
 
 const size = Number(process.argv[2] ?? 1000);
 const storm = process.argv.includes('--storm');
-const ctl = await startBenchController({ workers: 4 });
+const ctl = await startBenchController({ workers: availableParallelism() });
 const figures: Figure[] = [];
 try {
   const ctx: BenchContext = { ctl, quick: false, figures, dataLoss: [], baselines: new Map(), log: (m) => process.stderr.write(`${m}\n`) };

@@ -83,6 +83,8 @@ export interface BenchReport {
   startedAt: string;
   mode: 'full' | 'quick';
   durationSeconds: number;
+  /** Worker processes the sim agents ran in (the harness shares the cores with the controller). */
+  simWorkers: number;
   /** somaxconn: net.core.somaxconn, the kernel's cap on the controller's accept queue (null where unreadable). */
   machine: { cpus: number; node: string; totalMemoryBytes: number; somaxconn: number | null };
   figures: Figure[];
