@@ -36,4 +36,4 @@ EXPOSE 50051 50052
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "--import", "tsx", "controller/healthcheck.ts"]
 STOPSIGNAL SIGTERM
-CMD ["node", "--import", "tsx", "controller/main.ts"]
+CMD ["node", "--max-semi-space-size=32", "--import", "tsx", "controller/main.ts"]
