@@ -13,6 +13,11 @@ interface Hosted {
   starting: Promise<void>;
 }
 
+// The worker runs its agents' TypeScript through tsx, which turns source maps on; a real agent runs the bundle without
+// them. With them, every error grpc-js builds (one per stream a restart drops, per failed redial) formatted its stack
+// through the source maps: 0.8 s of a worker's 7 s while 5,000 agents lost their controller and dialled it back.
+process.setSourceMapsEnabled(false);
+
 const hosted = new Map<string, Hosted>();
 
 function reply(message: SimReply): void {
