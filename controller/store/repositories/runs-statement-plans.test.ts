@@ -5,7 +5,8 @@
  * rows, a join let the planner hash every row of the run for each batch.
  * The ORM's `run_id = ? and name in (...)` needs fresh statistics, which
  * Store.refreshRunStatistics gives it. Measured with EXPLAIN ANALYZE: rows
- * the statement's scans read.
+ * the statement's scans read. And the updates of a run's rows are HOT (the
+ * fillfactor migration leaves room in each page): no new index entries.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,5 +105,28 @@ describe.runIf(TEST_DATABASES.includes('postgres'))('hot-path statements on a la
       explain(`update run_instances set completed_state = 'Executing' where run_id = $1 and name in (${names.map((_, i) => `$${i + 2}`).join(', ')})`, [runId, ...names]);
     await store.refreshRunStatistics();
     expect(rowsScanned(await update(), 'run_instances')).toBeLessThanOrEqual(names.length);
+  });
+
+  it('updates of instance states and parameter values are HOT: no new index entries', async () => {
+    // Rows spread over the run (a batch's instances rarely share a page); each page keeps room for a new version.
+    const names = Array.from({ length: 100 }, (_, i) => `web.${1 + i * 20}`);
+    // Within one transaction (the backend's pending counters are not flushed in it): HOT updates it made.
+    const hotUpdates = async () =>
+      (
+        await client.query<{ instances: string; parameters: string }>(
+          `select pg_stat_get_xact_tuples_hot_updated('run_instances'::regclass) as instances, pg_stat_get_xact_tuples_hot_updated('run_parameters'::regclass) as parameters`,
+        )
+      ).rows[0]!;
+    await client.query('begin');
+    try {
+      const before = await hotUpdates();
+      await client.query(`update run_instances set completed_state = 'Ready' where run_id = $1 and name = any($2::text[])`, [runId, names]);
+      await client.query(`update run_parameters set "value" = 'v' where run_id = $1 and "key" = any($2::text[])`, [runId, names.map((n) => `${n}:url`)]);
+      const after = await hotUpdates();
+      expect(Number(after.instances) - Number(before.instances)).toBe(names.length);
+      expect(Number(after.parameters) - Number(before.parameters)).toBe(names.length);
+    } finally {
+      await client.query('rollback');
+    }
   });
 });
