@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import type { NewRun } from '../../controller/store/repositories/runs.js';
 import { Store } from '../../controller/store/store.js';
 import type { TestDatabase } from './controller.js';
@@ -54,4 +55,32 @@ export function createTestRun(
     });
     return { runId: created.id, tenantId: tenant.id };
   });
+}
+
+/** A test run's store and ids, set once the describe block's beforeAll has run. */
+export interface TestRun {
+  store: Store;
+  runId: string;
+  tenantId: string;
+  /** The PostgreSQL database's URL (undefined on SQLite). */
+  url: string | undefined;
+}
+
+/**
+ * In a describe block: a Store on a fresh database with one run (createTestRun)
+ * for its tests, opened before them and disposed of after them. Read the
+ * fields in hooks and tests, not while the block is being declared.
+ */
+export function useTestRun(database: TestDatabase, run: Pick<NewRun, 'nodes' | 'instances' | 'parameters'>): TestRun {
+  const testRun = {} as TestRun;
+  let dispose: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const opened = await openTestStore(database);
+    dispose = opened.dispose;
+    Object.assign(testRun, { store: opened.store, url: opened.url }, await createTestRun(opened.store, run));
+  });
+  afterAll(async () => {
+    await dispose?.();
+  });
+  return testRun;
 }

@@ -5,38 +5,28 @@
  * storeCredentials and expireBootstrapTokens (one statement each on
  * PostgreSQL) write what later logins read.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASES } from '../../../test/helpers/databases.js';
-import { createTestRun, openTestStore } from '../../../test/helpers/store.js';
-import type { Store } from '../store.js';
+import { useTestRun } from '../../../test/helpers/store.js';
 
 const hash = (c: string) => c.repeat(64);
 
 describe.each(TEST_DATABASES)('instanceLogins on %s', (database) => {
-  let store: Store;
-  let dispose: (() => Promise<void>) | undefined;
-  let runId: string;
-  let tenantId: string;
   const expiresAt = new Date('2026-11-27T12:00:00.000Z');
-
-  beforeAll(async () => {
-    ({ store, dispose } = await openTestStore(database));
-    ({ runId, tenantId } = await createTestRun(store, {
-      nodes: [{ name: 'web', maxProvisioningFailures: 0, nextIndex: 3 }],
-      instances: [
-        { name: 'web.1', node: 'web', index: 1, cloud: 'local' },
-        { name: 'web.2', node: 'web', index: 2, cloud: 'local' },
-      ],
-      parameters: [],
-    }));
-    await store.write(async (repos) => {
-      await repos.runs.setInstanceColumn(runId, 'bootstrapHash', new Map([['web.1', hash('a')], ['web.2', hash('b')]]), { bootstrapExpiresAt: expiresAt });
-      await repos.runs.setInstanceColumn(runId, 'credentialHash', new Map([['web.2', hash('c')]]), {});
-    });
+  const testRun = useTestRun(database, {
+    nodes: [{ name: 'web', maxProvisioningFailures: 0, nextIndex: 3 }],
+    instances: [
+      { name: 'web.1', node: 'web', index: 1, cloud: 'local' },
+      { name: 'web.2', node: 'web', index: 2, cloud: 'local' },
+    ],
+    parameters: [],
   });
 
-  afterAll(async () => {
-    await dispose?.();
+  beforeAll(async () => {
+    await testRun.store.write(async (repos) => {
+      await repos.runs.setInstanceColumn(testRun.runId, 'bootstrapHash', new Map([['web.1', hash('a')], ['web.2', hash('b')]]), { bootstrapExpiresAt: expiresAt });
+      await repos.runs.setInstanceColumn(testRun.runId, 'credentialHash', new Map([['web.2', hash('c')]]), {});
+    });
   });
 
   const shape = (logins: { name: string; run: string; node: string; index: number; bootstrapHash: string | null; bootstrapExpiresAt: Date | null; bootstrapUsedAt: Date | null; credentialHash: string | null; runState: string; tenantId: string; id: string }[]) =>
@@ -45,30 +35,30 @@ describe.each(TEST_DATABASES)('instanceLogins on %s', (database) => {
       .sort((a, b) => a.name.localeCompare(b.name));
 
   it('reads the same logins in a transaction and in a plain read', async () => {
-    const inTransaction = await store.write((repos) => repos.runs.instanceLogins('bootstrapHash', [hash('a'), hash('b'), hash('z')]));
-    const inRead = await store.read((repos) => repos.runs.instanceLogins('bootstrapHash', [hash('a'), hash('b'), hash('z')]));
+    const inTransaction = await testRun.store.write((repos) => repos.runs.instanceLogins('bootstrapHash', [hash('a'), hash('b'), hash('z')]));
+    const inRead = await testRun.store.read((repos) => repos.runs.instanceLogins('bootstrapHash', [hash('a'), hash('b'), hash('z')]));
     const expected = [
-      { name: 'web.1', run: runId, node: 'web', index: 1, bootstrapHash: hash('a'), bootstrapExpiresAt: expiresAt, bootstrapUsedAt: null, credentialHash: null, runState: 'Initializing', tenantId, id: 'string' },
-      { name: 'web.2', run: runId, node: 'web', index: 2, bootstrapHash: hash('b'), bootstrapExpiresAt: expiresAt, bootstrapUsedAt: null, credentialHash: hash('c'), runState: 'Initializing', tenantId, id: 'string' },
+      { name: 'web.1', run: testRun.runId, node: 'web', index: 1, bootstrapHash: hash('a'), bootstrapExpiresAt: expiresAt, bootstrapUsedAt: null, credentialHash: null, runState: 'Initializing', tenantId: testRun.tenantId, id: 'string' },
+      { name: 'web.2', run: testRun.runId, node: 'web', index: 2, bootstrapHash: hash('b'), bootstrapExpiresAt: expiresAt, bootstrapUsedAt: null, credentialHash: hash('c'), runState: 'Initializing', tenantId: testRun.tenantId, id: 'string' },
     ];
     expect(shape(inTransaction)).toEqual(expected);
     expect(shape(inRead)).toEqual(expected);
   });
 
   it('finds credentials by their own column, and nothing for unknown hashes', async () => {
-    const byCredential = await store.read((repos) => repos.runs.instanceLogins('credentialHash', [hash('c'), hash('a')]));
+    const byCredential = await testRun.store.read((repos) => repos.runs.instanceLogins('credentialHash', [hash('c'), hash('a')]));
     expect(byCredential.map((l) => l.name)).toEqual(['web.2']);
-    expect(await store.read((repos) => repos.runs.instanceLogins('credentialHash', []))).toEqual([]);
+    expect(await testRun.store.read((repos) => repos.runs.instanceLogins('credentialHash', []))).toEqual([]);
   });
 
   it('stores credentials and expires bootstrap tokens, as later logins read them', async () => {
     const usedAt = new Date('2026-11-27T10:00:00.000Z');
-    await store.writeStatement((repos) => repos.runs.storeCredentials(runId, new Map([['web.1', hash('d')]]), usedAt));
-    const [web1] = await store.read((repos) => repos.runs.instanceLogins('credentialHash', [hash('d')]));
+    await testRun.store.writeStatement((repos) => repos.runs.storeCredentials(testRun.runId, new Map([['web.1', hash('d')]]), usedAt));
+    const [web1] = await testRun.store.read((repos) => repos.runs.instanceLogins('credentialHash', [hash('d')]));
     expect(web1).toMatchObject({ name: 'web.1', credentialHash: hash('d'), bootstrapUsedAt: usedAt, bootstrapExpiresAt: expiresAt });
     const expiredAt = new Date('2026-11-27T10:00:01.000Z');
-    await store.writeStatement((repos) => repos.runs.expireBootstrapTokens([web1!.id], expiredAt));
-    const after = await store.read((repos) => repos.runs.instanceLogins('bootstrapHash', [hash('a'), hash('b')]));
+    await testRun.store.writeStatement((repos) => repos.runs.expireBootstrapTokens([web1!.id], expiredAt));
+    const after = await testRun.store.read((repos) => repos.runs.instanceLogins('bootstrapHash', [hash('a'), hash('b')]));
     expect(after.map((l) => [l.name, l.bootstrapExpiresAt])).toEqual(
       expect.arrayContaining([
         ['web.1', expiredAt],

@@ -3,70 +3,58 @@
  * (one statement on PostgreSQL): values, journal sequence numbers taken from
  * the run row, and nothing written for a run that is gone.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TEST_DATABASES } from '../../../test/helpers/databases.js';
-import { createTestRun, openTestStore } from '../../../test/helpers/store.js';
-import type { Store } from '../store.js';
+import { useTestRun } from '../../../test/helpers/store.js';
 
 describe.each(TEST_DATABASES)('commitParameterSets on %s', (database) => {
-  let store: Store;
-  let dispose: (() => Promise<void>) | undefined;
-  let runId: string;
-
-  beforeAll(async () => {
-    ({ store, dispose } = await openTestStore(database));
-    ({ runId } = await createTestRun(store, {
-      nodes: [],
-      instances: [],
-      parameters: [
-        { key: 'db.1:url', value: null, secret: false, description: '' },
-        { key: 'web.1:db_url', value: 'old', secret: false, description: '' },
-        { key: 'db.1:password', value: null, secret: true, description: '' },
-      ],
-    }));
+  const testRun = useTestRun(database, {
+    nodes: [],
+    instances: [],
+    parameters: [
+      { key: 'db.1:url', value: null, secret: false, description: '' },
+      { key: 'web.1:db_url', value: 'old', secret: false, description: '' },
+      { key: 'db.1:password', value: null, secret: true, description: '' },
+    ],
   });
 
-  afterAll(async () => {
-    await dispose?.();
-  });
-
-  const values = () => store.read(async (repos) => new Map([...(await repos.runs.allParameterValues(runId))].map(([k, v]) => [k, v.value])));
+  const values = () => testRun.store.read(async (repos) => new Map([...(await repos.runs.allParameterValues(testRun.runId))].map(([k, v]) => [k, v.value])));
   const now = new Date('2026-11-26T12:00:00.123Z');
 
   it('writes the values and journals the entries after the run’s last sequence number, in order', async () => {
     const entry = (subject: string, text: string) => ({ kind: 'parameter' as const, type: 'set', actor: 'agent:db.1', subject, text, time: now });
-    const first = await store.writeStatement((repos) =>
-      repos.runs.commitParameterSets(runId, new Map([['db.1:url', 'pg://db'], ['web.1:db_url', 'pg://db']]), [entry('db.1:url', 'pg://db'), entry('web.1:db_url', 'pg://db')], now),
+    const first = await testRun.store.writeStatement((repos) =>
+      repos.runs.commitParameterSets(testRun.runId, new Map([['db.1:url', 'pg://db'], ['web.1:db_url', 'pg://db']]), [entry('db.1:url', 'pg://db'), entry('web.1:db_url', 'pg://db')], now),
     );
     expect(first?.map((r) => [r.sequence, r.subject])).toEqual([
       [1, 'db.1:url'],
       [2, 'web.1:db_url'],
     ]);
-    const second = await store.writeStatement((repos) =>
-      repos.runs.commitParameterSets(runId, new Map([['db.1:password', 's3cret']]), [entry('db.1:password', '********'), { kind: 'log', type: 'stdout', instance: 'db.1', text: 'ready', time: now }], now),
+    const second = await testRun.store.writeStatement((repos) =>
+      repos.runs.commitParameterSets(testRun.runId, new Map([['db.1:password', 's3cret']]), [entry('db.1:password', '********'), { kind: 'log', type: 'stdout', instance: 'db.1', text: 'ready', time: now }], now),
     );
     expect(second?.map((r) => r.sequence)).toEqual([3, 4]);
 
     expect(await values()).toEqual(new Map([['db.1:url', 'pg://db'], ['web.1:db_url', 'pg://db'], ['db.1:password', 's3cret']]));
-    const journal = await store.read((repos) => repos.runs.journal(runId, 0, ['parameter', 'log'], 100));
+    const journal = await testRun.store.read((repos) => repos.runs.journal(testRun.runId, 0, ['parameter', 'log'], 100));
     expect(journal.map((r) => [r.sequence, r.kind, r.subject || r.instance, r.text, r.time.toISOString()])).toEqual([
       [1, 'parameter', 'db.1:url', 'pg://db', now.toISOString()],
       [2, 'parameter', 'web.1:db_url', 'pg://db', now.toISOString()],
       [3, 'parameter', 'db.1:password', '********', now.toISOString()],
       [4, 'log', 'db.1', 'ready', now.toISOString()],
     ]);
-    const run = await store.read((repos) => repos.runs.findById(runId));
+    const run = await testRun.store.read((repos) => repos.runs.findById(testRun.runId));
     expect(run?.lastSequence).toBe(4);
   });
 
   it('writes nothing for a run that does not exist', async () => {
     const before = await values();
     const gone = '00000000-0000-4000-8000-000000000000';
-    const result = await store.writeStatement((repos) =>
+    const result = await testRun.store.writeStatement((repos) =>
       repos.runs.commitParameterSets(gone, new Map([['db.1:url', 'elsewhere']]), [{ kind: 'event', type: 'x', text: 'y', time: now }], now),
     );
     expect(result).toBeUndefined();
     expect(await values()).toEqual(before);
-    expect(await store.read((repos) => repos.runs.journal(gone, 0, ['event'], 10))).toEqual([]);
+    expect(await testRun.store.read((repos) => repos.runs.journal(gone, 0, ['event'], 10))).toEqual([]);
   });
 });

@@ -11,8 +11,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASES } from '../../../test/helpers/databases.js';
-import { createTestRun, openTestStore } from '../../../test/helpers/store.js';
-import type { Store } from '../store.js';
+import { createTestRun, useTestRun } from '../../../test/helpers/store.js';
 import { COMMIT_PARAMETER_SETS, STORE_CREDENTIALS } from './runs.js';
 
 interface PlanNode {
@@ -38,24 +37,19 @@ const SIZE = 2_000;
 const OTHER_ROWS = 20_000;
 
 describe.runIf(TEST_DATABASES.includes('postgres'))('hot-path statements on a large run', () => {
-  let dispose: (() => Promise<void>) | undefined;
-  let store: Store;
+  const instanceNames = Array.from({ length: SIZE }, (_, i) => `web.${i + 1}`);
+  const testRun = useTestRun('postgres', {
+    nodes: [{ name: 'web', maxProvisioningFailures: 0, nextIndex: SIZE + 1 }],
+    instances: instanceNames.map((name, i) => ({ name, node: 'web', index: i + 1, cloud: 'local' })),
+    parameters: instanceNames.map((name) => ({ key: `${name}:url`, value: null, secret: false, description: '' })),
+  });
   let client: pg.Client;
-  let runId: string;
 
   beforeAll(async () => {
-    const opened = await openTestStore('postgres');
-    ({ store, dispose } = opened);
-    const names = Array.from({ length: SIZE }, (_, i) => `web.${i + 1}`);
-    ({ runId } = await createTestRun(opened.store, {
-      nodes: [{ name: 'web', maxProvisioningFailures: 0, nextIndex: SIZE + 1 }],
-      instances: names.map((name, i) => ({ name, node: 'web', index: i + 1, cloud: 'local' })),
-      parameters: names.map((name) => ({ key: `${name}:url`, value: null, secret: false, description: '' })),
-    }));
-    client = new pg.Client({ connectionString: opened.url });
+    client = new pg.Client({ connectionString: testRun.url });
     await client.connect();
     // Other runs' rows, so that the tables are of a size where reading all of them is not the cheap plan.
-    const other = await createTestRun(opened.store, { nodes: [{ name: 'db', maxProvisioningFailures: 0, nextIndex: 1 }], instances: [], parameters: [] }, 'other');
+    const other = await createTestRun(testRun.store, { nodes: [{ name: 'db', maxProvisioningFailures: 0, nextIndex: 1 }], instances: [], parameters: [] }, 'other');
     await client.query(
       `insert into run_parameters (id, run_id, "key", "value", secret, description, updated_at)
        select gen_random_uuid(), $1, 'db.' || i || ':url', null, false, '', now() from generate_series(1, $2::int) as i`,
@@ -70,7 +64,6 @@ describe.runIf(TEST_DATABASES.includes('postgres'))('hot-path statements on a la
 
   afterAll(async () => {
     await client?.end();
-    await dispose?.();
   });
 
   async function explain(sql: string, values: unknown[]): Promise<PlanNode> {
@@ -81,9 +74,9 @@ describe.runIf(TEST_DATABASES.includes('postgres'))('hot-path statements on a la
   it('commitParameterSets reads the rows of the keys it sets, not the run’s other parameters', async () => {
     const keys = ['web.7:url', 'web.1500:url'];
     const entries = keys.map((subject, i) => ({ id: crypto.randomUUID(), n: i + 1, time: new Date().toISOString(), kind: 'parameter', type: 'set', actor: 'agent:web.7', instance: '', subject, text: 'x' }));
-    const plan = await explain(COMMIT_PARAMETER_SETS, [runId, entries.length, new Date(), keys, JSON.stringify(entries), ['x', 'y']]);
+    const plan = await explain(COMMIT_PARAMETER_SETS, [testRun.runId, entries.length, new Date(), keys, JSON.stringify(entries), ['x', 'y']]);
     expect(rowsScanned(plan, 'run_parameters')).toBeLessThanOrEqual(2 * keys.length);
-    const { rows } = await client.query<{ key: string; value: string }>('select "key", "value" from run_parameters where run_id = $1 and "value" is not null order by "key"', [runId]);
+    const { rows } = await client.query<{ key: string; value: string }>('select "key", "value" from run_parameters where run_id = $1 and "value" is not null order by "key"', [testRun.runId]);
     expect(rows).toEqual([
       { key: 'web.1500:url', value: 'y' },
       { key: 'web.7:url', value: 'x' },
@@ -92,9 +85,9 @@ describe.runIf(TEST_DATABASES.includes('postgres'))('hot-path statements on a la
 
   it('storeCredentials reads the rows of the instances it updates, not the run’s others', async () => {
     const names = ['web.3', 'web.1999'];
-    const plan = await explain(STORE_CREDENTIALS, [runId, new Date(), names, ['a'.repeat(64), 'b'.repeat(64)]]);
+    const plan = await explain(STORE_CREDENTIALS, [testRun.runId, new Date(), names, ['a'.repeat(64), 'b'.repeat(64)]]);
     expect(rowsScanned(plan, 'run_instances')).toBeLessThanOrEqual(2 * names.length);
-    const { rows } = await client.query<{ name: string }>('select name from run_instances where run_id = $1 and credential_hash is not null order by name', [runId]);
+    const { rows } = await client.query<{ name: string }>('select name from run_instances where run_id = $1 and credential_hash is not null order by name', [testRun.runId]);
     expect(rows.map((r) => r.name)).toEqual(['web.1999', 'web.3']);
   });
 
@@ -102,8 +95,8 @@ describe.runIf(TEST_DATABASES.includes('postgres'))('hot-path statements on a la
     // The shape of applyInstanceChanges' UPDATE (the ORM's nativeUpdate), fifty instances at a time.
     const names = Array.from({ length: 50 }, (_, i) => `web.${100 + i}`);
     const update = () =>
-      explain(`update run_instances set completed_state = 'Executing' where run_id = $1 and name in (${names.map((_, i) => `$${i + 2}`).join(', ')})`, [runId, ...names]);
-    await store.refreshRunStatistics();
+      explain(`update run_instances set completed_state = 'Executing' where run_id = $1 and name in (${names.map((_, i) => `$${i + 2}`).join(', ')})`, [testRun.runId, ...names]);
+    await testRun.store.refreshRunStatistics();
     expect(rowsScanned(await update(), 'run_instances')).toBeLessThanOrEqual(names.length);
   });
 
@@ -120,8 +113,8 @@ describe.runIf(TEST_DATABASES.includes('postgres'))('hot-path statements on a la
     await client.query('begin');
     try {
       const before = await hotUpdates();
-      await client.query(`update run_instances set completed_state = 'Ready' where run_id = $1 and name = any($2::text[])`, [runId, names]);
-      await client.query(`update run_parameters set "value" = 'v' where run_id = $1 and "key" = any($2::text[])`, [runId, names.map((n) => `${n}:url`)]);
+      await client.query(`update run_instances set completed_state = 'Ready' where run_id = $1 and name = any($2::text[])`, [testRun.runId, names]);
+      await client.query(`update run_parameters set "value" = 'v' where run_id = $1 and "key" = any($2::text[])`, [testRun.runId, names.map((n) => `${n}:url`)]);
       const after = await hotUpdates();
       expect(Number(after.instances) - Number(before.instances)).toBe(names.length);
       expect(Number(after.parameters) - Number(before.parameters)).toBe(names.length);
