@@ -1,27 +1,74 @@
 /**
- * The bulk writes of a state machine commit (in its transaction): parameter
- * values, each key to its own, and staged journal entries, written on
- * PostgreSQL as one JSON value each, on SQLite as bound values. Values that
- * need quoting arrive as they were sent.
+ * The bulk writes of a launch and of a state machine commit (in its
+ * transaction): a run's instances and parameters, parameter values, each key
+ * to its own, and staged journal entries, written on PostgreSQL as one JSON
+ * value a chunk of rows, on SQLite as bound values. Values that need quoting
+ * arrive as they were sent.
  */
 import { describe, expect, it } from 'vitest';
 import { TEST_DATABASES } from '../../../test/helpers/databases.js';
-import { useTestRun } from '../../../test/helpers/store.js';
+import { createTestRun, useTestRun } from '../../../test/helpers/store.js';
 
 const AWKWARD = `it's "quoted", \\back\\slashed, {braced}, ünïcødé\nand on two lines`;
 
 describe.each(TEST_DATABASES)('bulk writes of a commit on %s', (database) => {
   const testRun = useTestRun(database, {
     nodes: [],
-    instances: [],
-    parameters: ['a', 'b', 'c'].map((n) => ({ key: `web.1:${n}`, value: null, secret: false, description: '' })),
+    instances: [
+      { name: 'web.1', node: 'web', index: 1, cloud: 'local' },
+      { name: 'web.2', node: 'web', index: 2, cloud: 'sim' },
+    ],
+    parameters: [
+      ...['a', 'b', 'c'].map((n) => ({ key: `web.1:${n}`, value: null, secret: false, description: '' })),
+      { key: 'web.2:password', value: AWKWARD, secret: true, description: AWKWARD },
+    ],
+  });
+
+  it('create inserts the instances and parameters as given', async () => {
+    const instances = await testRun.store.read((repos) => repos.runs.instances(testRun.runId));
+    expect(instances.map((i) => [i.name, i.node, i.index, i.cloud, i.vm, i.vmId, i.completedEpoch, i.completedState, i.scaleState, i.bootstrapHash])).toEqual([
+      ['web.1', 'web', 1, 'local', 'pending', null, 0, null, '', null],
+      ['web.2', 'web', 2, 'sim', 'pending', null, 0, null, '', null],
+    ]);
+    const parameters = await testRun.store.read((repos) => repos.runs.parameters(testRun.runId, 'web.2:'));
+    expect(parameters.map((p) => [p.key, p.value, p.secret, p.description])).toEqual([['web.2:password', AWKWARD, true, AWKWARD]]);
+    expect(parameters[0]!.updatedAt.getTime()).toBe(instances[0]!.createdAt.getTime());
+  });
+
+  it('setInstanceColumn sets each named instance its own value and the same extra columns on all of them', async () => {
+    const expires = new Date('2026-11-27T06:00:00.500Z');
+    await testRun.store.write((repos) => repos.runs.setInstanceColumn(testRun.runId, 'bootstrapHash', new Map([['web.2', 'b'.repeat(64)]]), { bootstrapExpiresAt: expires }));
+    await testRun.store.write((repos) => repos.runs.setInstanceColumn(testRun.runId, 'vmId', new Map([['web.1', AWKWARD], ['web.2', 'i-2']]), {}));
+    const instances = await testRun.store.read((repos) => repos.runs.instances(testRun.runId));
+    expect(instances.map((i) => [i.name, i.vmId, i.bootstrapHash, i.bootstrapExpiresAt && new Date(i.bootstrapExpiresAt).toISOString()])).toEqual([
+      ['web.1', AWKWARD, null, null],
+      ['web.2', 'i-2', 'b'.repeat(64), expires.toISOString()],
+    ]);
+  });
+
+  it('create inserts a run of more rows than one statement takes, every row once', async () => {
+    const size = 10_001;
+    const { runId } = await createTestRun(
+      testRun.store,
+      {
+        nodes: [],
+        instances: Array.from({ length: size }, (_, i) => ({ name: `w.${i + 1}`, node: 'w', index: i + 1, cloud: 'sim' })),
+        parameters: Array.from({ length: size }, (_, i) => ({ key: `w.${i + 1}:out`, value: `${i + 1}`, secret: false, description: '' })),
+      },
+      'bulk',
+    );
+    const instances = await testRun.store.read((repos) => repos.runs.instances(runId));
+    expect(new Set(instances.map((i) => i.name)).size).toBe(size);
+    const values = await testRun.store.read((repos) => repos.runs.allParameterValues(runId));
+    expect(values.size).toBe(size);
+    expect(values.get(`w.${size}:out`)?.value).toBe(`${size}`);
   });
 
   it('updateParameterValues sets each key to its own value and leaves the others', async () => {
     const now = new Date('2026-11-27T05:00:00.250Z');
     await testRun.store.write((repos) => repos.runs.updateParameterValues(testRun.runId, new Map([['web.1:a', AWKWARD], ['web.1:c', '3']]), now));
     const values = await testRun.store.read((repos) => repos.runs.allParameterValues(testRun.runId));
-    expect([...values].map(([k, v]) => [k, v.value]).sort()).toEqual([
+    expect([...values].filter(([k]) => k.startsWith('web.1:')).map(([k, v]) => [k, v.value]).sort()).toEqual([
       ['web.1:a', AWKWARD],
       ['web.1:b', null],
       ['web.1:c', '3'],

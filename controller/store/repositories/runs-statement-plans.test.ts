@@ -1,8 +1,9 @@
 /**
- * The prepared statements of the hot paths find their rows by the unique
- * index, one probe per key, however large the run and however stale the
- * table's statistics: right after a launch inserted thousands of a run's
- * rows, a join let the planner hash every row of the run for each batch.
+ * The prepared statements of the hot paths, and the bulk updates that take
+ * their rows as JSON, find their rows by the unique index, one probe per
+ * key, however large the run and however stale the table's statistics: right
+ * after a launch inserted thousands of a run's rows, a join let the planner
+ * hash every row of the run for each batch.
  * The ORM's `run_id = ? and name in (...)` needs fresh statistics, which
  * Store.refreshRunStatistics gives it. Measured with EXPLAIN ANALYZE: rows
  * the statement's scans read. And the updates of a run's rows are HOT (the
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASES } from '../../../test/helpers/databases.js';
 import { createTestRun, useTestRun } from '../../../test/helpers/store.js';
 import { COMMIT_PARAMETER_SETS, STORE_CREDENTIALS } from './runs.js';
+import { instanceColumnUpdateFromJson, PARAMETER_UPDATE_FROM_JSON } from './runs-json-sql.js';
 
 interface PlanNode {
   'Node Type': string;
@@ -89,6 +91,26 @@ describe.runIf(TEST_DATABASES.includes('postgres'))('hot-path statements on a la
     expect(rowsScanned(plan, 'run_instances')).toBeLessThanOrEqual(2 * names.length);
     const { rows } = await client.query<{ name: string }>('select name from run_instances where run_id = $1 and credential_hash is not null order by name', [testRun.runId]);
     expect(rows.map((r) => r.name)).toEqual(['web.1999', 'web.3']);
+  });
+
+  /** A `?` statement of runs-json-sql.ts, numbered for EXPLAIN. */
+  const numbered = (statement: string) => {
+    let n = 0;
+    return statement.replace(/\?/g, () => `$${++n}`);
+  };
+
+  it('updateParameterValues (PostgreSQL) reads the rows of the keys it sets, not the table', async () => {
+    const values = [{ key: 'web.9:url', value: 'z' }];
+    const plan = await explain(numbered(PARAMETER_UPDATE_FROM_JSON), [new Date(), testRun.runId, JSON.stringify(values), values.length]);
+    expect(rowsScanned(plan, 'run_parameters')).toBeLessThanOrEqual(2 * values.length);
+  });
+
+  it('setInstanceColumn (PostgreSQL) reads the rows of the instances it updates, not the table', async () => {
+    const values = ['web.4', 'web.1998'].map((name) => ({ name, value: name.padEnd(64, '0') }));
+    const plan = await explain(numbered(instanceColumnUpdateFromJson('bootstrapHash', ['bootstrapExpiresAt'])), [new Date(), testRun.runId, JSON.stringify(values), values.length]);
+    expect(rowsScanned(plan, 'run_instances')).toBeLessThanOrEqual(2 * values.length);
+    const { rows } = await client.query<{ name: string }>('select name from run_instances where run_id = $1 and bootstrap_hash is not null order by name', [testRun.runId]);
+    expect(rows.map((r) => r.name)).toEqual(['web.1998', 'web.4']);
   });
 
   it('a batch of instances by name reads only their rows once the statistics are refreshed', async () => {

@@ -23,6 +23,13 @@ import { RunReportEntity, type RunReportRow } from '../entities/run-report.js';
 import { RunTagEntity } from '../entities/run-tag.js';
 import { RunEntity, type RunRow } from '../entities/run.js';
 import { isUuid } from './ids.js';
+import {
+  INSTANCE_INSERT_FROM_JSON,
+  instanceColumnUpdateFromJson,
+  JOURNAL_INSERT_FROM_JSON,
+  PARAMETER_INSERT_FROM_JSON,
+  PARAMETER_UPDATE_FROM_JSON,
+} from './runs-json-sql.js';
 import { decodePageToken, encodePageToken, pageSize } from './paging.js';
 
 export interface NewRun {
@@ -44,6 +51,8 @@ export interface NewRun {
 const KEYS_PER_QUERY = 5_000;
 /** Rows per bulk statement: SQLite allows 32,766 bound values in one. */
 const ROWS_PER_INSERT = 1_000;
+/** Rows per statement that takes them as one JSON value (PostgreSQL): about 1.3 MB of parameters. */
+const JSON_ROWS_PER_INSERT = 10_000;
 
 /** `?, ?, ?` for a list of n values. */
 function placeholders(n: number): string {
@@ -198,33 +207,6 @@ export const STORE_CREDENTIALS = `
   ) as v
   where i.id = v.id`;
 
-/**
- * The ORM writes every parameter of a raw statement into its text, quoting
- * each: a batch of 2,000 completions journaled 20,000 quoted values and
- * PostgreSQL parsed them back. On PostgreSQL the bulk writes of a commit
- * take their rows as one JSON value instead.
- *
- * JOURNAL_INSERT_FROM_JSON: ? the rows, as RunJournalRow objects.
- */
-const JOURNAL_INSERT_FROM_JSON = `
-  insert into run_journal (id, run_id, sequence, "time", kind, "type", actor, instance, subject, "text")
-  select j.id, j.run, j.sequence, j."time", j.kind, j."type", j.actor, j.instance, j.subject, j."text"
-  from jsonb_to_recordset(?::jsonb)
-    as j(id uuid, run uuid, sequence int, "time" timestamptz, kind text, "type" text, actor text, instance text, subject text, "text" text)`;
-
-/**
- * updateParameterValues on PostgreSQL: ? time of the change, ? run id, ?
- * [{key, value}]. Each key finds its row as in COMMIT_PARAMETER_SETS; the
- * CASE of one branch per key it replaces made each row scan the branches.
- */
-const PARAMETER_UPDATE_FROM_JSON = `
-  update run_parameters p set "value" = v."value", updated_at = ?
-  from (
-    select (select id from run_parameters where run_id = ? and "key" = x."key") as id, x."value"
-    from jsonb_to_recordset(?::jsonb) as x("key" text, "value" text)
-  ) as v
-  where p.id = v.id`;
-
 /** expireBootstrapTokens on PostgreSQL. */
 const EXPIRE_BOOTSTRAP_TOKENS = `update run_instances set bootstrap_expires_at = $1 where id = any($2::uuid[])`;
 
@@ -313,10 +295,24 @@ export class RunRepository {
     await this.em.flush();
     // Plain bulk inserts: a run of 10,000 instances has over 100,000 parameters, too many to manage as entities.
     const instances: RunInstanceRow[] = input.instances.map((instance) => newInstanceRow(run.id, instance, now));
-    for (let at = 0; at < instances.length; at += ROWS_PER_INSERT) await this.em.insertMany(RunInstanceEntity, instances.slice(at, at + ROWS_PER_INSERT));
     const parameters: RunParameterRow[] = input.parameters.map((seed) => newParameterRow(run.id, seed, now));
-    for (let at = 0; at < parameters.length; at += ROWS_PER_INSERT) await this.em.insertMany(RunParameterEntity, parameters.slice(at, at + ROWS_PER_INSERT));
+    if (this.postgres) await this.insertFromJson(run.id, instances, parameters, now);
+    else {
+      for (let at = 0; at < instances.length; at += ROWS_PER_INSERT) await this.em.insertMany(RunInstanceEntity, instances.slice(at, at + ROWS_PER_INSERT));
+      for (let at = 0; at < parameters.length; at += ROWS_PER_INSERT) await this.em.insertMany(RunParameterEntity, parameters.slice(at, at + ROWS_PER_INSERT));
+    }
     return run;
+  }
+
+  /** create's inserts on PostgreSQL: JSON_ROWS_PER_INSERT rows a statement, each chunk one JSON value. */
+  private async insertFromJson(runId: string, instances: readonly RunInstanceRow[], parameters: readonly RunParameterRow[], now: Date): Promise<void> {
+    for (let at = 0; at < instances.length; at += JSON_ROWS_PER_INSERT) {
+      await this.execute(INSTANCE_INSERT_FROM_JSON, [JSON.stringify(instances.slice(at, at + JSON_ROWS_PER_INSERT))], 'run');
+    }
+    for (let at = 0; at < parameters.length; at += JSON_ROWS_PER_INSERT) {
+      const chunk = parameters.slice(at, at + JSON_ROWS_PER_INSERT).map(({ id, key, value, secret, description }) => ({ id, key, value, secret, description }));
+      await this.execute(PARAMETER_INSERT_FROM_JSON, [runId, this.dbDate(now), JSON.stringify(chunk)], 'run');
+    }
   }
 
   /** Stages a new instance row (flushed with the unit of work). */
@@ -500,6 +496,17 @@ export class RunRepository {
     extra: Partial<Pick<RunInstanceRow, 'bootstrapExpiresAt' | 'bootstrapUsedAt'>>,
   ): Promise<void> {
     const entries = [...values];
+    if (this.postgres) {
+      const same = Object.entries(extra).filter(([, value]) => value !== undefined) as [keyof typeof extra, Date | null][];
+      const statement = instanceColumnUpdateFromJson(property, same.map(([p]) => p));
+      const sameValues = same.map(([, value]) => (value === null ? null : this.dbDate(value)));
+      const rows = entries.map(([name, value]) => ({ name, value }));
+      for (let at = 0; at < rows.length; at += JSON_ROWS_PER_INSERT) {
+        const chunk = rows.slice(at, at + JSON_ROWS_PER_INSERT);
+        await this.execute(statement, [...sameValues, runId, JSON.stringify(chunk), chunk.length], 'run');
+      }
+      return;
+    }
     for (let at = 0; at < entries.length; at += ROWS_PER_INSERT) {
       const chunk = entries.slice(at, at + ROWS_PER_INSERT);
       const cases = raw(`case name ${chunk.map(() => 'when ? then ?').join(' ')} end`, chunk.flat());
@@ -735,7 +742,7 @@ export class RunRepository {
   async updateParameterValues(runId: string, values: ReadonlyMap<string, string>, now: Date): Promise<void> {
     const entries = [...values];
     if (this.postgres) {
-      if (entries.length > 0) await this.execute(PARAMETER_UPDATE_FROM_JSON, [this.dbDate(now), runId, JSON.stringify(entries.map(([key, value]) => ({ key, value })))], 'run');
+      if (entries.length > 0) await this.execute(PARAMETER_UPDATE_FROM_JSON, [this.dbDate(now), runId, JSON.stringify(entries.map(([key, value]) => ({ key, value }))), entries.length], 'run');
       return;
     }
     for (let at = 0; at < entries.length; at += ROWS_PER_INSERT) {
