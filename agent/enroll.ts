@@ -40,6 +40,8 @@ export async function enroll(
     try {
       return await enrollOnce(client, request, options.signal);
     } catch (err) {
+      // Cancelled by the agent's own stop: nothing failed, and there is nothing to retry.
+      if (options.signal.aborted) throw new EnrollCancelledError('enrollment cancelled');
       const code = grpcCode(err);
       if (code !== undefined && REFUSED.has(code)) {
         throw new EnrollRefusedError(code, (err as { details?: string }).details ?? (err as Error).message);

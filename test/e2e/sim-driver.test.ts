@@ -3,8 +3,10 @@
  * with its own connection, go through the real phases; their recipes'
  * parameter commands are real traffic (a mapped value reaches three
  * instances); a malformed sim script aborts the run naming the line;
- * terminate stops every agent.
+ * terminate stops every agent. On PostgreSQL, a large launch refreshes the
+ * run tables' statistics.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
 import { SimPool } from '../../controller/connectors/sim/sim-pool.js';
@@ -90,6 +92,26 @@ describe.each(TEST_DATABASES)('sim driver (%s)', (database) => {
     await runs.waitForState(launched.id, RunState.RUN_STATE_DONE, 30_000);
     await waitFor('sim VMs gone', async () => (pool.list().some((vm) => vm.tags.runId === launched.id) ? undefined : true), 10_000);
   });
+
+  // PostgreSQL only: SQLite keeps no statistics to refresh.
+  if (database === 'postgres') {
+    it('a launch of a thousand rows or more refreshes the run tables’ statistics', async () => {
+      const db = new pg.Client({ connectionString: controller.databaseUrl });
+      await db.connect();
+      try {
+        const analyzed = async () =>
+          (await db.query<{ n: string }>(`select analyze_count as n from pg_stat_user_tables where relname = 'run_instances'`)).rows[0]!.n;
+        const before = await analyzed();
+        // 120 instances, each with a dozen parameters or more.
+        const launched = await runs.launch('sim/app', { multiplicities: { dst: 120 }, keepRunning: KeepRunning.KEEP_RUNNING_NEVER });
+        await waitFor('run_instances analyzed', async () => ((await analyzed()) !== before ? true : undefined), 30_000);
+        await runs.terminate(launched.id);
+        await runs.waitForState(launched.id, RunState.RUN_STATE_CANCELLED, 60_000);
+      } finally {
+        await db.end();
+      }
+    });
+  }
 
   it('aborts the run naming the line of a malformed sim script', async () => {
     const launched = await runs.launch('sim/broken-app', { keepRunning: KeepRunning.KEEP_RUNNING_NEVER });
