@@ -3,10 +3,15 @@
  * does not wait out the grace period for it (a stream never ends by
  * itself); it cancels it, completes, and error stacks (turned off while
  * thousands of connections are cancelled) are whole again afterwards.
+ * A unary call that outlives the grace period is cancelled when it ends.
  */
 import { Client, credentials, status, type ServiceError } from '@grpc/grpc-js';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { createSlipstreamClient } from '../../client/index.js';
 import { startTestController } from '../helpers/controller.js';
+import { TEST_DATABASES } from '../helpers/databases.js';
+import { waitFor } from '../helpers/poll.js';
 
 describe('controller stop', () => {
   it('cancels a stream still open without waiting out the grace period and leaves error stacks as they were', async () => {
@@ -28,6 +33,41 @@ describe('controller stop', () => {
       expect(new Error('after the stop').stack?.split('\n').length).toBeGreaterThan(1);
     } finally {
       client.close();
+    }
+  });
+
+  it.runIf(TEST_DATABASES.includes('postgres'))('cancels a unary call still running when the grace period is over', async () => {
+    const controller = await startTestController({ database: 'postgres' });
+    const client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
+    const locker = new pg.Client({ connectionString: controller.databaseUrl });
+    await locker.connect();
+    let stopped: Promise<void> | undefined;
+    try {
+      // GetModule waits on the modules table, which this transaction holds, for as long as the test wants.
+      await locker.query('begin');
+      await locker.query('lock table modules in access exclusive mode');
+      const call = client.modules.get('held/module').then(
+        () => undefined,
+        (err: ServiceError) => err,
+      );
+      await waitFor('GetModule waiting on the lock', async () => {
+        const { rows } = await locker.query<{ n: number }>(`select count(*)::int as n from pg_locks where relation = 'modules'::regclass and not granted`);
+        return rows[0]!.n > 0 ? true : undefined;
+      }, 10_000);
+
+      const startedAt = Date.now();
+      stopped = controller.stopControllerOnly();
+      const error = await call;
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1_900);
+      expect([status.CANCELLED, status.UNAVAILABLE]).toContain(error?.code);
+      expect(controller.logs.find((l) => l.msg === 'grace period over; cancelling remaining calls')).toMatchObject({ graceMs: 2_000, calls: 1 });
+      expect(controller.logs.some((l) => l.msg === 'no call in flight; closing the remaining connections')).toBe(false);
+    } finally {
+      await locker.query('rollback').catch(() => undefined);
+      await locker.end();
+      await stopped;
+      client.close();
+      await controller.stop();
     }
   });
 });
