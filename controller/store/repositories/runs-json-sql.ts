@@ -6,7 +6,7 @@
  * parses them back: a batch of 2,000 completions journaled 20,000 quoted
  * values; a launch of 10,000 instances inserts 170,000 parameters. These
  * statements bind one JSON value instead, which PostgreSQL reads as a set of
- * records. `?` placeholders, for EntityManager connections' execute().
+ * records. `?` placeholders, bound by knex (RunRepository.executeBound).
  *
  * The updates find each row through a subquery on the unique index and join
  * the table on its primary key. The planner takes any set of JSON records for
