@@ -36,10 +36,16 @@ describe.each(TEST_DATABASES)('bulk writes of a commit on %s', (database) => {
   });
 
   it('setInstanceColumn sets each named instance its own value and the same extra columns on all of them', async () => {
+    // A run of its own: the other tests read these instances as created.
+    const { runId } = await createTestRun(
+      testRun.store,
+      { nodes: [], instances: [1, 2].map((index) => ({ name: `web.${index}`, node: 'web', index, cloud: 'local' })), parameters: [] },
+      'columns',
+    );
     const expires = new Date('2026-11-27T06:00:00.500Z');
-    await testRun.store.write((repos) => repos.runs.setInstanceColumn(testRun.runId, 'bootstrapHash', new Map([['web.2', 'b'.repeat(64)]]), { bootstrapExpiresAt: expires }));
-    await testRun.store.write((repos) => repos.runs.setInstanceColumn(testRun.runId, 'vmId', new Map([['web.1', AWKWARD], ['web.2', 'i-2']]), {}));
-    const instances = await testRun.store.read((repos) => repos.runs.instances(testRun.runId));
+    await testRun.store.write((repos) => repos.runs.setInstanceColumn(runId, 'bootstrapHash', new Map([['web.2', 'b'.repeat(64)]]), { bootstrapExpiresAt: expires }));
+    await testRun.store.write((repos) => repos.runs.setInstanceColumn(runId, 'vmId', new Map([['web.1', AWKWARD], ['web.2', 'i-2']]), {}));
+    const instances = await testRun.store.read((repos) => repos.runs.instances(runId));
     expect(instances.map((i) => [i.name, i.vmId, i.bootstrapHash, i.bootstrapExpiresAt && new Date(i.bootstrapExpiresAt).toISOString()])).toEqual([
       ['web.1', AWKWARD, null, null],
       ['web.2', 'i-2', 'b'.repeat(64), expires.toISOString()],
