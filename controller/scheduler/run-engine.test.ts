@@ -1,7 +1,8 @@
 /**
  * Inputs that decide nothing write nothing: after a controller restart every
  * agent sends its last completion again, and a run of thousands must not pay
- * a transaction for each batch of them.
+ * a transaction for each batch of them, nor wait behind the batches in
+ * flight for a completion the run already holds.
  */
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -12,8 +13,13 @@ import { AgentHub } from './agent-hub.js';
 import { RunBus } from './run-bus.js';
 import { RunEngine } from './run-engine.js';
 
-function engineOver(model: RunModel): { engine: RunEngine; writes: () => number } {
+/** An engine over one run whose writes count and fail (or, with `hang`, never finish). */
+function engineOver(model: RunModel, hang = false): { engine: RunEngine; writes: () => number } {
   let writes = 0;
+  const write = () => {
+    writes++;
+    return hang ? new Promise<never>(() => undefined) : Promise.reject(new Error('this test expects no write'));
+  };
   const repos = {
     runs: {
       load: () => Promise.resolve({ model, row: { plan: JSON.stringify({ nodes: [] }), sshKeys: '[]' } }),
@@ -22,14 +28,8 @@ function engineOver(model: RunModel): { engine: RunEngine; writes: () => number 
   };
   const store = {
     read: (work: (r: typeof repos) => Promise<unknown>) => work(repos),
-    write: () => {
-      writes++;
-      return Promise.reject(new Error('this test expects no write'));
-    },
-    writeStatement: () => {
-      writes++;
-      return Promise.reject(new Error('this test expects no write'));
-    },
+    write,
+    writeStatement: write,
   } as unknown as Store;
   return { engine: new RunEngine(store, new RunBus(), new AgentHub(), pino({ level: 'silent' })), writes: () => writes };
 }
@@ -52,6 +52,18 @@ describe('RunEngine', () => {
     const run = buildRun({ state: 'Executing', completed: ['web.2'] });
     const { engine, writes } = engineOver(run);
     await expect(engine.dispatch('run-1', { type: 'state-completed', instance: 'web.1', state: 'Executing', epoch: 0 })).rejects.toThrow(/expects no write/);
+    expect(writes()).toBe(1);
+  });
+
+  it('answers a completion the run already holds at once, not behind a batch still writing', async () => {
+    const run = buildRun({ state: 'Executing', completed: ['web.2'] });
+    const { engine, writes } = engineOver(run, true);
+    // A new completion: its batch loads the run, then writes for as long as the test runs.
+    void engine.dispatch('run-1', { type: 'state-completed', instance: 'web.1', state: 'Executing', epoch: 0 });
+    await expect.poll(writes, { timeout: 5_000 }).toBe(1);
+    const again = engine.dispatch('run-1', { type: 'state-completed', instance: 'web.2', state: 'Executing', epoch: 0 });
+    const waiting = new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5_000).unref());
+    await expect(Promise.race([again, waiting])).resolves.toBe(run);
     expect(writes()).toBe(1);
   });
 });

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { ResolvedPlan } from '../domain/modules/types.js';
 import type { SessionResponse } from '../../proto/gen/slipstream/v1/agent.js';
 import { mappingTargets } from '../domain/runs/parameter-plan.js';
-import { isFinal, transitionAll } from '../domain/runs/state-machine.js';
+import { instanceNamed, isFinal, transitionAll } from '../domain/runs/state-machine.js';
 import type { Effect, RunInput, RunInstance, RunModel } from '../domain/runs/types.js';
 import type { RunJournalRow } from '../store/entities/run-journal.js';
 import type { JournalEntry } from '../store/repositories/runs.js';
@@ -85,7 +85,22 @@ export class RunEngine {
 
   /** Applies one input to a run; resolves with the new model once committed. */
   dispatch(runId: string, input: RunInput): Promise<RunModel | undefined> {
+    const recorded = input.type === 'state-completed' ? this.recordedCompletion(runId, input) : undefined;
+    if (recorded) return Promise.resolve(recorded);
     return new Promise((resolve, reject) => this.submit(runId, { kind: 'input', input, resolve, reject }));
+  }
+
+  /**
+   * The committed model when it already holds this completion: every agent
+   * that reconnects sends its last one again, and the state machine never
+   * clears a completion it recorded, so such an input decides nothing, now or
+   * after the batches in flight. It is answered from memory instead of
+   * waiting behind them (10,000 of them after a controller restart).
+   */
+  private recordedCompletion(runId: string, input: Extract<RunInput, { type: 'state-completed' }>): RunModel | undefined {
+    const model = this.snapshots.get(runId)?.model;
+    const instance = model && instanceNamed(model, input.instance);
+    return instance?.completedState === input.state && instance.completedEpoch === input.epoch ? model : undefined;
   }
 
   /**
