@@ -22,6 +22,7 @@ import { RunParameterEntity, type RunParameterRow } from '../entities/run-parame
 import { RunReportEntity, type RunReportRow } from '../entities/run-report.js';
 import { RunTagEntity } from '../entities/run-tag.js';
 import { RunEntity, type RunRow } from '../entities/run.js';
+import { chunksOf } from './chunks.js';
 import { isUuid } from './ids.js';
 import { timeOrderedUuid } from './time-ordered-id.js';
 import {
@@ -53,7 +54,7 @@ const KEYS_PER_QUERY = 5_000;
 /** Rows per bulk statement: SQLite allows 32,766 bound values in one. */
 const ROWS_PER_INSERT = 1_000;
 /** Rows per statement that takes them as one JSON value (PostgreSQL): about 1.3 MB of parameters. */
-const JSON_ROWS_PER_INSERT = 10_000;
+const JSON_ROWS_PER_STATEMENT = 10_000;
 
 /** `?, ?, ?` for a list of n values. */
 function placeholders(n: number): string {
@@ -299,20 +300,18 @@ export class RunRepository {
     const parameters: RunParameterRow[] = input.parameters.map((seed) => newParameterRow(run.id, seed, now));
     if (this.postgres) await this.insertFromJson(run.id, instances, parameters, now);
     else {
-      for (let at = 0; at < instances.length; at += ROWS_PER_INSERT) await this.em.insertMany(RunInstanceEntity, instances.slice(at, at + ROWS_PER_INSERT));
-      for (let at = 0; at < parameters.length; at += ROWS_PER_INSERT) await this.em.insertMany(RunParameterEntity, parameters.slice(at, at + ROWS_PER_INSERT));
+      for (const chunk of chunksOf(instances, ROWS_PER_INSERT)) await this.em.insertMany(RunInstanceEntity, chunk);
+      for (const chunk of chunksOf(parameters, ROWS_PER_INSERT)) await this.em.insertMany(RunParameterEntity, chunk);
     }
     return run;
   }
 
-  /** create's inserts on PostgreSQL: JSON_ROWS_PER_INSERT rows a statement, each chunk one JSON value. */
+  /** create's inserts on PostgreSQL: JSON_ROWS_PER_STATEMENT rows a statement, each chunk one JSON value. */
   private async insertFromJson(runId: string, instances: readonly RunInstanceRow[], parameters: readonly RunParameterRow[], now: Date): Promise<void> {
-    for (let at = 0; at < instances.length; at += JSON_ROWS_PER_INSERT) {
-      await this.executeBound(INSTANCE_INSERT_FROM_JSON, [JSON.stringify(instances.slice(at, at + JSON_ROWS_PER_INSERT))]);
-    }
-    for (let at = 0; at < parameters.length; at += JSON_ROWS_PER_INSERT) {
-      const chunk = parameters.slice(at, at + JSON_ROWS_PER_INSERT).map(({ id, key, value, secret, description }) => ({ id, key, value, secret, description }));
-      await this.executeBound(PARAMETER_INSERT_FROM_JSON, [runId, now, JSON.stringify(chunk)]);
+    for (const chunk of chunksOf(instances, JSON_ROWS_PER_STATEMENT)) await this.executeBound(INSTANCE_INSERT_FROM_JSON, [JSON.stringify(chunk)]);
+    for (const chunk of chunksOf(parameters, JSON_ROWS_PER_STATEMENT)) {
+      const rows = chunk.map(({ id, key, value, secret, description }) => ({ id, key, value, secret, description }));
+      await this.executeBound(PARAMETER_INSERT_FROM_JSON, [runId, now, JSON.stringify(rows)]);
     }
   }
 
@@ -363,8 +362,7 @@ export class RunRepository {
   /** The run's instances with these names, as plain rows (see instances). */
   async instancesByName(runId: string, names: readonly string[]): Promise<RunInstanceRow[]> {
     const rows: RunInstanceRow[] = [];
-    for (let at = 0; at < names.length; at += KEYS_PER_QUERY) {
-      const chunk = names.slice(at, at + KEYS_PER_QUERY);
+    for (const chunk of chunksOf(names, KEYS_PER_QUERY)) {
       rows.push(...(await this.sql.createQueryBuilder(RunInstanceEntity).select('*').where({ run: runId, name: { $in: chunk } }).execute<RunInstanceRow[]>('all')));
     }
     return rows;
@@ -379,11 +377,11 @@ export class RunRepository {
     // A controller restart brings thousands of logins in small batches: on PostgreSQL each is one prepared statement, not two built queries.
     if (this.prepared) return this.prepared.query<InstanceLogin>(`instance-logins-${column}`, INSTANCE_LOGINS[column], [hashes]);
     const logins: InstanceLogin[] = [];
-    for (let at = 0; at < hashes.length; at += KEYS_PER_QUERY) {
+    for (const chunk of chunksOf(hashes, KEYS_PER_QUERY)) {
       const instances = await this.sql
         .createQueryBuilder(RunInstanceEntity)
         .select(['id', 'run', 'name', 'node', 'index', 'bootstrapHash', 'bootstrapExpiresAt', 'bootstrapUsedAt', 'credentialHash'])
-        .where({ [column]: { $in: hashes.slice(at, at + KEYS_PER_QUERY) } })
+        .where({ [column]: { $in: chunk } })
         .execute<Pick<RunInstanceRow, 'id' | 'run' | 'name' | 'node' | 'index' | 'bootstrapHash' | 'bootstrapExpiresAt' | 'bootstrapUsedAt' | 'credentialHash'>[]>('all');
       const runIds = [...new Set(instances.map((i) => i.run))];
       const runs = new Map(
@@ -444,9 +442,7 @@ export class RunRepository {
       groups.set(key, group);
     }
     for (const { values, names } of groups.values()) {
-      for (let at = 0; at < names.length; at += KEYS_PER_QUERY) {
-        await this.em.nativeUpdate(RunInstanceEntity, { run: runId, name: { $in: names.slice(at, at + KEYS_PER_QUERY) } }, values);
-      }
+      for (const chunk of chunksOf(names, KEYS_PER_QUERY)) await this.em.nativeUpdate(RunInstanceEntity, { run: runId, name: { $in: chunk } }, values);
     }
   }
 
@@ -501,14 +497,12 @@ export class RunRepository {
       const same = Object.entries(extra).filter(([, value]) => value !== undefined) as [keyof typeof extra, Date | null][];
       const statement = instanceColumnUpdateFromJson(property, same.map(([p]) => p));
       const rows = entries.map(([name, value]) => ({ name, value }));
-      for (let at = 0; at < rows.length; at += JSON_ROWS_PER_INSERT) {
-        const chunk = rows.slice(at, at + JSON_ROWS_PER_INSERT);
+      for (const chunk of chunksOf(rows, JSON_ROWS_PER_STATEMENT)) {
         await this.executeBound(statement, [...same.map(([, value]) => value), runId, JSON.stringify(chunk), chunk.length]);
       }
       return;
     }
-    for (let at = 0; at < entries.length; at += ROWS_PER_INSERT) {
-      const chunk = entries.slice(at, at + ROWS_PER_INSERT);
+    for (const chunk of chunksOf(entries, ROWS_PER_INSERT)) {
       const cases = raw(`case name ${chunk.map(() => 'when ? then ?').join(' ')} end`, chunk.flat());
       await this.sql
         .createQueryBuilder(RunInstanceEntity)
@@ -534,9 +528,7 @@ export class RunRepository {
       await this.prepared.query('expire-bootstrap-tokens', EXPIRE_BOOTSTRAP_TOKENS, [now, instanceIds]);
       return;
     }
-    for (let at = 0; at < instanceIds.length; at += KEYS_PER_QUERY) {
-      await this.em.nativeUpdate(RunInstanceEntity, { id: { $in: instanceIds.slice(at, at + KEYS_PER_QUERY) } }, { bootstrapExpiresAt: now });
-    }
+    for (const chunk of chunksOf(instanceIds, KEYS_PER_QUERY)) await this.em.nativeUpdate(RunInstanceEntity, { id: { $in: chunk } }, { bootstrapExpiresAt: now });
   }
 
   /** Revokes every agent credential of the run (it ended). */
@@ -702,8 +694,7 @@ export class RunRepository {
       await this.executeBound(JOURNAL_INSERT_FROM_JSON, [JSON.stringify(journal)]);
       return this.em.flush();
     }
-    for (let at = 0; at < journal.length; at += ROWS_PER_INSERT) {
-      const chunk = journal.slice(at, at + ROWS_PER_INSERT);
+    for (const chunk of chunksOf(journal, ROWS_PER_INSERT)) {
       await this.execute(
         `insert into run_journal (id, run_id, sequence, "time", kind, "type", actor, instance, subject, "text") values ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
         chunk.flatMap((r) => [r.id, r.run, r.sequence, this.dbDate(r.time), r.kind, r.type, r.actor, r.instance, r.subject, r.text]),
@@ -726,8 +717,7 @@ export class RunRepository {
   /** Key, value and secrecy of the run's parameters with these keys, as plain rows (no managed entities). */
   async parameterValues(runId: string, keys: readonly string[]): Promise<{ key: string; value: string | null; secret: boolean }[]> {
     const rows: { key: string; value: string | null; secret: boolean }[] = [];
-    for (let at = 0; at < keys.length; at += KEYS_PER_QUERY) {
-      const chunk = keys.slice(at, at + KEYS_PER_QUERY);
+    for (const chunk of chunksOf(keys, KEYS_PER_QUERY)) {
       const found = await this.execute<{ key: string; value: string | null; secret: boolean | number }[]>(
         `select "key", "value", secret from run_parameters where run_id = ? and "key" in (${placeholders(chunk.length)})`,
         [runId, ...chunk],
@@ -745,8 +735,7 @@ export class RunRepository {
       if (entries.length > 0) await this.executeBound(PARAMETER_UPDATE_FROM_JSON, [now, runId, JSON.stringify(entries.map(([key, value]) => ({ key, value }))), entries.length]);
       return;
     }
-    for (let at = 0; at < entries.length; at += ROWS_PER_INSERT) {
-      const chunk = entries.slice(at, at + ROWS_PER_INSERT);
+    for (const chunk of chunksOf(entries, ROWS_PER_INSERT)) {
       await this.execute(
         `update run_parameters set "value" = case "key" ${chunk.map(() => 'when ? then ?').join(' ')} end, updated_at = ? where run_id = ? and "key" in (${placeholders(chunk.length)})`,
         [...chunk.flat(), this.dbDate(now), runId, ...chunk.map(([key]) => key)],
