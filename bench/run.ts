@@ -12,6 +12,7 @@ import { Command } from 'commander';
 import { measureRawPg } from './baselines/raw-pg.js';
 import { measureRawUnary } from './baselines/raw-unary.js';
 import { somaxconn } from '../controller/api/listener.js';
+import type { SimLogKind } from '../controller/connectors/sim/sim-protocol.js';
 import { startBenchController } from './lib/bench-controller.js';
 import type { BenchContext } from './lib/context.js';
 import { info, renderTable, writeReport, type Figure } from './lib/figures.js';
@@ -57,6 +58,7 @@ const log = (message: string) => process.stderr.write(`[bench ${((Date.now() - s
 const figures: Figure[] = [];
 const dataLoss: string[] = [];
 let crashed: Error | undefined;
+let agentLogs: SimLogKind[] = [];
 
 log(`${quick ? 'quick' : 'full'} run: fleets of ${sizes.small} and ${sizes.large}, ${opts.workers} sim workers`);
 const ctl = await startBenchController({ workers: opts.workers });
@@ -93,6 +95,10 @@ try {
   crashed = err as Error;
   log(`crashed: ${crashed.stack ?? crashed.message}`);
 } finally {
+  agentLogs = await ctl.pool.agentLogs().catch((err: unknown) => {
+    log(`reading the agents' log counts failed: ${(err as Error).message}`);
+    return [];
+  });
   await ctl.close().catch((err: unknown) => log(`cleanup failed: ${(err as Error).message}`));
 }
 
@@ -108,10 +114,16 @@ writeReport(out, {
   machine: { cpus: cpus().length, node: process.version, totalMemoryBytes: totalmem(), somaxconn: acceptQueueCap },
   figures,
   dataLoss,
+  agentLogs,
 });
 const failed = figures.filter((f) => f.pass === false).length;
 process.stdout.write(`bench: ${figures.length} figures, ${failed} beside their targets, ${dataLoss.length} data problems, ${durationSeconds.toFixed(0)} s; results in ${out}\n`);
 process.stdout.write(`bench: net.core.somaxconn = ${acceptQueueCap ?? 'unknown'} (caps the controller's accept queue; see the README's scale limits)\n`);
 for (const problem of dataLoss) process.stdout.write(`data: ${problem}\n`);
 if (ctl.errors.length > 0) process.stdout.write(`controller warnings/errors (first ${ctl.errors.length}):\n${ctl.errors.slice(0, 10).join('\n')}\n`);
+if (agentLogs.length > 0) {
+  const total = agentLogs.reduce((sum, k) => sum + k.count, 0);
+  process.stdout.write(`sim agent warnings/errors: ${total} lines, by message (with the first of each):\n`);
+  for (const kind of agentLogs.slice(0, 10)) process.stdout.write(`  ${kind.count} x ${kind.level} '${kind.msg}': ${kind.first}\n`);
+}
 process.exit(crashed || dataLoss.length > 0 ? 1 : 0);

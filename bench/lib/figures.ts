@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Table from 'cli-table3';
+import type { SimLogKind } from '../../controller/connectors/sim/sim-protocol.js';
 
 export interface Baseline {
   name: string;
@@ -90,6 +91,8 @@ export interface BenchReport {
   figures: Figure[];
   /** Data checks that failed (lost sets or completions, duplicate phases, agents that gave up). */
   dataLoss: string[];
+  /** The sim agents' warnings and errors, counted by message (the workers do not print them). */
+  agentLogs: SimLogKind[];
 }
 
 export function writeReport(path: string, report: BenchReport): void {

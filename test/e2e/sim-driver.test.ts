@@ -3,8 +3,8 @@
  * with its own connection, go through the real phases; their recipes'
  * parameter commands are real traffic (a mapped value reaches three
  * instances); a malformed sim script aborts the run naming the line;
- * terminate stops every agent. On PostgreSQL, a large launch refreshes the
- * run tables' statistics.
+ * terminate stops every agent; the workers count what their agents log.
+ * On PostgreSQL, a large launch refreshes the run tables' statistics.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +66,8 @@ describe.each(TEST_DATABASES)('sim driver (%s)', (database) => {
   it('runs the phases with real parameter traffic, once each, and terminate stops every agent', async () => {
     const launched = await runs.launch('sim/app', { keepRunning: KeepRunning.KEEP_RUNNING_ALWAYS });
     await runs.waitForState(launched.id, RunState.RUN_STATE_READY, 60_000);
+    // The workers count their agents' lines instead of writing them: a healthy run logs no warning.
+    expect(await pool.agentLogs()).toEqual([]);
     const params = new Map((await runs.parameters(launched.id)).map((p) => [p.key, p.value]));
     for (const n of [1, 2, 3]) {
       expect(params.get(`dst.${n}:in`)).toBe('hello');
@@ -118,5 +120,8 @@ describe.each(TEST_DATABASES)('sim driver (%s)', (database) => {
     const run = await runs.until(launched.id, 'aborted', (r) => (r.abortMessage ? r : undefined), 60_000);
     expect(run.abortMessage).toContain('b.1: deployment script');
     expect(run.abortMessage).toContain('line 1: sim-repeat without sim-end');
+    const warned = (await pool.agentLogs()).find((k) => k.msg === 'run aborted; killing scripts');
+    expect(warned).toMatchObject({ level: 'warn', count: 1 });
+    expect(JSON.parse(warned!.first)).toMatchObject({ instance: 'b.1', state: 'Executing' });
   });
 });

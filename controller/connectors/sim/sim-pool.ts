@@ -7,7 +7,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { VmTags } from '../connector.js';
-import type { SimAgentRecord, SimReply, SimRequest, SimVmStart } from './sim-protocol.js';
+import { mergeLogKinds } from './sim-log-tally.js';
+import type { SimAgentRecord, SimLogKind, SimReply, SimRequest, SimVmStart } from './sim-protocol.js';
 
 export interface SimPoolOptions {
   /** Worker processes; agents are spread over them. Default 2. */
@@ -150,6 +151,11 @@ export class SimPool {
   /** Resident memory of each worker process. */
   memory(): Promise<{ rssBytes: number; agents: number }[]> {
     return Promise.all(this.workers.map((w) => w.call<{ rssBytes: number; agents: number }>({ op: 'memory' })));
+  }
+
+  /** What the agents logged (warnings and errors), counted by level and message over every worker. */
+  async agentLogs(): Promise<SimLogKind[]> {
+    return mergeLogKinds(await Promise.all(this.workers.map((w) => w.call<SimLogKind[]>({ op: 'logs' }))));
   }
 
   /** Kills every worker (and so every agent). */

@@ -28,11 +28,21 @@ export interface SimAgentRecord {
   stats: SimRecipeStats;
 }
 
+/** Agents' log lines of one level and message (a sim worker runs its agents at `warn`). */
+export interface SimLogKind {
+  level: string;
+  msg: string;
+  count: number;
+  /** The first such line, as the agent wrote it. */
+  first: string;
+}
+
 export type SimRequest =
   | { id: number; op: 'start'; vm: SimVmStart }
   | { id: number; op: 'stop'; key: string }
   | { id: number; op: 'records'; keys?: string[] }
   | { id: number; op: 'welcomed'; keyPrefix: string; sinceMicros: number }
-  | { id: number; op: 'memory' };
+  | { id: number; op: 'memory' }
+  | { id: number; op: 'logs' };
 
 export type SimReply = { id: number; ok: true; result?: unknown } | { id: number; ok: false; error: string };

@@ -4,6 +4,7 @@
  * its SimPool over Node IPC; exits when the pool goes away.
  */
 import { startAgent, type AgentProbeEvent, type RunningAgent } from '../../../agent/index.js';
+import { LogTally } from './sim-log-tally.js';
 import { createSimPhaseRunner, newSimRecipeStats } from './sim-recipes.js';
 import type { SimAgentRecord, SimReply, SimRequest, SimVmStart } from './sim-protocol.js';
 
@@ -19,6 +20,7 @@ interface Hosted {
 process.setSourceMapsEnabled(false);
 
 const hosted = new Map<string, Hosted>();
+const logs = new LogTally();
 
 function reply(message: SimReply): void {
   process.send?.(message);
@@ -44,7 +46,7 @@ function start(vm: SimVmStart): void {
         phaseRunner: createSimPhaseRunner(stats),
         recipeCommands: false,
         logLevel: 'warn',
-        logSink: (line) => process.stderr.write(line.endsWith('\n') ? line : `${line}\n`),
+        logSink: (line) => logs.add(line),
         env: {},
         probe: (event) => {
           if (event.type === 'enrolled') record.enrollUptimeMs = event.uptimeMs;
@@ -96,6 +98,8 @@ async function handle(request: SimRequest): Promise<unknown> {
     }
     case 'memory':
       return { rssBytes: process.memoryUsage.rss(), agents: hosted.size };
+    case 'logs':
+      return logs.list();
   }
 }
 
