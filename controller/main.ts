@@ -65,8 +65,31 @@ try {
 }
 
 const log = createLogger(options.logLevel);
+const starting = startController(options, log);
+// Listening before the start completes (the API serves while the agent bundle builds): a signal during the start
+// stops the controller once it has started; a second one exits at once.
+let signals = 0;
+const onSignal = (signal: NodeJS.Signals) => {
+  signals += 1;
+  if (signals > 1) process.exit(1);
+  log.info({ signal }, 'signal received');
+  starting
+    .then(
+      async (controller) => {
+        await controller.stop();
+        process.exit(0);
+      },
+      () => undefined, // the start failed: reported below
+    )
+    .catch((err: unknown) => {
+      log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 try {
-  const controller = await startController(options, log);
+  const controller = await starting;
   if (controller.generatedBootstrapToken) {
     // Shown once, outside the (redacted) log: nobody can recover it later.
     process.stderr.write(
@@ -75,21 +98,8 @@ try {
         `${options.insecure ? '' : ` --ca ${join(options.dataDir, 'tls', 'ca.pem')}`}\n\n`,
     );
   }
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) process.exit(1);
-    log.info({ signal }, 'signal received');
-    controller.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // 'listening' comes first (the API serves while the agent bundle builds and runs resume); this says all of it is done.
+  log.info({ address: controller.address }, 'started');
 } catch (err) {
   log.fatal({ err }, 'controller failed to start');
   process.exit(1);

@@ -20,8 +20,8 @@ export interface ProvisionerOptions {
   /** Plaintext agent channel (the `local` driver). */
   insecureAgents: boolean;
   caCertificate?: string;
-  /** Where VMs download the agent bundle, and its sha256 (known once the bundle server is up). */
-  bundle: () => { url: string; sha256: string };
+  /** Where VMs download the agent bundle, and its sha256: settles once the bundle is built and served. */
+  bundle: () => Promise<{ url: string; sha256: string }>;
 }
 
 interface Prepared {
@@ -100,6 +100,7 @@ export class Provisioner {
   }
 
   private async provisionOnce(runId: string, instance: string, signal: AbortSignal): Promise<void> {
+    const bundle = await this.options.bundle();
     const prepared = await this.preparations.submit(runId, instance);
     if (!prepared) return;
     const { run, plan, row, token } = prepared;
@@ -118,8 +119,8 @@ export class Provisioner {
       };
       const bootConfig = {
         agentConfig,
-        bundleUrl: this.options.bundle().url,
-        bundleSha256: this.options.bundle().sha256,
+        bundleUrl: bundle.url,
+        bundleSha256: bundle.sha256,
         ...(this.options.caCertificate ? { caCertificate: this.options.caCertificate } : {}),
       };
       let userData: string | undefined;

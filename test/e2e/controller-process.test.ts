@@ -1,14 +1,15 @@
 /**
  * The controller as an operator runs it: first start on an empty embedded
  * database prints the bootstrap token once, restarts keep the data, SIGTERM
- * shuts down cleanly, and bad options fail fast with exit code 2.
+ * shuts down cleanly (also one that comes while it starts), and bad options
+ * fail fast with exit code 2.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSlipstreamClient } from '../../client/index.js';
-import { listeningPort, spawnController } from '../helpers/controller-process.js';
+import { startedPort, spawnController } from '../helpers/controller-process.js';
 
 describe('controller process', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'slipstream-proc-'));
@@ -16,7 +17,7 @@ describe('controller process', () => {
 
   it('bootstraps once, persists across restarts and stops on SIGTERM', async () => {
     const first = spawnController(['--listen', '127.0.0.1:0', '--data-dir', dataDir]);
-    const port = await listeningPort(first);
+    const port = await startedPort(first);
     const token = /\n {2}(sst_[A-Za-z0-9_-]+)\n/.exec(first.stderr())?.[1];
     expect(token, first.stderr()).toBeDefined();
     expect(first.stdout()).not.toContain(token!);
@@ -31,7 +32,7 @@ describe('controller process', () => {
     expect(first.stdout()).toContain('"msg":"stopped"');
 
     const second = spawnController(['--listen', '127.0.0.1:0', '--data-dir', dataDir]);
-    const port2 = await listeningPort(second);
+    const port2 = await startedPort(second);
     expect(second.stderr()).not.toContain('sst_');
     const again = createSlipstreamClient({ address: `127.0.0.1:${port2}`, token: token!, tls: { ca: readFileSync(join(dataDir, 'tls', 'ca.pem')) } });
     const plaintext = createSlipstreamClient({ address: `127.0.0.1:${port2}`, token: token!, defaultTimeoutMs: 3_000 });
@@ -41,6 +42,22 @@ describe('controller process', () => {
     again.close();
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+  });
+
+  it('stops cleanly on a SIGTERM that arrives while it starts, its API already listening', async () => {
+    const proc = spawnController(['--listen', '127.0.0.1:0', '--data-dir', join(dataDir, 'signalled')]);
+    // The signal goes out the moment 'listening' is printed: the agent bundle is still building then.
+    proc.child.stdout!.on('data', () => {
+      if (proc.stdout().includes('"msg":"listening"') && proc.child.signalCode === null && !proc.child.killed) proc.child.kill('SIGTERM');
+    });
+    expect(await proc.exited).toBe(0);
+    const messages = proc
+      .stdout()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(messages).toContain('signal received');
+    expect(messages.at(-1)).toBe('stopped');
   });
 
   it.each([

@@ -12,7 +12,7 @@ import { createSlipstreamClient, type SlipstreamClient } from '../../client/inde
 import { newTokenSecret } from '../../controller/auth/token-secret.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
 import { killLocalVms } from '../helpers/controller.js';
-import { listeningPort, spawnController, type ControllerProcess } from '../helpers/controller-process.js';
+import { startedPort, spawnController, type ControllerProcess } from '../helpers/controller-process.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
 import { freePort } from '../helpers/free-port.js';
 import { waitFor } from '../helpers/poll.js';
@@ -46,7 +46,7 @@ describe.each(TEST_DATABASES)('controller restart on %s', (database) => {
     if (pg) args.push('--database', pg.url);
     const env = { SLIPSTREAM_BOOTSTRAP_TOKEN: token };
     proc = spawnController(args, env);
-    await listeningPort(proc);
+    await startedPort(proc);
     client = createSlipstreamClient({ address: `127.0.0.1:${port}`, token });
 
     await client.modules.save({
@@ -92,7 +92,7 @@ describe.each(TEST_DATABASES)('controller restart on %s', (database) => {
     proc.child.kill('SIGKILL');
     await proc.exited;
     proc = spawnController(args, env);
-    await listeningPort(proc);
+    await startedPort(proc);
 
     await waitFor('both agents reconnected', async () => {
       const run = await getRun();

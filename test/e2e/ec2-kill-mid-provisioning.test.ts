@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
 import { newTokenSecret } from '../../controller/auth/token-secret.js';
 import { startMoto, type MotoServer } from '../../controller/connectors/ec2/moto-server.js';
-import { listeningPort, spawnController, type ControllerProcess } from '../helpers/controller-process.js';
+import { startedPort, spawnController, type ControllerProcess } from '../helpers/controller-process.js';
 import { freePort } from '../helpers/free-port.js';
 import { waitFor } from '../helpers/poll.js';
 import { TestRuns } from '../helpers/runs.js';
@@ -44,7 +44,7 @@ describe('ec2: controller killed mid-provisioning (sqlite)', () => {
     const args = ['--listen', `127.0.0.1:${port}`, '--http-listen', '127.0.0.1:0', '--data-dir', dataDir, '--insecure'];
     const env = { SLIPSTREAM_BOOTSTRAP_TOKEN: token };
     proc = spawnController(args, env);
-    await listeningPort(proc);
+    await startedPort(proc);
     client = createSlipstreamClient({ address: `127.0.0.1:${port}`, token });
     await client.clouds.create('aws-kill', 'ec2', { region: REGION, endpoint: moto.endpoint, instanceType: 't3.micro', maxParallel: '1' });
     await client.clouds.setCredential('aws-kill', { accessKeyId: 'testing', secretAccessKey: 'testing' });
@@ -65,7 +65,7 @@ describe('ec2: controller killed mid-provisioning (sqlite)', () => {
     proc.child.kill('SIGKILL');
     await proc.exited;
     proc = spawnController(args, env);
-    await listeningPort(proc);
+    await startedPort(proc);
     await waitFor('all six instances to have a VM id', async () => {
       const current = await runs.get(run.id);
       const instances = current.nodes.flatMap((n) => n.instances);

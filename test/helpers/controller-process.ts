@@ -28,13 +28,19 @@ export function spawnController(args: string[], env: Record<string, string> = {}
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
-/** Waits for the 'listening' log line and returns the bound port. */
-export async function listeningPort(proc: ControllerProcess): Promise<number> {
-  return waitFor('the controller to listen', async () => {
+/**
+ * Waits for the 'started' log line (the start is over: runs resumed, the
+ * bootstrap token printed) and returns the port of the 'listening' line
+ * before it.
+ */
+export async function startedPort(proc: ControllerProcess): Promise<number> {
+  return waitFor('the controller to start', async () => {
+    let port: number | undefined;
     for (const line of proc.stdout().split('\n')) {
       if (!line.startsWith('{')) continue;
       const entry = JSON.parse(line) as { msg?: string; port?: number };
-      if (entry.msg === 'listening' && entry.port) return entry.port;
+      if (entry.msg === 'listening' && entry.port) port = entry.port;
+      if (entry.msg === 'started' && port) return port;
     }
     if (proc.child.exitCode !== null) throw new Error(`controller exited: ${proc.stderr()}`);
     return undefined;
