@@ -2,9 +2,9 @@
  * What a sim worker's agents logged, counted by level and message instead of
  * written out. A real agent writes its lines to its own VM's journal; the
  * thousands a worker hosts would all write to one pipe, synchronously: after
- * a controller restart at 5,000 agents, 10,000 'session lost' lines cost the
- * workers 0.4 s of CPU while the controller stopped and started, and buried
- * the bench's own output.
+ * a controller restart at 5,000 agents, writing their 'session lost' lines
+ * (one per agent) cost the two workers 0.4 s of CPU while the controller
+ * stopped and started, and the lines buried the bench's own output.
  */
 import type { SimLogKind } from './sim-protocol.js';
 
