@@ -16,6 +16,8 @@ const OTHER: Pick<SimLogKind, 'level' | 'msg'> = { level: 'mixed', msg: `(more t
 
 export class LogTally {
   private readonly kinds = new Map<string, SimLogKind>();
+  /** Lines of kinds beyond MAX_LOG_KINDS, counted together. */
+  private other: SimLogKind | undefined;
 
   /** Counts one line of the agent logger (a JSON object with `level` and `msg`; anything else counts as it is). */
   add(line: string): void {
@@ -31,14 +33,14 @@ export class LogTally {
       this.kinds.set(id, { level, msg, count: 1, first: text.slice(0, MAX_LINE_CHARS) });
       return;
     }
-    const other = this.kinds.get('\nother') ?? { ...OTHER, count: 0, first: text.slice(0, MAX_LINE_CHARS) };
-    other.count++;
-    this.kinds.set('\nother', other);
+    this.other ??= { ...OTHER, count: 0, first: text.slice(0, MAX_LINE_CHARS) };
+    this.other.count++;
   }
 
   /** The kinds seen, most frequent first. */
   list(): SimLogKind[] {
-    return sortedByCount([...this.kinds.values()].map((k) => ({ ...k })));
+    const kinds = [...this.kinds.values(), ...(this.other ? [this.other] : [])];
+    return sortedByCount(kinds.map((k) => ({ ...k })));
   }
 }
 
