@@ -10,6 +10,12 @@ export interface AgentSessionHandle {
 /** The agents connected to this controller, by run and instance. */
 export class AgentHub {
   private readonly sessions = new Map<string, Map<string, AgentSessionHandle>>();
+  private count = 0;
+
+  /** Sessions registered, over every run (one per connected instance). */
+  get connected(): number {
+    return this.count;
+  }
 
   /** Registers a session, replacing (and closing) an older one of the same instance. */
   register(runId: string, instance: string, session: AgentSessionHandle): () => void {
@@ -17,10 +23,14 @@ export class AgentHub {
     if (!run) this.sessions.set(runId, (run = new Map()));
     const previous = run.get(instance);
     run.set(instance, session);
+    if (!previous) this.count++;
     if (previous && previous !== session) previous.close();
     return () => {
-      if (run.get(instance) === session) run.delete(instance);
-      if (run.size === 0 && this.sessions.get(runId) === run) this.sessions.delete(runId);
+      // A session replaced since, or one that closeAll already let go of, is no longer counted.
+      if (this.sessions.get(runId) !== run || run.get(instance) !== session) return;
+      run.delete(instance);
+      this.count--;
+      if (run.size === 0) this.sessions.delete(runId);
     };
   }
 
@@ -35,7 +45,9 @@ export class AgentHub {
 
   /** Closes every session (controller shutdown). */
   closeAll(): void {
-    for (const run of this.sessions.values()) for (const session of run.values()) session.close();
+    const runs = [...this.sessions.values()];
     this.sessions.clear();
+    this.count = 0;
+    for (const run of runs) for (const session of run.values()) session.close();
   }
 }

@@ -1,7 +1,8 @@
 /**
  * An agent's parameter set is always answered: stored, refused with the
  * reason, or, when the controller could not store it, an `unavailable`
- * error (unanswered, the agent would wait until its stream broke).
+ * error (unanswered, the agent would wait until its stream broke). The
+ * welcome's heartbeat interval grows with the agents connected.
  */
 import { EventEmitter } from 'node:events';
 import pino from 'pino';
@@ -63,5 +64,27 @@ describe('AgentSession parameter set', () => {
     const call = sessionWith(() => Promise.reject(new Error('connection terminated')));
     call.emit('data', set('url'));
     expect(await ackOf(call)).toEqual({ error: 'unavailable', errorMessage: 'the controller could not store db.1:url; it was not set' });
+  });
+});
+
+describe('AgentSession welcome', () => {
+  it('gives the heartbeat interval for the agents connected, this one included', async () => {
+    const hub = new AgentHub();
+    for (let i = 1; i <= 2_000; i++) hub.register('run-2', `web.${i}`, { send: () => undefined, close: () => undefined });
+    const model = {
+      state: 'Executing',
+      epoch: 0,
+      instances: [{ name: 'db.1', node: 'db', index: 1, cloud: 'local', vm: 'running', completedEpoch: 0, completedState: 'Provisioning', scaleState: 'active' }],
+    };
+    const recipes = { preinstall: [], postinstall: [], deployment: [], reporting: [], onVmAdd: [], onVmRemove: [], preScale: [], postScale: [] };
+    const snapshot = { model, plan: { nodes: [{ name: 'db', packages: [], recipes }] }, sshKeys: [] };
+    const engine = { snapshot: () => Promise.resolve(snapshot) } as unknown as RunEngine;
+    const call = new FakeCall();
+    new AgentSession(call as never, { runId: 'run-1', tenantId: 't', instance: 'db.1', node: 'db', index: 1 }, { engine, bus: new RunBus(), hub, log: pino({ level: 'silent' }) }).start();
+    call.emit('data', { message: { $case: 'hello', value: { agentVersion: 'test', completedState: 0, completedEpoch: 0 } } } satisfies SessionRequest);
+    await expect.poll(() => call.written.find((m) => m.message?.$case === 'welcome')).toBeDefined();
+    const welcome = call.written.find((m) => m.message?.$case === 'welcome')!.message;
+    expect(hub.connected).toBe(2_001);
+    expect(welcome?.$case === 'welcome' && welcome.value.heartbeatIntervalMs).toBe(20_000);
   });
 });

@@ -11,9 +11,7 @@ import type { RunEngine } from '../../scheduler/run-engine.js';
 import { stateCommandFor } from '../../scheduler/state-command.js';
 import { runStateFromProto, runStateToProto } from '../convert/runs.js';
 import { agentPlanFor } from './agent-plan.js';
-
-/** Heartbeat interval the controller asks agents for. */
-export const HEARTBEAT_INTERVAL_MS = 5_000;
+import { heartbeatIntervalMs } from './heartbeat-interval.js';
 
 export interface SessionDeps {
   engine: RunEngine;
@@ -147,7 +145,7 @@ export class AgentSession {
       message: {
         $case: 'welcome',
         value: {
-          heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+          heartbeatIntervalMs: heartbeatIntervalMs(this.deps.hub.connected),
           runState: runStateToProto(model.state),
           abortMessage: model.abortMessage ?? '',
           plan: agentPlanFor(this.agent.runId, node, self.index, self.cloud, sshKeys),
