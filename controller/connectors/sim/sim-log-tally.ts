@@ -23,7 +23,7 @@ export class LogTally {
   add(line: string): void {
     const text = line.trimEnd();
     const { level, msg } = levelAndMessage(text);
-    const id = `${level}\n${msg}`;
+    const id = kindId({ level, msg });
     const known = this.kinds.get(id);
     if (known) {
       known.count++;
@@ -49,13 +49,18 @@ export function mergeLogKinds(lists: readonly (readonly SimLogKind[])[]): SimLog
   const merged = new Map<string, SimLogKind>();
   for (const list of lists) {
     for (const kind of list) {
-      const id = `${kind.level}\n${kind.msg}`;
+      const id = kindId(kind);
       const known = merged.get(id);
       if (known) known.count += kind.count;
       else merged.set(id, { ...kind });
     }
   }
   return sortedByCount([...merged.values()]);
+}
+
+/** What tells kinds apart: their level and message. */
+function kindId(kind: Pick<SimLogKind, 'level' | 'msg'>): string {
+  return `${kind.level}\n${kind.msg}`;
 }
 
 function levelAndMessage(line: string): Pick<SimLogKind, 'level' | 'msg'> {
