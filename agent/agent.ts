@@ -6,7 +6,8 @@
  * closes the stream).
  */
 import { status } from '@grpc/grpc-js';
-import { mkdir, unlink } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import type { AgentServiceClient } from '../proto/gen/slipstream/v1/agent.js';
 import type { RunState } from '../proto/gen/slipstream/v1/runs.js';
@@ -62,11 +63,13 @@ export interface RunningAgent {
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const compiled = await compileAgentOptions(options);
   const { paths } = compiled;
-  await mkdir(paths.workDir, { recursive: true, mode: 0o700 });
-  await Promise.all(
-    [paths.logsDir, paths.reportsDir, paths.homeDir, paths.scriptsDir, paths.tmpDir].map((d) => mkdir(d, { recursive: true, mode: 0o700 })),
-  );
-  const store = await StateStore.open(paths.stateFile);
+  // Synchronous: a few system calls, once, before the agent has anything else to do. Through the thread pool the
+  // same calls cost 5-6x the CPU (5,000 fresh work dirs on tmpfs: 0.9-1.0 CPU-s against 0.15-0.18 s), which the
+  // thousands of agents of a sim worker, all starting together, paid at once.
+  for (const dir of [paths.workDir, paths.logsDir, paths.reportsDir, paths.homeDir, paths.scriptsDir, paths.tmpDir]) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+  const store = StateStore.open(paths.stateFile);
   const agent = new Agent(compiled, store);
   agent.start();
   return { done: agent.done, stop: () => agent.stop(), paths };

@@ -19,7 +19,7 @@ async function tempFile(): Promise<string> {
 describe('StateStore', () => {
   it('starts empty, persists atomically with mode 0600 and reloads', async () => {
     const file = await tempFile();
-    const store = await StateStore.open(file);
+    const store = StateStore.open(file);
     expect(store.get()).toMatchObject({ completedState: RunState.RUN_STATE_UNSPECIFIED, completedEpoch: 0, phaseRuns: {} });
     await store.update((s) => {
       s.credential = 'secret-credential';
@@ -29,16 +29,16 @@ describe('StateStore', () => {
     });
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(await readdir(join(file, '..'))).toEqual(['state.json']);
-    const again = await StateStore.open(file);
+    const again = StateStore.open(file);
     expect(again.get()).toMatchObject({ credential: 'secret-credential', completedState: RunState.RUN_STATE_EXECUTING, completedEpoch: 2 });
     expect(JSON.parse(await readFile(file, 'utf8')).phaseRuns).toEqual({ '2:Executing': 1 });
   });
 
   it('serializes concurrent updates', async () => {
     const file = await tempFile();
-    const store = await StateStore.open(file);
+    const store = StateStore.open(file);
     await Promise.all(Array.from({ length: 20 }, (_, i) => store.update((s) => void (s.phaseRuns[`k${i}`] = i))));
-    expect(Object.keys((await StateStore.open(file)).get().phaseRuns)).toHaveLength(20);
+    expect(Object.keys(StateStore.open(file).get().phaseRuns)).toHaveLength(20);
   });
 
   it('gives a temp file left by a crash mode 0600 again', async () => {
@@ -46,7 +46,7 @@ describe('StateStore', () => {
     const leftover = `${file}.${process.pid}.tmp`;
     await writeFile(leftover, 'half a state');
     await chmod(leftover, 0o644);
-    const store = await StateStore.open(file);
+    const store = StateStore.open(file);
     await store.update((s) => void (s.credential = 'secret-credential'));
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(await readdir(join(file, '..'))).toEqual(['state.json']);
@@ -54,7 +54,7 @@ describe('StateStore', () => {
 
   it('rejects an update it cannot write, keeps the state it had and leaves no temp file', async () => {
     const file = await tempFile();
-    const store = await StateStore.open(file);
+    const store = StateStore.open(file);
     await store.update((s) => void (s.completedEpoch = 1));
     // A directory where the state file goes: the temp file is written, the rename fails.
     await rm(file);
@@ -67,6 +67,12 @@ describe('StateStore', () => {
   it('refuses a corrupt file with a clear error', async () => {
     const file = await tempFile();
     await writeFile(file, '{not json');
-    await expect(StateStore.open(file)).rejects.toThrow(StateFileError);
+    expect(() => StateStore.open(file)).toThrow(StateFileError);
+  });
+
+  it('refuses a state file it cannot read, naming it', async () => {
+    const file = await tempFile();
+    await mkdir(file);
+    expect(() => StateStore.open(file)).toThrow(new StateFileError(`state file ${file}: EISDIR: illegal operation on a directory, read`));
   });
 });

@@ -11,8 +11,7 @@
  * together. The price is that the event loop waits for the fsync, so a
  * write waits for the event loop's next turn (see update).
  */
-import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { closeSync, existsSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { RunState } from '../proto/gen/slipstream/v1/runs.js';
 
 /** What survives a restart. */
@@ -51,11 +50,16 @@ export class StateStore {
     this.current = initial;
   }
 
-  /** Loads the state file (an absent file is the empty state). */
-  static async open(file: string): Promise<StateStore> {
+  /**
+   * Loads the state file (an absent file is the empty state). Synchronous, as
+   * the writes are, and asking whether the file exists first: a failed read
+   * builds an error with its stack, which a fresh agent would pay every time.
+   */
+  static open(file: string): StateStore {
+    if (!existsSync(file)) return new StateStore(file, structuredClone(EMPTY));
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = readFileSync(file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new StateStore(file, structuredClone(EMPTY));
       throw new StateFileError(`state file ${file}: ${(err as Error).message}`, { cause: err });
