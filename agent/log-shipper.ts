@@ -1,8 +1,10 @@
 /**
- * Ships the LogBuffer to the controller as LogBatch messages: every 100 ms, or
- * at once when 200 lines are waiting. One batch is in flight at a time (the
- * next waits for the stream's write callback), so gRPC's own buffers never
- * grow: when the controller is slower than a script, the LogBuffer drops.
+ * Ships the LogBuffer to the controller as LogBatch messages: a line waits at
+ * most 100 ms, and 200 waiting lines go at once. One batch is in flight at a
+ * time (the next waits for the stream's write callback), so gRPC's own
+ * buffers never grow: when the controller is slower than a script, the
+ * LogBuffer drops. The timer runs only while lines wait: an idle agent (or a
+ * sim worker's thousands of them) does not wake ten times a second for nothing.
  */
 import type { LogBatch } from '../proto/gen/slipstream/v1/agent.js';
 import type { LogBuffer } from './log-buffer.js';
@@ -33,6 +35,7 @@ export class LogShipper {
   ) {
     buffer.onPush((size) => {
       if (size >= this.options.batchLines) this.schedule();
+      else this.arm();
     });
   }
 
@@ -40,9 +43,6 @@ export class LogShipper {
   attach(writer: BatchWriter): void {
     this.writer = writer;
     this.inFlight = false;
-    clearInterval(this.timer);
-    this.timer = setInterval(() => this.ship(), this.options.intervalMs);
-    this.timer.unref();
     this.schedule();
   }
 
@@ -50,7 +50,7 @@ export class LogShipper {
   detach(): void {
     this.writer = undefined;
     this.inFlight = false;
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     this.timer = undefined;
     this.wakeIdle();
   }
@@ -96,6 +96,16 @@ export class LogShipper {
     });
   }
 
+  /** Ships within the interval, unless a shipment is already due. */
+  private arm(): void {
+    if (this.timer || !this.writer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.ship();
+    }, this.options.intervalMs);
+    this.timer.unref();
+  }
+
   private ship(): void {
     const writer = this.writer;
     if (!writer || this.inFlight) return;
@@ -109,6 +119,7 @@ export class LogShipper {
     if (this.writer !== writer) return;
     this.inFlight = false;
     if (this.buffer.size >= this.options.batchLines || this.idleWaiters.length > 0) this.schedule();
+    else if (this.buffer.pending) this.arm();
     if (this.idle()) this.wakeIdle();
   }
 
