@@ -1,7 +1,8 @@
 /**
- * `node --cpu-prof --import tsx bench/profile-deploy.ts [N] [--storm]`: one
- * fleet deploy (and the barrier; with --storm, the reconnect storm after a
- * controller restart too) with nothing else, for profiling the controller.
+ * `node --cpu-prof --import tsx bench/profile-deploy.ts [N] [--storm]
+ * [--profile-workers=DIR]`: one fleet deploy (and the barrier; with --storm,
+ * the reconnect storm after a controller restart too) with nothing else, for
+ * profiling the controller and, with --profile-workers, the sim agents.
  */
 import { availableParallelism } from 'node:os';
 import { startBenchController } from './lib/bench-controller.js';
@@ -13,7 +14,8 @@ import { fleet } from './scenarios/fleet.js';
 
 const size = Number(process.argv[2] ?? 1000);
 const storm = process.argv.includes('--storm');
-const ctl = await startBenchController({ workers: availableParallelism() });
+const workerCpuProfileDir = process.argv.find((a) => a.startsWith('--profile-workers='))?.slice('--profile-workers='.length);
+const ctl = await startBenchController({ workers: availableParallelism(), ...(workerCpuProfileDir ? { workerCpuProfileDir } : {}) });
 const figures: Figure[] = [];
 try {
   const ctx: BenchContext = { ctl, quick: false, figures, dataLoss: [], baselines: new Map(), log: (m) => process.stderr.write(`${m}\n`) };

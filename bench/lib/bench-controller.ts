@@ -32,7 +32,7 @@ export interface BenchController {
   close(): Promise<void>;
 }
 
-export async function startBenchController(options: { workers: number }): Promise<BenchController> {
+export async function startBenchController(options: { workers: number; workerCpuProfileDir?: string }): Promise<BenchController> {
   const database = await createTemporaryDatabase();
   const databaseUrl = database.url;
   // The sim VMs' disks live in the data dir: on tmpfs where there is one, as a VM's own disk would not be shared with
@@ -40,7 +40,7 @@ export async function startBenchController(options: { workers: number }): Promis
   const dataDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'slipstream-bench-'));
   const port = await freePort();
   const adminToken = newTokenSecret();
-  const pool = SimPool.start({ workers: options.workers });
+  const pool = SimPool.start({ workers: options.workers, ...(options.workerCpuProfileDir ? { cpuProfileDir: options.workerCpuProfileDir } : {}) });
   const errors: string[] = [];
   // Warnings and errors are kept (the report shows them); the rest costs nothing.
   const sink = new Writable({

@@ -6,6 +6,9 @@
  * terminate stops every agent; the workers count what their agents log.
  * On PostgreSQL, a large launch refreshes the run tables' statistics.
  */
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
@@ -123,5 +126,21 @@ describe.each(TEST_DATABASES)('sim driver (%s)', (database) => {
     const warned = (await pool.agentLogs()).find((k) => k.msg === 'run aborted; killing scripts');
     expect(warned).toMatchObject({ level: 'warn', count: 1 });
     expect(JSON.parse(warned!.first)).toMatchObject({ instance: 'b.1', state: 'Executing' });
+  });
+});
+
+describe('sim pool', () => {
+  it("writes each worker's CPU profile when a profiled pool closes", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sim-prof-'));
+    try {
+      const pool = SimPool.start({ workers: 2, cpuProfileDir: dir });
+      expect(await pool.memory()).toHaveLength(2);
+      await pool.close();
+      const profiles = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
+      const pids = new Set(profiles.map((f) => f.split('.')[3]));
+      expect(pids.size).toBe(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -13,6 +13,12 @@ import type { SimAgentRecord, SimLogKind, SimReply, SimRequest, SimVmStart } fro
 export interface SimPoolOptions {
   /** Worker processes; agents are spread over them. Default 2. */
   workers?: number;
+  /**
+   * Profile each worker's CPU (node --cpu-prof) into this directory; the
+   * profiles are written when the pool closes, which then lets the workers
+   * exit instead of killing them.
+   */
+  cpuProfileDir?: string;
 }
 
 type Pending = { resolve: (value: unknown) => void; reject: (err: Error) => void };
@@ -66,7 +72,10 @@ export class SimPool {
   private readonly byKey = new Map<string, string>();
   private next = 0;
 
-  private constructor(workers: SimWorker[]) {
+  private constructor(
+    workers: SimWorker[],
+    private readonly profiling: boolean,
+  ) {
     this.workers = workers;
   }
 
@@ -78,13 +87,13 @@ export class SimPool {
     const tsx = import.meta.resolve('tsx');
     const workers = Array.from({ length: count }, () => {
       const child = fork(entry, [], {
-        execArgv: ['--import', tsx],
+        execArgv: ['--import', tsx, ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [])],
         serialization: 'advanced',
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       return new SimWorker(child);
     });
-    return new SimPool(workers);
+    return new SimPool(workers, options.cpuProfileDir !== undefined);
   }
 
   get size(): number {
@@ -158,13 +167,14 @@ export class SimPool {
     return mergeLogKinds(await Promise.all(this.workers.map((w) => w.call<SimLogKind[]>({ op: 'logs' }))));
   }
 
-  /** Kills every worker (and so every agent). */
+  /** Kills every worker (and so every agent); a profiled worker is let go instead, to write its profile on exit. */
   async close(): Promise<void> {
     await Promise.all(
       this.workers.map(async (w) => {
         if (w.process.exitCode !== null || w.process.signalCode !== null) return;
         const exited = new Promise((resolve) => w.process.once('exit', resolve));
-        w.process.kill('SIGKILL');
+        if (this.profiling) w.process.disconnect();
+        else w.process.kill('SIGKILL');
         await exited;
       }),
     );
