@@ -17,6 +17,7 @@ import { startBenchController } from './lib/bench-controller.js';
 import type { BenchContext } from './lib/context.js';
 import { info, renderTable, writeReport, type Figure } from './lib/figures.js';
 import { saveBenchModules } from './lib/sim-modules.js';
+import { benchSource } from './lib/source.js';
 import { fleet } from './scenarios/fleet.js';
 import { footprint } from './scenarios/footprint.js';
 import { propagation } from './scenarios/propagation.js';
@@ -54,6 +55,8 @@ const sizes = quick
 if (opts.large !== undefined) sizes.large = opts.large;
 
 const started = Date.now();
+// Read before the run: what a results file says it measured is the code that ran.
+const source = benchSource(fileURLToPath(new URL('..', import.meta.url)));
 const log = (message: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
 const figures: Figure[] = [];
 const dataLoss: string[] = [];
@@ -110,6 +113,7 @@ writeReport(out, {
   startedAt: new Date(started).toISOString(),
   mode: quick ? 'quick' : 'full',
   durationSeconds,
+  source,
   simWorkers: opts.workers,
   machine: { cpus: cpus().length, node: process.version, totalMemoryBytes: totalmem(), somaxconn: acceptQueueCap },
   figures,
@@ -118,6 +122,9 @@ writeReport(out, {
 });
 const failed = figures.filter((f) => f.pass === false).length;
 process.stdout.write(`bench: ${figures.length} figures, ${failed} beside their targets, ${dataLoss.length} data problems, ${durationSeconds.toFixed(0)} s; results in ${out}\n`);
+process.stdout.write(
+  `bench: measured ${source.commit ?? 'code outside a git checkout'}${source.changedFiles.length > 0 ? ` with changes to ${source.changedFiles.join(', ')}` : ''}\n`,
+);
 process.stdout.write(`bench: net.core.somaxconn = ${acceptQueueCap ?? 'unknown'} (caps the controller's accept queue; see the README's scale limits)\n`);
 for (const problem of dataLoss) process.stdout.write(`data: ${problem}\n`);
 if (ctl.errors.length > 0) process.stdout.write(`controller warnings/errors (first ${ctl.errors.length}):\n${ctl.errors.slice(0, 10).join('\n')}\n`);

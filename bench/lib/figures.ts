@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Table from 'cli-table3';
 import type { SimLogKind } from '../../controller/connectors/sim/sim-protocol.js';
+import type { BenchSource } from './source.js';
 
 export interface Baseline {
   name: string;
@@ -84,6 +85,8 @@ export interface BenchReport {
   startedAt: string;
   mode: 'full' | 'quick';
   durationSeconds: number;
+  /** The code measured: its commit and the tracked files that differed from it. */
+  source: BenchSource;
   /** Worker processes the sim agents ran in (the harness shares the cores with the controller). */
   simWorkers: number;
   /** somaxconn: net.core.somaxconn, the kernel's cap on the controller's accept queue (null where unreadable). */
