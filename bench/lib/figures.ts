@@ -85,7 +85,7 @@ export interface BenchReport {
   startedAt: string;
   mode: 'full' | 'quick';
   durationSeconds: number;
-  /** The code measured: its commit and the tracked files that differed from it. */
+  /** The code measured: its commit and the files that differed from it. */
   source: BenchSource;
   /** Worker processes the sim agents ran in (the harness shares the cores with the controller). */
   simWorkers: number;
