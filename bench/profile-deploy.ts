@@ -1,21 +1,28 @@
 /**
  * `node --cpu-prof --import tsx bench/profile-deploy.ts [N] [--storm]
- * [--profile-workers=DIR]`: one fleet deploy (and the barrier; with --storm,
+ * [--profile-workers DIR]`: one fleet deploy (and the barrier; with --storm,
  * the reconnect storm after a controller restart too) with nothing else, for
  * profiling the controller and, with --profile-workers, the sim agents.
  */
 import { availableParallelism } from 'node:os';
+import { Command } from 'commander';
 import { startBenchController } from './lib/bench-controller.js';
 import type { BenchContext } from './lib/context.js';
 import { renderTable, type Figure } from './lib/figures.js';
 import { saveBenchModules } from './lib/sim-modules.js';
 import { stateTimes } from './lib/runs.js';
+import { positiveWhole } from './lib/options.js';
 import { fleet } from './scenarios/fleet.js';
 
-const size = Number(process.argv[2] ?? 1000);
-const storm = process.argv.includes('--storm');
-const workerCpuProfileDir = process.argv.find((a) => a.startsWith('--profile-workers='))?.slice('--profile-workers='.length);
-const ctl = await startBenchController({ workers: availableParallelism(), ...(workerCpuProfileDir ? { workerCpuProfileDir } : {}) });
+const program = new Command()
+  .name('profile-deploy')
+  .argument('[size]', 'instances to deploy', positiveWhole('size'), 1000)
+  .option('--storm', 'then restart the controller under them (the reconnect storm)')
+  .option('--profile-workers <dir>', "write the sim workers' CPU profiles here")
+  .parse();
+const size = program.processedArgs[0] as number;
+const { storm, profileWorkers } = program.opts<{ storm?: boolean; profileWorkers?: string }>();
+const ctl = await startBenchController({ workers: availableParallelism(), ...(profileWorkers ? { workerCpuProfileDir: profileWorkers } : {}) });
 const figures: Figure[] = [];
 try {
   const ctx: BenchContext = { ctl, quick: false, figures, dataLoss: [], baselines: new Map(), log: (m) => process.stderr.write(`${m}\n`) };

@@ -15,6 +15,7 @@ import { somaxconn } from '../controller/api/listener.js';
 import type { SimLogKind } from '../controller/connectors/sim/sim-protocol.js';
 import { startBenchController } from './lib/bench-controller.js';
 import type { BenchContext } from './lib/context.js';
+import { positiveWhole } from './lib/options.js';
 import { info, renderTable, writeReport, type Figure } from './lib/figures.js';
 import { saveBenchModules } from './lib/sim-modules.js';
 import { benchSource } from './lib/source.js';
@@ -22,18 +23,6 @@ import { fleet } from './scenarios/fleet.js';
 import { footprint } from './scenarios/footprint.js';
 import { propagation } from './scenarios/propagation.js';
 import { throughput } from './scenarios/throughput.js';
-
-/** Parses a positive whole number option; anything else ("abc", "0", "2.5") ends the bench with exit 2 before it starts. */
-function positiveWhole(option: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) {
-      process.stderr.write(`bench: ${option} must be a positive whole number\n`);
-      process.exit(2);
-    }
-    return n;
-  };
-}
 
 const program = new Command()
   .name('bench')

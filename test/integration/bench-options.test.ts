@@ -1,4 +1,4 @@
-/** `npm run bench` refuses a bad fleet size before it starts anything. */
+/** `npm run bench` and bench/profile-deploy.ts refuse a bad fleet size before they start anything. */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const bench = fileURLToPath(new URL('../../bench/run.ts', import.meta.url));
+const profileDeploy = fileURLToPath(new URL('../../bench/profile-deploy.ts', import.meta.url));
 
 describe('bench options', () => {
   it.each([
@@ -19,5 +20,13 @@ describe('bench options', () => {
       (err: { code: number; stderr: string }) => err,
     );
     expect(failure).toMatchObject({ code: 2, stderr: `bench: ${option} must be a positive whole number\n` });
+  });
+
+  it.each(['abc', '0'])('profile-deploy %s exits 2 naming the size', async (size) => {
+    const failure = await run(process.execPath, ['--import', 'tsx', profileDeploy, size], { timeout: 30_000 }).then(
+      () => undefined,
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(failure).toMatchObject({ code: 2, stderr: 'bench: size must be a positive whole number\n' });
   });
 });
