@@ -2,6 +2,7 @@
  * A `fake` cloud: VMs live in a shared in-memory world, or are run by a
  * delegate connector (real agents) while the fake injects failures around it.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type VmInfo, type VmSpec } from '../connector.js';
 import type { FakeSettings } from './settings.js';
 import type { FakeVm, FakeWorld } from './world.js';
@@ -30,7 +31,7 @@ export class FakeConnector implements CloudConnector {
     this.world.provisionCalls += 1;
     const ordinal = this.world.provisionCalls;
     this.count();
-    await abortableDelay(this.settings.provisionDelayMs, signal);
+    await sleep(this.settings.provisionDelayMs, undefined, { signal });
     if (this.settings.failProvision.has(ordinal)) {
       throw new ConnectorError(this.settings.failKind, this.settings.failMessage ?? `fake: provision call ${ordinal} failed (injected)`);
     }
@@ -128,21 +129,4 @@ export class FakeConnector implements CloudConnector {
 
 function info(vm: FakeVm): VmInfo {
   return { ...vm.provisioned, state: vm.state, tags: { ...vm.provisioned.tags } };
-}
-
-/** Waits `ms`, rejecting with the signal's reason as soon as it aborts. */
-function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    if (ms === 0) return resolve();
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

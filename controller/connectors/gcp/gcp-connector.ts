@@ -4,6 +4,7 @@
  * names derive from the idempotency key, so a retried provision (or one after
  * a controller crash) meets its own VM as `alreadyExists` and adopts it.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { InstancesClient, ZoneOperationsClient, protos } from '@google-cloud/compute';
 import type { AuthClient } from 'google-auth-library';
 import type { Logger } from 'pino';
@@ -186,7 +187,7 @@ export class GcpConnector implements CloudConnector {
     for (;;) {
       const instance = await this.get(name);
       if (!instance || instance.status !== 'PROVISIONING' || Date.now() >= deadline) return instance;
-      await sleep(pause, signal);
+      await sleep(pause, undefined, { signal });
       pause = Math.min(pause * 2, this.options.maxPollIntervalMs);
     }
   }
@@ -253,7 +254,7 @@ export class GcpConnector implements CloudConnector {
       }
       // A server that answers at once while the operation runs must not be polled in a tight loop.
       if (current.status !== 'DONE' && Date.now() - started < 1000) {
-        await sleep(pause, signal);
+        await sleep(pause, undefined, { signal });
         pause = Math.min(pause * 2, this.options.maxPollIntervalMs);
       }
     }
@@ -281,21 +282,5 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
     const onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
-/** Waits `ms`, rejecting with the signal's reason as soon as it aborts. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
