@@ -43,18 +43,24 @@ export interface RunningController {
   stop(): Promise<void>;
 }
 
+/** Parts of a start a test may replace. */
+export interface ControllerSeams {
+  /** Builds the agent bundle at a path; default: esbuild (agent/build.ts). */
+  buildBundle?: (path: string) => Promise<AgentBundle>;
+}
+
 /**
  * The composition root of a controller process: opens the database
  * (migrating it), bootstraps the operator tenant on an empty database, wires
  * the run engine to the clouds and the API, serves, builds and serves the
  * agent bundle, and resumes live runs. `stop` shuts down gracefully.
  */
-export async function startController(options: CompiledControllerOptions, log: Logger): Promise<RunningController> {
+export async function startController(options: CompiledControllerOptions, log: Logger, seams: ControllerSeams = {}): Promise<RunningController> {
   // The bundle builds (esbuild, its own process) while the database opens and the API starts serving: agents that
   // reconnect after a restart need no bundle, and only provisioning waits for it (the start waited 0.2-0.33 s for
   // it in the bench's restarts under 2,000-10,000 agents).
   const bundlePath = resolve(options.dataDir, 'agent', 'agent.mjs');
-  const bundleBuilt = buildAgentBundle(bundlePath);
+  const bundleBuilt = (seams.buildBundle ?? buildAgentBundle)(bundlePath);
   bundleBuilt.catch(() => undefined); // awaited below; this only keeps a failure before then from going unhandled
   let bundleServing: Promise<{ bundle: AgentBundle; server: BundleServer }> | undefined;
   const store = await Store.open(options.database, log.child({ component: 'store' }));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { newTokenSecret } from '../../controller/auth/token-secret.js';
-import { startController } from '../../controller/controller.js';
+import { startController, type ControllerSeams } from '../../controller/controller.js';
 import { createLogger } from '../../controller/logger.js';
 import { compileControllerOptions, type ControllerDriverOptions } from '../../controller/options.js';
 import { createTemporaryDatabase } from './postgres.js';
@@ -59,11 +59,16 @@ export async function startTestController(options: {
   tls?: boolean;
   /** Reuse a data dir and database (a restart); the caller cleans them up. */
   reuse?: { dataDir: string; databaseUrl: string; adminToken: string };
+  /** Listen on this port (default: any free one), for a test that calls the API before the start is over. */
+  port?: number;
+  /** The admin's token (default: a new one). */
+  adminToken?: string;
+  seams?: ControllerSeams;
 }): Promise<TestController> {
   const dataDir = options.reuse?.dataDir ?? mkdtempSync(join(tmpdir(), 'slipstream-test-'));
   const pgDatabase = options.reuse || options.database !== 'postgres' ? undefined : await createTemporaryDatabase();
   const databaseUrl = options.reuse?.databaseUrl ?? pgDatabase?.url ?? `sqlite:${join(dataDir, 'slipstream.db')}`;
-  const adminToken = options.reuse?.adminToken ?? newTokenSecret();
+  const adminToken = options.reuse?.adminToken ?? options.adminToken ?? newTokenSecret();
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -72,7 +77,7 @@ export async function startTestController(options: {
     },
   });
   const compiled = compileControllerOptions({
-    listen: '127.0.0.1:0',
+    listen: `127.0.0.1:${options.port ?? 0}`,
     databaseUrl,
     dataDir,
     logLevel: 'debug',
@@ -86,7 +91,7 @@ export async function startTestController(options: {
   });
   let controller;
   try {
-    controller = await startController(compiled, createLogger(compiled.logLevel, sink));
+    controller = await startController(compiled, createLogger(compiled.logLevel, sink), options.seams);
   } catch (err) {
     await pgDatabase?.drop();
     rmSync(dataDir, { recursive: true, force: true });
