@@ -14,10 +14,11 @@ import { createSlipstreamClient, type SlipstreamClient } from '../../client/inde
 import { azureVmName } from '../../controller/connectors/azure/azure-driver.js';
 import { startFakeArmServer, type FakeArmServer, type Json } from '../../controller/connectors/azure/fake-arm-server.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
+import { bootFromUserData, CLOUD_APP_INSTANCES, expectDeployedEverywhere, saveCloudApp } from '../helpers/cloud-e2e.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
 import { waitFor } from '../helpers/poll.js';
 import { TestRuns } from '../helpers/runs.js';
-import { agentConfigOf, bootVm, parseCloudConfig, type BootedVm } from '../helpers/vm-boot.js';
+import type { BootedVm } from '../helpers/vm-boot.js';
 
 const CLOUD = 'azure-test';
 const SUB = '6f1c2a4e-8b1d-4c3e-9f0a-1b2c3d4e5f60';
@@ -27,7 +28,6 @@ const TOKEN = 'arm-e2e-token';
 const PRINCIPAL = { tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', clientId: '0d2f6c61-5b7a-4f4e-9a55-2a0f3c1d9e11', clientSecret: 'e2e-s3cr3t' };
 const IMAGE = 'Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest';
 const VM_SIZE = 'Standard_B2s';
-const INSTANCES = ['db.1', 'web.1', 'web.2'];
 const VM_PATH = /\/virtualMachines\/ss-[0-9a-f]{20}$/i;
 
 describe('azure cloud on the fake ARM, end to end (sqlite)', () => {
@@ -54,22 +54,7 @@ describe('azure cloud on the fake ARM, end to end (sqlite)', () => {
     client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
     runs = new TestRuns(client);
     await client.clouds.setCredential(CLOUD, PRINCIPAL);
-    await client.modules.save({
-      kind: 'component',
-      path: 'azure/comp',
-      images: { [CLOUD]: IMAGE },
-      resources: {},
-      recipes: { deployment: 'echo "deployed $SLIPSTREAM_NODE_INSTANCE"' },
-      parameters: [],
-    });
-    await client.modules.save({
-      kind: 'application',
-      path: 'azure/app',
-      nodes: [
-        { name: 'db', component: 'azure/comp', multiplicity: 1, maxProvisioningFailures: 0, mappings: {} },
-        { name: 'web', component: 'azure/comp', multiplicity: 2, maxProvisioningFailures: 0, mappings: {} },
-      ],
-    });
+    await saveCloudApp(client, 'azure', CLOUD, IMAGE);
     console.log(`[azure-e2e] setup (fake ARM + controller) ${Date.now() - started} ms`);
   }, 90_000);
 
@@ -93,7 +78,7 @@ describe('azure cloud on the fake ARM, end to end (sqlite)', () => {
       'the fake ARM to hold the run VMs, created',
       async () => {
         const found = vmsOfRun(launched.id);
-        return found.length === INSTANCES.length && found.every((vm) => vm.properties.provisioningState === 'Succeeded') ? found : undefined;
+        return found.length === CLOUD_APP_INSTANCES.length && found.every((vm) => vm.properties.provisioningState === 'Succeeded') ? found : undefined;
       },
       60_000,
     );
@@ -101,8 +86,8 @@ describe('azure cloud on the fake ARM, end to end (sqlite)', () => {
     // The stored service principal signed in at the fake's token endpoint.
     expect(arm.tokenScopes.length).toBeGreaterThanOrEqual(1);
     expect(arm.tokenScopes[0]).toContain(`${arm.url}/.default`);
-    expect(vms.map((vm) => vm.tags['slipstream-instance']).sort()).toEqual(INSTANCES);
-    expect(nicsOfRun(launched.id)).toHaveLength(INSTANCES.length);
+    expect(vms.map((vm) => vm.tags['slipstream-instance']).sort()).toEqual(CLOUD_APP_INSTANCES);
+    expect(nicsOfRun(launched.id)).toHaveLength(CLOUD_APP_INSTANCES.length);
     const controllerIds = new Set(vms.map((vm) => vm.tags['slipstream-controller']));
     expect(controllerIds.size).toBe(1);
     expect([...controllerIds][0]).toMatch(/.+/);
@@ -133,28 +118,11 @@ describe('azure cloud on the fake ARM, end to end (sqlite)', () => {
       // Each VM boots from the customData it was created with, and nothing else.
       const userData = Buffer.from(props.osProfile.customData as string, 'base64').toString('utf8');
       expect(Buffer.from(userData, 'utf8').toString('base64')).toBe(props.osProfile.customData);
-      expect(userData.startsWith('#cloud-config\n')).toBe(true);
-      expect(parseCloudConfig(userData).write_files.map((f) => f.path)).toContain('/opt/slipstream/agent.json');
-      const config = agentConfigOf(userData);
-      expect(config).toMatchObject({
-        controller: controller.address,
-        insecure: true,
-        runId: launched.id,
-        instance,
-        workDir: '/var/lib/slipstream',
-        installPackages: true,
-      });
-      expect(config.bootstrapToken).toEqual(expect.any(String));
-      booted.push(await bootVm(userData, { name: instance }));
+      booted.push(await bootFromUserData(userData, { controller: controller.address, runId: launched.id, instance }));
     }
 
-    const ready = await runs.waitForState(launched.id, RunState.RUN_STATE_READY, 90_000);
+    await expectDeployedEverywhere(runs, launched.id);
     const tReady = Date.now();
-    expect(ready.abortMessage).toBe('');
-    const byInstance = new Map(ready.nodes.flatMap((n) => n.instances).map((i) => [i.name, i]));
-    expect([...byInstance.keys()].sort()).toEqual(INSTANCES);
-    const logs = await runs.logs(launched.id);
-    for (const name of INSTANCES) expect(logs.some((l) => l.instance === name && l.text.includes(`deployed ${name}`))).toBe(true);
 
     const names = vms.map((vm) => vm.name as string);
     await runs.terminate(launched.id);
@@ -165,7 +133,7 @@ describe('azure cloud on the fake ARM, end to end (sqlite)', () => {
       async () => (vmsOfRun(launched.id).length === 0 && nicsOfRun(launched.id).length === 0 && names.every((n) => !arm.disks.has(`${n}-osdisk`.toLowerCase())) ? true : undefined),
       30_000,
     );
-    expect(arm.calls('DELETE', VM_PATH).length).toBeGreaterThanOrEqual(INSTANCES.length);
+    expect(arm.calls('DELETE', VM_PATH).length).toBeGreaterThanOrEqual(CLOUD_APP_INSTANCES.length);
     for (const name of names) expect(arm.calls('DELETE', new RegExp(`/virtualMachines/${name}$`, 'i')).length).toBeGreaterThanOrEqual(1);
     // The agents end with their run.
     await waitFor('every booted agent to exit', async () => (booted.every((vm) => vm.exited) ? true : undefined), 30_000);

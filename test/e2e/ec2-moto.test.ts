@@ -18,14 +18,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
 import { startMoto, type MotoServer } from '../../controller/connectors/ec2/moto-server.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
+import { bootFromUserData, CLOUD_APP_INSTANCES, expectDeployedEverywhere, saveCloudApp } from '../helpers/cloud-e2e.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
 import { waitFor } from '../helpers/poll.js';
 import { TestRuns } from '../helpers/runs.js';
-import { agentConfigOf, bootVm, parseCloudConfig, type BootedVm } from '../helpers/vm-boot.js';
+import type { BootedVm } from '../helpers/vm-boot.js';
 
 const REGION = 'eu-west-1';
 const CLOUD = 'aws-test';
-const INSTANCES = ['db.1', 'web.1', 'web.2'];
 
 describe('ec2 cloud on moto, end to end (sqlite)', () => {
   let moto: MotoServer;
@@ -50,22 +50,7 @@ describe('ec2 cloud on moto, end to end (sqlite)', () => {
     client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
     runs = new TestRuns(client);
     await client.clouds.setCredential(CLOUD, { accessKeyId: 'testing', secretAccessKey: 'testing' });
-    await client.modules.save({
-      kind: 'component',
-      path: 'ec2/comp',
-      images: { [CLOUD]: ami },
-      resources: {},
-      recipes: { deployment: 'echo "deployed $SLIPSTREAM_NODE_INSTANCE"' },
-      parameters: [],
-    });
-    await client.modules.save({
-      kind: 'application',
-      path: 'ec2/app',
-      nodes: [
-        { name: 'db', component: 'ec2/comp', multiplicity: 1, maxProvisioningFailures: 0, mappings: {} },
-        { name: 'web', component: 'ec2/comp', multiplicity: 2, maxProvisioningFailures: 0, mappings: {} },
-      ],
-    });
+    await saveCloudApp(client, 'ec2', CLOUD, ami);
     console.log(`[ec2-moto] setup (moto + controller) ${Date.now() - started} ms`);
   }, 90_000);
 
@@ -92,13 +77,13 @@ describe('ec2 cloud on moto, end to end (sqlite)', () => {
       'moto to hold the run instances',
       async () => {
         const found = await instancesOfRun(launched.id);
-        return found.length === INSTANCES.length ? found : undefined;
+        return found.length === CLOUD_APP_INSTANCES.length ? found : undefined;
       },
       60_000,
     );
     const tMoto = Date.now();
     const tag = (i: Instance, key: string) => i.Tags?.find((t) => t.Key === key)?.Value;
-    expect(instances.map((i) => tag(i, 'slipstream:instance')).sort()).toEqual(INSTANCES);
+    expect(instances.map((i) => tag(i, 'slipstream:instance')).sort()).toEqual(CLOUD_APP_INSTANCES);
     const controllerIds = new Set(instances.map((i) => tag(i, 'slipstream:controller')));
     expect(controllerIds.size).toBe(1);
     expect([...controllerIds][0]).toMatch(/.+/);
@@ -116,29 +101,11 @@ describe('ec2 cloud on moto, end to end (sqlite)', () => {
     for (const instance of instances) {
       const attribute = await inspect.send(new DescribeInstanceAttributeCommand({ InstanceId: instance.InstanceId!, Attribute: 'userData' }));
       const userData = Buffer.from(attribute.UserData!.Value!, 'base64').toString('utf8');
-      expect(userData.startsWith('#cloud-config\n')).toBe(true);
-      const cloudConfig = parseCloudConfig(userData);
-      expect(cloudConfig.write_files.map((f) => f.path)).toContain('/opt/slipstream/agent.json');
-      const config = agentConfigOf(userData);
-      expect(config).toMatchObject({
-        controller: controller.address,
-        insecure: true,
-        runId: launched.id,
-        instance: tag(instance, 'slipstream:instance'),
-        workDir: '/var/lib/slipstream',
-        installPackages: true,
-      });
-      expect(config.bootstrapToken).toEqual(expect.any(String));
-      booted.push(await bootVm(userData, { name: tag(instance, 'slipstream:instance') }));
+      booted.push(await bootFromUserData(userData, { controller: controller.address, runId: launched.id, instance: tag(instance, 'slipstream:instance')! }));
     }
 
-    const ready = await runs.waitForState(launched.id, RunState.RUN_STATE_READY, 90_000);
+    await expectDeployedEverywhere(runs, launched.id);
     const tReady = Date.now();
-    expect(ready.abortMessage).toBe('');
-    const byInstance = new Map(ready.nodes.flatMap((n) => n.instances).map((i) => [i.name, i]));
-    expect([...byInstance.keys()].sort()).toEqual(INSTANCES);
-    const logs = await runs.logs(launched.id);
-    for (const name of INSTANCES) expect(logs.some((l) => l.instance === name && l.text.includes(`deployed ${name}`))).toBe(true);
 
     await runs.terminate(launched.id);
     await runs.waitForState(launched.id, RunState.RUN_STATE_DONE, 60_000);

@@ -18,10 +18,11 @@ import { FakeComputeServer, type FakeInstance } from '../../controller/connector
 import { instanceName, SERVICE_ACCOUNT_JSON } from '../../controller/connectors/gcp/gcp-driver.js';
 import { labelValue } from '../../controller/connectors/gcp/naming.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
+import { bootFromUserData, CLOUD_APP_INSTANCES, expectDeployedEverywhere, saveCloudApp } from '../helpers/cloud-e2e.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
 import { waitFor } from '../helpers/poll.js';
 import { TestRuns } from '../helpers/runs.js';
-import { agentConfigOf, bootVm, parseCloudConfig, type BootedVm } from '../helpers/vm-boot.js';
+import type { BootedVm } from '../helpers/vm-boot.js';
 
 const CLOUD = 'gcp-test';
 const PROJECT = 'slipstream-e2e';
@@ -30,7 +31,6 @@ const IMAGE = 'projects/ubuntu-os-cloud/global/images/family/ubuntu-2404-lts-amd
 const MACHINE_TYPE = 'e2-medium';
 const TOKEN = 'gce-e2e-token';
 const SERVICE_ACCOUNT = 'slipstream-e2e@slipstream-e2e.iam.gserviceaccount.com';
-const INSTANCES = ['db.1', 'web.1', 'web.2'];
 
 type Instance = protos.google.cloud.compute.v1.IInstance;
 
@@ -68,22 +68,7 @@ describe('gcp cloud on the fake Compute API, end to end (sqlite)', () => {
     await client.clouds.setCredential(CLOUD, {
       [SERVICE_ACCOUNT_JSON]: JSON.stringify({ type: 'service_account', project_id: PROJECT, client_email: SERVICE_ACCOUNT, private_key: 'unused by the test auth client' }),
     });
-    await client.modules.save({
-      kind: 'component',
-      path: 'gcp/comp',
-      images: { [CLOUD]: IMAGE },
-      resources: {},
-      recipes: { deployment: 'echo "deployed $SLIPSTREAM_NODE_INSTANCE"' },
-      parameters: [],
-    });
-    await client.modules.save({
-      kind: 'application',
-      path: 'gcp/app',
-      nodes: [
-        { name: 'db', component: 'gcp/comp', multiplicity: 1, maxProvisioningFailures: 0, mappings: {} },
-        { name: 'web', component: 'gcp/comp', multiplicity: 2, maxProvisioningFailures: 0, mappings: {} },
-      ],
-    });
+    await saveCloudApp(client, 'gcp', CLOUD, IMAGE);
     console.log(`[gcp-e2e] setup (fake Compute + controller) ${Date.now() - started} ms`);
   }, 90_000);
 
@@ -108,7 +93,7 @@ describe('gcp cloud on the fake Compute API, end to end (sqlite)', () => {
       'the fake Compute API to hold the run instances, running',
       async () => {
         const found = instancesOfRun(launched.id);
-        return found.length === INSTANCES.length && found.every((i) => i.status === 'RUNNING') ? found : undefined;
+        return found.length === CLOUD_APP_INSTANCES.length && found.every((i) => i.status === 'RUNNING') ? found : undefined;
       },
       60_000,
     );
@@ -116,7 +101,7 @@ describe('gcp cloud on the fake Compute API, end to end (sqlite)', () => {
     expect(authorizedAs.length).toBeGreaterThanOrEqual(1);
     expect(instances.every((i) => i.project === PROJECT && i.zone === ZONE)).toBe(true);
     const bodies = instances.map((i) => i.body as Instance);
-    expect(bodies.map((b) => metadataOf(b)['slipstream-instance']).sort()).toEqual(INSTANCES);
+    expect(bodies.map((b) => metadataOf(b)['slipstream-instance']).sort()).toEqual(CLOUD_APP_INSTANCES);
     const controllerIds = new Set(bodies.map((b) => metadataOf(b)['slipstream-controller']));
     expect(controllerIds.size).toBe(1);
     expect([...controllerIds][0]).toMatch(/.+/);
@@ -140,29 +125,11 @@ describe('gcp cloud on the fake Compute API, end to end (sqlite)', () => {
       });
 
       // Each VM boots from the user-data metadata item it was created with, and nothing else.
-      const userData = items['user-data']!;
-      expect(userData.startsWith('#cloud-config\n')).toBe(true);
-      expect(parseCloudConfig(userData).write_files.map((f) => f.path)).toContain('/opt/slipstream/agent.json');
-      const config = agentConfigOf(userData);
-      expect(config).toMatchObject({
-        controller: controller.address,
-        insecure: true,
-        runId: launched.id,
-        instance: name,
-        workDir: '/var/lib/slipstream',
-        installPackages: true,
-      });
-      expect(config.bootstrapToken).toEqual(expect.any(String));
-      booted.push(await bootVm(userData, { name }));
+      booted.push(await bootFromUserData(items['user-data']!, { controller: controller.address, runId: launched.id, instance: name }));
     }
 
-    const ready = await runs.waitForState(launched.id, RunState.RUN_STATE_READY, 90_000);
+    await expectDeployedEverywhere(runs, launched.id);
     const tReady = Date.now();
-    expect(ready.abortMessage).toBe('');
-    const byInstance = new Map(ready.nodes.flatMap((n) => n.instances).map((i) => [i.name, i]));
-    expect([...byInstance.keys()].sort()).toEqual(INSTANCES);
-    const logs = await runs.logs(launched.id);
-    for (const name of INSTANCES) expect(logs.some((l) => l.instance === name && l.text.includes(`deployed ${name}`))).toBe(true);
 
     const names = instances.map((i) => i.name);
     await runs.terminate(launched.id);
