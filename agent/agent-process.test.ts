@@ -3,28 +3,18 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../test/helpers/poll.js';
 import { RunState } from '../proto/gen/slipstream/v1/runs.js';
-import { FakeController } from './test-controller.js';
-import { cleanupAll, memoryKb, startAgentProcess, tempDir } from './test-agent.js';
+import type { FakeController } from './test-controller.js';
+import { cleanupAll, startFakeController, memoryKb, startAgentProcess, tempDir } from './test-agent.js';
 
 const { RUN_STATE_PROVISIONING: PROVISIONING, RUN_STATE_EXECUTING: EXECUTING, RUN_STATE_SENDING_REPORTS: SENDING_REPORTS } = RunState;
 
-const fakes: FakeController[] = [];
-afterEach(async () => {
-  await cleanupAll();
-  for (const f of fakes.splice(0)) await f.stop();
-});
-
-async function fake(options: Parameters<typeof FakeController.start>[0]): Promise<FakeController> {
-  const f = await FakeController.start(options);
-  fakes.push(f);
-  return f;
-}
+afterEach(cleanupAll);
 
 const completions = (f: FakeController, state: RunState) => f.completions.filter((c) => c.state === state).length;
 
 describe('agent process', () => {
   it('after SIGKILL and restart with the same config it neither re-enrolls nor re-runs a completed phase', async () => {
-    const f = await fake({ plan: { deployment: [{ source: 'app/web@1', script: 'echo run >> count.txt' }] } });
+    const f = await startFakeController({ plan: { deployment: [{ source: 'app/web@1', script: 'echo run >> count.txt' }] } });
     const dir = await tempDir();
     const config = await f.writeConfigFile(dir);
     const first = startAgentProcess(['--config', config]);
@@ -49,7 +39,7 @@ describe('agent process', () => {
   });
 
   it('a noisy script keeps the agent memory bounded; dropped lines are reported', async () => {
-    const f = await fake({
+    const f = await startFakeController({
       runState: PROVISIONING,
       keepLogLines: 1_000,
       plan: { deployment: [{ source: 'app/noisy@1', script: 'yes | head -c 50000000\necho last-line' }] },
@@ -85,7 +75,7 @@ describe('agent process', () => {
   });
 
   it('a refused bootstrap token exits 1 with a clear message', async () => {
-    const f = await fake({});
+    const f = await startFakeController({});
     const dir = await tempDir();
     const agent = startAgentProcess(['--config', await f.writeConfigFile(dir, { bootstrapToken: 'not-the-token' })]);
     const result = await agent.finished;
@@ -95,7 +85,7 @@ describe('agent process', () => {
   });
 
   it('a bad config file exits 1 naming the field; bad usage exits 2', async () => {
-    const f = await fake({});
+    const f = await startFakeController({});
     const dir = await tempDir();
     const bad = await startAgentProcess(['--config', await f.writeConfigFile(dir, { instance: 'Web_1' })]).finished;
     expect(bad).toMatchObject({ code: 1 });

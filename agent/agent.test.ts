@@ -4,23 +4,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../test/helpers/poll.js';
 import { TcpProxy } from '../test/helpers/tcp-proxy.js';
 import { RunState, ScaleAction } from '../proto/gen/slipstream/v1/runs.js';
-import { FakeController } from './test-controller.js';
-import { cleanupAll, isRunning, start, startTestAgent, tempDir } from './test-agent.js';
+import type { FakeController } from './test-controller.js';
+import { cleanupAll, startFakeController, isRunning, start, startTestAgent, tempDir } from './test-agent.js';
 
 const { RUN_STATE_PROVISIONING: PROVISIONING, RUN_STATE_EXECUTING: EXECUTING, RUN_STATE_SENDING_REPORTS: SENDING_REPORTS } = RunState;
 const { RUN_STATE_READY: READY, RUN_STATE_DONE: DONE } = RunState;
 
-const fakes: FakeController[] = [];
-afterEach(async () => {
-  await cleanupAll();
-  for (const f of fakes.splice(0)) await f.stop();
-});
-
-async function fake(options: Parameters<typeof FakeController.start>[0]): Promise<FakeController> {
-  const f = await FakeController.start(options);
-  fakes.push(f);
-  return f;
-}
+afterEach(cleanupAll);
 
 const completed = (f: FakeController, state: RunState, epoch?: number) =>
   waitFor(`${RunState[state]} completed`, async () => f.hasCompleted(state, epoch) || undefined);
@@ -43,7 +33,7 @@ async function untar(data: Buffer): Promise<string> {
 
 describe('agent phases', () => {
   it('enrolls, then runs every phase in order on the pushed states and completes each', async () => {
-    const f = await fake({
+    const f = await startFakeController({
       heartbeatIntervalMs: 100,
       plan: {
         packages: ['curl'],
@@ -122,7 +112,7 @@ describe('agent phases', () => {
   });
 
   it('a failing deployment aborts the run naming instance, phase, source and exit code, skips the rest, and still sends reports', async () => {
-    const f = await fake({
+    const f = await startFakeController({
       runState: EXECUTING,
       plan: {
         deployment: [
@@ -153,7 +143,7 @@ describe('agent phases', () => {
   });
 
   it('killScripts kills the running script and its background child within 2 s, then completes the state', async () => {
-    const f = await fake({
+    const f = await startFakeController({
       runState: EXECUTING,
       plan: {
         deployment: [
@@ -180,7 +170,7 @@ describe('agent phases', () => {
   });
 
   it('an abort message pushed for the current state kills its scripts at once', async () => {
-    const f = await fake({ runState: EXECUTING, plan: { deployment: [{ source: 'app/web@1', script: 'echo $$ > pid; exec sleep 600' }] } });
+    const f = await startFakeController({ runState: EXECUTING, plan: { deployment: [{ source: 'app/web@1', script: 'echo $$ > pid; exec sleep 600' }] } });
     const { workDir } = await startTestAgent(f);
     const pid = await waitFor('script started', async () => Number(await readFile(join(workDir, 'home', 'pid'), 'utf8')) || undefined);
     f.setState(EXECUTING, { abortMessage: 'db.1 failed' });
@@ -189,7 +179,7 @@ describe('agent phases', () => {
   });
 
   it('entering Executing when the run is already aborted skips the recipes and completes', async () => {
-    const f = await fake({ runState: PROVISIONING, plan: { deployment: [{ source: 'app/web@1', script: 'touch ran' }] } });
+    const f = await startFakeController({ runState: PROVISIONING, plan: { deployment: [{ source: 'app/web@1', script: 'touch ran' }] } });
     const { workDir } = await startTestAgent(f);
     await completed(f, PROVISIONING);
     f.setState(EXECUTING, { abortMessage: 'db.1 failed to provision' });
@@ -198,7 +188,7 @@ describe('agent phases', () => {
   });
 
   it('reconnects after the controller restarts on the same port, re-sending a pending wait', async () => {
-    const f = await fake({ runState: PROVISIONING });
+    const f = await startFakeController({ runState: PROVISIONING });
     const { workDir } = await startTestAgent(f);
     await completed(f, PROVISIONING);
     const get = start(join(workDir, 'bin', 'ss-get'), ['--timeout', '0', 'db.1:host'], { env: { PATH: process.env.PATH } });
@@ -221,7 +211,7 @@ describe('agent phases', () => {
   });
 
   it('while the controller cannot be reached, redials without failing a session per attempt, and stops at once', async () => {
-    const f = await fake({ runState: PROVISIONING });
+    const f = await startFakeController({ runState: PROVISIONING });
     const proxy = await TcpProxy.start(f.address);
     try {
       const { agent, logs } = await startTestAgent(f, { config: f.agentConfig(await tempDir(), { controller: proxy.address }) });
@@ -240,7 +230,7 @@ describe('agent phases', () => {
   });
 
   it('a refused bootstrap token ends the agent with a fatal, clear error', async () => {
-    const f = await fake({});
+    const f = await startFakeController({});
     const workDir = await tempDir();
     const { startAgent } = await import('./agent.js');
     const agent = await startAgent({ config: { ...f.agentConfig(workDir), bootstrapToken: 'wrong' }, logSink: () => undefined });
@@ -251,7 +241,7 @@ describe('agent phases', () => {
   });
 
   it('during a scale action runs only the hook, with the scaling variables; a removed instance runs preScale and sends reports', async () => {
-    const f = await fake({
+    const f = await startFakeController({
       runState: READY,
       plan: {
         deployment: [{ source: 'app/web@1', script: 'echo deploy >> runs.txt' }],

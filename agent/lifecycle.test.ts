@@ -3,26 +3,15 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../test/helpers/poll.js';
 import { RunState } from '../proto/gen/slipstream/v1/runs.js';
-import { FakeController } from './test-controller.js';
-import { cleanupAll, isRunning, startTestAgent, tempDir } from './test-agent.js';
+import { cleanupAll, startFakeController, isRunning, startTestAgent, tempDir } from './test-agent.js';
 
 const { RUN_STATE_PROVISIONING: PROVISIONING, RUN_STATE_EXECUTING: EXECUTING } = RunState;
 
-const fakes: FakeController[] = [];
-afterEach(async () => {
-  await cleanupAll();
-  for (const f of fakes.splice(0)) await f.stop();
-});
-
-async function fake(options: Parameters<typeof FakeController.start>[0]): Promise<FakeController> {
-  const f = await FakeController.start(options);
-  fakes.push(f);
-  return f;
-}
+afterEach(cleanupAll);
 
 describe('agent lifecycle', () => {
   it('a revoked credential (UNAUTHENTICATED on the session) is fatal', async () => {
-    const f = await fake({});
+    const f = await startFakeController({});
     const { agent } = await startTestAgent(f);
     await waitFor('provisioned', async () => f.hasCompleted(PROVISIONING) || undefined);
     f.revokeCredential();
@@ -32,7 +21,7 @@ describe('agent lifecycle', () => {
   });
 
   it('Shutdown from the controller ends the agent cleanly', async () => {
-    const f = await fake({});
+    const f = await startFakeController({});
     const { agent } = await startTestAgent(f);
     await waitFor('provisioned', async () => f.hasCompleted(PROVISIONING) || undefined);
     f.shutdown('instance removed');
@@ -40,7 +29,7 @@ describe('agent lifecycle', () => {
   });
 
   it('stop() kills the running script without completing its phase and drains its log lines', async () => {
-    const f = await fake({
+    const f = await startFakeController({
       runState: EXECUTING,
       plan: { deployment: [{ source: 'app/web@1', script: 'for i in $(seq 1 500); do echo drain-$i; done\necho $$ > pid\nexec sleep 600' }] },
     });
@@ -63,7 +52,7 @@ describe('agent lifecycle', () => {
     // A non-root agent goes through `sudo -n`: the stub just runs the command.
     await writeFile(join(stubs, 'sudo'), '#!/bin/sh\n[ "$1" = -n ] && shift\nexec "$@"\n');
     await Promise.all(['apt-get', 'sudo'].map((s) => chmod(join(stubs, s), 0o755)));
-    const f = await fake({
+    const f = await startFakeController({
       plan: {
         sshPublicKeys: ['ssh-ed25519 AAAAold old', 'ssh-ed25519 AAAAnew new'],
         packages: ['nginx', "it's"],

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAgent, type RunningAgent } from './agent.js';
 import type { AgentOptions } from './options.js';
-import type { FakeController } from './test-controller.js';
+import { FakeController } from './test-controller.js';
 
 /** The repository root. */
 export const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -23,6 +23,13 @@ const cleanups: (() => Promise<void>)[] = [];
 /** Runs (in reverse order) everything registered by the helpers; call from afterEach. */
 export async function cleanupAll(): Promise<void> {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+}
+
+/** Starts a fake controller, stopped by cleanupAll (after the agents started since). */
+export async function startFakeController(options: Parameters<typeof FakeController.start>[0] = {}): Promise<FakeController> {
+  const fake = await FakeController.start(options);
+  cleanups.push(() => fake.stop());
+  return fake;
 }
 
 /** A fresh temp dir under /tmp, removed by cleanupAll. */
