@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildAgentBundle } from '../../agent/build.js';
 import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
 import { newTokenSecret } from '../../controller/auth/token-secret.js';
-import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
+import { RunState, type Run } from '../../proto/gen/slipstream/v1/runs.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
 import { freePort } from '../helpers/free-port.js';
@@ -52,8 +52,6 @@ describe.each(TEST_DATABASES)('a run launched while the agent bundle builds, on 
       startOver = true;
       return started;
     });
-    // A start that fails before serving would otherwise leave the polls below to time out without its reason.
-    starting.catch(() => releaseBuild());
 
     client = createSlipstreamClient({ address: `127.0.0.1:${port}`, token: adminToken });
     runs = new TestRuns(client);
@@ -73,20 +71,30 @@ describe.each(TEST_DATABASES)('a run launched while the agent bundle builds, on 
       });
       return true;
     };
-    await waitFor('the API to serve while the bundle is held', saveModules, 60_000);
-    const launched = await runs.launch('early/app', { timeoutMinutes: 5 });
+    // A start that fails ends the wait with its own error.
+    const startFailed = starting.then(() => new Promise<never>(() => undefined));
+    let launched: Run;
+    let held: Run;
+    let startOverWhileHeld: boolean;
+    try {
+      await Promise.race([waitFor('the API to serve while the bundle is held', saveModules, 60_000), startFailed]);
+      launched = await runs.launch('early/app', { timeoutMinutes: 5 });
+      held = await runs.get(launched.id);
+      startOverWhileHeld = startOver;
+    } finally {
+      // Whatever happened, the start can finish now (or fail with its own error), and afterAll stop it.
+      releaseBuild();
+      controller = await starting;
+    }
 
-    // Held: no instance gets a VM, and the start is not over.
-    const held = await runs.get(launched.id);
+    // While held: no instance had a VM, and the start was not over.
     expect(held.state).toBe(RunState.RUN_STATE_PROVISIONING);
     expect(instancesOf(held).map((i) => [i.name, i.instanceId])).toEqual([
       ['web.1', ''],
       ['web.2', ''],
     ]);
-    expect(startOver).toBe(false);
+    expect(startOverWhileHeld).toBe(false);
 
-    releaseBuild();
-    controller = await starting;
     const ready = await runs.waitForState(launched.id, RunState.RUN_STATE_READY, 90_000);
     expect(instancesOf(ready).every((i) => i.instanceId !== '')).toBe(true);
 
