@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../test/helpers/poll.js';
 import { RunState } from '../proto/gen/slipstream/v1/runs.js';
 import type { FakeController } from './test-controller.js';
-import { cleanupAll, startFakeController, memoryKb, startAgentProcess, tempDir } from './test-agent.js';
+import { cleanupAll, memoryKb, startAgentProcess, startFakeController, tempDir } from './test-agent.js';
 
 const { RUN_STATE_PROVISIONING: PROVISIONING, RUN_STATE_EXECUTING: EXECUTING, RUN_STATE_SENDING_REPORTS: SENDING_REPORTS } = RunState;
 
@@ -75,7 +75,7 @@ describe('agent process', () => {
   });
 
   it('a refused bootstrap token exits 1 with a clear message', async () => {
-    const f = await startFakeController({});
+    const f = await startFakeController();
     const dir = await tempDir();
     const agent = startAgentProcess(['--config', await f.writeConfigFile(dir, { bootstrapToken: 'not-the-token' })]);
     const result = await agent.finished;
@@ -85,7 +85,7 @@ describe('agent process', () => {
   });
 
   it('a bad config file exits 1 naming the field; bad usage exits 2', async () => {
-    const f = await startFakeController({});
+    const f = await startFakeController();
     const dir = await tempDir();
     const bad = await startAgentProcess(['--config', await f.writeConfigFile(dir, { instance: 'Web_1' })]).finished;
     expect(bad).toMatchObject({ code: 1 });

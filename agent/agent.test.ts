@@ -5,7 +5,7 @@ import { waitFor } from '../test/helpers/poll.js';
 import { TcpProxy } from '../test/helpers/tcp-proxy.js';
 import { RunState, ScaleAction } from '../proto/gen/slipstream/v1/runs.js';
 import type { FakeController } from './test-controller.js';
-import { cleanupAll, startFakeController, isRunning, start, startTestAgent, tempDir } from './test-agent.js';
+import { cleanupAll, isRunning, start, startFakeController, startTestAgent, tempDir } from './test-agent.js';
 
 const { RUN_STATE_PROVISIONING: PROVISIONING, RUN_STATE_EXECUTING: EXECUTING, RUN_STATE_SENDING_REPORTS: SENDING_REPORTS } = RunState;
 const { RUN_STATE_READY: READY, RUN_STATE_DONE: DONE } = RunState;
@@ -230,7 +230,7 @@ describe('agent phases', () => {
   });
 
   it('a refused bootstrap token ends the agent with a fatal, clear error', async () => {
-    const f = await startFakeController({});
+    const f = await startFakeController();
     const workDir = await tempDir();
     const { startAgent } = await import('./agent.js');
     const agent = await startAgent({ config: { ...f.agentConfig(workDir), bootstrapToken: 'wrong' }, logSink: () => undefined });

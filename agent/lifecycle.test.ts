@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../test/helpers/poll.js';
 import { RunState } from '../proto/gen/slipstream/v1/runs.js';
-import { cleanupAll, startFakeController, isRunning, startTestAgent, tempDir } from './test-agent.js';
+import { cleanupAll, isRunning, startFakeController, startTestAgent, tempDir } from './test-agent.js';
 
 const { RUN_STATE_PROVISIONING: PROVISIONING, RUN_STATE_EXECUTING: EXECUTING } = RunState;
 
@@ -11,7 +11,7 @@ afterEach(cleanupAll);
 
 describe('agent lifecycle', () => {
   it('a revoked credential (UNAUTHENTICATED on the session) is fatal', async () => {
-    const f = await startFakeController({});
+    const f = await startFakeController();
     const { agent } = await startTestAgent(f);
     await waitFor('provisioned', async () => f.hasCompleted(PROVISIONING) || undefined);
     f.revokeCredential();
@@ -21,7 +21,7 @@ describe('agent lifecycle', () => {
   });
 
   it('Shutdown from the controller ends the agent cleanly', async () => {
-    const f = await startFakeController({});
+    const f = await startFakeController();
     const { agent } = await startTestAgent(f);
     await waitFor('provisioned', async () => f.hasCompleted(PROVISIONING) || undefined);
     f.shutdown('instance removed');
