@@ -4,11 +4,15 @@ import { dirname, join } from 'node:path';
 
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
+/** Marks a sealed string (see CredentialCipher.seal), so stored plaintext from before sealing can be told apart. */
+const SEALED_PREFIX = 'ss1:';
 
 /**
- * Encrypts cloud credentials at rest with AES-256-GCM. Each ciphertext is
- * bound to its tenant and cloud (additional authenticated data), so a row
- * copied onto another tenant or cloud does not decrypt.
+ * Encrypts secrets at rest with AES-256-GCM under the credential key: cloud
+ * credentials (`encrypt`, bound to tenant and cloud) and any other secret
+ * string (`seal`, bound to a context the caller names). The additional
+ * authenticated data binds each ciphertext to where it belongs, so a value
+ * copied onto another row does not decrypt.
  */
 export class CredentialCipher {
   readonly keyId: string;
@@ -19,21 +23,47 @@ export class CredentialCipher {
   }
 
   encrypt(fields: Readonly<Record<string, string>>, tenantId: string, cloud: string): string {
-    const nonce = randomBytes(NONCE_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.key, nonce);
-    cipher.setAAD(Buffer.from(`${tenantId}/${cloud}`, 'utf8'));
-    const body = Buffer.concat([cipher.update(JSON.stringify(fields), 'utf8'), cipher.final()]);
-    return Buffer.concat([nonce, cipher.getAuthTag(), body]).toString('base64');
+    return this.sealRaw(JSON.stringify(fields), `${tenantId}/${cloud}`);
   }
 
   decrypt(ciphertext: string, tenantId: string, cloud: string): Record<string, string> {
+    return JSON.parse(this.openRaw(ciphertext, `${tenantId}/${cloud}`)) as Record<string, string>;
+  }
+
+  /**
+   * Encrypts a secret string for storage, bound to `context` (for example
+   * `run/<id>/parameter/<key>`): `ss1:` and base64 of nonce | tag | ciphertext.
+   */
+  seal(plaintext: string, context: string): string {
+    return SEALED_PREFIX + this.sealRaw(plaintext, context);
+  }
+
+  /** The plaintext of `seal(plaintext, context)`; throws when the value was sealed for another context or key, or altered. */
+  open(sealed: string, context: string): string {
+    if (!isSealed(sealed)) throw new Error('not a sealed value');
+    return this.openRaw(sealed.slice(SEALED_PREFIX.length), context);
+  }
+
+  private sealRaw(plaintext: string, context: string): string {
+    const nonce = randomBytes(NONCE_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.key, nonce);
+    cipher.setAAD(Buffer.from(context, 'utf8'));
+    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return Buffer.concat([nonce, cipher.getAuthTag(), body]).toString('base64');
+  }
+
+  private openRaw(ciphertext: string, context: string): string {
     const raw = Buffer.from(ciphertext, 'base64');
     const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, NONCE_BYTES));
-    decipher.setAAD(Buffer.from(`${tenantId}/${cloud}`, 'utf8'));
+    decipher.setAAD(Buffer.from(context, 'utf8'));
     decipher.setAuthTag(raw.subarray(NONCE_BYTES, NONCE_BYTES + TAG_BYTES));
-    const plain = Buffer.concat([decipher.update(raw.subarray(NONCE_BYTES + TAG_BYTES)), decipher.final()]);
-    return JSON.parse(plain.toString('utf8')) as Record<string, string>;
+    return Buffer.concat([decipher.update(raw.subarray(NONCE_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
   }
+}
+
+/** True when a stored string is a value of `CredentialCipher.seal` (not plaintext stored before sealing). */
+export function isSealed(value: string): boolean {
+  return value.startsWith(SEALED_PREFIX);
 }
 
 /**
