@@ -51,7 +51,7 @@ export type {
   RunUpdate,
   ScaleResult,
 } from './services/run-types.js';
-export type { LaunchRunOptions, ListRunsFilter, RunLogs, RunLogsOptions, WatchRunOptions } from './services/runs.js';
+export type { GetParameterOptions, LaunchRunOptions, ListRunsFilter, RunLogs, RunLogsOptions, WatchRunOptions } from './services/runs.js';
 export { RunsClient } from './services/runs.js';
 export { REPORT_CORRUPT } from './services/report-download.js';
 export type { TenantsClient } from './services/tenants.js';

@@ -64,6 +64,12 @@ export interface WatchRunOptions extends CallOptions {
   includeLogs?: boolean;
 }
 
+/** Options of `getParameter`. */
+export interface GetParameterOptions extends CallOptions {
+  /** Return a password's plaintext instead of `********` (deployer and up; the run records who revealed what). */
+  reveal?: boolean;
+}
+
 /** Options of `logs`. */
 export interface RunLogsOptions {
   /** Only this instance (`node.N`). */
@@ -167,12 +173,17 @@ export class RunsClient {
     return { run: runFromProto(response.run), instances: response.instances };
   }
 
-  /** One runtime parameter (`node.N:name`, `node:name`, `ss:name`); passwords are shown to deployers and up. */
-  async getParameter(id: string, key: string, call?: CallOptions): Promise<RunParameter> {
-    return (await this.rpc.unary(this.raw.getRunParameter.bind(this.raw), { id, key }, call)).parameter ?? pb.RunParameter.create();
+  /**
+   * One runtime parameter (`node.N:name`, `node:name`, `ss:name`); a
+   * password's value is masked unless `reveal` (deployer and up, recorded as
+   * an event of the run; PermissionDeniedError for viewers).
+   */
+  async getParameter(id: string, key: string, options: GetParameterOptions = {}): Promise<RunParameter> {
+    const request = { id, key, reveal: options.reveal ?? false };
+    return (await this.rpc.unary(this.raw.getRunParameter.bind(this.raw), request, options)).parameter ?? pb.RunParameter.create();
   }
 
-  /** Sets a runtime parameter; the value is pushed on to every input mapped from it. */
+  /** Sets a runtime parameter; the value is pushed on to every input mapped from it. The answer masks a password. */
   async setParameter(id: string, key: string, value: string, call?: CallOptions): Promise<RunParameter> {
     const response = await this.rpc.unary(this.raw.setRunParameter.bind(this.raw), { id, key, value }, call);
     return response.parameter ?? pb.RunParameter.create();

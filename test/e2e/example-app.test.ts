@@ -62,7 +62,8 @@ describe.each(TEST_DATABASES)('the shop example on %s', (database) => {
   let controller: TestController;
   let client: SlipstreamClient;
   let runId = '';
-  const value = async (key: string) => (await client.runs.getParameter(runId, key)).value;
+  // Revealed: the passwords' values are compared (the admin may; each reveal is an event of the run).
+  const value = async (key: string) => (await client.runs.getParameter(runId, key, { reveal: true })).value;
 
   beforeAll(async () => {
     controller = await startTestController({ database });

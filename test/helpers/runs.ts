@@ -81,7 +81,7 @@ export class TestRuns {
   }
 
   async parameter(id: string, key: string): Promise<pb.RunParameter> {
-    return (await this.call(this.raw.getRunParameter, { id, key })).parameter!;
+    return (await this.call(this.raw.getRunParameter, { id, key, reveal: false })).parameter!;
   }
 
   async setParameter(id: string, key: string, value: string): Promise<pb.RunParameter> {

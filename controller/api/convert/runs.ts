@@ -6,6 +6,7 @@ import type { RunParameterRow } from '../../store/entities/run-parameter.js';
 import type { RunReportRow } from '../../store/entities/run-report.js';
 import type { RunRow } from '../../store/entities/run.js';
 import type { JournalView } from '../../scheduler/run-bus.js';
+import { MASKED_VALUE } from '../../scheduler/parameter-writer.js';
 import { moduleKindToProto } from './modules.js';
 
 const STATE_TO_PROTO: Record<RunState, pb.RunState> = {
@@ -102,12 +103,15 @@ export function runToProto(row: RunRow, model: RunModel, tags: string[], facts: 
   };
 }
 
-/** A parameter row -> wire; password values are masked unless `reveal`. */
+/**
+ * A parameter row -> wire. A password's value is masked unless `reveal`,
+ * which only GetRunParameter passes, after its role check and audit event.
+ */
 export function runParameterToProto(row: RunParameterRow, reveal = false): pb.RunParameter {
   const set = row.value !== null;
   return {
     key: row.key,
-    value: set ? (row.secret && !reveal ? '********' : row.value!) : '',
+    value: set ? (row.secret && !reveal ? MASKED_VALUE : row.value!) : '',
     set,
     secret: row.secret,
     description: row.description,

@@ -22,6 +22,7 @@ import {
   runStateFromProto,
 } from '../convert/runs.js';
 import { streamRpc, unaryRpc, type ApiDeps, type RpcContext } from '../rpc.js';
+import { requireRevealRole, revealEvent } from './parameter-reveal.js';
 import { enforceQuotas } from './quotas.js';
 import { runView } from './run-views.js';
 import { watchRun } from './run-watch.js';
@@ -202,9 +203,18 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
     getRunParameter: unaryRpc(deps, 'GetRunParameter', 'viewer', async (req: pb.GetRunParameterRequest, ctx) => {
       const parsed = parseParameterKey(req.key);
       if (!parsed) throw new InvalidArgumentError([{ field: 'key', description: 'must be node.N:name, node:name or ss:name' }]);
-      const param = await ctx.store.read(async (repos) => repos.runs.parameter((await tenantRun(repos, ctx, req.id)).id, formatParameterKey(parsed)));
+      const { run, param } = await ctx.store.read(async (repos) => {
+        const found = await tenantRun(repos, ctx, req.id);
+        return { run: found, param: await repos.runs.parameter(found.id, formatParameterKey(parsed)) };
+      });
+      // After the run lookup: another tenant's run stays NOT_FOUND whoever asks.
+      if (req.reveal) requireRevealRole(ctx.principal);
       if (!param) throw new NotFoundError('parameter', req.key);
-      return { parameter: runParameterToProto(param, ctx.principal.role !== 'viewer') };
+      if (!req.reveal || !param.secret) return { parameter: runParameterToProto(param) };
+      // Audited before the value leaves: a reveal that cannot be recorded does not happen.
+      await deps.engine.recordEvent(run.id, revealEvent(param.key, ctx.principal));
+      ctx.log.info({ runId: run.id, key: param.key }, 'parameter revealed');
+      return { parameter: runParameterToProto(param, true) };
     }),
 
     setRunParameter: unaryRpc(deps, 'SetRunParameter', 'deployer', async (req: pb.SetRunParameterRequest, ctx) => {
@@ -222,7 +232,7 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
       requireLive(row, 'have parameters set');
       await deps.engine.setParameters(row.id, [{ key: canonical, value: req.value }], `user:${ctx.principal.userName}`);
       const param = await ctx.store.read((repos) => repos.runs.parameter(row.id, canonical));
-      return { parameter: runParameterToProto(param!, true) };
+      return { parameter: runParameterToProto(param!) };
     }),
 
     listRunParameters: unaryRpc(deps, 'ListRunParameters', 'viewer', async (req: pb.ListRunParametersRequest, ctx) => {

@@ -1,4 +1,6 @@
 import type * as pb from '../../../proto/gen/slipstream/v1/runs.js';
+import type { ResolvedPlan } from '../../domain/modules/types.js';
+import { secretKeyTest, type SecretKeyTest } from '../../domain/runs/secret-parameters.js';
 import { isFinal } from '../../domain/runs/state-machine.js';
 import type { RunState } from '../../domain/runs/types.js';
 import type { JournalView, RunChange } from '../../scheduler/run-bus.js';
@@ -10,13 +12,17 @@ import { runView } from './run-views.js';
 
 type WatchContext = RpcContext & { write: (m: pb.WatchRunResponse) => Promise<void>; signal: AbortSignal };
 
-function toUpdate(entry: JournalView, includeLogs: boolean): pb.WatchRunResponse | undefined {
+/** A journal entry as a watch update; a parameter entry's text is already masked for secrets (parameter-writer), `isSecret` flags them. */
+function toUpdate(entry: JournalView, includeLogs: boolean, isSecret: SecretKeyTest): pb.WatchRunResponse | undefined {
   const base = { sequence: entry.sequence, time: entry.time };
   if (entry.kind === 'log') return includeLogs ? { ...base, update: { $case: 'logLine', value: logLineToProto(entry) } } : undefined;
   if (entry.kind === 'parameter') {
     return {
       ...base,
-      update: { $case: 'parameterChanged', value: { key: entry.subject, value: entry.text, set: true, secret: false, description: '', updatedAt: entry.time } },
+      update: {
+        $case: 'parameterChanged',
+        value: { key: entry.subject, value: entry.text, set: true, secret: isSecret(entry.subject), description: '', updatedAt: entry.time },
+      },
     };
   }
   if (entry.type === 'state') {
@@ -41,9 +47,16 @@ export async function watchRun(deps: RunServiceDeps, ctx: WatchContext, req: pb.
   });
   const onAbort = () => wake?.();
   ctx.signal.addEventListener('abort', onAbort);
+  // From the first snapshot, sent before any update (a run's plan never changes); until then every key counts as a secret.
+  let secretKeys: SecretKeyTest | undefined;
+  const isSecret: SecretKeyTest = (key) => secretKeys?.(key) ?? true;
   try {
     const snapshot = async () => {
-      const run = await ctx.store.read(async (repos) => runView(repos, deps.hub, (await repos.runs.findById(req.id))!));
+      const run = await ctx.store.read(async (repos) => {
+        const row = (await repos.runs.findById(req.id))!;
+        secretKeys ??= secretKeyTest(JSON.parse(row.plan) as ResolvedPlan);
+        return runView(repos, deps.hub, row);
+      });
       await ctx.write({ sequence: 0, time: new Date(), update: { $case: 'snapshot', value: run } });
       return run;
     };
@@ -52,7 +65,7 @@ export async function watchRun(deps: RunServiceDeps, ctx: WatchContext, req: pb.
     for (;;) {
       const rows = await ctx.store.read((repos) => repos.runs.journal(req.id, last, ['event', 'parameter', 'log'], 1000));
       for (const row of rows) {
-        const update = toUpdate(journalView(row), req.includeLogs);
+        const update = toUpdate(journalView(row), req.includeLogs, isSecret);
         if (update) await ctx.write(update);
         last = row.sequence;
       }
@@ -63,7 +76,7 @@ export async function watchRun(deps: RunServiceDeps, ctx: WatchContext, req: pb.
       if (isFinal(stateOf(run))) {
         const rows = await ctx.store.read((repos) => repos.runs.journal(req.id, last, ['event', 'parameter', 'log'], 10_000));
         for (const row of rows) {
-          const update = toUpdate(journalView(row), req.includeLogs);
+          const update = toUpdate(journalView(row), req.includeLogs, isSecret);
           if (update) await ctx.write(update);
         }
         return;
@@ -74,7 +87,7 @@ export async function watchRun(deps: RunServiceDeps, ctx: WatchContext, req: pb.
         if (change.kind === 'journal') {
           for (const entry of change.entries) {
             if (entry.sequence <= last) continue;
-            const update = toUpdate(entry, req.includeLogs);
+            const update = toUpdate(entry, req.includeLogs, isSecret);
             if (update) await ctx.write(update);
             last = entry.sequence;
           }

@@ -340,7 +340,10 @@ export interface RunParameter {
   value: string;
   /** False while the parameter exists but has no value yet. */
   set: boolean;
-  /** Password parameters are masked in listings. */
+  /**
+   * A password parameter: its value is `********` in every response but
+   * GetRunParameter with reveal = true.
+   */
   secret: boolean;
   description: string;
   updatedAt?: Date | undefined;
@@ -409,6 +412,14 @@ export interface ScaleRunResponse {
 export interface GetRunParameterRequest {
   id: string;
   key: string;
+  /**
+   * Return a password parameter's plaintext value instead of `********`.
+   * Needs the deployer role or above, whatever the parameter (a viewer gets
+   * PERMISSION_DENIED). Revealing a password records the event "parameter
+   * KEY revealed" (type `reveal`, actor `user:NAME`) before the value is
+   * returned; other parameters' values are returned either way, with no event.
+   */
+  reveal: boolean;
 }
 
 export interface GetRunParameterResponse {
@@ -3693,7 +3704,7 @@ export const ScaleRunResponse: MessageFns<ScaleRunResponse> = {
 };
 
 function createBaseGetRunParameterRequest(): GetRunParameterRequest {
-  return { id: "", key: "" };
+  return { id: "", key: "", reveal: false };
 }
 
 export const GetRunParameterRequest: MessageFns<GetRunParameterRequest> = {
@@ -3703,6 +3714,9 @@ export const GetRunParameterRequest: MessageFns<GetRunParameterRequest> = {
     }
     if (message.key !== "") {
       writer.uint32(18).string(message.key);
+    }
+    if (message.reveal !== false) {
+      writer.uint32(24).bool(message.reveal);
     }
     return writer;
   },
@@ -3736,6 +3750,14 @@ export const GetRunParameterRequest: MessageFns<GetRunParameterRequest> = {
             message.key = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.reveal = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3752,6 +3774,7 @@ export const GetRunParameterRequest: MessageFns<GetRunParameterRequest> = {
     return {
       id: isSet(object.id) ? globalThis.String(object.id) : "",
       key: isSet(object.key) ? globalThis.String(object.key) : "",
+      reveal: isSet(object.reveal) ? globalThis.Boolean(object.reveal) : false,
     };
   },
 
@@ -3763,6 +3786,9 @@ export const GetRunParameterRequest: MessageFns<GetRunParameterRequest> = {
     if (message.key !== "") {
       obj.key = message.key;
     }
+    if (message.reveal !== false) {
+      obj.reveal = message.reveal;
+    }
     return obj;
   },
 
@@ -3773,6 +3799,7 @@ export const GetRunParameterRequest: MessageFns<GetRunParameterRequest> = {
     const message = createBaseGetRunParameterRequest();
     message.id = object.id ?? "";
     message.key = object.key ?? "";
+    message.reveal = object.reveal ?? false;
     return message;
   },
 };
@@ -5106,6 +5133,10 @@ export const RunServiceService = {
     responseSerialize: (value: ScaleRunResponse): Buffer => Buffer.from(ScaleRunResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ScaleRunResponse => ScaleRunResponse.decode(value),
   },
+  /**
+   * One runtime parameter; a password's value is masked unless `reveal` is set
+   * (deployer and up; every reveal is an event of the run).
+   */
   getRunParameter: {
     path: "/slipstream.v1.RunService/GetRunParameter" as const,
     requestStream: false as const,
@@ -5117,6 +5148,7 @@ export const RunServiceService = {
       Buffer.from(GetRunParameterResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetRunParameterResponse => GetRunParameterResponse.decode(value),
   },
+  /** Sets a runtime parameter of a live run; the response masks a password. */
   setRunParameter: {
     path: "/slipstream.v1.RunService/SetRunParameter" as const,
     requestStream: false as const,
@@ -5128,6 +5160,7 @@ export const RunServiceService = {
       Buffer.from(SetRunParameterResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SetRunParameterResponse => SetRunParameterResponse.decode(value),
   },
+  /** The run's runtime parameters, passwords masked. */
   listRunParameters: {
     path: "/slipstream.v1.RunService/ListRunParameters" as const,
     requestStream: false as const,
@@ -5198,8 +5231,14 @@ export interface RunServiceServer extends UntypedServiceImplementation {
   abortRun: handleUnaryCall<AbortRunRequest, AbortRunResponse>;
   /** Adds instances to a node or removes given instances of a scalable run. */
   scaleRun: handleUnaryCall<ScaleRunRequest, ScaleRunResponse>;
+  /**
+   * One runtime parameter; a password's value is masked unless `reveal` is set
+   * (deployer and up; every reveal is an event of the run).
+   */
   getRunParameter: handleUnaryCall<GetRunParameterRequest, GetRunParameterResponse>;
+  /** Sets a runtime parameter of a live run; the response masks a password. */
   setRunParameter: handleUnaryCall<SetRunParameterRequest, SetRunParameterResponse>;
+  /** The run's runtime parameters, passwords masked. */
   listRunParameters: handleUnaryCall<ListRunParametersRequest, ListRunParametersResponse>;
   listRunEvents: handleUnaryCall<ListRunEventsRequest, ListRunEventsResponse>;
   listRunLogs: handleUnaryCall<ListRunLogsRequest, ListRunLogsResponse>;
@@ -5312,6 +5351,10 @@ export interface RunServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ScaleRunResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * One runtime parameter; a password's value is masked unless `reveal` is set
+   * (deployer and up; every reveal is an event of the run).
+   */
   getRunParameter(
     request: GetRunParameterRequest,
     callback: (error: ServiceError | null, response: GetRunParameterResponse) => void,
@@ -5327,6 +5370,7 @@ export interface RunServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetRunParameterResponse) => void,
   ): ClientUnaryCall;
+  /** Sets a runtime parameter of a live run; the response masks a password. */
   setRunParameter(
     request: SetRunParameterRequest,
     callback: (error: ServiceError | null, response: SetRunParameterResponse) => void,
@@ -5342,6 +5386,7 @@ export interface RunServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SetRunParameterResponse) => void,
   ): ClientUnaryCall;
+  /** The run's runtime parameters, passwords masked. */
   listRunParameters(
     request: ListRunParametersRequest,
     callback: (error: ServiceError | null, response: ListRunParametersResponse) => void,
