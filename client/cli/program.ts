@@ -35,6 +35,7 @@ import * as quotaList from './commands/quota/list.js';
 import * as quotaSet from './commands/quota/set.js';
 import * as runAbort from './commands/run/abort.js';
 import * as runEvents from './commands/run/events.js';
+import * as runGetParam from './commands/run/get-param.js';
 import * as runGet from './commands/run/get.js';
 import * as runLaunch from './commands/run/launch.js';
 import * as runList from './commands/run/list.js';
@@ -80,6 +81,7 @@ const GROUPS: ReadonlyArray<readonly [string, string, readonly Registrar[]]> = [
       runAbort,
       runScale,
       runParams,
+      runGetParam,
       runSetParam,
       runEvents,
       runLogs,

@@ -73,11 +73,18 @@ export const INSTANCE_COLUMNS: Column<InstanceRow>[] = [
   { header: 'status', value: (i) => i.stateCustom },
 ];
 
-/** A parameter for output: password values always masked, unset ones without a value. */
-export function parameterView(p: RunParameter): { key: string; value: string; set: boolean; secret: boolean; description: string; updatedAt: string } {
+/**
+ * A parameter for output: password values masked whatever the server sent,
+ * unless `revealed` (a value GetRunParameter revealed on request); unset
+ * ones without a value.
+ */
+export function parameterView(
+  p: RunParameter,
+  revealed = false,
+): { key: string; value: string; set: boolean; secret: boolean; description: string; updatedAt: string } {
   return {
     key: p.key,
-    value: p.secret && p.set ? MASKED : p.value,
+    value: p.secret && p.set && !revealed ? MASKED : p.value,
     set: p.set,
     secret: p.secret,
     description: p.description,
@@ -91,6 +98,18 @@ export const PARAMETER_COLUMNS: Column<ReturnType<typeof parameterView>>[] = [
   { header: 'updated', value: (p) => p.updatedAt },
   { header: 'description', value: (p) => p.description },
 ];
+
+/** The fields of `run get-param`, as printRecord pairs. */
+export function parameterFields(view: ReturnType<typeof parameterView>): [string, string][] {
+  return [
+    ['key', view.key],
+    ['value', view.value],
+    ['set', view.set ? 'yes' : 'no'],
+    ['secret', view.secret ? 'yes' : 'no'],
+    ['updated', view.updatedAt],
+    ['description', view.description],
+  ];
+}
 
 export const EVENT_COLUMNS: Column<RunEvent>[] = [
   { header: 'seq', value: (e) => String(e.sequence) },

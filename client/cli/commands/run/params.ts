@@ -17,7 +17,7 @@ export interface RunParamsOptions extends OutputOptions {
 export function run(deps: CliDeps, opts: RunParamsOptions): Promise<number> {
   return guarded(deps, async () => {
     const parameters = await deps.connect().runs.listParameters(opts.id, opts.prefix);
-    printRows(deps, opts.output, PARAMETER_COLUMNS, parameters.map(parameterView));
+    printRows(deps, opts.output, PARAMETER_COLUMNS, parameters.map((p) => parameterView(p)));
     return ExitCode.ok;
   });
 }
