@@ -6,7 +6,7 @@
  */
 import { build, type Plugin } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,10 +39,21 @@ export interface AgentBundle {
   sha256: string;
 }
 
+/** How buildAgentBundle writes its file. */
+export interface BundleFileOptions {
+  /**
+   * Owner-only, whatever the umask: the folder 0700, the bundle 0600 (the
+   * controller's copy in its data dir, which it serves in-process). Default:
+   * the umask's modes, as for dist/.
+   */
+  private?: boolean;
+}
+
 /** Builds the agent bundle into `outFile` (default dist/agent.mjs). */
-export async function buildAgentBundle(outFile: string = DEFAULT_AGENT_BUNDLE): Promise<AgentBundle> {
+export async function buildAgentBundle(outFile: string = DEFAULT_AGENT_BUNDLE, options: BundleFileOptions = {}): Promise<AgentBundle> {
   const path = resolve(outFile);
-  await mkdir(dirname(path), { recursive: true });
+  await mkdir(dirname(path), { recursive: true, ...(options.private ? { mode: 0o700 } : {}) });
+  if (options.private) await chmod(dirname(path), 0o700);
   await build({
     entryPoints: [resolve(ROOT, 'agent', 'main.ts')],
     outfile: path,
@@ -58,6 +69,7 @@ export async function buildAgentBundle(outFile: string = DEFAULT_AGENT_BUNDLE): 
       js: "#!/usr/bin/env node\nimport { createRequire as __ssCreateRequire } from 'node:module'; const require = __ssCreateRequire(import.meta.url);",
     },
   });
+  if (options.private) await chmod(path, 0o600);
   const bytes = await readFile(path);
   return { path, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
 }

@@ -17,6 +17,7 @@ import { createLocalDriver } from './connectors/local/local-driver.js';
 import { ConnectorRegistry } from './connectors/registry.js';
 import { createSimDriver } from './connectors/sim/sim-driver.js';
 import { controllerId } from './controller-identity.js';
+import { secureDataDir } from './data-dir.js';
 import type { CompiledControllerOptions } from './options.js';
 import { AgentHub } from './scheduler/agent-hub.js';
 import { BootstrapTokens } from './scheduler/bootstrap-tokens.js';
@@ -56,11 +57,13 @@ export interface ControllerSeams {
  * agent bundle, and resumes live runs. `stop` shuts down gracefully.
  */
 export async function startController(options: CompiledControllerOptions, log: Logger, seams: ControllerSeams = {}): Promise<RunningController> {
+  // First, before anything is written in it: the data dir and what it holds private (0700/0600), whatever the umask.
+  secureDataDir(options.dataDir, log.child({ component: 'data-dir' }));
   // The bundle builds (esbuild, its own process) while the database opens and the API starts serving: agents that
   // reconnect after a restart need no bundle, and only provisioning waits for it (the start waited 0.2-0.33 s for
   // it in the bench's restarts under 2,000-10,000 agents).
   const bundlePath = resolve(options.dataDir, 'agent', 'agent.mjs');
-  const bundleBuilt = (seams.buildBundle ?? buildAgentBundle)(bundlePath);
+  const bundleBuilt = (seams.buildBundle ?? ((path: string) => buildAgentBundle(path, { private: true })))(bundlePath);
   bundleBuilt.catch(() => undefined); // awaited below; this only keeps a failure before then from going unhandled
   let bundleServing: Promise<{ bundle: AgentBundle; server: BundleServer }> | undefined;
   const store = await Store.open(options.database, log.child({ component: 'store' }));

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { makePrivateDir, PRIVATE_FILE_MODE } from '../store/private-files.js';
 
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
@@ -68,8 +69,9 @@ export function isSealed(value: string): boolean {
 
 /**
  * The credential key: the given base64 value (every replica must get the
- * same one), else a key kept in `<dataDir>/credential.key` (0600), created on
- * first use, for the embedded single-controller default.
+ * same one), else a key kept in `<dataDir>/credential.key` (0600, in a 0700
+ * data dir, whatever the umask), created on first use, for the embedded
+ * single-controller default.
  */
 export function loadCredentialKey(given: string | undefined, dataDir: string): Buffer {
   if (given !== undefined) {
@@ -83,10 +85,12 @@ export function loadCredentialKey(given: string | undefined, dataDir: string): B
     if (key.length !== 32) throw new Error(`credential key file ${file}: must hold 32 bytes, base64-encoded`);
     return key;
   }
-  mkdirSync(dirname(file), { recursive: true });
+  makePrivateDir(dirname(file));
   const key = randomBytes(32);
-  writeFileSync(`${file}.tmp`, `${key.toString('base64')}\n`, { mode: 0o600 });
-  chmodSync(`${file}.tmp`, 0o600);
+  // A temp file left by a crash may have any mode: made anew, so the key is only ever written into a 0600 file.
+  rmSync(`${file}.tmp`, { force: true });
+  writeFileSync(`${file}.tmp`, `${key.toString('base64')}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+  chmodSync(`${file}.tmp`, PRIVATE_FILE_MODE);
   renameSync(`${file}.tmp`, file);
   return key;
 }

@@ -72,12 +72,12 @@ describe('loadOrCreatePki: a fresh directory', () => {
     expect(days).toBeLessThan(366);
   });
 
-  it('keeps the files under dir/tls with the keys mode 0600 and no temp or lock files left', async () => {
+  it('keeps the files under dir/tls (0700) all mode 0600 and no temp or lock files left', async () => {
     expect(await mode(join(dir, 'tls'))).toBe(0o700);
     expect(await mode(tls(dir, 'caKey'))).toBe(0o600);
     expect(await mode(tls(dir, 'serverKey'))).toBe(0o600);
-    expect(await mode(tls(dir, 'caCert'))).toBe(0o644);
-    expect(await mode(tls(dir, 'serverCert'))).toBe(0o644);
+    expect(await mode(tls(dir, 'caCert'))).toBe(0o600);
+    expect(await mode(tls(dir, 'serverCert'))).toBe(0o600);
     expect(await readFile(tls(dir, 'caCert'), 'utf8')).toBe(pki.caCertPem);
     expect(await readFile(tls(dir, 'serverCert'), 'utf8')).toBe(pki.serverCertPem);
     expect(await readFile(tls(dir, 'serverKey'), 'utf8')).toBe(pki.serverKeyPem);

@@ -7,17 +7,18 @@
  * (1 year, serverAuth, a SAN per host). Later calls load them and renew only the
  * server certificate, when it expires within 30 days or does not cover every
  * requested host; the CA is never replaced, so agents that pinned it keep working.
- * Files are written atomically (temp file, fsync, rename); keys are mode 0600.
+ * Files are written atomically (temp file, fsync, rename), all mode 0600 in a 0700 folder whatever the umask.
  * A lock file serializes concurrent callers (same process or controller replicas
  * sharing the folder).
  */
 // @peculiar/x509 resolves its algorithms through tsyringe, which needs a Reflect metadata polyfill loaded first.
 import 'reflect-metadata';
 import { createHash, createPrivateKey, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
+import { makePrivateDir, PRIVATE_FILE_MODE } from '../store/private-files.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -78,7 +79,7 @@ type SanName = { type: 'ip' | 'dns'; value: string };
 export async function loadOrCreatePki(dir: string, options: PkiOptions): Promise<ControllerPki> {
   const wanted = normalizeHosts(options.hosts);
   const tlsDir = join(dir, 'tls');
-  await mkdir(tlsDir, { recursive: true, mode: 0o700 });
+  makePrivateDir(tlsDir);
   return withLock(join(tlsDir, '.lock'), async () => {
     const path = (name: keyof typeof PKI_FILES) => join(tlsDir, PKI_FILES[name]);
     const ca = await loadOrCreateCa(path('caCert'), path('caKey'));
@@ -86,8 +87,8 @@ export async function loadOrCreatePki(dir: string, options: PkiOptions): Promise
     if (current) return pkiOf(ca.pem, current.certPem, current.keyPem, ca.cert);
     const made = await makeServer(ca, wanted);
     // Key first: a reader never sees a new certificate with the old key (the lock also keeps readers out).
-    await writeAtomic(path('serverKey'), made.keyPem, 0o600);
-    await writeAtomic(path('serverCert'), made.certPem, 0o644);
+    await writeAtomic(path('serverKey'), made.keyPem, PRIVATE_FILE_MODE);
+    await writeAtomic(path('serverCert'), made.certPem, PRIVATE_FILE_MODE);
     return pkiOf(ca.pem, made.certPem, made.keyPem, ca.cert);
   });
 }
@@ -158,8 +159,8 @@ async function loadOrCreateCa(certPath: string, keyPath: string): Promise<Ca> {
     });
     const pem = `${cert.toString('pem')}\n`;
     // Key before certificate: a certificate on disk always has its key.
-    await writeAtomic(keyPath, await exportKeyPem(keys.privateKey), 0o600);
-    await writeAtomic(certPath, pem, 0o644);
+    await writeAtomic(keyPath, await exportKeyPem(keys.privateKey), PRIVATE_FILE_MODE);
+    await writeAtomic(certPath, pem, PRIVATE_FILE_MODE);
     return { cert, pem, key: keys.privateKey };
   }
   const advice = 'restore it, or remove the whole tls folder to make a new CA (agents and clients that pinned the old CA then stop trusting this controller)';

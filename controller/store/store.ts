@@ -1,11 +1,25 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MikroORM, type EntityManager } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import type { DatabaseTarget } from './database-url.js';
 import { ormConfig } from './orm-config.js';
 import { PreparedStatements } from './prepared-statements.js';
+import { makePrivateDir, makePrivateFile, TIGHTENED_MESSAGE, tightenMode } from './private-files.js';
 import { Repositories } from './repositories/index.js';
+
+/**
+ * Makes an SQLite database private before the ORM opens it: its folder made
+ * 0700 when missing, the database file created 0600 when missing (SQLite
+ * gives its -wal and -shm files the database file's mode), and existing
+ * files open to others tightened, with a warning.
+ */
+function privateSqliteFiles(path: string, log: Logger): void {
+  if (!existsSync(dirname(path))) makePrivateDir(dirname(path));
+  for (const change of [makePrivateFile(path), tightenMode(`${path}-wal`), tightenMode(`${path}-shm`)]) {
+    if (change) log.warn(change, TIGHTENED_MESSAGE);
+  }
+}
 
 /**
  * The controller's persistence: one MikroORM instance on PostgreSQL or SQLite,
@@ -20,11 +34,9 @@ export class Store {
     private readonly prepared: PreparedStatements | undefined,
   ) {}
 
-  /** Connects, creates the SQLite folder if needed, and applies pending migrations. */
+  /** Connects (an SQLite database's files private, see privateSqliteFiles) and applies pending migrations. */
   static async open(target: DatabaseTarget, log: Logger): Promise<Store> {
-    if (target.flavour === 'sqlite' && target.location !== ':memory:') {
-      mkdirSync(dirname(target.location), { recursive: true });
-    }
+    if (target.flavour === 'sqlite' && target.location !== ':memory:') privateSqliteFiles(target.location, log);
     const orm = await MikroORM.init(ormConfig(target));
     try {
       if (target.flavour === 'sqlite') {
