@@ -64,11 +64,8 @@ describe('agent phases', () => {
     expect(f.enrollments).toHaveLength(1);
     expect(f.enrollments[0]).toMatchObject({ hostname: 'vm-test', ip: '10.0.0.7', instanceId: 'i-0123', agentVersion: '0.1.0' });
     expect(f.hellos[0]).toMatchObject({ completedState: RunState.RUN_STATE_UNSPECIFIED, completedEpoch: 0 });
-    expect(Object.fromEntries(f.parameterSets.map((p) => [p.key, p.value]))).toEqual({
-      'web.1:hostname': 'vm-test',
-      'web.1:ip': '10.0.0.7',
-      'web.1:instanceid': 'i-0123',
-    });
+    // Only the hostname: the controller writes ip and instanceid from what the cloud reported.
+    expect(Object.fromEntries(f.parameterSets.map((p) => [p.key, p.value]))).toEqual({ 'web.1:hostname': 'vm-test' });
     expect(logs.some((l) => l.msg === 'ssh key installation disabled; keys skipped')).toBe(true);
 
     f.setState(EXECUTING);

@@ -1,6 +1,6 @@
 /**
  * What one state means on this VM (domain.md, "Per state, on each VM"), run
- * once per (epoch, state): Provisioning publishes the VM's facts and installs
+ * once per (epoch, state): Provisioning publishes the VM's hostname and installs
  * SSH keys; Executing runs preinstall, packages, postinstall, deployment;
  * SendingReports runs reporting and uploads the report tarball; Ready does
  * nothing. During a scale action an existing instance runs only the named
@@ -137,13 +137,13 @@ function phaseSteps(env: PhaseEnvironment, work: PhaseWork): (() => Promise<Step
   }
 }
 
-/** Publishes the VM's hostname, ip and instance id (Provisioning). Failures are logged, not fatal. */
+/**
+ * Publishes the VM's hostname (Provisioning). Its `ip` and `instanceid` are
+ * the controller's to write, from what the cloud reported: peers read them
+ * through mappings, so a VM does not vouch for itself. Failures are logged, not fatal.
+ */
 export async function publishFacts(env: PhaseEnvironment, work: PhaseWork): Promise<StepResult> {
-  const facts: [string, string][] = [
-    ['hostname', env.facts.hostname],
-    ['ip', env.facts.ip],
-    ['instanceid', env.facts.instanceId],
-  ];
+  const facts: [string, string][] = [['hostname', env.facts.hostname]];
   const results = await Promise.allSettled(facts.map(([key, value]) => env.controller.setParameter(key, value, work.signal)));
   results.forEach((r, i) => {
     if (r.status === 'rejected') env.log.error({ key: facts[i]![0], err: r.reason as Error }, 'publishing a fact failed');

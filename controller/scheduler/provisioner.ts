@@ -145,8 +145,10 @@ export class Provisioner {
         signal.throwIfAborted();
         return withRetries(() => connector.provision(spec, signal), { attempts: 5, baseDelayMs: 200, maxDelayMs: 10_000, signal });
       });
-      log.info({ vmId: vm.vmId }, 'vm provisioned');
-      await this.dispatch(runId, { type: 'vm-running', instance, vmId: vm.vmId });
+      const ip = vm.ip ?? (await this.ipOf(connector, vm.vmId, log));
+      log.info({ vmId: vm.vmId, ip }, 'vm provisioned');
+      // The instance's `ip` and `instanceid` are written with its VM: what the cloud says, never what the VM says.
+      await this.dispatch(runId, { type: 'vm-running', instance, vmId: vm.vmId, ...(ip ? { ip } : {}) });
     } catch (err) {
       const message = signal.aborted
         ? 'provisioning cancelled: the VM is being destroyed'
@@ -164,6 +166,22 @@ export class Provisioner {
         }
       });
       await this.dispatch(runId, { type: 'provisioning-failed', instance, message });
+    }
+  }
+
+  /**
+   * The VM's address when its create call did not tell it: the cloud is asked
+   * once more. Without one the instance's `ip` stays unset (its VM cannot set
+   * it), and a recipe waiting on it times out naming it.
+   */
+  private async ipOf(connector: CloudConnector, vmId: string, log: Logger): Promise<string | undefined> {
+    try {
+      const ip = (await connector.describe(vmId))?.ip;
+      if (!ip) log.warn({ vmId }, 'the cloud reported no ip for the vm; its ip parameter stays unset');
+      return ip;
+    } catch (err) {
+      log.warn({ vmId, err }, 'describing the vm for its ip failed; its ip parameter stays unset');
+      return undefined;
     }
   }
 

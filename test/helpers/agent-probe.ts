@@ -110,6 +110,16 @@ export class AgentProbe {
     return this.request((requestId) => ({ message: { $case: 'parameterSet', value: { requestId, key, value } } }));
   }
 
+  /** AgentAbort (or its cancel); resolves with the ack. */
+  abort(message: string, cancel = false): Promise<RequestAck> {
+    return this.request((requestId) => ({ message: { $case: 'abort', value: { requestId, message, cancel } } }));
+  }
+
+  /** Writes any message, unanswered (hello, log lines, ...). */
+  send(request: SessionRequest): void {
+    this.call.write(request);
+  }
+
   close(): void {
     this.call.cancel();
   }

@@ -57,4 +57,10 @@ export async function expectDeployedEverywhere(runs: TestRuns, runId: string): P
   expect(ready.nodes.flatMap((n) => n.instances).map((i) => i.name).sort()).toEqual(CLOUD_APP_INSTANCES);
   const logs = await runs.logs(runId);
   for (const name of CLOUD_APP_INSTANCES) expect(logs.some((l) => l.instance === name && l.text.includes(`deployed ${name}`))).toBe(true);
+  // `ip` and `instanceid` are the controller's, from what the cloud's create call (or a describe) reported.
+  for (const instance of ready.nodes.flatMap((n) => n.instances)) {
+    expect(instance.ip, instance.name).toMatch(/^\d{1,3}(\.\d{1,3}){3}$/);
+    expect(instance.instanceId, instance.name).not.toBe('');
+    expect((await runs.parameter(runId, `${instance.name}:ip`)).value).toBe(instance.ip);
+  }
 }

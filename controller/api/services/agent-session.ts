@@ -2,7 +2,8 @@ import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type * as pb from '../../../proto/gen/slipstream/v1/agent.js';
 import type { AgentPrincipal } from '../../auth/agent-authenticator.js';
-import { agentMaySet, qualifyParameterKey, valueTooLarge } from '../../domain/runs/parameter-keys.js';
+import { hasNul, withoutNul } from '../../domain/runs/agent-text.js';
+import { agentMaySet, controllerWrittenKey, MAX_PARAMETER_VALUE_BYTES, qualifyParameterKey, valueTooLarge } from '../../domain/runs/parameter-keys.js';
 import { activeInstances, instanceNamed, isFinal } from '../../domain/runs/state-machine.js';
 import type { AgentHub } from '../../scheduler/agent-hub.js';
 import { waitForValues } from '../../scheduler/parameter-waits.js';
@@ -10,6 +11,7 @@ import type { RunBus } from '../../scheduler/run-bus.js';
 import type { RunEngine } from '../../scheduler/run-engine.js';
 import { stateCommandFor } from '../../scheduler/state-command.js';
 import { runStateFromProto, runStateToProto } from '../convert/runs.js';
+import { logEntriesOf } from './agent-log-lines.js';
 import { agentPlanFor } from './agent-plan.js';
 import { heartbeatIntervalMs } from './heartbeat-interval.js';
 
@@ -22,12 +24,27 @@ export interface SessionDeps {
 
 type Call = ServerDuplexStream<pb.SessionRequest, pb.SessionResponse>;
 
+/**
+ * Most gets (and get-alls) one session may have waiting at once: each holds
+ * subscriptions and a timer until its value comes, and a VM must not make the
+ * controller hold millions. Recipes wait on a handful.
+ */
+export const MAX_WAITING_GETS = 1_000;
+
+/** What an agent is told when the controller failed to handle its request (the cause is in the controller's log). */
+const HANDLER_FAILED = 'the controller could not handle the request; try again';
+const TOO_MANY_WAITS = `more than ${MAX_WAITING_GETS} gets of this agent are waiting; wait for some to end`;
+
 /** One agent's session stream: the controller's side of everything an agent asks and is told. */
 export class AgentSession {
   private readonly cancel = new AbortController();
   private unregister: (() => void) | undefined;
   private unsubscribeRun: (() => void) | undefined;
   private readonly log: Logger;
+  /** Set by the agent's hello: log lines are journaled only after it. */
+  private helloed = false;
+  private logsBeforeHello = 0;
+  private waitingGets = 0;
 
   constructor(
     private readonly call: Call,
@@ -45,7 +62,7 @@ export class AgentSession {
     this.call.on('error', end);
     this.call.on('close', end);
     this.call.on('data', (request: pb.SessionRequest) => {
-      void this.handle(request).catch((err: unknown) => this.log.error({ err }, 'agent message failed'));
+      void this.handle(request).catch((err: unknown) => this.failed(request, err));
     });
     // The run's end revokes the credential: end every open stream of it, also one
     // that never said hello (the hub knows only welcomed sessions). Subscribe, then
@@ -83,12 +100,39 @@ export class AgentSession {
     this.log.debug('agent session closed');
   }
 
+  /**
+   * A message whose handling failed is logged and answered: a request with
+   * `unavailable`, a hello or a completion by ending the stream (the agent
+   * reconnects and sends them again). Log lines have no answer.
+   */
+  private failed(request: pb.SessionRequest, err: unknown): void {
+    const m = request.message;
+    this.log.error({ err, message: m?.$case }, 'agent message failed');
+    const ack = (requestId: string) => this.send({ message: { $case: 'ack', value: { requestId, error: 'unavailable', errorMessage: HANDLER_FAILED } } });
+    switch (m?.$case) {
+      case 'parameterGet':
+        return this.replyParameter(m.value.requestId, m.value.key, undefined, 'unavailable', HANDLER_FAILED);
+      case 'parameterGetAll':
+        return this.send({ message: { $case: 'parameterGetAll', value: { requestId: m.value.requestId, values: [], error: 'unavailable', errorMessage: HANDLER_FAILED } } });
+      case 'parameterSet':
+      case 'abort':
+        return ack(m.value.requestId);
+      case 'hello':
+      case 'stateComplete':
+        return this.close();
+      default:
+        return;
+    }
+  }
+
   private async handle(request: pb.SessionRequest): Promise<void> {
     const m = request.message;
     // A closed session (revoked, replaced, ended) acts on nothing more.
     if (!m || this.cancel.signal.aborted) return;
     switch (m.$case) {
       case 'hello':
+        // Before the first await: the agent's log lines follow its hello at once.
+        this.helloed = true;
         return this.welcome();
       case 'heartbeat':
         return;
@@ -104,29 +148,39 @@ export class AgentSession {
         return this.parameterSet(m.value);
       case 'parameterGetAll':
         return this.parameterGetAll(m.value);
-      case 'abort': {
-        const actor = `agent:${this.agent.instance}`;
-        await this.deps.engine.dispatch(
-          this.agent.runId,
-          m.value.cancel ? { type: 'cancel-abort', actor } : { type: 'abort', message: m.value.message || `aborted by ${this.agent.instance}`, actor },
-        );
-        this.send({ message: { $case: 'ack', value: { requestId: m.value.requestId, error: '', errorMessage: '' } } });
-        return;
-      }
+      case 'abort':
+        return this.abort(m.value);
       case 'logs':
-        await this.deps.engine.appendLogs(
-          this.agent.runId,
-          m.value.lines.map((l) => ({
-            kind: 'log' as const,
-            type: l.stream === 'stderr' ? 'stderr' : 'stdout',
-            instance: this.agent.instance,
-            subject: l.phase,
-            text: l.text,
-            time: l.time ?? new Date(),
-          })),
-        );
-        return;
+        return this.logs(m.value);
     }
+  }
+
+  /**
+   * Raises (or clears) the run's abort flag. A failing recipe's message
+   * carries its last lines of output, so a NUL in it is kept as ␀, as in the
+   * output itself; a message larger than a parameter value (it becomes
+   * `ss:abort`) is refused.
+   */
+  private async abort(abort: pb.AgentAbort): Promise<void> {
+    const ack = (error = '', errorMessage = '') => this.send({ message: { $case: 'ack', value: { requestId: abort.requestId, error, errorMessage } } });
+    if (valueTooLarge(abort.message)) return ack('invalid', `the abort message is larger than ${MAX_PARAMETER_VALUE_BYTES / 1024} KiB`);
+    const actor = `agent:${this.agent.instance}`;
+    await this.deps.engine.dispatch(
+      this.agent.runId,
+      abort.cancel ? { type: 'cancel-abort', actor } : { type: 'abort', message: withoutNul(abort.message) || `aborted by ${this.agent.instance}`, actor },
+    );
+    ack();
+  }
+
+  /** Journals a batch of log lines, once the agent said hello; stamped with the time they arrived. */
+  private async logs(batch: pb.LogBatch): Promise<void> {
+    const received = new Date();
+    if (!this.helloed) {
+      // Once per session: an agent that keeps sending must not flood the controller's log either.
+      if (this.logsBeforeHello++ === 0) this.log.warn({ lines: batch.lines.length }, 'log lines before hello ignored');
+      return;
+    }
+    await this.deps.engine.appendLogs(this.agent.runId, logEntriesOf(batch, this.agent.instance, received));
   }
 
   private async welcome(): Promise<void> {
@@ -187,13 +241,26 @@ export class AgentSession {
     if (current === undefined) return this.replyParameter(get.requestId, key, undefined, 'not-found', `parameter ${key} does not exist in this run`);
     if (current !== null) return this.replyParameter(get.requestId, key, current);
     if (!get.wait) return this.replyParameter(get.requestId, key, undefined, 'not-set', `parameter ${key} has no value yet`);
-    const result = await waitForValues(this.deps.bus, this.agent.runId, [key], () => this.read([key]), {
-      timeoutMs: get.timeoutMs,
-      signal: this.cancel.signal,
-      abortMessage: () => this.abortMessage(),
-    });
+    if (this.waitingGets >= MAX_WAITING_GETS) return this.replyParameter(get.requestId, key, undefined, 'resource-exhausted', TOO_MANY_WAITS);
+    const result = await this.waiting(() =>
+      waitForValues(this.deps.bus, this.agent.runId, [key], () => this.read([key]), {
+        timeoutMs: get.timeoutMs,
+        signal: this.cancel.signal,
+        abortMessage: () => this.abortMessage(),
+      }),
+    );
     if ('values' in result) this.replyParameter(get.requestId, key, result.values.get(key));
     else this.replyParameter(get.requestId, key, undefined, result.failure, result.message);
+  }
+
+  /** Counts a waiting get while it waits. */
+  private async waiting<T>(wait: () => Promise<T>): Promise<T> {
+    this.waitingGets++;
+    try {
+      return await wait();
+    } finally {
+      this.waitingGets--;
+    }
   }
 
   private async parameterSet(set: pb.ParameterSet): Promise<void> {
@@ -204,7 +271,10 @@ export class AgentSession {
     if (!agentMaySet(key, this.agent.instance)) {
       return ack('permission-denied', `${this.agent.instance} may set only its own parameters, not ${key}`);
     }
+    if (controllerWrittenKey(key)) return ack('permission-denied', `${key} is written only by the controller`);
     if (valueTooLarge(set.value)) return ack('invalid', `the value of ${key} is larger than 64 KiB`);
+    // Refused here, alone: in the run's group commit it would fail the other agents' sets committed with it.
+    if (hasNul(set.value)) return ack('invalid', `the value of ${key} contains a NUL character, which parameters cannot hold`);
     let unknown: string[];
     try {
       ({ unknown } = await this.deps.engine.setParameters(this.agent.runId, [{ key, value: set.value }], `agent:${this.agent.instance}`));
@@ -230,11 +300,14 @@ export class AgentSession {
     const current = await read();
     if (keys.some((k) => !current.has(k))) return reply([], 'not-found', `parameter ${get.key} does not exist on node ${get.node}`);
     if (!get.wait) return reply(keys.map((k) => current.get(k) ?? ''));
-    const result = await waitForValues(this.deps.bus, this.agent.runId, keys, read, {
-      timeoutMs: get.timeoutMs,
-      signal: this.cancel.signal,
-      abortMessage: () => this.abortMessage(),
-    });
+    if (this.waitingGets >= MAX_WAITING_GETS) return reply([], 'resource-exhausted', TOO_MANY_WAITS);
+    const result = await this.waiting(() =>
+      waitForValues(this.deps.bus, this.agent.runId, keys, read, {
+        timeoutMs: get.timeoutMs,
+        signal: this.cancel.signal,
+        abortMessage: () => this.abortMessage(),
+      }),
+    );
     if ('values' in result) reply(keys.map((k) => result.values.get(k)!));
     else reply([], result.failure, result.message);
   }

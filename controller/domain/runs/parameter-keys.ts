@@ -53,11 +53,38 @@ export function qualifyParameterKey(key: string, self: string): string | undefin
 /** Run parameters an agent may also set (the lb publishes the service URL). */
 const AGENT_WRITABLE_RUN_KEYS = new Set(['ss:url.service']);
 
+/**
+ * Built-in instance parameters only the controller writes: what the cloud
+ * reported when it made the VM (`ip`, `instanceid`), where it runs (`cloud`),
+ * and the run's own bookkeeping (`vmstate`, `complete`, `abort`,
+ * `scale.state`). Other nodes read them through mappings (`db:ip`), so a VM
+ * that could write them could lie to its peers. `url.ssh` is kept for the
+ * controller too: no driver reports an SSH login yet, and a peer must not be
+ * sent to an address a VM chose. `hostname`, `statecustom` (ss-display) and
+ * `url.service` stay the VM's to publish.
+ */
+export const CONTROLLER_WRITTEN_INSTANCE_PARAMETERS: ReadonlySet<string> = new Set([
+  'ip',
+  'instanceid',
+  'cloud',
+  'vmstate',
+  'complete',
+  'abort',
+  'scale.state',
+  'url.ssh',
+]);
+
 /** An agent may write its own instance's parameters and nothing else (plus `ss:url.service`). */
 export function agentMaySet(qualifiedKey: string, self: string): boolean {
   if (AGENT_WRITABLE_RUN_KEYS.has(qualifiedKey)) return true;
   const parsed = parseParameterKey(qualifiedKey);
   return parsed?.scope === 'instance' && parsed.instance === self;
+}
+
+/** True when the (qualified) key names a built-in instance parameter that only the controller writes. */
+export function controllerWrittenKey(qualifiedKey: string): boolean {
+  const parsed = parseParameterKey(qualifiedKey);
+  return parsed?.scope === 'instance' && CONTROLLER_WRITTEN_INSTANCE_PARAMETERS.has(parsed.name);
 }
 
 /** UTF-8 size check of a value. */

@@ -366,6 +366,9 @@ function applyInput(d: Draft, input: RunInput): void {
       if (instance?.vm === 'pending') {
         instance.vm = 'running';
         d.set(`${instance.name}:vmstate`, 'running');
+        // The cloud's facts, not the VM's: peers read them through mappings (`db:ip`).
+        if (input.vmId) d.set(`${instance.name}:instanceid`, input.vmId);
+        if (input.ip) d.set(`${instance.name}:ip`, input.ip);
       }
       break;
     }

@@ -87,8 +87,11 @@ export type Actor = string;
 
 export type RunInput =
   | { type: 'launch' }
-  /** `vmId`: the cloud's id of the VM, stored in the same commit as the transition. */
-  | { type: 'vm-running'; instance: string; vmId?: string }
+  /**
+   * `vmId`: the cloud's id of the VM, stored in the same commit as the transition;
+   * it and `ip` (as the cloud reported them) become the instance's `instanceid` and `ip`.
+   */
+  | { type: 'vm-running'; instance: string; vmId?: string; ip?: string }
   | { type: 'provisioning-failed'; instance: string; message: string }
   | { type: 'state-completed'; instance: string; state: RunState; epoch: number }
   | { type: 'abort'; message: string; actor: Actor }
