@@ -66,7 +66,8 @@ export async function startController(options: CompiledControllerOptions, log: L
   const bundleBuilt = (seams.buildBundle ?? ((path: string) => buildAgentBundle(path, { private: true })))(bundlePath);
   bundleBuilt.catch(() => undefined); // awaited below; this only keeps a failure before then from going unhandled
   let bundleServing: Promise<{ bundle: AgentBundle; server: BundleServer }> | undefined;
-  const store = await Store.open(options.database, log.child({ component: 'store' }));
+  const cipher = new CredentialCipher(loadCredentialKey(options.credentialKey, options.dataDir));
+  const store = await Store.open(options.database, log.child({ component: 'store' }), cipher);
   // Shutdown steps, by name, in the order they were set up; run in reverse, each timed (a slow stop says which step).
   const closers: [step: string, close: () => Promise<void>][] = [['database', () => store.close()]];
   const closeAll = async () => {
@@ -112,7 +113,6 @@ export async function startController(options: CompiledControllerOptions, log: L
       .register(createGcpDriver(options.driverOptions.gcp))
       .register(createAzureDriver(options.driverOptions.azure));
     if (options.driverOptions.sim) registry.register(createSimDriver(options.driverOptions.sim));
-    const cipher = new CredentialCipher(loadCredentialKey(options.credentialKey, options.dataDir));
     const clouds = new CloudDirectory(registry, [{ name: 'local', driver: 'local', settings: {} }, ...options.extraClouds], store, cipher, {
       dataDir: options.dataDir,
       log: log.child({ component: 'connectors' }),
@@ -122,7 +122,7 @@ export async function startController(options: CompiledControllerOptions, log: L
     const bus = new RunBus();
     const hub = new AgentHub();
     const engine = new RunEngine(store, bus, hub, log.child({ component: 'engine' }));
-    const [tokens, id] = await store.write(async (_repos, em) => [await BootstrapTokens.load(em), await controllerId(em)] as const);
+    const [tokens, id] = await store.write(async (_repos, em) => [await BootstrapTokens.load(em, cipher, log.child({ component: 'bootstrap-tokens' })), await controllerId(em)] as const);
     let agentAddress = options.agentAddress ?? '';
     engine.attach(
       new Provisioner(

@@ -23,6 +23,7 @@ function engineOver(model: RunModel, hang = false): { engine: RunEngine; writes:
   const repos = {
     runs: {
       load: () => Promise.resolve({ model, row: { plan: JSON.stringify({ nodes: [] }), sshKeys: '[]' } }),
+      plan: (row: { plan: string }) => JSON.parse(row.plan) as unknown,
       allParameterValues: () => Promise.resolve(new Map()),
     },
   };

@@ -53,6 +53,13 @@ export function journalView(row: RunJournalRow): JournalView {
   };
 }
 
+/** The changed keys that name password parameters: the repository stores their values sealed. */
+function secretKeys(changed: ReadonlyMap<string, string>, draft: ParameterDraft): Set<string> {
+  const secret = new Set<string>();
+  for (const key of changed.keys()) if (draft.get(key)?.secret) secret.add(key);
+  return secret;
+}
+
 /**
  * Drives runs: every input goes through the pure state machine under a
  * per-run lock, its decisions and their parameter/journal records commit in
@@ -140,13 +147,13 @@ export class RunEngine {
     const loading = this.store
       .read(async (repos) => {
         const loaded = await repos.runs.load(runId);
-        return loaded && { ...loaded, parameters: await repos.runs.allParameterValues(runId) };
+        return loaded && { ...loaded, plan: repos.runs.plan(loaded.row), parameters: await repos.runs.allParameterValues(runId) };
       })
       .then((loaded) => {
         if (!loaded) return undefined;
         const snapshot: RunSnapshot = {
           model: loaded.model,
-          plan: JSON.parse(loaded.row.plan) as ResolvedPlan,
+          plan: loaded.plan,
           sshKeys: JSON.parse(loaded.row.sshKeys) as string[],
           parameters: loaded.parameters,
         };
@@ -290,7 +297,7 @@ export class RunEngine {
       let nextInput = 0;
       const itemEffects = batch.map((work) => (work.kind === 'input' ? effects[nextInput++]! : []));
       const { written, entries } = batchWrites(batch, itemEffects, inherited, draft, this.mappingTargets(runId, snapshot.plan, run), now);
-      await repos.runs.updateParameterValues(runId, written.changed, now);
+      await repos.runs.updateParameterValues(runId, written.changed, now, secretKeys(written.changed, draft));
       if (isFinal(run.state) && !isFinal(before.state)) await repos.runs.revokeCredentials(runId);
       // Last, as its UPDATE locks the run row: the lock is held only for the rest of the commit.
       const lastSequence = await repos.runs.advanceRun(runId, before, run, entries.length, now);
@@ -312,7 +319,7 @@ export class RunEngine {
     const journal =
       written.changed.size === 0 && entries.length === 0
         ? []
-        : await this.store.writeStatement((repos) => repos.runs.commitParameterSets(runId, written.changed, entries, now));
+        : await this.store.writeStatement((repos) => repos.runs.commitParameterSets(runId, written.changed, entries, now, secretKeys(written.changed, draft)));
     return journal && { run: snapshot.model, itemEffects, journal, changed: written.changed, unknown: written.unknown };
   }
 

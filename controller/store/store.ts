@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MikroORM, type EntityManager } from '@mikro-orm/core';
 import type { Logger } from 'pino';
+import type { CredentialCipher } from '../auth/credential-cipher.js';
 import type { DatabaseTarget } from './database-url.js';
 import { ormConfig } from './orm-config.js';
 import { PreparedStatements } from './prepared-statements.js';
@@ -24,18 +25,24 @@ function privateSqliteFiles(path: string, log: Logger): void {
 /**
  * The controller's persistence: one MikroORM instance on PostgreSQL or SQLite,
  * migrated at open. Work happens in units (`read`, `write`), each on its own
- * EntityManager fork; the global EntityManager is never used.
+ * EntityManager fork; the global EntityManager is never used. The
+ * repositories seal password values with the cipher.
  */
 export class Store {
   private constructor(
     private readonly orm: MikroORM,
     readonly flavour: DatabaseTarget['flavour'],
+    private readonly cipher: CredentialCipher,
     /** PostgreSQL only. */
     private readonly prepared: PreparedStatements | undefined,
   ) {}
 
-  /** Connects (an SQLite database's files private, see privateSqliteFiles) and applies pending migrations. */
-  static async open(target: DatabaseTarget, log: Logger): Promise<Store> {
+  /**
+   * Connects (an SQLite database's files private, see privateSqliteFiles)
+   * and applies pending migrations. `cipher` seals the password values the
+   * repositories store.
+   */
+  static async open(target: DatabaseTarget, log: Logger, cipher: CredentialCipher): Promise<Store> {
     if (target.flavour === 'sqlite' && target.location !== ':memory:') privateSqliteFiles(target.location, log);
     const orm = await MikroORM.init(ormConfig(target));
     try {
@@ -51,19 +58,19 @@ export class Store {
       await orm.close(true);
       throw err;
     }
-    return new Store(orm, target.flavour, target.flavour === 'postgresql' ? new PreparedStatements(target.location, log) : undefined);
+    return new Store(orm, target.flavour, cipher, target.flavour === 'postgresql' ? new PreparedStatements(target.location, log) : undefined);
   }
 
   /** Runs one unit of work that only reads. */
   async read<T>(work: (repos: Repositories, em: EntityManager) => Promise<T>): Promise<T> {
     const em = this.orm.em.fork();
     // Outside a transaction, the prepared statements serve reads too.
-    return work(new Repositories(em, this.prepared), em);
+    return work(new Repositories(em, this.cipher, this.prepared), em);
   }
 
   /** Runs one unit of work in a transaction; changes commit together or not at all. */
   async write<T>(work: (repos: Repositories, em: EntityManager) => Promise<T>): Promise<T> {
-    return this.orm.em.fork().transactional((em) => work(new Repositories(em), em));
+    return this.orm.em.fork().transactional((em) => work(new Repositories(em, this.cipher), em));
   }
 
   /**
@@ -73,7 +80,7 @@ export class Store {
    */
   async writeStatement<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
     if (!this.prepared) return this.write(work);
-    return work(new Repositories(this.orm.em.fork(), this.prepared));
+    return work(new Repositories(this.orm.em.fork(), this.cipher, this.prepared));
   }
 
   /**

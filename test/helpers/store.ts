@@ -2,34 +2,40 @@
  * Test helper: a Store on a database of its own, for repository tests that
  * run on both databases, and a run to write into.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll } from 'vitest';
+import { CredentialCipher } from '../../controller/auth/credential-cipher.js';
 import type { NewRun } from '../../controller/store/repositories/runs.js';
 import { Store } from '../../controller/store/store.js';
 import type { TestDatabase } from './controller.js';
 import { createTemporaryDatabase } from './postgres.js';
 
-/** A Store on a fresh temporary PostgreSQL database (at `url`) or SQLite file; `dispose` closes it and removes the database. */
-export async function openTestStore(database: TestDatabase): Promise<{ store: Store; url?: string; dispose(): Promise<void> }> {
+/**
+ * A Store on a fresh temporary PostgreSQL database (at `url`) or SQLite file,
+ * sealing with a cipher of a random key; `dispose` closes it and removes the database.
+ */
+export async function openTestStore(database: TestDatabase): Promise<{ store: Store; cipher: CredentialCipher; url?: string; dispose(): Promise<void> }> {
+  const cipher = new CredentialCipher(randomBytes(32));
   if (database === 'postgres') {
     const pg = await createTemporaryDatabase();
-    const store = await Store.open({ flavour: 'postgresql', location: pg.url }, pino({ level: 'silent' }));
+    const store = await Store.open({ flavour: 'postgresql', location: pg.url }, pino({ level: 'silent' }), cipher);
     const dispose = async () => {
       await store.close();
       await pg.drop();
     };
-    return { store, url: pg.url, dispose };
+    return { store, cipher, url: pg.url, dispose };
   }
   const dir = mkdtempSync(join(tmpdir(), 'slipstream-store-'));
-  const store = await Store.open({ flavour: 'sqlite', location: join(dir, 'store.db') }, pino({ level: 'silent' }));
+  const store = await Store.open({ flavour: 'sqlite', location: join(dir, 'store.db') }, pino({ level: 'silent' }), cipher);
   const dispose = async () => {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   };
-  return { store, dispose };
+  return { store, cipher, dispose };
 }
 
 /** Creates a tenant (`acme` unless named) and one run of it with these nodes, instances and parameters. */

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
+import type { CredentialCipher } from '../../auth/credential-cipher.js';
 import type { PreparedStatements } from '../prepared-statements.js';
 import { CloudRepository } from './clouds.js';
 import { ModuleRepository } from './modules.js';
@@ -16,13 +17,16 @@ export class Repositories {
   readonly runs: RunRepository;
   readonly clouds: CloudRepository;
 
-  /** `prepared`: statements that run outside any transaction (Store.writeStatement). */
-  constructor(em: EntityManager, prepared?: PreparedStatements) {
+  /**
+   * `cipher`: seals the password values the runs and modules store.
+   * `prepared`: statements that run outside any transaction (Store.writeStatement).
+   */
+  constructor(em: EntityManager, cipher: CredentialCipher, prepared?: PreparedStatements) {
     this.tenants = new TenantRepository(em);
     this.users = new UserRepository(em);
     this.tokens = new TokenRepository(em);
-    this.modules = new ModuleRepository(em);
-    this.runs = new RunRepository(em, prepared);
+    this.modules = new ModuleRepository(em, cipher);
+    this.runs = new RunRepository(em, cipher, prepared);
     this.clouds = new CloudRepository(em);
   }
 }

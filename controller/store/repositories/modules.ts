@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { raw, UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/core';
+import type { CredentialCipher } from '../../auth/credential-cipher.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { ModuleDocument, ModuleKind, ModuleVersionInfo, StoredModule } from '../../domain/modules/types.js';
 import { ModuleVersionEntity, type ModuleVersionRow } from '../entities/module-version.js';
 import { ModuleEntity, type ModuleRow } from '../entities/module.js';
+import { openDocument, sealDocument } from '../sealed-values.js';
 import { decodePageToken, encodePageToken, pageSize } from './paging.js';
 
 export interface NewModuleVersion {
@@ -22,9 +24,16 @@ export interface ModuleListing {
   latest: ModuleVersionInfo;
 }
 
-/** The version-controlled catalog; every query is scoped by tenant id. */
+/**
+ * The version-controlled catalog; every query is scoped by tenant id. A
+ * version's password defaults are stored sealed under the credential key;
+ * readers get the document as it was saved.
+ */
 export class ModuleRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly cipher: CredentialCipher,
+  ) {}
 
   /** The module row, deleted or not. */
   findRow(tenantId: string, path: string): Promise<ModuleRow | null> {
@@ -48,7 +57,7 @@ export class ModuleRepository {
     if (version === undefined && module.deletedAt) return undefined;
     const wanted = version ?? module.latestVersion;
     const row = await this.em.findOne(ModuleVersionEntity, { module: module.id, version: wanted });
-    return row ? toStored(module, row) : undefined;
+    return row ? this.toStored(module, row) : undefined;
   }
 
   /** The latest version's content hash of a module, live or deleted. */
@@ -87,11 +96,12 @@ export class ModuleRepository {
     target.description = doc.description ?? '';
     target.updatedAt = now;
     target.deletedAt = null;
+    const versionId = randomUUID();
     const version = this.em.create(ModuleVersionEntity, {
-      id: randomUUID(),
+      id: versionId,
       module: target.id,
       version: target.latestVersion,
-      content: JSON.stringify(doc),
+      content: JSON.stringify(sealDocument(this.cipher, versionId, doc)),
       contentHash: input.contentHash,
       author: input.author,
       message: input.message,
@@ -105,7 +115,7 @@ export class ModuleRepository {
       }
       throw err;
     }
-    return toStored(target, version);
+    return this.toStored(target, version);
   }
 
   /** A page of live modules under a folder prefix, ordered by path. */
@@ -164,17 +174,17 @@ export class ModuleRepository {
     module.deletedAt = at;
     await this.em.flush();
   }
+
+  private toStored(module: ModuleRow, row: ModuleVersionRow): StoredModule {
+    return {
+      document: openDocument(this.cipher, row.id, JSON.parse(row.content) as ModuleDocument),
+      info: versionInfo(row),
+      latestVersion: module.latestVersion,
+      deleted: module.deletedAt !== null && module.deletedAt !== undefined,
+    };
+  }
 }
 
 function versionInfo(row: Pick<ModuleVersionRow, 'version' | 'author' | 'createdAt' | 'message' | 'contentHash'>): ModuleVersionInfo {
   return { version: row.version, author: row.author, createdAt: row.createdAt, message: row.message, contentHash: row.contentHash };
-}
-
-function toStored(module: ModuleRow, row: ModuleVersionRow): StoredModule {
-  return {
-    document: JSON.parse(row.content) as ModuleDocument,
-    info: versionInfo(row),
-    latestVersion: module.latestVersion,
-    deleted: module.deletedAt !== null && module.deletedAt !== undefined,
-  };
 }

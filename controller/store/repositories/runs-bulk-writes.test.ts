@@ -72,7 +72,7 @@ describe.each(TEST_DATABASES)('bulk writes of a commit on %s', (database) => {
 
   it('updateParameterValues sets each key to its own value and leaves the others', async () => {
     const now = new Date('2026-11-27T05:00:00.250Z');
-    await testRun.store.write((repos) => repos.runs.updateParameterValues(testRun.runId, new Map([['web.1:a', AWKWARD], ['web.1:c', '3']]), now));
+    await testRun.store.write((repos) => repos.runs.updateParameterValues(testRun.runId, new Map([['web.1:a', AWKWARD], ['web.1:c', '3']]), now, new Set()));
     const values = await testRun.store.read((repos) => repos.runs.allParameterValues(testRun.runId));
     expect([...values].filter(([k]) => k.startsWith('web.1:')).map(([k, v]) => [k, v.value]).sort()).toEqual([
       ['web.1:a', AWKWARD],

@@ -24,18 +24,24 @@ describe.each(TEST_DATABASES)('commitParameterSets on %s', (database) => {
   it('writes the values and journals the entries after the run’s last sequence number, in order', async () => {
     const entry = (subject: string, text: string) => ({ kind: 'parameter' as const, type: 'set', actor: 'agent:db.1', subject, text, time: now });
     const first = await testRun.store.writeStatement((repos) =>
-      repos.runs.commitParameterSets(testRun.runId, new Map([['db.1:url', 'pg://db'], ['web.1:db_url', 'pg://db']]), [entry('db.1:url', 'pg://db'), entry('web.1:db_url', 'pg://db')], now),
+      repos.runs.commitParameterSets(testRun.runId, new Map([['db.1:url', 'pg://db'], ['web.1:db_url', 'pg://db']]), [entry('db.1:url', 'pg://db'), entry('web.1:db_url', 'pg://db')], now, new Set()),
     );
     expect(first?.map((r) => [r.sequence, r.subject])).toEqual([
       [1, 'db.1:url'],
       [2, 'web.1:db_url'],
     ]);
     const second = await testRun.store.writeStatement((repos) =>
-      repos.runs.commitParameterSets(testRun.runId, new Map([['db.1:password', 's3cret']]), [entry('db.1:password', '********'), { kind: 'log', type: 'stdout', instance: 'db.1', text: 'ready', time: now }], now),
+      repos.runs.commitParameterSets(testRun.runId, new Map([['db.1:password', 's3cret']]), [entry('db.1:password', '********'), { kind: 'log', type: 'stdout', instance: 'db.1', text: 'ready', time: now }], now, new Set(['db.1:password'])),
     );
     expect(second?.map((r) => r.sequence)).toEqual([3, 4]);
 
     expect(await values()).toEqual(new Map([['db.1:url', 'pg://db'], ['web.1:db_url', 'pg://db'], ['db.1:password', 's3cret']]));
+    // The secret key's value is stored sealed, the others as they are.
+    const stored = (await testRun.store.read((_repos, em) =>
+      em.getConnection().execute(`select "key", "value" from run_parameters where run_id = ? order by "key"`, [testRun.runId]),
+    )) as { key: string; value: string }[];
+    expect(stored.find((r) => r.key === 'db.1:password')?.value).toMatch(/^ss1:/);
+    expect(stored.find((r) => r.key === 'db.1:url')?.value).toBe('pg://db');
     const journal = await testRun.store.read((repos) => repos.runs.journal(testRun.runId, 0, ['parameter', 'log'], 100));
     expect(journal.map((r) => [r.sequence, r.kind, r.subject || r.instance, r.text, r.time.toISOString()])).toEqual([
       [1, 'parameter', 'db.1:url', 'pg://db', now.toISOString()],
@@ -51,7 +57,7 @@ describe.each(TEST_DATABASES)('commitParameterSets on %s', (database) => {
     const before = await values();
     const gone = '00000000-0000-4000-8000-000000000000';
     const result = await testRun.store.writeStatement((repos) =>
-      repos.runs.commitParameterSets(gone, new Map([['db.1:url', 'elsewhere']]), [{ kind: 'event', type: 'x', text: 'y', time: now }], now),
+      repos.runs.commitParameterSets(gone, new Map([['db.1:url', 'elsewhere']]), [{ kind: 'event', type: 'x', text: 'y', time: now }], now, new Set()),
     );
     expect(result).toBeUndefined();
     expect(await values()).toEqual(before);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { raw, type EntityManager, type FilterQuery } from '@mikro-orm/core';
 import { PostgreSqlPlatform, type AbstractSqlConnection, type Knex, type SqlEntityManager } from '@mikro-orm/postgresql';
+import type { CredentialCipher } from '../../auth/credential-cipher.js';
 import type { ResolvedPlan } from '../../domain/modules/types.js';
 import { isFinal } from '../../domain/runs/state-machine.js';
 import type { ParameterSeed } from '../../domain/runs/parameter-plan.js';
@@ -22,6 +23,7 @@ import { RunParameterEntity, type RunParameterRow } from '../entities/run-parame
 import { RunReportEntity, type RunReportRow } from '../entities/run-report.js';
 import { RunTagEntity } from '../entities/run-tag.js';
 import { RunEntity, type RunRow } from '../entities/run.js';
+import { openPlan, openStored, parameterContext, sealPlan } from '../sealed-values.js';
 import { chunksOf } from './chunks.js';
 import { isUuid } from './ids.js';
 import { timeOrderedUuid } from './time-ordered-id.js';
@@ -231,9 +233,6 @@ function journalRows(runId: string, lastSequence: number, entries: readonly Jour
   );
 }
 
-function newParameterRow(runId: string, seed: ParameterSeed, now: Date): RunParameterRow {
-  return { id: timeOrderedUuid(), run: runId, key: seed.key, value: seed.value, secret: seed.secret, description: seed.description, updatedAt: now };
-}
 
 /** The run row's columns the state machine owns, by property, as they are stored. */
 function runColumns(model: RunModel): Partial<RunRow> {
@@ -254,26 +253,33 @@ function sameColumn(a: unknown, b: unknown): boolean {
   return a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b;
 }
 
-/** Runs, their instances, parameters, journal and reports; scoped by run id (callers check the tenant). */
+/**
+ * Runs, their instances, parameters, journal and reports; scoped by run id
+ * (callers check the tenant). Password values (secret parameters, password
+ * defaults in the plan) are stored sealed under the credential key, each
+ * bound to its run and key; readers get plaintext back.
+ */
 export class RunRepository {
   private readonly stagedJournal: RunJournalRow[] = [];
 
   constructor(
     private readonly em: EntityManager,
+    private readonly cipher: CredentialCipher,
     private readonly prepared?: PreparedStatements,
   ) {}
 
   /** Inserts a run in Initializing with its instances, tags and parameters. */
   async create(input: NewRun): Promise<RunRow> {
     const now = new Date();
+    const id = randomUUID();
     const run = this.em.create(RunEntity, {
-      id: randomUUID(),
+      id,
       tenant: input.tenantId,
       owner: input.owner,
       modulePath: input.plan.module.path,
       moduleVersion: input.plan.module.version,
       kind: input.plan.kind,
-      plan: JSON.stringify(input.plan),
+      plan: JSON.stringify(sealPlan(this.cipher, id, input.plan)),
       state: 'Initializing',
       epoch: 0,
       abortMessage: null,
@@ -297,7 +303,7 @@ export class RunRepository {
     await this.em.flush();
     // Plain bulk inserts: a run of 10,000 instances has over 100,000 parameters, too many to manage as entities.
     const instances: RunInstanceRow[] = input.instances.map((instance) => newInstanceRow(run.id, instance, now));
-    const parameters: RunParameterRow[] = input.parameters.map((seed) => newParameterRow(run.id, seed, now));
+    const parameters: RunParameterRow[] = input.parameters.map((seed) => this.newParameterRow(run.id, seed, now));
     if (this.postgres) await this.insertFromJson(run.id, instances, parameters, now);
     else {
       for (const chunk of chunksOf(instances, ROWS_PER_INSERT)) await this.em.insertMany(RunInstanceEntity, chunk);
@@ -322,7 +328,38 @@ export class RunRepository {
 
   /** Stages parameter rows. */
   addParameters(runId: string, seeds: readonly ParameterSeed[], now = new Date()): void {
-    for (const seed of seeds) this.em.create(RunParameterEntity, newParameterRow(runId, seed, now));
+    for (const seed of seeds) this.em.create(RunParameterEntity, this.newParameterRow(runId, seed, now));
+  }
+
+  private newParameterRow(runId: string, seed: ParameterSeed, now: Date): RunParameterRow {
+    const value = seed.secret && seed.value !== null ? this.cipher.seal(seed.value, parameterContext(runId, seed.key)) : seed.value;
+    return { id: timeOrderedUuid(), run: runId, key: seed.key, value, secret: seed.secret, description: seed.description, updatedAt: now };
+  }
+
+  /** The run's plan as launched (password defaults opened). */
+  plan(row: RunRow): ResolvedPlan {
+    return openPlan(this.cipher, row.id, JSON.parse(row.plan) as ResolvedPlan);
+  }
+
+  /** `values` as stored: those of `secretKeys` sealed for their run and key, the others as they are. */
+  private storedValues(runId: string, values: ReadonlyMap<string, string>, secretKeys: ReadonlySet<string>): ReadonlyMap<string, string> {
+    if (secretKeys.size === 0) return values;
+    const stored = new Map(values);
+    for (const key of secretKeys) {
+      const value = values.get(key);
+      if (value !== undefined) stored.set(key, this.cipher.seal(value, parameterContext(runId, key)));
+    }
+    return stored;
+  }
+
+  /** A stored parameter value as readers see it: a secret one opened. */
+  private readValue(runId: string, key: string, value: string | null, secret: boolean): string | null {
+    return secret && value !== null ? openStored(this.cipher, value, parameterContext(runId, key)) : value;
+  }
+
+  /** A parameter row with its value readable; a secret one is a copy, so the managed row keeps its stored value. */
+  private readRow(row: RunParameterRow): RunParameterRow {
+    return row.secret && typeof row.value === 'string' ? { ...row, value: this.readValue(row.run, row.key, row.value, true) } : row;
   }
 
   findById(id: string): Promise<RunRow | null> {
@@ -560,12 +597,19 @@ export class RunRepository {
    * ONE statement, so that the commit an agent's set waits for is one round
    * trip: it allocates the entries' sequence numbers from the run row, writes
    * the values and inserts the entries. Otherwise, three statements for the
-   * caller's transaction. Returns the journal rows, or undefined when the run
-   * is gone (nothing written).
+   * caller's transaction. The values of `secretKeys` are stored sealed.
+   * Returns the journal rows, or undefined when the run is gone (nothing
+   * written).
    */
-  async commitParameterSets(runId: string, values: ReadonlyMap<string, string>, entries: readonly JournalEntry[], now: Date): Promise<RunJournalRow[] | undefined> {
+  async commitParameterSets(
+    runId: string,
+    values: ReadonlyMap<string, string>,
+    entries: readonly JournalEntry[],
+    now: Date,
+    secretKeys: ReadonlySet<string>,
+  ): Promise<RunJournalRow[] | undefined> {
     if (!this.prepared) {
-      await this.updateParameterValues(runId, values, now);
+      await this.updateParameterValues(runId, values, now, secretKeys);
       const lastSequence = await this.advanceSequence(runId, entries.length);
       if (lastSequence === undefined) return undefined;
       const journal = this.stageJournal(runId, lastSequence, entries);
@@ -573,13 +617,14 @@ export class RunRepository {
       return journal;
     }
     const numbered = journalRows(runId, 0, entries);
+    const stored = this.storedValues(runId, values, secretKeys);
     const rows = await this.prepared.query<{ base: number }>('commit-parameter-sets', COMMIT_PARAMETER_SETS, [
       runId,
       entries.length,
       now,
-      [...values.keys()],
+      [...stored.keys()],
       JSON.stringify(numbered.map((r) => ({ ...r, n: r.sequence, time: r.time.toISOString() }))),
-      [...values.values()],
+      [...stored.values()],
     ]);
     const base = rows[0]?.base;
     return base === undefined ? undefined : numbered.map((r) => ({ ...r, sequence: base + r.sequence }));
@@ -594,15 +639,16 @@ export class RunRepository {
     );
   }
 
-  parameter(runId: string, key: string): Promise<RunParameterRow | null> {
-    return this.em.findOne(RunParameterEntity, { run: runId, key });
+  /** One parameter, its value readable (see readRow). */
+  async parameter(runId: string, key: string): Promise<RunParameterRow | null> {
+    const row = await this.em.findOne(RunParameterEntity, { run: runId, key });
+    return row && this.readRow(row);
   }
 
-
-  /** Every parameter whose key starts with the prefix (all when empty), ordered by key. */
+  /** Every parameter whose key starts with the prefix (all when empty), ordered by key, values readable (see readRow). */
   async parameters(runId: string, prefix = ''): Promise<RunParameterRow[]> {
     const rows = await this.em.find(RunParameterEntity, { run: runId }, { orderBy: { key: 'asc' } });
-    return prefix === '' ? rows : rows.filter((r) => r.key.startsWith(prefix));
+    return (prefix === '' ? rows : rows.filter((r) => r.key.startsWith(prefix))).map((r) => this.readRow(r));
   }
 
   /** A page of the tenant's runs, newest first. */
@@ -711,7 +757,7 @@ export class RunRepository {
       [runId],
       'all',
     );
-    return new Map(rows.map((r) => [r.key, { value: r.value, secret: !!r.secret }]));
+    return new Map(rows.map((r) => [r.key, { value: this.readValue(runId, r.key, r.value, !!r.secret), secret: !!r.secret }]));
   }
 
   /** Key, value and secrecy of the run's parameters with these keys, as plain rows (no managed entities). */
@@ -723,14 +769,14 @@ export class RunRepository {
         [runId, ...chunk],
         'all',
       );
-      rows.push(...found.map((r) => ({ key: r.key, value: r.value, secret: !!r.secret })));
+      rows.push(...found.map((r) => ({ key: r.key, value: this.readValue(runId, r.key, r.value, !!r.secret), secret: !!r.secret })));
     }
     return rows;
   }
 
-  /** Sets parameter values in bulk: one UPDATE per chunk of keys, each key to its own value. */
-  async updateParameterValues(runId: string, values: ReadonlyMap<string, string>, now: Date): Promise<void> {
-    const entries = [...values];
+  /** Sets parameter values in bulk: one UPDATE per chunk of keys, each key to its own value; those of `secretKeys` stored sealed. */
+  async updateParameterValues(runId: string, values: ReadonlyMap<string, string>, now: Date, secretKeys: ReadonlySet<string>): Promise<void> {
+    const entries = [...this.storedValues(runId, values, secretKeys)];
     if (this.postgres) {
       if (entries.length > 0) await this.executeBound(PARAMETER_UPDATE_FROM_JSON, [now, runId, JSON.stringify(entries.map(([key, value]) => ({ key, value }))), entries.length]);
       return;
