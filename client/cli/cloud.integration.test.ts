@@ -149,26 +149,35 @@ describe.each(TEST_DATABASES)('slipstream cloud, credential and quota on %s', (d
     expect(JSON.parse(json.out)).toMatchObject({ cloud: 'flaky', ok: false, message: expect.stringContaining('transient') });
   });
 
-  it('sets and lists quotas per tenant and cloud; --unlimited removes one', async () => {
+  it('sets and lists quotas per tenant and cloud (with the implicit 0 on clouds of the controller host); --unlimited lifts one', async () => {
     const set = await cli(['quota', 'set', 'lab', '3', '--tenant', 'acme']);
     expect(set.code).toBe(0);
     expect(set.out).toBe('tenant\tacme\ncloud\tlab\nmax instances\t3\nused\t0\n');
 
-    const table = 'TENANT\tCLOUD\tMAX INSTANCES\tUSED\nacme\tlab\t3\t0\n';
+    // Fake clouds run their VMs with the local driver: a tenant other than the operator's has 0 there until given more.
+    const table = 'TENANT\tCLOUD\tMAX INSTANCES\tUSED\nacme\tflaky\t0\t0\nacme\tlab\t3\t0\nacme\tlocal\t0\t0\n';
     expect((await cli(['quota', 'list', '--tenant', 'acme'])).out).toBe(table);
     expect((await cli(['quota', 'list'], acme)).out).toBe(table);
     expect(JSON.parse((await cli(['quota', 'list', '--output', 'json'], acme)).out)).toEqual([
+      { tenant: 'acme', cloud: 'flaky', maxInstances: 0, usedInstances: 0 },
       { tenant: 'acme', cloud: 'lab', maxInstances: 3, usedInstances: 0 },
+      { tenant: 'acme', cloud: 'local', maxInstances: 0, usedInstances: 0 },
     ]);
     // Another tenant's quotas are not for a tenant admin to see.
     expect((await cli(['quota', 'list', '--tenant', 'operator'], acme)).code).toBe(1);
 
     const own = await cli(['quota', 'set', 'flaky', '0', '--output', 'json']);
     expect(JSON.parse(own.out)).toMatchObject({ cloud: 'flaky', maxInstances: 0 });
+    // The operator tenant's --unlimited removes its quota.
+    expect((await cli(['quota', 'set', 'flaky', '--unlimited'])).code).toBe(0);
+    expect((await cli(['quota', 'list'])).out).toBe('TENANT\tCLOUD\tMAX INSTANCES\tUSED\n');
 
+    // Another tenant's --unlimited on a cloud of the controller host is a grant without limit (no quota would be 0).
     const unlimited = await cli(['quota', 'set', 'lab', '--unlimited', '--tenant', 'acme', '--output', 'json']);
     expect(JSON.parse(unlimited.out)).toEqual({ tenant: 'acme', cloud: 'lab', maxInstances: 'unlimited', usedInstances: 0 });
-    expect((await cli(['quota', 'list'], acme)).out).toBe('TENANT\tCLOUD\tMAX INSTANCES\tUSED\n');
+    expect((await cli(['quota', 'list'], acme)).out).toBe(
+      'TENANT\tCLOUD\tMAX INSTANCES\tUSED\nacme\tflaky\t0\t0\nacme\tlab\tunlimited\t0\nacme\tlocal\t0\t0\n',
+    );
     expect((await cli(['quota', 'set', 'nowhere', '1'])).code).toBe(1);
   });
 

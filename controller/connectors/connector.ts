@@ -105,6 +105,21 @@ export function validatesImages(driver: ConnectorDriver): driver is ConnectorDri
   return typeof (driver as Partial<ImageValidator>).imageProblem === 'function';
 }
 
+/**
+ * Optional trait of a driver: its VMs are processes on the controller's own
+ * host (the `local` driver, a `fake` in front of it), so their recipes share
+ * the controller's machine. Tenants other than the operator's use such clouds
+ * only with a quota an operator admin set (controller/api/services/quotas.ts).
+ */
+export interface ControllerHostDriver {
+  readonly runsOnControllerHost: true;
+}
+
+/** True when the driver's VMs run on the controller's own host. */
+export function runsOnControllerHost(driver: ConnectorDriver): driver is ConnectorDriver & ControllerHostDriver {
+  return (driver as Partial<ControllerHostDriver>).runsOnControllerHost === true;
+}
+
 /** Optional ability: build an image from a running VM. */
 export interface ImageBuilder {
   buildImage(vmId: string, name: string): Promise<string>;

@@ -14,6 +14,7 @@ import {
 import { checkName, DNS_LABEL, DNS_LABEL_RULE } from '../../domain/names.js';
 import type { Repositories } from '../../store/repositories/index.js';
 import { unaryRpc, type ApiDeps, type RpcContext } from '../rpc.js';
+import { callerTenant, controllerHostClouds, effectiveQuotas, unlimitedQuota, type QuotaTenant } from './quotas.js';
 
 export interface CloudServiceDeps extends ApiDeps {
   clouds: CloudDirectory;
@@ -40,12 +41,12 @@ async function requireCloud(deps: CloudServiceDeps, name: string): Promise<Cloud
 }
 
 /** The tenant a quota call is about: the caller's, or (operator admins only) another one. */
-async function quotaTenant(repos: Repositories, ctx: RpcContext, name: string): Promise<{ id: string; name: string }> {
-  if (name === '' || name === ctx.principal.tenantName) return { id: ctx.principal.tenantId, name: ctx.principal.tenantName };
+async function quotaTenant(repos: Repositories, ctx: RpcContext, name: string): Promise<QuotaTenant> {
+  if (name === '' || name === ctx.principal.tenantName) return callerTenant(ctx.principal);
   if (!(ctx.principal.operatorTenant && ctx.principal.role === 'admin')) throw new NotFoundError('tenant', name);
   const row = await repos.tenants.findByName(name);
   if (!row) throw new NotFoundError('tenant', name);
-  return { id: row.id, name: row.name };
+  return { id: row.id, name: row.name, operator: row.operator };
 }
 
 /** Handlers of slipstream.v1.CloudService. */
@@ -151,23 +152,24 @@ export function cloudService(deps: CloudServiceDeps): pb.CloudServiceServer {
       if (!req.unlimited && (!Number.isInteger(req.maxInstances) || req.maxInstances < 0)) {
         throw new InvalidArgumentError([{ field: 'max_instances', description: 'must be a non-negative integer (or set unlimited)' }]);
       }
+      const hostClouds = await controllerHostClouds(deps.clouds);
       return ctx.store.write(async (repos) => {
         const tenant = await quotaTenant(repos, ctx, req.tenant);
-        const row = await repos.clouds.setQuota(tenant.id, req.cloud, req.unlimited ? undefined : req.maxInstances);
+        const limit = req.unlimited ? unlimitedQuota(tenant, req.cloud, hostClouds) : req.maxInstances;
+        const row = await repos.clouds.setQuota(tenant.id, req.cloud, limit);
         const used = await repos.clouds.usedInstances(tenant.id, req.cloud);
         return { quota: { tenant: tenant.name, cloud: req.cloud, maxInstances: row?.maxInstances ?? -1, usedInstances: used } };
       });
     }),
 
-    listQuotas: unaryRpc(deps, 'ListQuotas', 'viewer', async (req: pb.ListQuotasRequest, ctx) =>
-      ctx.store.read(async (repos) => {
+    listQuotas: unaryRpc(deps, 'ListQuotas', 'viewer', async (req: pb.ListQuotasRequest, ctx) => {
+      const hostClouds = await controllerHostClouds(deps.clouds);
+      return ctx.store.read(async (repos) => {
         const tenant = await quotaTenant(repos, ctx, req.tenant);
-        const quotas = [];
-        for (const row of await repos.clouds.quotas(tenant.id)) {
-          quotas.push({ tenant: tenant.name, cloud: row.cloud, maxInstances: row.maxInstances, usedInstances: await repos.clouds.usedInstances(tenant.id, row.cloud) });
-        }
-        return { quotas };
-      }),
-    ),
+        // With the implicit 0 on the clouds of the controller's host that the tenant has no quota on.
+        const quotas = await effectiveQuotas(repos, tenant, hostClouds);
+        return { quotas: quotas.map((q) => ({ tenant: tenant.name, ...q })) };
+      });
+    }),
   };
 }

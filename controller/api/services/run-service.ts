@@ -23,7 +23,7 @@ import {
 } from '../convert/runs.js';
 import { streamRpc, unaryRpc, type ApiDeps, type RpcContext } from '../rpc.js';
 import { requireRevealRole, revealEvent } from './parameter-reveal.js';
-import { enforceQuotas } from './quotas.js';
+import { callerTenant, controllerHostClouds, enforceQuotas } from './quotas.js';
 import { runView } from './run-views.js';
 import { watchRun } from './run-watch.js';
 
@@ -69,6 +69,7 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
         .map(([node]) => ({ field: `multiplicities.${node}`, description: 'must be 0 to 10000' }));
       throwIfViolations(multiplicityViolations);
       const catalog = await deps.clouds.catalog();
+      const hostClouds = await controllerHostClouds(deps.clouds);
       const runId = await ctx.store.write(async (repos) => {
         if (req.requestId) {
           const earlier = await repos.runs.findByRequestId(ctx.principal.tenantId, req.requestId);
@@ -93,7 +94,7 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
           catalog,
         );
         throwIfViolations(launch.violations);
-        await enforceQuotas(repos, ctx.principal.tenantId, launch.plan!.instances.map((i) => i.cloud));
+        await enforceQuotas(repos, callerTenant(ctx.principal), launch.plan!.instances.map((i) => i.cloud), hostClouds);
         const run = await repos.runs.create({
           tenantId: ctx.principal.tenantId,
           owner: ctx.principal.userName,
@@ -182,7 +183,8 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
         if (!Number.isInteger(req.count) || req.count < 1 || req.count > 1000) violations.push({ field: 'count', description: 'must be 1 to 1000' });
         throwIfViolations(violations);
         const cloud = model.instances.find((i) => i.node === req.node)?.cloud ?? row.defaultCloud;
-        await ctx.store.read((repos) => enforceQuotas(repos, ctx.principal.tenantId, Array.from({ length: req.count }, () => cloud)));
+        const hostClouds = await controllerHostClouds(deps.clouds);
+        await ctx.store.read((repos) => enforceQuotas(repos, callerTenant(ctx.principal), Array.from({ length: req.count }, () => cloud), hostClouds));
         result = await deps.engine.dispatch(row.id, { type: 'scale-add', node: req.node, count: req.count, cloud, actor });
       } else if (req.action === pb.ScaleAction.SCALE_ACTION_REMOVE) {
         const active = new Set(activeInstances(model).map((i) => i.name));

@@ -5,7 +5,7 @@
  * (`fakeWorld(name)`); with a delegate driver they are real (e.g. `local`
  * agents) and the fake only injects the failures.
  */
-import { ConnectorError, type CloudConnector, type ConnectorContext, type ConnectorDriver } from '../connector.js';
+import { ConnectorError, runsOnControllerHost, type CloudConnector, type ConnectorContext, type ConnectorDriver } from '../connector.js';
 import type { FieldViolation } from '../../domain/errors.js';
 import { FakeConnector } from './fake-connector.js';
 import { checkFakeSettings, parseFakeSettings, unknownFakeSetting } from './settings.js';
@@ -34,6 +34,8 @@ export function createFakeDriver(options: FakeDriverOptions = {}): ConnectorDriv
   };
   return {
     name: FAKE_DRIVER_NAME,
+    // Its VMs are the delegate's: on the controller's host when the delegate's are.
+    ...(delegate && runsOnControllerHost(delegate) ? { runsOnControllerHost: true as const } : {}),
     validateSettings,
     validateOptions(componentOptions: Record<string, string>): FieldViolation[] {
       if (delegate) return delegate.validateOptions(componentOptions);

@@ -4,7 +4,7 @@
  * file cloud user-data carries. Linux only (it reads /proc).
  */
 import { resolve } from 'node:path';
-import { ConnectorError, type CloudConnector, type ConnectorContext, type ConnectorDriver } from '../connector.js';
+import { ConnectorError, type CloudConnector, type ConnectorContext, type ConnectorDriver, type ControllerHostDriver } from '../connector.js';
 import { LocalConnector } from './local-connector.js';
 import { compileLocalDriverOptions, type LocalDriverOptions } from './options.js';
 import { parseLocalSettings, validateLocalOptions, validateLocalSettings } from './settings.js';
@@ -13,13 +13,15 @@ import { parseLocalSettings, validateLocalOptions, validateLocalSettings } from 
 export const LOCAL_DRIVER_NAME = 'local';
 
 /**
- * Makes the `local` driver; `options` (the agent command, the agents'
- * environment) are compiled now and throw on bad values.
+ * Makes the `local` driver; `options` (the agent bundle or command, the
+ * agents' environment, where VMs work and as whom) are compiled now and throw
+ * on bad values.
  */
-export function createLocalDriver(options: LocalDriverOptions = {}): ConnectorDriver {
+export function createLocalDriver(options: LocalDriverOptions = {}): ConnectorDriver & ControllerHostDriver {
   const compiled = compileLocalDriverOptions(options);
   return {
     name: LOCAL_DRIVER_NAME,
+    runsOnControllerHost: true,
     validateSettings: validateLocalSettings,
     validateOptions: validateLocalOptions,
     create(settings: Record<string, string>, context: ConnectorContext): CloudConnector {
