@@ -2,7 +2,9 @@
  * An agent's parameter set is always answered: stored, refused with the
  * reason, or, when the controller could not store it, an `unavailable`
  * error (unanswered, the agent would wait until its stream broke). The
- * welcome's heartbeat interval grows with the agents connected.
+ * welcome's heartbeat interval grows with the agents connected. Any request
+ * whose handling fails is answered (or its stream ended), never left to an
+ * unhandled rejection, and one agent's waiting gets are bounded.
  */
 import { EventEmitter } from 'node:events';
 import pino from 'pino';
@@ -11,7 +13,7 @@ import type { SessionRequest, SessionResponse } from '../../../proto/gen/slipstr
 import type { RunEngine } from '../../scheduler/run-engine.js';
 import { AgentHub } from '../../scheduler/agent-hub.js';
 import { RunBus } from '../../scheduler/run-bus.js';
-import { AgentSession } from './agent-session.js';
+import { AgentSession, MAX_WAITING_GETS } from './agent-session.js';
 
 class FakeCall extends EventEmitter {
   readonly written: SessionResponse[] = [];
@@ -23,6 +25,20 @@ class FakeCall extends EventEmitter {
   end(): void {
     this.writable = false;
   }
+  /** The replies of one kind, by request id. */
+  replies(kind: 'ack' | 'parameter' | 'parameterGetAll'): Map<string, { error: string; errorMessage: string }> {
+    const found = new Map<string, { error: string; errorMessage: string }>();
+    for (const { message: m } of this.written) if (m?.$case === kind) found.set(m.value.requestId, m.value);
+    return found;
+  }
+}
+
+/** A session of db.1 on an engine made of `parts` (the rest throws when used). */
+function sessionOn(parts: Partial<RunEngine>, bus = new RunBus()): FakeCall {
+  const call = new FakeCall();
+  const engine = { snapshot: () => Promise.resolve({ model: { state: 'Executing' } }), ...parts } as unknown as RunEngine;
+  new AgentSession(call as never, { runId: 'run-1', tenantId: 't', instance: 'db.1', node: 'db', index: 1 }, { engine, bus, hub: new AgentHub(), log: pino({ level: 'silent' }) }).start();
+  return call;
 }
 
 function sessionWith(setParameters: RunEngine['setParameters']): FakeCall {
@@ -86,5 +102,56 @@ describe('AgentSession welcome', () => {
     const welcome = call.written.find((m) => m.message?.$case === 'welcome')!.message;
     expect(hub.connected).toBe(2_001);
     expect(welcome?.$case === 'welcome' && welcome.value.heartbeatIntervalMs).toBe(20_000);
+  });
+});
+
+describe('AgentSession when handling a message fails', () => {
+  const broken = () => Promise.reject(new Error('database gone'));
+
+  it('answers a get, a get-all and an abort unavailable instead of leaving them unanswered', async () => {
+    const call = sessionOn({ parameterValues: broken, dispatch: broken });
+    call.emit('data', { message: { $case: 'parameterGet', value: { requestId: 'g', key: 'url', wait: false, timeoutMs: 0 } } } satisfies SessionRequest);
+    call.emit('data', { message: { $case: 'parameterGetAll', value: { requestId: 'a', node: 'db', key: 'url', wait: false, timeoutMs: 0 } } } satisfies SessionRequest);
+    call.emit('data', { message: { $case: 'abort', value: { requestId: 'x', message: 'stop', cancel: false } } } satisfies SessionRequest);
+    const failed = { error: 'unavailable', errorMessage: 'the controller could not handle the request; try again' };
+    await expect.poll(() => call.replies('ack').get('x')).toMatchObject(failed);
+    expect(call.replies('parameter').get('g')).toMatchObject(failed);
+    expect(call.replies('parameterGetAll').get('a')).toMatchObject(failed);
+  });
+
+  it('ends the stream when a completion could not be recorded, so that the agent reconnects and sends it again', async () => {
+    const call = sessionOn({ dispatch: broken });
+    call.emit('data', { message: { $case: 'stateComplete', value: { state: 3, epoch: 0 } } } satisfies SessionRequest);
+    await expect.poll(() => call.writable).toBe(false);
+  });
+
+  it('journals no log line sent before hello', async () => {
+    const appended: unknown[] = [];
+    const call = sessionOn({ appendLogs: (_run, entries) => (appended.push(...entries), Promise.resolve()) });
+    call.emit('data', { message: { $case: 'logs', value: { lines: [{ instance: 'db.1', phase: 'deployment', stream: 'stdout', text: 'early', time: new Date(0) }], dropped: 0 } } } satisfies SessionRequest);
+    call.emit('data', { message: { $case: 'parameterSet', value: { requestId: 'after', key: 'ip', value: 'x' } } } satisfies SessionRequest);
+    // Messages are handled in order: once the set behind the lines is answered, the lines were dealt with.
+    await expect.poll(() => call.replies('ack').get('after')).toMatchObject({ error: 'permission-denied' });
+    expect(appended).toEqual([]);
+  });
+});
+
+describe('AgentSession waiting gets', () => {
+  it(`holds at most ${MAX_WAITING_GETS} waiting gets of one agent and refuses the next one until some end`, async () => {
+    const bus = new RunBus();
+    const call = sessionOn({ parameterValues: (_run, keys) => Promise.resolve(new Map(keys.map((k) => [k, null]))) }, bus);
+    const get = (requestId: string): SessionRequest => ({ message: { $case: 'parameterGet', value: { requestId, key: 'url', wait: true, timeoutMs: 0 } } });
+    for (let i = 0; i < MAX_WAITING_GETS; i++) call.emit('data', get(`w${i}`));
+    await new Promise((resolve) => setImmediate(resolve));
+    call.emit('data', get('one-too-many'));
+    await expect.poll(() => call.replies('parameter').get('one-too-many')).toMatchObject({ error: 'resource-exhausted' });
+    expect(call.replies('parameter').size).toBe(1);
+    // The value comes: every waiting get is answered, and the next one may wait again.
+    bus.publish('run-1', { kind: 'parameters', values: [{ key: 'db.1:url', value: 'pg://db' }] });
+    await expect.poll(() => call.replies('parameter').size).toBe(MAX_WAITING_GETS + 1);
+    call.emit('data', get('again'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(call.replies('parameter').has('again')).toBe(false);
+    call.emit('end');
   });
 });

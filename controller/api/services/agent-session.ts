@@ -62,7 +62,9 @@ export class AgentSession {
     this.call.on('error', end);
     this.call.on('close', end);
     this.call.on('data', (request: pb.SessionRequest) => {
-      void this.handle(request).catch((err: unknown) => this.failed(request, err));
+      void this.handle(request)
+        .catch((err: unknown) => this.failed(request, err))
+        .catch((err: unknown) => this.log.error({ err }, 'answering a failed agent message failed'));
     });
     // The run's end revokes the credential: end every open stream of it, also one
     // that never said hello (the hub knows only welcomed sessions). Subscribe, then

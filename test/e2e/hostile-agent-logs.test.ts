@@ -1,0 +1,120 @@
+/**
+ * What an agent sends as text is stored as the controller decides: recipe
+ * output with a NUL is kept (the NUL as ␀) with the clean lines beside it, log
+ * lines count only after the session's hello and carry the controller's
+ * receive time, and an abort message with a NUL aborts the run with the NUL as
+ * ␀. Real controller, real local agents, both databases.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
+import { MAX_PHASE_CHARS } from '../../controller/api/services/agent-log-lines.js';
+import { NUL_REPLACEMENT } from '../../controller/domain/runs/agent-text.js';
+import type { AgentServiceClient } from '../../proto/gen/slipstream/v1/agent.js';
+import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
+import { AgentProbe, agentServiceClient } from '../helpers/agent-probe.js';
+import { startTestController, type TestController } from '../helpers/controller.js';
+import { TEST_DATABASES } from '../helpers/databases.js';
+import { localVmCredential } from '../helpers/local-vm-credential.js';
+import { waitFor } from '../helpers/poll.js';
+import { TestRuns } from '../helpers/runs.js';
+
+/** Pids of the processes of one local VM (its agent, at Ready), found by the driver's environment marker. */
+async function vmProcesses(runId: string, instance: string): Promise<number[]> {
+  const marker = `SLIPSTREAM_LOCAL_VM=${runId}/${instance}`;
+  const pids: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const environ = await readFile(`/proc/${name}/environ`).catch(() => undefined);
+    if (environ?.toString('utf8').split('\0').includes(marker)) pids.push(Number(name));
+  }
+  return pids;
+}
+
+describe.each(TEST_DATABASES)('a hostile agent and the text it sends on %s', (database) => {
+  let controller: TestController;
+  let client: SlipstreamClient;
+  let runs: TestRuns;
+  let agents: AgentServiceClient;
+  const probes: AgentProbe[] = [];
+  let runId: string;
+
+  const probe = async (run: string, instance: string) => {
+    const p = new AgentProbe(agents, await localVmCredential(controller, run, instance));
+    probes.push(p);
+    return p;
+  };
+  const logTexts = async (run: string, instance: string) => (await runs.logs(run, instance)).map((l) => l.text);
+
+  beforeAll(async () => {
+    controller = await startTestController({ database });
+    client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
+    runs = new TestRuns(client);
+    agents = agentServiceClient(controller.address);
+    await client.modules.save({
+      kind: 'component',
+      path: 'noisy/vm',
+      images: { local: 'local' },
+      resources: {},
+      recipes: { deployment: "echo clean-before\nprintf 'a\\0b\\n'\necho clean-after\nprintf 'tail\\0'" },
+      parameters: [],
+    });
+    runId = (await runs.launch('noisy/vm', { timeoutMinutes: 5 })).id;
+    await runs.waitForState(runId, RunState.RUN_STATE_READY, 90_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const p of probes) p.close();
+    agents?.close();
+    await runs?.terminateAll();
+    client?.close();
+    await controller?.stop();
+  });
+
+  it("stores a recipe's NUL as ␀ and keeps every clean line printed beside it", async () => {
+    const lines = await logTexts(runId, 'machine.1');
+    const printed = lines.filter((t) => ['clean-before', `a${NUL_REPLACEMENT}b`, 'clean-after', `tail${NUL_REPLACEMENT}`].includes(t));
+    expect(printed).toEqual(['clean-before', 'a␀b', 'clean-after', 'tail␀']);
+    expect(controller.logs.filter((l) => l.msg === 'agent message failed' || l.msg === 'batch failed; applying its items one by one')).toEqual([]);
+  });
+
+  it('ignores log lines sent before hello, with a warning, and stamps the ones after it with the time they arrived', async () => {
+    // The VM's own agent is held still, so that it does not take its session back while this one acts as it.
+    const pids = await vmProcesses(runId, 'machine.1');
+    expect(pids.length).toBeGreaterThan(0);
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    try {
+      const forger = await probe(runId, 'machine.1');
+      const line = (text: string) => ({ instance: 'db.7', phase: 'deployment\u0000'.repeat(40), stream: 'stdout', text, time: new Date(0) });
+      forger.send({ message: { $case: 'logs', value: { lines: [line('sent before hello')], dropped: 0 } } });
+      await waitFor('the warning', async () => controller.logs.find((l) => l.msg === 'log lines before hello ignored'));
+      const sent = Date.now();
+      forger.send({ message: { $case: 'hello', value: { agentVersion: 'forger', completedState: RunState.RUN_STATE_UNSPECIFIED, completedEpoch: 0 } } });
+      forger.send({ message: { $case: 'logs', value: { lines: [line('sent after hello')], dropped: 0 } } });
+      const after = await waitFor('the line sent after hello', async () => (await runs.logs(runId)).find((l) => l.text === 'sent after hello'));
+      // The controller's clock, not the epoch the line claimed; the session's instance, not the one the line named.
+      expect(after.time!.getTime()).toBeGreaterThanOrEqual(sent - 1_000);
+      expect(after.instance).toBe('machine.1');
+      // A phase longer than the journal holds is cut to its 160 characters, never failing the batch.
+      expect(after.phase).toBe(`deployment${NUL_REPLACEMENT}`.repeat(40).slice(0, MAX_PHASE_CHARS));
+      expect((await runs.logs(runId)).map((l) => l.text)).not.toContain('sent before hello');
+      const warning = controller.logs.find((l) => l.msg === 'log lines before hello ignored')!;
+      expect(warning).toMatchObject({ level: 40, runId, instance: 'machine.1', lines: 1 });
+    } finally {
+      for (const pid of pids) process.kill(pid, 'SIGCONT');
+    }
+  });
+
+  it('refuses an abort message larger than 64 KiB, and aborts with a NUL kept as ␀', async () => {
+    const victim = (await runs.launch('noisy/vm', { timeoutMinutes: 5 })).id;
+    await runs.waitForState(victim, RunState.RUN_STATE_READY, 90_000);
+    const forger = await probe(victim, 'machine.1');
+    expect(await forger.abort('x'.repeat(64 * 1024 + 1))).toMatchObject({ error: 'invalid', errorMessage: 'the abort message is larger than 64 KiB' });
+    expect((await runs.get(victim)).abortMessage).toBe('');
+    expect(await forger.abort('boom\u0000here')).toMatchObject({ error: '', errorMessage: '' });
+    const aborted = await runs.until(victim, 'the abort', (run) => (run.abortMessage ? run : undefined));
+    expect(aborted.abortMessage).toBe(`boom${NUL_REPLACEMENT}here`);
+    expect((await runs.parameter(victim, 'ss:abort')).value).toBe('boom␀here');
+    expect((await runs.events(victim)).some((e) => e.message === 'boom␀here')).toBe(true);
+  }, 120_000);
+});
