@@ -56,7 +56,7 @@ describe.each(TEST_DATABASES)('a hostile agent and the text it sends on %s', (da
       path: 'noisy/vm',
       images: { local: 'local' },
       resources: {},
-      recipes: { deployment: "echo clean-before\nprintf 'a\\0b\\n'\necho clean-after\nprintf 'tail\\0'" },
+      recipes: { deployment: "echo clean-before\nprintf 'a\\0b\\n'\necho clean-after\nprintf 'ctl\\001\\037\\033[31m\\177\\357\\277\\277\\n'\nprintf 'tail\\0'" },
       parameters: [],
     });
     runId = (await runs.launch('noisy/vm', { timeoutMinutes: 5 })).id;
@@ -73,8 +73,10 @@ describe.each(TEST_DATABASES)('a hostile agent and the text it sends on %s', (da
 
   it("stores a recipe's NUL as ␀ and keeps every clean line printed beside it", async () => {
     const lines = await logTexts(runId, 'machine.1');
-    const printed = lines.filter((t) => ['clean-before', `a${NUL_REPLACEMENT}b`, 'clean-after', `tail${NUL_REPLACEMENT}`].includes(t));
-    expect(printed).toEqual(['clean-before', 'a␀b', 'clean-after', 'tail␀']);
+    // Every other control character (and U+FFFF) is stored as printed.
+    const controls = 'ctl\u0001\u001f\u001b[31m\u007f\uffff';
+    const printed = lines.filter((t) => ['clean-before', `a${NUL_REPLACEMENT}b`, 'clean-after', controls, `tail${NUL_REPLACEMENT}`].includes(t));
+    expect(printed).toEqual(['clean-before', 'a␀b', 'clean-after', controls, 'tail␀']);
     expect(controller.logs.filter((l) => l.msg === 'agent message failed' || l.msg === 'batch failed; applying its items one by one')).toEqual([]);
   });
 
