@@ -233,7 +233,6 @@ function journalRows(runId: string, lastSequence: number, entries: readonly Jour
   );
 }
 
-
 /** The run row's columns the state machine owns, by property, as they are stored. */
 function runColumns(model: RunModel): Partial<RunRow> {
   return {
