@@ -14,6 +14,7 @@ import { createEc2Driver } from './connectors/ec2/ec2-driver.js';
 import { createFakeDriver } from './connectors/fake/fake-driver.js';
 import { createGcpDriver } from './connectors/gcp/gcp-driver.js';
 import { createLocalDriver } from './connectors/local/local-driver.js';
+import { prepareWorkRoot } from './connectors/local/work-root.js';
 import { ConnectorRegistry } from './connectors/registry.js';
 import { createSimDriver } from './connectors/sim/sim-driver.js';
 import { controllerId } from './controller-identity.js';
@@ -105,7 +106,17 @@ export async function startController(options: CompiledControllerOptions, log: L
     const served = bundleServing;
 
     // Local VMs start only once provisioning has the bundle (Provisioner awaits it first).
-    const localDriver = createLocalDriver({ agentCommand: () => [process.execPath, bundlePath] });
+    const localVmsLog = log.child({ component: 'local-vms' });
+    const tightened = await prepareWorkRoot(options.localVms);
+    if (tightened) localVmsLog.warn({ path: tightened.path, oldMode: tightened.oldMode.toString(8), newMode: tightened.newMode.toString(8) }, 'local vm dir was writable by others; tightened');
+    localVmsLog.info({ user: options.localVms.runAs?.name ?? null, workRoot: options.localVms.workRoot ?? null }, 'local vms placed');
+    const localDriver = createLocalDriver({
+      agentBundle: async () => {
+        const { path, sha256 } = await bundleBuilt;
+        return { path, sha256 };
+      },
+      placement: options.localVms,
+    });
     const registry = new ConnectorRegistry()
       .register(localDriver)
       .register(createFakeDriver({ delegate: localDriver }))

@@ -28,6 +28,8 @@ const program = new Command('slipstream-controller')
   .addOption(new Option('--bootstrap-tenant <name>', 'operator tenant created on first start').env('SLIPSTREAM_BOOTSTRAP_TENANT'))
   .addOption(new Option('--bootstrap-admin <name>', 'admin user created on first start').env('SLIPSTREAM_BOOTSTRAP_ADMIN'))
   .addOption(new Option('--shutdown-grace-ms <ms>', 'grace period of a graceful shutdown').env('SLIPSTREAM_SHUTDOWN_GRACE_MS'))
+  .addOption(new Option('--local-user <user>', 'user local VMs run as when the controller runs as root (default: nobody)').env('SLIPSTREAM_LOCAL_USER'))
+  .addOption(new Option('--local-vm-dir <dir>', 'folder local VMs work in (default as root: <data dir>-local-vms)').env('SLIPSTREAM_LOCAL_VM_DIR'))
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 program.parse();
@@ -53,6 +55,8 @@ const input: ControllerOptions = {
   bootstrapToken: process.env.SLIPSTREAM_BOOTSTRAP_TOKEN,
   credentialKey: process.env.SLIPSTREAM_CREDENTIAL_KEY,
   shutdownGraceMs: flags.shutdownGraceMs === undefined ? undefined : Number(flags.shutdownGraceMs),
+  localUser: flags.localUser,
+  localVmDir: flags.localVmDir,
 };
 
 let options;

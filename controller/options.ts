@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { AzureDriverOptions } from './connectors/azure/azure-driver.js';
 import type { GcpDriverOptions } from './connectors/gcp/gcp-driver.js';
+import { decideLocalVmPlacement, LocalVmPlacementError, lookupUser, type LocalVmPlacement } from './connectors/local/placement.js';
 import type { SimDriverOptions } from './connectors/sim/sim-driver.js';
 import { DNS_LABEL, USER_NAME } from './domain/names.js';
 import { parseDatabaseUrl, type DatabaseTarget } from './store/database-url.js';
@@ -43,6 +44,10 @@ export interface ControllerOptions {
   extraClouds?: { name: string; driver: string; settings: Record<string, string> }[];
   /** Options of the cloud drivers (tests: an injected credential, trusted CA, auth client); default: each driver's defaults. */
   driverOptions?: ControllerDriverOptions;
+  /** The user local VMs run as when the controller runs as root (default `nobody`); refused otherwise. */
+  localUser?: string;
+  /** Where local VMs work (default as root: `<dataDir>-local-vms`; otherwise beside their records in the data dir). */
+  localVmDir?: string;
 }
 
 /** What the controller passes to `createAzureDriver` and `createGcpDriver`. */
@@ -73,6 +78,8 @@ export interface CompiledControllerOptions {
   readonly tlsFiles: { caCertPath: string; certPath: string; keyPath: string } | undefined;
   readonly extraClouds: readonly { name: string; driver: string; settings: Record<string, string> }[];
   readonly driverOptions: Readonly<ControllerDriverOptions>;
+  /** Where local VMs work and as whom they run. */
+  readonly localVms: LocalVmPlacement;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -120,6 +127,13 @@ export function compileControllerOptions(input: ControllerOptions): CompiledCont
   }
   const extraClouds = Object.freeze([...(input.extraClouds ?? [])]);
   const driverOptions = Object.freeze({ ...(input.driverOptions ?? {}) });
+  let localVms: LocalVmPlacement;
+  try {
+    localVms = decideLocalVmPlacement({ euid: process.geteuid?.() ?? -1, dataDir, user: input.localUser, vmDir: input.localVmDir }, lookupUser);
+  } catch (err) {
+    if (err instanceof LocalVmPlacementError) throw new OptionsError(err.message);
+    throw err;
+  }
   return Object.freeze({
     listen,
     database,
@@ -139,6 +153,7 @@ export function compileControllerOptions(input: ControllerOptions): CompiledCont
     tlsFiles,
     extraClouds,
     driverOptions,
+    localVms,
   });
 }
 

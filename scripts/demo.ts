@@ -15,6 +15,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultLocalVmDir } from '../controller/connectors/local/placement.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 /** The whole demo, cleanup excepted. */
@@ -241,6 +242,7 @@ async function main(): Promise<number> {
   const leftovers = await killLeftoverVms(dataDir);
   if (leftovers > 0 && !failure) failure = `${leftovers} VM process(es) were still running after the run ended`;
   await rm(dataDir, { recursive: true, force: true });
+  await rm(defaultLocalVmDir(dataDir), { recursive: true, force: true }); // the VMs' work dirs when run as root
   process.removeListener('SIGINT', interrupt);
   process.removeListener('SIGTERM', interrupt);
 

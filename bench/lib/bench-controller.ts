@@ -88,6 +88,7 @@ export async function startBenchController(options: { workers: number; workerCpu
       await pool.close();
       await database.drop().catch(() => undefined);
       rmSync(dataDir, { recursive: true, force: true });
+      if (compiled.localVms.workRoot) rmSync(compiled.localVms.workRoot, { recursive: true, force: true });
     },
   };
 }

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
+import { localVmRecordDir, localVmWorkDir } from '../helpers/local-vms.js';
 import { instancesOf, TestRuns, waitForNoProcessesOfRun } from '../helpers/runs.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 
@@ -101,11 +102,11 @@ describe('agent reconnect on sqlite', () => {
     expect((await runs.parameter(run.id, 'web.1:result')).value).toBe('got-while-away');
     expect((await runs.parameter(run.id, 'web.2:result')).value).toBe('got-after-return');
     for (const instance of INSTANCES) {
-      const dir = join(controller.dataDir, 'local-vms', run.id, instance);
+      const workDir = await localVmWorkDir(controller.dataDir, run.id, instance);
       // The deployment ran once: the waiting script lived through the outage.
-      expect((await readFile(join(dir, 'home', 'phases.log'), 'utf8')).trim().split('\n'), instance).toEqual(['deployment']);
+      expect((await readFile(join(workDir, 'home', 'phases.log'), 'utf8')).trim().split('\n'), instance).toEqual(['deployment']);
       // The agent itself saw the session go and come back.
-      const agentLog = await readFile(join(dir, 'agent.out.log'), 'utf8');
+      const agentLog = await readFile(join(localVmRecordDir(controller.dataDir, run.id, instance), 'agent.out.log'), 'utf8');
       expect(agentLog, instance).toContain('session lost; reconnecting');
       expect(agentLog.match(/"msg":"session established"/g)?.length ?? 0, instance).toBeGreaterThanOrEqual(2);
     }

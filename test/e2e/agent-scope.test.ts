@@ -16,6 +16,7 @@ import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
 import { AgentProbe, agentServiceClient, enroll } from '../helpers/agent-probe.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
+import { localVmWorkDir } from '../helpers/local-vms.js';
 import { TestRuns, waitForNoProcessesOfRun } from '../helpers/runs.js';
 
 describe.each(TEST_DATABASES)('agent credential scope on %s', (database) => {
@@ -27,9 +28,9 @@ describe.each(TEST_DATABASES)('agent credential scope on %s', (database) => {
   let runA: string;
   let runB: string;
 
-  const vmDir = (runId: string, instance: string) => join(controller.dataDir, 'local-vms', runId, instance);
+  const vmDir = (runId: string, instance: string) => localVmWorkDir(controller.dataDir, runId, instance);
   const credentialOf = async (runId: string, instance: string) => {
-    const state = JSON.parse(await readFile(join(vmDir(runId, instance), 'state.json'), 'utf8')) as { credential?: string };
+    const state = JSON.parse(await readFile(join(await vmDir(runId, instance), 'state.json'), 'utf8')) as { credential?: string };
     expect(state.credential).toMatch(/^ssa_/);
     return state.credential!;
   };
@@ -129,7 +130,7 @@ describe.each(TEST_DATABASES)('agent credential scope on %s', (database) => {
   });
 
   it('a used bootstrap token and a bogus one are refused by Enroll', async () => {
-    const config = JSON.parse(await readFile(join(vmDir(runA, 'web.2'), 'agent.json'), 'utf8')) as { bootstrapToken: string };
+    const config = JSON.parse(await readFile(join(await vmDir(runA, 'web.2'), 'agent.json'), 'utf8')) as { bootstrapToken: string };
     expect(config.bootstrapToken).toMatch(/^ssb_/);
     await expect(enroll(agents, config.bootstrapToken)).rejects.toMatchObject({ code: status.UNAUTHENTICATED, details: expect.stringMatching(/already used/) });
     await expect(enroll(agents, `ssb_${randomBytes(32).toString('base64url')}`)).rejects.toMatchObject({ code: status.UNAUTHENTICATED });

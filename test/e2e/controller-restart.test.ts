@@ -10,11 +10,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
 import { newTokenSecret } from '../../controller/auth/token-secret.js';
+import { defaultLocalVmDir } from '../../controller/connectors/local/placement.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
 import { killLocalVms } from '../helpers/controller.js';
 import { startedPort, spawnController, type ControllerProcess } from '../helpers/controller-process.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
 import { freePort } from '../helpers/free-port.js';
+import { localVmWorkDir } from '../helpers/local-vms.js';
 import { waitFor } from '../helpers/poll.js';
 import { createTemporaryDatabase, type TemporaryDatabase } from '../helpers/postgres.js';
 
@@ -37,6 +39,8 @@ describe.each(TEST_DATABASES)('controller restart on %s', (database) => {
     if (controllerId) await killLocalVms(dataDir, controllerId);
     await pg?.drop();
     rmSync(dataDir, { recursive: true, force: true });
+    // Where a controller running as root puts its VMs' work dirs.
+    rmSync(defaultLocalVmDir(dataDir), { recursive: true, force: true });
   });
 
   it('resumes a run killed in Executing without losing or repeating anything', async () => {
@@ -113,7 +117,7 @@ describe.each(TEST_DATABASES)('controller restart on %s', (database) => {
     expect(paramsAfter.get('web.1:result')?.value).toBe('go-done');
     expect(paramsAfter.get('web.2:result')?.value).toBe('go-done');
     for (const instance of ['web.1', 'web.2']) {
-      const log = readFileSync(join(dataDir, 'local-vms', runId, instance, 'home', 'phases.log'), 'utf8').trim().split('\n');
+      const log = readFileSync(join(await localVmWorkDir(dataDir, runId, instance), 'home', 'phases.log'), 'utf8').trim().split('\n');
       expect(log).toEqual(['preinstall', 'postinstall', 'deployment', 'reporting']);
     }
     await call(raw.terminateRun, { id: runId });

@@ -14,6 +14,7 @@ import { createSlipstreamClient, isValidFile, pushOrder, readModuleFiles, valida
 import type { Run, RunState } from '../../client/services/run-types.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
+import { localVmWorkDir } from '../helpers/local-vms.js';
 import { waitFor } from '../helpers/poll.js';
 import { waitForNoProcessesOfRun } from '../helpers/runs.js';
 
@@ -122,7 +123,7 @@ describe.each(TEST_DATABASES)('the shop example on %s', (database) => {
     expect((await value('lb.1:backends')).split(' ')).toHaveLength(3);
     expect((await value('lb.1:backends')).split(' ')).toContain(app3);
     // The hook also logs what it saw in the lb's report dir (on the local VM's disk).
-    const hookLog = await readFile(join(controller.dataDir, 'local-vms', runId, 'lb.1', 'reports', 'backends.log'), 'utf8');
+    const hookLog = await readFile(join(await localVmWorkDir(controller.dataDir, runId, 'lb.1'), 'reports', 'backends.log'), 'utf8');
     expect(hookLog).toMatch(/^onVmAdd: 3 backends: /m);
 
     const answers = await getMany(await value('ss:url.service'), 6);
@@ -140,7 +141,7 @@ describe.each(TEST_DATABASES)('the shop example on %s', (database) => {
     expect(backends).toHaveLength(2);
     expect(backends).not.toContain(app3);
     expect(await value('app:ids')).toBe('1,2');
-    const hookLog = await readFile(join(controller.dataDir, 'local-vms', runId, 'lb.1', 'reports', 'backends.log'), 'utf8');
+    const hookLog = await readFile(join(await localVmWorkDir(controller.dataDir, runId, 'lb.1'), 'reports', 'backends.log'), 'utf8');
     expect(hookLog).toMatch(/^onVmRemove: 2 backends: /m);
     await waitFor('app.3 to be terminated', async () => ((await value('app.3:vmstate')) === 'terminated' ? true : undefined), 30_000);
 

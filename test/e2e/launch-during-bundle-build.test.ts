@@ -17,6 +17,7 @@ import { startTestController, type TestController } from '../helpers/controller.
 import { TEST_DATABASES } from '../helpers/databases.js';
 import { freePort } from '../helpers/free-port.js';
 import { waitFor } from '../helpers/poll.js';
+import { localVmWorkDir } from '../helpers/local-vms.js';
 import { instancesOf, TestRuns } from '../helpers/runs.js';
 
 const COUNT = (phase: string) => `echo ${phase} >> "$PWD/phases.log"`;
@@ -102,7 +103,7 @@ describe.each(TEST_DATABASES)('a run launched while the agent bundle builds, on 
     const provisioned = controller.logs.filter((line) => line.msg === 'vm provisioned' && line.runId === launched.id).map((line) => line.instance);
     expect(provisioned.sort()).toEqual(['web.1', 'web.2']);
     for (const instance of ['web.1', 'web.2']) {
-      const phases = readFileSync(join(controller.dataDir, 'local-vms', launched.id, instance, 'home', 'phases.log'), 'utf8');
+      const phases = readFileSync(join(await localVmWorkDir(controller.dataDir, launched.id, instance), 'home', 'phases.log'), 'utf8');
       expect(phases.trim().split('\n')).toEqual(['preinstall', 'postinstall', 'deployment', 'reporting']);
     }
   }, 180_000);

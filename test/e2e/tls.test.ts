@@ -15,6 +15,7 @@ import { createTestDeps } from '../../client/cli/test-io.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
 import { application, component } from '../helpers/fixtures.js';
+import { localVmWorkDir } from '../helpers/local-vms.js';
 import { TestRuns } from '../helpers/runs.js';
 
 function download(url: string, ca: string): Promise<Buffer> {
@@ -49,7 +50,7 @@ describe('TLS', () => {
     await client.modules.save(application('tls/app', 'tls/c'));
     const run = await runs.launch('tls/app');
     await runs.waitForState(run.id, RunState.RUN_STATE_READY);
-    const config = JSON.parse(readFileSync(join(controller.dataDir, 'local-vms', run.id, 'web.1', 'agent.json'), 'utf8')) as {
+    const config = JSON.parse(readFileSync(join(await localVmWorkDir(controller.dataDir, run.id, 'web.1'), 'agent.json'), 'utf8')) as {
       insecure?: boolean;
       caCertificate?: string;
     };

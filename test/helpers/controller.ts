@@ -9,6 +9,7 @@ import { compileControllerOptions, type ControllerDriverOptions } from '../../co
 import { createTemporaryDatabase } from './postgres.js';
 import { pino } from 'pino';
 import { createLocalDriver } from '../../controller/connectors/local/local-driver.js';
+import type { LocalVmPlacement } from '../../controller/connectors/local/placement.js';
 
 export type TestDatabase = 'sqlite' | 'postgres';
 
@@ -20,8 +21,10 @@ export interface TestController {
   database: TestDatabase;
   /** The database URL, for tests that inspect rows directly. */
   databaseUrl: string;
-  /** The controller's data dir (local VMs live under it). */
+  /** The controller's data dir (local VMs' records live under it). */
   dataDir: string;
+  /** Where local VMs work and as whom they run (as root: `nobody`, under `<dataDir>-local-vms`). */
+  localVms: LocalVmPlacement;
   /** Every log line the controller wrote, as parsed JSON. */
   logs: Record<string, unknown>[];
   /** PEM of the controller's CA when started with `tls`. */
@@ -95,6 +98,7 @@ export async function startTestController(options: {
   } catch (err) {
     await pgDatabase?.drop();
     rmSync(dataDir, { recursive: true, force: true });
+    if (compiled.localVms.workRoot && !options.reuse) rmSync(compiled.localVms.workRoot, { recursive: true, force: true });
     throw err;
   }
   return {
@@ -103,6 +107,7 @@ export async function startTestController(options: {
     database: options.database,
     databaseUrl,
     dataDir,
+    localVms: compiled.localVms,
     logs,
     stopControllerOnly: () => controller.stop(),
     reconcile: () => controller.reconcile(),
@@ -113,6 +118,7 @@ export async function startTestController(options: {
       if (!options.reuse) {
         await pgDatabase?.drop();
         rmSync(dataDir, { recursive: true, force: true });
+        if (compiled.localVms.workRoot) rmSync(compiled.localVms.workRoot, { recursive: true, force: true });
       }
     },
   };

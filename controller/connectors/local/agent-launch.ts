@@ -45,10 +45,13 @@ export function localAgentConfig(base: AgentConfig, dir: string, vmId: string): 
   return parseAgentConfig(config);
 }
 
-/** Writes `<dir>/agent.json` (0600: it holds the bootstrap token) and returns its path. */
-export async function writeAgentConfig(dir: string, config: AgentConfig): Promise<string> {
+/**
+ * Writes `<dir>/agent.json` (0600: it holds the bootstrap token), owned by
+ * the VM's user when it runs as another one, and returns its path.
+ */
+export async function writeAgentConfig(dir: string, config: AgentConfig, owner?: { uid: number; gid: number }): Promise<string> {
   const path = join(dir, 'agent.json');
-  await writeFileAtomic(path, `${JSON.stringify(config, null, 2)}\n`, 0o600);
+  await writeFileAtomic(path, `${JSON.stringify(config, null, 2)}\n`, 0o600, owner);
   return path;
 }
 
@@ -56,27 +59,33 @@ export async function writeAgentConfig(dir: string, config: AgentConfig): Promis
 export interface AgentLaunch {
   command: readonly string[];
   configPath: string;
+  /** The agent's working directory. */
   dir: string;
+  /** Where `agent.out.log` goes (the record's folder: the VM's own user need not reach it). */
+  logDir: string;
   env: Readonly<Record<string, string>>;
+  /** Start the agent as this user (and only its primary group); default: as this process. */
+  user?: { uid: number; gid: number };
   /** Called once when the agent exits (while this process lives). */
   onExit: (code: number | null, signal: NodeJS.Signals | null) => void;
 }
 
 /**
  * Starts the agent detached (its own session and process group, so it
- * outlives this process), output appended to `<dir>/agent.out.log`, not
+ * outlives this process), output appended to `<logDir>/agent.out.log`, not
  * keeping this process alive. Returns its pid.
  */
 export async function spawnAgent(launch: AgentLaunch): Promise<number> {
   const [file, ...args] = launch.command;
   if (!file) throw new ConnectorError('invalid', 'local: the agent command is empty');
-  const log = await open(join(launch.dir, 'agent.out.log'), 'a', 0o600);
+  const log = await open(join(launch.logDir, 'agent.out.log'), 'a', 0o600);
   try {
     const child = spawn(file, [...args, '--config', launch.configPath], {
       cwd: launch.dir,
       detached: true,
       stdio: ['ignore', log.fd, log.fd],
       env: { ...launch.env },
+      ...(launch.user ? { uid: launch.user.uid, gid: launch.user.gid } : {}),
     });
     if (child.pid === undefined) {
       const [err] = (await once(child, 'error')) as [Error];

@@ -1,8 +1,12 @@
 /**
- * A `local` cloud: each VM is a detached agent process in its own folder
- * under `<dataDir>/local-vms/<runId>/<instance>/`, remembered in `vm.json`
- * so that VMs outlive the controller and a restarted one finds them.
+ * A `local` cloud: each VM is a detached agent process, remembered in
+ * `<dataDir>/local-vms/<runId>/<instance>/vm.json` so that VMs outlive the
+ * controller and a restarted one finds them. It works in that folder, or,
+ * when VMs run as another user (the controller is root), in
+ * `<workRoot>/<runId>/<instance>/`, owned by that user, while its record
+ * stays where only the controller can read or change it.
  */
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type VmInfo, type VmSpec, type VmState } from '../connector.js';
 import type { AgentConfig } from '../../../agent/config.js';
@@ -14,6 +18,7 @@ import { findVmProcesses, isProcessAlive, killVmProcesses, readProcStat } from '
 import type { LocalSettings } from './settings.js';
 import {
   ensureVmDir,
+  ensureWorkDir,
   isInstanceName,
   isSafeRunId,
   listVmDirs,
@@ -21,9 +26,15 @@ import {
   readVmRecord,
   vmDir,
   vmIdCandidates,
+  workDirOf,
   writeVmRecord,
   type LocalVmRecord,
 } from './vm-record.js';
+
+/** Who the agent's user is to the programs recipes run (its HOME is its recipes' working folder). */
+function userEnvironment(name: string, workDir: string): Record<string, string> {
+  return { USER: name, LOGNAME: name, HOME: join(workDir, 'home') };
+}
 
 /** What a local connector is made of. */
 export interface LocalConnectorParts {
@@ -82,7 +93,11 @@ export class LocalConnector implements CloudConnector {
       const { runId, instance } = record.tags;
       // The group and session are the agent's pid: trusted only while that pid is still our agent.
       const ours = record.pid !== undefined && record.startTime !== undefined && (await isProcessAlive(record.pid, record.startTime));
-      const match = { environment: vmEnvironmentMarkers(runId, instance, found.dir), group: ours ? record.pid : undefined };
+      const match = {
+        environment: vmEnvironmentMarkers(runId, instance, found.dir),
+        group: ours ? record.pid : undefined,
+        ...(record.uid === undefined ? {} : { uid: record.uid }),
+      };
       const survivors = await killVmProcesses(match, this.parts.options.terminateTimeoutMs);
       if (survivors.length > 0) {
         throw new ConnectorError('transient', `local: ${vmId}: processes ${survivors.join(', ')} still alive after SIGKILL`);
@@ -111,19 +126,24 @@ export class LocalConnector implements CloudConnector {
     await this.lock.idle();
   }
 
-  /** Boots the VM in `dir`, or adopts the agent of a start that was interrupted after spawning. */
+  /** Boots the VM recorded in `dir`, or adopts the agent of a start that was interrupted after spawning. */
   private async start(spec: VmSpec, dir: string, previous: LocalVmRecord | undefined): Promise<LocalVmRecord> {
     const { runId, instance } = spec.tags;
     const vmId = localVmId(runId, instance);
+    const { workRoot } = this.parts.options.placement;
+    // A start that was interrupted keeps the folder and user it began with (an older controller may have begun it).
+    const workDir = previous ? workDirOf(previous, dir) : workRoot !== undefined ? join(workRoot, runId, instance) : dir;
+    const runAs = previous && previous.uid === undefined ? undefined : this.parts.options.placement.runAs;
     let config: AgentConfig;
     try {
-      config = localAgentConfig(spec.agentConfig, dir, vmId);
+      config = localAgentConfig(spec.agentConfig, workDir, vmId);
     } catch (err) {
       throw new ConnectorError('invalid', `local: ${(err as Error).message}`, { cause: err });
     }
     const environment = vmEnvironment(runId, instance, dir);
     try {
       await ensureVmDir(dir);
+      if (workDir !== dir) await ensureWorkDir(dirname(dirname(workDir)), runId, instance, runAs ?? { uid: process.getuid!(), gid: process.getgid!() });
       let record: LocalVmRecord = previous ?? {
         version: 1,
         vmId,
@@ -131,16 +151,20 @@ export class LocalConnector implements CloudConnector {
         tags: { ...spec.tags },
         state: 'starting',
         createdAt: new Date().toISOString(),
+        ...(workDir === dir ? {} : { workDir }),
+        ...(runAs ? { uid: runAs.uid } : {}),
       };
-      let pid = previous && (await this.orphanedAgent(vmEnvironmentMarkers(runId, instance, dir)));
+      let pid = previous && (await this.orphanedAgent(vmEnvironmentMarkers(runId, instance, dir), previous.uid));
       if (pid === undefined) {
         await this.write(dir, record);
-        const configPath = await writeAgentConfig(dir, config);
+        const configPath = await writeAgentConfig(workDir, config, runAs);
         pid = await spawnAgent({
-          command: this.parts.options.agentCommand(),
+          command: await this.parts.options.agentCommand(),
           configPath,
-          dir,
-          env: { ...this.parts.options.env, ...environment },
+          dir: workDir,
+          logDir: dir,
+          env: { ...this.parts.options.env, ...(runAs ? userEnvironment(runAs.name, workDir) : {}), ...environment },
+          ...(runAs ? { user: runAs } : {}),
           onExit: (code, signal) => this.parts.log.info({ vmId, code, signal }, 'local vm agent exited'),
         });
       }
@@ -148,7 +172,7 @@ export class LocalConnector implements CloudConnector {
       const stat = await readProcStat(pid);
       record = { ...record, state: 'started', pid, startTime: stat?.startTime };
       await this.write(dir, record);
-      this.parts.log.info({ vmId, pid }, 'local vm started');
+      this.parts.log.info({ vmId, pid, ...(runAs ? { user: runAs.name } : {}) }, 'local vm started');
       return record;
     } catch (err) {
       throw toConnectorError(err, `start ${vmId}`);
@@ -156,8 +180,8 @@ export class LocalConnector implements CloudConnector {
   }
 
   /** The agent (the session leader) of an earlier start whose record was never completed. */
-  private async orphanedAgent(environment: string[]): Promise<number | undefined> {
-    for (const pid of await findVmProcesses({ environment })) {
+  private async orphanedAgent(environment: string[], uid: number | undefined): Promise<number | undefined> {
+    for (const pid of await findVmProcesses({ environment, ...(uid === undefined ? {} : { uid }) })) {
       const stat = await readProcStat(pid);
       if (stat?.session === pid) return pid;
     }

@@ -1,15 +1,25 @@
 /**
  * Options of the `local` driver: what the composition root injects (the agent
- * command, the agents' environment), compiled once with defaults.
+ * bundle or command, the agents' environment, where VMs work and as whom),
+ * compiled once with defaults.
  */
+import { access } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { copyAgentBundle, type AgentBundleSource } from './agent-bundle-copy.js';
+import type { LocalVmPlacement } from './placement.js';
 
 /** What a caller of `createLocalDriver` may set; everything has a default. */
 export interface LocalDriverOptions {
   /**
-   * The command that starts an agent, without `--config FILE` (appended).
-   * Called at each provision, so the bundle may be built after the driver is
-   * made. Default: this Node binary running `dist/agent.mjs` of the checkout.
+   * The bundle agents run (with this Node binary). Called at each provision,
+   * so the bundle may be built after the driver is made. Default:
+   * `dist/agent.mjs` of the checkout. When VMs run as another user, they run
+   * a copy in the work root, checked against `sha256`.
+   */
+  agentBundle?: () => Promise<AgentBundleSource>;
+  /**
+   * The command that starts an agent, without `--config FILE` (appended),
+   * instead of Node running `agentBundle` (tests start stand-ins this way).
    */
   agentCommand?: () => readonly string[];
   /**
@@ -20,13 +30,20 @@ export interface LocalDriverOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** How long `terminate` waits for a VM's processes to go before failing (transient). Default 10 s. */
   terminateTimeoutMs?: number;
+  /**
+   * Where VMs work and as whom they run (see placement.ts); default: as this
+   * process, each in its record folder under `<dataDir>/local-vms`.
+   */
+  placement?: LocalVmPlacement;
 }
 
 /** Validated, defaulted, frozen options. */
 export interface CompiledLocalDriverOptions {
-  readonly agentCommand: () => readonly string[];
+  /** The agent's command line for the next provision (copying the bundle first when it must). */
+  readonly agentCommand: () => Promise<readonly string[]>;
   readonly env: Readonly<Record<string, string>>;
   readonly terminateTimeoutMs: number;
+  readonly placement: LocalVmPlacement;
 }
 
 /** Variables a VM's agent inherits from the controller by default. */
@@ -37,8 +54,20 @@ export const DEFAULT_AGENT_BUNDLE = fileURLToPath(new URL('../../../dist/agent.m
 
 /** Applies defaults and validates once; throws with a message naming the option. */
 export function compileLocalDriverOptions(input: LocalDriverOptions = {}): CompiledLocalDriverOptions {
-  const agentCommand = input.agentCommand ?? (() => [process.execPath, DEFAULT_AGENT_BUNDLE]);
-  if (typeof agentCommand !== 'function') throw new TypeError('local driver: agentCommand must be a function returning the command');
+  if (input.agentCommand !== undefined && typeof input.agentCommand !== 'function') {
+    throw new TypeError('local driver: agentCommand must be a function returning the command');
+  }
+  if (input.agentBundle !== undefined && typeof input.agentBundle !== 'function') {
+    throw new TypeError('local driver: agentBundle must be a function returning the bundle');
+  }
+  const placement: LocalVmPlacement = Object.freeze({ runAs: input.placement?.runAs, workRoot: input.placement?.workRoot });
+  if (placement.runAs && placement.workRoot === undefined) {
+    throw new TypeError('local driver: placement.workRoot is required with placement.runAs (the data dir is not theirs to reach)');
+  }
+  const given = input.agentCommand;
+  const agentCommand = given
+    ? async () => given()
+    : bundleCommand(input.agentBundle ?? (async () => ({ path: DEFAULT_AGENT_BUNDLE })), placement.runAs ? placement.workRoot : undefined);
   const source = input.env ?? pick(process.env, INHERITED_VARIABLES);
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(source)) if (value !== undefined) env[key] = value;
@@ -46,7 +75,29 @@ export function compileLocalDriverOptions(input: LocalDriverOptions = {}): Compi
   if (!Number.isInteger(terminateTimeoutMs) || terminateTimeoutMs <= 0) {
     throw new TypeError('local driver: terminateTimeoutMs must be a positive integer of milliseconds');
   }
-  return Object.freeze({ agentCommand, env: Object.freeze(env), terminateTimeoutMs });
+  return Object.freeze({ agentCommand, env: Object.freeze(env), terminateTimeoutMs, placement });
+}
+
+/**
+ * Node running the bundle: from where it was built, or (`copyTo`) from a
+ * copy there, made once per bundle and again only if it disappears.
+ */
+function bundleCommand(bundle: () => Promise<AgentBundleSource>, copyTo: string | undefined): () => Promise<readonly string[]> {
+  let copy: { key: string; path: Promise<string> } | undefined;
+  return async () => {
+    const source = await bundle();
+    if (copyTo === undefined) return [process.execPath, source.path];
+    const key = `${source.path}\0${source.sha256 ?? ''}`;
+    if (copy?.key === key && !(await copy.path.then(access).then(() => true, () => false))) copy = undefined;
+    if (copy?.key !== key) {
+      const made = { key, path: copyAgentBundle(copyTo, source) };
+      copy = made;
+      made.path.catch(() => {
+        if (copy === made) copy = undefined; // the next provision tries again
+      });
+    }
+    return [process.execPath, await copy.path];
+  };
 }
 
 function pick(source: Readonly<Record<string, string | undefined>>, keys: string[]): Record<string, string | undefined> {

@@ -49,11 +49,13 @@ export interface VmProcessMatch {
   environment: string[];
   /** A process group / session id owned by the VM (its agent's pid), when it is known to be ours. */
   group?: number;
+  /** When the VM runs as its own user: only processes of this real uid are its (nothing else is ever killed). */
+  uid?: number;
 }
 
 /** Live (non-zombie) processes of the VM, never this process itself. */
 export async function findVmProcesses(match: VmProcessMatch): Promise<number[]> {
-  match = { environment: match.environment, group: await safeGroup(match.group) };
+  match = { ...match, group: await safeGroup(match.group) };
   let entries: string[];
   try {
     entries = await readdir('/proc');
@@ -68,11 +70,10 @@ export async function findVmProcesses(match: VmProcessMatch): Promise<number[]> 
       if (pid === process.pid) return;
       const stat = await readProcStat(pid);
       if (!stat || stat.state === 'Z' || stat.state === 'X') return;
-      if (match.group !== undefined && (stat.pgrp === match.group || stat.session === match.group)) {
-        found.push(pid);
-        return;
-      }
-      if (await hasEnvironment(pid, match.environment)) found.push(pid);
+      const inGroup = match.group !== undefined && (stat.pgrp === match.group || stat.session === match.group);
+      if (!inGroup && !(await hasEnvironment(pid, match.environment))) return;
+      if (match.uid !== undefined && (await realUid(pid)) !== match.uid) return;
+      found.push(pid);
     }),
   );
   return found.sort((a, b) => a - b);
@@ -88,6 +89,17 @@ async function hasEnvironment(pid: number, wanted: string[]): Promise<boolean> {
   }
   const entries = new Set(environ.toString('utf8').split('\0'));
   return wanted.every((entry) => entries.has(entry));
+}
+
+/** The real uid of `pid` (/proc/PID/status), or undefined when it is gone. */
+async function realUid(pid: number): Promise<number | undefined> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1];
+    return uid === undefined ? undefined : Number(uid);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -118,7 +130,7 @@ function kill(pid: number): void {
  */
 export async function killVmProcesses(match: VmProcessMatch, timeoutMs: number): Promise<number[]> {
   const deadline = Date.now() + timeoutMs;
-  match = { environment: match.environment, group: await safeGroup(match.group) };
+  match = { ...match, group: await safeGroup(match.group) };
   // The whole group at once first, so that nothing in it can fork while we scan.
   if (match.group !== undefined) kill(-match.group);
   let delay = 5;

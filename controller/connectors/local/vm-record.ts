@@ -1,11 +1,15 @@
 /**
  * Where a local VM lives on disk and the `vm.json` record that lets a
  * restarted controller find it again: ids, paths and atomic reads/writes.
+ * Records (and the agent's output log) stay under `<dataDir>/local-vms`,
+ * where only the controller reaches; a VM that runs as another user works
+ * in a folder of its own under the work root.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, writeFile, rm } from 'node:fs/promises';
+import { chmod, lchown, lstat, mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VmTags } from '../connector.js';
+import { makeTraversableFolders } from './work-root.js';
 
 /** A run id usable as one path segment: no `/`, no leading dot. */
 const RUN_ID_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -24,6 +28,10 @@ export interface LocalVmRecord {
   pid?: number;
   /** The agent's start time in clock ticks since boot (/proc/PID/stat), to tell it from a reused pid. */
   startTime?: number;
+  /** The agent's work dir when it is not the record's folder (the VM runs as another user). */
+  workDir?: string;
+  /** The uid the VM's processes run as, when not the controller's: terminate kills only processes of that uid. */
+  uid?: number;
   createdAt: string;
   terminatedAt?: string;
 }
@@ -59,14 +67,19 @@ export function vmIdCandidates(vmId: string): Array<{ runId: string; instance: s
   return candidates;
 }
 
-/** The folder holding every local VM of a controller. */
+/** The folder holding every local VM record of a controller. */
 export function vmsRoot(dataDir: string): string {
   return join(dataDir, 'local-vms');
 }
 
-/** The working directory of one VM: `<dataDir>/local-vms/<runId>/<instance>`. */
+/** The record folder of one VM, `<dataDir>/local-vms/<runId>/<instance>`: also its work dir unless it runs as another user. */
 export function vmDir(dataDir: string, runId: string, instance: string): string {
   return join(vmsRoot(dataDir), runId, instance);
+}
+
+/** Where the VM of `record` (in `dir`) works: its agent's config, state, logs, reports and recipes' home. */
+export function workDirOf(record: Pick<LocalVmRecord, 'workDir'>, dir: string): string {
+  return record.workDir ?? dir;
 }
 
 /** Creates the VM folder (0700: it holds the bootstrap token). */
@@ -74,11 +87,42 @@ export async function ensureVmDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
 }
 
-/** Writes `data` to `path` atomically (temporary file, then rename) with `mode`. */
-export async function writeFileAtomic(path: string, data: string, mode: number): Promise<void> {
+/**
+ * Creates `<workRoot>/<runId>/<instance>` for a VM running as `owner`: the
+ * run's folder 0711 and owned by the controller (others pass through, never
+ * list or write), the work dir 0700 and owned by the VM user.
+ */
+export async function ensureWorkDir(workRoot: string, runId: string, instance: string, owner: { uid: number; gid: number }): Promise<string> {
+  const runFolder = join(workRoot, runId);
+  const dir = join(runFolder, instance);
+  await makeTraversableFolders(runFolder);
+  await mkdir(dir, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
+  // Nobody but the controller can write the run's folder, so `dir` is still the folder made above.
+  const info = await lstat(dir);
+  if (!info.isDirectory()) throw new Error(`${dir} is not a folder`);
+  await chmod(dir, 0o700);
+  await lchown(dir, owner.uid, owner.gid);
+  return dir;
+}
+
+/**
+ * Writes `data` to `path` atomically (temporary file, then rename) with
+ * `mode`, owned by `owner` when given (the file is chowned before it takes
+ * the name, and never through a link: the temporary name is created anew).
+ */
+export async function writeFileAtomic(path: string, data: string, mode: number, owner?: { uid: number; gid: number }): Promise<void> {
   const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    await writeFile(tmp, data, { mode, flag: 'wx' });
+    const file = await open(tmp, 'wx', mode);
+    try {
+      await file.writeFile(data);
+      await file.chmod(mode);
+      if (owner) await file.chown(owner.uid, owner.gid);
+    } finally {
+      await file.close();
+    }
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
