@@ -66,6 +66,9 @@ export async function startController(options: CompiledControllerOptions, log: L
   const bundlePath = resolve(options.dataDir, 'agent', 'agent.mjs');
   const bundleBuilt = (seams.buildBundle ?? ((path: string) => buildAgentBundle(path, { private: true })))(bundlePath);
   bundleBuilt.catch(() => undefined); // awaited below; this only keeps a failure before then from going unhandled
+  // Checking the local VMs' folder runs Node as their user (0.1-0.3 s here): meanwhile, like the bundle build.
+  const workRootChecked = prepareWorkRoot(options.localVms);
+  workRootChecked.catch(() => undefined); // awaited below
   let bundleServing: Promise<{ bundle: AgentBundle; server: BundleServer }> | undefined;
   const cipher = new CredentialCipher(loadCredentialKey(options.credentialKey, options.dataDir));
   const store = await Store.open(options.database, log.child({ component: 'store' }), cipher);
@@ -107,7 +110,7 @@ export async function startController(options: CompiledControllerOptions, log: L
 
     // Local VMs start only once provisioning has the bundle (Provisioner awaits it first).
     const localVmsLog = log.child({ component: 'local-vms' });
-    const tightened = await prepareWorkRoot(options.localVms);
+    const tightened = await workRootChecked;
     if (tightened) localVmsLog.warn({ path: tightened.path, oldMode: tightened.oldMode.toString(8), newMode: tightened.newMode.toString(8) }, 'local vm dir was writable by others; tightened');
     localVmsLog.info({ user: options.localVms.runAs?.name ?? null, workRoot: options.localVms.workRoot ?? null }, 'local vms placed');
     const localDriver = createLocalDriver({
