@@ -4,6 +4,7 @@
  * the controller's own OS user may read them.
  */
 import { chmodSync, closeSync, lstatSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** The mode of every folder the controller makes for its own files. */
 export const PRIVATE_DIR_MODE = 0o700;
@@ -51,16 +52,23 @@ export function tightenMode(path: string): ModeChange | undefined {
 }
 
 /**
- * Makes `path` a private folder: created 0700 (with its missing parents) when
- * absent, whatever the umask; an existing one open to others is tightened
- * and the change returned.
+ * Makes `path` a private folder: created 0700 when absent, whatever the
+ * umask; an existing one open to others is tightened and the change
+ * returned. Missing parents are created as the umask makes them: they are
+ * not the controller's own (other programs may need to pass through them).
  */
 export function makePrivateDir(path: string): ModeChange | undefined {
   try {
     lstatSync(path);
   } catch (err) {
     if (code(err) !== 'ENOENT') throw err;
-    mkdirSync(path, { recursive: true, mode: PRIVATE_DIR_MODE });
+    mkdirSync(dirname(path), { recursive: true });
+    try {
+      mkdirSync(path, { mode: PRIVATE_DIR_MODE });
+    } catch (raced) {
+      if (code(raced) !== 'EEXIST') throw raced;
+      return tightenMode(path);
+    }
     // The umask only takes bits away; a strict one may have taken the owner's.
     chmodSync(path, PRIVATE_DIR_MODE);
     return undefined;
