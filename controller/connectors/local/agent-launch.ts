@@ -13,7 +13,7 @@ import { writeFileAtomic } from './vm-record.js';
 
 /** The environment variable every process of a local VM carries: `<runId>/<instance>`. */
 export const LOCAL_VM_MARKER = 'SLIPSTREAM_LOCAL_VM';
-/** Carries the VM folder, so that two controllers on one host never mistake each other's VMs. */
+/** Carries the VM's record folder (in the data dir), so that two controllers on one host never mistake each other's VMs. */
 export const LOCAL_VM_DIR_MARKER = 'SLIPSTREAM_LOCAL_VM_DIR';
 
 /** The variables every process of the VM in `dir` inherits, by which terminate finds them all. */
