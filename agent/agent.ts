@@ -24,6 +24,7 @@ import { type ControllerPort, runPhase } from './phases.js';
 import { writeRecipeCommands } from './recipe-bin.js';
 import { createRecipeRequestHandler } from './recipe-requests.js';
 import { createReportTarball, REPORT_UPLOAD_ATTEMPTS, uploadReport } from './report.js';
+import { carriesRetryInfo } from './retry-hint.js';
 import { stateName } from './run-state.js';
 import { AgentSession } from './session.js';
 import { StateStore } from './state-store.js';
@@ -254,7 +255,8 @@ class Agent {
           return;
         } catch (err) {
           const code = grpcCode(err);
-          const retryable = code === status.UNAVAILABLE || code === status.DEADLINE_EXCEEDED || code === status.RESOURCE_EXHAUSTED;
+          // A report past its instance's quota would be refused again: only a limit that says when to retry is retried.
+          const retryable = code === status.UNAVAILABLE || code === status.DEADLINE_EXCEEDED || (code === status.RESOURCE_EXHAUSTED && carriesRetryInfo(err));
           if (signal.aborted || !retryable || attempt >= REPORT_UPLOAD_ATTEMPTS) throw err;
           const delayMs = backoff.next();
           this.log.warn({ code: statusName(code), attempt, delayMs }, 'report upload failed; retrying');

@@ -168,6 +168,7 @@ export async function startController(options: CompiledControllerOptions, log: L
         bus,
         hub,
         dataDir: options.dataDir,
+        reportQuota: options.reportQuota,
         defaultCloud: options.defaultCloud,
         clouds,
         cipher,

@@ -28,6 +28,8 @@ const program = new Command('slipstream-controller')
   .addOption(new Option('--bootstrap-tenant <name>', 'operator tenant created on first start').env('SLIPSTREAM_BOOTSTRAP_TENANT'))
   .addOption(new Option('--bootstrap-admin <name>', 'admin user created on first start').env('SLIPSTREAM_BOOTSTRAP_ADMIN'))
   .addOption(new Option('--shutdown-grace-ms <ms>', 'grace period of a graceful shutdown').env('SLIPSTREAM_SHUTDOWN_GRACE_MS'))
+  .addOption(new Option('--report-max-count <n>', 'reports one node instance may keep (default 16)').env('SLIPSTREAM_REPORT_MAX_COUNT'))
+  .addOption(new Option('--report-max-bytes <bytes>', 'bytes the reports of one node instance may hold together (default 268435456)').env('SLIPSTREAM_REPORT_MAX_BYTES'))
   .addOption(new Option('--local-user <user>', 'user local VMs run as when the controller runs as root (default: nobody)').env('SLIPSTREAM_LOCAL_USER'))
   .addOption(new Option('--local-vm-dir <dir>', 'folder local VMs work in (default as root: <data dir>-local-vms)').env('SLIPSTREAM_LOCAL_VM_DIR'))
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
@@ -55,6 +57,8 @@ const input: ControllerOptions = {
   bootstrapToken: process.env.SLIPSTREAM_BOOTSTRAP_TOKEN,
   credentialKey: process.env.SLIPSTREAM_CREDENTIAL_KEY,
   shutdownGraceMs: flags.shutdownGraceMs === undefined ? undefined : Number(flags.shutdownGraceMs),
+  reportMaxCount: flags.reportMaxCount === undefined ? undefined : Number(flags.reportMaxCount),
+  reportMaxBytes: flags.reportMaxBytes === undefined ? undefined : Number(flags.reportMaxBytes),
   localUser: flags.localUser,
   localVmDir: flags.localVmDir,
 };

@@ -40,6 +40,10 @@ export interface ControllerOptions {
   reconcileIntervalMs?: number;
   /** base64 of the 32-byte key that encrypts cloud credentials; default: a key file in the data dir. */
   credentialKey?: string;
+  /** Reports one node instance may keep (distinct names); default 16. */
+  reportMaxCount?: number;
+  /** Bytes the reports of one node instance may hold together; default 256 MiB, at most 2 GiB - 1. */
+  reportMaxBytes?: number;
   /** Clouds beyond the built-in `local` one (tests configure `fake` clouds here). */
   extraClouds?: { name: string; driver: string; settings: Record<string, string> }[];
   /** Options of the cloud drivers (tests: an injected credential, trusted CA, auth client); default: each driver's defaults. */
@@ -72,6 +76,8 @@ export interface CompiledControllerOptions {
   readonly agentAddress: string | undefined;
   readonly defaultCloud: string;
   readonly credentialKey: string | undefined;
+  /** Per node instance: how many reports, and how many bytes of them, the controller keeps. */
+  readonly reportQuota: Readonly<{ maxCount: number; maxBytes: number }>;
   readonly reconcileIntervalMs: number;
   readonly insecure: boolean;
   readonly tlsHosts: readonly string[];
@@ -125,6 +131,11 @@ export function compileControllerOptions(input: ControllerOptions): CompiledCont
   if (credentialKey !== undefined && Buffer.from(credentialKey, 'base64').length !== 32) {
     throw new OptionsError('credential key: must be 32 bytes, base64-encoded (openssl rand -base64 32)');
   }
+  const reportQuota = Object.freeze({
+    maxCount: positiveInteger(input.reportMaxCount ?? 16, 'report max count', 1_000_000),
+    // A report's size is stored as a 32-bit integer.
+    maxBytes: positiveInteger(input.reportMaxBytes ?? 256 * 1024 * 1024, 'report max bytes', 2 ** 31 - 1),
+  });
   const extraClouds = Object.freeze([...(input.extraClouds ?? [])]);
   const driverOptions = Object.freeze({ ...(input.driverOptions ?? {}) });
   let localVms: LocalVmPlacement;
@@ -147,6 +158,7 @@ export function compileControllerOptions(input: ControllerOptions): CompiledCont
     agentAddress,
     defaultCloud,
     credentialKey,
+    reportQuota,
     reconcileIntervalMs,
     insecure,
     tlsHosts,
@@ -155,6 +167,11 @@ export function compileControllerOptions(input: ControllerOptions): CompiledCont
     driverOptions,
     localVms,
   });
+}
+
+function positiveInteger(value: number, name: string, max: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) throw new OptionsError(`${name}: must be a whole number from 1 to ${max}`);
+  return value;
 }
 
 function parseListen(value: string, name = 'listen'): { host: string; port: number } {

@@ -67,6 +67,8 @@ export async function startTestController(options: {
   /** The admin's token (default: a new one). */
   adminToken?: string;
   seams?: ControllerSeams;
+  /** More controller options (limits, quotas), applied last. */
+  controllerOptions?: Parameters<typeof compileControllerOptions>[0];
 }): Promise<TestController> {
   const dataDir = options.reuse?.dataDir ?? mkdtempSync(join(tmpdir(), 'slipstream-test-'));
   const pgDatabase = options.reuse || options.database !== 'postgres' ? undefined : await createTemporaryDatabase();
@@ -91,6 +93,7 @@ export async function startTestController(options: {
     extraClouds: options.extraClouds ?? [],
     ...(options.driverOptions ? { driverOptions: options.driverOptions } : {}),
     ...(options.agentAddress ? { agentAddress: options.agentAddress } : {}),
+    ...options.controllerOptions,
   });
   let controller;
   try {

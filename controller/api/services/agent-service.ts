@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
-import { createWriteStream, mkdirSync, renameSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { chmodSync, createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { handleClientStreamingCall, handleUnaryCall, ServerDuplexStream } from '@grpc/grpc-js';
 import type * as pb from '../../../proto/gen/slipstream/v1/agent.js';
 import type { AgentAuthenticator } from '../../auth/agent-authenticator.js';
-import { FailedPreconditionError, InvalidArgumentError, ResourceExhaustedError, UnauthenticatedError } from '../../domain/errors.js';
+import { FailedPreconditionError, InvalidArgumentError, UnauthenticatedError } from '../../domain/errors.js';
 import { isFinal } from '../../domain/runs/state-machine.js';
 import { hashAgentSecret, type BootstrapTokens } from '../../scheduler/bootstrap-tokens.js';
 import { Batcher } from '../../scheduler/batcher.js';
@@ -12,11 +13,11 @@ import { toStatus } from '../errors.js';
 import { runReportToProto } from '../convert/runs.js';
 import type { Store } from '../../store/store.js';
 import { AgentSession, type SessionDeps } from './agent-session.js';
+import { privateReportDir } from './report-dir.js';
+import { DEFAULT_REPORT_QUOTA, ReportQuotaExceededError, ReportQuotas, type ReportQuotaLimits, type ReportUpload } from './report-quota.js';
 
 type EnrollOutcome = { enrolled: pb.EnrollResponse } | { error: Error };
 
-/** Largest report an agent may upload. */
-const MAX_REPORT_BYTES = 256 * 1024 * 1024;
 const REPORT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export interface AgentServiceDeps extends SessionDeps {
@@ -24,6 +25,8 @@ export interface AgentServiceDeps extends SessionDeps {
   agentAuthenticator: AgentAuthenticator;
   bootstrapTokens: BootstrapTokens;
   dataDir: string;
+  /** Each instance's report quota; default DEFAULT_REPORT_QUOTA. */
+  reportQuota?: ReportQuotaLimits;
 }
 
 /** Handlers of slipstream.v1.AgentService. */
@@ -84,6 +87,8 @@ export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
     void (async () => {
       try {
         const agent = await deps.agentAuthenticator.authenticate(call.metadata);
+        // Ended while its credential was checked (the agent gave up, a newer session replaced it): nothing to start.
+        if (call.cancelled) return;
         new AgentSession(call, agent, deps).start();
       } catch (err) {
         call.emit('error', toStatus(err, log));
@@ -91,75 +96,79 @@ export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
     })();
   };
 
+  const reportQuotas = new ReportQuotas(deps.reportQuota ?? DEFAULT_REPORT_QUOTA);
+
   const uploadReport: handleClientStreamingCall<pb.UploadReportRequest, pb.UploadReportResponse> = (call, callback) => {
-    let failed = false;
-    const fail = (err: unknown) => {
-      if (failed) return;
-      failed = true;
-      callback(toStatus(err, log));
-    };
     void (async () => {
       let agent;
       try {
         agent = await deps.agentAuthenticator.authenticate(call.metadata);
       } catch (err) {
-        return fail(err);
+        return callback(toStatus(err, log));
       }
-      const dir = join(deps.dataDir, 'reports', agent.runId, agent.instance);
-      mkdirSync(dir, { recursive: true });
-      let name: string | undefined;
-      let bytes = 0;
-      const hash = createHash('sha256');
-      let out: ReturnType<typeof createWriteStream> | undefined;
-      let temp = '';
-      call.on('data', (message: pb.UploadReportRequest) => {
-        if (failed) return;
-        if (name === undefined) {
-          if (!REPORT_NAME.test(message.name)) return fail(new InvalidArgumentError([{ field: 'name', description: 'must be a plain file name' }]));
-          name = message.name;
-          temp = join(dir, `.${name}.${process.pid}.part`);
-          out = createWriteStream(temp, { mode: 0o600 });
+      let upload: ReportUpload | undefined;
+      let out: WriteStream | undefined;
+      let temp: string | undefined;
+      try {
+        const dir = privateReportDir(deps.dataDir, agent.runId, agent.instance);
+        const hash = createHash('sha256');
+        let name: string | undefined;
+        for await (const message of call as AsyncIterable<pb.UploadReportRequest>) {
+          if (name === undefined) {
+            if (!REPORT_NAME.test(message.name)) throw new InvalidArgumentError([{ field: 'name', description: 'must be a plain file name' }]);
+            name = message.name;
+            upload = await reportQuotas.begin(agent.runId, agent.instance, name, async () =>
+              (await deps.store.read((repos) => repos.runs.reports(agent.runId))).filter((r) => r.instance === agent.instance),
+            );
+            temp = join(dir, `.${name}.${randomUUID()}.part`);
+            out = createWriteStream(temp, { mode: 0o600 });
+          }
+          if (message.chunk.length === 0) continue;
+          upload!.add(message.chunk.length);
+          hash.update(message.chunk);
+          if (!out!.write(message.chunk)) await once(out!, 'drain');
         }
-        if (message.chunk.length === 0) return;
-        bytes += message.chunk.length;
-        if (bytes > MAX_REPORT_BYTES) return fail(new ResourceExhaustedError(`report larger than ${MAX_REPORT_BYTES} bytes`));
-        hash.update(message.chunk);
-        if (!out!.write(message.chunk)) {
-          call.pause();
-          out!.once('drain', () => call.resume());
-        }
-      });
-      call.on('end', () => {
-        if (failed) return;
-        if (!name || !out) return fail(new InvalidArgumentError([{ field: 'name', description: 'the first message must name the report' }]));
-        out.end(() => {
-          void (async () => {
-            try {
-              const path = join(dir, name!);
-              renameSync(temp, path);
-              const sha256 = hash.digest('hex');
-              const row = await deps.store.write(async (repos) => {
-                const existing = await repos.runs.report(agent.runId, agent.instance, name!);
-                const report = existing ?? repos.runs.addReport({ run: agent.runId, instance: agent.instance, name: name!, sizeBytes: bytes, sha256, path });
-                Object.assign(report, { sizeBytes: bytes, sha256, path });
-                await repos.runs.flush();
-                return report;
-              });
-              await deps.engine.recordEvent(agent.runId, {
-                type: 'report',
-                actor: `agent:${agent.instance}`,
-                instance: agent.instance,
-                text: `report ${name} uploaded (${bytes} bytes)`,
-              });
-              callback(null, { report: runReportToProto(row) });
-            } catch (err) {
-              fail(err);
-            }
-          })();
+        if (!name || !out || !upload) throw new InvalidArgumentError([{ field: 'name', description: 'the first message must name the report' }]);
+        await new Promise<void>((resolve, reject) => out!.end((err?: Error | null) => (err ? reject(err) : resolve())));
+        const path = join(dir, name);
+        renameSync(temp!, path);
+        temp = undefined;
+        // Created 0600, as far as the umask allows: made so whatever it is.
+        chmodSync(path, 0o600);
+        const sha256 = hash.digest('hex');
+        const bytes = upload.bytes;
+        const row = await upload.store(() =>
+          deps.store.write(async (repos) => {
+            const existing = await repos.runs.report(agent.runId, agent.instance, name);
+            const report = existing ?? repos.runs.addReport({ run: agent.runId, instance: agent.instance, name, sizeBytes: bytes, sha256, path });
+            Object.assign(report, { sizeBytes: bytes, sha256, path });
+            await repos.runs.flush();
+            return report;
+          }),
+        );
+        await deps.engine.recordEvent(agent.runId, {
+          type: 'report',
+          actor: `agent:${agent.instance}`,
+          instance: agent.instance,
+          text: `report ${name} uploaded (${bytes} bytes)`,
         });
-      });
-      call.on('error', () => out?.destroy());
+        callback(null, { report: runReportToProto(row) });
+      } catch (err) {
+        upload?.end();
+        out?.destroy();
+        if (temp) rmSync(temp, { force: true });
+        if (err instanceof ReportQuotaExceededError) await reportRefused(agent.runId, agent.instance, err);
+        callback(toStatus(err, log));
+      }
     })();
+  };
+
+  /** A refused upload is an event of the run: its operator sees why a report is missing. */
+  const reportRefused = async (runId: string, instance: string, err: ReportQuotaExceededError) => {
+    log.warn({ runId, instance, limit: err.limit }, 'report refused');
+    await deps.engine
+      .recordEvent(runId, { type: 'report', actor: 'controller', instance, text: err.message })
+      .catch((failure: unknown) => log.error({ err: failure, runId }, 'recording a refused report failed'));
   };
 
   return { enroll, session, uploadReport };

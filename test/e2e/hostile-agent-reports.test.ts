@@ -1,0 +1,135 @@
+/**
+ * A VM cannot fill the controller's disk with reports: each instance keeps
+ * at most `--report-max-count` reports of at most `--report-max-bytes`
+ * together; past it an upload is refused RESOURCE_EXHAUSTED naming the
+ * limit, its partial file is deleted, and the run records why. A report
+ * uploaded again replaces the stored one. Report folders are 0700 and files
+ * 0600 whatever the umask. Real controller, real local agents (and their
+ * credentials), real files, both databases.
+ */
+import { type ServiceError, status } from '@grpc/grpc-js';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
+import type { AgentServiceClient, UploadReportResponse } from '../../proto/gen/slipstream/v1/agent.js';
+import { KeepRunning, RunState } from '../../proto/gen/slipstream/v1/runs.js';
+import { agentServiceClient, bearerMetadata } from '../helpers/agent-probe.js';
+import { startTestController, type TestController } from '../helpers/controller.js';
+import { TEST_DATABASES } from '../helpers/databases.js';
+import { localVmCredential } from '../helpers/local-vm-credential.js';
+import { TestRuns } from '../helpers/runs.js';
+
+const MAX_COUNT = 3;
+const MAX_BYTES = 1024 * 1024;
+
+/** Uploads `data` as report `name` in 64 KiB chunks, as the agent does. */
+function upload(client: AgentServiceClient, credential: string, name: string, data: Buffer): Promise<UploadReportResponse> {
+  return new Promise((resolve, reject) => {
+    const call = client.uploadReport(bearerMetadata(credential), (err, response) => (err ? reject(err) : resolve(response)));
+    call.on('error', () => undefined);
+    call.write({ name, chunk: Buffer.alloc(0) });
+    for (let at = 0; at < data.length; at += 64 * 1024) call.write({ name: '', chunk: data.subarray(at, at + 64 * 1024) });
+    call.end();
+  });
+}
+
+const modeOf = async (path: string) => ((await stat(path)).mode & 0o777).toString(8);
+
+describe.each(TEST_DATABASES)('report quotas on %s', (database) => {
+  let controller: TestController;
+  let client: SlipstreamClient;
+  let runs: TestRuns;
+  let agents: AgentServiceClient;
+  let runId: string;
+  let credential: string;
+  let umask: number;
+
+  const reportDir = (run: string) => join(controller.dataDir, 'reports', run, 'machine.1');
+  const storedBytes = async (run: string) => (await runs.reports(run)).reduce((sum, r) => sum + r.sizeBytes, 0);
+  const quotaEvents = async (run: string) => (await runs.events(run)).filter((e) => e.message.startsWith('report quota exceeded'));
+
+  beforeAll(async () => {
+    // The usual umask: the controller must not depend on it for private files.
+    umask = process.umask(0o022);
+    controller = await startTestController({ database, controllerOptions: { reportMaxCount: MAX_COUNT, reportMaxBytes: MAX_BYTES } });
+    client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
+    runs = new TestRuns(client);
+    agents = agentServiceClient(controller.address);
+    await client.modules.save({
+      kind: 'component',
+      path: 'reports/vm',
+      images: { local: 'local' },
+      resources: {},
+      recipes: { reporting: 'echo "a report" > "$SLIPSTREAM_REPORT_DIR/summary.txt"' },
+      parameters: [],
+    });
+    await client.modules.save({
+      kind: 'component',
+      path: 'reports/hog',
+      images: { local: 'local' },
+      resources: {},
+      // Random bytes do not compress: the tarball is larger than the instance's byte quota.
+      recipes: { reporting: `head -c ${2 * MAX_BYTES} /dev/urandom > "$SLIPSTREAM_REPORT_DIR/big.bin"` },
+      parameters: [],
+    });
+    runId = (await runs.launch('reports/vm', { timeoutMinutes: 5, keepRunning: KeepRunning.KEEP_RUNNING_ALWAYS })).id;
+    await runs.waitForState(runId, RunState.RUN_STATE_READY, 90_000);
+    credential = await localVmCredential(controller, runId, 'machine.1');
+  }, 120_000);
+
+  afterAll(async () => {
+    agents?.close();
+    await runs?.terminateAll();
+    client?.close();
+    await controller?.stop();
+    process.umask(umask);
+  });
+
+  it('keeps the agent report private: folders 0700, files 0600', async () => {
+    expect((await runs.reports(runId)).map((r) => r.name)).toEqual(['machine.1.tar.gz']);
+    expect(await modeOf(join(controller.dataDir, 'reports'))).toBe('700');
+    expect(await modeOf(join(controller.dataDir, 'reports', runId))).toBe('700');
+    expect(await modeOf(reportDir(runId))).toBe('700');
+    expect(await modeOf(join(reportDir(runId), 'machine.1.tar.gz'))).toBe('600');
+  });
+
+  it(`refuses a report past ${MAX_COUNT} per instance, naming the limit, and takes one uploaded again`, async () => {
+    for (const name of ['r1.txt', 'r2.txt']) await upload(agents, credential, name, Buffer.from(`content of ${name}`));
+    const refused = (await upload(agents, credential, 'r3.txt', Buffer.from('one too many')).catch((err: unknown) => err)) as ServiceError;
+    expect(refused.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(refused.details).toBe(`report quota exceeded: machine.1 keeps at most ${MAX_COUNT} reports (report-max-count), and 'r3.txt' would be one more`);
+    // Uploaded again: replaces, counts once.
+    const again = await upload(agents, credential, 'r1.txt', Buffer.from('new content'));
+    expect(again.report).toMatchObject({ name: 'r1.txt', sizeBytes: 11 });
+    expect((await runs.reports(runId)).map((r) => r.name).sort()).toEqual(['machine.1.tar.gz', 'r1.txt', 'r2.txt']);
+    expect((await readdir(reportDir(runId))).sort()).toEqual(['machine.1.tar.gz', 'r1.txt', 'r2.txt']);
+    expect(await quotaEvents(runId)).toEqual([expect.objectContaining({ type: 'report', actor: 'controller', message: refused.details })]);
+  });
+
+  it(`refuses bytes past ${MAX_BYTES} per instance, deletes the partial file and keeps the report it would have replaced`, async () => {
+    const room = MAX_BYTES - (await storedBytes(runId)) + (await runs.reports(runId)).find((r) => r.name === 'r2.txt')!.sizeBytes;
+    const refused = (await upload(agents, credential, 'r2.txt', Buffer.alloc(room + 1, 7)).catch((err: unknown) => err)) as ServiceError;
+    expect(refused.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(refused.details).toBe(`report quota exceeded: machine.1's reports may hold at most ${MAX_BYTES} bytes (report-max-bytes), and 'r2.txt' would pass it`);
+    // No partial file left; the stored r2.txt is untouched.
+    expect((await readdir(reportDir(runId))).sort()).toEqual(['machine.1.tar.gz', 'r1.txt', 'r2.txt']);
+    expect(await runs.downloadReport(runId, 'machine.1', 'r2.txt')).toEqual(Buffer.from('content of r2.txt'));
+    expect((await quotaEvents(runId)).at(-1)).toMatchObject({ message: refused.details });
+    // Exactly the room left fits.
+    const fits = await upload(agents, credential, 'r2.txt', Buffer.alloc(room, 7));
+    expect(fits.report?.sizeBytes).toBe(room);
+    expect(await storedBytes(runId)).toBe(MAX_BYTES);
+    expect(await modeOf(join(reportDir(runId), 'r2.txt'))).toBe('600');
+  });
+
+  it("refuses a real agent's oversized report once, without retries, and the run still reaches Ready", async () => {
+    const hog = (await runs.launch('reports/hog', { timeoutMinutes: 5 })).id;
+    await runs.waitForState(hog, RunState.RUN_STATE_READY, 90_000);
+    expect(await runs.reports(hog)).toEqual([]);
+    expect(await quotaEvents(hog)).toEqual([
+      expect.objectContaining({ message: `report quota exceeded: machine.1's reports may hold at most ${MAX_BYTES} bytes (report-max-bytes), and 'machine.1.tar.gz' would pass it` }),
+    ]);
+    expect(await readdir(reportDir(hog))).toEqual([]);
+  }, 120_000);
+});
