@@ -14,7 +14,7 @@ import { createEc2Driver } from './connectors/ec2/ec2-driver.js';
 import { createFakeDriver } from './connectors/fake/fake-driver.js';
 import { createGcpDriver } from './connectors/gcp/gcp-driver.js';
 import { createLocalDriver } from './connectors/local/local-driver.js';
-import { prepareWorkRoot } from './connectors/local/work-root.js';
+import { LocalWorkRootError, prepareWorkRoot } from './connectors/local/work-root.js';
 import { ConnectorRegistry } from './connectors/registry.js';
 import { createSimDriver } from './connectors/sim/sim-driver.js';
 import { controllerId } from './controller-identity.js';
@@ -110,7 +110,16 @@ export async function startController(options: CompiledControllerOptions, log: L
 
     // Local VMs start only once provisioning has the bundle (Provisioner awaits it first).
     const localVmsLog = log.child({ component: 'local-vms' });
-    const tightened = await workRootChecked;
+    // A work root the VM user cannot use fails local provisioning, not the start: the controller may never use `local`.
+    const workRoot = await workRootChecked.then(
+      (tightened) => ({ tightened, problem: undefined }),
+      (err: unknown) => {
+        if (!(err instanceof LocalWorkRootError)) throw err;
+        return { tightened: undefined, problem: err.message };
+      },
+    );
+    const tightened = workRoot.tightened;
+    if (workRoot.problem) localVmsLog.warn({ reason: workRoot.problem }, 'local VMs cannot start on this host; every local provision fails until this is fixed');
     if (tightened) localVmsLog.warn({ path: tightened.path, oldMode: tightened.oldMode.toString(8), newMode: tightened.newMode.toString(8) }, 'local vm dir was writable by others; tightened');
     localVmsLog.info({ user: options.localVms.runAs?.name ?? null, workRoot: options.localVms.workRoot ?? null }, 'local vms placed');
     const localDriver = createLocalDriver({
@@ -119,6 +128,7 @@ export async function startController(options: CompiledControllerOptions, log: L
         return { path, sha256 };
       },
       placement: options.localVms,
+      unusableReason: workRoot.problem,
     });
     const registry = new ConnectorRegistry()
       .register(localDriver)

@@ -61,6 +61,7 @@ export class LocalConnector implements CloudConnector {
 
   async provision(spec: VmSpec, signal?: AbortSignal): Promise<VmInfo> {
     signal?.throwIfAborted();
+    if (this.parts.options.unusableReason) throw new ConnectorError('invalid', this.parts.options.unusableReason, { retryable: false });
     const { runId, instance } = spec.tags;
     if (!isSafeRunId(runId)) throw new ConnectorError('invalid', `local: run id '${runId}' cannot name a folder`);
     if (!isInstanceName(instance)) throw new ConnectorError('invalid', `local: instance '${instance}' must be NODE.N`);

@@ -35,6 +35,12 @@ export interface LocalDriverOptions {
    * process, each in its record folder under `<dataDir>/local-vms`.
    */
   placement?: LocalVmPlacement;
+  /**
+   * Why local VMs cannot start on this host (the start found the work root
+   * unusable): every provision fails with it, naming the fix, while the
+   * controller serves its other clouds.
+   */
+  unusableReason?: string;
 }
 
 /** Validated, defaulted, frozen options. */
@@ -44,6 +50,7 @@ export interface CompiledLocalDriverOptions {
   readonly env: Readonly<Record<string, string>>;
   readonly terminateTimeoutMs: number;
   readonly placement: LocalVmPlacement;
+  readonly unusableReason: string | undefined;
 }
 
 /** Variables a VM's agent inherits from the controller by default. */
@@ -75,7 +82,7 @@ export function compileLocalDriverOptions(input: LocalDriverOptions = {}): Compi
   if (!Number.isInteger(terminateTimeoutMs) || terminateTimeoutMs <= 0) {
     throw new TypeError('local driver: terminateTimeoutMs must be a positive integer of milliseconds');
   }
-  return Object.freeze({ agentCommand, env: Object.freeze(env), terminateTimeoutMs, placement });
+  return Object.freeze({ agentCommand, env: Object.freeze(env), terminateTimeoutMs, placement, unusableReason: input.unusableReason || undefined });
 }
 
 /**
