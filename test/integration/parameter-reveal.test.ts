@@ -95,6 +95,25 @@ describe.each(TEST_DATABASES)('password parameter values on %s', (database) => {
     expect((await acme[role].runs.getParameter(runId, PORT_KEY)).value).toBe('5432');
   });
 
+  it.each(['machine.1:ip', 'machine:instanceid', 'machine.1:vmstate', 'machine.1:complete', 'machine:ids', 'machine:multiplicity', 'ss:state', 'ss:abort'])(
+    'SetRunParameter of %s, which only the controller writes, is PERMISSION_DENIED naming the key, even for an admin',
+    async (key) => {
+      const before = await acme.admin.runs.getParameter(runId, key);
+      const failure = await failureOf(acme.admin.runs.setParameter(runId, key, '6.6.6.6'));
+      expect(failure.code).toBe(status.PERMISSION_DENIED);
+      expect(failure.message).toContain('is written only by the controller');
+      expect(failure.message).toContain(key.replace(/^machine:(?!ids|multiplicity)/, 'machine.1:'));
+      expect(await acme.admin.runs.getParameter(runId, key)).toEqual(before);
+    },
+  );
+
+  it('SetRunParameter still sets inputs, hostname, statecustom, url.service and ss:tags', async () => {
+    for (const key of ['machine.1:port', 'machine.1:hostname', 'machine.1:statecustom', 'machine.1:url.service', 'ss:url.service', 'ss:tags']) {
+      expect((await acme.deployer.runs.setParameter(runId, key, '6543')).value).toBe('6543');
+    }
+    await acme.deployer.runs.setParameter(runId, PORT_KEY, '5432');
+  });
+
   it.each(ROLES.filter((r) => r !== 'viewer'))('%s: reveal returns the password and records who revealed it', async (role) => {
     const before = reveals(await acme.admin.runs.events(runId));
     const revealed = await acme[role].runs.getParameter(runId, PASSWORD_KEY, { reveal: true });

@@ -1,11 +1,11 @@
 import { createReadStream } from 'node:fs';
 import * as pb from '../../../proto/gen/slipstream/v1/runs.js';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, throwIfViolations } from '../../domain/errors.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, throwIfViolations } from '../../domain/errors.js';
 import { parseModuleReference } from '../../domain/modules/refs.js';
 import { resolveModule } from '../../domain/modules/resolve.js';
 import { planLaunch } from '../../domain/runs/launch.js';
 import type { CloudDirectory } from '../../connectors/clouds.js';
-import { formatParameterKey, parseParameterKey, valueTooLarge } from '../../domain/runs/parameter-keys.js';
+import { formatParameterKey, parseParameterKey, valueTooLarge, writtenOnlyByController } from '../../domain/runs/parameter-keys.js';
 import { activeInstances, isFinal } from '../../domain/runs/state-machine.js';
 import type { RunState } from '../../domain/runs/types.js';
 import type { AgentHub } from '../../scheduler/agent-hub.js';
@@ -231,6 +231,7 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
         if (!(await repos.runs.parameter(run.id, canonical))) throw new NotFoundError('parameter', req.key);
         return run;
       });
+      if (writtenOnlyByController(canonical)) throw new PermissionDeniedError(`${canonical} is written only by the controller`);
       requireLive(row, 'have parameters set');
       await deps.engine.setParameters(row.id, [{ key: canonical, value: req.value }], `user:${ctx.principal.userName}`);
       const param = await ctx.store.read((repos) => repos.runs.parameter(row.id, canonical));

@@ -87,6 +87,23 @@ export function controllerWrittenKey(qualifiedKey: string): boolean {
   return parsed?.scope === 'instance' && CONTROLLER_WRITTEN_INSTANCE_PARAMETERS.has(parsed.name);
 }
 
+/** Run parameters the state machine keeps: what a run's state and abort flag are, never what a caller says. */
+const CONTROLLER_WRITTEN_RUN_KEYS: ReadonlySet<string> = new Set(['ss:state', 'ss:abort']);
+
+/**
+ * True when only the controller writes the (qualified) key, for operators as
+ * for agents: the controller-written instance built-ins, the node-level
+ * `node:ids` and `node:multiplicity`, and the run's `ss:state` and `ss:abort`
+ * (an operator aborts with AbortRun, not by setting the flag).
+ */
+export function writtenOnlyByController(qualifiedKey: string): boolean {
+  const parsed = parseParameterKey(qualifiedKey);
+  if (!parsed) return false;
+  if (parsed.scope === 'node') return true;
+  if (parsed.scope === 'run') return CONTROLLER_WRITTEN_RUN_KEYS.has(qualifiedKey);
+  return CONTROLLER_WRITTEN_INSTANCE_PARAMETERS.has(parsed.name);
+}
+
 /** UTF-8 size check of a value. */
 export function valueTooLarge(value: string): boolean {
   return Buffer.byteLength(value, 'utf8') > MAX_PARAMETER_VALUE_BYTES;
