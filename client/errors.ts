@@ -41,13 +41,20 @@ export class SlipstreamError extends Error {
   }
 }
 
-/** INVALID_ARGUMENT: every rejected field, from google.rpc.BadRequest. */
+/**
+ * INVALID_ARGUMENT: the rejected fields, from google.rpc.BadRequest. The
+ * controller sends the first 100 at most, then one entry (field '') counting
+ * the rest; `violationCount` is the count of them all.
+ */
 export class InvalidArgumentError extends SlipstreamError {
   readonly violations: readonly FieldViolation[];
+  readonly violationCount: number;
 
   constructor(init: SlipstreamErrorInit) {
     super(init);
     this.violations = this.details.fieldViolations ?? [];
+    const counted = Number(this.metadata.violations);
+    this.violationCount = Number.isSafeInteger(counted) && counted >= 0 ? counted : this.violations.length;
   }
 }
 
@@ -89,8 +96,8 @@ export class FailedPreconditionError extends SlipstreamError {
 export class ConflictError extends SlipstreamError {}
 
 /** Shared by the errors after which a retry may succeed (google.rpc.RetryInfo). */
-abstract class RetryableError extends SlipstreamError {
-  /** How long the server asks the caller to wait before retrying, if it said. */
+export abstract class RetryableError extends SlipstreamError {
+  /** How long the server asks the caller to wait before retrying, if it said (a rate limit, a full stream limit). */
   readonly retryDelayMs: number | undefined;
 
   constructor(init: SlipstreamErrorInit) {
@@ -102,7 +109,11 @@ abstract class RetryableError extends SlipstreamError {
 /** UNAVAILABLE: the controller (or one of its dependencies) cannot be reached now. */
 export class UnavailableError extends RetryableError {}
 
-/** RESOURCE_EXHAUSTED: a quota or limit is used up. */
+/**
+ * RESOURCE_EXHAUSTED: a quota or limit is used up. `reason` names it
+ * (`RATE_LIMITED`, `TOO_MANY_STREAMS`, ...), `metadata` its value, and
+ * `retryDelayMs` when waiting will help.
+ */
 export class ResourceExhaustedError extends RetryableError {}
 
 /** DEADLINE_EXCEEDED: the call's deadline passed before an answer came. */

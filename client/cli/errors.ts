@@ -5,6 +5,7 @@
 import {
   InvalidArgumentError,
   PermissionDeniedError,
+  RetryableError,
   SlipstreamError,
   UnauthenticatedError,
   UnavailableError,
@@ -31,7 +32,7 @@ export function reportError(io: Pick<CliIo, 'stderr'>, error: unknown): ExitCode
     return ExitCode.usage;
   }
   if (error instanceof InvalidArgumentError && error.violations.length > 0) {
-    write(`error: invalid argument (${error.violations.length} violation${error.violations.length === 1 ? '' : 's'}):\n`);
+    write(`error: invalid argument (${error.violationCount} violation${error.violationCount === 1 ? '' : 's'}):\n`);
     write(formatViolations(error.violations));
     return ExitCode.failed;
   }
@@ -44,7 +45,11 @@ export function reportError(io: Pick<CliIo, 'stderr'>, error: unknown): ExitCode
     return ExitCode.auth;
   }
   if (error instanceof UnavailableError) {
-    write(`error: controller unavailable: ${error.message}\n`);
+    write(`error: controller unavailable: ${error.message}${retryHint(error)}\n`);
+    return ExitCode.failed;
+  }
+  if (error instanceof RetryableError) {
+    write(`error: ${error.message}${retryHint(error)}\n`);
     return ExitCode.failed;
   }
   if (error instanceof SlipstreamError) {
@@ -53,4 +58,9 @@ export function reportError(io: Pick<CliIo, 'stderr'>, error: unknown): ExitCode
   }
   write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
   return ExitCode.failed;
+}
+
+/** ` (retry after Ns)` when the server said how long to wait. */
+function retryHint(error: RetryableError): string {
+  return error.retryDelayMs === undefined ? '' : ` (retry after ${Math.max(1, Math.ceil(error.retryDelayMs / 1000))}s)`;
 }

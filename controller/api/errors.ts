@@ -11,6 +11,7 @@ import {
 import { Status } from '../../proto/gen/google/rpc/status.js';
 import {
   AlreadyExistsError,
+  clipText,
   ConflictError,
   DomainError,
   FailedPreconditionError,
@@ -20,6 +21,7 @@ import {
   ResourceExhaustedError,
   UnauthenticatedError,
   UnavailableError,
+  type FieldViolation,
 } from '../domain/errors.js';
 
 /** Domain of every google.rpc.ErrorInfo this server sends. */
@@ -44,29 +46,70 @@ function codeOf(err: DomainError): status {
   return status.INTERNAL;
 }
 
-function detailsOf(err: DomainError): Any[] {
-  const details = [pack('google.rpc.ErrorInfo', ErrorInfo, { reason: err.reason, domain: ERROR_DOMAIN, metadata: err.metadata })];
+/** Field violations one error sends at most; the rest are counted in one more entry. */
+export const MAX_REPORTED_VIOLATIONS = 100;
+/** Longest field path and description sent, in characters. */
+export const MAX_VIOLATION_FIELD_CHARS = 256;
+export const MAX_VIOLATION_DESCRIPTION_CHARS = 512;
+/**
+ * Characters of paths and descriptions sent at most, whatever their count: the
+ * details travel base64-encoded in one HTTP/2 trailer, and Node drops a header
+ * block over 64 KiB (with the reply in it).
+ */
+export const VIOLATION_TEXT_BUDGET = 16 * 1024;
+/** Longest status message, in characters. */
+export const MAX_STATUS_MESSAGE_CHARS = 1024;
+const MAX_RESOURCE_NAME_CHARS = 256;
+
+/**
+ * The violations an error sends: the first ones, each clipped, within
+ * {@link MAX_REPORTED_VIOLATIONS} and {@link VIOLATION_TEXT_BUDGET}, then one
+ * entry (field '') that says how many more there are.
+ */
+export function reportedViolations(violations: readonly FieldViolation[]): FieldViolation[] {
+  const reported: FieldViolation[] = [];
+  let budget = VIOLATION_TEXT_BUDGET;
+  for (const v of violations) {
+    if (reported.length >= MAX_REPORTED_VIOLATIONS) break;
+    const field = clipText(v.field, MAX_VIOLATION_FIELD_CHARS);
+    const description = clipText(v.description, MAX_VIOLATION_DESCRIPTION_CHARS);
+    budget -= field.length + description.length;
+    if (budget < 0 && reported.length > 0) break;
+    reported.push({ field, description });
+  }
+  const more = violations.length - reported.length;
+  if (more > 0) reported.push({ field: '', description: `and ${more} more violation${more === 1 ? '' : 's'} not listed (${violations.length} in all)` });
+  return reported;
+}
+
+function retryInfo(ms: number): Any {
+  const whole = Math.max(0, Math.ceil(ms));
+  return pack('google.rpc.RetryInfo', RetryInfo, { retryDelay: { seconds: Math.floor(whole / 1000), nanos: (whole % 1000) * 1e6 } });
+}
+
+function detailsOf(err: DomainError, message: string): Any[] {
+  const metadata = err instanceof InvalidArgumentError ? { ...err.metadata, violations: String(err.violations.length) } : err.metadata;
+  const details = [pack('google.rpc.ErrorInfo', ErrorInfo, { reason: err.reason, domain: ERROR_DOMAIN, metadata })];
   if (err instanceof InvalidArgumentError) {
-    const fieldViolations = err.violations.map((v) => ({ field: v.field, description: v.description, reason: '' }));
+    const fieldViolations = reportedViolations(err.violations).map((v) => ({ ...v, reason: '' }));
     details.push(pack('google.rpc.BadRequest', BadRequest, { fieldViolations }));
   } else if (err instanceof NotFoundError || err instanceof AlreadyExistsError) {
     details.push(
       pack('google.rpc.ResourceInfo', ResourceInfo, {
         resourceType: err.resourceType,
-        resourceName: err.resourceName,
+        resourceName: clipText(err.resourceName, MAX_RESOURCE_NAME_CHARS),
         owner: '',
-        description: err.message,
+        description: message,
       }),
     );
   } else if (err instanceof FailedPreconditionError) {
     details.push(
       pack('google.rpc.PreconditionFailure', PreconditionFailure, {
-        violations: [{ type: err.reason, subject: err.subject, description: err.message }],
+        violations: [{ type: err.reason, subject: clipText(err.subject, MAX_RESOURCE_NAME_CHARS), description: message }],
       }),
     );
-  } else if (err instanceof UnavailableError && err.retryAfterMs !== undefined) {
-    const ms = err.retryAfterMs;
-    details.push(pack('google.rpc.RetryInfo', RetryInfo, { retryDelay: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 } }));
+  } else if ((err instanceof UnavailableError || err instanceof ResourceExhaustedError) && err.retryAfterMs !== undefined) {
+    details.push(retryInfo(err.retryAfterMs));
   }
   return details;
 }
@@ -82,8 +125,10 @@ export function toStatus(err: unknown, log: Logger): Partial<StatusObject> {
     return { code: status.INTERNAL, details: 'internal error; the controller log has the details' };
   }
   const code = codeOf(err);
+  // Messages quote what the caller sent (a name, an id): a huge one must not make the reply too big to arrive.
+  const message = clipText(err.message, MAX_STATUS_MESSAGE_CHARS);
   const metadata = new Metadata();
-  const encoded = Status.encode({ code, message: err.message, details: detailsOf(err) }).finish();
+  const encoded = Status.encode({ code, message, details: detailsOf(err, message) }).finish();
   metadata.set('grpc-status-details-bin', Buffer.from(encoded));
-  return { code, details: err.message, metadata };
+  return { code, details: message, metadata };
 }

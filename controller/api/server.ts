@@ -1,4 +1,6 @@
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type ServerOptions, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { createFileRegistry, fromBinary } from '@bufbuild/protobuf';
+import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import type { ControllerPki } from '../auth/pki.js';
 import { HealthImplementation } from 'grpc-health-check';
 import { AgentServiceService } from '../../proto/gen/slipstream/v1/agent.js';
@@ -11,6 +13,8 @@ import { UserServiceService } from '../../proto/gen/slipstream/v1/users.js';
 import { InflightCalls } from './inflight-calls.js';
 import { acceptQueueLimit, listenOnHost } from './listener.js';
 import { addReflectionService, loadDescriptorSet } from './reflection.js';
+import { RequestGuard } from './request-guard.js';
+import { MAX_REQUEST_BYTES } from './request-limits.js';
 import { agentService, type AgentServiceDeps } from './services/agent-service.js';
 import { cloudService, type CloudServiceDeps } from './services/cloud-service.js';
 import { moduleService } from './services/module-service.js';
@@ -19,8 +23,8 @@ import { tenantService } from './services/tenant-service.js';
 import { tokenService } from './services/token-service.js';
 import { userService } from './services/user-service.js';
 
-/** Services that are served, by their full name (the health service reports each). */
-const SERVED = [
+/** Our services, by their full name (the health service reports each). */
+export const SERVED = [
   'slipstream.v1.ModuleService',
   'slipstream.v1.TenantService',
   'slipstream.v1.UserService',
@@ -29,6 +33,9 @@ const SERVED = [
   'slipstream.v1.AgentService',
   'slipstream.v1.CloudService',
 ] as const;
+
+/** The services libraries add beside ours. */
+export const LIBRARY_SERVICES = ['grpc.health.v1.Health', 'grpc.reflection.v1.ServerReflection'] as const;
 
 /** A started gRPC server and how to stop it. */
 export interface ApiServer {
@@ -43,7 +50,10 @@ export interface ApiServer {
   shutdown(graceMs: number): Promise<void>;
 }
 
-/** Builds the gRPC server with every service, health and reflection, and binds it. */
+/**
+ * Builds the gRPC server with every service, health and reflection, and binds
+ * it. Every request is checked by the request guard before its handler.
+ */
 export async function startApiServer(
   deps: RunServiceDeps & AgentServiceDeps & CloudServiceDeps,
   host: string,
@@ -51,9 +61,11 @@ export async function startApiServer(
   pki: ControllerPki | undefined,
 ): Promise<ApiServer> {
   const inflight = new InflightCalls();
-  const server = new Server({
-    interceptors: [inflight.interceptor],
-    'grpc.max_receive_message_length': 16 * 1024 * 1024,
+  const descriptorSet = loadDescriptorSet();
+  const guard = new RequestGuard(createFileRegistry(fromBinary(FileDescriptorSetSchema, descriptorSet)), deps.log.child({ component: 'requests' }));
+  const server = new GuardedServer(guard, {
+    interceptors: [inflight.interceptor, guard.interceptor],
+    'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
     // Agents hold one stream for hours: answer their keepalive pings.
     'grpc.keepalive_permit_without_calls': 1,
     // Channelz (grpc-js's live introspection, which nothing here serves) keeps counters and traces for every call
@@ -71,7 +83,7 @@ export async function startApiServer(
 
   const health = new HealthImplementation({ '': 'SERVING', ...Object.fromEntries(SERVED.map((s) => [s, 'SERVING'])) });
   health.addToServer(server);
-  addReflectionService(server, loadDescriptorSet(), [...SERVED, 'grpc.health.v1.Health']);
+  addReflectionService(server, descriptorSet, [...SERVED, 'grpc.health.v1.Health']);
 
   const log = deps.log.child({ component: 'grpc' });
   // Our own listeners hand their sockets to grpc-js, because its bind cannot set the accept queue (listener.ts).
@@ -121,6 +133,23 @@ export async function startApiServer(
       }
     },
   };
+}
+
+/**
+ * A grpc-js Server whose every service is added guarded (request-guard.ts):
+ * also those that libraries add themselves (health, reflection).
+ */
+class GuardedServer extends Server {
+  constructor(
+    private readonly guard: RequestGuard,
+    options: ServerOptions,
+  ) {
+    super(options);
+  }
+
+  override addService(service: ServiceDefinition, implementation: UntypedServiceImplementation): void {
+    super.addService(this.guard.guard(service), implementation);
+  }
 }
 
 /** TLS with the controller's certificate (clients pin its CA), or plaintext with --insecure. */

@@ -87,9 +87,24 @@ export class PermissionDeniedError extends DomainError {
   readonly reason = 'PERMISSION_DENIED';
 }
 
-/** A quota or limit is exhausted (RESOURCE_EXHAUSTED). */
+/** What a {@link ResourceExhaustedError} may say beyond its message and metadata. */
+export interface ResourceExhaustedOptions {
+  /** Machine-readable name of the limit (google.rpc.ErrorInfo.reason); default `RESOURCE_EXHAUSTED`. */
+  reason?: string;
+  /** When a retry may succeed (google.rpc.RetryInfo); absent when waiting alone will not help (a quota). */
+  retryAfterMs?: number;
+}
+
+/** A quota or limit is exhausted (RESOURCE_EXHAUSTED); `metadata` says which limit and how it is used. */
 export class ResourceExhaustedError extends DomainError {
-  readonly reason = 'RESOURCE_EXHAUSTED';
+  readonly reason: string;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, metadata: Record<string, string> = {}, options: ResourceExhaustedOptions = {}) {
+    super(message, metadata);
+    this.reason = options.reason ?? 'RESOURCE_EXHAUSTED';
+    this.retryAfterMs = options.retryAfterMs;
+  }
 }
 
 /** A dependency is temporarily unavailable; retrying may succeed (UNAVAILABLE). */
@@ -103,11 +118,35 @@ export class UnavailableError extends DomainError {
   }
 }
 
-/** One line per violation, for logs and the status message. */
+/** Violations a summary quotes before it only counts the rest. */
+export const SUMMARY_QUOTED_VIOLATIONS = 3;
+
+/** Longest summary, in characters: it becomes the status message, one HTTP/2 trailer that every proxy must carry. */
+export const SUMMARY_MAX_CHARS = 1024;
+
+/**
+ * The status message of an InvalidArgumentError: the first few violations and
+ * how many more there are, at most {@link SUMMARY_MAX_CHARS} characters.
+ * The full list travels as structured details (google.rpc.BadRequest).
+ */
 export function summarizeViolations(violations: readonly FieldViolation[]): string {
   if (violations.length === 0) return 'invalid argument';
-  const lines = violations.map((v) => `${v.field}: ${v.description}`);
-  return violations.length === 1 ? lines[0]! : `${violations.length} violations: ${lines.join('; ')}`;
+  const quoted = violations.slice(0, SUMMARY_QUOTED_VIOLATIONS).map((v) => `${v.field}: ${v.description}`);
+  const more = violations.length - quoted.length;
+  const text = violations.length === 1 ? quoted[0]! : `${violations.length} violations: ${quoted.join('; ')}${more > 0 ? `; and ${more} more` : ''}`;
+  return clipText(text, SUMMARY_MAX_CHARS);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * `text` cut to at most `maxChars` UTF-16 units (ending in `...` when cut),
+ * with lone surrogates (also one the cut leaves) replaced by U+FFFD: the
+ * result can always be percent-encoded into a gRPC status message.
+ */
+export function clipText(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text.replace(LONE_SURROGATE, '\uFFFD');
+  return `${text.slice(0, Math.max(0, maxChars - 3)).replace(LONE_SURROGATE, '\uFFFD')}...`;
 }
 
 /** Throws InvalidArgumentError when the list is not empty. */

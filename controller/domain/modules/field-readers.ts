@@ -31,10 +31,19 @@ export function isAbsent(value: unknown): value is null | undefined {
   return value === undefined || value === null;
 }
 
-/** Non-empty text; undefined (reported) when absent, empty or not a string. */
+/**
+ * Why `text` cannot be stored as module text: it holds a NUL character, which
+ * PostgreSQL refuses in text and YAML writes as "\0". Undefined when it can.
+ */
+export function nulProblem(text: string): string | undefined {
+  return text.includes('\0') ? 'must not contain NUL (U+0000) characters' : undefined;
+}
+
+/** Non-empty text; undefined (reported) when absent, empty, not a string or holding a NUL. */
 export function requiredText(value: unknown, field: string, sink: Sink): string | undefined {
   if (isAbsent(value) || value === '') return void report(sink, field, 'is required');
   if (typeof value !== 'string') return void report(sink, field, 'must be a string');
+  if (report(sink, field, nulProblem(value))) return undefined;
   return value;
 }
 
@@ -44,6 +53,7 @@ export function optionalText(value: unknown, field: string, sink: Sink, maxChars
   if (typeof value !== 'string') return void report(sink, field, 'must be a string');
   const length = charLength(value);
   if (length > maxChars) return void report(sink, field, `must be at most ${maxChars} characters (got ${length})`);
+  if (report(sink, field, nulProblem(value))) return undefined;
   return value;
 }
 

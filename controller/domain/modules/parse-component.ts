@@ -8,6 +8,7 @@ import {
   isAbsent,
   isFields,
   itemsOf,
+  nulProblem,
   optionalText,
   report,
   reportUnknownFields,
@@ -75,7 +76,7 @@ function parseImages(value: unknown, sink: Sink): Record<string, string> {
     if (report(sink, field, cloudNameProblem(cloud))) continue;
     if (typeof id !== 'string' || id === '') report(sink, field, 'must be a non-empty image id');
     else if (id.length > MAX_IMAGE_ID_LENGTH) report(sink, field, `must be at most ${MAX_IMAGE_ID_LENGTH} characters (got ${id.length})`);
-    else images[cloud] = id;
+    else if (!report(sink, field, nulProblem(id))) images[cloud] = id;
   }
   return images;
 }
@@ -120,7 +121,7 @@ function parseCloudOptions(value: unknown, sink: Sink): Record<string, Record<st
       if (text === undefined) report(sink, field, 'must be a string, number or boolean');
       else if (text.length > MAX_CLOUD_OPTION_VALUE_LENGTH) {
         report(sink, field, `must be at most ${MAX_CLOUD_OPTION_VALUE_LENGTH} characters (got ${text.length})`);
-      } else if (text !== '') parsed[key] = text;
+      } else if (!report(sink, field, nulProblem(text)) && text !== '') parsed[key] = text;
     }
     if (Object.keys(parsed).length > 0) clouds[cloud] = parsed;
   }
@@ -145,7 +146,7 @@ function parseRecipes(value: unknown, sink: Sink): Recipes {
     if (typeof script !== 'string') report(sink, field, 'must be a string (a bash script)');
     else if (utf8Length(script) > MAX_RECIPE_BYTES) {
       report(sink, field, `is too large: ${utf8Length(script)} bytes, at most ${MAX_RECIPE_BYTES} (64 KiB)`);
-    } else recipes[name] = script;
+    } else if (!report(sink, field, nulProblem(script))) recipes[name] = script;
   }
   const packages = parsePackages(value.packages, sink);
   if (packages.length > 0) recipes.packages = packages;

@@ -8,6 +8,7 @@ import {
   isFields,
   itemsOf,
   listPreview,
+  nulProblem,
   oneOf,
   optionalText,
   preview,
@@ -34,6 +35,8 @@ export function parameterValueProblem(type: ParameterType, values: readonly stri
   if (bytes > MAX_PARAMETER_VALUE_BYTES) {
     return `is too large: ${bytes} bytes, at most ${MAX_PARAMETER_VALUE_BYTES} (64 KiB)`;
   }
+  const nul = nulProblem(value);
+  if (nul) return nul;
   switch (type) {
     case 'int':
       return INT_PATTERN.test(value) && Number.isSafeInteger(Number(value))
