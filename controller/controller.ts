@@ -187,6 +187,7 @@ export async function startController(options: CompiledControllerOptions, log: L
       options.listen.host,
       options.listen.port,
       pki,
+      options.callLimits,
     );
     closers.push(['engine', () => engine.stop()]);
     closers.push([

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
+import { DEFAULT_CALL_LIMITS } from './api/guards/call-limits.js';
 import { startController } from './controller.js';
 import { createLogger } from './logger.js';
 import { compileControllerOptions, OptionsError, type ControllerOptions } from './options.js';
@@ -32,12 +33,20 @@ const program = new Command('slipstream-controller')
   .addOption(new Option('--report-max-bytes <bytes>', 'bytes the reports of one node instance may hold together (default 268435456)').env('SLIPSTREAM_REPORT_MAX_BYTES'))
   .addOption(new Option('--local-user <user>', 'user local VMs run as when the controller runs as root (default: nobody)').env('SLIPSTREAM_LOCAL_USER'))
   .addOption(new Option('--local-vm-dir <dir>', 'folder local VMs work in (default as root: <data dir>-local-vms)').env('SLIPSTREAM_LOCAL_VM_DIR'))
+  .addOption(new Option('--max-streams-per-token <n>', 'server streams (watches, downloads) one API token may hold open; 0: no limit (default 32)').env('SLIPSTREAM_MAX_STREAMS_PER_TOKEN'))
+  .addOption(new Option('--max-streams-per-tenant <n>', 'server streams the tokens of one tenant may hold open together; 0: no limit (default 256)').env('SLIPSTREAM_MAX_STREAMS_PER_TENANT'))
+  .addOption(new Option('--mutation-burst-per-token <n>', 'mutating calls one API token may make at once (default 100)').env('SLIPSTREAM_MUTATION_BURST_PER_TOKEN'))
+  .addOption(new Option('--mutation-rate-per-token <n>', 'mutating calls per second one API token may make after its burst; 0: no limit (default 10)').env('SLIPSTREAM_MUTATION_RATE_PER_TOKEN'))
+  .addOption(new Option('--mutation-burst-per-tenant <n>', 'mutating calls the tokens of one tenant may make at once (default 300)').env('SLIPSTREAM_MUTATION_BURST_PER_TENANT'))
+  .addOption(new Option('--mutation-rate-per-tenant <n>', 'mutating calls per second of one tenant after its burst; 0: no limit (default 30)').env('SLIPSTREAM_MUTATION_RATE_PER_TENANT'))
+  .addOption(new Option('--max-sessions-per-agent <n>', 'agent sessions one agent credential may hold open; one more ends the oldest; 0: no limit (default 2)').env('SLIPSTREAM_MAX_SESSIONS_PER_AGENT'))
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 program.parse();
 const flags = program.opts<Record<string, string | undefined>>();
 const tlsHosts = program.opts<{ tlsHost?: string[] | string }>().tlsHost;
 
+const numberFlag = (value: string | undefined) => (value === undefined ? undefined : Number(value));
 const input: ControllerOptions = {
   listen: flags.listen,
   httpListen: flags.httpListen,
@@ -57,6 +66,13 @@ const input: ControllerOptions = {
   bootstrapToken: process.env.SLIPSTREAM_BOOTSTRAP_TOKEN,
   credentialKey: process.env.SLIPSTREAM_CREDENTIAL_KEY,
   shutdownGraceMs: flags.shutdownGraceMs === undefined ? undefined : Number(flags.shutdownGraceMs),
+  callLimits: {
+    streamsPerToken: numberFlag(flags.maxStreamsPerToken),
+    streamsPerTenant: numberFlag(flags.maxStreamsPerTenant),
+    mutationsPerToken: { burst: numberFlag(flags.mutationBurstPerToken) ?? DEFAULT_CALL_LIMITS.mutationsPerToken.burst, perSecond: numberFlag(flags.mutationRatePerToken) ?? DEFAULT_CALL_LIMITS.mutationsPerToken.perSecond },
+    mutationsPerTenant: { burst: numberFlag(flags.mutationBurstPerTenant) ?? DEFAULT_CALL_LIMITS.mutationsPerTenant.burst, perSecond: numberFlag(flags.mutationRatePerTenant) ?? DEFAULT_CALL_LIMITS.mutationsPerTenant.perSecond },
+    sessionsPerAgent: numberFlag(flags.maxSessionsPerAgent),
+  },
   reportMaxCount: flags.reportMaxCount === undefined ? undefined : Number(flags.reportMaxCount),
   reportMaxBytes: flags.reportMaxBytes === undefined ? undefined : Number(flags.reportMaxBytes),
   localUser: flags.localUser,

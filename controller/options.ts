@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { compileCallLimits, type CallLimitOptions } from './api/guards/call-limits.js';
 import type { AzureDriverOptions } from './connectors/azure/azure-driver.js';
 import type { GcpDriverOptions } from './connectors/gcp/gcp-driver.js';
 import { decideLocalVmPlacement, LocalVmPlacementError, lookupUser, type LocalVmPlacement } from './connectors/local/placement.js';
@@ -52,6 +53,8 @@ export interface ControllerOptions {
   localUser?: string;
   /** Where local VMs work (default as root: `<dataDir>-local-vms`; otherwise beside their records in the data dir). */
   localVmDir?: string;
+  /** Open streams and mutating calls per API token and tenant, sessions per agent (controller/api/guards/call-limits.ts); default: DEFAULT_CALL_LIMITS. */
+  callLimits?: Partial<CallLimitOptions>;
 }
 
 /** What the controller passes to `createAzureDriver` and `createGcpDriver`. */
@@ -86,6 +89,7 @@ export interface CompiledControllerOptions {
   readonly driverOptions: Readonly<ControllerDriverOptions>;
   /** Where local VMs work and as whom they run. */
   readonly localVms: LocalVmPlacement;
+  readonly callLimits: CallLimitOptions;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -145,6 +149,12 @@ export function compileControllerOptions(input: ControllerOptions): CompiledCont
     if (err instanceof LocalVmPlacementError) throw new OptionsError(err.message);
     throw err;
   }
+  let callLimits: CallLimitOptions;
+  try {
+    callLimits = compileCallLimits(input.callLimits ?? {});
+  } catch (err) {
+    throw new OptionsError((err as Error).message);
+  }
   return Object.freeze({
     listen,
     database,
@@ -166,6 +176,7 @@ export function compileControllerOptions(input: ControllerOptions): CompiledCont
     extraClouds,
     driverOptions,
     localVms,
+    callLimits,
   });
 }
 

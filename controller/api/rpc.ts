@@ -13,12 +13,15 @@ import { roleAllows, type Role } from '../auth/roles.js';
 import { PermissionDeniedError } from '../domain/errors.js';
 import type { Store } from '../store/store.js';
 import { toStatus } from './errors.js';
+import type { CallLimits } from './guards/call-limits.js';
 
 /** What every handler gets. */
 export interface ApiDeps {
   store: Store;
   authenticator: Authenticator;
   log: Logger;
+  /** Streams and mutating calls per token and tenant. */
+  limits: CallLimits;
 }
 
 /** One call's context: the authenticated caller and a logger that names the call. */
@@ -38,8 +41,9 @@ async function authorize(deps: ApiDeps, metadata: Metadata, method: string, requ
 }
 
 /**
- * Wraps a unary handler: authenticates the caller, enforces the minimum role,
- * runs the handler and maps whatever it throws to a gRPC status.
+ * Wraps a unary handler: authenticates the caller, enforces the minimum role
+ * and the caller's rate of mutating calls, runs the handler and maps
+ * whatever it throws to a gRPC status.
  */
 export function unaryRpc<Req, Res>(
   deps: ApiDeps,
@@ -52,6 +56,7 @@ export function unaryRpc<Req, Res>(
     void (async () => {
       try {
         const { principal, callLog } = await authorize(deps, call.metadata, method, requiredRole, log);
+        deps.limits.admit(principal, method);
         const response = await handler(call.request, { principal, log: callLog, store: deps.store });
         callback(null, response);
       } catch (err) {
@@ -63,8 +68,9 @@ export function unaryRpc<Req, Res>(
 
 /**
  * Wraps a server-streaming handler like `unaryRpc`: authentication, role,
- * and errors (before or during the stream) mapped to a gRPC status. The
- * handler gets a signal that aborts when the client cancels.
+ * a stream slot of the caller's token and tenant (given back when the stream
+ * ends, however it ends), and errors (before or during the stream) mapped to
+ * a gRPC status. The handler gets a signal that aborts when the client cancels.
  */
 export function streamRpc<Req, Res>(
   deps: ApiDeps,
@@ -84,12 +90,18 @@ export function streamRpc<Req, Res>(
         else call.once('drain', () => resolve());
       });
     void (async () => {
+      let release: (() => void) | undefined;
       try {
         const { principal, callLog } = await authorize(deps, call.metadata, method, requiredRole, log);
+        if (controller.signal.aborted) return;
+        release = deps.limits.openStream(principal);
+        controller.signal.addEventListener('abort', release, { once: true });
         await handler(call.request, { principal, log: callLog, store: deps.store, write, signal: controller.signal });
         if (!controller.signal.aborted) call.end();
       } catch (err) {
         if (!controller.signal.aborted) call.emit('error', toStatus(err, log));
+      } finally {
+        release?.();
       }
     })();
   };

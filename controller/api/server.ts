@@ -10,6 +10,8 @@ import { RunServiceService } from '../../proto/gen/slipstream/v1/runs.js';
 import { TenantServiceService } from '../../proto/gen/slipstream/v1/tenants.js';
 import { TokenServiceService } from '../../proto/gen/slipstream/v1/tokens.js';
 import { UserServiceService } from '../../proto/gen/slipstream/v1/users.js';
+import { AgentSessionSlots } from './guards/agent-session-slots.js';
+import { CallLimits, DEFAULT_CALL_LIMITS, type CallLimitOptions } from './guards/call-limits.js';
 import { InflightCalls } from './inflight-calls.js';
 import { acceptQueueLimit, listenOnHost } from './listener.js';
 import { addReflectionService, loadDescriptorSet } from './reflection.js';
@@ -52,14 +54,17 @@ export interface ApiServer {
 
 /**
  * Builds the gRPC server with every service, health and reflection, and binds
- * it. Every request is checked by the request guard before its handler.
+ * it. Every request is checked by the request guard before its handler;
+ * callers are held to `callLimits`.
  */
 export async function startApiServer(
-  deps: RunServiceDeps & AgentServiceDeps & CloudServiceDeps,
+  services: Omit<RunServiceDeps & AgentServiceDeps & CloudServiceDeps, 'limits'>,
   host: string,
   port: number,
   pki: ControllerPki | undefined,
+  callLimits: CallLimitOptions = DEFAULT_CALL_LIMITS,
 ): Promise<ApiServer> {
+  const deps = { ...services, limits: new CallLimits(callLimits) };
   const inflight = new InflightCalls();
   const descriptorSet = loadDescriptorSet();
   const guard = new RequestGuard(createFileRegistry(fromBinary(FileDescriptorSetSchema, descriptorSet)), deps.log.child({ component: 'requests' }));
@@ -78,7 +83,9 @@ export async function startApiServer(
   server.addService(UserServiceService, userService(deps));
   server.addService(TokenServiceService, tokenService(deps));
   server.addService(RunServiceService, runService(deps));
-  server.addService(AgentServiceService, agentService(deps));
+  const agents = agentService(deps);
+  const sessions = new AgentSessionSlots(callLimits.sessionsPerAgent, deps.log.child({ component: 'agents' }));
+  server.addService(AgentServiceService, { ...agents, session: sessions.limit(agents.session) });
   server.addService(CloudServiceService, cloudService(deps));
 
   const health = new HealthImplementation({ '': 'SERVING', ...Object.fromEntries(SERVED.map((s) => [s, 'SERVING'])) });

@@ -1,0 +1,181 @@
+/**
+ * Limits on what one API caller holds or does at once, at their defaults, on
+ * a real controller with real streams: open watches per token (32) and per
+ * tenant (256), mutating calls per token (100 at once, 10 a second) and per
+ * tenant (300, 30 a second), refused RESOURCE_EXHAUSTED with RetryInfo and an
+ * ErrorInfo naming the limit; agents counted apart (at most 2 sessions per
+ * credential, a third ends the oldest; user limits never apply to them).
+ */
+import { Metadata, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSlipstreamClient, fromServiceError, ResourceExhaustedError, type SlipstreamClient, type SlipstreamError } from '../../client/index.js';
+import { DEFAULT_CALL_LIMITS, STREAM_RETRY_MS } from '../../controller/api/guards/call-limits.js';
+import { Role } from '../../proto/gen/slipstream/v1/users.js';
+import type { WatchRunResponse } from '../../proto/gen/slipstream/v1/runs.js';
+import { grantAgentCredential, launchWaitingRun, WAITING_CLOUD } from '../helpers/agent-credential.js';
+import { AgentProbe, agentServiceClient } from '../helpers/agent-probe.js';
+import { startTestController, type TestController } from '../helpers/controller.js';
+import { TEST_DATABASES } from '../helpers/databases.js';
+import { waitFor } from '../helpers/poll.js';
+import { TestRuns } from '../helpers/runs.js';
+
+const database = TEST_DATABASES[0]!;
+
+describe(`call limits on ${database}`, () => {
+  let controller: TestController;
+  let admin: SlipstreamClient;
+  let runs: TestRuns;
+  let runId: string;
+  const open: ClientReadableStream<WatchRunResponse>[] = [];
+
+  const metadataOf = (token: string) => {
+    const metadata = new Metadata();
+    metadata.set('authorization', `Bearer ${token}`);
+    return metadata;
+  };
+
+  /** A new token of `user` (the admin when absent). */
+  async function newToken(name: string, user?: string, client = admin): Promise<string> {
+    return (await client.tokens.create({ name, ...(user ? { user } : {}) })).secret;
+  }
+
+  /** Opens a watch of the run; resolves once its first update arrived (open) or with the error it was refused with. */
+  function watch(token: string): Promise<ClientReadableStream<WatchRunResponse> | SlipstreamError> {
+    const call = runs.raw.watchRun({ id: runId, afterSequence: 0, includeLogs: false }, metadataOf(token));
+    return new Promise((resolve) => {
+      call.once('data', () => {
+        open.push(call);
+        resolve(call);
+      });
+      call.on('error', (err: ServiceError) => resolve(fromServiceError(err)));
+    });
+  }
+
+  async function openWatches(token: string, count: number): Promise<ClientReadableStream<WatchRunResponse>[]> {
+    const calls = await Promise.all(Array.from({ length: count }, () => watch(token)));
+    for (const call of calls) if (call instanceof Error) throw call;
+    return calls as ClientReadableStream<WatchRunResponse>[];
+  }
+
+  function closeAll(): void {
+    for (const call of open.splice(0)) call.cancel();
+  }
+
+  beforeAll(async () => {
+    controller = await startTestController({ database, extraClouds: [WAITING_CLOUD] });
+    admin = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
+    runs = new TestRuns(admin);
+    runId = await launchWaitingRun(admin, runs, 'limits/app');
+    await admin.users.create({ name: 'watcher', role: Role.ROLE_VIEWER });
+  }, 60_000);
+
+  afterAll(async () => {
+    closeAll();
+    await runs?.terminateAll();
+    admin?.close();
+    await controller?.stop();
+  });
+
+  it('one token holds at most 32 open streams: the next is refused with when to retry, a closed one frees its slot', async () => {
+    const token = await newToken('watch-1', 'watcher');
+    const watches = await openWatches(token, DEFAULT_CALL_LIMITS.streamsPerToken);
+    const refused = await watch(token);
+    expect(refused).toBeInstanceOf(ResourceExhaustedError);
+    expect(refused).toMatchObject({ reason: 'TOO_MANY_STREAMS', retryDelayMs: STREAM_RETRY_MS, metadata: { limit: 'streams_per_token', max: '32' } });
+    watches[0]!.cancel();
+    const next = await waitFor('a slot freed by the cancelled watch', async () => {
+      const attempt = await watch(token);
+      return attempt instanceof Error ? undefined : attempt;
+    });
+    expect(next).not.toBeInstanceOf(Error);
+    closeAll();
+  });
+
+  it('the tokens of one tenant hold at most 256 together; the tenant still reaches its agents', async () => {
+    const tokens = await Promise.all(Array.from({ length: 9 }, (_, i) => newToken(`watch-tenant-${i}`, 'watcher')));
+    for (const token of tokens.slice(0, 8)) await openWatches(token, DEFAULT_CALL_LIMITS.streamsPerTenant / 8);
+    const refused = await watch(tokens[8]!);
+    expect(refused).toMatchObject({ reason: 'TOO_MANY_STREAMS', metadata: { limit: 'streams_per_tenant', max: '256' } });
+    expect((refused as ResourceExhaustedError).retryDelayMs).toBe(STREAM_RETRY_MS);
+
+    const agents = agentServiceClient(controller.address);
+    const probe = new AgentProbe(agents, await grantAgentCredential(controller, runId, 'node.1'));
+    try {
+      expect((await probe.get('node.1:note')).value).toBe('none');
+    } finally {
+      probe.close();
+      agents.close();
+    }
+    closeAll();
+    await waitFor('the tenant’s slots freed', async () => ((await watch(tokens[8]!)) instanceof Error ? undefined : true));
+    closeAll();
+  });
+
+  it('one token makes at most 100 changes at once: 200 concurrent launches see refusals saying when to retry; reads are not limited', async () => {
+    const token = await newToken('flood');
+    const client = createSlipstreamClient({ address: controller.address, token });
+    try {
+      const started = performance.now();
+      const outcomes = await Promise.all(Array.from({ length: 200 }, () => client.runs.launch({ module: 'limits/nothing-here' }).catch((e: unknown) => e)));
+      const seconds = (performance.now() - started) / 1000;
+      const refused = outcomes.filter((o): o is ResourceExhaustedError => o instanceof ResourceExhaustedError);
+      const admitted = outcomes.length - refused.length;
+      expect(refused.length).toBeGreaterThan(0);
+      expect(admitted).toBeLessThanOrEqual(DEFAULT_CALL_LIMITS.mutationsPerToken.burst + Math.ceil(seconds * DEFAULT_CALL_LIMITS.mutationsPerToken.perSecond));
+      for (const err of refused) {
+        expect(err).toMatchObject({ reason: 'RATE_LIMITED', metadata: { limit: 'mutations_per_token', burst: '100', perSecond: '10' } });
+        expect(err.retryDelayMs).toBeGreaterThan(0);
+        expect(err.retryDelayMs).toBeLessThanOrEqual(1000 / DEFAULT_CALL_LIMITS.mutationsPerToken.perSecond);
+      }
+      const reads = await Promise.all(Array.from({ length: 200 }, () => client.runs.get(runId).then(() => 'ok', (e: unknown) => e)));
+      expect(reads.filter((r) => r !== 'ok')).toEqual([]);
+      // Empty the bucket again; then waiting as long as the last refusal said is enough.
+      const again = await Promise.all(Array.from({ length: 50 }, () => client.runs.launch({ module: 'limits/nothing-here' }).catch((e: unknown) => e)));
+      const waits = again.filter((o): o is ResourceExhaustedError => o instanceof ResourceExhaustedError).map((e) => e.retryDelayMs!);
+      expect(waits.length).toBeGreaterThan(0);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(...waits)));
+      await expect(client.runs.launch({ module: 'limits/nothing-here' })).rejects.not.toBeInstanceOf(ResourceExhaustedError);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('the tokens of one tenant make at most 300 changes at once together', async () => {
+    const created = await admin.tenants.create({ name: 'flooders', displayName: 'Flooders', adminUser: 'boss' });
+    const boss = createSlipstreamClient({ address: controller.address, token: created.adminToken });
+    const tokens = await Promise.all(Array.from({ length: 4 }, (_, i) => newToken(`flood-${i}`, undefined, boss)));
+    const clients = tokens.map((token) => createSlipstreamClient({ address: controller.address, token }));
+    try {
+      const outcomes = await Promise.all(
+        clients.flatMap((client) => Array.from({ length: 100 }, () => client.modules.delete('limits/nothing-here').catch((e: unknown) => e))),
+      );
+      const refused = outcomes.filter((o): o is ResourceExhaustedError => o instanceof ResourceExhaustedError);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused.every((e) => e.metadata.limit === 'mutations_per_tenant' && e.reason === 'RATE_LIMITED')).toBe(true);
+      expect(refused[0]!.message).toMatch(/tenant 'flooders'/);
+    } finally {
+      for (const client of clients) client.close();
+      boss.close();
+    }
+  });
+
+  it('an agent credential holds at most 2 sessions: a third ends the oldest, the newer ones keep working', async () => {
+    const credential = await grantAgentCredential(controller, runId, 'node.1');
+    const agents = agentServiceClient(controller.address);
+    const probes = [new AgentProbe(agents, credential)];
+    try {
+      await probes[0]!.get('node.1:note');
+      probes.push(new AgentProbe(agents, credential));
+      await probes[1]!.get('node.1:note');
+      probes.push(new AgentProbe(agents, credential));
+      await probes[2]!.get('node.1:note');
+      const ended = await probes[0]!.whenEnded();
+      expect(fromServiceError(ended)).toMatchObject({ reason: 'TOO_MANY_SESSIONS', metadata: { limit: 'sessions_per_agent', max: '2' } });
+      expect((await probes[1]!.get('node.1:note')).value).toBe('none');
+      expect((await probes[2]!.get('node.1:note')).value).toBe('none');
+    } finally {
+      for (const probe of probes) probe.close();
+      agents.close();
+    }
+  });
+});
