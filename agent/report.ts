@@ -4,6 +4,7 @@
  * `AgentService/UploadReport` in 64 KiB chunks (name first).
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -33,14 +34,15 @@ export async function createReportTarball(paths: AgentPaths, name: string): Prom
   return file;
 }
 
-/** Streams `file` to UploadReport as `name`. */
-export function uploadReport(
+/** Streams `file` to UploadReport as `name`: its size first, then its bytes, then their sha256. */
+export async function uploadReport(
   client: AgentServiceClient,
   credential: string,
   file: string,
   name: string,
   signal: AbortSignal,
 ): Promise<UploadReportResponse> {
+  const { size } = await stat(file);
   return new Promise((resolve, reject) => {
     const call = client.uploadReport(bearer(credential), (err, response) => {
       signal.removeEventListener('abort', cancel);
@@ -52,15 +54,21 @@ export function uploadReport(
       call.cancel();
     };
     const input = createReadStream(file, { highWaterMark: REPORT_CHUNK_BYTES });
+    const hash = createHash('sha256');
     signal.addEventListener('abort', cancel, { once: true });
-    call.write({ name, chunk: Buffer.alloc(0) });
+    // The size first, the hash last: the controller stores the report only if it got exactly these bytes.
+    call.write({ name, chunk: Buffer.alloc(0), size, sha256: '' });
     input.on('data', (chunk) => {
-      if (!call.write({ name: '', chunk: chunk as Buffer })) {
+      hash.update(chunk as Buffer);
+      if (!call.write({ name: '', chunk: chunk as Buffer, size: 0, sha256: '' })) {
         input.pause();
         call.once('drain', () => input.resume());
       }
     });
-    input.once('end', () => call.end());
+    input.once('end', () => {
+      call.write({ name: '', chunk: Buffer.alloc(0), size: 0, sha256: hash.digest('hex') });
+      call.end();
+    });
     input.once('error', (err) => {
       call.cancel();
       reject(err);

@@ -8,31 +8,36 @@
  * credentials), real files, both databases.
  */
 import { type ServiceError, status } from '@grpc/grpc-js';
+import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
-import type { AgentServiceClient, UploadReportResponse } from '../../proto/gen/slipstream/v1/agent.js';
+import { UploadReportRequest, type AgentServiceClient, type UploadReportResponse } from '../../proto/gen/slipstream/v1/agent.js';
 import { KeepRunning, RunState } from '../../proto/gen/slipstream/v1/runs.js';
 import { agentServiceClient, bearerMetadata } from '../helpers/agent-probe.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
 import { localVmCredential } from '../helpers/local-vm-credential.js';
+import { waitFor } from '../helpers/poll.js';
 import { TestRuns } from '../helpers/runs.js';
 
 const MAX_COUNT = 3;
 const MAX_BYTES = 1024 * 1024;
 
-/** Uploads `data` as report `name` in 64 KiB chunks, as the agent does. */
-function upload(client: AgentServiceClient, credential: string, name: string, data: Buffer): Promise<UploadReportResponse> {
+/** Uploads `data` as report `name` as the agent does: its size first, 64 KiB chunks, then their sha256. */
+function upload(client: AgentServiceClient, credential: string, name: string, data: Buffer, closing = { size: data.length, sha256: sha256Of(data) }): Promise<UploadReportResponse> {
   return new Promise((resolve, reject) => {
     const call = client.uploadReport(bearerMetadata(credential), (err, response) => (err ? reject(err) : resolve(response)));
     call.on('error', () => undefined);
-    call.write({ name, chunk: Buffer.alloc(0) });
-    for (let at = 0; at < data.length; at += 64 * 1024) call.write({ name: '', chunk: data.subarray(at, at + 64 * 1024) });
+    call.write(UploadReportRequest.fromPartial({ name, size: closing.size }));
+    for (let at = 0; at < data.length; at += 64 * 1024) call.write(UploadReportRequest.fromPartial({ chunk: data.subarray(at, at + 64 * 1024) }));
+    if (closing.sha256) call.write(UploadReportRequest.fromPartial({ sha256: closing.sha256 }));
     call.end();
   });
 }
+
+const sha256Of = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 const modeOf = async (path: string) => ((await stat(path)).mode & 0o777).toString(8);
 
@@ -121,6 +126,40 @@ describe.each(TEST_DATABASES)('report quotas on %s', (database) => {
     expect(fits.report?.sizeBytes).toBe(room);
     expect(await storedBytes(runId)).toBe(MAX_BYTES);
     expect(await modeOf(join(reportDir(runId), 'r2.txt'))).toBe('600');
+  });
+
+  it('stores nothing of an upload the agent cancels half way: no partial file, no error logged, its place in the quota freed', async () => {
+    const errorsBefore = controller.logs.filter((l) => (l.level as number) >= 50).length;
+    const call = agents.uploadReport(bearerMetadata(credential), () => undefined);
+    call.on('error', () => undefined);
+    // A name the instance has already (its count and bytes are at their limits): this upload would replace r1.txt.
+    call.write(UploadReportRequest.fromPartial({ name: 'r1.txt', size: 6 }));
+    call.write(UploadReportRequest.fromPartial({ chunk: Buffer.from('cut') }));
+    const partial = async () => (await readdir(reportDir(runId))).some((f) => f.startsWith('.r1.txt.'));
+    await waitFor('the partial file', async () => ((await partial()) ? true : undefined));
+    call.cancel();
+    await waitFor('the partial file to go', async () => ((await partial()) ? undefined : true));
+    expect(await runs.downloadReport(runId, 'machine.1', 'r1.txt')).toEqual(Buffer.from('new content'));
+    expect(controller.logs.filter((l) => (l.level as number) >= 50).slice(errorsBefore)).toEqual([]);
+    // Its bytes no longer count: the instance's bytes are at their limit, and the same report fits again.
+    await upload(agents, credential, 'r1.txt', Buffer.from('new content'));
+  });
+
+  it.each([
+    ['size', { size: 5, sha256: sha256Of(Buffer.from('new content')) }, /^size: says 5 bytes; the controller received 11$/],
+    ['sha256', { size: 11, sha256: sha256Of(Buffer.from('other bytes')) }, /^sha256: does not match the bytes the controller received/],
+    ['the closing message', { size: 11, sha256: '' }, /^sha256: the upload declared 11 bytes and ended without its closing message$/],
+  ])('refuses an upload whose %s does not match what came, storing nothing', async (_what, closing, message) => {
+    const refused = (await upload(agents, credential, 'r1.txt', Buffer.from('NEW CONTENT'), closing).catch((err: unknown) => err)) as ServiceError;
+    expect(refused.code).toBe(status.INVALID_ARGUMENT);
+    expect(refused.details).toMatch(message);
+    expect(await runs.downloadReport(runId, 'machine.1', 'r1.txt')).toEqual(Buffer.from('new content'));
+    expect((await readdir(reportDir(runId))).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+
+  it('stores the upload of an agent too old to declare a size or close it, as received', async () => {
+    const stored = await upload(agents, credential, 'r1.txt', Buffer.from('new content'), { size: 0, sha256: '' });
+    expect(stored.report).toMatchObject({ name: 'r1.txt', sizeBytes: 11, sha256: sha256Of(Buffer.from('new content')) });
   });
 
   it("refuses a real agent's oversized report once, without retries, and the run still reaches Ready", async () => {

@@ -37,10 +37,10 @@ describe.runIf(process.geteuid?.() === 0)('a root controller whose local VM fold
         const run = await client.runs.launch({ module: 'unreachable/box', defaultCloud: 'local' });
         const ended = await waitFor('the run to end', async () => {
           const current = await client.runs.get(run.id);
-          return ['Aborted', 'Cancelled', 'Done'].includes(current.state) ? current : undefined;
+          return ['Aborted', 'Cancelled', 'Done'].includes(current.state ?? '') ? current : undefined;
         }, 60_000);
         expect(ended.state).toBe('Aborted');
-        expect(ended.abortMessage).toMatch(/--local-vm-dir/);
+        expect(ended.abortMessage ?? '').toMatch(/--local-vm-dir/);
       } finally {
         client.close();
       }

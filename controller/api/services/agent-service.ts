@@ -113,15 +113,26 @@ export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
         const dir = privateReportDir(deps.dataDir, agent.runId, agent.instance);
         const hash = createHash('sha256');
         let name: string | undefined;
+        /** The size the first message declared (0: an agent too old to close its uploads), and the closing hash. */
+        let declared = 0;
+        let closingSha256: string | undefined;
         for await (const message of call as AsyncIterable<pb.UploadReportRequest>) {
+          if (closingSha256 !== undefined) throw new InvalidArgumentError([{ field: 'chunk', description: 'no message may follow the closing one (sha256)' }]);
           if (name === undefined) {
             if (!REPORT_NAME.test(message.name)) throw new InvalidArgumentError([{ field: 'name', description: 'must be a plain file name' }]);
             name = message.name;
             upload = await reportQuotas.begin(agent.runId, agent.instance, name, async () =>
               (await deps.store.read((repos) => repos.runs.reports(agent.runId))).filter((r) => r.instance === agent.instance),
             );
+            if (message.size < 0) throw new InvalidArgumentError([{ field: 'size', description: 'must not be negative' }]);
+            declared = message.size;
             temp = join(dir, `.${name}.${randomUUID()}.part`);
             out = createWriteStream(temp, { mode: 0o600 });
+          }
+          if (message.sha256 !== '') {
+            if (message.chunk.length > 0) throw new InvalidArgumentError([{ field: 'chunk', description: 'the closing message (sha256) carries no bytes' }]);
+            closingSha256 = message.sha256;
+            continue;
           }
           if (message.chunk.length === 0) continue;
           upload!.add(message.chunk.length);
@@ -130,12 +141,25 @@ export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
         }
         if (!name || !out || !upload) throw new InvalidArgumentError([{ field: 'name', description: 'the first message must name the report' }]);
         await new Promise<void>((resolve, reject) => out!.end((err?: Error | null) => (err ? reject(err) : resolve())));
+        const sha256 = hash.digest('hex');
+        if (declared > 0 || closingSha256 !== undefined) {
+          // A cut or cancelled upload never sends its closing message: it stores nothing (and a cancelled one is not answered).
+          if (closingSha256 === undefined) {
+            throw new InvalidArgumentError([{ field: 'sha256', description: `the upload declared ${declared} bytes and ended without its closing message` }]);
+          }
+          if (declared !== upload.bytes) throw new InvalidArgumentError([{ field: 'size', description: `says ${declared} bytes; the controller received ${upload.bytes}` }]);
+          if (closingSha256 !== sha256) throw new InvalidArgumentError([{ field: 'sha256', description: `does not match the bytes the controller received (sha256 ${sha256})` }]);
+        } else if (call.cancelled) {
+          // An agent too old to close its uploads: a cancelled call ends its messages as a finished one does, and is
+          // marked cancelled only a moment later (grpc-js sees the stream's end, then its reset), so it is asked once
+          // the file is flushed. Best effort; the closing message is the guarantee.
+          throw new UploadCancelledError();
+        }
         const path = join(dir, name);
         renameSync(temp!, path);
         temp = undefined;
         // Created 0600, as far as the umask allows: made so whatever it is.
         chmodSync(path, 0o600);
-        const sha256 = hash.digest('hex');
         const bytes = upload.bytes;
         const row = await upload.store(() =>
           deps.store.write(async (repos) => {
@@ -157,6 +181,11 @@ export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
         upload?.end();
         out?.destroy();
         if (temp) rmSync(temp, { force: true });
+        // The agent went away mid-upload (its stream reads as closed too early): nobody to answer, nothing failed here.
+        if (err instanceof UploadCancelledError || call.cancelled || (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') {
+          log.debug({ runId: agent.runId, instance: agent.instance }, 'report upload cancelled by the agent');
+          return;
+        }
         if (err instanceof ReportQuotaExceededError) await reportRefused(agent.runId, agent.instance, err);
         callback(toStatus(err, log));
       }
@@ -173,3 +202,6 @@ export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
 
   return { enroll, session, uploadReport };
 }
+
+/** The agent cancelled an upload: nothing is stored and nobody is answered. */
+class UploadCancelledError extends Error {}

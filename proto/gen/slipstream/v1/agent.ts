@@ -235,6 +235,14 @@ export interface UploadReportRequest {
   /** The first message names the report; the following ones carry bytes. */
   name: string;
   chunk: Buffer;
+  /**
+   * In the first message: the report's size in bytes. An upload that declares one must end with a closing message
+   * (no chunk) carrying the sha256 (lowercase hex) of the bytes sent; the controller stores the report only when it got
+   * exactly that many bytes with that hash, so a call cut or cancelled half way stores nothing. Agents older than these
+   * fields declare neither; their reports are stored as received.
+   */
+  size: number;
+  sha256: string;
 }
 
 export interface UploadReportResponse {
@@ -3144,7 +3152,7 @@ export const Shutdown: MessageFns<Shutdown> = {
 };
 
 function createBaseUploadReportRequest(): UploadReportRequest {
-  return { name: "", chunk: Buffer.alloc(0) };
+  return { name: "", chunk: Buffer.alloc(0), size: 0, sha256: "" };
 }
 
 export const UploadReportRequest: MessageFns<UploadReportRequest> = {
@@ -3154,6 +3162,12 @@ export const UploadReportRequest: MessageFns<UploadReportRequest> = {
     }
     if (message.chunk.length !== 0) {
       writer.uint32(18).bytes(message.chunk);
+    }
+    if (message.size !== 0) {
+      writer.uint32(24).int64(message.size);
+    }
+    if (message.sha256 !== "") {
+      writer.uint32(34).string(message.sha256);
     }
     return writer;
   },
@@ -3187,6 +3201,22 @@ export const UploadReportRequest: MessageFns<UploadReportRequest> = {
             message.chunk = Buffer.from(reader.bytes());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3203,6 +3233,8 @@ export const UploadReportRequest: MessageFns<UploadReportRequest> = {
     return {
       name: isSet(object.name) ? globalThis.String(object.name) : "",
       chunk: isSet(object.chunk) ? Buffer.from(bytesFromBase64(object.chunk)) : Buffer.alloc(0),
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
     };
   },
 
@@ -3214,6 +3246,12 @@ export const UploadReportRequest: MessageFns<UploadReportRequest> = {
     if (message.chunk.length !== 0) {
       obj.chunk = base64FromBytes(message.chunk);
     }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.sha256 !== "") {
+      obj.sha256 = message.sha256;
+    }
     return obj;
   },
 
@@ -3224,6 +3262,8 @@ export const UploadReportRequest: MessageFns<UploadReportRequest> = {
     const message = createBaseUploadReportRequest();
     message.name = object.name ?? "";
     message.chunk = object.chunk ?? Buffer.alloc(0);
+    message.size = object.size ?? 0;
+    message.sha256 = object.sha256 ?? "";
     return message;
   },
 };
