@@ -4,12 +4,13 @@
  */
 import {
   Metadata,
+  status,
   type CallOptions as GrpcCallOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { fromServiceError } from './errors.js';
+import { errorFromStatus, fromServiceError, ResourceExhaustedError } from './errors.js';
 import type { CallOptions, CompiledClientOptions } from './options.js';
 
 /** A grpc-js unary method in its four-argument form (bound to its client). */
@@ -48,11 +49,29 @@ export class Rpc {
     return timeoutMs > 0 ? { deadline: new Date(Date.now() + timeoutMs) } : {};
   }
 
-  /** Runs a unary call; rejects with a SlipstreamError subclass on failure. */
-  unary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, call: CallOptions = {}): Promise<Res> {
+  /**
+   * Runs a unary call; rejects with a SlipstreamError subclass on failure. A
+   * call a rate limit refused (RESOURCE_EXHAUSTED `RATE_LIMITED`: refused
+   * before it ran, so always safe to repeat) is repeated after the wait the
+   * controller asked for, within the call's deadline.
+   */
+  async unary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, call: CallOptions = {}): Promise<Res> {
+    const options = this.callOptions(call); // one deadline for every attempt
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.unaryOnce(method, request, call, options);
+      } catch (error) {
+        const waitMs = rateLimitWaitMs(error, options.deadline, attempt);
+        if (waitMs === undefined) throw error;
+        await waitToRetry(waitMs, call.signal, error);
+      }
+    }
+  }
+
+  private unaryOnce<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, call: CallOptions, options: Partial<GrpcCallOptions>): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
       const onAbort = (): void => pending.cancel();
-      const pending = method(request, this.metadata(), this.callOptions(call), (error, response) => {
+      const pending = method(request, this.metadata(), options, (error, response) => {
         call.signal?.removeEventListener('abort', onAbort);
         if (error) reject(fromServiceError(error));
         else resolve(response);
@@ -116,6 +135,36 @@ export class Rpc {
       stream.cancel(); // a no-op once the server's status arrived
     }
   }
+}
+
+/** Repeats of one call refused by a rate limit, at most. */
+const RATE_LIMIT_ATTEMPTS = 50;
+
+/** How long to wait before repeating a call the rate limit refused, or undefined when it is not one or no time is left. */
+function rateLimitWaitMs(error: unknown, deadline: GrpcCallOptions['deadline'] | undefined, attempt: number): number | undefined {
+  if (!(error instanceof ResourceExhaustedError) || error.reason !== 'RATE_LIMITED' || error.retryDelayMs === undefined) return undefined;
+  if (attempt >= RATE_LIMIT_ATTEMPTS) return undefined;
+  // Spread the callers that were refused together, so they do not all come back at the same instant.
+  const waitMs = error.retryDelayMs * (1 + Math.random() / 2);
+  const end = deadline === undefined ? Infinity : deadline instanceof Date ? deadline.getTime() : deadline;
+  return Date.now() + waitMs < end ? waitMs : undefined;
+}
+
+/** Sleeps `ms`; an abort of `signal` ends the wait with a CancelledError. */
+function waitToRetry(ms: number, signal: AbortSignal | undefined, refusal: unknown): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cancelled = () => errorFromStatus({ code: status.CANCELLED, message: 'cancelled while waiting to retry a rate-limited call', cause: refusal });
+    if (signal?.aborted) return reject(cancelled());
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(cancelled());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /**

@@ -36,9 +36,9 @@ const program = new Command('slipstream-controller')
   .addOption(new Option('--max-streams-per-token <n>', 'server streams (watches, downloads) one API token may hold open; 0: no limit (default 32)').env('SLIPSTREAM_MAX_STREAMS_PER_TOKEN'))
   .addOption(new Option('--max-streams-per-tenant <n>', 'server streams the tokens of one tenant may hold open together; 0: no limit (default 256)').env('SLIPSTREAM_MAX_STREAMS_PER_TENANT'))
   .addOption(new Option('--mutation-burst-per-token <n>', 'mutating calls one API token may make at once (default 100)').env('SLIPSTREAM_MUTATION_BURST_PER_TOKEN'))
-  .addOption(new Option('--mutation-rate-per-token <n>', 'mutating calls per second one API token may make after its burst; 0: no limit (default 10)').env('SLIPSTREAM_MUTATION_RATE_PER_TOKEN'))
+  .addOption(new Option('--mutation-rate-per-token <n>', 'mutating calls per second one API token may make after its burst; 0: no limit (default 20)').env('SLIPSTREAM_MUTATION_RATE_PER_TOKEN'))
   .addOption(new Option('--mutation-burst-per-tenant <n>', 'mutating calls the tokens of one tenant may make at once (default 300)').env('SLIPSTREAM_MUTATION_BURST_PER_TENANT'))
-  .addOption(new Option('--mutation-rate-per-tenant <n>', 'mutating calls per second of one tenant after its burst; 0: no limit (default 30)').env('SLIPSTREAM_MUTATION_RATE_PER_TENANT'))
+  .addOption(new Option('--mutation-rate-per-tenant <n>', 'mutating calls per second of one tenant after its burst; 0: no limit (default 60)').env('SLIPSTREAM_MUTATION_RATE_PER_TENANT'))
   .addOption(new Option('--max-sessions-per-agent <n>', 'agent sessions one agent credential may hold open; one more ends the oldest; 0: no limit (default 2)').env('SLIPSTREAM_MAX_SESSIONS_PER_AGENT'))
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
