@@ -259,9 +259,8 @@ describe(`request guard on ${database}`, () => {
       expect(outcome.code, outcome.message).toBe(status.INVALID_ARGUMENT);
     });
 
-    it('leave nothing logged as an unexpected error by the API', () => {
-      // Not the agents' component: its UploadReport handler logs any upload ended early (by a client or a refusal) so.
-      const unexpected = controller.logs.filter((l) => l.msg === 'unexpected error' && l.component !== 'agents');
+    it('leave nothing logged as an unexpected error', () => {
+      const unexpected = controller.logs.filter((l) => l.msg === 'unexpected error');
       expect(unexpected.map((l) => JSON.stringify(l).slice(0, 500))).toEqual([]);
     });
   });
