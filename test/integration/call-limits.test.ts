@@ -127,7 +127,9 @@ describe(`call limits on ${database}`, () => {
     const outcomes = await Promise.all(Array.from({ length: 200 }, () => rawLaunch(token)));
     const seconds = (performance.now() - started) / 1000;
     const refused = outcomes.filter((o): o is ResourceExhaustedError => o instanceof ResourceExhaustedError);
-    expect(refused.length).toBeGreaterThan(0);
+    // Whatever the machine's speed: the burst passes, and no more than the bucket refilled while the calls ran.
+    // (Here 200 calls take well under the 5 s in which the bucket would refill enough to pass them all.)
+    expect(outcomes.length - refused.length).toBeGreaterThanOrEqual(burst);
     expect(outcomes.length - refused.length).toBeLessThanOrEqual(burst + Math.ceil(seconds * perSecond));
     for (const err of refused) {
       expect(err).toMatchObject({ reason: 'RATE_LIMITED', metadata: { limit: 'mutations_per_token', burst: String(burst), perSecond: String(perSecond) } });
@@ -141,9 +143,12 @@ describe(`call limits on ${database}`, () => {
     } finally {
       client.close();
     }
-    // Empty the bucket again; then waiting as long as the last refusal said is enough.
-    const again = await Promise.all(Array.from({ length: 50 }, () => rawLaunch(token)));
-    const waits = again.filter((o): o is ResourceExhaustedError => o instanceof ResourceExhaustedError).map((e) => e.retryDelayMs!);
+    // Empty the bucket again (in as many rounds as it takes); then waiting as long as the last refusal said is enough.
+    let waits: number[] = [];
+    for (let round = 0; round < 20 && waits.length === 0; round++) {
+      const again = await Promise.all(Array.from({ length: 50 }, () => rawLaunch(token)));
+      waits = again.filter((o): o is ResourceExhaustedError => o instanceof ResourceExhaustedError).map((e) => e.retryDelayMs!);
+    }
     expect(waits.length).toBeGreaterThan(0);
     await new Promise((resolve) => setTimeout(resolve, Math.max(...waits)));
     expect(await rawLaunch(token)).not.toBeInstanceOf(ResourceExhaustedError);
@@ -170,11 +175,11 @@ describe(`call limits on ${database}`, () => {
       const outcomes = await Promise.all(tokens.flatMap((token) => Array.from({ length: DEFAULT_CALL_LIMITS.mutationsPerToken.burst }, () => rawLaunch(token))));
       const seconds = (performance.now() - started) / 1000;
       const refused = outcomes.filter((o): o is ResourceExhaustedError => o instanceof ResourceExhaustedError);
-      expect(refused.length).toBeGreaterThan(0);
-      // The tenant's tokens created just before took tokens of its bucket too.
+      // Whatever the machine's speed, no more pass than the tenant's bucket held and refilled while the calls ran
+      // (the tenant's tokens created just before took from it too).
       expect(outcomes.length - refused.length).toBeLessThanOrEqual(burst + Math.ceil(seconds * perSecond));
       expect(refused.every((e) => e.metadata.limit === 'mutations_per_tenant' && e.reason === 'RATE_LIMITED')).toBe(true);
-      expect(refused[0]!.message).toMatch(/tenant 'flooders'/);
+      for (const err of refused) expect(err.message).toMatch(/tenant 'flooders'/);
     } finally {
       boss.close();
     }
