@@ -7,11 +7,13 @@
  * that dies, stops SERVING, logs an unexpected error or keeps the memory the
  * campaign made it take.
  */
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { createFileRegistry, fromBinary, type DescMethod, type DescService } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { credentials, Metadata, status } from '@grpc/grpc-js';
@@ -64,8 +66,10 @@ export interface CampaignResult {
   errorLogs: string[];
   serving: boolean;
   alive: boolean;
-  /** Controller resident memory, MiB: after the warm-up, the highest seen, and the settled level after the campaign. */
-  rssMiB: { warm: number; peak: number; settled: number };
+  /** The controller's JS heap in use after full garbage collections, MiB: after the warm-up and after the campaign. */
+  heapMiB: { warm: number; after: number };
+  /** The controller's resident memory, MiB: after the warm-up, the highest seen, and after the campaign. */
+  rssMiB: { warm: number; peak: number; after: number };
   durationMs: number;
 }
 
@@ -73,11 +77,14 @@ type Caller = 'admin' | 'viewer' | 'anonymous' | 'bogus' | 'agent';
 
 /** Statuses that mean the controller failed, not the caller. */
 const FAILURE_CODES = new Set([status.INTERNAL, status.UNKNOWN, status.DATA_LOSS]);
-/** Lets the memory level settle before it is read: what the campaign allocated and left is garbage by then. */
-const MEMORY_SETTLE_MS = 20_000;
-/** How far above the warm level the settled level may stay (V8 keeps some heap it grew). */
-export const MEMORY_SLACK_MIB = 64;
+/**
+ * How far the heap in use after the campaign may stay above its level after
+ * the warm-up: what the calls legitimately leave behind (rows are in the
+ * database, not in memory), never what grows with the number of calls.
+ */
+export const HEAP_SLACK_MIB = 16;
 
+const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The contract's services the controller serves, from the descriptor set `npm run gen` writes. */
@@ -87,6 +94,16 @@ function servedServices(): DescService[] {
   const services: DescService[] = [];
   for (const file of registry.files) for (const service of file.services) services.push(service);
   return services.filter((s) => s.typeName.startsWith('slipstream.v1.') || s.typeName === 'grpc.health.v1.Health' || s.typeName === 'grpc.reflection.v1.ServerReflection');
+}
+
+/**
+ * The JS heap in use after full garbage collections, MiB, read through the
+ * controller's inspector by test/fuzz/heap-probe.ts (resident memory would
+ * not tell: V8 keeps the pages it grew into long after their garbage is gone).
+ */
+async function heapUsedMiB(inspectorUrl: string): Promise<number> {
+  const { stdout } = await run(process.execPath, ['--experimental-websocket', '--no-warnings', '--import', 'tsx', join(REPO, 'test/fuzz/heap-probe.ts'), inspectorUrl], { cwd: REPO, timeout: 60_000 });
+  return (JSON.parse(stdout) as { usedSize: number }).usedSize / 2 ** 20;
 }
 
 function rssMiB(pid: number): number {
@@ -123,6 +140,8 @@ async function findAgentCredential(dirs: readonly string[]): Promise<string | un
 /** What a campaign needs of the controller it attacks. */
 interface Target {
   proc: ControllerProcess;
+  /** The controller's inspector (`--inspect` on a free loopback port), for heap readings. */
+  inspectorUrl: string;
   address: string;
   adminToken: string;
   viewerToken: string;
@@ -137,7 +156,7 @@ async function startTarget(options: CampaignOptions): Promise<Target> {
   const adminToken = newTokenSecret();
   const proc = spawnController(
     ['--listen', '127.0.0.1:0', '--data-dir', dataDir, '--insecure', ...(database ? ['--database', database.url] : []), ...(options.controllerArgs ?? [])],
-    { SLIPSTREAM_BOOTSTRAP_TOKEN: adminToken },
+    { SLIPSTREAM_BOOTSTRAP_TOKEN: adminToken, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --inspect=127.0.0.1:0`.trim() },
   );
   let client: SlipstreamClient | undefined;
   const cleanup = async () => {
@@ -152,6 +171,8 @@ async function startTarget(options: CampaignOptions): Promise<Target> {
   };
   try {
     const address = `127.0.0.1:${await startedPort(proc)}`;
+    const inspectorUrl = /Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/\S+)/.exec(proc.stderr())?.[1];
+    if (!inspectorUrl) throw new Error('the controller opened no inspector');
     client = createSlipstreamClient({ address, token: adminToken });
     // A fuzzed launch may succeed: a quota keeps it from starting more than a few local VMs.
     await client.clouds.setQuota(undefined, 'local', 4);
@@ -172,7 +193,7 @@ async function startTarget(options: CampaignOptions): Promise<Target> {
     const viewerToken = (await client.tokens.create({ name: 'fuzz', user: 'watcher', ttlSeconds: 0 })).secret;
     const agentCredential = await waitFor('an agent credential', () => findAgentCredential([dataDir, `${dataDir}-local-vms`]));
     const known = [run.id, 'fuzz', 'fuzz/box', 'fuzz/box@1', 'local', 'watcher', 'default', 'box.1', 'box.1:note', 'box.1:secret', 'ss:state', 'box', 'note', 'report.tgz'];
-    return { proc, address, adminToken, viewerToken, agentCredential, known, cleanup };
+    return { proc, inspectorUrl, address, adminToken, viewerToken, agentCredential, known, cleanup };
   } catch (err) {
     await cleanup();
     throw new Error(`the fuzz target did not start: ${(err as Error).message}\n${proc.stderr()}`, { cause: err });
@@ -250,25 +271,21 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     const services = servedServices();
     const warmUp = planCalls(services, target.known, options.seed + 1, Math.max(50, Math.ceil(options.calls / 4)));
     await play(warmUp);
-    await new Promise((r) => setTimeout(r, MEMORY_SETTLE_MS / 4));
-    const warm = rssMiB(pid);
-    say(`warm-up: ${warmUp.length} calls, controller RSS ${warm.toFixed(0)} MiB`);
+    const warm = { heap: await heapUsedMiB(target.inspectorUrl), rss: rssMiB(pid) };
+    say(`warm-up: ${warmUp.length} calls, controller heap ${warm.heap.toFixed(1)} MiB, RSS ${warm.rss.toFixed(0)} MiB`);
     const calls = planCalls(services, target.known, options.seed, options.calls);
     await play(calls);
-    // Settled: the lowest level within the settle window, read once the campaign's garbage could be collected.
-    let settled = rssMiB(pid);
-    const until = Date.now() + MEMORY_SETTLE_MS;
-    while (Date.now() < until && settled > warm + MEMORY_SLACK_MIB) {
-      await new Promise((r) => setTimeout(r, 500));
-      settled = Math.min(settled, rssMiB(pid));
-    }
+    const after = { heap: await heapUsedMiB(target.inspectorUrl), rss: rssMiB(pid) };
     const alive = target.proc.child.exitCode === null;
     const serving = alive && (await checkServing(target.address));
     const errorLogs = target.proc
       .stdout()
       .split('\n')
       .filter((line) => line.startsWith('{') && (JSON.parse(line) as { level: number }).level >= 50);
-    say(`sent ${calls.length} calls: ${JSON.stringify(codes)}; RSS warm ${warm.toFixed(0)}, peak ${peak.toFixed(0)}, settled ${settled.toFixed(0)} MiB`);
+    say(
+      `sent ${calls.length} calls: ${JSON.stringify(codes)}; heap ${warm.heap.toFixed(1)} -> ${after.heap.toFixed(1)} MiB; ` +
+        `RSS ${warm.rss.toFixed(0)} -> ${after.rss.toFixed(0)} MiB (peak ${peak.toFixed(0)})`,
+    );
     const uncalled = services.flatMap((s) => s.methods.map((m) => `${s.name}/${m.name}`)).filter((name) => !methods[name]);
     return {
       seed: options.seed,
@@ -280,7 +297,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       errorLogs,
       serving,
       alive,
-      rssMiB: { warm: Math.round(warm), peak: Math.round(peak), settled: Math.round(settled) },
+      heapMiB: { warm: Math.round(warm.heap * 10) / 10, after: Math.round(after.heap * 10) / 10 },
+      rssMiB: { warm: Math.round(warm.rss), peak: Math.round(peak), after: Math.round(after.rss) },
       durationMs: Date.now() - started,
     };
   } finally {
