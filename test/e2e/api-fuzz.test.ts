@@ -11,7 +11,7 @@ import { TEST_DATABASES } from '../helpers/databases.js';
 import { HEAP_SLACK_MIB, runCampaign } from '../fuzz/campaign.js';
 import { FUZZ_CONTROLLER_ARGS } from '../fuzz/controller-args.js';
 
-const CALLS = { sqlite: 2_000, postgres: 1_000 } as const;
+const CALLS = { sqlite: 1_200, postgres: 600 } as const;
 
 describe.each(TEST_DATABASES)('fuzzing every RPC (%s)', (database) => {
   it(`answers ${CALLS[database]} random and damaged calls without failing`, async () => {

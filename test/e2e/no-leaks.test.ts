@@ -8,9 +8,7 @@
  * - a controller stopped mid-provisioning and started again on the same
  *   database makes no second VM per instance, and every agent enrolls once.
  */
-import Database from 'libsql';
 import { pino } from 'pino';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
 import { fakeWorld } from '../../controller/connectors/fake/fake-driver.js';
@@ -22,35 +20,10 @@ import { TEST_DATABASES } from '../helpers/databases.js';
 import { application, component } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/poll.js';
 import { instancesOf, processesOfRun, TestRuns, waitForNoProcessesOfRun } from '../helpers/runs.js';
+import { executeSql, selectRows } from '../helpers/sql.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 
 const INSTANCES = ['db.1', 'web.1', 'web.2'];
-
-/** Runs one statement on the controller's database, outside the controller. */
-async function sql(databaseUrl: string, statement: string, args: string[] = []): Promise<{ rows: Record<string, unknown>[] }> {
-  if (databaseUrl.startsWith('sqlite:')) {
-    const db = new Database(databaseUrl.slice('sqlite:'.length), { timeout: 5_000 });
-    try {
-      // Foreign keys (and so cascades) are per connection in SQLite.
-      db.pragma('foreign_keys = ON');
-      const prepared = db.prepare(statement);
-      if (/^\s*select/i.test(statement)) return { rows: prepared.all(...args) as Record<string, unknown>[] };
-      prepared.run(...args);
-      return { rows: [] };
-    } finally {
-      db.close();
-    }
-  }
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    let n = 0;
-    const result = await client.query(statement.replace(/\?/g, () => `$${++n}`), args);
-    return { rows: result.rows as Record<string, unknown>[] };
-  } finally {
-    await client.end();
-  }
-}
 
 /** A `local` connector on the controller's data dir, to look at its VMs as the cloud sees them. */
 function localView(dataDir: string): CloudConnector {
@@ -105,8 +78,8 @@ describe.each(TEST_DATABASES)('no leaks on %s', (database) => {
 
   /** Deletes the run's row directly (its instances, parameters, journal go by cascade). */
   async function deleteRunRow(runId: string): Promise<void> {
-    await sql(controller!.databaseUrl, 'DELETE FROM runs WHERE id = ?', [runId]);
-    expect((await sql(controller!.databaseUrl, 'SELECT name FROM run_instances WHERE run_id = ?', [runId])).rows).toEqual([]);
+    await executeSql(controller!.databaseUrl, 'DELETE FROM runs WHERE id = ?', [runId]);
+    expect(await selectRows(controller!.databaseUrl, 'SELECT name FROM run_instances WHERE run_id = ?', [runId])).toEqual([]);
   }
 
   async function expectTerminated(runId: string, vmIds: string[]): Promise<void> {
@@ -225,13 +198,13 @@ describe.each(TEST_DATABASES)('no duplicate VM after a restart mid-provisioning 
     await client.modules.save(application('dup/app', 'dup/c'));
     const run = await runs.launch('dup/app', { defaultCloud: 'slowish' });
     await waitFor('the create calls to be in flight', async () => (world.provisionCalls >= INSTANCES.length ? true : undefined));
-    const pending = (await sql(first.databaseUrl, "SELECT name FROM run_instances WHERE run_id = ? AND vm = 'pending'", [run.id])).rows;
+    const pending = await selectRows(first.databaseUrl, "SELECT name FROM run_instances WHERE run_id = ? AND vm = 'pending'", [run.id]);
     expect(pending.length).toBe(INSTANCES.length);
 
     const stopping = Date.now();
     await first.stopControllerOnly();
     console.log(`[no-leaks ${database}] restart: first controller stopped in ${Date.now() - stopping} ms, provision calls ${world.provisionCalls}, VMs ${world.vms.size}`);
-    const afterStop = (await sql(first.databaseUrl, 'SELECT name, vm, vm_id FROM run_instances WHERE run_id = ? ORDER BY name', [run.id])).rows;
+    const afterStop = await selectRows(first.databaseUrl, 'SELECT name, vm, vm_id FROM run_instances WHERE run_id = ? ORDER BY name', [run.id]);
     console.log(`[no-leaks ${database}] restart: instances after stop ${JSON.stringify(afterStop)}`);
 
     second = await startTestController({
@@ -254,7 +227,7 @@ describe.each(TEST_DATABASES)('no duplicate VM after a restart mid-provisioning 
     }
     const enrolled = [...first.logs, ...second.logs].filter((l) => l.msg === 'agent enrolled' && l.runId === run.id).map((l) => l.instance as string);
     expect(enrolled.sort()).toEqual(INSTANCES);
-    const rows = (await sql(first.databaseUrl, 'SELECT name FROM run_instances WHERE run_id = ? AND bootstrap_used_at IS NOT NULL', [run.id])).rows;
+    const rows = await selectRows(first.databaseUrl, 'SELECT name FROM run_instances WHERE run_id = ? AND bootstrap_used_at IS NOT NULL', [run.id]);
     expect(rows.length).toBe(INSTANCES.length);
     const rejected = [...first.logs, ...second.logs].filter((l) => JSON.stringify(l).includes('bootstrap token already used'));
     expect(rejected).toEqual([]);

@@ -15,6 +15,26 @@ export async function selectRows(databaseUrl: string, statement: string, args: u
       db.close();
     }
   }
+  return query(databaseUrl, statement, args);
+}
+
+/** Runs one statement that changes rows (`?` placeholders), as someone with a database login would; cascades apply. */
+export async function executeSql(databaseUrl: string, statement: string, args: unknown[] = []): Promise<void> {
+  if (databaseUrl.startsWith('sqlite:')) {
+    const db = new Database(databaseUrl.slice('sqlite:'.length), { timeout: 5_000 });
+    try {
+      // Foreign keys (and so cascades) are per connection in SQLite.
+      db.pragma('foreign_keys = ON');
+      db.prepare(statement).run(...args);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  await query(databaseUrl, statement, args);
+}
+
+async function query(databaseUrl: string, statement: string, args: unknown[]): Promise<Record<string, unknown>[]> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
