@@ -35,7 +35,7 @@ async function bareGrpcRssKiB(): Promise<number> {
 
 export async function footprint(ctx: BenchContext): Promise<void> {
   const { ctl } = ctx;
-  const bundle = await buildAgentBundle(join(ctl.dataDir, 'bench-agent.mjs'));
+  const bundle = await buildAgentBundle(join(ctl.dataDir, 'bench-agent.mjs'), { private: true });
   const bytes = statSync(bundle.path).size;
   ctx.figures.push(atMost('agent footprint', 'single-file bundle', bytes / 2 ** 20, 'MiB', 1.5));
 
