@@ -91,9 +91,9 @@ export class CloudDirectory {
     return row ? { name: row.name, driver: row.driver, settings: JSON.parse(row.settings) as Record<string, string> } : undefined;
   }
 
-  /** A synchronous view of the clouds as they are now, for launch validation. */
-  async catalog(): Promise<CloudCatalog> {
-    const clouds = new Map((await this.list()).map((c) => [c.name, c]));
+  /** A synchronous view of the clouds as they are now (or of `definitions`, already read), for launch validation. */
+  async catalog(definitions?: readonly CloudDefinition[]): Promise<CloudCatalog> {
+    const clouds = new Map((definitions ?? (await this.list())).map((c) => [c.name, c]));
     return {
       has: (name) => clouds.has(name),
       validateOptions: (name, options) => {

@@ -1,4 +1,4 @@
-import type { CloudDirectory } from '../../connectors/clouds.js';
+import type { CloudDefinition, CloudDirectory } from '../../connectors/clouds.js';
 import { runsOnControllerHost } from '../../connectors/connector.js';
 import { PermissionDeniedError, ResourceExhaustedError } from '../../domain/errors.js';
 import type { Repositories } from '../../store/repositories/index.js';
@@ -35,9 +35,9 @@ export function callerTenant(principal: { tenantId: string; tenantName: string; 
  * `fake` clouds in front of it): their recipes share the controller's
  * machine, so tenants other than the operator's need a quota to use them.
  */
-export async function controllerHostClouds(clouds: CloudDirectory): Promise<Set<string>> {
+export async function controllerHostClouds(clouds: CloudDirectory, definitions?: readonly CloudDefinition[]): Promise<Set<string>> {
   const onHost = new Set<string>();
-  for (const definition of await clouds.list()) {
+  for (const definition of definitions ?? (await clouds.list())) {
     const driver = clouds.driver(definition.driver);
     if (driver && runsOnControllerHost(driver)) onHost.add(definition.name);
   }

@@ -68,8 +68,10 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
         .filter(([, n]) => !Number.isInteger(n) || n < 0 || n > 10_000)
         .map(([node]) => ({ field: `multiplicities.${node}`, description: 'must be 0 to 10000' }));
       throwIfViolations(multiplicityViolations);
-      const catalog = await deps.clouds.catalog();
-      const hostClouds = await controllerHostClouds(deps.clouds);
+      // One read of the clouds for both: what the launch may name, and which of them run on the controller's host.
+      const definitions = await deps.clouds.list();
+      const catalog = await deps.clouds.catalog(definitions);
+      const hostClouds = await controllerHostClouds(deps.clouds, definitions);
       const runId = await ctx.store.write(async (repos) => {
         if (req.requestId) {
           const earlier = await repos.runs.findByRequestId(ctx.principal.tenantId, req.requestId);
