@@ -5,7 +5,6 @@
  * receive time, and an abort message with a NUL aborts the run with the NUL as
  * ␀. Real controller, real local agents, both databases.
  */
-import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
 import { MAX_PHASE_CHARS } from '../../controller/api/services/agent-log-lines.js';
@@ -17,19 +16,7 @@ import { startTestController, type TestController } from '../helpers/controller.
 import { TEST_DATABASES } from '../helpers/databases.js';
 import { localVmCredential } from '../helpers/local-vm-credential.js';
 import { waitFor } from '../helpers/poll.js';
-import { TestRuns } from '../helpers/runs.js';
-
-/** Pids of the processes of one local VM (its agent, at Ready), found by the driver's environment marker. */
-async function vmProcesses(runId: string, instance: string): Promise<number[]> {
-  const marker = `SLIPSTREAM_LOCAL_VM=${runId}/${instance}`;
-  const pids: number[] = [];
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const environ = await readFile(`/proc/${name}/environ`).catch(() => undefined);
-    if (environ?.toString('utf8').split('\0').includes(marker)) pids.push(Number(name));
-  }
-  return pids;
-}
+import { processesOfRun, TestRuns } from '../helpers/runs.js';
 
 describe.each(TEST_DATABASES)('a hostile agent and the text it sends on %s', (database) => {
   let controller: TestController;
@@ -82,7 +69,8 @@ describe.each(TEST_DATABASES)('a hostile agent and the text it sends on %s', (da
 
   it('ignores log lines sent before hello, with a warning, and stamps the ones after it with the time they arrived', async () => {
     // The VM's own agent is held still, so that it does not take its session back while this one acts as it.
-    const pids = await vmProcesses(runId, 'machine.1');
+    // The run has one VM, machine.1: its processes are the run's.
+    const pids = (await processesOfRun(runId)).map((p) => p.pid);
     expect(pids.length).toBeGreaterThan(0);
     for (const pid of pids) process.kill(pid, 'SIGSTOP');
     try {
