@@ -8,9 +8,11 @@
  * credentials), real files, both databases.
  */
 import { type ServiceError, status } from '@grpc/grpc-js';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
 import { UploadReportRequest, type AgentServiceClient, type UploadReportResponse } from '../../proto/gen/slipstream/v1/agent.js';
@@ -138,6 +140,27 @@ describe.each(TEST_DATABASES)('report quotas on %s', (database) => {
     const partial = async () => (await readdir(reportDir(runId))).some((f) => f.startsWith('.r1.txt.'));
     await waitFor('the partial file', async () => ((await partial()) ? true : undefined));
     call.cancel();
+    await waitFor('the partial file to go', async () => ((await partial()) ? undefined : true));
+    expect(await runs.downloadReport(runId, 'machine.1', 'r1.txt')).toEqual(Buffer.from('new content'));
+    expect(controller.logs.filter((l) => (l.level as number) >= 50).slice(errorsBefore)).toEqual([]);
+    // Its bytes no longer count: the instance's bytes are at their limit, and the same report fits again.
+    await upload(agents, credential, 'r1.txt', Buffer.from('new content'));
+  });
+
+  it('stores nothing of an upload whose agent is killed (SIGKILL) half way, and keeps the report it would have replaced', async () => {
+    const errorsBefore = controller.logs.filter((l) => (l.level as number) >= 50).length;
+    const uploader = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/stalled-upload.ts', controller.address, 'r1.txt'], {
+      cwd: fileURLToPath(new URL('../../', import.meta.url)),
+      env: { ...process.env, SLIPSTREAM_TEST_CREDENTIAL: credential },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    uploader.stdout!.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    const exited = new Promise((resolve) => uploader.on('exit', resolve));
+    const partial = async () => (await readdir(reportDir(runId))).some((f) => f.startsWith('.r1.txt.'));
+    await waitFor('the stalled upload to reach the controller', async () => (out.includes('sent') && (await partial()) ? true : undefined), 30_000);
+    uploader.kill('SIGKILL');
+    await exited;
     await waitFor('the partial file to go', async () => ((await partial()) ? undefined : true));
     expect(await runs.downloadReport(runId, 'machine.1', 'r1.txt')).toEqual(Buffer.from('new content'));
     expect(controller.logs.filter((l) => (l.level as number) >= 50).slice(errorsBefore)).toEqual([]);
