@@ -26,6 +26,7 @@ WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /src/package.json ./
 COPY --from=build /src/proto/gen ./proto/gen
+COPY --from=build /src/common ./common
 COPY --from=build /src/controller ./controller
 # The controller bundles the agent (esbuild) at start and serves it to VMs.
 COPY --from=build /src/agent ./agent

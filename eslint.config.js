@@ -14,6 +14,19 @@ export default tseslint.config(
     files: ['controller/domain/**/*.ts'],
   },
   {
+    // The client library and the agent ship without the controller; what both sides need lives in common/.
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/controller/**', '**/controller'], message: 'client/ and agent/ never import controller/: move what both sides need to common/' }] }],
+    },
+    files: ['client/**/*.ts', 'agent/**/*.ts'],
+  },
+  {
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/controller/**', '**/client/**', '**/agent/**', '**/store/**', '@mikro-orm/*', '@grpc/*', '@aws-sdk/*', '@azure/*', '@google-cloud/*'], message: 'common/ is the shared vocabulary: pure, importing no program, ORM, SDK or transport' }] }],
+    },
+    files: ['common/**/*.ts'],
+  },
+  {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../test/helpers/poll.js';
 import { RunState } from '../proto/gen/slipstream/v1/runs.js';
-import type { FakeController } from './test-controller.js';
-import { cleanupAll, memoryKb, startAgentProcess, startFakeController, tempDir } from './test-agent.js';
+import type { FakeController } from './testing/test-controller.js';
+import { cleanupAll, memoryKb, startAgentProcess, startFakeController, tempDir } from './testing/test-agent.js';
 
 const { RUN_STATE_PROVISIONING: PROVISIONING, RUN_STATE_EXECUTING: EXECUTING, RUN_STATE_SENDING_REPORTS: SENDING_REPORTS } = RunState;
 

@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../test/helpers/poll.js';
 import { TcpProxy } from '../test/helpers/tcp-proxy.js';
 import { RunState, ScaleAction } from '../proto/gen/slipstream/v1/runs.js';
-import type { FakeController } from './test-controller.js';
-import { cleanupAll, isRunning, start, startFakeController, startTestAgent, tempDir } from './test-agent.js';
+import type { FakeController } from './testing/test-controller.js';
+import { cleanupAll, isRunning, start, startFakeController, startTestAgent, tempDir } from './testing/test-agent.js';
 
 const { RUN_STATE_PROVISIONING: PROVISIONING, RUN_STATE_EXECUTING: EXECUTING, RUN_STATE_SENDING_REPORTS: SENDING_REPORTS } = RunState;
 const { RUN_STATE_READY: READY, RUN_STATE_DONE: DONE } = RunState;

@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../test/helpers/poll.js';
 import { RunState } from '../proto/gen/slipstream/v1/runs.js';
 import { buildAgentBundle } from './build.js';
-import { FakeController } from './test-controller.js';
-import { cleanupAll, memoryKb, recipeCommand, start, tempDir } from './test-agent.js';
+import { FakeController } from './testing/test-controller.js';
+import { cleanupAll, memoryKb, recipeCommand, start, tempDir } from './testing/test-agent.js';
 
 let f: FakeController | undefined;
 afterEach(async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../test/helpers/poll.js';
 import { RunState } from '../proto/gen/slipstream/v1/runs.js';
-import { cleanupAll, isRunning, startFakeController, startTestAgent, tempDir } from './test-agent.js';
+import { cleanupAll, isRunning, startFakeController, startTestAgent, tempDir } from './testing/test-agent.js';
 
 const { RUN_STATE_PROVISIONING: PROVISIONING, RUN_STATE_EXECUTING: EXECUTING } = RunState;
 

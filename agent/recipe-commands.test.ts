@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../test/helpers/poll.js';
 import { RunState } from '../proto/gen/slipstream/v1/runs.js';
-import { FakeController } from './test-controller.js';
-import { cleanupAll, recipeCommand, startTestAgent } from './test-agent.js';
+import { FakeController } from './testing/test-controller.js';
+import { cleanupAll, recipeCommand, startTestAgent } from './testing/test-agent.js';
 
 // One agent in Ready for the whole file; each test runs the real wrappers in <workDir>/bin.
 let f: FakeController;

@@ -4,7 +4,7 @@
  * on the class (or `code` / `reason`), never on the message text.
  */
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import type { FieldViolation } from '../controller/domain/errors.js';
+import type { FieldViolation } from '../common/errors.js';
 import {
   statusFromMetadata,
   unpackStatusDetails,
@@ -12,7 +12,7 @@ import {
   type StatusDetails,
 } from './status-details.js';
 
-export type { FieldViolation } from '../controller/domain/errors.js';
+export type { FieldViolation } from '../common/errors.js';
 export type { PreconditionViolation, StatusDetails } from './status-details.js';
 
 /** What every typed error is built from. */

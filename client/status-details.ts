@@ -12,7 +12,7 @@ import {
   RetryInfo,
 } from '../proto/gen/google/rpc/error_details.js';
 import { Status } from '../proto/gen/google/rpc/status.js';
-import type { FieldViolation } from '../controller/domain/errors.js';
+import type { FieldViolation } from '../common/errors.js';
 
 /** The trailer that carries a serialized google.rpc.Status. */
 export const STATUS_DETAILS_KEY = 'grpc-status-details-bin';

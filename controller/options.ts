@@ -4,7 +4,7 @@ import type { AzureDriverOptions } from './connectors/azure/azure-driver.js';
 import type { GcpDriverOptions } from './connectors/gcp/gcp-driver.js';
 import { decideLocalVmPlacement, LocalVmPlacementError, lookupUser, type LocalVmPlacement } from './connectors/local/placement.js';
 import type { SimDriverOptions } from './connectors/sim/sim-driver.js';
-import { DNS_LABEL, USER_NAME } from './domain/names.js';
+import { DNS_LABEL, USER_NAME } from '../common/names.js';
 import { parseDatabaseUrl, type DatabaseTarget } from './store/database-url.js';
 
 /** What a caller may set; everything has a default. */

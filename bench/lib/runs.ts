@@ -1,7 +1,7 @@
 /** Launching runs and watching them through the database the controller writes (cheap at 10,000 instances). */
 import type pg from 'pg';
 import type { SlipstreamClient } from '../../client/index.js';
-import type { KeepRunning } from '../../controller/domain/runs/types.js';
+import type { KeepRunning } from '../../common/runs/states.js';
 
 const FINAL = ['Done', 'Aborted', 'Cancelled'];
 

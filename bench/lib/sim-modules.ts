@@ -4,7 +4,7 @@
  * only, no bash.
  */
 import type { SlipstreamClient } from '../../client/index.js';
-import type { ParameterDefinition } from '../../controller/domain/modules/types.js';
+import type { ParameterDefinition } from '../../common/modules/types.js';
 
 const outputs = (names: string[]): ParameterDefinition[] => names.map((name) => ({ name, category: 'output', type: 'string' }));
 const inputs = (names: string[]): ParameterDefinition[] => names.map((name) => ({ name, category: 'input', type: 'string' }));

@@ -10,7 +10,7 @@ import {
   UnauthenticatedError,
   UnavailableError,
 } from '../errors.js';
-import type { FieldViolation } from '../../controller/domain/errors.js';
+import type { FieldViolation } from '../../common/errors.js';
 import type { CliIo } from './deps.js';
 import { ExitCode } from './exit-codes.js';
 

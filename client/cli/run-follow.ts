@@ -4,7 +4,7 @@
  * (never polling), a live view or lines while they come, Ctrl-C to stop
  * watching (the run goes on), and the verdict as exit code.
  */
-import { isFinal } from '../../controller/domain/runs/state-machine.js';
+import { isFinal } from '../../common/runs/states.js';
 import { NotFoundError } from '../errors.js';
 import type { SlipstreamClient } from '../index.js';
 import type { Run, RunUpdate } from '../services/run-types.js';

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isFinal } from '../../controller/domain/runs/state-machine.js';
+import { isFinal } from '../../common/runs/states.js';
 import { startTestController, type TestController } from '../../test/helpers/controller.js';
 import { TEST_DATABASES } from '../../test/helpers/databases.js';
 import { waitFor } from '../../test/helpers/poll.js';

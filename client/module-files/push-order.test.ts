@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ModuleDocument } from '../../controller/domain/modules/types.js';
+import type { ModuleDocument } from '../../common/modules/types.js';
 import { pushOrder } from './push-order.js';
 
 const component = (path: string, parent?: string): ModuleDocument => ({

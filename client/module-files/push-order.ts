@@ -3,8 +3,8 @@
  * refers to exists first: parents and node components before their
  * dependents, a project before the modules in its folder.
  */
-import { isPathUnderPrefix, parseModuleReference } from '../../controller/domain/modules/refs.js';
-import type { ModuleDocument } from '../../controller/domain/modules/types.js';
+import { isPathUnderPrefix, parseModuleReference } from '../../common/modules/refs.js';
+import type { ModuleDocument } from '../../common/modules/types.js';
 
 /** Paths of the modules `document` needs to exist before it is saved. */
 export function moduleDependencies(document: ModuleDocument): string[] {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalModuleDocument } from '../../controller/domain/modules/canonical.js';
-import type { ModuleDocument } from '../../controller/domain/modules/types.js';
-import { validateModule } from '../../controller/domain/modules/validate.js';
+import { canonicalModuleDocument } from '../../common/modules/canonical.js';
+import type { ModuleDocument } from '../../common/modules/types.js';
+import { validateModule } from '../../common/modules/validate.js';
 import { parseModuleFile } from './read.js';
 import { moduleToYaml } from './to-yaml.js';
 

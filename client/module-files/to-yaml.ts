@@ -5,8 +5,8 @@
  * pull is byte-identical.
  */
 import { Document, isScalar, visit } from 'yaml';
-import { canonicalModuleDocument } from '../../controller/domain/modules/canonical.js';
-import { RECIPE_NAMES, type ModuleDocument } from '../../controller/domain/modules/types.js';
+import { canonicalModuleDocument } from '../../common/modules/canonical.js';
+import { RECIPE_NAMES, type ModuleDocument } from '../../common/modules/types.js';
 
 const MODULE_KEYS = ['path', 'kind', 'description', 'parent', 'images', 'resources', 'recipes', 'parameters', 'nodes'];
 const RESOURCE_KEYS = ['cpu', 'ramGB', 'diskGB', 'clouds'];

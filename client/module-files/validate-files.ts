@@ -3,9 +3,9 @@
  * references between the files are checked against each other; references to
  * modules outside the set are left to the server.
  */
-import type { FieldViolation } from '../../controller/domain/errors.js';
-import type { ModuleDocument, ModuleLookup, StoredModule } from '../../controller/domain/modules/types.js';
-import { validateModule } from '../../controller/domain/modules/validate.js';
+import type { FieldViolation } from '../../common/errors.js';
+import type { ModuleDocument, ModuleLookup, StoredModule } from '../../common/modules/types.js';
+import { validateModule } from '../../common/modules/validate.js';
 import type { ModuleFile, YamlSyntaxError } from './read.js';
 
 /** The verdict on one file: a document when valid, else its violations or syntax error. */

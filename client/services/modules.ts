@@ -10,14 +10,14 @@ import {
   moduleKindToProto,
   moduleVersionFromProto,
   resolvedPlanFromProto,
-} from '../../controller/api/convert/modules.js';
+} from '../../common/convert/modules.js';
 import type {
   ModuleDocument,
   ModuleKind,
   ModuleVersionInfo,
   ResolvedPlan,
   StoredModule,
-} from '../../controller/domain/modules/types.js';
+} from '../../common/modules/types.js';
 import type { CallOptions } from '../options.js';
 import { collectPages } from '../pagination.js';
 import type { Rpc } from '../rpc.js';

@@ -5,12 +5,12 @@
  * (controller/api/convert/), so both ends always agree.
  */
 import * as pb from '../../proto/gen/slipstream/v1/runs.js';
-import { moduleKindFromProto } from '../../controller/api/convert/modules.js';
-import { keepRunningFromProto, runStateFromProto } from '../../controller/api/convert/runs.js';
-import type { ModuleKind, PinnedModuleRef } from '../../controller/domain/modules/types.js';
-import type { KeepRunning, RunState } from '../../controller/domain/runs/types.js';
+import { moduleKindFromProto } from '../../common/convert/modules.js';
+import { keepRunningFromProto, runStateFromProto } from '../../common/convert/runs.js';
+import type { ModuleKind, PinnedModuleRef } from '../../common/modules/types.js';
+import type { KeepRunning, RunState } from '../../common/runs/states.js';
 
-export type { KeepRunning, RunState } from '../../controller/domain/runs/types.js';
+export type { KeepRunning, RunState } from '../../common/runs/states.js';
 
 /**
  * Runtime parameters, events, log lines and reports carry no enums: the wire

@@ -5,7 +5,7 @@
  * honour an AbortSignal.
  */
 import * as pb from '../../proto/gen/slipstream/v1/runs.js';
-import { keepRunningToProto, runStateToProto } from '../../controller/api/convert/runs.js';
+import { keepRunningToProto, runStateToProto } from '../../common/convert/runs.js';
 import type { CallOptions } from '../options.js';
 import { collectPages } from '../pagination.js';
 import type { Rpc } from '../rpc.js';

@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { statusFromMetadata, unpackStatusDetails } from '../../client/status-details.js';
-import { InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '../domain/errors.js';
+import { InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '../../common/errors.js';
 import { MAX_REPORTED_VIOLATIONS, MAX_STATUS_MESSAGE_CHARS, reportedViolations, toStatus, VIOLATION_TEXT_BUDGET } from './errors.js';
 
 const log = pino({ level: 'silent' });

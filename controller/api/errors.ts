@@ -22,7 +22,7 @@ import {
   UnauthenticatedError,
   UnavailableError,
   type FieldViolation,
-} from '../domain/errors.js';
+} from '../../common/errors.js';
 
 /** Domain of every google.rpc.ErrorInfo this server sends. */
 export const ERROR_DOMAIN = 'slipstream.dev';

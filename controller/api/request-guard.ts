@@ -14,7 +14,7 @@
 import type { ServerInterceptingCall, ServerInterceptingCallInterface, ServerInterceptor, ServiceDefinition } from '@grpc/grpc-js';
 import type { DescMessage, FileRegistry } from '@bufbuild/protobuf';
 import type { Logger } from 'pino';
-import { InvalidArgumentError } from '../domain/errors.js';
+import { InvalidArgumentError } from '../../common/errors.js';
 import { toStatus } from './errors.js';
 import { AGENT_SERVICES, AGENT_STRING_BYTES, DEFAULT_STRING_BYTES, ENTRY_LIMITS, STRING_BYTE_LIMITS } from './request-limits.js';
 import { RequestScanner } from './request-scan.js';

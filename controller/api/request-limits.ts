@@ -23,7 +23,7 @@ import {
   MAX_PARAMETERS,
   MAX_PARAMETER_VALUE_BYTES,
   MAX_RECIPE_BYTES,
-} from '../domain/modules/limits.js';
+} from '../../common/modules/limits.js';
 
 /** Clouds a component names images or options for, settings of a cloud, fields of a credential: clouds and drivers are few. */
 const FEW = 100;

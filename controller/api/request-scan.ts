@@ -7,7 +7,7 @@
  * tiny map entries took the generated decoder 4.8 s and 190 MB here).
  */
 import { ScalarType, type DescField, type DescMessage } from '@bufbuild/protobuf';
-import type { FieldViolation } from '../domain/errors.js';
+import type { FieldViolation } from '../../common/errors.js';
 
 /** What a scan enforces; see request-limits.ts for the values. */
 export interface ScanRules {

@@ -9,8 +9,8 @@ import type {
 import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Principal } from '../auth/principal.js';
-import { roleAllows, type Role } from '../auth/roles.js';
-import { PermissionDeniedError } from '../domain/errors.js';
+import { roleAllows, type Role } from '../../common/roles.js';
+import { PermissionDeniedError } from '../../common/errors.js';
 import type { Store } from '../store/store.js';
 import { toStatus } from './errors.js';
 import type { CallLimits } from './guards/call-limits.js';

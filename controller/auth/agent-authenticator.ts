@@ -1,7 +1,7 @@
 import type { Metadata } from '@grpc/grpc-js';
-import { UnauthenticatedError } from '../domain/errors.js';
-import { Batcher } from '../scheduler/batcher.js';
-import { hashAgentSecret } from '../scheduler/bootstrap-tokens.js';
+import { UnauthenticatedError } from '../../common/errors.js';
+import { Batcher } from '../concurrency/batcher.js';
+import { hashAgentSecret } from './bootstrap-tokens.js';
 import type { Store } from '../store/store.js';
 
 /** An authenticated agent: one node instance of one run, nothing else. */

@@ -1,8 +1,8 @@
 import type { Metadata } from '@grpc/grpc-js';
-import { UnauthenticatedError } from '../domain/errors.js';
+import { UnauthenticatedError } from '../../common/errors.js';
 import type { Store } from '../store/store.js';
 import type { Principal } from './principal.js';
-import { isRole } from './roles.js';
+import { isRole } from '../../common/roles.js';
 import { hashTokenSecret, looksLikeTokenSecret } from './token-secret.js';
 
 /** lastUsedAt is refreshed at most this often per token, to keep reads read-only. */

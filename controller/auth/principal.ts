@@ -1,4 +1,4 @@
-import type { Role } from './roles.js';
+import type { Role } from '../../common/roles.js';
 
 /** Who is calling: the user behind the bearer token, with their tenant and role. */
 export interface Principal {

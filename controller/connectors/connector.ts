@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../../agent/config.js';
-import type { FieldViolation } from '../domain/errors.js';
+import type { FieldViolation } from '../../common/errors.js';
 
 /** Why a cloud call failed; drives retries and the message users see. */
 export type ConnectorErrorKind = 'auth' | 'quota' | 'capacity' | 'not_found' | 'invalid' | 'transient';

@@ -1,4 +1,4 @@
-import type { ResolvedPlan } from '../domain/modules/types.js';
+import type { ResolvedPlan } from '../../common/modules/types.js';
 import { instanceParameterSeeds, mappingTargets } from '../domain/runs/parameter-plan.js';
 import type { RunInstance } from '../domain/runs/types.js';
 import type { Repositories } from '../store/repositories/index.js';

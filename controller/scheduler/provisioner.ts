@@ -1,17 +1,17 @@
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../../agent/config.js';
 import { renderCloudInit } from '../connectors/boot/cloud-init.js';
-import type { CloudDirectory } from '../connectors/clouds.js';
+import type { CloudDirectory } from './cloud-directory.js';
 import { ConnectorError, type CloudConnector, type VmSpec } from '../connectors/connector.js';
-import type { ResolvedPlan } from '../domain/modules/types.js';
+import type { ResolvedPlan } from '../../common/modules/types.js';
 import type { RunInput } from '../domain/runs/types.js';
 import type { Store } from '../store/store.js';
-import { BOOTSTRAP_TOKEN_TTL_MS, hashAgentSecret, type BootstrapTokens } from './bootstrap-tokens.js';
+import { BOOTSTRAP_TOKEN_TTL_MS, hashAgentSecret, type BootstrapTokens } from '../auth/bootstrap-tokens.js';
 import type { RunInstanceRow } from '../store/entities/run-instance.js';
 import type { RunRow } from '../store/entities/run.js';
-import { Batcher } from './batcher.js';
-import { withRetries } from './retry.js';
-import { Semaphore } from './semaphore.js';
+import { Batcher } from '../concurrency/batcher.js';
+import { withRetries } from '../connectors/retry.js';
+import { Semaphore } from '../concurrency/semaphore.js';
 
 export interface ProvisionerOptions {
   controllerId: string;

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
-import type { CloudDirectory } from '../connectors/clouds.js';
+import type { CloudDirectory } from './cloud-directory.js';
 import type { CloudConnector, VmInfo } from '../connectors/connector.js';
-import { withRetries } from './retry.js';
+import { withRetries } from '../connectors/retry.js';
 import type { RunEngine } from './run-engine.js';
 import type { Store } from '../store/store.js';
+import { isFinal } from '../../common/runs/states.js';
 
 /** What one reconciliation pass did. */
 export interface ReconcileReport {
@@ -117,7 +118,7 @@ export class Reconciler {
       const expected = new Set<string>();
       for (const [runId, ofRun] of byRun) {
         const run = await repos.runs.findById(runId);
-        if (!run || ['Done', 'Aborted', 'Cancelled'].includes(run.state)) continue;
+        if (!run || isFinal(run.state)) continue;
         const instances = new Map((await repos.runs.instancesByName(runId, ofRun.map((vm) => vm.tags.instance))).map((i) => [i.name, i]));
         for (const vm of ofRun) {
           const instance = instances.get(vm.tags.instance);

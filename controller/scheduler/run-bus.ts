@@ -1,4 +1,4 @@
-import type { RunState } from '../domain/runs/types.js';
+import type { RunState } from '../../common/runs/states.js';
 
 /** One journal entry as watchers see it. */
 export interface JournalView {

@@ -6,7 +6,7 @@
  */
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { buildRun } from '../domain/runs/test-run-builder.js';
+import { buildRun } from '../../test/helpers/test-run-builder.js';
 import type { RunModel } from '../domain/runs/types.js';
 import type { Store } from '../store/store.js';
 import { AgentHub } from './agent-hub.js';

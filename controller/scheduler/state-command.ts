@@ -2,7 +2,7 @@ import type { SessionResponse } from '../../proto/gen/slipstream/v1/agent.js';
 import { ScaleAction } from '../../proto/gen/slipstream/v1/runs.js';
 import { instanceNamed, isActive, scaleHookFor } from '../domain/runs/state-machine.js';
 import type { RunModel } from '../domain/runs/types.js';
-import { runStateToProto } from '../api/convert/runs.js';
+import { runStateToProto } from '../../common/convert/runs.js';
 
 /**
  * The StateCommand an instance gets for the run's current state: with its

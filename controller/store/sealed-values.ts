@@ -6,7 +6,7 @@
  * not sealed was written before sealing existed and is read as it is.
  */
 import { isSealed, type CredentialCipher } from '../auth/credential-cipher.js';
-import type { ModuleDocument, ParameterDefinition, ResolvedPlan } from '../domain/modules/types.js';
+import type { ModuleDocument, ParameterDefinition, ResolvedPlan } from '../../common/modules/types.js';
 
 /** A sealed value that does not open: another credential key, or altered data. */
 export class SealedValueError extends Error {}

@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
 import { azureVmName } from '../../controller/connectors/azure/azure-driver.js';
-import { startFakeArmServer, type FakeArmServer, type Json } from '../../controller/connectors/azure/fake-arm-server.js';
+import { startFakeArmServer, type FakeArmServer, type Json } from '../fakes/azure/fake-arm-server.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
 import { bootFromUserData, CLOUD_APP_INSTANCES, expectDeployedEverywhere, saveCloudApp } from '../helpers/cloud-e2e.js';
 import { startTestController, type TestController } from '../helpers/controller.js';

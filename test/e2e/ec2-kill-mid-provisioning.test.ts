@@ -10,7 +10,7 @@ import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client } from '@aws
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
 import { newTokenSecret } from '../../controller/auth/token-secret.js';
-import { startMoto, type MotoServer } from '../../controller/connectors/ec2/moto-server.js';
+import { startMoto, type MotoServer } from '../fakes/ec2/moto-server.js';
 import { startedPort, spawnController, type ControllerProcess } from '../helpers/controller-process.js';
 import { freePort } from '../helpers/free-port.js';
 import { waitFor } from '../helpers/poll.js';

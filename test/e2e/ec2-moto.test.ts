@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
-import { startMoto, type MotoServer } from '../../controller/connectors/ec2/moto-server.js';
+import { startMoto, type MotoServer } from '../fakes/ec2/moto-server.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
 import { bootFromUserData, CLOUD_APP_INSTANCES, expectDeployedEverywhere, saveCloudApp } from '../helpers/cloud-e2e.js';
 import { startTestController, type TestController } from '../helpers/controller.js';

@@ -14,7 +14,7 @@ import { OAuth2Client } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
 import { ConnectorError } from '../../controller/connectors/connector.js';
-import { FakeComputeServer, type FakeInstance } from '../../controller/connectors/gcp/fake-compute-server.js';
+import { FakeComputeServer, type FakeInstance } from '../fakes/gcp/fake-compute-server.js';
 import { instanceName, SERVICE_ACCOUNT_JSON } from '../../controller/connectors/gcp/gcp-driver.js';
 import { labelValue } from '../../controller/connectors/gcp/naming.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';

@@ -17,8 +17,8 @@ import { createSlipstreamClient, type SlipstreamClient } from '../../client/inde
 import { isSealed } from '../../controller/auth/credential-cipher.js';
 import { startController } from '../../controller/controller.js';
 import { compileControllerOptions } from '../../controller/options.js';
-import { CredentialKeyMismatchError } from '../../controller/scheduler/bootstrap-tokens.js';
-import type { ModuleDocument } from '../../controller/domain/modules/types.js';
+import { CredentialKeyMismatchError } from '../../controller/auth/bootstrap-tokens.js';
+import type { ModuleDocument } from '../../common/modules/types.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
 import { TEST_DATABASES } from '../helpers/databases.js';

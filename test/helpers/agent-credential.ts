@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import Database from 'libsql';
 import pg from 'pg';
 import type { SlipstreamClient } from '../../client/index.js';
-import { hashAgentSecret } from '../../controller/scheduler/bootstrap-tokens.js';
+import { hashAgentSecret } from '../../controller/auth/bootstrap-tokens.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
 import type { TestController } from './controller.js';
 import { TestRuns } from './runs.js';

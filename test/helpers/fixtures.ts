@@ -1,4 +1,4 @@
-import type { ModuleDocument } from '../../controller/domain/modules/types.js';
+import type { ModuleDocument } from '../../common/modules/types.js';
 
 /** A small, valid component. */
 export function component(path: string, extra: Partial<Extract<ModuleDocument, { kind: 'component' }>> = {}): ModuleDocument {

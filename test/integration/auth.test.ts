@@ -5,7 +5,7 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlipstreamClient, type SlipstreamClient, SlipstreamError } from '../../client/index.js';
-import type { Role } from '../../controller/auth/roles.js';
+import type { Role } from '../../common/roles.js';
 import { Role as PbRole } from '../../proto/gen/slipstream/v1/users.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
 import { TEST_DATABASES } from '../helpers/databases.js';

@@ -6,7 +6,7 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlipstreamClient, InvalidArgumentError, SlipstreamError, type SlipstreamClient } from '../../client/index.js';
-import type { ModuleDocument } from '../../controller/domain/modules/types.js';
+import type { ModuleDocument } from '../../common/modules/types.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
 import { application, component } from '../helpers/fixtures.js';

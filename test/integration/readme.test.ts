@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { validateModule } from '../../controller/domain/modules/validate.js';
+import { validateModule } from '../../common/modules/validate.js';
 import { readModuleFiles } from '../../client/module-files/read.js';
 import { isValidFile, validateModuleFiles } from '../../client/module-files/validate-files.js';
 

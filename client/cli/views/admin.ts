@@ -1,5 +1,5 @@
 /** How tenants, users and tokens look in listings and JSON output. */
-import { roleFromProto } from '../../../controller/api/convert/admin.js';
+import { roleFromProto } from '../../../common/convert/roles.js';
 import type { Tenant } from '../../../proto/gen/slipstream/v1/tenants.js';
 import type { Token } from '../../../proto/gen/slipstream/v1/tokens.js';
 import type { User } from '../../../proto/gen/slipstream/v1/users.js';

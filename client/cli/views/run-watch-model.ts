@@ -3,8 +3,8 @@
  * header (state, abort, service URL) and one status per instance. Pure: it
  * reports what changed and leaves drawing to the view.
  */
-import { runStateFromProto } from '../../../controller/api/convert/runs.js';
-import { RUN_STATES, type RunState } from '../../../controller/domain/runs/types.js';
+import { runStateFromProto } from '../../../common/convert/runs.js';
+import { RUN_STATES, type RunState } from '../../../common/runs/states.js';
 import { runFromProto, type Run, type RunEvent, type RunLogLine, type RunUpdate } from '../../services/run-types.js';
 import { moduleLabel } from './runs.js';
 

@@ -1,6 +1,6 @@
 /** How runs, their instances, parameters, events and log lines look in listings and JSON output. */
-import { runStateFromProto } from '../../../controller/api/convert/runs.js';
-import type { PinnedModuleRef } from '../../../controller/domain/modules/types.js';
+import { runStateFromProto } from '../../../common/convert/runs.js';
+import type { PinnedModuleRef } from '../../../common/modules/types.js';
 import { runFromProto, type NodeInstance, type Run, type RunEvent, type RunLogLine, type RunParameter, type RunUpdate } from '../../services/run-types.js';
 import { formatTime, type Column } from '../output.js';
 

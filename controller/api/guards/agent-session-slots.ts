@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { ResourceExhaustedError } from '../../domain/errors.js';
+import { ResourceExhaustedError } from '../../../common/errors.js';
 import { toStatus } from '../errors.js';
 
 type SessionCall = ServerDuplexStream<unknown, unknown>;

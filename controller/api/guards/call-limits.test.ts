@@ -2,7 +2,7 @@ import { createFileRegistry, fromBinary } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../auth/principal.js';
-import { ResourceExhaustedError } from '../../domain/errors.js';
+import { ResourceExhaustedError } from '../../../common/errors.js';
 import { loadDescriptorSet } from '../reflection.js';
 import { AGENT_SERVICES } from '../request-limits.js';
 import { SERVED } from '../server.js';

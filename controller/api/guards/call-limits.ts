@@ -9,7 +9,7 @@
  * naming the limit and google.rpc.RetryInfo saying when to retry.
  */
 import type { Principal } from '../../auth/principal.js';
-import { ResourceExhaustedError } from '../../domain/errors.js';
+import { ResourceExhaustedError } from '../../../common/errors.js';
 import { TokenBuckets, type BucketRule } from './token-buckets.js';
 
 /** The limits, as the operator sets them (controller options); 0 turns one off. */

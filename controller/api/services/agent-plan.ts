@@ -1,5 +1,5 @@
 import type { AgentPlan, AgentScript } from '../../../proto/gen/slipstream/v1/agent.js';
-import type { RecipeStep, ResolvedNode } from '../../domain/modules/types.js';
+import type { RecipeStep, ResolvedNode } from '../../../common/modules/types.js';
 
 function scripts(steps: RecipeStep[]): AgentScript[] {
   return steps.filter((s) => s.script.trim() !== '').map((s) => ({ source: `${s.module.path}@${s.module.version}`, script: s.script }));

@@ -4,13 +4,14 @@ import type * as pb from '../../../proto/gen/slipstream/v1/agent.js';
 import type { AgentPrincipal } from '../../auth/agent-authenticator.js';
 import { hasNul, withoutNul } from '../../domain/runs/agent-text.js';
 import { agentMaySet, controllerWrittenKey, MAX_PARAMETER_VALUE_BYTES, qualifyParameterKey, valueTooLarge } from '../../domain/runs/parameter-keys.js';
-import { activeInstances, instanceNamed, isFinal } from '../../domain/runs/state-machine.js';
+import { activeInstances, instanceNamed } from '../../domain/runs/state-machine.js';
+import { isFinal } from '../../../common/runs/states.js';
 import type { AgentHub } from '../../scheduler/agent-hub.js';
 import { waitForValues } from '../../scheduler/parameter-waits.js';
 import type { RunBus } from '../../scheduler/run-bus.js';
 import type { RunEngine } from '../../scheduler/run-engine.js';
 import { stateCommandFor } from '../../scheduler/state-command.js';
-import { runStateFromProto, runStateToProto } from '../convert/runs.js';
+import { runStateFromProto, runStateToProto } from '../../../common/convert/runs.js';
 import { logEntriesOf } from './agent-log-lines.js';
 import { agentPlanFor } from './agent-plan.js';
 import { heartbeatIntervalMs } from './heartbeat-interval.js';
@@ -210,7 +211,7 @@ export class AgentSession {
         },
       },
     });
-    if (command?.message?.$case === 'shutdown' || ['Done', 'Aborted', 'Cancelled'].includes(model.state)) {
+    if (command?.message?.$case === 'shutdown' || isFinal(model.state)) {
       this.send({ message: { $case: 'shutdown', value: { reason: `run ${model.state}` } } });
       this.close();
     }

@@ -1,7 +1,7 @@
 import type * as pb from '../../../proto/gen/slipstream/v1/clouds.js';
 import type { CredentialCipher } from '../../auth/credential-cipher.js';
 import type { Principal } from '../../auth/principal.js';
-import type { CloudDefinition, CloudDirectory } from '../../connectors/clouds.js';
+import type { CloudDefinition, CloudDirectory } from '../../scheduler/cloud-directory.js';
 import { ConnectorError } from '../../connectors/connector.js';
 import {
   FailedPreconditionError,
@@ -10,8 +10,8 @@ import {
   PermissionDeniedError,
   throwIfViolations,
   type FieldViolation,
-} from '../../domain/errors.js';
-import { checkName, DNS_LABEL, DNS_LABEL_RULE } from '../../domain/names.js';
+} from '../../../common/errors.js';
+import { checkName, DNS_LABEL, DNS_LABEL_RULE } from '../../../common/names.js';
 import type { Repositories } from '../../store/repositories/index.js';
 import { unaryRpc, type ApiDeps, type RpcContext } from '../rpc.js';
 import { callerTenant, controllerHostClouds, effectiveQuotas, unlimitedQuota, type QuotaTenant } from './quotas.js';

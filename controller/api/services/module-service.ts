@@ -1,10 +1,10 @@
 import * as pb from '../../../proto/gen/slipstream/v1/modules.js';
-import { canonicalModuleDocument, moduleContentHash } from '../../domain/modules/canonical.js';
-import { ConflictError, InvalidArgumentError, NotFoundError } from '../../domain/errors.js';
-import { isValidModulePath, parseModuleReference } from '../../domain/modules/refs.js';
+import { canonicalModuleDocument, moduleContentHash } from '../../../common/modules/canonical.js';
+import { ConflictError, InvalidArgumentError, NotFoundError } from '../../../common/errors.js';
+import { isValidModulePath, parseModuleReference } from '../../../common/modules/refs.js';
 import { resolveModule } from '../../domain/modules/resolve.js';
-import type { ModuleLookup, StoredModule } from '../../domain/modules/types.js';
-import { validateModule } from '../../domain/modules/validate.js';
+import type { ModuleLookup, StoredModule } from '../../../common/modules/types.js';
+import { validateModule } from '../../../common/modules/validate.js';
 import type { Repositories } from '../../store/repositories/index.js';
 import {
   moduleKindFromProto,
@@ -13,7 +13,7 @@ import {
   moduleToProto,
   moduleVersionToProto,
   resolvedPlanToProto,
-} from '../convert/modules.js';
+} from '../../../common/convert/modules.js';
 import { unaryRpc, type ApiDeps } from '../rpc.js';
 
 /** Saves retried after losing a race to a concurrent save of the same module. */

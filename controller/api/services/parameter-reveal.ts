@@ -5,8 +5,8 @@
  * passwords) and leaves an event on the run's journal.
  */
 import type { Principal } from '../../auth/principal.js';
-import { roleAllows, type Role } from '../../auth/roles.js';
-import { PermissionDeniedError } from '../../domain/errors.js';
+import { roleAllows, type Role } from '../../../common/roles.js';
+import { PermissionDeniedError } from '../../../common/errors.js';
 import type { JournalEntry } from '../../store/repositories/runs.js';
 
 /** The lowest role that may reveal a password value. */

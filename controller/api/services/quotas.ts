@@ -1,6 +1,6 @@
-import type { CloudDefinition, CloudDirectory } from '../../connectors/clouds.js';
+import type { CloudDefinition, CloudDirectory } from '../../scheduler/cloud-directory.js';
 import { runsOnControllerHost } from '../../connectors/connector.js';
-import { PermissionDeniedError, ResourceExhaustedError } from '../../domain/errors.js';
+import { PermissionDeniedError, ResourceExhaustedError } from '../../../common/errors.js';
 import type { Repositories } from '../../store/repositories/index.js';
 
 /** The tenant a quota decision is about. */

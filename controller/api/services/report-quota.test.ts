@@ -4,7 +4,7 @@
  * share the byte quota, and a third one waits its turn.
  */
 import { describe, expect, it } from 'vitest';
-import { UnavailableError } from '../../domain/errors.js';
+import { UnavailableError } from '../../../common/errors.js';
 import { ReportQuotaExceededError, ReportQuotas, type StoredReport } from './report-quota.js';
 
 const stored = (...reports: StoredReport[]) => () => Promise.resolve(reports);

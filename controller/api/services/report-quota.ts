@@ -5,8 +5,8 @@
  * stored reports plus its uploads in flight; a report uploaded again under
  * its name replaces the stored one and counts once.
  */
-import { KeyedLock } from '../../connectors/local/keyed-lock.js';
-import { ResourceExhaustedError, UnavailableError } from '../../domain/errors.js';
+import { KeyedLock } from '../../concurrency/keyed-lock.js';
+import { ResourceExhaustedError, UnavailableError } from '../../../common/errors.js';
 
 /** The per-instance limits. */
 export interface ReportQuotaLimits {

@@ -1,26 +1,21 @@
 import { createReadStream } from 'node:fs';
 import * as pb from '../../../proto/gen/slipstream/v1/runs.js';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, throwIfViolations } from '../../domain/errors.js';
-import { parseModuleReference } from '../../domain/modules/refs.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, throwIfViolations } from '../../../common/errors.js';
+import { parseModuleReference } from '../../../common/modules/refs.js';
 import { resolveModule } from '../../domain/modules/resolve.js';
 import { planLaunch } from '../../domain/runs/launch.js';
-import type { CloudDirectory } from '../../connectors/clouds.js';
+import type { CloudDirectory } from '../../scheduler/cloud-directory.js';
 import { formatParameterKey, parseParameterKey, valueTooLarge, writtenOnlyByController } from '../../domain/runs/parameter-keys.js';
-import { activeInstances, isFinal } from '../../domain/runs/state-machine.js';
-import type { RunState } from '../../domain/runs/types.js';
+import { activeInstances } from '../../domain/runs/state-machine.js';
+import { isFinal } from '../../../common/runs/states.js';
+import type { RunState } from '../../../common/runs/states.js';
 import type { AgentHub } from '../../scheduler/agent-hub.js';
 import type { RunBus } from '../../scheduler/run-bus.js';
 import type { RunEngine } from '../../scheduler/run-engine.js';
 import type { RunRow } from '../../store/entities/run.js';
 import type { Repositories } from '../../store/repositories/index.js';
-import {
-  keepRunningFromProto,
-  logLineToProto,
-  runEventToProto,
-  runParameterToProto,
-  runReportToProto,
-  runStateFromProto,
-} from '../convert/runs.js';
+import { logLineToProto, runEventToProto, runParameterToProto, runReportToProto } from '../convert/runs.js';
+import { keepRunningFromProto, runStateFromProto } from '../../../common/convert/runs.js';
 import { streamRpc, unaryRpc, type ApiDeps, type RpcContext } from '../rpc.js';
 import { requireRevealRole, revealEvent } from './parameter-reveal.js';
 import { callerTenant, controllerHostClouds, enforceQuotas } from './quotas.js';

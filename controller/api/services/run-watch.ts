@@ -1,12 +1,13 @@
 import type * as pb from '../../../proto/gen/slipstream/v1/runs.js';
-import type { ResolvedPlan } from '../../domain/modules/types.js';
+import type { ResolvedPlan } from '../../../common/modules/types.js';
 import { secretKeyTest, type SecretKeyTest } from '../../domain/runs/secret-parameters.js';
-import { isFinal } from '../../domain/runs/state-machine.js';
-import type { RunState } from '../../domain/runs/types.js';
+import { isFinal } from '../../../common/runs/states.js';
+import type { RunState } from '../../../common/runs/states.js';
 import type { JournalView, RunChange } from '../../scheduler/run-bus.js';
 import { journalView } from '../../scheduler/run-engine.js';
 import type { RpcContext } from '../rpc.js';
-import { logLineToProto, runEventToProto, runStateFromProto, runStateToProto } from '../convert/runs.js';
+import { logLineToProto, runEventToProto } from '../convert/runs.js';
+import { runStateFromProto, runStateToProto } from '../../../common/convert/runs.js';
 import type { RunServiceDeps } from './run-service.js';
 import { runView } from './run-views.js';
 

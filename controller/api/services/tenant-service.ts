@@ -1,8 +1,8 @@
 import type * as pb from '../../../proto/gen/slipstream/v1/tenants.js';
 import { createTenantWithAdmin } from '../../auth/provision-tenant.js';
 import type { Principal } from '../../auth/principal.js';
-import { NotFoundError, PermissionDeniedError, throwIfViolations } from '../../domain/errors.js';
-import { checkName, DNS_LABEL, DNS_LABEL_RULE, USER_NAME, USER_NAME_RULE } from '../../domain/names.js';
+import { NotFoundError, PermissionDeniedError, throwIfViolations } from '../../../common/errors.js';
+import { checkName, DNS_LABEL, DNS_LABEL_RULE, USER_NAME, USER_NAME_RULE } from '../../../common/names.js';
 import { tenantToProto } from '../convert/admin.js';
 import { unaryRpc, type ApiDeps } from '../rpc.js';
 

@@ -1,7 +1,7 @@
 import type * as pb from '../../../proto/gen/slipstream/v1/tokens.js';
 import { hashTokenSecret, newTokenSecret } from '../../auth/token-secret.js';
-import { InvalidArgumentError, NotFoundError, throwIfViolations, type FieldViolation } from '../../domain/errors.js';
-import { checkName, TOKEN_NAME, TOKEN_NAME_RULE } from '../../domain/names.js';
+import { InvalidArgumentError, NotFoundError, throwIfViolations, type FieldViolation } from '../../../common/errors.js';
+import { checkName, TOKEN_NAME, TOKEN_NAME_RULE } from '../../../common/names.js';
 import type { Repositories } from '../../store/repositories/index.js';
 import type { RpcContext } from '../rpc.js';
 import { tokenToProto } from '../convert/admin.js';

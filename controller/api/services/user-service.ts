@@ -1,10 +1,11 @@
 import type * as pb from '../../../proto/gen/slipstream/v1/users.js';
-import type { Role } from '../../auth/roles.js';
-import { FailedPreconditionError, InvalidArgumentError, throwIfViolations } from '../../domain/errors.js';
-import { checkName, USER_NAME, USER_NAME_RULE } from '../../domain/names.js';
+import type { Role } from '../../../common/roles.js';
+import { FailedPreconditionError, InvalidArgumentError, throwIfViolations } from '../../../common/errors.js';
+import { checkName, USER_NAME, USER_NAME_RULE } from '../../../common/names.js';
 import type { Repositories } from '../../store/repositories/index.js';
 import type { UserRow } from '../../store/entities/user.js';
-import { roleFromProto, roleToProto, userToProto } from '../convert/admin.js';
+import { userToProto } from '../convert/admin.js';
+import { roleFromProto, roleToProto } from '../../../common/convert/roles.js';
 import { unaryRpc, type ApiDeps } from '../rpc.js';
 
 function requireRole(value: pb.Role): Role {

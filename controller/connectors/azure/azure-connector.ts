@@ -9,7 +9,7 @@ import type { VirtualMachine } from '@azure/arm-compute';
 import type { NetworkInterface } from '@azure/arm-network';
 import type { Logger } from 'pino';
 import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type VmInfo, type VmSpec } from '../connector.js';
-import { KeyedLock } from '../local/keyed-lock.js';
+import { KeyedLock } from '../../concurrency/keyed-lock.js';
 import type { AzureClients } from './clients.js';
 import { isNotFound, toConnectorError } from './errors.js';
 import { IMAGE_RULE, parseImage } from './image.js';

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../test/helpers/poll.js';
 import { ConnectorError, type CloudConnector, type VmSpec } from '../connector.js';
 import { azureVmName, createAzureDriver, type AzureDriverOptions } from './azure-driver.js';
-import { startFakeArmServer, type FakeArmServer } from './fake-arm-server.js';
+import { startFakeArmServer, type FakeArmServer } from '../../../test/fakes/azure/fake-arm-server.js';
 
 const SUB = '6f1c2a4e-8b1d-4c3e-9f0a-1b2c3d4e5f60';
 const RG = 'slipstream-test';

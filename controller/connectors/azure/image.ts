@@ -3,7 +3,7 @@
  * `publisher:offer:sku:version` or the full ARM id of a managed image or of a
  * compute-gallery image (or image version).
  */
-import type { FieldViolation } from '../../domain/errors.js';
+import type { FieldViolation } from '../../../common/errors.js';
 
 /** What the VM model's `storageProfile.imageReference` gets. */
 export type AzureImageReference = { publisher: string; offer: string; sku: string; version: string } | { id: string };

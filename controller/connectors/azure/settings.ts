@@ -1,5 +1,5 @@
 /** The `azure` driver's cloud settings and component options: validated and parsed. */
-import type { FieldViolation } from '../../domain/errors.js';
+import type { FieldViolation } from '../../../common/errors.js';
 
 /** Parsed settings of an `azure` cloud. */
 export interface AzureSettings {

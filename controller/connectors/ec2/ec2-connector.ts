@@ -21,7 +21,7 @@ import {
 import type { Logger } from 'pino';
 import { MAX_USER_DATA_BYTES } from '../boot/cloud-init.js';
 import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type ImageBuilder, type VmInfo, type VmSpec } from '../connector.js';
-import { KeyedLock } from '../local/keyed-lock.js';
+import { KeyedLock } from '../../concurrency/keyed-lock.js';
 import { isNotFound, toConnectorError } from './errors.js';
 import { defaultInstanceType } from './instance-types.js';
 import { clientToken, EC2_TAG, idempotencyTagValue, isInstanceId, specTags, toVmInfo } from './instances.js';

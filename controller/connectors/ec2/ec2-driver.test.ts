@@ -17,7 +17,7 @@ import { freePort } from '../../../test/helpers/free-port.js';
 import { waitFor } from '../../../test/helpers/poll.js';
 import { ConnectorError, type CloudConnector, type ImageBuilder, type VmSpec } from '../connector.js';
 import { createEc2Driver, type Ec2DriverOptions } from './ec2-driver.js';
-import { startMoto, type MotoServer } from './moto-server.js';
+import { startMoto, type MotoServer } from '../../../test/fakes/ec2/moto-server.js';
 
 const log = pino({ level: 'silent' });
 const credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };

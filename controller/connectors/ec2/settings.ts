@@ -2,7 +2,7 @@
  * The `ec2` driver's cloud settings and component options: validated (every
  * violation at once, each at `settings.<key>` / `options.<key>`) and parsed.
  */
-import type { FieldViolation } from '../../domain/errors.js';
+import type { FieldViolation } from '../../../common/errors.js';
 
 /** Parsed settings of an `ec2` cloud. */
 export interface Ec2Settings {

@@ -6,7 +6,7 @@
  * agents) and the fake only injects the failures.
  */
 import { ConnectorError, runsOnControllerHost, type CloudConnector, type ConnectorContext, type ConnectorDriver } from '../connector.js';
-import type { FieldViolation } from '../../domain/errors.js';
+import type { FieldViolation } from '../../../common/errors.js';
 import { FakeConnector } from './fake-connector.js';
 import { checkFakeSettings, parseFakeSettings, unknownFakeSetting } from './settings.js';
 import { fakeWorld } from './world.js';

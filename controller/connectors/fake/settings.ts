@@ -1,5 +1,5 @@
 /** The `fake` driver's settings (failure injection): validated and parsed. */
-import type { FieldViolation } from '../../domain/errors.js';
+import type { FieldViolation } from '../../../common/errors.js';
 import type { ConnectorErrorKind } from '../connector.js';
 
 /** Parsed settings of a `fake` cloud. */

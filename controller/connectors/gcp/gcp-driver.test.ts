@@ -6,7 +6,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../test/helpers/poll.js';
 import { ConnectorError, type CloudConnector, type VmSpec, type VmTags } from '../connector.js';
-import { FakeComputeServer } from './fake-compute-server.js';
+import { FakeComputeServer } from '../../../test/fakes/gcp/fake-compute-server.js';
 import { createGcpDriver, instanceName, type GcpDriverOptions } from './gcp-driver.js';
 
 const PROJECT = 'slipstream-test';

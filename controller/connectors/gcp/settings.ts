@@ -2,7 +2,7 @@
  * The `gcp` driver's cloud settings, component options and image references:
  * validated (every violation named by its field) and parsed.
  */
-import type { FieldViolation } from '../../domain/errors.js';
+import type { FieldViolation } from '../../../common/errors.js';
 
 /** Parsed settings of a `gcp` cloud. */
 export interface GcpSettings {

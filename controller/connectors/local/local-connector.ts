@@ -12,7 +12,7 @@ import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type V
 import type { AgentConfig } from '../../../agent/config.js';
 import { localAgentConfig, spawnAgent, vmEnvironment, vmEnvironmentMarkers, writeAgentConfig } from './agent-launch.js';
 import { toConnectorError } from './errors.js';
-import { KeyedLock } from './keyed-lock.js';
+import { KeyedLock } from '../../concurrency/keyed-lock.js';
 import type { CompiledLocalDriverOptions } from './options.js';
 import { findVmProcesses, isProcessAlive, killVmProcesses, readProcStat } from './processes.js';
 import type { LocalSettings } from './settings.js';

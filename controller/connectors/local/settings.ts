@@ -1,5 +1,5 @@
 /** The `local` driver's cloud settings and component options: validated and parsed. */
-import type { FieldViolation } from '../../domain/errors.js';
+import type { FieldViolation } from '../../../common/errors.js';
 
 /** Parsed settings of a `local` cloud. */
 export interface LocalSettings {

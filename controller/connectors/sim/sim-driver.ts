@@ -5,7 +5,7 @@
  * registered only when the controller is given a pool.
  */
 import { join, resolve } from 'node:path';
-import type { FieldViolation } from '../../domain/errors.js';
+import type { FieldViolation } from '../../../common/errors.js';
 import { ConnectorError, type CloudConnector, type ConnectorContext, type ConnectorDriver, type VmInfo, type VmSpec, type VmTags } from '../connector.js';
 import type { SimPool } from './sim-pool.js';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../errors.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../../common/errors.js';
 import { resolveModule } from './resolve.js';
-import { application, catalogOf, component, input, node, output, project, type TestCatalog } from './test-catalog.js';
-import { RECIPE_NAMES } from './types.js';
+import { application, catalogOf, component, input, node, output, project, type TestCatalog } from '../../../test/helpers/test-catalog.js';
+import { RECIPE_NAMES } from '../../../common/modules/types.js';
 
 const root = component('base/os', {
   images: { 'aws-eu': 'ami-root', local: 'root.img' },

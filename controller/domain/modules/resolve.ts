@@ -3,8 +3,8 @@
  * executes, with every component's lineage flattened (images, resources,
  * packages, recipes, parameters) the way inheritance defines it.
  */
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, summarizeViolations, type FieldViolation } from '../errors.js';
-import { MAX_MULTIPLICITY } from './limits.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, summarizeViolations, type FieldViolation } from '../../../common/errors.js';
+import { MAX_MULTIPLICITY } from '../../../common/modules/limits.js';
 import {
   checkNodeWiring,
   describeLineageProblem,
@@ -16,8 +16,8 @@ import {
   nodeComponentOf,
   pinnedRef,
   type StoredComponent,
-} from './references.js';
-import { formatModuleReference, moduleReferenceProblem, parseModuleReference } from './refs.js';
+} from '../../../common/modules/references.js';
+import { formatModuleReference, moduleReferenceProblem, parseModuleReference } from '../../../common/modules/refs.js';
 import {
   RECIPE_NAMES,
   SINGLE_COMPONENT_NODE,
@@ -28,7 +28,7 @@ import {
   type ResolvedPlan,
   type ResolvedRecipes,
   type Resources,
-} from './types.js';
+} from '../../../common/modules/types.js';
 
 /** Launch-time changes to the stored module that resolution applies. */
 export interface ResolveOverrides {

@@ -3,12 +3,13 @@
  * choices (clouds, parameter overrides, multiplicities, tags, keepRunning,
  * timeout) become the run to create, or every violation at once.
  */
-import type { FieldViolation } from '../errors.js';
-import { parameterValueProblem } from '../modules/parse.js';
-import { unsatisfiedRequiredInputs } from '../modules/references.js';
-import type { ResolvedPlan } from '../modules/types.js';
+import type { FieldViolation } from '../../../common/errors.js';
+import { parameterValueProblem } from '../../../common/modules/parse.js';
+import { unsatisfiedRequiredInputs } from '../../../common/modules/references.js';
+import type { ResolvedPlan } from '../../../common/modules/types.js';
 import { instanceParameterSeeds, nodeParameterSeeds, runParameterSeeds, type ParameterSeed } from './parameter-plan.js';
-import { KEEP_RUNNING, type KeepRunning, type RunNodeInfo } from './types.js';
+import { type RunNodeInfo } from './types.js';
+import { KEEP_RUNNING, type KeepRunning } from '../../../common/runs/states.js';
 
 export const DEFAULT_TIMEOUT_MINUTES = 30;
 export const MAX_TIMEOUT_MINUTES = 7 * 24 * 60;

@@ -2,7 +2,7 @@
  * Which runtime parameters a run has, their initial values, and which inputs
  * each output feeds (mappings are pushed on the controller when set).
  */
-import { BUILTIN_INSTANCE_PARAMETERS, type ResolvedNode, type ResolvedPlan } from '../modules/types.js';
+import { BUILTIN_INSTANCE_PARAMETERS, type ResolvedNode, type ResolvedPlan } from '../../../common/modules/types.js';
 import { formatParameterKey, parseParameterKey } from './parameter-keys.js';
 
 export interface ParameterSeed {

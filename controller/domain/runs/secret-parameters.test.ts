@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RECIPE_NAMES, type ResolvedNode, type ResolvedPlan, type ResolvedRecipes } from '../modules/types.js';
+import { RECIPE_NAMES, type ResolvedNode, type ResolvedPlan, type ResolvedRecipes } from '../../../common/modules/types.js';
 import { secretKeyTest } from './secret-parameters.js';
 
 const node = (name: string, parameters: ResolvedNode['parameters']): ResolvedNode => ({

@@ -3,7 +3,7 @@
  * masked in listings), told from its plan alone: a view that has only a key
  * and a masked journal entry (WatchRun) still says the value is a secret.
  */
-import type { ResolvedPlan } from '../modules/types.js';
+import type { ResolvedPlan } from '../../../common/modules/types.js';
 import { parseParameterKey } from './parameter-keys.js';
 
 /** True for a key that names a password parameter of its node's component; built-in, node and `ss:` keys never are. */

@@ -13,7 +13,7 @@ import {
   Sim,
   states,
   step,
-} from './test-run-builder.js';
+} from '../../../test/helpers/test-run-builder.js';
 
 // ---------------------------------------------------------------------------
 // Abort

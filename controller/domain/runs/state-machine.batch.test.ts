@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { transition, transitionAll } from './state-machine.js';
-import { T0, buildRun } from './test-run-builder.js';
+import { T0, buildRun } from '../../../test/helpers/test-run-builder.js';
 import type { Effect, RunInput, RunModel } from './types.js';
 
 function oneByOne(run: RunModel, inputs: RunInput[]): { run: RunModel; effects: Effect[][] } {

@@ -15,8 +15,9 @@ import {
   states,
   step,
   T0,
-} from './test-run-builder.js';
-import type { KeepRunning, RunInput, RunState } from './types.js';
+} from '../../../test/helpers/test-run-builder.js';
+import type { RunInput } from './types.js';
+import type { KeepRunning, RunState } from '../../../common/runs/states.js';
 
 // ---------------------------------------------------------------------------
 // Launch

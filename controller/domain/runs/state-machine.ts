@@ -3,19 +3,8 @@
  * run and one input to the next run and the effects the engine must apply.
  * No I/O, no clock: `now` is an argument.
  */
-import {
-  BARRIER_STATES,
-  FINAL_STATES,
-  type Actor,
-  type Effect,
-  type EventType,
-  type FinalState,
-  type RunInput,
-  type RunInstance,
-  type RunModel,
-  type RunState,
-  type Transition,
-} from './types.js';
+import { type Actor, type Effect, type EventType, type RunInput, type RunInstance, type RunModel, type Transition } from './types.js';
+import { BARRIER_STATES, isFinal, type FinalState, type RunState } from '../../../common/runs/states.js';
 import { sameModel } from './same-model.js';
 
 const NEXT_STATE: Partial<Record<RunState, RunState>> = {
@@ -23,11 +12,6 @@ const NEXT_STATE: Partial<Record<RunState, RunState>> = {
   Executing: 'SendingReports',
   SendingReports: 'Ready',
 };
-
-/** True for Done, Aborted and Cancelled. */
-export function isFinal(state: RunState): boolean {
-  return FINAL_STATES.includes(state);
-}
 
 /** Instances the barrier waits for: not failed, not terminated, not scaled away. */
 export function activeInstances(run: RunModel): RunInstance[] {

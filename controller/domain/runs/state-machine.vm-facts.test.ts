@@ -3,7 +3,7 @@
  * (the provisioner reports what the create call returned), not from the VM.
  */
 import { describe, expect, it } from 'vitest';
-import { buildRun, Sim } from './test-run-builder.js';
+import { buildRun, Sim } from '../../../test/helpers/test-run-builder.js';
 
 describe('vm-running', () => {
   it('publishes the cloud-reported instance id and ip with the vmstate, once', () => {

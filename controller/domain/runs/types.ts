@@ -2,27 +2,7 @@
  * The run's domain model: states, instances and what the state machine reads
  * and decides. Pure data; the store and the wire convert at their edges.
  */
-
-export const RUN_STATES = [
-  'Initializing',
-  'Provisioning',
-  'Executing',
-  'SendingReports',
-  'Ready',
-  'Finalizing',
-  'Done',
-  'Aborted',
-  'Cancelled',
-] as const;
-export type RunState = (typeof RUN_STATES)[number];
-
-export const FINAL_STATES: readonly RunState[] = ['Done', 'Aborted', 'Cancelled'];
-
-/** States whose progress is the barrier: every active instance must complete them. */
-export const BARRIER_STATES: readonly RunState[] = ['Provisioning', 'Executing', 'SendingReports'];
-
-export const KEEP_RUNNING = ['never', 'always', 'on-success', 'on-error'] as const;
-export type KeepRunning = (typeof KEEP_RUNNING)[number];
+import type { FinalState, KeepRunning, RunState } from '../../../common/runs/states.js';
 
 /** The VM's life as the controller sees it. */
 export type VmLifecycle = 'pending' | 'running' | 'failed' | 'terminated';
@@ -59,9 +39,6 @@ export interface ScaleOperation {
   /** Instances added or being removed. */
   instances: string[];
 }
-
-/** What a run becomes after Finalizing. */
-export type FinalState = 'Done' | 'Aborted' | 'Cancelled';
 
 export interface RunModel {
   state: RunState;

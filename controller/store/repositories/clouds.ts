@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
-import { AlreadyExistsError, NotFoundError } from '../../domain/errors.js';
+import { AlreadyExistsError, NotFoundError } from '../../../common/errors.js';
 import { CloudCredentialEntity, type CloudCredentialRow } from '../entities/cloud-credential.js';
 import { CloudEntity, type CloudRow } from '../entities/cloud.js';
 import { QuotaEntity, type QuotaRow } from '../entities/quota.js';
 import { RunInstanceEntity } from '../entities/run-instance.js';
 import { RunEntity } from '../entities/run.js';
+import { FINAL_STATES } from '../../../common/runs/states.js';
 
 /** Clouds (controller-wide), and each tenant's credentials and quotas on them. */
 export class CloudRepository {
@@ -106,7 +107,7 @@ export class CloudRepository {
 
   /** Instances of the tenant on the cloud that hold (or may soon hold) a VM. */
   async usedInstances(tenantId: string, cloud: string): Promise<number> {
-    const runs = await this.em.find(RunEntity, { tenant: tenantId, state: { $nin: ['Done', 'Aborted', 'Cancelled'] } }, { fields: ['id'] });
+    const runs = await this.em.find(RunEntity, { tenant: tenantId, state: { $nin: [...FINAL_STATES] } }, { fields: ['id'] });
     if (runs.length === 0) return 0;
     return this.em.count(RunInstanceEntity, { run: { $in: runs.map((r) => r.id) }, cloud, vm: { $in: ['pending', 'running'] } });
   }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { raw, UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/core';
 import type { CredentialCipher } from '../../auth/credential-cipher.js';
-import { ConflictError, NotFoundError } from '../../domain/errors.js';
-import type { ModuleDocument, ModuleKind, ModuleVersionInfo, StoredModule } from '../../domain/modules/types.js';
+import { ConflictError, NotFoundError } from '../../../common/errors.js';
+import type { ModuleDocument, ModuleKind, ModuleVersionInfo, StoredModule } from '../../../common/modules/types.js';
 import { ModuleVersionEntity, type ModuleVersionRow } from '../entities/module-version.js';
 import { ModuleEntity, type ModuleRow } from '../entities/module.js';
 import { openDocument, sealDocument } from '../sealed-values.js';

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../../domain/errors.js';
+import { InvalidArgumentError } from '../../../common/errors.js';
 
 /** Largest page any listing returns. */
 export const MAX_PAGE_SIZE = 500;

@@ -2,20 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { raw, type EntityManager, type FilterQuery } from '@mikro-orm/core';
 import { PostgreSqlPlatform, type AbstractSqlConnection, type Knex, type SqlEntityManager } from '@mikro-orm/postgresql';
 import type { CredentialCipher } from '../../auth/credential-cipher.js';
-import type { ResolvedPlan } from '../../domain/modules/types.js';
-import { isFinal } from '../../domain/runs/state-machine.js';
+import type { ResolvedPlan } from '../../../common/modules/types.js';
+import { isFinal } from '../../../common/runs/states.js';
 import type { ParameterSeed } from '../../domain/runs/parameter-plan.js';
-import type {
-  FinalState,
-  KeepRunning,
-  RunInstance,
-  RunModel,
-  RunNodeInfo,
-  RunState,
-  ScaleOperation,
-  ScaleState,
-  VmLifecycle,
-} from '../../domain/runs/types.js';
+import type { RunInstance, RunModel, RunNodeInfo, ScaleOperation, ScaleState, VmLifecycle } from '../../domain/runs/types.js';
+import type { FinalState, KeepRunning, RunState } from '../../../common/runs/states.js';
 import { RunInstanceEntity, type RunInstanceRow } from '../entities/run-instance.js';
 import { RunJournalEntity, type RunJournalRow } from '../entities/run-journal.js';
 import type { PreparedStatements } from '../prepared-statements.js';
@@ -35,6 +26,7 @@ import {
   PARAMETER_UPDATE_FROM_JSON,
 } from './runs-json-sql.js';
 import { decodePageToken, encodePageToken, pageSize } from './paging.js';
+import { FINAL_STATES } from '../../../common/runs/states.js';
 
 export interface NewRun {
   tenantId: string;
@@ -686,7 +678,7 @@ export class RunRepository {
   async liveRunClocks(): Promise<{ id: string; state: RunState; stateChangedAt: Date; abortedAt: Date | null; timeoutMinutes: number }[]> {
     const rows = await this.em.find(
       RunEntity,
-      { state: { $nin: ['Done', 'Aborted', 'Cancelled'] } },
+      { state: { $nin: [...FINAL_STATES] } },
       { fields: ['id', 'state', 'stateChangedAt', 'abortedAt', 'timeoutMinutes'] },
     );
     return rows.map((r) => ({ id: r.id, state: r.state as RunState, stateChangedAt: r.stateChangedAt, abortedAt: r.abortedAt ?? null, timeoutMinutes: r.timeoutMinutes }));
@@ -708,7 +700,7 @@ export class RunRepository {
 
   /** Instances of the tenant's live runs on a cloud that should have a running VM. */
   async runningInstancesOn(tenantId: string, cloud: string): Promise<{ runId: string; name: string; vmId: string }[]> {
-    const runs = await this.em.find(RunEntity, { tenant: tenantId, state: { $nin: ['Done', 'Aborted', 'Cancelled', 'Finalizing'] } }, { fields: ['id'] });
+    const runs = await this.em.find(RunEntity, { tenant: tenantId, state: { $nin: [...FINAL_STATES, 'Finalizing'] } }, { fields: ['id'] });
     if (runs.length === 0) return [];
     const rows = await this.em.find(RunInstanceEntity, { run: { $in: runs.map((r) => r.id) }, cloud, vm: 'running', vmId: { $ne: null } });
     return rows.filter((r) => r.scaleState !== 'removed').map((r) => ({ runId: r.run, name: r.name, vmId: r.vmId! }));
@@ -716,7 +708,7 @@ export class RunRepository {
 
   /** Ids of runs that are not final: the ones a starting controller resumes. */
   async liveRunIds(): Promise<string[]> {
-    const rows = await this.em.find(RunEntity, { state: { $nin: ['Done', 'Aborted', 'Cancelled'] } }, { fields: ['id'] });
+    const rows = await this.em.find(RunEntity, { state: { $nin: [...FINAL_STATES] } }, { fields: ['id'] });
     return rows.map((r) => r.id);
   }
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASES } from '../../../test/helpers/databases.js';
 import { createTestRun, openTestStore } from '../../../test/helpers/store.js';
 import { isSealed } from '../../auth/credential-cipher.js';
-import type { ModuleDocument, ResolvedNode, ResolvedPlan } from '../../domain/modules/types.js';
+import type { ModuleDocument, ResolvedNode, ResolvedPlan } from '../../../common/modules/types.js';
 import { SealedValueError } from '../sealed-values.js';
 import type { Store } from '../store.js';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
-import { AlreadyExistsError } from '../../domain/errors.js';
+import { AlreadyExistsError } from '../../../common/errors.js';
 import { TenantEntity, type TenantRow } from '../entities/tenant.js';
 import { decodePageToken, encodePageToken, pageSize } from './paging.js';
 

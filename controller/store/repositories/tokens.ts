@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
-import { NotFoundError } from '../../domain/errors.js';
+import { NotFoundError } from '../../../common/errors.js';
 import { isUuid } from './ids.js';
 import { ApiTokenEntity, type ApiTokenRow } from '../entities/api-token.js';
 

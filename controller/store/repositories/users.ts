@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
-import { AlreadyExistsError, NotFoundError } from '../../domain/errors.js';
-import type { Role } from '../../auth/roles.js';
+import { AlreadyExistsError, NotFoundError } from '../../../common/errors.js';
+import type { Role } from '../../../common/roles.js';
 import { ApiTokenEntity } from '../entities/api-token.js';
 import { UserEntity, type UserRow } from '../entities/user.js';
 import { decodePageToken, encodePageToken, pageSize } from './paging.js';

@@ -1,6 +1,6 @@
 /** `slipstream module get REF`: one module version, as YAML (or JSON with its metadata). */
 import type { Command } from 'commander';
-import { canonicalModuleDocument } from '../../../../controller/domain/modules/canonical.js';
+import { canonicalModuleDocument } from '../../../../common/modules/canonical.js';
 import { moduleToYaml } from '../../../module-files/to-yaml.js';
 import { guarded, type CommandHost } from '../../command-kit.js';
 import type { CliDeps, OutputOptions } from '../../deps.js';

@@ -1,6 +1,6 @@
 /** `slipstream module history PATH`: the versions of a module, newest first. */
 import type { Command } from 'commander';
-import type { ModuleVersionInfo } from '../../../../controller/domain/modules/types.js';
+import type { ModuleVersionInfo } from '../../../../common/modules/types.js';
 import { guarded, type CommandHost } from '../../command-kit.js';
 import type { CliDeps, OutputOptions } from '../../deps.js';
 import { ExitCode } from '../../exit-codes.js';

@@ -1,6 +1,6 @@
 /** `slipstream module list [PREFIX] [--kind K]`. */
 import { Option, type Command } from 'commander';
-import { MODULE_KINDS, type ModuleKind } from '../../../../controller/domain/modules/types.js';
+import { MODULE_KINDS, type ModuleKind } from '../../../../common/modules/types.js';
 import type { ModuleListing } from '../../../services/modules.js';
 import { guarded, type CommandHost } from '../../command-kit.js';
 import type { CliDeps, OutputOptions } from '../../deps.js';

@@ -1,7 +1,7 @@
 /** `slipstream run launch REF [flags] [--wait]`: starts a run; with --wait follows it live until it settles. */
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { KEEP_RUNNING, type KeepRunning } from '../../../../controller/domain/runs/types.js';
+import { KEEP_RUNNING, type KeepRunning } from '../../../../common/runs/states.js';
 import { guarded, type CommandHost } from '../../command-kit.js';
 import type { CliDeps, OutputOptions } from '../../deps.js';
 import { UsageError } from '../../errors.js';

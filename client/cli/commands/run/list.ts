@@ -1,6 +1,6 @@
 /** `slipstream run list [--state S]... [--tag T] [--module PREFIX]`. */
 import type { Command } from 'commander';
-import { RUN_STATES, type RunState } from '../../../../controller/domain/runs/types.js';
+import { RUN_STATES, type RunState } from '../../../../common/runs/states.js';
 import { guarded, type CommandHost } from '../../command-kit.js';
 import type { CliDeps, OutputOptions } from '../../deps.js';
 import { ExitCode } from '../../exit-codes.js';

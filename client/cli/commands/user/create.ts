@@ -1,7 +1,7 @@
 /** `slipstream user create NAME --role ROLE`: adds a user to the caller's tenant. */
 import { Option, type Command } from 'commander';
-import { roleToProto } from '../../../../controller/api/convert/admin.js';
-import { ROLES, type Role } from '../../../../controller/auth/roles.js';
+import { roleToProto } from '../../../../common/convert/roles.js';
+import { ROLES, type Role } from '../../../../common/roles.js';
 import { guarded, type CommandHost } from '../../command-kit.js';
 import type { CliDeps, OutputOptions } from '../../deps.js';
 import { ExitCode } from '../../exit-codes.js';

@@ -1,7 +1,7 @@
 /** `slipstream user set-role NAME ROLE`: changes a user's role. */
 import { Argument, type Command } from 'commander';
-import { roleToProto } from '../../../../controller/api/convert/admin.js';
-import { ROLES, type Role } from '../../../../controller/auth/roles.js';
+import { roleToProto } from '../../../../common/convert/roles.js';
+import { ROLES, type Role } from '../../../../common/roles.js';
 import { guarded, type CommandHost } from '../../command-kit.js';
 import type { CliDeps, OutputOptions } from '../../deps.js';
 import { ExitCode } from '../../exit-codes.js';

@@ -5,8 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { waitFor } from '../../../test/helpers/poll.js';
-import { freePort } from '../../../test/helpers/free-port.js';
+import { waitFor } from '../../helpers/poll.js';
+import { freePort } from '../../helpers/free-port.js';
 
 /** A running moto server. */
 export interface MotoServer {

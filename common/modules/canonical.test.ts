@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { canonicalModuleDocument, moduleContentHash } from './canonical.js';
 import { parseModuleDocument } from './parse.js';
-import { application, component, input, node, output } from './test-catalog.js';
+import { application, component, input, node, output } from '../../test/helpers/test-catalog.js';
 import type { ComponentDocument, ModuleDocument } from './types.js';
 
 function db(): ComponentDocument {

@@ -6,8 +6,10 @@
  */
 import { expect } from 'vitest';
 
-import { activeInstances, isFinal, scaleHookFor, transition } from './state-machine.js';
-import type { Effect, EventType, KeepRunning, RunInput, RunInstance, RunModel, RunState, VmLifecycle } from './types.js';
+import { activeInstances, scaleHookFor, transition } from '../../controller/domain/runs/state-machine.js';
+import { isFinal } from '../../common/runs/states.js';
+import type { Effect, EventType, RunInput, RunInstance, RunModel, VmLifecycle } from '../../controller/domain/runs/types.js';
+import type { KeepRunning, RunState } from '../../common/runs/states.js';
 
 /** The clock every built run starts at; `stateChangedAt` of a fresh run. */
 export const T0 = new Date('2024-01-01T00:00:00.000Z');

@@ -24,9 +24,9 @@ import {
   type SessionResponse,
   type UploadReportRequest,
   type UploadReportResponse,
-} from '../proto/gen/slipstream/v1/agent.js';
-import { type LogLine, RunState } from '../proto/gen/slipstream/v1/runs.js';
-import type { AgentConfig } from './config.js';
+} from '../../proto/gen/slipstream/v1/agent.js';
+import { type LogLine, RunState } from '../../proto/gen/slipstream/v1/runs.js';
+import type { AgentConfig } from '../config.js';
 
 type Session = ServerDuplexStream<SessionRequest, SessionResponse>;
 

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { Logger } from 'pino';
-import { isSealed, type CredentialCipher } from '../auth/credential-cipher.js';
+import { isSealed, type CredentialCipher } from './credential-cipher.js';
 import { ControllerSecretEntity } from '../store/entities/controller-secret.js';
 
 const KEY_NAME = 'bootstrap-token-key';

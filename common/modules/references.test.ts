@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { checkModuleReferences, mergeLineageParameters } from './references.js';
-import { application, catalogOf, component, input, node, output, project, type TestCatalog } from './test-catalog.js';
+import { application, catalogOf, component, input, node, output, project, type TestCatalog } from '../../test/helpers/test-catalog.js';
 import type { ApplicationDocument, ModuleDocument, NodeDefinition } from './types.js';
 import { validateModule } from './validate.js';
 

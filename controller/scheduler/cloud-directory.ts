@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
 import type { CredentialCipher } from '../auth/credential-cipher.js';
-import type { FieldViolation } from '../domain/errors.js';
+import type { FieldViolation } from '../../common/errors.js';
 import type { CloudCatalog } from '../domain/runs/launch.js';
-import { Batcher } from '../scheduler/batcher.js';
+import { Batcher } from '../concurrency/batcher.js';
 import type { CloudCredentialRow } from '../store/entities/cloud-credential.js';
 import type { CloudRow } from '../store/entities/cloud.js';
 import type { Store } from '../store/store.js';
-import { validatesImages, type CloudConnector, type ConnectorDriver } from './connector.js';
-import type { ConnectorRegistry } from './registry.js';
+import { validatesImages, type CloudConnector, type ConnectorDriver } from '../connectors/connector.js';
+import type { ConnectorRegistry } from '../connectors/registry.js';
 
 /** What a connector is built from, as stored: the cloud (none for a built-in one) and the tenant's credential. */
 interface StoredRows {

@@ -3,7 +3,7 @@
  * its domain types. The controller's handlers and the client library both use
  * this file, so the two ends can never disagree on a field.
  */
-import * as pb from '../../../proto/gen/slipstream/v1/modules.js';
+import * as pb from '../../proto/gen/slipstream/v1/modules.js';
 import {
   RECIPE_NAMES,
   type ModuleDocument,
@@ -18,7 +18,7 @@ import {
   type ResolvedRecipes,
   type Resources,
   type StoredModule,
-} from '../../domain/modules/types.js';
+} from '../modules/types.js';
 
 const KIND_TO_PROTO: Record<ModuleKind, pb.ModuleKind> = {
   project: pb.ModuleKind.MODULE_KIND_PROJECT,

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASES } from '../../test/helpers/databases.js';
 import { openTestStore } from '../../test/helpers/store.js';
-import { CredentialCipher, isSealed } from '../auth/credential-cipher.js';
+import { CredentialCipher, isSealed } from './credential-cipher.js';
 import { ControllerSecretEntity } from '../store/entities/controller-secret.js';
 import type { Store } from '../store/store.js';
 import { BootstrapTokens, CredentialKeyMismatchError } from './bootstrap-tokens.js';

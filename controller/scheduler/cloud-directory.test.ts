@@ -7,9 +7,9 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { CredentialCipher } from '../auth/credential-cipher.js';
 import type { Store } from '../store/store.js';
-import { CloudDirectory } from './clouds.js';
-import type { CloudConnector, ConnectorDriver } from './connector.js';
-import { ConnectorRegistry } from './registry.js';
+import { CloudDirectory } from './cloud-directory.js';
+import type { CloudConnector, ConnectorDriver } from '../connectors/connector.js';
+import { ConnectorRegistry } from '../connectors/registry.js';
 
 function directory() {
   let reads = 0;

@@ -1,5 +1,5 @@
 import pRetry from 'p-retry';
-import { ConnectorError } from '../connectors/connector.js';
+import { ConnectorError } from './connector.js';
 
 export interface RetryOptions {
   attempts: number;

@@ -5,7 +5,7 @@
  * (flagged) for pinned and unpinned references alike, so the code under test
  * must apply the "deleted and unpinned is not found" rule itself.
  */
-import { moduleContentHash } from './canonical.js';
+import { moduleContentHash } from '../../common/modules/canonical.js';
 import type {
   ApplicationDocument,
   ComponentDocument,
@@ -17,7 +17,7 @@ import type {
   PinnedModuleRef,
   ProjectDocument,
   StoredModule,
-} from './types.js';
+} from '../../common/modules/types.js';
 
 interface Entry {
   versions: ModuleDocument[];

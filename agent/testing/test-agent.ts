@@ -8,8 +8,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startAgent, type RunningAgent } from './agent.js';
-import type { AgentOptions } from './options.js';
+import { startAgent, type RunningAgent } from '../agent.js';
+import type { AgentOptions } from '../options.js';
 import { FakeController } from './test-controller.js';
 
 /** The repository root. */
