@@ -2,11 +2,12 @@ import type { Logger } from 'pino';
 import type { ResolvedPlan } from '../../common/modules/types.js';
 import type { SessionResponse } from '../../proto/gen/slipstream/v1/agent.js';
 import { mappingTargets } from '../domain/runs/parameter-plan.js';
-import { instanceNamed, transitionAll } from '../domain/runs/state-machine.js';
+import { instanceNamed } from '../domain/runs/instance-lookups.js';
+import { transitionAll } from '../domain/runs/state-machine.js';
 import { isFinal } from '../../common/runs/states.js';
 import type { Effect, RunInput, RunInstance, RunModel } from '../domain/runs/types.js';
 import type { RunJournalRow } from '../store/entities/run-journal.js';
-import type { JournalEntry } from '../store/repositories/runs.js';
+import type { JournalEntry } from '../store/repositories/run-journal.js';
 import type { Store } from '../store/store.js';
 import type { AgentHub } from './agent-hub.js';
 import { ParameterDraft, type CommittedParameters } from './parameter-draft.js';
@@ -148,7 +149,7 @@ export class RunEngine {
     const loading = this.store
       .read(async (repos) => {
         const loaded = await repos.runs.load(runId);
-        return loaded && { ...loaded, plan: repos.runs.plan(loaded.row), parameters: await repos.runs.allParameterValues(runId) };
+        return loaded && { ...loaded, plan: repos.runs.plan(loaded.row), parameters: await repos.parameters.allValues(runId) };
       })
       .then((loaded) => {
         if (!loaded) return undefined;
@@ -290,28 +291,28 @@ export class RunEngine {
       return { run, itemEffects: batch.map(() => []), journal: [], changed: new Map(), unknown: new Set() };
     }
     return this.store.write(async (repos) => {
-      await repos.runs.applyInstanceChanges(runId, before, run, now);
-      await repos.runs.setVmIds(runId, inputs.flatMap((i) => (i.type === 'vm-running' && i.vmId ? [[i.instance, i.vmId] as const] : [])));
+      await repos.instances.applyChanges(runId, before, run, now);
+      await repos.instances.setVmIds(runId, inputs.flatMap((i) => (i.type === 'vm-running' && i.vmId ? [[i.instance, i.vmId] as const] : [])));
       // Instances are only ever appended (a removed one stays, marked).
       const added = run.instances.slice(before.instances.length);
       const inherited = added.length > 0 ? await seedAddedInstances(repos, draft, runId, snapshot.plan, added, now) : [];
       let nextInput = 0;
       const itemEffects = batch.map((work) => (work.kind === 'input' ? effects[nextInput++]! : []));
       const { written, entries } = batchWrites(batch, itemEffects, inherited, draft, this.mappingTargets(runId, snapshot.plan, run), now);
-      await repos.runs.updateParameterValues(runId, written.changed, now, secretKeys(written.changed, draft));
-      if (isFinal(run.state) && !isFinal(before.state)) await repos.runs.revokeCredentials(runId);
+      await repos.parameters.updateValues(runId, written.changed, now, secretKeys(written.changed, draft));
+      if (isFinal(run.state) && !isFinal(before.state)) await repos.agentLogins.revokeCredentials(runId);
       // Last, as its UPDATE locks the run row: the lock is held only for the rest of the commit.
       const lastSequence = await repos.runs.advanceRun(runId, before, run, entries.length, now);
       if (lastSequence === undefined) return undefined;
-      const journal = repos.runs.stageJournal(runId, lastSequence, entries);
-      await repos.runs.flush();
+      const journal = repos.journal.stage(runId, lastSequence, entries);
+      await repos.flush();
       return { run, itemEffects, journal, changed: written.changed, unknown: written.unknown };
     });
   }
 
   /**
    * A batch of parameter sets and log lines alone: the state machine has
-   * nothing to decide, and the write is one statement (commitParameterSets),
+   * nothing to decide, and the write is one statement (RunParameterRepository.commitSets),
    * the round trip an agent's set waits for. Sets that change nothing write nothing.
    */
   private async commitSets(runId: string, snapshot: RunSnapshot, batch: RunWork[], draft: ParameterDraft, now: Date): Promise<Committed | undefined> {
@@ -320,7 +321,7 @@ export class RunEngine {
     const journal =
       written.changed.size === 0 && entries.length === 0
         ? []
-        : await this.store.writeStatement((repos) => repos.runs.commitParameterSets(runId, written.changed, entries, now, secretKeys(written.changed, draft)));
+        : await this.store.writeStatement((repos) => repos.parameters.commitSets(runId, written.changed, entries, now, secretKeys(written.changed, draft)));
     return journal && { run: snapshot.model, itemEffects, journal, changed: written.changed, unknown: written.unknown };
   }
 

@@ -1,6 +1,6 @@
 import type { SessionResponse } from '../../proto/gen/slipstream/v1/agent.js';
 import { ScaleAction } from '../../proto/gen/slipstream/v1/runs.js';
-import { instanceNamed, isActive, scaleHookFor } from '../domain/runs/state-machine.js';
+import { instanceNamed, isActive, scaleHookFor } from '../domain/runs/instance-lookups.js';
 import type { RunModel } from '../domain/runs/types.js';
 import { runStateToProto } from '../../common/convert/runs.js';
 

@@ -6,7 +6,8 @@
  */
 import { expect } from 'vitest';
 
-import { activeInstances, scaleHookFor, transition } from '../../controller/domain/runs/state-machine.js';
+import { activeInstances, scaleHookFor } from '../../controller/domain/runs/instance-lookups.js';
+import { transition } from '../../controller/domain/runs/state-machine.js';
 import { isFinal } from '../../common/runs/states.js';
 import type { Effect, EventType, RunInput, RunInstance, RunModel, VmLifecycle } from '../../controller/domain/runs/types.js';
 import type { KeepRunning, RunState } from '../../common/runs/states.js';

@@ -4,7 +4,7 @@ import type * as pb from '../../../proto/gen/slipstream/v1/agent.js';
 import type { AgentPrincipal } from '../../auth/agent-authenticator.js';
 import { hasNul, withoutNul } from '../../domain/runs/agent-text.js';
 import { agentMaySet, controllerWrittenKey, MAX_PARAMETER_VALUE_BYTES, qualifyParameterKey, valueTooLarge } from '../../domain/runs/parameter-keys.js';
-import { activeInstances, instanceNamed } from '../../domain/runs/state-machine.js';
+import { activeInstances, instanceNamed } from '../../domain/runs/instance-lookups.js';
 import { isFinal } from '../../../common/runs/states.js';
 import type { AgentHub } from '../../scheduler/agent-hub.js';
 import { waitForValues } from '../../scheduler/parameter-waits.js';
@@ -12,6 +12,7 @@ import type { RunBus } from '../../scheduler/run-bus.js';
 import type { RunEngine } from '../../scheduler/run-engine.js';
 import { stateCommandFor } from '../../scheduler/state-command.js';
 import { runStateFromProto, runStateToProto } from '../../../common/convert/runs.js';
+import { requestErrorToProto, type RequestError } from '../../../common/convert/request-errors.js';
 import { logEntriesOf } from './agent-log-lines.js';
 import { agentPlanFor } from './agent-plan.js';
 import { heartbeatIntervalMs } from './heartbeat-interval.js';
@@ -111,12 +112,13 @@ export class AgentSession {
   private failed(request: pb.SessionRequest, err: unknown): void {
     const m = request.message;
     this.log.error({ err, message: m?.$case }, 'agent message failed');
-    const ack = (requestId: string) => this.send({ message: { $case: 'ack', value: { requestId, error: 'unavailable', errorMessage: HANDLER_FAILED } } });
+    const unavailable = requestErrorToProto('unavailable', HANDLER_FAILED);
+    const ack = (requestId: string) => this.send({ message: { $case: 'ack', value: { requestId, ...unavailable } } });
     switch (m?.$case) {
       case 'parameterGet':
         return this.replyParameter(m.value.requestId, m.value.key, undefined, 'unavailable', HANDLER_FAILED);
       case 'parameterGetAll':
-        return this.send({ message: { $case: 'parameterGetAll', value: { requestId: m.value.requestId, values: [], error: 'unavailable', errorMessage: HANDLER_FAILED } } });
+        return this.send({ message: { $case: 'parameterGetAll', value: { requestId: m.value.requestId, values: [], ...unavailable } } });
       case 'parameterSet':
       case 'abort':
         return ack(m.value.requestId);
@@ -165,7 +167,8 @@ export class AgentSession {
    * `ss:abort`) is refused.
    */
   private async abort(abort: pb.AgentAbort): Promise<void> {
-    const ack = (error = '', errorMessage = '') => this.send({ message: { $case: 'ack', value: { requestId: abort.requestId, error, errorMessage } } });
+    const ack = (error?: RequestError, errorMessage?: string) =>
+      this.send({ message: { $case: 'ack', value: { requestId: abort.requestId, ...requestErrorToProto(error, errorMessage) } } });
     if (valueTooLarge(abort.message)) return ack('invalid', `the abort message is larger than ${MAX_PARAMETER_VALUE_BYTES / 1024} KiB`);
     const actor = `agent:${this.agent.instance}`;
     await this.deps.engine.dispatch(
@@ -222,9 +225,12 @@ export class AgentSession {
     return qualifyParameterKey(key, this.agent.instance);
   }
 
-  private replyParameter(requestId: string, key: string, value: string | undefined, error = '', errorMessage = ''): void {
+  private replyParameter(requestId: string, key: string, value: string | undefined, error?: RequestError, errorMessage?: string): void {
     this.send({
-      message: { $case: 'parameter', value: { requestId, key, value: value ?? '', found: value !== undefined, error, errorMessage } },
+      message: {
+        $case: 'parameter',
+        value: { requestId, key, value: value ?? '', found: value !== undefined, ...requestErrorToProto(error, errorMessage) },
+      },
     });
   }
 
@@ -267,8 +273,8 @@ export class AgentSession {
   }
 
   private async parameterSet(set: pb.ParameterSet): Promise<void> {
-    const ack = (error = '', errorMessage = '') =>
-      this.send({ message: { $case: 'ack', value: { requestId: set.requestId, error, errorMessage } } });
+    const ack = (error?: RequestError, errorMessage?: string) =>
+      this.send({ message: { $case: 'ack', value: { requestId: set.requestId, ...requestErrorToProto(error, errorMessage) } } });
     const key = this.qualify(set.key);
     if (!key) return ack('invalid', `'${set.key}' is not a parameter key`);
     if (!agentMaySet(key, this.agent.instance)) {
@@ -291,8 +297,8 @@ export class AgentSession {
   }
 
   private async parameterGetAll(get: pb.ParameterGetAll): Promise<void> {
-    const reply = (values: string[], error = '', errorMessage = '') =>
-      this.send({ message: { $case: 'parameterGetAll', value: { requestId: get.requestId, values, error, errorMessage } } });
+    const reply = (values: string[], error?: RequestError, errorMessage?: string) =>
+      this.send({ message: { $case: 'parameterGetAll', value: { requestId: get.requestId, values, ...requestErrorToProto(error, errorMessage) } } });
     const snapshot = await this.deps.engine.snapshot(this.agent.runId);
     if (!snapshot) return reply([], 'not-found', 'run not found');
     // Instances being scaled away are already out of the node for the ones that stay (onVmRemove).

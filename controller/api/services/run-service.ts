@@ -6,7 +6,7 @@ import { resolveModule } from '../../domain/modules/resolve.js';
 import { planLaunch } from '../../domain/runs/launch.js';
 import type { CloudDirectory } from '../../scheduler/cloud-directory.js';
 import { formatParameterKey, parseParameterKey, valueTooLarge, writtenOnlyByController } from '../../domain/runs/parameter-keys.js';
-import { activeInstances } from '../../domain/runs/state-machine.js';
+import { activeInstances } from '../../domain/runs/instance-lookups.js';
 import { isFinal } from '../../../common/runs/states.js';
 import type { RunState } from '../../../common/runs/states.js';
 import type { AgentHub } from '../../scheduler/agent-hub.js';
@@ -107,10 +107,10 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
           instances: launch.plan!.instances,
           parameters: launch.plan!.parameters,
         });
-        repos.runs.appendJournal(run, [
+        repos.journal.append(run, [
           { kind: 'event', type: 'launch', actor: `user:${ctx.principal.userName}`, text: `launched ${plan.module.path}@${plan.module.version}` },
         ]);
-        await repos.runs.flush();
+        await repos.flush();
         return { id: run.id, created: true, rows: launch.plan!.instances.length + launch.plan!.parameters.length };
       });
       if (runId.created) {
@@ -204,7 +204,7 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
       if (!parsed) throw new InvalidArgumentError([{ field: 'key', description: 'must be node.N:name, node:name or ss:name' }]);
       const { run, param } = await ctx.store.read(async (repos) => {
         const found = await tenantRun(repos, ctx, req.id);
-        return { run: found, param: await repos.runs.parameter(found.id, formatParameterKey(parsed)) };
+        return { run: found, param: await repos.parameters.get(found.id, formatParameterKey(parsed)) };
       });
       // After the run lookup: another tenant's run stays NOT_FOUND whoever asks.
       if (req.reveal) requireRevealRole(ctx.principal);
@@ -225,42 +225,42 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
       const canonical = formatParameterKey(parsed!);
       const row = await ctx.store.read(async (repos) => {
         const run = await tenantRun(repos, ctx, req.id);
-        if (!(await repos.runs.parameter(run.id, canonical))) throw new NotFoundError('parameter', req.key);
+        if (!(await repos.parameters.get(run.id, canonical))) throw new NotFoundError('parameter', req.key);
         return run;
       });
       if (writtenOnlyByController(canonical)) throw new PermissionDeniedError(`${canonical} is written only by the controller`);
       requireLive(row, 'have parameters set');
       await deps.engine.setParameters(row.id, [{ key: canonical, value: req.value }], `user:${ctx.principal.userName}`);
-      const param = await ctx.store.read((repos) => repos.runs.parameter(row.id, canonical));
+      const param = await ctx.store.read((repos) => repos.parameters.get(row.id, canonical));
       return { parameter: runParameterToProto(param!) };
     }),
 
     listRunParameters: unaryRpc(deps, 'ListRunParameters', 'viewer', async (req: pb.ListRunParametersRequest, ctx) => {
-      const rows = await ctx.store.read(async (repos) => repos.runs.parameters((await tenantRun(repos, ctx, req.id)).id, req.prefix));
+      const rows = await ctx.store.read(async (repos) => repos.parameters.list((await tenantRun(repos, ctx, req.id)).id, req.prefix));
       return { parameters: rows.map((r) => runParameterToProto(r)) };
     }),
 
     listRunEvents: unaryRpc(deps, 'ListRunEvents', 'viewer', async (req: pb.ListRunEventsRequest, ctx) => {
       const rows = await ctx.store.read(async (repos) =>
-        repos.runs.journal((await tenantRun(repos, ctx, req.id)).id, req.afterSequence, ['event'], clampPage(req.pageSize)),
+        repos.journal.entries((await tenantRun(repos, ctx, req.id)).id, req.afterSequence, ['event'], clampPage(req.pageSize)),
       );
       return { events: rows.map((r) => runEventToProto({ ...r, kind: 'event' })) };
     }),
 
     listRunLogs: unaryRpc(deps, 'ListRunLogs', 'viewer', async (req: pb.ListRunLogsRequest, ctx) => {
       const rows = await ctx.store.read(async (repos) =>
-        repos.runs.journal((await tenantRun(repos, ctx, req.id)).id, req.afterSequence, ['log'], clampPage(req.pageSize, 5000), req.instance || undefined),
+        repos.journal.entries((await tenantRun(repos, ctx, req.id)).id, req.afterSequence, ['log'], clampPage(req.pageSize, 5000), req.instance || undefined),
       );
       return { lines: rows.map((r) => logLineToProto({ ...r, kind: 'log' })), lastSequence: rows.at(-1)?.sequence ?? req.afterSequence };
     }),
 
     listRunReports: unaryRpc(deps, 'ListRunReports', 'viewer', async (req: pb.ListRunReportsRequest, ctx) => {
-      const rows = await ctx.store.read(async (repos) => repos.runs.reports((await tenantRun(repos, ctx, req.id)).id));
+      const rows = await ctx.store.read(async (repos) => repos.reports.ofRun((await tenantRun(repos, ctx, req.id)).id));
       return { reports: rows.map(runReportToProto) };
     }),
 
     downloadRunReport: streamRpc(deps, 'DownloadRunReport', 'viewer', async (req: pb.DownloadRunReportRequest, ctx) => {
-      const report = await ctx.store.read(async (repos) => repos.runs.report((await tenantRun(repos, ctx, req.id)).id, req.instance, req.name));
+      const report = await ctx.store.read(async (repos) => repos.reports.find((await tenantRun(repos, ctx, req.id)).id, req.instance, req.name));
       if (!report) throw new NotFoundError('report', `${req.instance}/${req.name}`);
       await ctx.write({ report: runReportToProto(report), chunk: Buffer.alloc(0) });
       for await (const chunk of createReadStream(report.path, { highWaterMark: 64 * 1024 })) {

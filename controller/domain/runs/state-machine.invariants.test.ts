@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { activeInstances, nodeParameters, transition, transitionAll } from './state-machine.js';
+import { activeInstances, nodeParameters } from './instance-lookups.js';
+import { transition, transitionAll } from './state-machine.js';
 import { isFinal } from '../../../common/runs/states.js';
 import { at, buildRun, deepFreeze, destroyed, kinds, param, states, step, T0 } from '../../../test/helpers/test-run-builder.js';
 import type { Effect, RunInput, RunModel } from './types.js';

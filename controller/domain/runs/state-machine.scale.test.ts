@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { activeInstances, nodeParameters } from './state-machine.js';
+import { activeInstances, nodeParameters } from './instance-lookups.js';
 import { at, buildRun, completeParam, destroyed, entered, events, param, params, ready, type Sim, step } from '../../../test/helpers/test-run-builder.js';
 import type { RunState } from '../../../common/runs/states.js';
 
