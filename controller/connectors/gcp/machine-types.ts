@@ -5,15 +5,10 @@
  * `options.machineType`.)
  */
 
-/** One predefined machine type: its vCPUs (sustained share for shared-core) and memory. */
-interface MachineType {
-  name: string;
-  cpu: number;
-  ramGB: number;
-}
+import { cheapestFit, type MachineSize } from '../sizing.js';
 
 /** E2 types ordered by on-demand price, cheapest first. */
-const E2_BY_PRICE: readonly MachineType[] = [
+const E2_BY_PRICE: readonly MachineSize[] = [
   { name: 'e2-micro', cpu: 0.25, ramGB: 1 },
   { name: 'e2-small', cpu: 0.5, ramGB: 2 },
   { name: 'e2-medium', cpu: 1, ramGB: 4 },
@@ -34,9 +29,9 @@ const E2_BY_PRICE: readonly MachineType[] = [
 ];
 
 /**
- * The cheapest E2 type with at least `cpu` vCPUs and `ramGB` GB (either may
- * be omitted), or undefined when no E2 type is that large.
+ * The cheapest E2 type with at least `cpu` vCPUs and `ramGB` GB (an omitted
+ * one sets no lower bound), or undefined when no E2 type is that large.
  */
 export function smallestE2MachineType(cpu: number | undefined, ramGB: number | undefined): string | undefined {
-  return E2_BY_PRICE.find((t) => t.cpu >= (cpu ?? 0) && t.ramGB >= (ramGB ?? 0))?.name;
+  return cheapestFit(E2_BY_PRICE, { cpu, ramGB })?.name;
 }
