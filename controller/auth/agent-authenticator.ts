@@ -22,11 +22,11 @@ export class AgentAuthenticator {
    * statement when a credential is used for the first time.
    */
   private readonly lookups = new Batcher<string, AgentPrincipal | undefined>(async (_key, hashes) => {
-    const instances = new Map((await this.store.read((repos) => repos.runs.instanceLogins('credentialHash', hashes))).map((i) => [i.credentialHash!, i]));
+    const instances = new Map((await this.store.read((repos) => repos.agentLogins.byHash('credentialHash', hashes))).map((i) => [i.credentialHash!, i]));
     // The first use of a credential ends its bootstrap token's life: no enrollment retry can return it any more.
     const now = new Date();
     const firstUse = [...instances.values()].filter((i) => i.bootstrapExpiresAt && i.bootstrapExpiresAt.getTime() > now.getTime());
-    if (firstUse.length > 0) await this.store.writeStatement((repos) => repos.runs.expireBootstrapTokens(firstUse.map((i) => i.id), now));
+    if (firstUse.length > 0) await this.store.writeStatement((repos) => repos.agentLogins.expireBootstrapTokens(firstUse.map((i) => i.id), now));
     return hashes.map((hash) => {
       const instance = instances.get(hash);
       return instance ? { runId: instance.run, tenantId: instance.tenantId, instance: instance.name, node: instance.node, index: instance.index } : undefined;

@@ -21,11 +21,11 @@ export async function seedAddedInstances(
     const node = plan.nodes.find((n) => n.name === instance.node);
     if (!node) continue;
     const seeds = instanceParameterSeeds(node, instance.name, instance.cloud, {});
-    repos.runs.addParameters(runId, seeds, now);
+    repos.parameters.add(runId, seeds, now);
     for (const seed of seeds) draft.add(seed.key, { value: seed.value, secret: seed.secret });
   }
   // Flushed now so that the parameter writes of this same unit of work find the rows.
-  await repos.runs.flush();
+  await repos.flush();
   const targets = mappingTargets(plan, added);
   return [...targets].flatMap(([source, keys]) => {
     const value = draft.get(source)?.value;

@@ -1,4 +1,4 @@
-import type { JournalEntry } from '../store/repositories/runs.js';
+import type { JournalEntry } from '../store/repositories/run-journal.js';
 import type { ParameterDraft } from './parameter-draft.js';
 
 /** Shown instead of a password parameter's value in journals and listings. */

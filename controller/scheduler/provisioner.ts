@@ -55,7 +55,7 @@ export class Provisioner {
     this.store.write(async (repos) => {
       const run = await repos.runs.findById(runId);
       if (!run) return instances.map(() => undefined);
-      const rows = new Map((await repos.runs.instancesByName(runId, instances)).map((r) => [r.name, r]));
+      const rows = new Map((await repos.instances.byName(runId, instances)).map((r) => [r.name, r]));
       const plan = JSON.parse(run.plan) as ResolvedPlan;
       const hashes = new Map<string, string>();
       const prepared = instances.map((instance) => {
@@ -65,7 +65,7 @@ export class Provisioner {
         if (!row.bootstrapHash) hashes.set(instance, hashAgentSecret(token));
         return { run, plan, row, token };
       });
-      await repos.runs.setInstanceColumn(runId, 'bootstrapHash', hashes, { bootstrapExpiresAt: new Date(Date.now() + BOOTSTRAP_TOKEN_TTL_MS) });
+      await repos.instances.setColumn(runId, 'bootstrapHash', hashes, { bootstrapExpiresAt: new Date(Date.now() + BOOTSTRAP_TOKEN_TTL_MS) });
       return prepared;
     }),
   );
@@ -159,10 +159,10 @@ export class Provisioner {
       else if (err instanceof ConnectorError) log.warn({ kind: err.kind, message: err.message }, 'provisioning failed');
       else log.error({ err }, 'provisioning failed');
       await this.store.write(async (repos) => {
-        const fresh = await repos.runs.findInstance(runId, instance);
+        const fresh = await repos.instances.find(runId, instance);
         if (fresh) {
           fresh.lastError = message;
-          await repos.runs.flush();
+          await repos.flush();
         }
       });
       await this.dispatch(runId, { type: 'provisioning-failed', instance, message });
@@ -191,7 +191,7 @@ export class Provisioner {
     for (const instance of instances) this.cancels.get(`${runId}/${instance}`)?.abort();
     await Promise.all(instances.map((i) => this.inflight.get(`${runId}/${i}`)?.catch(() => undefined)));
     const { rows, tenant } = await this.store.read(async (repos) => ({
-      rows: await repos.runs.instances(runId),
+      rows: await repos.instances.ofRun(runId),
       tenant: (await repos.runs.findById(runId))?.tenant ?? '',
     }));
     const destroyed: string[] = [];

@@ -75,7 +75,7 @@ export class Reconciler {
   private async tenantClouds(): Promise<{ tenantId: string; cloud: string }[]> {
     const builtIns = (await this.clouds.list()).filter((c) => c.builtIn).map((c) => c.name);
     const { recent, credentials, tenants } = await this.store.read(async (repos) => ({
-      recent: await repos.runs.recentTenantClouds(new Date(Date.now() - 24 * 3600_000)),
+      recent: await repos.instances.recentTenantClouds(new Date(Date.now() - 24 * 3600_000)),
       credentials: await repos.clouds.credentialPairs(),
       tenants: await repos.tenants.ids(),
     }));
@@ -119,7 +119,7 @@ export class Reconciler {
       for (const [runId, ofRun] of byRun) {
         const run = await repos.runs.findById(runId);
         if (!run || isFinal(run.state)) continue;
-        const instances = new Map((await repos.runs.instancesByName(runId, ofRun.map((vm) => vm.tags.instance))).map((i) => [i.name, i]));
+        const instances = new Map((await repos.instances.byName(runId, ofRun.map((vm) => vm.tags.instance))).map((i) => [i.name, i]));
         for (const vm of ofRun) {
           const instance = instances.get(vm.tags.instance);
           if (instance && instance.vm !== 'terminated' && instance.scaleState !== 'removed' && (instance.vmId === null || instance.vmId === vm.vmId)) {
@@ -133,7 +133,7 @@ export class Reconciler {
 
   private async findLost(connector: CloudConnector, tenantId: string, cloud: string, vms: VmInfo[], report: ReconcileReport): Promise<void> {
     const seen = new Map(vms.map((vm) => [vm.vmId, vm]));
-    const expected = await this.store.read((repos) => repos.runs.runningInstancesOn(tenantId, cloud));
+    const expected = await this.store.read((repos) => repos.instances.runningOn(tenantId, cloud));
     for (const instance of expected) {
       const listed = seen.get(instance.vmId);
       if (listed && listed.state !== 'terminated' && listed.state !== 'stopped') continue;

@@ -4,7 +4,7 @@
  * committing, each with the promise its caller waits on.
  */
 import type { Effect, RunInput, RunModel } from '../domain/runs/types.js';
-import type { JournalEntry } from '../store/repositories/runs.js';
+import type { JournalEntry } from '../store/repositories/run-journal.js';
 import type { ParameterDraft } from './parameter-draft.js';
 import { writeParameters, type ParameterChange, type ParameterSet, type ParameterWrite } from './parameter-writer.js';
 
@@ -23,9 +23,6 @@ export type RunWork =
   | ({ kind: 'input'; input: RunInput } & Pending<RunModel | undefined>)
   | ({ kind: 'sets'; sets: ParameterSet[] } & Pending<SetOutcome>)
   | ({ kind: 'logs'; entries: JournalEntry[] } & Pending<void>);
-
-/** Most items one transaction applies; more wait for the next batch. */
-export const MAX_BATCH = 2_000;
 
 /** Settles an item whose run does not exist (any more). */
 export function settleMissing(work: RunWork): void {

@@ -24,8 +24,8 @@ function engineOver(model: RunModel, hang = false): { engine: RunEngine; writes:
     runs: {
       load: () => Promise.resolve({ model, row: { plan: JSON.stringify({ nodes: [] }), sshKeys: '[]' } }),
       plan: (row: { plan: string }) => JSON.parse(row.plan) as unknown,
-      allParameterValues: () => Promise.resolve(new Map()),
     },
+    parameters: { allValues: () => Promise.resolve(new Map()) },
   };
   const store = {
     read: (work: (r: typeof repos) => Promise<unknown>) => work(repos),

@@ -1,23 +1,31 @@
+/**
+ * The run loop, one way round: an input (an operator's or agent's request, a
+ * VM's outcome, a tick) is queued per run; the engine applies a batch of them
+ * through the pure state machine and commits the decisions; only then does it
+ * publish them (run bus), command the agents (agent hub) and start the cloud
+ * effects on the RunEffects it was given at construction. Those report their
+ * outcomes back as new inputs through the RunInputs port (this engine) they
+ * were given when the engine made them: neither side imports the other.
+ */
 import type { Logger } from 'pino';
 import type { ResolvedPlan } from '../../common/modules/types.js';
-import type { SessionResponse } from '../../proto/gen/slipstream/v1/agent.js';
-import { mappingTargets } from '../domain/runs/parameter-plan.js';
 import { instanceNamed } from '../domain/runs/instance-lookups.js';
 import { transitionAll } from '../domain/runs/state-machine.js';
 import { isFinal } from '../../common/runs/states.js';
-import type { Effect, RunInput, RunInstance, RunModel } from '../domain/runs/types.js';
+import type { Effect, RunInput, RunModel } from '../domain/runs/types.js';
 import type { RunJournalRow } from '../store/entities/run-journal.js';
 import type { JournalEntry } from '../store/repositories/run-journal.js';
 import type { Store } from '../store/store.js';
 import type { AgentHub } from './agent-hub.js';
 import { ParameterDraft, type CommittedParameters } from './parameter-draft.js';
+import { MappingTargetsCache } from './mapping-targets-cache.js';
 import type { ParameterChange } from './parameter-writer.js';
-import { Batcher } from '../concurrency/batcher.js';
-import { batchWrites, MAX_BATCH, settleMissing, type RunWork, type SetOutcome } from './run-batch.js';
-import type { Provisioner } from './provisioner.js';
+import { batchWrites, settleMissing, type RunWork, type SetOutcome } from './run-batch.js';
+import type { RunEffects, RunInputs } from './run-loop.js';
+import { RunQueue } from './run-queue.js';
 import type { JournalView, RunBus } from './run-bus.js';
 import { seedAddedInstances } from './instance-seeds.js';
-import { stateCommandFor } from './state-command.js';
+import { agentCommandFor } from '../domain/runs/agent-command.js';
 
 /** A run as last committed, for readers that need the whole model often. */
 export interface RunSnapshot {
@@ -38,6 +46,15 @@ interface Committed {
   unknown: Set<string>;
 }
 
+export interface RunEngineDeps {
+  store: Store;
+  bus: RunBus;
+  hub: AgentHub;
+  log: Logger;
+  /** Makes what carries out the cloud effects, given the port through which it reports their outcomes. */
+  effects: (inputs: RunInputs) => RunEffects;
+}
+
 /** How often timeouts are checked and stuck destroys retried. */
 const TICK_INTERVAL_MS = 1_000;
 const DESTROY_RETRY_MS = 30_000;
@@ -55,41 +72,34 @@ export function journalView(row: RunJournalRow): JournalView {
   };
 }
 
-/** The changed keys that name password parameters: the repository stores their values sealed. */
-function secretKeys(changed: ReadonlyMap<string, string>, draft: ParameterDraft): Set<string> {
-  const secret = new Set<string>();
-  for (const key of changed.keys()) if (draft.get(key)?.secret) secret.add(key);
-  return secret;
-}
-
 /**
  * Drives runs: every input goes through the pure state machine under a
  * per-run lock, its decisions and their parameter/journal records commit in
  * one transaction, and only then are notifications sent and side effects
  * (cloud calls, pushes to agents) started.
  */
-export class RunEngine {
-  private readonly batches = new Batcher<RunWork, void>((runId, batch) => this.commitBatch(runId, batch), MAX_BATCH);
+export class RunEngine implements RunInputs {
+  private readonly queue = new RunQueue(
+    (runId, batch) => this.commitBatch(runId, batch),
+    (drain) => this.track(drain),
+  );
   /** Committed models of live runs, for welcomes: thousands of agents must not each load a run of thousands of instances. */
   private readonly snapshots = new Map<string, RunSnapshot>();
   private readonly loading = new Map<string, { snapshot: Promise<RunSnapshot | undefined>; commits: number }>();
-  private readonly targets = new Map<string, { signature: string; instances: readonly RunInstance[]; targets: Map<string, string[]> }>();
+  private readonly targets = new MappingTargetsCache();
   private readonly commits = new Map<string, number>();
-  private provisioner!: Provisioner;
+  private readonly store: Store;
+  private readonly bus: RunBus;
+  private readonly hub: AgentHub;
+  private readonly log: Logger;
+  private readonly effects: RunEffects;
   private ticker: NodeJS.Timeout | undefined;
   private readonly lastDestroyAttempt = new Map<string, number>();
   private readonly background = new Set<Promise<unknown>>();
 
-  constructor(
-    private readonly store: Store,
-    private readonly bus: RunBus,
-    private readonly hub: AgentHub,
-    private readonly log: Logger,
-  ) {}
-
-  /** Wires the provisioner (it dispatches back into this engine). */
-  attach(provisioner: Provisioner): void {
-    this.provisioner = provisioner;
+  constructor(deps: RunEngineDeps) {
+    ({ store: this.store, bus: this.bus, hub: this.hub, log: this.log } = deps);
+    this.effects = deps.effects(this);
   }
 
   /** Applies one input to a run; resolves with the new model once committed. */
@@ -186,24 +196,6 @@ export class RunEngine {
     return values;
   }
 
-  /** Where each output is pushed (mapping targets), kept while the run's instances stay the same. */
-  private mappingTargets(runId: string, plan: ResolvedPlan, run: RunModel): Map<string, string[]> {
-    const cached = this.targets.get(runId);
-    // The same list (copy on write): the same instances. Every batch of sets of a run comes here with its list.
-    if (cached?.instances === run.instances) return cached.targets;
-    let removed = 0;
-    for (const instance of run.instances) if (instance.scaleState === 'removed') removed++;
-    // Instances are only ever added or removed, so the two counts tell a changed set apart.
-    const signature = `${run.instances.length}/${removed}`;
-    if (cached?.signature === signature) {
-      cached.instances = run.instances;
-      return cached.targets;
-    }
-    const targets = mappingTargets(plan, run.instances.filter((i) => i.scaleState !== 'removed'));
-    this.targets.set(runId, { signature, instances: run.instances, targets });
-    return targets;
-  }
-
   /**
    * Counts a commit and keeps the cached snapshot current: `model` when the
    * state machine changed it. The commit published its parameter values into
@@ -216,7 +208,7 @@ export class RunEngine {
     if (model && isFinal(model.state)) {
       this.snapshots.delete(runId);
       this.commits.delete(runId);
-      this.targets.delete(runId);
+      this.targets.forget(runId);
     } else if (cached && cached.parameters !== used.parameters) {
       this.snapshots.delete(runId);
     } else if (cached && model) {
@@ -230,11 +222,11 @@ export class RunEngine {
    * and sets cost one load of the run and one transaction, not one each.
    */
   private submit(runId: string, work: RunWork): void {
-    this.track(this.batches.submit(runId, work));
+    this.queue.submit(runId, work);
   }
 
   /** Commits a batch; when it fails, each item alone, so that one bad item does not fail the others. Settles every item. */
-  private async commitBatch(runId: string, batch: RunWork[]): Promise<void[]> {
+  private async commitBatch(runId: string, batch: RunWork[]): Promise<void> {
     try {
       await this.commit(runId, batch);
     } catch (err) {
@@ -245,7 +237,6 @@ export class RunEngine {
         for (const work of batch) await this.commit(runId, [work]).catch((one: unknown) => work.reject(one));
       }
     }
-    return batch.map(() => undefined);
   }
 
   private async commit(runId: string, batch: RunWork[]): Promise<void> {
@@ -298,8 +289,8 @@ export class RunEngine {
       const inherited = added.length > 0 ? await seedAddedInstances(repos, draft, runId, snapshot.plan, added, now) : [];
       let nextInput = 0;
       const itemEffects = batch.map((work) => (work.kind === 'input' ? effects[nextInput++]! : []));
-      const { written, entries } = batchWrites(batch, itemEffects, inherited, draft, this.mappingTargets(runId, snapshot.plan, run), now);
-      await repos.parameters.updateValues(runId, written.changed, now, secretKeys(written.changed, draft));
+      const { written, entries } = batchWrites(batch, itemEffects, inherited, draft, this.targets.of(runId, snapshot.plan, run), now);
+      await repos.parameters.updateValues(runId, written.changed, now, draft.secretKeys(written.changed));
       if (isFinal(run.state) && !isFinal(before.state)) await repos.agentLogins.revokeCredentials(runId);
       // Last, as its UPDATE locks the run row: the lock is held only for the rest of the commit.
       const lastSequence = await repos.runs.advanceRun(runId, before, run, entries.length, now);
@@ -312,16 +303,16 @@ export class RunEngine {
 
   /**
    * A batch of parameter sets and log lines alone: the state machine has
-   * nothing to decide, and the write is one statement (RunParameterRepository.commitSets),
-   * the round trip an agent's set waits for. Sets that change nothing write nothing.
+   * nothing to decide, and the write is one statement
+   * (RunParameterRepository.commitSets), the round trip an agent's set waits for. Sets that change nothing write nothing.
    */
   private async commitSets(runId: string, snapshot: RunSnapshot, batch: RunWork[], draft: ParameterDraft, now: Date): Promise<Committed | undefined> {
     const itemEffects = batch.map((): Effect[] => []);
-    const { written, entries } = batchWrites(batch, itemEffects, [], draft, this.mappingTargets(runId, snapshot.plan, snapshot.model), now);
+    const { written, entries } = batchWrites(batch, itemEffects, [], draft, this.targets.of(runId, snapshot.plan, snapshot.model), now);
     const journal =
       written.changed.size === 0 && entries.length === 0
         ? []
-        : await this.store.writeStatement((repos) => repos.parameters.commitSets(runId, written.changed, entries, now, secretKeys(written.changed, draft)));
+        : await this.store.writeStatement((repos) => repos.parameters.commitSets(runId, written.changed, entries, now, draft.secretKeys(written.changed)));
     return journal && { run: snapshot.model, itemEffects, journal, changed: written.changed, unknown: written.unknown };
   }
 
@@ -342,18 +333,18 @@ export class RunEngine {
   private apply(runId: string, run: RunModel, effect: Effect): void {
     switch (effect.type) {
       case 'provision':
-        for (const instance of effect.instances) this.track(this.provisioner.provision(runId, instance));
+        for (const instance of effect.instances) this.track(this.effects.provision(runId, instance));
         break;
       case 'destroy':
         this.lastDestroyAttempt.set(runId, Date.now());
-        this.track(this.provisioner.destroy(runId, effect.instances));
+        this.track(this.effects.destroy(runId, effect.instances));
         break;
       case 'push-state':
         this.pushState(runId, run);
         break;
       case 'finished':
         for (const [, session] of this.hub.forRun(runId)) {
-          session.send({ message: { $case: 'shutdown', value: { reason: `run ${run.state}` } } });
+          session.send({ type: 'shutdown', reason: `run ${run.state}` });
           session.close();
         }
         break;
@@ -365,8 +356,8 @@ export class RunEngine {
   /** Sends every connected, active agent the current state with its own scale hook. */
   pushState(runId: string, run: RunModel): void {
     for (const [instance, session] of this.hub.forRun(runId)) {
-      const message: SessionResponse | undefined = stateCommandFor(run, instance);
-      if (message) session.send(message);
+      const command = agentCommandFor(run, instance);
+      if (command) session.send(command);
     }
   }
 
@@ -387,9 +378,9 @@ export class RunEngine {
         continue;
       }
       for (const instance of model.instances) {
-        if (instance.vm === 'pending' && instance.scaleState !== 'removed') this.track(this.provisioner.provision(runId, instance.name));
+        if (instance.vm === 'pending' && instance.scaleState !== 'removed') this.track(this.effects.provision(runId, instance.name));
         if (instance.scaleState === 'removed' && (instance.vm === 'running' || instance.vm === 'pending')) {
-          this.track(this.provisioner.destroy(runId, [instance.name]));
+          this.track(this.effects.destroy(runId, [instance.name]));
         }
       }
     }

@@ -75,8 +75,9 @@ export class Store {
 
   /**
    * A write the repository makes ONE prepared statement on PostgreSQL (such
-   * as commitParameterSets): run with no transaction around it, so it commits
-   * in one round trip. On SQLite, where it takes several, in a transaction.
+   * as RunParameterRepository.commitSets): run with no transaction around
+   * it, so it commits in one round trip. On SQLite, where it takes several,
+   * in a transaction.
    */
   async writeStatement<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
     if (!this.prepared) return this.write(work);

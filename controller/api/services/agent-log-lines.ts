@@ -1,6 +1,6 @@
 import type * as pb from '../../../proto/gen/slipstream/v1/agent.js';
 import { clipCodePoints, withoutNul } from '../../domain/runs/agent-text.js';
-import type { JournalEntry } from '../../store/repositories/runs.js';
+import type { JournalEntry } from '../../store/repositories/run-journal.js';
 
 /** Longest phase name kept: the journal's subject column holds 160 characters. */
 export const MAX_PHASE_CHARS = 160;

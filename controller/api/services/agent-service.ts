@@ -2,14 +2,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { chmodSync, createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import type { handleClientStreamingCall, handleUnaryCall, ServerDuplexStream } from '@grpc/grpc-js';
+import type { ServerDuplexStream, ServerReadableStream } from '@grpc/grpc-js';
 import type * as pb from '../../../proto/gen/slipstream/v1/agent.js';
 import type { AgentAuthenticator } from '../../auth/agent-authenticator.js';
 import { FailedPreconditionError, InvalidArgumentError, UnauthenticatedError } from '../../../common/errors.js';
 import { isFinal } from '../../../common/runs/states.js';
 import { hashAgentSecret, type BootstrapTokens } from '../../auth/bootstrap-tokens.js';
 import { Batcher } from '../../concurrency/batcher.js';
-import { toStatus } from '../errors.js';
+import { bidiStreamHandler, callGone, clientStreamHandler, unaryHandler } from '../call-handlers.js';
 import { runReportToProto } from '../convert/runs.js';
 import type { Store } from '../../store/store.js';
 import { AgentSession, type SessionDeps } from './agent-session.js';
@@ -38,7 +38,7 @@ export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
   // a batch that fails after storing some credentials is retried by its agents, and a retry gets the stored credential.
   const enrollments = new Batcher<string, EnrollOutcome>(async (_key, tokens) => {
     const hashes = tokens.map(hashAgentSecret);
-    const logins = await deps.store.read((repos) => repos.runs.instanceLogins('bootstrapHash', hashes));
+    const logins = await deps.store.read((repos) => repos.agentLogins.byHash('bootstrapHash', hashes));
     const instances = new Map(logins.map((i) => [i.bootstrapHash!, i]));
     const now = new Date();
     const credentials = new Map<string, Map<string, string>>();
@@ -62,50 +62,34 @@ export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
       credentials.set(instance.run, ofRun);
       return { enrolled: { credential, runId: instance.run, instance: instance.name } };
     });
-    for (const [runId, ofRun] of credentials) await deps.store.writeStatement((repos) => repos.runs.storeCredentials(runId, ofRun, now));
+    for (const [runId, ofRun] of credentials) await deps.store.writeStatement((repos) => repos.agentLogins.storeCredentials(runId, ofRun, now));
     return outcomes;
   });
 
-  const enroll: handleUnaryCall<pb.EnrollRequest, pb.EnrollResponse> = (call, callback) => {
-    void (async () => {
-      try {
-        const token = call.request.bootstrapToken;
-        if (!/^ssb_[A-Za-z0-9_-]{20,}$/.test(token)) throw new UnauthenticatedError('invalid bootstrap token');
-        // An agent that gave up waiting (its deadline passed while thousands connected) has retried already.
-        if (call.cancelled) return;
-        const outcome = await enrollments.submit('enroll', token);
-        if ('error' in outcome) throw outcome.error;
-        log.info({ runId: outcome.enrolled.runId, instance: outcome.enrolled.instance }, 'agent enrolled');
-        callback(null, outcome.enrolled);
-      } catch (err) {
-        callback(toStatus(err, log));
-      }
-    })();
-  };
+  const enroll = unaryHandler(log, async (request: pb.EnrollRequest, { signal }): Promise<pb.EnrollResponse> => {
+    const token = request.bootstrapToken;
+    if (!/^ssb_[A-Za-z0-9_-]{20,}$/.test(token)) throw new UnauthenticatedError('invalid bootstrap token');
+    // An agent that gave up waiting (its deadline passed while thousands connected) has retried already: not answered.
+    signal.throwIfAborted();
+    const outcome = await enrollments.submit('enroll', token);
+    if ('error' in outcome) throw outcome.error;
+    log.info({ runId: outcome.enrolled.runId, instance: outcome.enrolled.instance }, 'agent enrolled');
+    return outcome.enrolled;
+  });
 
-  const session = (call: ServerDuplexStream<pb.SessionRequest, pb.SessionResponse>) => {
-    void (async () => {
-      try {
-        const agent = await deps.agentAuthenticator.authenticate(call.metadata);
-        // Ended while its credential was checked (the agent gave up, a newer session replaced it): nothing to start.
-        if (call.cancelled) return;
-        new AgentSession(call, agent, deps).start();
-      } catch (err) {
-        call.emit('error', toStatus(err, log));
-      }
-    })();
-  };
+  const session = bidiStreamHandler(log, async (call: ServerDuplexStream<pb.SessionRequest, pb.SessionResponse>, { metadata, signal }) => {
+    const agent = await deps.agentAuthenticator.authenticate(metadata);
+    // Ended while its credential was checked (the agent gave up, a newer session replaced it): nothing to start.
+    if (signal.aborted) return;
+    new AgentSession(call, agent, deps).start(signal);
+  });
 
   const reportQuotas = new ReportQuotas(deps.reportQuota ?? DEFAULT_REPORT_QUOTA);
 
-  const uploadReport: handleClientStreamingCall<pb.UploadReportRequest, pb.UploadReportResponse> = (call, callback) => {
-    void (async () => {
-      let agent;
-      try {
-        agent = await deps.agentAuthenticator.authenticate(call.metadata);
-      } catch (err) {
-        return callback(toStatus(err, log));
-      }
+  const uploadReport = clientStreamHandler(
+    log,
+    async (call: ServerReadableStream<pb.UploadReportRequest, pb.UploadReportResponse>, { metadata, signal }): Promise<pb.UploadReportResponse> => {
+      const agent = await deps.agentAuthenticator.authenticate(metadata);
       let upload: ReportUpload | undefined;
       let out: WriteStream | undefined;
       let temp: string | undefined;
@@ -122,7 +106,7 @@ export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
             if (!REPORT_NAME.test(message.name)) throw new InvalidArgumentError([{ field: 'name', description: 'must be a plain file name' }]);
             name = message.name;
             upload = await reportQuotas.begin(agent.runId, agent.instance, name, async () =>
-              (await deps.store.read((repos) => repos.runs.reports(agent.runId))).filter((r) => r.instance === agent.instance),
+              (await deps.store.read((repos) => repos.reports.ofRun(agent.runId))).filter((r) => r.instance === agent.instance),
             );
             if (message.size < 0) throw new InvalidArgumentError([{ field: 'size', description: 'must not be negative' }]);
             declared = message.size;
@@ -137,7 +121,7 @@ export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
           if (message.chunk.length === 0) continue;
           upload!.add(message.chunk.length);
           hash.update(message.chunk);
-          if (!out!.write(message.chunk)) await once(out!, 'drain');
+          if (!out!.write(message.chunk)) await once(out!, 'drain', { signal });
         }
         if (!name || !out || !upload) throw new InvalidArgumentError([{ field: 'name', description: 'the first message must name the report' }]);
         await new Promise<void>((resolve, reject) => out!.end((err?: Error | null) => (err ? reject(err) : resolve())));
@@ -149,7 +133,7 @@ export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
           }
           if (declared !== upload.bytes) throw new InvalidArgumentError([{ field: 'size', description: `says ${declared} bytes; the controller received ${upload.bytes}` }]);
           if (closingSha256 !== sha256) throw new InvalidArgumentError([{ field: 'sha256', description: `does not match the bytes the controller received (sha256 ${sha256})` }]);
-        } else if (call.cancelled) {
+        } else if (signal.aborted) {
           // An agent too old to close its uploads: a cancelled call ends its messages as a finished one does, and is
           // marked cancelled only a moment later (grpc-js sees the stream's end, then its reset), so it is asked once
           // the file is flushed. Best effort; the closing message is the guarantee.
@@ -163,10 +147,10 @@ export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
         const bytes = upload.bytes;
         const row = await upload.store(() =>
           deps.store.write(async (repos) => {
-            const existing = await repos.runs.report(agent.runId, agent.instance, name);
-            const report = existing ?? repos.runs.addReport({ run: agent.runId, instance: agent.instance, name, sizeBytes: bytes, sha256, path });
+            const existing = await repos.reports.find(agent.runId, agent.instance, name);
+            const report = existing ?? repos.reports.add({ run: agent.runId, instance: agent.instance, name, sizeBytes: bytes, sha256, path });
             Object.assign(report, { sizeBytes: bytes, sha256, path });
-            await repos.runs.flush();
+            await repos.flush();
             return report;
           }),
         );
@@ -176,21 +160,22 @@ export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
           instance: agent.instance,
           text: `report ${name} uploaded (${bytes} bytes)`,
         });
-        callback(null, { report: runReportToProto(row) });
+        return { report: runReportToProto(row) };
       } catch (err) {
         upload?.end();
         out?.destroy();
         if (temp) rmSync(temp, { force: true });
-        // The agent went away mid-upload (its stream reads as closed too early): nobody to answer, nothing failed here.
-        if (err instanceof UploadCancelledError || call.cancelled || (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') {
+        // The agent went away mid-upload (its stream reads as closed too early): nothing failed here, and the wrapper
+        // answers nobody (call-handlers.ts).
+        if (err instanceof UploadCancelledError || signal.aborted || callGone(err, signal)) {
           log.debug({ runId: agent.runId, instance: agent.instance }, 'report upload cancelled by the agent');
-          return;
+        } else if (err instanceof ReportQuotaExceededError) {
+          await reportRefused(agent.runId, agent.instance, err);
         }
-        if (err instanceof ReportQuotaExceededError) await reportRefused(agent.runId, agent.instance, err);
-        callback(toStatus(err, log));
+        throw err;
       }
-    })();
-  };
+    },
+  );
 
   /** A refused upload is an event of the run: its operator sees why a report is missing. */
   const reportRefused = async (runId: string, instance: string, err: ReportQuotaExceededError) => {

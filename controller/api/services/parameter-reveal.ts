@@ -7,7 +7,7 @@
 import type { Principal } from '../../auth/principal.js';
 import { roleAllows, type Role } from '../../../common/roles.js';
 import { PermissionDeniedError } from '../../../common/errors.js';
-import type { JournalEntry } from '../../store/repositories/runs.js';
+import type { JournalEntry } from '../../store/repositories/run-journal.js';
 
 /** The lowest role that may reveal a password value. */
 export const REVEAL_ROLE: Role = 'deployer';

@@ -263,7 +263,7 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
       const report = await ctx.store.read(async (repos) => repos.reports.find((await tenantRun(repos, ctx, req.id)).id, req.instance, req.name));
       if (!report) throw new NotFoundError('report', `${req.instance}/${req.name}`);
       await ctx.write({ report: runReportToProto(report), chunk: Buffer.alloc(0) });
-      for await (const chunk of createReadStream(report.path, { highWaterMark: 64 * 1024 })) {
+      for await (const chunk of createReadStream(report.path, { highWaterMark: 64 * 1024, signal: ctx.signal })) {
         if (ctx.signal.aborted) return;
         await ctx.write({ report: undefined, chunk: chunk as Buffer });
       }

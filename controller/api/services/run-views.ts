@@ -10,7 +10,7 @@ export async function runView(repos: Repositories, hub: AgentHub, row: RunRow): 
   const tags = (await repos.runs.tags([row.id])).get(row.id) ?? [];
   // Only the facts shown, as plain rows: a run of 10,000 instances has over 100,000 parameters.
   const keys = loaded!.instances.flatMap((i) => ['statecustom', 'ip', 'hostname'].map((fact) => `${i.name}:${fact}`));
-  const params = new Map((await repos.runs.parameterValues(row.id, keys)).map((p) => [p.key, p.value]));
+  const params = new Map((await repos.parameters.values(row.id, keys)).map((p) => [p.key, p.value]));
   const value = (key: string) => params.get(key) ?? undefined;
   const facts = new Map<string, InstanceFacts>();
   for (const instance of loaded!.instances) {

@@ -64,7 +64,7 @@ export async function watchRun(deps: RunServiceDeps, ctx: WatchContext, req: pb.
     let last = req.afterSequence;
     let run = await snapshot();
     for (;;) {
-      const rows = await ctx.store.read((repos) => repos.runs.journal(req.id, last, ['event', 'parameter', 'log'], 1000));
+      const rows = await ctx.store.read((repos) => repos.journal.entries(req.id, last, ['event', 'parameter', 'log'], 1000));
       for (const row of rows) {
         const update = toUpdate(journalView(row), req.includeLogs, isSecret);
         if (update) await ctx.write(update);
@@ -75,7 +75,7 @@ export async function watchRun(deps: RunServiceDeps, ctx: WatchContext, req: pb.
     for (;;) {
       if (ctx.signal.aborted) return;
       if (isFinal(stateOf(run))) {
-        const rows = await ctx.store.read((repos) => repos.runs.journal(req.id, last, ['event', 'parameter', 'log'], 10_000));
+        const rows = await ctx.store.read((repos) => repos.journal.entries(req.id, last, ['event', 'parameter', 'log'], 10_000));
         for (const row of rows) {
           const update = toUpdate(journalView(row), req.includeLogs, isSecret);
           if (update) await ctx.write(update);

@@ -1,8 +1,14 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { CredentialCipher } from '../../auth/credential-cipher.js';
 import type { PreparedStatements } from '../prepared-statements.js';
+import { AgentLoginRepository } from './agent-logins.js';
 import { CloudRepository } from './clouds.js';
 import { ModuleRepository } from './modules.js';
+import { ParameterSealing } from './parameter-sealing.js';
+import { RunInstanceRepository } from './run-instances.js';
+import { RunJournalRepository } from './run-journal.js';
+import { RunParameterRepository } from './run-parameters.js';
+import { RunReportRepository } from './run-reports.js';
 import { RunRepository } from './runs.js';
 import { TenantRepository } from './tenants.js';
 import { TokenRepository } from './tokens.js';
@@ -15,6 +21,12 @@ export class Repositories {
   readonly tokens: TokenRepository;
   readonly modules: ModuleRepository;
   readonly runs: RunRepository;
+  /** The runs' instances, parameters, journal and reports, and their agents' logins. */
+  readonly instances: RunInstanceRepository;
+  readonly parameters: RunParameterRepository;
+  readonly journal: RunJournalRepository;
+  readonly reports: RunReportRepository;
+  readonly agentLogins: AgentLoginRepository;
   readonly clouds: CloudRepository;
 
   /**
@@ -22,11 +34,22 @@ export class Repositories {
    * `prepared`: statements that run outside any transaction (Store.writeStatement).
    */
   constructor(em: EntityManager, cipher: CredentialCipher, prepared?: PreparedStatements) {
+    const sealing = new ParameterSealing(cipher);
     this.tenants = new TenantRepository(em);
     this.users = new UserRepository(em);
     this.tokens = new TokenRepository(em);
     this.modules = new ModuleRepository(em, cipher);
-    this.runs = new RunRepository(em, cipher, prepared);
+    this.instances = new RunInstanceRepository(em);
+    this.runs = new RunRepository(em, cipher, sealing, this.instances);
+    this.journal = new RunJournalRepository(em);
+    this.parameters = new RunParameterRepository(em, sealing, this.journal, prepared);
+    this.reports = new RunReportRepository(em);
+    this.agentLogins = new AgentLoginRepository(em, this.instances, prepared);
     this.clouds = new CloudRepository(em);
+  }
+
+  /** Writes the unit of work's changes: the staged journal entries in bulk, then the managed entities. */
+  flush(): Promise<void> {
+    return this.journal.flush();
   }
 }

@@ -62,13 +62,13 @@ describe.each(TEST_DATABASES)('sealed password values on %s', (database) => {
     expect(await storedValue('db.1:port')).toBe('5432');
     expect(await storedValue('db.1:token')).toBeNull();
     await store.read(async (repos) => {
-      expect((await repos.runs.allParameterValues(runId)).get('db.1:password')).toEqual({ value: SECRET, secret: true });
-      expect(await repos.runs.parameterValues(runId, ['db.1:password', 'db.1:token'])).toEqual([
+      expect((await repos.parameters.allValues(runId)).get('db.1:password')).toEqual({ value: SECRET, secret: true });
+      expect(await repos.parameters.values(runId, ['db.1:password', 'db.1:token'])).toEqual([
         { key: 'db.1:password', value: SECRET, secret: true },
         { key: 'db.1:token', value: null, secret: true },
       ]);
-      expect((await repos.runs.parameter(runId, 'db.1:password'))?.value).toBe(SECRET);
-      expect((await repos.runs.parameters(runId, 'db.1:')).map((p) => [p.key, p.value])).toEqual([
+      expect((await repos.parameters.get(runId, 'db.1:password'))?.value).toBe(SECRET);
+      expect((await repos.parameters.list(runId, 'db.1:')).map((p) => [p.key, p.value])).toEqual([
         ['db.1:password', SECRET],
         ['db.1:port', '5432'],
         ['db.1:token', null],
@@ -78,11 +78,11 @@ describe.each(TEST_DATABASES)('sealed password values on %s', (database) => {
 
   it('seals the values of the keys it is told are secret on update, and leaves the others plain', async () => {
     const now = new Date();
-    await store.write((repos) => repos.runs.updateParameterValues(runId, new Map([['db.1:token', 't0ken-Qa1'], ['db.1:port', '6543']]), now, new Set(['db.1:token'])));
+    await store.write((repos) => repos.parameters.updateValues(runId, new Map([['db.1:token', 't0ken-Qa1'], ['db.1:port', '6543']]), now, new Set(['db.1:token'])));
     expect(isSealed(await storedValue('db.1:token'))).toBe(true);
     expect(await storedValue('db.1:token')).not.toContain('t0ken-Qa1');
     expect(await storedValue('db.1:port')).toBe('6543');
-    expect((await store.read((repos) => repos.runs.allParameterValues(runId))).get('db.1:token')?.value).toBe('t0ken-Qa1');
+    expect((await store.read((repos) => repos.parameters.allValues(runId))).get('db.1:token')?.value).toBe('t0ken-Qa1');
   });
 
   it('keeps a managed row sealed whatever a unit of work reads (the ORM flushes before a query, and at commit)', async () => {
@@ -90,8 +90,8 @@ describe.each(TEST_DATABASES)('sealed password values on %s', (database) => {
     expect(isSealed(before)).toBe(true);
     for (const unit of [store.read.bind(store), store.write.bind(store)]) {
       await unit(async (repos) => {
-        expect((await repos.runs.parameter(runId, 'db.1:password'))?.value).toBe(SECRET);
-        await repos.runs.parameters(runId);
+        expect((await repos.parameters.get(runId, 'db.1:password'))?.value).toBe(SECRET);
+        await repos.parameters.list(runId);
       });
       expect(await storedValue('db.1:password')).toBe(before);
     }
@@ -99,14 +99,14 @@ describe.each(TEST_DATABASES)('sealed password values on %s', (database) => {
 
   it('does not open a sealed value copied onto another key', async () => {
     await raw(`update run_parameters set "value" = ? where run_id = ? and "key" = ?`, [await storedValue('db.1:password'), runId, 'db.1:token']);
-    await expect(store.read((repos) => repos.runs.allParameterValues(runId))).rejects.toBeInstanceOf(SealedValueError);
-    await store.write((repos) => repos.runs.updateParameterValues(runId, new Map([['db.1:token', 't0ken-Qa1']]), new Date(), new Set(['db.1:token'])));
+    await expect(store.read((repos) => repos.parameters.allValues(runId))).rejects.toBeInstanceOf(SealedValueError);
+    await store.write((repos) => repos.parameters.updateValues(runId, new Map([['db.1:token', 't0ken-Qa1']]), new Date(), new Set(['db.1:token'])));
   });
 
   it('reads a secret value stored in plaintext before sealing as it is', async () => {
     await raw(`update run_parameters set "value" = ? where run_id = ? and "key" = ?`, ['legacy-plain', runId, 'db.1:password']);
-    expect((await store.read((repos) => repos.runs.allParameterValues(runId))).get('db.1:password')?.value).toBe('legacy-plain');
-    expect((await store.read((repos) => repos.runs.parameter(runId, 'db.1:password')))?.value).toBe('legacy-plain');
+    expect((await store.read((repos) => repos.parameters.allValues(runId))).get('db.1:password')?.value).toBe('legacy-plain');
+    expect((await store.read((repos) => repos.parameters.get(runId, 'db.1:password')))?.value).toBe('legacy-plain');
   });
 
   it('stores a run plan with its password defaults sealed, the rest as it was, and opens it', async () => {

@@ -13,8 +13,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASES } from '../../../test/helpers/databases.js';
 import { createTestRun, useTestRun } from '../../../test/helpers/store.js';
-import { COMMIT_PARAMETER_SETS, STORE_CREDENTIALS } from './runs.js';
-import { instanceColumnUpdateFromJson, PARAMETER_UPDATE_FROM_JSON } from './runs-json-sql.js';
+import { instanceColumnUpdateFromJson, PARAMETER_UPDATE_FROM_JSON } from './json-rows-sql.js';
+import { COMMIT_PARAMETER_SETS, STORE_CREDENTIALS } from './prepared-sql.js';
 
 interface PlanNode {
   'Node Type': string;
@@ -73,7 +73,7 @@ describe.runIf(TEST_DATABASES.includes('postgres'))('hot-path statements on a la
     return rows[0]!['QUERY PLAN'][0].Plan;
   }
 
-  it('commitParameterSets reads the rows of the keys it sets, not the run’s other parameters', async () => {
+  it('parameters.commitSets reads the rows of the keys it sets, not the run’s other parameters', async () => {
     const keys = ['web.7:url', 'web.1500:url'];
     const entries = keys.map((subject, i) => ({ id: crypto.randomUUID(), n: i + 1, time: new Date().toISOString(), kind: 'parameter', type: 'set', actor: 'agent:web.7', instance: '', subject, text: 'x' }));
     const plan = await explain(COMMIT_PARAMETER_SETS, [testRun.runId, entries.length, new Date(), keys, JSON.stringify(entries), ['x', 'y']]);
@@ -85,7 +85,7 @@ describe.runIf(TEST_DATABASES.includes('postgres'))('hot-path statements on a la
     ]);
   });
 
-  it('storeCredentials reads the rows of the instances it updates, not the run’s others', async () => {
+  it('agentLogins.storeCredentials reads the rows of the instances it updates, not the run’s others', async () => {
     const names = ['web.3', 'web.1999'];
     const plan = await explain(STORE_CREDENTIALS, [testRun.runId, new Date(), names, ['a'.repeat(64), 'b'.repeat(64)]]);
     expect(rowsScanned(plan, 'run_instances')).toBeLessThanOrEqual(2 * names.length);
@@ -93,19 +93,19 @@ describe.runIf(TEST_DATABASES.includes('postgres'))('hot-path statements on a la
     expect(rows.map((r) => r.name)).toEqual(['web.1999', 'web.3']);
   });
 
-  /** A `?` statement of runs-json-sql.ts, numbered for EXPLAIN. */
+  /** A `?` statement of json-rows-sql.ts, numbered for EXPLAIN. */
   const numbered = (statement: string) => {
     let n = 0;
     return statement.replace(/\?/g, () => `$${++n}`);
   };
 
-  it('updateParameterValues (PostgreSQL) reads the rows of the keys it sets, not the table', async () => {
+  it('parameters.updateValues (PostgreSQL) reads the rows of the keys it sets, not the table', async () => {
     const values = [{ key: 'web.9:url', value: 'z' }];
     const plan = await explain(numbered(PARAMETER_UPDATE_FROM_JSON), [new Date(), testRun.runId, JSON.stringify(values), values.length]);
     expect(rowsScanned(plan, 'run_parameters')).toBeLessThanOrEqual(2 * values.length);
   });
 
-  it('setInstanceColumn (PostgreSQL) reads the rows of the instances it updates, not the table', async () => {
+  it('instances.setColumn (PostgreSQL) reads the rows of the instances it updates, not the table', async () => {
     const values = ['web.4', 'web.1998'].map((name) => ({ name, value: name.padEnd(64, '0') }));
     const plan = await explain(numbered(instanceColumnUpdateFromJson('bootstrapHash', ['bootstrapExpiresAt'])), [new Date(), testRun.runId, JSON.stringify(values), values.length]);
     expect(rowsScanned(plan, 'run_instances')).toBeLessThanOrEqual(2 * values.length);
@@ -114,7 +114,7 @@ describe.runIf(TEST_DATABASES.includes('postgres'))('hot-path statements on a la
   });
 
   it('a batch of instances by name reads only their rows once the statistics are refreshed', async () => {
-    // The shape of applyInstanceChanges' UPDATE (the ORM's nativeUpdate), fifty instances at a time.
+    // The shape of instances.applyChanges' UPDATE (the ORM's nativeUpdate), fifty instances at a time.
     const names = Array.from({ length: 50 }, (_, i) => `web.${100 + i}`);
     const update = () =>
       explain(`update run_instances set completed_state = 'Executing' where run_id = $1 and name in (${names.map((_, i) => `$${i + 2}`).join(', ')})`, [testRun.runId, ...names]);

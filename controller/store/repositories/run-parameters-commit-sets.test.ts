@@ -1,5 +1,5 @@
 /**
- * commitParameterSets, the write of a batch of parameter sets and log lines
+ * RunParameterRepository.commitSets, the write of a batch of parameter sets and log lines
  * (one statement on PostgreSQL): values, journal sequence numbers taken from
  * the run row, and nothing written for a run that is gone.
  */
@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { TEST_DATABASES } from '../../../test/helpers/databases.js';
 import { useTestRun } from '../../../test/helpers/store.js';
 
-describe.each(TEST_DATABASES)('commitParameterSets on %s', (database) => {
+describe.each(TEST_DATABASES)('parameters.commitSets on %s', (database) => {
   const testRun = useTestRun(database, {
     nodes: [],
     instances: [],
@@ -18,20 +18,20 @@ describe.each(TEST_DATABASES)('commitParameterSets on %s', (database) => {
     ],
   });
 
-  const values = () => testRun.store.read(async (repos) => new Map([...(await repos.runs.allParameterValues(testRun.runId))].map(([k, v]) => [k, v.value])));
+  const values = () => testRun.store.read(async (repos) => new Map([...(await repos.parameters.allValues(testRun.runId))].map(([k, v]) => [k, v.value])));
   const now = new Date('2026-11-26T12:00:00.123Z');
 
   it('writes the values and journals the entries after the run’s last sequence number, in order', async () => {
     const entry = (subject: string, text: string) => ({ kind: 'parameter' as const, type: 'set', actor: 'agent:db.1', subject, text, time: now });
     const first = await testRun.store.writeStatement((repos) =>
-      repos.runs.commitParameterSets(testRun.runId, new Map([['db.1:url', 'pg://db'], ['web.1:db_url', 'pg://db']]), [entry('db.1:url', 'pg://db'), entry('web.1:db_url', 'pg://db')], now, new Set()),
+      repos.parameters.commitSets(testRun.runId, new Map([['db.1:url', 'pg://db'], ['web.1:db_url', 'pg://db']]), [entry('db.1:url', 'pg://db'), entry('web.1:db_url', 'pg://db')], now, new Set()),
     );
     expect(first?.map((r) => [r.sequence, r.subject])).toEqual([
       [1, 'db.1:url'],
       [2, 'web.1:db_url'],
     ]);
     const second = await testRun.store.writeStatement((repos) =>
-      repos.runs.commitParameterSets(testRun.runId, new Map([['db.1:password', 's3cret']]), [entry('db.1:password', '********'), { kind: 'log', type: 'stdout', instance: 'db.1', text: 'ready', time: now }], now, new Set(['db.1:password'])),
+      repos.parameters.commitSets(testRun.runId, new Map([['db.1:password', 's3cret']]), [entry('db.1:password', '********'), { kind: 'log', type: 'stdout', instance: 'db.1', text: 'ready', time: now }], now, new Set(['db.1:password'])),
     );
     expect(second?.map((r) => r.sequence)).toEqual([3, 4]);
 
@@ -42,7 +42,7 @@ describe.each(TEST_DATABASES)('commitParameterSets on %s', (database) => {
     )) as { key: string; value: string }[];
     expect(stored.find((r) => r.key === 'db.1:password')?.value).toMatch(/^ss1:/);
     expect(stored.find((r) => r.key === 'db.1:url')?.value).toBe('pg://db');
-    const journal = await testRun.store.read((repos) => repos.runs.journal(testRun.runId, 0, ['parameter', 'log'], 100));
+    const journal = await testRun.store.read((repos) => repos.journal.entries(testRun.runId, 0, ['parameter', 'log'], 100));
     expect(journal.map((r) => [r.sequence, r.kind, r.subject || r.instance, r.text, r.time.toISOString()])).toEqual([
       [1, 'parameter', 'db.1:url', 'pg://db', now.toISOString()],
       [2, 'parameter', 'web.1:db_url', 'pg://db', now.toISOString()],
@@ -57,10 +57,10 @@ describe.each(TEST_DATABASES)('commitParameterSets on %s', (database) => {
     const before = await values();
     const gone = '00000000-0000-4000-8000-000000000000';
     const result = await testRun.store.writeStatement((repos) =>
-      repos.runs.commitParameterSets(gone, new Map([['db.1:url', 'elsewhere']]), [{ kind: 'event', type: 'x', text: 'y', time: now }], now, new Set()),
+      repos.parameters.commitSets(gone, new Map([['db.1:url', 'elsewhere']]), [{ kind: 'event', type: 'x', text: 'y', time: now }], now, new Set()),
     );
     expect(result).toBeUndefined();
     expect(await values()).toEqual(before);
-    expect(await testRun.store.read((repos) => repos.runs.journal(gone, 0, ['event'], 10))).toEqual([]);
+    expect(await testRun.store.read((repos) => repos.journal.entries(gone, 0, ['event'], 10))).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@
  * parses them back: a batch of 2,000 completions journaled 20,000 quoted
  * values; a launch of 10,000 instances inserts 170,000 parameters. These
  * statements bind one JSON value instead, which PostgreSQL reads as a set of
- * records. `?` placeholders, bound by knex (RunRepository.executeBound).
+ * records. `?` placeholders, bound by knex (executeBound in raw-sql.ts).
  *
  * The updates find each row through a subquery on the unique index and join
  * the table on its primary key. The planner takes any set of JSON records for
@@ -26,8 +26,8 @@ export const JOURNAL_INSERT_FROM_JSON = `
 /**
  * ? time of the change, ? run id, ? [{key, value}], ? their count. Each key
  * finds its row through a subquery on (run_id, key), as in
- * COMMIT_PARAMETER_SETS; the CASE of one branch per key it replaces made
- * each row scan the branches.
+ * COMMIT_PARAMETER_SETS (prepared-sql.ts); the CASE of one branch per key
+ * it replaces made each row scan the branches.
  */
 export const PARAMETER_UPDATE_FROM_JSON = `
   update run_parameters p set "value" = v."value", updated_at = ?
@@ -54,7 +54,7 @@ export const PARAMETER_INSERT_FROM_JSON = `
   select p.id, ?, p."key", p."value", p.secret, p.description, ?
   from json_to_recordset(?::json) as p(id uuid, "key" text, "value" text, secret boolean, description text)`;
 
-/** The run_instances columns that setInstanceColumn writes, by property. */
+/** The run_instances columns that RunInstanceRepository.setColumn writes, by property. */
 export const INSTANCE_COLUMNS = {
   bootstrapHash: 'bootstrap_hash',
   credentialHash: 'credential_hash',
