@@ -55,7 +55,7 @@ export function aParameter(fields: Partial<RunParameter> = {}): RunParameter {
 
 /** An event of the run. */
 export function anEvent(sequence: number, type: string, message: string, actor = 'alice'): RunEvent {
-  return { sequence, type, message, actor, time: T0 };
+  return pb.RunEvent.fromPartial({ sequence, type, message, actor, time: T0 });
 }
 
 /** A log line of an instance. */
