@@ -4,16 +4,23 @@
  * error (unanswered, the agent would wait until its stream broke). The
  * welcome's heartbeat interval grows with the agents connected. Any request
  * whose handling fails is answered (or its stream ended), never left to an
- * unhandled rejection, and one agent's waiting gets are bounded.
+ * unhandled rejection, and one agent's waiting gets are bounded. Errors carry
+ * their code and, for agents older than the code, the same error as text.
  */
 import { EventEmitter } from 'node:events';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { SessionRequest, SessionResponse } from '../../../proto/gen/slipstream/v1/agent.js';
+import { RequestErrorCode, type SessionRequest, type SessionResponse } from '../../../proto/gen/slipstream/v1/agent.js';
 import type { RunEngine } from '../../scheduler/run-engine.js';
 import { AgentHub } from '../../scheduler/agent-hub.js';
 import { RunBus } from '../../scheduler/run-bus.js';
 import { AgentSession, MAX_WAITING_GETS } from './agent-session.js';
+
+interface ErrorFields {
+  errorCode: RequestErrorCode;
+  error: string;
+  errorMessage: string;
+}
 
 class FakeCall extends EventEmitter {
   readonly written: SessionResponse[] = [];
@@ -26,8 +33,8 @@ class FakeCall extends EventEmitter {
     this.writable = false;
   }
   /** The replies of one kind, by request id. */
-  replies(kind: 'ack' | 'parameter' | 'parameterGetAll'): Map<string, { error: string; errorMessage: string }> {
-    const found = new Map<string, { error: string; errorMessage: string }>();
+  replies(kind: 'ack' | 'parameter' | 'parameterGetAll'): Map<string, ErrorFields> {
+    const found = new Map<string, ErrorFields>();
     for (const { message: m } of this.written) if (m?.$case === kind) found.set(m.value.requestId, m.value);
     return found;
   }
@@ -37,7 +44,7 @@ class FakeCall extends EventEmitter {
 function sessionOn(parts: Partial<RunEngine>, bus = new RunBus()): FakeCall {
   const call = new FakeCall();
   const engine = { snapshot: () => Promise.resolve({ model: { state: 'Executing' } }), ...parts } as unknown as RunEngine;
-  new AgentSession(call as never, { runId: 'run-1', tenantId: 't', instance: 'db.1', node: 'db', index: 1 }, { engine, bus, hub: new AgentHub(), log: pino({ level: 'silent' }) }).start();
+  new AgentSession(call as never, { runId: 'run-1', tenantId: 't', instance: 'db.1', node: 'db', index: 1 }, { engine, bus, hub: new AgentHub(), log: pino({ level: 'silent' }) }).start(new AbortController().signal);
   return call;
 }
 
@@ -50,36 +57,44 @@ function sessionWith(setParameters: RunEngine['setParameters']): FakeCall {
     { runId: 'run-1', tenantId: 't', instance: 'db.1', node: 'db', index: 1 },
     { engine, bus: new RunBus(), hub: new AgentHub(), log: pino({ level: 'silent' }) },
   );
-  session.start();
+  session.start(new AbortController().signal);
   return call;
 }
 
 const set = (key: string): SessionRequest => ({ message: { $case: 'parameterSet', value: { requestId: 'r1', key, value: 'pg://db' } } });
 
-async function ackOf(call: FakeCall): Promise<{ error: string; errorMessage: string }> {
+async function ackOf(call: FakeCall): Promise<ErrorFields> {
   await expect.poll(() => call.written.some((m) => m.message?.$case === 'ack')).toBe(true);
   const ack = call.written.find((m) => m.message?.$case === 'ack')!.message;
   if (ack?.$case !== 'ack') throw new Error('no ack');
-  return { error: ack.value.error, errorMessage: ack.value.errorMessage };
+  return { errorCode: ack.value.errorCode, error: ack.value.error, errorMessage: ack.value.errorMessage };
 }
 
 describe('AgentSession parameter set', () => {
   it('acknowledges a stored set', async () => {
     const call = sessionWith(() => Promise.resolve({ changes: [{ key: 'db.1:url', value: 'pg://db' }], unknown: [] }));
     call.emit('data', set('url'));
-    expect(await ackOf(call)).toEqual({ error: '', errorMessage: '' });
+    expect(await ackOf(call)).toEqual({ errorCode: RequestErrorCode.REQUEST_ERROR_CODE_UNSPECIFIED, error: '', errorMessage: '' });
   });
 
   it('names a key that is no parameter of the run', async () => {
     const call = sessionWith(() => Promise.resolve({ changes: [], unknown: ['db.1:nope'] }));
     call.emit('data', set('nope'));
-    expect(await ackOf(call)).toEqual({ error: 'not-found', errorMessage: 'parameter db.1:nope does not exist in this run' });
+    expect(await ackOf(call)).toEqual({
+      errorCode: RequestErrorCode.REQUEST_ERROR_CODE_NOT_FOUND,
+      error: 'not-found',
+      errorMessage: 'parameter db.1:nope does not exist in this run',
+    });
   });
 
   it('answers unavailable when the controller could not store the value', async () => {
     const call = sessionWith(() => Promise.reject(new Error('connection terminated')));
     call.emit('data', set('url'));
-    expect(await ackOf(call)).toEqual({ error: 'unavailable', errorMessage: 'the controller could not store db.1:url; it was not set' });
+    expect(await ackOf(call)).toEqual({
+      errorCode: RequestErrorCode.REQUEST_ERROR_CODE_UNAVAILABLE,
+      error: 'unavailable',
+      errorMessage: 'the controller could not store db.1:url; it was not set',
+    });
   });
 });
 
@@ -96,7 +111,7 @@ describe('AgentSession welcome', () => {
     const snapshot = { model, plan: { nodes: [{ name: 'db', packages: [], recipes }] }, sshKeys: [] };
     const engine = { snapshot: () => Promise.resolve(snapshot) } as unknown as RunEngine;
     const call = new FakeCall();
-    new AgentSession(call as never, { runId: 'run-1', tenantId: 't', instance: 'db.1', node: 'db', index: 1 }, { engine, bus: new RunBus(), hub, log: pino({ level: 'silent' }) }).start();
+    new AgentSession(call as never, { runId: 'run-1', tenantId: 't', instance: 'db.1', node: 'db', index: 1 }, { engine, bus: new RunBus(), hub, log: pino({ level: 'silent' }) }).start(new AbortController().signal);
     call.emit('data', { message: { $case: 'hello', value: { agentVersion: 'test', completedState: 0, completedEpoch: 0 } } } satisfies SessionRequest);
     await expect.poll(() => call.written.find((m) => m.message?.$case === 'welcome')).toBeDefined();
     const welcome = call.written.find((m) => m.message?.$case === 'welcome')!.message;
@@ -113,7 +128,7 @@ describe('AgentSession when handling a message fails', () => {
     call.emit('data', { message: { $case: 'parameterGet', value: { requestId: 'g', key: 'url', wait: false, timeoutMs: 0 } } } satisfies SessionRequest);
     call.emit('data', { message: { $case: 'parameterGetAll', value: { requestId: 'a', node: 'db', key: 'url', wait: false, timeoutMs: 0 } } } satisfies SessionRequest);
     call.emit('data', { message: { $case: 'abort', value: { requestId: 'x', message: 'stop', cancel: false } } } satisfies SessionRequest);
-    const failed = { error: 'unavailable', errorMessage: 'the controller could not handle the request; try again' };
+    const failed = { errorCode: RequestErrorCode.REQUEST_ERROR_CODE_UNAVAILABLE, error: 'unavailable', errorMessage: 'the controller could not handle the request; try again' };
     await expect.poll(() => call.replies('ack').get('x')).toMatchObject(failed);
     expect(call.replies('parameter').get('g')).toMatchObject(failed);
     expect(call.replies('parameterGetAll').get('a')).toMatchObject(failed);
@@ -131,7 +146,7 @@ describe('AgentSession when handling a message fails', () => {
     call.emit('data', { message: { $case: 'logs', value: { lines: [{ instance: 'db.1', phase: 'deployment', stream: 'stdout', text: 'early', time: new Date(0) }], dropped: 0 } } } satisfies SessionRequest);
     call.emit('data', { message: { $case: 'parameterSet', value: { requestId: 'after', key: 'ip', value: 'x' } } } satisfies SessionRequest);
     // Messages are handled in order: once the set behind the lines is answered, the lines were dealt with.
-    await expect.poll(() => call.replies('ack').get('after')).toMatchObject({ error: 'permission-denied' });
+    await expect.poll(() => call.replies('ack').get('after')).toMatchObject({ errorCode: RequestErrorCode.REQUEST_ERROR_CODE_PERMISSION_DENIED, error: 'permission-denied' });
     expect(appended).toEqual([]);
   });
 });
@@ -144,7 +159,10 @@ describe('AgentSession waiting gets', () => {
     for (let i = 0; i < MAX_WAITING_GETS; i++) call.emit('data', get(`w${i}`));
     await new Promise((resolve) => setImmediate(resolve));
     call.emit('data', get('one-too-many'));
-    await expect.poll(() => call.replies('parameter').get('one-too-many')).toMatchObject({ error: 'resource-exhausted' });
+    await expect.poll(() => call.replies('parameter').get('one-too-many')).toMatchObject({
+      errorCode: RequestErrorCode.REQUEST_ERROR_CODE_RESOURCE_EXHAUSTED,
+      error: 'resource-exhausted',
+    });
     expect(call.replies('parameter').size).toBe(1);
     // The value comes: every waiting get is answered, and the next one may wait again.
     bus.publish('run-1', { kind: 'parameters', values: [{ key: 'db.1:url', value: 'pg://db' }] });
