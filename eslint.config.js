@@ -9,9 +9,9 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/proto/gen/**'], message: 'domain/ stays free of wire types' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/proto/gen/**'], message: 'domain/ and scheduler/ stay free of wire types: the API layer (controller/api/) converts' }] }],
     },
-    files: ['controller/domain/**/*.ts'],
+    files: ['controller/domain/**/*.ts', 'controller/scheduler/**/*.ts'],
   },
   {
     // The client library and the agent ship without the controller; what both sides need lives in common/.

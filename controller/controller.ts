@@ -145,28 +145,26 @@ export async function startController(options: CompiledControllerOptions, log: L
 
     const bus = new RunBus();
     const hub = new AgentHub();
-    const engine = new RunEngine(store, bus, hub, log.child({ component: 'engine' }));
     const [tokens, id] = await store.write(async (_repos, em) => [await BootstrapTokens.load(em, cipher, log.child({ component: 'bootstrap-tokens' })), await controllerId(em)] as const);
     let agentAddress = options.agentAddress ?? '';
-    engine.attach(
-      new Provisioner(
-        store,
-        clouds,
-        tokens,
-        {
-          controllerId: id,
-          agentAddress: () => agentAddress,
-          insecureAgents: !pki,
-          ...(pki ? { caCertificate: pki.caCertPem } : {}),
-          bundle: async () => {
-            const { bundle, server } = await served;
-            return { url: `${server.url}${AGENT_BUNDLE_PATH}`, sha256: bundle.sha256 };
-          },
-        },
-        (runId, input) => engine.dispatch(runId, input),
-        log.child({ component: 'provisioner' }),
-      ),
-    );
+    const provisionerOptions = {
+      controllerId: id,
+      agentAddress: () => agentAddress,
+      insecureAgents: !pki,
+      ...(pki ? { caCertificate: pki.caCertPem } : {}),
+      bundle: async () => {
+        const { bundle, server } = await served;
+        return { url: `${server.url}${AGENT_BUNDLE_PATH}`, sha256: bundle.sha256 };
+      },
+    };
+    // The run loop: the engine's cloud effects go to the provisioner, whose outcomes come back as the engine's inputs.
+    const engine = new RunEngine({
+      store,
+      bus,
+      hub,
+      log: log.child({ component: 'engine' }),
+      effects: (inputs) => new Provisioner(store, clouds, tokens, provisionerOptions, inputs, log.child({ component: 'provisioner' })),
+    });
     const server: ApiServer = await startApiServer(
       {
         store,

@@ -1,8 +1,8 @@
-import type { SessionResponse } from '../../proto/gen/slipstream/v1/agent.js';
+import type { AgentCommand } from '../domain/runs/agent-command.js';
 
-/** A connected agent's session, as the engine can use it. */
+/** A connected agent's session, as the engine can use it: it puts the commands on the wire. */
 export interface AgentSessionHandle {
-  send(message: SessionResponse): void;
+  send(command: AgentCommand): void;
   /** Ends the session (the agent will not reconnect once the run is final). */
   close(): void;
 }

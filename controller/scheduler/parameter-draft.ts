@@ -39,6 +39,13 @@ export class ParameterDraft {
     return true;
   }
 
+  /** The changed keys that name password parameters: the repository stores their values sealed. */
+  secretKeys(changed: ReadonlyMap<string, string>): Set<string> {
+    const secret = new Set<string>();
+    for (const key of changed.keys()) if (this.get(key)?.secret) secret.add(key);
+    return secret;
+  }
+
   /** Makes the draft the committed values (call once the transaction committed). */
   publish(): void {
     for (const [key, state] of this.overlay) this.committed.set(key, state);

@@ -4,7 +4,6 @@ import { renderCloudInit } from '../connectors/boot/cloud-init.js';
 import type { CloudDirectory } from './cloud-directory.js';
 import { ConnectorError, type CloudConnector, type VmSpec } from '../connectors/connector.js';
 import type { ResolvedPlan } from '../../common/modules/types.js';
-import type { RunInput } from '../domain/runs/types.js';
 import type { Store } from '../store/store.js';
 import { BOOTSTRAP_TOKEN_TTL_MS, hashAgentSecret, type BootstrapTokens } from '../auth/bootstrap-tokens.js';
 import type { RunInstanceRow } from '../store/entities/run-instance.js';
@@ -12,6 +11,7 @@ import type { RunRow } from '../store/entities/run.js';
 import { Batcher } from '../concurrency/batcher.js';
 import { withRetries } from '../connectors/retry.js';
 import { Semaphore } from '../concurrency/semaphore.js';
+import type { RunEffects, RunInputs } from './run-loop.js';
 
 export interface ProvisionerOptions {
   controllerId: string;
@@ -32,8 +32,8 @@ interface Prepared {
   token: string;
 }
 
-/** Creates and destroys VMs for runs, reporting outcomes back as state machine inputs. */
-export class Provisioner {
+/** Creates and destroys VMs for runs (the engine's RunEffects), reporting outcomes back as state machine inputs. */
+export class Provisioner implements RunEffects {
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly cancels = new Map<string, AbortController>();
   private readonly limits = new Map<string, Semaphore>();
@@ -43,7 +43,7 @@ export class Provisioner {
     private readonly clouds: CloudDirectory,
     private readonly tokens: BootstrapTokens,
     private readonly options: ProvisionerOptions,
-    private readonly dispatch: (runId: string, input: RunInput) => Promise<unknown>,
+    private readonly inputs: RunInputs,
     private readonly log: Logger,
   ) {}
 
@@ -148,7 +148,7 @@ export class Provisioner {
       const ip = vm.ip ?? (await this.ipOf(connector, vm.vmId, log));
       log.info({ vmId: vm.vmId, ip }, 'vm provisioned');
       // The instance's `ip` and `instanceid` are written with its VM: what the cloud says, never what the VM says.
-      await this.dispatch(runId, { type: 'vm-running', instance, vmId: vm.vmId, ...(ip ? { ip } : {}) });
+      await this.inputs.dispatch(runId, { type: 'vm-running', instance, vmId: vm.vmId, ...(ip ? { ip } : {}) });
     } catch (err) {
       const message = signal.aborted
         ? 'provisioning cancelled: the VM is being destroyed'
@@ -165,7 +165,7 @@ export class Provisioner {
           await repos.flush();
         }
       });
-      await this.dispatch(runId, { type: 'provisioning-failed', instance, message });
+      await this.inputs.dispatch(runId, { type: 'provisioning-failed', instance, message });
     }
   }
 
@@ -211,6 +211,6 @@ export class Provisioner {
           }
         }),
     );
-    if (destroyed.length > 0) await this.dispatch(runId, { type: 'vms-destroyed', instances: destroyed });
+    if (destroyed.length > 0) await this.inputs.dispatch(runId, { type: 'vms-destroyed', instances: destroyed });
   }
 }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { CloudDirectory } from './cloud-directory.js';
 import type { CloudConnector, VmInfo } from '../connectors/connector.js';
 import { withRetries } from '../connectors/retry.js';
-import type { RunEngine } from './run-engine.js';
+import type { RunInputs } from './run-loop.js';
 import type { Store } from '../store/store.js';
 import { isFinal } from '../../common/runs/states.js';
 
@@ -26,7 +26,7 @@ export class Reconciler {
   constructor(
     private readonly store: Store,
     private readonly clouds: CloudDirectory,
-    private readonly engine: RunEngine,
+    private readonly inputs: RunInputs,
     private readonly controllerId: string,
     private readonly log: Logger,
   ) {}
@@ -141,7 +141,7 @@ export class Reconciler {
       const described = await connector.describe(instance.vmId).catch(() => listed);
       if (described && described.state !== 'terminated' && described.state !== 'stopped') continue;
       report.lost.push(`${instance.runId}/${instance.name}`);
-      await this.engine.dispatch(instance.runId, {
+      await this.inputs.dispatch(instance.runId, {
         type: 'instance-lost',
         instance: instance.name,
         message: `its VM ${instance.vmId} ${described ? `is ${described.state}` : 'no longer exists'} on cloud '${cloud}'`,

@@ -5,6 +5,7 @@
  */
 import type { Effect, RunInput, RunModel } from '../domain/runs/types.js';
 import type { JournalEntry } from '../store/repositories/run-journal.js';
+import { stateChangeSubject } from '../store/journal-state-change.js';
 import type { ParameterDraft } from './parameter-draft.js';
 import { writeParameters, type ParameterChange, type ParameterSet, type ParameterWrite } from './parameter-writer.js';
 
@@ -74,7 +75,9 @@ export function batchWrites(
   const entries: JournalEntry[] = journalOf.get(-1) ?? [];
   batch.forEach((work, index) => {
     for (const e of itemEffects[index]!) {
-      if (e.type === 'event') entries.push({ kind: 'event', type: e.eventType, actor: e.actor, text: e.message, time: now });
+      if (e.type !== 'event') continue;
+      const subject = e.change ? stateChangeSubject(e.change) : undefined;
+      entries.push({ kind: 'event', type: e.eventType, actor: e.actor, subject, text: e.message, time: now });
     }
     entries.push(...(journalOf.get(index) ?? []));
     if (work.kind === 'logs') entries.push(...work.entries);

@@ -32,7 +32,8 @@ function engineOver(model: RunModel, hang = false): { engine: RunEngine; writes:
     write,
     writeStatement: write,
   } as unknown as Store;
-  return { engine: new RunEngine(store, new RunBus(), new AgentHub(), pino({ level: 'silent' })), writes: () => writes };
+  const effects = () => ({ provision: () => Promise.resolve(), destroy: () => Promise.resolve() });
+  return { engine: new RunEngine({ store, bus: new RunBus(), hub: new AgentHub(), log: pino({ level: 'silent' }), effects }), writes: () => writes };
 }
 
 describe('RunEngine', () => {

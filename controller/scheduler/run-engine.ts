@@ -98,7 +98,11 @@ export class RunEngine implements RunInputs {
   private readonly background = new Set<Promise<unknown>>();
 
   constructor(deps: RunEngineDeps) {
-    ({ store: this.store, bus: this.bus, hub: this.hub, log: this.log } = deps);
+    this.store = deps.store;
+    this.bus = deps.bus;
+    this.hub = deps.hub;
+    this.log = deps.log;
+    // It may keep this engine as its RunInputs; it is called only once a commit starts effects.
     this.effects = deps.effects(this);
   }
 

@@ -10,9 +10,10 @@ import type { AgentHub } from '../../scheduler/agent-hub.js';
 import { waitForValues } from '../../scheduler/parameter-waits.js';
 import type { RunBus } from '../../scheduler/run-bus.js';
 import type { RunEngine } from '../../scheduler/run-engine.js';
-import { stateCommandFor } from '../../scheduler/state-command.js';
 import { runStateFromProto, runStateToProto } from '../../../common/convert/runs.js';
 import { requestErrorToProto, type RequestError } from '../../../common/convert/request-errors.js';
+import { agentCommandFor } from '../../domain/runs/agent-command.js';
+import { agentCommandToProto, scaleCommandToProto } from './agent-command-proto.js';
 import { logEntriesOf } from './agent-log-lines.js';
 import { agentPlanFor } from './agent-plan.js';
 import { heartbeatIntervalMs } from './heartbeat-interval.js';
@@ -56,11 +57,15 @@ export class AgentSession {
     this.log = deps.log.child({ runId: agent.runId, instance: agent.instance });
   }
 
-  /** Runs the session until the agent or the controller ends it. */
-  start(): void {
+  /**
+   * Runs the session until the agent or the controller ends it. `signal` is
+   * the call's (call-handlers.ts): when the agent goes away, the session
+   * closes, and with it every wait of its gets.
+   */
+  start(signal: AbortSignal): void {
     const end = () => this.close();
     this.call.on('end', end);
-    this.call.on('cancelled', end);
+    signal.addEventListener('abort', end, { once: true });
     this.call.on('error', end);
     this.call.on('close', end);
     this.call.on('data', (request: pb.SessionRequest) => {
@@ -197,10 +202,10 @@ export class AgentSession {
     const node = plan.nodes.find((n) => n.name === this.agent.node);
     if (!self || !node) return this.close();
     this.unregister = this.deps.hub.register(this.agent.runId, this.agent.instance, {
-      send: (message) => this.send(message),
+      send: (command) => this.send(agentCommandToProto(command)),
       close: () => this.close(),
     });
-    const command = stateCommandFor(model, this.agent.instance);
+    const command = agentCommandFor(model, this.agent.instance);
     this.send({
       message: {
         $case: 'welcome',
@@ -210,11 +215,11 @@ export class AgentSession {
           abortMessage: model.abortMessage ?? '',
           plan: agentPlanFor(this.agent.runId, node, self.index, self.cloud, sshKeys),
           epoch: model.epoch,
-          scale: command?.message?.$case === 'state' ? command.message.value.scale : undefined,
+          scale: command?.type === 'state' ? scaleCommandToProto(command.scale) : undefined,
         },
       },
     });
-    if (command?.message?.$case === 'shutdown' || isFinal(model.state)) {
+    if (command?.type === 'shutdown' || isFinal(model.state)) {
       this.send({ message: { $case: 'shutdown', value: { reason: `run ${model.state}` } } });
       this.close();
     }
