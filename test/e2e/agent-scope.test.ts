@@ -10,21 +10,21 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlipstreamClient, UnauthenticatedError, type SlipstreamClient } from '../../client/index.js';
+import { createSlipstreamClient, UnauthenticatedError } from '../../client/index.js';
 import type { AgentServiceClient } from '../../proto/gen/slipstream/v1/agent.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
-import { AgentProbe, agentServiceClient, enroll } from '../helpers/agent-probe.js';
-import { startTestController, type TestController } from '../helpers/controller.js';
+import { enroll } from '../helpers/agent-probe.js';
+import type { TestController } from '../helpers/controller.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { localVmWorkDir } from '../helpers/local-vms.js';
 import { TestRuns, waitForNoProcessesOfRun } from '../helpers/runs.js';
 
 describe.each(TEST_DATABASES)('agent credential scope on %s', (database) => {
+  let harness: Harness;
   let controller: TestController;
-  let client: SlipstreamClient;
   let runs: TestRuns;
   let agents: AgentServiceClient;
-  const probes: AgentProbe[] = [];
   let runA: string;
   let runB: string;
 
@@ -34,17 +34,12 @@ describe.each(TEST_DATABASES)('agent credential scope on %s', (database) => {
     expect(state.credential).toMatch(/^ssa_/);
     return state.credential!;
   };
-  const probe = (credential: string) => {
-    const p = new AgentProbe(agents, credential);
-    probes.push(p);
-    return p;
-  };
+  const probe = (credential: string) => harness.probe(credential);
 
   beforeAll(async () => {
-    controller = await startTestController({ database });
-    client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
-    runs = new TestRuns(client);
-    agents = agentServiceClient(controller.address);
+    harness = await startHarness({ database });
+    ({ controller, runs, agents } = harness);
+    const { client } = harness;
     await client.modules.save({
       kind: 'component',
       path: 'scope/web',
@@ -70,13 +65,7 @@ describe.each(TEST_DATABASES)('agent credential scope on %s', (database) => {
     await runs.setParameter(runB, 'ss:tags', 'run-b');
   });
 
-  afterAll(async () => {
-    for (const p of probes) p.close();
-    agents?.close();
-    await runs?.terminateAll();
-    client?.close();
-    await controller?.stop();
-  });
+  afterAll(() => harness?.close());
 
   it('reads only its own run: every key is qualified within it, another run cannot be named', async () => {
     const a1 = probe(await credentialOf(runA, 'web.1'));

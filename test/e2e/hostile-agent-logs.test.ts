@@ -6,39 +6,29 @@
  * ␀. Real controller, real local agents, both databases.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
 import { MAX_PHASE_CHARS } from '../../controller/api/services/agent-log-lines.js';
 import { NUL_REPLACEMENT } from '../../controller/domain/runs/agent-text.js';
-import type { AgentServiceClient } from '../../proto/gen/slipstream/v1/agent.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
-import { AgentProbe, agentServiceClient } from '../helpers/agent-probe.js';
-import { startTestController, type TestController } from '../helpers/controller.js';
+import type { TestController } from '../helpers/controller.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { localVmCredential } from '../helpers/local-vm-credential.js';
 import { waitFor } from '../helpers/poll.js';
 import { processesOfRun, TestRuns } from '../helpers/runs.js';
 
 describe.each(TEST_DATABASES)('a hostile agent and the text it sends on %s', (database) => {
+  let harness: Harness;
   let controller: TestController;
-  let client: SlipstreamClient;
   let runs: TestRuns;
-  let agents: AgentServiceClient;
-  const probes: AgentProbe[] = [];
   let runId: string;
 
-  const probe = async (run: string, instance: string) => {
-    const p = new AgentProbe(agents, await localVmCredential(controller, run, instance));
-    probes.push(p);
-    return p;
-  };
+  const probe = async (run: string, instance: string) => harness.probe(await localVmCredential(controller, run, instance));
   const logTexts = async (run: string, instance: string) => (await runs.logs(run, instance)).map((l) => l.text);
 
   beforeAll(async () => {
-    controller = await startTestController({ database });
-    client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
-    runs = new TestRuns(client);
-    agents = agentServiceClient(controller.address);
-    await client.modules.save({
+    harness = await startHarness({ database });
+    ({ controller, runs } = harness);
+    await harness.client.modules.save({
       kind: 'component',
       path: 'noisy/vm',
       images: { local: 'local' },
@@ -50,13 +40,7 @@ describe.each(TEST_DATABASES)('a hostile agent and the text it sends on %s', (da
     await runs.waitForState(runId, RunState.RUN_STATE_READY, 90_000);
   }, 120_000);
 
-  afterAll(async () => {
-    for (const p of probes) p.close();
-    agents?.close();
-    await runs?.terminateAll();
-    client?.close();
-    await controller?.stop();
-  });
+  afterAll(() => harness?.close());
 
   it("stores a recipe's NUL as ␀ and keeps every clean line printed beside it", async () => {
     const lines = await logTexts(runId, 'machine.1');

@@ -7,12 +7,10 @@
  * databases.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
-import type { AgentServiceClient } from '../../proto/gen/slipstream/v1/agent.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
-import { AgentProbe, agentServiceClient } from '../helpers/agent-probe.js';
-import { startTestController, type TestController } from '../helpers/controller.js';
+import type { TestController } from '../helpers/controller.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { localVmCredential } from '../helpers/local-vm-credential.js';
 import { instancesOf, TestRuns } from '../helpers/runs.js';
 
@@ -31,25 +29,18 @@ ss-set ss:url.service "http://app.example/"
 `;
 
 describe.each(TEST_DATABASES)('a hostile agent and the built-in parameters on %s', (database) => {
+  let harness: Harness;
   let controller: TestController;
-  let client: SlipstreamClient;
   let runs: TestRuns;
-  let agents: AgentServiceClient;
-  const probes: AgentProbe[] = [];
   let runId: string;
 
-  const probe = async (instance: string) => {
-    const p = new AgentProbe(agents, await localVmCredential(controller, runId, instance));
-    probes.push(p);
-    return p;
-  };
+  const probe = async (instance: string) => harness.probe(await localVmCredential(controller, runId, instance));
   const value = async (key: string) => (await runs.parameter(runId, key)).value;
 
   beforeAll(async () => {
-    controller = await startTestController({ database });
-    client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
-    runs = new TestRuns(client);
-    agents = agentServiceClient(controller.address);
+    harness = await startHarness({ database });
+    ({ controller, runs } = harness);
+    const { client } = harness;
     await client.modules.save({
       kind: 'component',
       path: 'hostile/db',
@@ -82,13 +73,7 @@ describe.each(TEST_DATABASES)('a hostile agent and the built-in parameters on %s
     await runs.waitForState(runId, RunState.RUN_STATE_READY, 90_000);
   }, 120_000);
 
-  afterAll(async () => {
-    for (const p of probes) p.close();
-    agents?.close();
-    await runs?.terminateAll();
-    client?.close();
-    await controller?.stop();
-  });
+  afterAll(() => harness?.close());
 
   it("refuses a recipe's ss-set of every controller-written built-in, naming the key, and the peers read the cloud's values", async () => {
     expect(await value('db.1:refusals')).toBe(PROTECTED.map((k) => `${k}=refused:1`).join(' '));

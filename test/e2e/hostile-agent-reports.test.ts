@@ -14,12 +14,12 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
 import { UploadReportRequest, type AgentServiceClient, type UploadReportResponse } from '../../proto/gen/slipstream/v1/agent.js';
 import { KeepRunning, RunState } from '../../proto/gen/slipstream/v1/runs.js';
-import { agentServiceClient, bearerMetadata } from '../helpers/agent-probe.js';
-import { startTestController, type TestController } from '../helpers/controller.js';
+import { bearerMetadata } from '../helpers/agent-probe.js';
+import type { TestController } from '../helpers/controller.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { localVmCredential } from '../helpers/local-vm-credential.js';
 import { waitFor } from '../helpers/poll.js';
 import { TestRuns } from '../helpers/runs.js';
@@ -44,8 +44,8 @@ const sha256Of = (data: Buffer) => createHash('sha256').update(data).digest('hex
 const modeOf = async (path: string) => ((await stat(path)).mode & 0o777).toString(8);
 
 describe.each(TEST_DATABASES)('report quotas on %s', (database) => {
+  let harness: Harness;
   let controller: TestController;
-  let client: SlipstreamClient;
   let runs: TestRuns;
   let agents: AgentServiceClient;
   let runId: string;
@@ -59,10 +59,9 @@ describe.each(TEST_DATABASES)('report quotas on %s', (database) => {
   beforeAll(async () => {
     // The usual umask: the controller must not depend on it for private files.
     umask = process.umask(0o022);
-    controller = await startTestController({ database, controllerOptions: { reportMaxCount: MAX_COUNT, reportMaxBytes: MAX_BYTES } });
-    client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
-    runs = new TestRuns(client);
-    agents = agentServiceClient(controller.address);
+    harness = await startHarness({ database, controllerOptions: { reportMaxCount: MAX_COUNT, reportMaxBytes: MAX_BYTES } });
+    ({ controller, runs, agents } = harness);
+    const { client } = harness;
     await client.modules.save({
       kind: 'component',
       path: 'reports/vm',
@@ -86,10 +85,7 @@ describe.each(TEST_DATABASES)('report quotas on %s', (database) => {
   }, 120_000);
 
   afterAll(async () => {
-    agents?.close();
-    await runs?.terminateAll();
-    client?.close();
-    await controller?.stop();
+    await harness?.close();
     process.umask(umask);
   });
 

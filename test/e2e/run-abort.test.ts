@@ -6,10 +6,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
-import { startTestController, type TestController } from '../helpers/controller.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { waitFor } from '../helpers/poll.js';
 import { processesOfRun, TestRuns, waitForNoProcessesOfRun } from '../helpers/runs.js';
 
@@ -24,14 +23,13 @@ async function alive(pid: number): Promise<boolean> {
 }
 
 describe.each(TEST_DATABASES)('ss-abort on %s', (database) => {
-  let controller: TestController;
-  let client: SlipstreamClient;
+  let harness: Harness;
   let runs: TestRuns;
 
   beforeAll(async () => {
-    controller = await startTestController({ database });
-    client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
-    runs = new TestRuns(client);
+    harness = await startHarness({ database });
+    ({ runs } = harness);
+    const { client } = harness;
     await client.modules.save({
       kind: 'component',
       path: 'abort/sleeper',
@@ -71,11 +69,7 @@ describe.each(TEST_DATABASES)('ss-abort on %s', (database) => {
     });
   });
 
-  afterAll(async () => {
-    await runs?.terminateAll();
-    client?.close();
-    await controller?.stop();
-  });
+  afterAll(() => harness?.close());
 
   it('kills a running sleep 600 on another VM at once and drains to Aborted', async () => {
     const run = await runs.launch('abort/app', { timeoutMinutes: 5 });

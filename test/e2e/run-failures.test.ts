@@ -7,24 +7,22 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
 import { KeepRunning, RunState } from '../../proto/gen/slipstream/v1/runs.js';
-import { startTestController, type TestController } from '../helpers/controller.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { TestRuns, waitForNoProcessesOfRun } from '../helpers/runs.js';
 
 const REPORTING = 'echo "report of $SLIPSTREAM_NODE_INSTANCE" > "$SLIPSTREAM_REPORT_DIR/summary.txt"';
 const INSTANCES = ['bad.1', 'ok.1', 'ok.2'];
 
 describe.each(TEST_DATABASES)('failing deployment on %s', (database) => {
-  let controller: TestController;
-  let client: SlipstreamClient;
+  let harness: Harness;
   let runs: TestRuns;
 
   beforeAll(async () => {
-    controller = await startTestController({ database });
-    client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
-    runs = new TestRuns(client);
+    harness = await startHarness({ database });
+    ({ runs } = harness);
+    const { client } = harness;
     const component = (path: string, deployment: string) =>
       client.modules.save({
         kind: 'component',
@@ -46,11 +44,7 @@ describe.each(TEST_DATABASES)('failing deployment on %s', (database) => {
     });
   });
 
-  afterAll(async () => {
-    await runs?.terminateAll();
-    client?.close();
-    await controller?.stop();
-  });
+  afterAll(() => harness?.close());
 
   /** The abort names who failed, in which phase, and how. */
   function expectFailureMessage(message: string): void {

@@ -49,8 +49,8 @@ export async function killLocalVms(dataDir: string, controllerId: string): Promi
   }
 }
 
-/** Starts a controller in this process on a free port; `stop` also drops its database. */
-export async function startTestController(options: {
+/** What a test controller is started with: its database, and what a test varies. */
+export interface TestControllerOptions {
   database: TestDatabase;
   /** Clouds beyond `local`, e.g. `{ name: 'flaky', driver: 'fake', settings: { failProvision: '2' } }`. */
   extraClouds?: { name: string; driver: string; settings: Record<string, string> }[];
@@ -69,7 +69,10 @@ export async function startTestController(options: {
   seams?: ControllerSeams;
   /** More controller options (limits, quotas), applied last. */
   controllerOptions?: Parameters<typeof compileControllerOptions>[0];
-}): Promise<TestController> {
+}
+
+/** Starts a controller in this process on a free port; `stop` also drops its database. */
+export async function startTestController(options: TestControllerOptions): Promise<TestController> {
   const dataDir = options.reuse?.dataDir ?? mkdtempSync(join(tmpdir(), 'slipstream-test-'));
   const pgDatabase = options.reuse || options.database !== 'postgres' ? undefined : await createTemporaryDatabase();
   const databaseUrl = options.reuse?.databaseUrl ?? pgDatabase?.url ?? `sqlite:${join(dataDir, 'slipstream.db')}`;
