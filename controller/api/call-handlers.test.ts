@@ -10,7 +10,12 @@ import {
   credentials,
   makeGenericClientConstructor,
   status,
+  type CallOptions,
   type Client,
+  type ClientDuplexStream,
+  type ClientReadableStream,
+  type ClientUnaryCall,
+  type ClientWritableStream,
   type ServiceDefinition,
   type ServiceError,
 } from '@grpc/grpc-js';
@@ -39,6 +44,17 @@ const SERVICE: ServiceDefinition = {
   chat: method('Chat', true, true),
 };
 
+type Callback = (err: ServiceError | null) => void;
+
+/** The generic client of SERVICE. */
+interface CallsClient extends Client {
+  wait(request: Message, callback: Callback): ClientUnaryCall;
+  wait(request: Message, options: CallOptions, callback: Callback): ClientUnaryCall;
+  flood(request: Message): ClientReadableStream<Message>;
+  collect(callback: Callback): ClientWritableStream<Message>;
+  chat(): ClientDuplexStream<Message, Message>;
+}
+
 /** What the handlers saw, by the `n` of the call's (first) request. */
 const seen = new Map<number, { aborted: boolean; waitEnded: boolean; blocked?: boolean }>();
 
@@ -57,7 +73,7 @@ const PAD = 'x'.repeat(64 * 1024);
 describe('call handlers', () => {
   let server: Server;
   let proxy: TcpProxy;
-  let client: Client & Record<string, (...args: unknown[]) => never>;
+  let client: CallsClient;
   /** The `n` of each test's calls: its own. */
   let next = 0;
 
@@ -98,7 +114,7 @@ describe('call handlers', () => {
     );
     proxy = await TcpProxy.start(`127.0.0.1:${port}`);
     const Calls = makeGenericClientConstructor(SERVICE, 'Calls');
-    client = new Calls(proxy.address, credentials.createInsecure()) as never;
+    client = new Calls(proxy.address, credentials.createInsecure()) as unknown as CallsClient;
   });
 
   afterAll(async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
+import pino from 'pino';
 import { fromBinary } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import { HealthImplementation } from 'grpc-health-check';
@@ -28,7 +29,7 @@ beforeAll(async () => {
   // An empty working directory, so buf curl finds no buf.yaml and relies on reflection alone.
   emptyDir = await mkdtemp(join(tmpdir(), 'reflection-test-'));
   server = new grpc.Server();
-  addReflectionService(server, loadDescriptorSet(), ['grpc.health.v1.Health', ...SLIPSTREAM_SERVICES]);
+  addReflectionService(server, loadDescriptorSet(), ['grpc.health.v1.Health', ...SLIPSTREAM_SERVICES], pino({ level: 'silent' }));
   new HealthImplementation({ '': 'SERVING' }).addToServer(server);
   const port = await promisify(server.bindAsync.bind(server))('127.0.0.1:0', grpc.ServerCredentials.createInsecure());
   baseUrl = `http://127.0.0.1:${port}`;
@@ -158,7 +159,7 @@ describe('ServerReflectionInfo', () => {
 
 describe('set-up errors', () => {
   it('rejects a service the descriptor set does not describe', () => {
-    expect(() => addReflectionService(new grpc.Server(), loadDescriptorSet(), ['slipstream.v1.Nope'])).toThrow(
+    expect(() => addReflectionService(new grpc.Server(), loadDescriptorSet(), ['slipstream.v1.Nope'], pino({ level: 'silent' }))).toThrow(
       /slipstream\.v1\.Nope is not in the descriptor set/,
     );
   });

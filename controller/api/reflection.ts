@@ -10,6 +10,8 @@ import {
   type ServerReflectionResponse,
   type ServerReflectionServer,
 } from '../../proto/gen/grpc/reflection/v1/reflection.js';
+import type { Logger } from 'pino';
+import { bidiStreamHandler } from './call-handlers.js';
 
 const REFLECTION_SERVICE = 'grpc.reflection.v1.ServerReflection';
 
@@ -50,6 +52,7 @@ export function loadDescriptorSet(
  *
  * @param serviceNames - fully qualified services the server implements, returned by
  *   `list_services` together with the reflection service itself.
+ * @param log - where an unexpected error of a call goes (its handler is wrapped as every call's is, call-handlers.ts).
  * @throws Error at registration when the set cannot be parsed, lacks an import, or does not
  *   describe one of `serviceNames`.
  */
@@ -57,14 +60,15 @@ export function addReflectionService(
   server: grpc.Server,
   descriptorSet: Uint8Array,
   serviceNames: readonly string[],
+  log: Logger,
 ): void {
   const schema = parseSchema(descriptorSet, serviceNames);
   const implementation: ServerReflectionServer = {
-    serverReflectionInfo(call) {
+    serverReflectionInfo: bidiStreamHandler(log, async (call: grpc.ServerDuplexStream<ServerReflectionRequest, ServerReflectionResponse>, { signal }) => {
       // grpc reflection servers send each dependency once per stream; the client keeps it.
       const sent = new Set<string>();
       call.on('data', (request: ServerReflectionRequest) => {
-        if (call.cancelled) return;
+        if (signal.aborted) return;
         const messageResponse = answer(schema, request, sent);
         // Stop reading while the client does not take our answers, so they cannot pile up here.
         if (!call.write({ validHost: request.host, originalRequest: request, messageResponse })) {
@@ -73,7 +77,7 @@ export function addReflectionService(
         }
       });
       call.on('end', () => call.end());
-    },
+    }),
   };
   server.addService(ServerReflectionService, implementation);
 }

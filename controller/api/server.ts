@@ -90,7 +90,7 @@ export async function startApiServer(
 
   const health = new HealthImplementation({ '': 'SERVING', ...Object.fromEntries(SERVED.map((s) => [s, 'SERVING'])) });
   health.addToServer(server);
-  addReflectionService(server, descriptorSet, [...SERVED, 'grpc.health.v1.Health']);
+  addReflectionService(server, descriptorSet, [...SERVED, 'grpc.health.v1.Health'], deps.log.child({ component: 'reflection' }));
 
   const log = deps.log.child({ component: 'grpc' });
   // Our own listeners hand their sockets to grpc-js, because its bind cannot set the accept queue (listener.ts).
