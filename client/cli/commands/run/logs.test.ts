@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { cli } from '../../testing/cli.js';
+import { fakeDeps } from '../../testing/fake-deps.js';
+import { aLogLine, logLineUpdate, snapshotUpdate, watchYielding } from '../../testing/runs.js';
+import { notFound } from '../../testing/service-errors.js';
+import { run } from './logs.js';
+
+const LINES = [aLogLine('web.1', 'deploying'), aLogLine('web.2', 'oops', { stream: 'stderr', phase: 'install' })];
+const logs = async () => ({ lines: LINES, lastSequence: 7 });
+
+describe('run logs', () => {
+  it('prints the lines so far, one per line', async () => {
+    const deps = fakeDeps({ runs: { logs } });
+    expect(await run(deps, { output: 'table', id: 'r-1' })).toBe(0);
+    expect(deps.argsOf('runs.logs')).toEqual([['r-1', { instance: undefined }]]);
+    expect(deps.out()).toBe('2025-01-31T12:00:00Z web.1 deployment: deploying\n2025-01-31T12:00:00Z web.2 install (stderr): oops\n');
+  });
+
+  it('prints the lines as a JSON array', async () => {
+    const deps = fakeDeps({ runs: { logs } });
+    expect(await run(deps, { output: 'json', id: 'r-1', instance: 'web.1' })).toBe(0);
+    expect(deps.argsOf('runs.logs')).toEqual([['r-1', { instance: 'web.1' }]]);
+    expect(JSON.parse(deps.out())).toMatchObject([{ instance: 'web.1', text: 'deploying' }, { instance: 'web.2', stream: 'stderr' }]);
+  });
+
+  it('follows new lines after the last one read until the run is final, only of the instance asked for', async () => {
+    const watch = watchYielding(
+      snapshotUpdate(8, { state: 'Executing' }),
+      logLineUpdate(9, aLogLine('web.1', 'still going')),
+      logLineUpdate(10, aLogLine('web.2', 'not this one')),
+      snapshotUpdate(11, { state: 'Done' }),
+    );
+    const deps = fakeDeps({ runs: { logs: async () => ({ lines: LINES.slice(0, 1), lastSequence: 7 }), watch } });
+    expect(await run(deps, { output: 'table', id: 'r-1', instance: 'web.1', follow: true })).toBe(0);
+    expect(deps.argsOf('runs.watch')).toEqual([['r-1', { afterSequence: 7, includeLogs: true, signal: undefined }]]);
+    expect(deps.out()).toBe('2025-01-31T12:00:00Z web.1 deployment: deploying\n2025-01-31T12:00:00Z web.1 deployment: still going\n');
+  });
+
+  it('follows as one JSON object per line', async () => {
+    const watch = watchYielding(logLineUpdate(9, aLogLine('web.1', 'more')), snapshotUpdate(10, { state: 'Done' }));
+    const deps = fakeDeps({ runs: { logs: async () => ({ lines: [], lastSequence: 8 }), watch } });
+    expect(await run(deps, { output: 'json', id: 'r-1', follow: true })).toBe(0);
+    expect(deps.out().trimEnd().split('\n').map((l) => JSON.parse(l) as unknown)).toMatchObject([{ instance: 'web.1', text: 'more' }]);
+  });
+
+  it('exits 2 for an instance that is not NODE.N, calling nothing', async () => {
+    const deps = fakeDeps({});
+    expect(await cli(deps, 'run', 'logs', 'r-1', '--instance', 'web')).toBe(2);
+    expect(deps.err()).toContain('expected an instance: NODE.N, e.g. web.1');
+    expect(deps.calls).toEqual([]);
+  });
+
+  it('exits 1 for an unknown run', async () => {
+    const deps = fakeDeps({ runs: { logs: async () => Promise.reject(notFound('run', 'r-9')) } });
+    expect(await run(deps, { output: 'table', id: 'r-9' })).toBe(1);
+    expect(deps.err()).toBe('error: run r-9 not found\n');
+  });
+});
