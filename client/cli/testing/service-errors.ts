@@ -5,6 +5,7 @@
 import { status } from '@grpc/grpc-js';
 import type { FieldViolation } from '../../../common/errors.js';
 import {
+  DataLossError,
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
@@ -45,4 +46,9 @@ export function failedPrecondition(message: string): FailedPreconditionError {
 /** UNAVAILABLE, optionally with the server's retry delay. */
 export function unavailable(message = 'connection refused', retryDelayMs?: number): UnavailableError {
   return new UnavailableError({ code: status.UNAVAILABLE, message, details: retryDelayMs === undefined ? {} : { retryDelayMs } });
+}
+
+/** DATA_LOSS, e.g. a download whose size or sha256 differs from what the server announced. */
+export function dataLoss(message: string): DataLossError {
+  return new DataLossError({ code: status.DATA_LOSS, message });
 }
