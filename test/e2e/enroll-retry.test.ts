@@ -5,20 +5,18 @@
  */
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
 import { fakeWorld } from '../../controller/connectors/fake/fake-driver.js';
 import type { AgentServiceClient } from '../../proto/gen/slipstream/v1/agent.js';
-import { AgentProbe, agentServiceClient, enroll } from '../helpers/agent-probe.js';
-import { startTestController, type TestController } from '../helpers/controller.js';
+import { AgentProbe, enroll } from '../helpers/agent-probe.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
 import { freePort } from '../helpers/free-port.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { waitFor } from '../helpers/poll.js';
 import { TestRuns } from '../helpers/runs.js';
 
 describe.each(TEST_DATABASES)('enrollment retries (%s)', (database) => {
   const world = `enroll-retry-${process.pid}-${database}`;
-  let controller: TestController;
-  let client: SlipstreamClient;
+  let harness: Harness;
   let runs: TestRuns;
   let agents: AgentServiceClient;
 
@@ -27,19 +25,12 @@ describe.each(TEST_DATABASES)('enrollment retries (%s)', (database) => {
     // listens, and the test alone enrolls with the bootstrap token (an agent that enrolled and opened its session
     // first, as it did on a loaded machine, spent the token before the test could retry it).
     const nowhere = `127.0.0.1:${await freePort()}`;
-    controller = await startTestController({ database, agentAddress: nowhere, extraClouds: [{ name: 'paper', driver: 'fake', settings: { world } }] });
-    client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
-    runs = new TestRuns(client);
-    agents = agentServiceClient(controller.address);
-    await client.modules.save({ kind: 'component', path: 'retry/web', images: { paper: 'img-1' }, resources: {}, recipes: {}, parameters: [] });
+    harness = await startHarness({ database, agentAddress: nowhere, clouds: [{ name: 'paper', driver: 'fake', settings: { world } }] });
+    ({ runs, agents } = harness);
+    await harness.client.modules.save({ kind: 'component', path: 'retry/web', images: { paper: 'img-1' }, resources: {}, recipes: {}, parameters: [] });
   });
 
-  afterAll(async () => {
-    agents?.close();
-    await runs?.terminateAll();
-    client?.close();
-    await controller?.stop();
-  });
+  afterAll(() => harness?.close());
 
   it('returns the same credential to a retry, and refuses the token once the credential opened a session', async () => {
     const run = await runs.launch('retry/web', { defaultCloud: 'paper', timeoutMinutes: 5 });

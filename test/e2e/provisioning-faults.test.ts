@@ -7,11 +7,11 @@
  * exhausted quotas fail clearly, naming what is wrong.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
+import type { SlipstreamClient } from '../../client/index.js';
 import { InvalidArgumentError, ResourceExhaustedError, type SlipstreamError } from '../../client/errors.js';
 import { fakeWorld } from '../../controller/connectors/fake/fake-driver.js';
 import { RunState, type Run } from '../../proto/gen/slipstream/v1/runs.js';
-import { startTestController, type TestController } from '../helpers/controller.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { TestRuns, waitForNoProcessesOfRun } from '../helpers/runs.js';
 
 /** World names are per process; the pid keeps parallel test files apart. */
@@ -34,14 +34,13 @@ const CLOUDS: { name: string; driver: string; settings: Record<string, string> }
 ];
 
 describe('provisioning faults (sqlite)', () => {
-  let controller: TestController;
+  let harness: Harness;
   let client: SlipstreamClient;
   let runs: TestRuns;
 
   beforeAll(async () => {
-    controller = await startTestController({ database: 'sqlite', extraClouds: CLOUDS });
-    client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
-    runs = new TestRuns(client);
+    harness = await startHarness({ database: 'sqlite', clouds: CLOUDS });
+    ({ client, runs } = harness);
     const images = Object.fromEntries(CLOUDS.filter((c) => c.driver === 'fake').map((c) => [c.name, 'local']));
     await client.modules.save({
       kind: 'component',
@@ -90,11 +89,7 @@ describe('provisioning faults (sqlite)', () => {
     await app('faults/bad-ami-app', 'faults/bad-ami', 1, 0);
   });
 
-  afterAll(async () => {
-    await runs?.terminateAll();
-    client?.close();
-    await controller?.stop();
-  }, 60_000);
+  afterAll(() => harness?.close(), 60_000);
 
   async function terminateToDone(run: Run): Promise<void> {
     await runs.terminate(run.id);

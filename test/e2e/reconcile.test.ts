@@ -9,35 +9,31 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
 import { createLocalDriver } from '../../controller/connectors/local/local-driver.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
-import { startTestController, type TestController } from '../helpers/controller.js';
+import type { TestController } from '../helpers/controller.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { application, component } from '../helpers/fixtures.js';
 import { TestRuns } from '../helpers/runs.js';
 
 describe.each(TEST_DATABASES)('reconciliation on %s', (database) => {
+  let harness: Harness;
   let controller: TestController;
-  let client: SlipstreamClient;
   let runs: TestRuns;
 
   beforeAll(async () => {
-    controller = await startTestController({
+    harness = await startHarness({
       database,
-      extraClouds: [{ name: 'lossy', driver: 'fake', settings: { world: `lossy-${database}`, loseInstance: 'web.2' } }],
+      clouds: [{ name: 'lossy', driver: 'fake', settings: { world: `lossy-${database}`, loseInstance: 'web.2' } }],
     });
-    client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
-    runs = new TestRuns(client);
+    ({ controller, runs } = harness);
+    const { client } = harness;
     await client.modules.save(component('rec/c', { images: { local: 'local', lossy: 'local' } }));
     await client.modules.save(application('rec/app', 'rec/c'));
   });
 
-  afterAll(async () => {
-    for (const id of runs.launched) await runs.terminate(id).catch(() => undefined);
-    client?.close();
-    await controller?.stop();
-  });
+  afterAll(() => harness?.close());
 
   it('a vanished VM aborts its run with a message naming the instance', async () => {
     const run = await runs.launch('rec/app', { defaultCloud: 'lossy' });

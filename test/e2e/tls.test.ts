@@ -15,6 +15,7 @@ import { createTestDeps } from '../../client/cli/test-io.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
 import { application, component } from '../helpers/fixtures.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { localVmWorkDir } from '../helpers/local-vms.js';
 import { TestRuns } from '../helpers/runs.js';
 
@@ -29,21 +30,17 @@ function download(url: string, ca: string): Promise<Buffer> {
 }
 
 describe('TLS', () => {
+  let harness: Harness;
   let controller: TestController;
   let client: SlipstreamClient;
   let runs: TestRuns;
 
   beforeAll(async () => {
-    controller = await startTestController({ database: 'sqlite', tls: true });
-    client = createSlipstreamClient({ address: controller.address, token: controller.adminToken, tls: { ca: Buffer.from(controller.caCertificate!) } });
-    runs = new TestRuns(client);
+    harness = await startHarness({ database: 'sqlite', tls: true });
+    ({ controller, client, runs } = harness);
   });
 
-  afterAll(async () => {
-    for (const id of runs.launched) await runs.terminate(id).catch(() => undefined);
-    client?.close();
-    await controller?.stop();
-  });
+  afterAll(() => harness?.close());
 
   it('agents enroll and reach Ready over TLS, pinning the controller CA', async () => {
     await client.modules.save(component('tls/c'));
