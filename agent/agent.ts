@@ -11,6 +11,7 @@ import { unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import type { AgentServiceClient } from '../proto/gen/slipstream/v1/agent.js';
 import type { RunState } from '../proto/gen/slipstream/v1/runs.js';
+import { requestErrorFromProto } from '../common/convert/request-errors.js';
 import { Backoff, sleep } from './backoff.js';
 import { createAgentClient, grpcCode, statusName } from './channel.js';
 import { EnrollCancelledError, enroll } from './enroll.js';
@@ -214,16 +215,19 @@ class Agent {
     const controller: ControllerPort = {
       setParameter: async (key, value, signal) => {
         const ack = await session.request('parameterSet', { key, value }, signal);
-        if (ack.error) throw new Error(`setting ${key} failed: ${ack.error}: ${ack.errorMessage}`);
+        const error = requestErrorFromProto(ack);
+        if (error) throw new Error(`setting ${key} failed: ${error}: ${ack.errorMessage}`);
       },
       getParameter: async (key, { wait, timeoutMs }, signal) => {
         const reply = await session.request('parameterGet', { key, wait, timeoutMs }, signal);
-        if (reply.error) throw new Error(`getting ${key} failed: ${reply.error}: ${reply.errorMessage}`);
+        const error = requestErrorFromProto(reply);
+        if (error) throw new Error(`getting ${key} failed: ${error}: ${reply.errorMessage}`);
         return reply.value;
       },
       abort: async (message, signal) => {
         const ack = await session.request('abort', { message, cancel: false }, signal);
-        if (ack.error) throw new Error(`abort refused: ${ack.error}: ${ack.errorMessage}`);
+        const error = requestErrorFromProto(ack);
+        if (error) throw new Error(`abort refused: ${error}: ${ack.errorMessage}`);
       },
       sendReports: (signal) => this.sendReports(credential, signal),
     };

@@ -4,11 +4,13 @@
  * A waiting get also has a local deadline (the controller's timeout plus a
  * grace), so `ss-get --timeout S` ends even while the controller is away.
  */
+import { requestErrorFromProto } from '../common/convert/request-errors.js';
 import type { AgentSession } from './session.js';
 import { RequestCancelledError } from './session.js';
 import type { LocalRequest, LocalResponse } from './local-protocol.js';
 import { MAX_VALUE_BYTES } from './local-protocol.js';
 import type { LocalRequestHandler } from './local-socket.js';
+import type { RequestAck } from '../proto/gen/slipstream/v1/agent.js';
 
 /** Extra time the agent gives the controller to answer a timed wait before answering `timeout` itself. */
 export const LOCAL_TIMEOUT_GRACE_MS = 1_000;
@@ -46,12 +48,12 @@ async function forward(session: AgentSession, request: LocalRequest, signal: Abo
   switch (request.op) {
     case 'get': {
       const reply = await session.request('parameterGet', { key: request.key, wait: request.wait, timeoutMs: request.timeoutMs }, signal);
-      if (reply.error) return { ok: false, error: reply.error, message: reply.errorMessage };
+      const error = requestErrorFromProto(reply);
+      if (error) return { ok: false, error, message: reply.errorMessage };
       return { ok: true, value: reply.value, found: reply.found };
     }
     case 'set': {
-      const ack = await session.request('parameterSet', { key: request.key, value: request.value }, signal);
-      return ack.error ? { ok: false, error: ack.error, message: ack.errorMessage } : { ok: true };
+      return acked(await session.request('parameterSet', { key: request.key, value: request.value }, signal));
     }
     case 'getAll': {
       const reply = await session.request(
@@ -59,14 +61,19 @@ async function forward(session: AgentSession, request: LocalRequest, signal: Abo
         { node: request.node, key: request.key, wait: request.wait, timeoutMs: request.timeoutMs },
         signal,
       );
-      if (reply.error) return { ok: false, error: reply.error, message: reply.errorMessage };
+      const error = requestErrorFromProto(reply);
+      if (error) return { ok: false, error, message: reply.errorMessage };
       return { ok: true, values: reply.values };
     }
     case 'abort': {
-      const ack = await session.request('abort', { message: request.message, cancel: request.cancel }, signal);
-      return ack.error ? { ok: false, error: ack.error, message: ack.errorMessage } : { ok: true };
+      return acked(await session.request('abort', { message: request.message, cancel: request.cancel }, signal));
     }
   }
+}
+
+function acked(ack: RequestAck): LocalResponse {
+  const error = requestErrorFromProto(ack);
+  return error ? { ok: false, error, message: ack.errorMessage } : { ok: true };
 }
 
 function oversized(request: LocalRequest): LocalResponse | undefined {

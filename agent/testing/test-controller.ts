@@ -19,6 +19,7 @@ import {
   type EnrollResponse,
   type ParameterGet,
   type ParameterGetAll,
+  RequestErrorCode,
   type ScaleCommand,
   type SessionRequest,
   type SessionResponse,
@@ -26,6 +27,7 @@ import {
   type UploadReportResponse,
 } from '../../proto/gen/slipstream/v1/agent.js';
 import { type LogLine, RunState } from '../../proto/gen/slipstream/v1/runs.js';
+import { requestErrorToProto, type RequestError, type RequestErrorFields } from '../../common/convert/request-errors.js';
 import type { AgentConfig } from '../config.js';
 
 type Session = ServerDuplexStream<SessionRequest, SessionResponse>;
@@ -45,6 +47,20 @@ export interface FakeControllerOptions {
   unknownKeys?: string[];
   /** Log lines kept in `logLines` (the rest are only counted). */
   keepLogLines?: number;
+  /**
+   * How errors are answered: `both` code and text, as today's controller does (the default); `text` only,
+   * as a controller older than `error_code`; `code` only, as one that no longer fills the deprecated text.
+   */
+  errorFields?: 'both' | 'text' | 'code';
+}
+
+/** An answer to a waiting get or get-all. */
+interface Answer {
+  error?: RequestError;
+  errorMessage?: string;
+  value?: string;
+  values?: string[];
+  found?: boolean;
 }
 
 interface Waiter {
@@ -282,12 +298,12 @@ export class FakeController {
       case 'parameterSet': {
         const key = this.qualify(m.value.key);
         if (!key.startsWith(this.instance + ':')) {
-          send({ $case: 'ack', value: { requestId: m.value.requestId, error: 'permission-denied', errorMessage: `${this.instance} may not set ${key}` } });
+          send({ $case: 'ack', value: { requestId: m.value.requestId, ...this.errorFields('permission-denied', `${this.instance} may not set ${key}`) } });
           return;
         }
         this.parameterSets.push({ key, value: m.value.value });
         this.parameters.set(key, m.value.value);
-        send({ $case: 'ack', value: { requestId: m.value.requestId, error: '', errorMessage: '' } });
+        send({ $case: 'ack', value: { requestId: m.value.requestId, ...this.errorFields() } });
         this.answerWaiters();
         return;
       }
@@ -308,7 +324,7 @@ export class FakeController {
         this.logLinesBeforeAbort.push(this.logLines.length);
         if (m.value.cancel) this.run.abortMessage = '';
         else if (!this.run.abortMessage) this.run.abortMessage = m.value.message;
-        send({ $case: 'ack', value: { requestId: m.value.requestId, error: '', errorMessage: '' } });
+        send({ $case: 'ack', value: { requestId: m.value.requestId, ...this.errorFields() } });
         this.answerWaiters();
         return;
       case 'logs':
@@ -337,37 +353,48 @@ export class FakeController {
     });
   }
 
-  private answer(w: Waiter): { error: string; errorMessage: string; value?: string; values?: string[]; found?: boolean } | undefined {
+  private answer(w: Waiter): Answer | undefined {
     if (this.run.abortMessage && w.request.wait) return { error: 'aborted', errorMessage: this.run.abortMessage };
     if (w.kind === 'get') {
       const key = this.qualify(w.request.key);
       if (this.options.unknownKeys?.includes(key)) return { error: 'not-found', errorMessage: `${key} does not exist` };
       const value = this.parameters.get(key);
-      if (value !== undefined) return { error: '', errorMessage: '', value, found: true };
-      return w.request.wait ? undefined : { error: '', errorMessage: '', value: '', found: false };
+      if (value !== undefined) return { value, found: true };
+      return w.request.wait ? undefined : { value: '', found: false };
     }
     const r = w.request as ParameterGetAll;
     const n = this.options.multiplicity?.[r.node] ?? 1;
     const values = Array.from({ length: n }, (_, i) => this.parameters.get(`${r.node}.${i + 1}:${r.key}`));
-    if (values.every((v) => v !== undefined)) return { error: '', errorMessage: '', values: values as string[] };
-    return w.request.wait ? undefined : { error: '', errorMessage: '', values: values.map((v) => v ?? '') };
+    if (values.every((v) => v !== undefined)) return { values: values as string[] };
+    return w.request.wait ? undefined : { values: values.map((v) => v ?? '') };
   }
 
-  private reply(w: Waiter, a: { error: string; errorMessage: string; value?: string; values?: string[]; found?: boolean }): void {
+  private reply(w: Waiter, a: Answer): void {
     if (!this.sessions.has(w.session)) return;
     if (w.kind === 'get') {
       const r = w.request as ParameterGet;
       w.session.write({
         message: {
           $case: 'parameter',
-          value: { requestId: r.requestId, key: r.key, value: a.value ?? '', found: a.found ?? false, error: a.error, errorMessage: a.errorMessage },
+          value: { requestId: r.requestId, key: r.key, value: a.value ?? '', found: a.found ?? false, ...this.errorFields(a.error, a.errorMessage) },
         },
       });
     } else {
       w.session.write({
-        message: { $case: 'parameterGetAll', value: { requestId: w.request.requestId, values: a.values ?? [], error: a.error, errorMessage: a.errorMessage } },
+        message: {
+          $case: 'parameterGetAll',
+          value: { requestId: w.request.requestId, values: a.values ?? [], ...this.errorFields(a.error, a.errorMessage) },
+        },
       });
     }
+  }
+
+  /** A reply's error fields, as `errorFields` says (none when `error` is undefined). */
+  private errorFields(error?: RequestError, message?: string): RequestErrorFields {
+    const fields = requestErrorToProto(error, message);
+    if (this.options.errorFields === 'text') return { ...fields, errorCode: RequestErrorCode.REQUEST_ERROR_CODE_UNSPECIFIED };
+    if (this.options.errorFields === 'code') return { ...fields, error: '' };
+    return fields;
   }
 
   private qualify(key: string): string {

@@ -13,14 +13,25 @@ import type { KeepRunning, RunState } from '../../common/runs/states.js';
 export type { KeepRunning, RunState } from '../../common/runs/states.js';
 
 /**
- * Runtime parameters, events, log lines and reports carry no enums: the wire
+ * Runtime parameters, log lines and reports carry no enums: the wire
  * messages are already plain data (strings, numbers, Dates) and are returned
  * as they are.
  */
 export type RunParameter = pb.RunParameter;
-export type RunEvent = pb.RunEvent;
 export type RunLogLine = pb.LogLine;
 export type RunReport = pb.RunReport;
+/** An event of a run; a `state` event names the state the run left and the one it entered (read these, not the message). */
+export interface RunEvent extends Omit<pb.RunEvent, 'fromState' | 'toState'> {
+  /** Undefined for every event but `state`. */
+  fromState?: RunState;
+  toState?: RunState;
+}
+
+export function runEventFromProto(raw: pb.RunEvent): RunEvent {
+  const { fromState, toState, ...event } = raw;
+  return { ...event, fromState: runStateFromProto(fromState), toState: runStateFromProto(toState) };
+}
+
 /** One update of `watch`: a oneof of snapshot, state change, parameter change, event or log line. */
 export type RunUpdate = pb.WatchRunResponse;
 

@@ -17,7 +17,7 @@ const cancelled = new Set<string>();
 
 const event = (sequence: number): pb.WatchRunResponse => ({
   sequence,
-  update: { $case: 'event', value: { sequence, actor: 'controller', type: 'state', message: `event ${sequence}` } },
+  update: { $case: 'event', value: pb.RunEvent.fromPartial({ sequence, actor: 'controller', type: 'state', message: `event ${sequence}` }) },
 });
 
 const handlers: Partial<pb.RunServiceServer> = {

@@ -11,6 +11,7 @@ import { collectPages } from '../pagination.js';
 import type { Rpc } from '../rpc.js';
 import { saveReportStream } from './report-download.js';
 import {
+  runEventFromProto,
   runFromProto,
   type KeepRunning,
   type Run,
@@ -200,7 +201,7 @@ export class RunsClient {
     for (let afterSequence = after; ; ) {
       const request = { id, afterSequence, pageSize: EVENT_PAGE };
       const page = (await this.rpc.unary(this.raw.listRunEvents.bind(this.raw), request, call)).events;
-      events.push(...page);
+      events.push(...page.map(runEventFromProto));
       if (page.length < EVENT_PAGE) return events;
       afterSequence = page.at(-1)!.sequence;
     }

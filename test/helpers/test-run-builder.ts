@@ -177,7 +177,7 @@ export const destroyed = (effects: Effect[]): string[][] => effects.flatMap((e) 
 /** The effects of `enter(state)` from `from`. */
 export function entered(from: RunState, to: RunState, actor = 'controller'): Effect[] {
   return [
-    { type: 'event', eventType: 'state', actor, message: `${from} -> ${to}` },
+    { type: 'event', eventType: 'state', actor, message: `${from} -> ${to}`, change: { from, to } },
     { type: 'set-parameter', key: 'ss:state', value: to },
     isFinal(to) ? { type: 'finished' } : { type: 'push-state' },
   ];

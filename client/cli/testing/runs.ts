@@ -7,7 +7,7 @@ import * as pb from '../../../proto/gen/slipstream/v1/runs.js';
 import { moduleKindToProto } from '../../../common/convert/modules.js';
 import { keepRunningToProto, runStateToProto } from '../../../common/convert/runs.js';
 import type { KeepRunning, RunState } from '../../../common/runs/states.js';
-import { runFromProto, type Run, type RunEvent, type RunLogLine, type RunParameter, type RunUpdate } from '../../services/run-types.js';
+import { runEventFromProto, runFromProto, type Run, type RunEvent, type RunLogLine, type RunParameter, type RunUpdate } from '../../services/run-types.js';
 import type { WatchRunOptions } from '../../services/runs.js';
 
 /** The wire Run's fields, with the domain's names for state and keep-running. */
@@ -55,7 +55,7 @@ export function aParameter(fields: Partial<RunParameter> = {}): RunParameter {
 
 /** An event of the run. */
 export function anEvent(sequence: number, type: string, message: string, actor = 'alice'): RunEvent {
-  return pb.RunEvent.fromPartial({ sequence, type, message, actor, time: T0 });
+  return runEventFromProto(pb.RunEvent.fromPartial({ sequence, type, message, actor, time: T0 }));
 }
 
 /** A log line of an instance. */

@@ -36,7 +36,7 @@ const log = (sequence: number, instance: string, text: string): RunUpdate => ({
 });
 const event = (sequence: number, type: string, message: string): RunUpdate => ({
   sequence,
-  update: { $case: 'event', value: { sequence, actor: 'agent:web.1', type, message, time: new Date(1_000) } },
+  update: { $case: 'event', value: pb.RunEvent.fromPartial({ sequence, actor: 'agent:web.1', type, message, time: new Date(1_000) }) },
 });
 
 const web = (index: number, fields: Partial<pb.NodeInstance> = {}): Partial<pb.NodeInstance> => ({

@@ -5,7 +5,7 @@
  */
 import { runStateFromProto } from '../../../common/convert/runs.js';
 import { RUN_STATES, type RunState } from '../../../common/runs/states.js';
-import { runFromProto, type Run, type RunEvent, type RunLogLine, type RunUpdate } from '../../services/run-types.js';
+import { runEventFromProto, runFromProto, type Run, type RunEvent, type RunLogLine, type RunUpdate } from '../../services/run-types.js';
 import { moduleLabel } from './runs.js';
 
 /** One instance as the live view shows it. */
@@ -101,7 +101,7 @@ export class RunWatchModel {
         return [{ kind: 'log', line: u.value }];
       }
       case 'event':
-        return [{ kind: 'event', event: u.value }];
+        return [{ kind: 'event', event: runEventFromProto(u.value) }];
       default:
         return [];
     }

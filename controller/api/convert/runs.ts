@@ -7,6 +7,7 @@ import type { RunParameterRow } from '../../store/entities/run-parameter.js';
 import type { RunReportRow } from '../../store/entities/run-report.js';
 import type { RunRow } from '../../store/entities/run.js';
 import type { JournalView } from '../../scheduler/run-bus.js';
+import { stateChangeOf } from '../../store/journal-state-change.js';
 import { MASKED_VALUE } from '../../scheduler/parameter-writer.js';
 import { moduleKindToProto } from '../../../common/convert/modules.js';
 
@@ -81,8 +82,18 @@ export function runParameterToProto(row: RunParameterRow, reveal = false): pb.Ru
   };
 }
 
+/** A journal event; a state change also names its two states (UNSPECIFIED for every other event). */
 export function runEventToProto(entry: JournalView): pb.RunEvent {
-  return { sequence: entry.sequence, time: entry.time, actor: entry.actor, type: entry.type, message: entry.text };
+  const change = stateChangeOf(entry);
+  return {
+    sequence: entry.sequence,
+    time: entry.time,
+    actor: entry.actor,
+    type: entry.type,
+    message: entry.text,
+    fromState: change ? runStateToProto(change.from) : pb.RunState.RUN_STATE_UNSPECIFIED,
+    toState: change ? runStateToProto(change.to) : pb.RunState.RUN_STATE_UNSPECIFIED,
+  };
 }
 
 export function logLineToProto(entry: JournalView): pb.LogLine {

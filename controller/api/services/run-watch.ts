@@ -7,6 +7,7 @@ import type { JournalView, RunChange } from '../../scheduler/run-bus.js';
 import { journalView } from '../../scheduler/run-engine.js';
 import type { RpcContext } from '../rpc.js';
 import { logLineToProto, runEventToProto } from '../convert/runs.js';
+import { stateChangeOf } from '../../store/journal-state-change.js';
 import { runStateFromProto, runStateToProto } from '../../../common/convert/runs.js';
 import type { RunServiceDeps } from './run-service.js';
 import { runView } from './run-views.js';
@@ -26,9 +27,9 @@ function toUpdate(entry: JournalView, includeLogs: boolean, isSecret: SecretKeyT
       },
     };
   }
-  if (entry.type === 'state') {
-    const [from, to] = entry.text.split(' -> ') as [RunState, RunState];
-    return { ...base, update: { $case: 'stateChanged', value: { from: runStateToProto(from), to: runStateToProto(to), abortMessage: '' } } };
+  const change = stateChangeOf(entry);
+  if (change) {
+    return { ...base, update: { $case: 'stateChanged', value: { from: runStateToProto(change.from), to: runStateToProto(change.to), abortMessage: '' } } };
   }
   return { ...base, update: { $case: 'event', value: runEventToProto(entry) } };
 }

@@ -81,7 +81,7 @@ export class Draft {
     const from = this.run.state;
     this.run.state = state;
     this.run.stateChangedAt = this.now;
-    this.event('state', actor, `${from} -> ${state}`);
+    this.effects.push({ type: 'event', eventType: 'state', actor, message: `${from} -> ${state}`, change: { from, to: state } });
     this.set('ss:state', state);
     if (isFinal(state)) this.effects.push({ type: 'finished' });
     else this.effects.push({ type: 'push-state' });

@@ -99,9 +99,16 @@ export type Effect =
   | { type: 'push-state' }
   /** The run is final: close agent sessions and revoke their credentials. */
   | { type: 'finished' }
-  | { type: 'event'; eventType: EventType; actor: Actor; message: string }
+  /** Journal an event; a `state` event also carries its change as data, so that readers never parse the message. */
+  | { type: 'event'; eventType: EventType; actor: Actor; message: string; change?: StateChange }
   /** Set a runtime parameter (`ss:state`, `node.N:scale.state`, `node:ids`, ...). */
   | { type: 'set-parameter'; key: string; value: string };
+
+/** A run's move from one state to the next. */
+export interface StateChange {
+  from: RunState;
+  to: RunState;
+}
 
 export interface Transition {
   run: RunModel;

@@ -38,6 +38,91 @@ export const protobufPackage = "slipstream.v1";
 
 export const protobufFileName = "slipstream/v1/agent.proto";
 
+/** Why the controller refused or could not answer an agent's request. */
+export enum RequestErrorCode {
+  /** REQUEST_ERROR_CODE_UNSPECIFIED - No error: the request succeeded. */
+  REQUEST_ERROR_CODE_UNSPECIFIED = 0,
+  /** REQUEST_ERROR_CODE_INVALID - The key or value is malformed, too large or holds a NUL character. */
+  REQUEST_ERROR_CODE_INVALID = 1,
+  /** REQUEST_ERROR_CODE_NOT_FOUND - The parameter or node does not exist in this run. */
+  REQUEST_ERROR_CODE_NOT_FOUND = 2,
+  /** REQUEST_ERROR_CODE_NOT_SET - The parameter exists but has no value yet (a get without wait). */
+  REQUEST_ERROR_CODE_NOT_SET = 3,
+  /** REQUEST_ERROR_CODE_PERMISSION_DENIED - The agent may not set this parameter. */
+  REQUEST_ERROR_CODE_PERMISSION_DENIED = 4,
+  /** REQUEST_ERROR_CODE_RESOURCE_EXHAUSTED - Too many gets of this agent are waiting. */
+  REQUEST_ERROR_CODE_RESOURCE_EXHAUSTED = 5,
+  /** REQUEST_ERROR_CODE_TIMEOUT - The wait timed out. */
+  REQUEST_ERROR_CODE_TIMEOUT = 6,
+  /** REQUEST_ERROR_CODE_ABORTED - The run was aborted (or the session ended) while waiting. */
+  REQUEST_ERROR_CODE_ABORTED = 7,
+  /** REQUEST_ERROR_CODE_UNAVAILABLE - The controller failed to handle the request; retrying may succeed. */
+  REQUEST_ERROR_CODE_UNAVAILABLE = 8,
+  UNRECOGNIZED = -1,
+}
+
+export function requestErrorCodeFromJSON(object: any): RequestErrorCode {
+  switch (object) {
+    case 0:
+    case "REQUEST_ERROR_CODE_UNSPECIFIED":
+      return RequestErrorCode.REQUEST_ERROR_CODE_UNSPECIFIED;
+    case 1:
+    case "REQUEST_ERROR_CODE_INVALID":
+      return RequestErrorCode.REQUEST_ERROR_CODE_INVALID;
+    case 2:
+    case "REQUEST_ERROR_CODE_NOT_FOUND":
+      return RequestErrorCode.REQUEST_ERROR_CODE_NOT_FOUND;
+    case 3:
+    case "REQUEST_ERROR_CODE_NOT_SET":
+      return RequestErrorCode.REQUEST_ERROR_CODE_NOT_SET;
+    case 4:
+    case "REQUEST_ERROR_CODE_PERMISSION_DENIED":
+      return RequestErrorCode.REQUEST_ERROR_CODE_PERMISSION_DENIED;
+    case 5:
+    case "REQUEST_ERROR_CODE_RESOURCE_EXHAUSTED":
+      return RequestErrorCode.REQUEST_ERROR_CODE_RESOURCE_EXHAUSTED;
+    case 6:
+    case "REQUEST_ERROR_CODE_TIMEOUT":
+      return RequestErrorCode.REQUEST_ERROR_CODE_TIMEOUT;
+    case 7:
+    case "REQUEST_ERROR_CODE_ABORTED":
+      return RequestErrorCode.REQUEST_ERROR_CODE_ABORTED;
+    case 8:
+    case "REQUEST_ERROR_CODE_UNAVAILABLE":
+      return RequestErrorCode.REQUEST_ERROR_CODE_UNAVAILABLE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RequestErrorCode.UNRECOGNIZED;
+  }
+}
+
+export function requestErrorCodeToJSON(object: RequestErrorCode): string {
+  switch (object) {
+    case RequestErrorCode.REQUEST_ERROR_CODE_UNSPECIFIED:
+      return "REQUEST_ERROR_CODE_UNSPECIFIED";
+    case RequestErrorCode.REQUEST_ERROR_CODE_INVALID:
+      return "REQUEST_ERROR_CODE_INVALID";
+    case RequestErrorCode.REQUEST_ERROR_CODE_NOT_FOUND:
+      return "REQUEST_ERROR_CODE_NOT_FOUND";
+    case RequestErrorCode.REQUEST_ERROR_CODE_NOT_SET:
+      return "REQUEST_ERROR_CODE_NOT_SET";
+    case RequestErrorCode.REQUEST_ERROR_CODE_PERMISSION_DENIED:
+      return "REQUEST_ERROR_CODE_PERMISSION_DENIED";
+    case RequestErrorCode.REQUEST_ERROR_CODE_RESOURCE_EXHAUSTED:
+      return "REQUEST_ERROR_CODE_RESOURCE_EXHAUSTED";
+    case RequestErrorCode.REQUEST_ERROR_CODE_TIMEOUT:
+      return "REQUEST_ERROR_CODE_TIMEOUT";
+    case RequestErrorCode.REQUEST_ERROR_CODE_ABORTED:
+      return "REQUEST_ERROR_CODE_ABORTED";
+    case RequestErrorCode.REQUEST_ERROR_CODE_UNAVAILABLE:
+      return "REQUEST_ERROR_CODE_UNAVAILABLE";
+    case RequestErrorCode.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface EnrollRequest {
   bootstrapToken: string;
   agentVersion: string;
@@ -187,27 +272,39 @@ export interface StateCommand {
   scale?: ScaleCommand | undefined;
 }
 
+/**
+ * The replies below carry an error as `error_code` plus `error_message`. The
+ * controller also fills the deprecated text `error` (`invalid`, `not-found`,
+ * `not-set`, `permission-denied`, `resource-exhausted`, `timeout`, `aborted`,
+ * `unavailable`) for agents older than `error_code`; an agent reads
+ * `error_code` and falls back to `error` only when the code is UNSPECIFIED.
+ */
 export interface ParameterReply {
   requestId: string;
   key: string;
   value: string;
   found: boolean;
-  /** Set when the get failed: `timeout`, `aborted`, `not-found`, `invalid`. */
+  /** @deprecated */
   error: string;
   errorMessage: string;
+  errorCode: RequestErrorCode;
 }
 
 export interface ParameterGetAllReply {
   requestId: string;
   values: string[];
+  /** @deprecated */
   error: string;
   errorMessage: string;
+  errorCode: RequestErrorCode;
 }
 
 export interface RequestAck {
   requestId: string;
+  /** @deprecated */
   error: string;
   errorMessage: string;
+  errorCode: RequestErrorCode;
 }
 
 export interface ScaleCommand {
@@ -2508,7 +2605,7 @@ export const StateCommand: MessageFns<StateCommand> = {
 };
 
 function createBaseParameterReply(): ParameterReply {
-  return { requestId: "", key: "", value: "", found: false, error: "", errorMessage: "" };
+  return { requestId: "", key: "", value: "", found: false, error: "", errorMessage: "", errorCode: 0 };
 }
 
 export const ParameterReply: MessageFns<ParameterReply> = {
@@ -2530,6 +2627,9 @@ export const ParameterReply: MessageFns<ParameterReply> = {
     }
     if (message.errorMessage !== "") {
       writer.uint32(50).string(message.errorMessage);
+    }
+    if (message.errorCode !== 0) {
+      writer.uint32(56).int32(message.errorCode);
     }
     return writer;
   },
@@ -2595,6 +2695,14 @@ export const ParameterReply: MessageFns<ParameterReply> = {
             message.errorMessage = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.errorCode = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2623,6 +2731,11 @@ export const ParameterReply: MessageFns<ParameterReply> = {
         : isSet(object.error_message)
         ? globalThis.String(object.error_message)
         : "",
+      errorCode: isSet(object.errorCode)
+        ? requestErrorCodeFromJSON(object.errorCode)
+        : isSet(object.error_code)
+        ? requestErrorCodeFromJSON(object.error_code)
+        : 0,
     };
   },
 
@@ -2646,6 +2759,9 @@ export const ParameterReply: MessageFns<ParameterReply> = {
     if (message.errorMessage !== "") {
       obj.errorMessage = message.errorMessage;
     }
+    if (message.errorCode !== 0) {
+      obj.errorCode = requestErrorCodeToJSON(message.errorCode);
+    }
     return obj;
   },
 
@@ -2660,12 +2776,13 @@ export const ParameterReply: MessageFns<ParameterReply> = {
     message.found = object.found ?? false;
     message.error = object.error ?? "";
     message.errorMessage = object.errorMessage ?? "";
+    message.errorCode = object.errorCode ?? 0;
     return message;
   },
 };
 
 function createBaseParameterGetAllReply(): ParameterGetAllReply {
-  return { requestId: "", values: [], error: "", errorMessage: "" };
+  return { requestId: "", values: [], error: "", errorMessage: "", errorCode: 0 };
 }
 
 export const ParameterGetAllReply: MessageFns<ParameterGetAllReply> = {
@@ -2681,6 +2798,9 @@ export const ParameterGetAllReply: MessageFns<ParameterGetAllReply> = {
     }
     if (message.errorMessage !== "") {
       writer.uint32(34).string(message.errorMessage);
+    }
+    if (message.errorCode !== 0) {
+      writer.uint32(40).int32(message.errorCode);
     }
     return writer;
   },
@@ -2730,6 +2850,14 @@ export const ParameterGetAllReply: MessageFns<ParameterGetAllReply> = {
             message.errorMessage = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.errorCode = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2756,6 +2884,11 @@ export const ParameterGetAllReply: MessageFns<ParameterGetAllReply> = {
         : isSet(object.error_message)
         ? globalThis.String(object.error_message)
         : "",
+      errorCode: isSet(object.errorCode)
+        ? requestErrorCodeFromJSON(object.errorCode)
+        : isSet(object.error_code)
+        ? requestErrorCodeFromJSON(object.error_code)
+        : 0,
     };
   },
 
@@ -2773,6 +2906,9 @@ export const ParameterGetAllReply: MessageFns<ParameterGetAllReply> = {
     if (message.errorMessage !== "") {
       obj.errorMessage = message.errorMessage;
     }
+    if (message.errorCode !== 0) {
+      obj.errorCode = requestErrorCodeToJSON(message.errorCode);
+    }
     return obj;
   },
 
@@ -2785,12 +2921,13 @@ export const ParameterGetAllReply: MessageFns<ParameterGetAllReply> = {
     message.values = object.values?.map((e) => e) || [];
     message.error = object.error ?? "";
     message.errorMessage = object.errorMessage ?? "";
+    message.errorCode = object.errorCode ?? 0;
     return message;
   },
 };
 
 function createBaseRequestAck(): RequestAck {
-  return { requestId: "", error: "", errorMessage: "" };
+  return { requestId: "", error: "", errorMessage: "", errorCode: 0 };
 }
 
 export const RequestAck: MessageFns<RequestAck> = {
@@ -2803,6 +2940,9 @@ export const RequestAck: MessageFns<RequestAck> = {
     }
     if (message.errorMessage !== "") {
       writer.uint32(26).string(message.errorMessage);
+    }
+    if (message.errorCode !== 0) {
+      writer.uint32(32).int32(message.errorCode);
     }
     return writer;
   },
@@ -2844,6 +2984,14 @@ export const RequestAck: MessageFns<RequestAck> = {
             message.errorMessage = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.errorCode = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2869,6 +3017,11 @@ export const RequestAck: MessageFns<RequestAck> = {
         : isSet(object.error_message)
         ? globalThis.String(object.error_message)
         : "",
+      errorCode: isSet(object.errorCode)
+        ? requestErrorCodeFromJSON(object.errorCode)
+        : isSet(object.error_code)
+        ? requestErrorCodeFromJSON(object.error_code)
+        : 0,
     };
   },
 
@@ -2883,6 +3036,9 @@ export const RequestAck: MessageFns<RequestAck> = {
     if (message.errorMessage !== "") {
       obj.errorMessage = message.errorMessage;
     }
+    if (message.errorCode !== 0) {
+      obj.errorCode = requestErrorCodeToJSON(message.errorCode);
+    }
     return obj;
   },
 
@@ -2894,6 +3050,7 @@ export const RequestAck: MessageFns<RequestAck> = {
     message.requestId = object.requestId ?? "";
     message.error = object.error ?? "";
     message.errorMessage = object.errorMessage ?? "";
+    message.errorCode = object.errorCode ?? 0;
     return message;
   },
 };

@@ -358,7 +358,14 @@ export interface RunEvent {
   actor: string;
   /** `state`, `abort`, `scale`, `provisioning-failure`, `terminate`, `timeout`, ... */
   type: string;
+  /** For people; programs read the fields below instead. */
   message: string;
+  /**
+   * A `state` event: the state the run left and the one it entered.
+   * UNSPECIFIED for every other event.
+   */
+  fromState: RunState;
+  toState: RunState;
 }
 
 export interface LogLine {
@@ -2914,7 +2921,7 @@ export const RunParameter: MessageFns<RunParameter> = {
 };
 
 function createBaseRunEvent(): RunEvent {
-  return { sequence: 0, time: undefined, actor: "", type: "", message: "" };
+  return { sequence: 0, time: undefined, actor: "", type: "", message: "", fromState: 0, toState: 0 };
 }
 
 export const RunEvent: MessageFns<RunEvent> = {
@@ -2933,6 +2940,12 @@ export const RunEvent: MessageFns<RunEvent> = {
     }
     if (message.message !== "") {
       writer.uint32(42).string(message.message);
+    }
+    if (message.fromState !== 0) {
+      writer.uint32(48).int32(message.fromState);
+    }
+    if (message.toState !== 0) {
+      writer.uint32(56).int32(message.toState);
     }
     return writer;
   },
@@ -2990,6 +3003,22 @@ export const RunEvent: MessageFns<RunEvent> = {
             message.message = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.fromState = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.toState = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3009,6 +3038,16 @@ export const RunEvent: MessageFns<RunEvent> = {
       actor: isSet(object.actor) ? globalThis.String(object.actor) : "",
       type: isSet(object.type) ? globalThis.String(object.type) : "",
       message: isSet(object.message) ? globalThis.String(object.message) : "",
+      fromState: isSet(object.fromState)
+        ? runStateFromJSON(object.fromState)
+        : isSet(object.from_state)
+        ? runStateFromJSON(object.from_state)
+        : 0,
+      toState: isSet(object.toState)
+        ? runStateFromJSON(object.toState)
+        : isSet(object.to_state)
+        ? runStateFromJSON(object.to_state)
+        : 0,
     };
   },
 
@@ -3029,6 +3068,12 @@ export const RunEvent: MessageFns<RunEvent> = {
     if (message.message !== "") {
       obj.message = message.message;
     }
+    if (message.fromState !== 0) {
+      obj.fromState = runStateToJSON(message.fromState);
+    }
+    if (message.toState !== 0) {
+      obj.toState = runStateToJSON(message.toState);
+    }
     return obj;
   },
 
@@ -3042,6 +3087,8 @@ export const RunEvent: MessageFns<RunEvent> = {
     message.actor = object.actor ?? "";
     message.type = object.type ?? "";
     message.message = object.message ?? "";
+    message.fromState = object.fromState ?? 0;
+    message.toState = object.toState ?? 0;
     return message;
   },
 };
