@@ -71,7 +71,8 @@ export async function watchRun(deps: RunServiceDeps, ctx: WatchContext, req: pb.
         if (update) await ctx.write(update);
         last = row.sequence;
       }
-      if (rows.length < 1000) break;
+      // A watch cancelled during the replay reads no more pages (its writes return at once, unsent).
+      if (rows.length < 1000 || ctx.signal.aborted) break;
     }
     for (;;) {
       if (ctx.signal.aborted) return;
