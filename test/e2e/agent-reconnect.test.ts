@@ -9,9 +9,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
-import { startTestController, type TestController } from '../helpers/controller.js';
+import type { TestController } from '../helpers/controller.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { localVmRecordDir, localVmWorkDir } from '../helpers/local-vms.js';
 import { instancesOf, TestRuns, waitForNoProcessesOfRun } from '../helpers/runs.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
@@ -20,16 +20,16 @@ const INSTANCES = ['web.1', 'web.2'];
 
 describe('agent reconnect on sqlite', () => {
   let proxy: TcpProxy;
+  let harness: Harness;
   let controller: TestController;
-  let client: SlipstreamClient;
   let runs: TestRuns;
 
   beforeAll(async () => {
     proxy = await TcpProxy.start();
-    controller = await startTestController({ database: 'sqlite', agentAddress: proxy.address });
+    harness = await startHarness({ database: 'sqlite', agentAddress: proxy.address });
+    ({ controller, runs } = harness);
     proxy.target = controller.address;
-    client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
-    runs = new TestRuns(client);
+    const { client } = harness;
     await client.modules.save({
       kind: 'component',
       path: 'reconnect/waiter',
@@ -57,9 +57,7 @@ describe('agent reconnect on sqlite', () => {
 
   afterAll(async () => {
     proxy?.refuse(false);
-    await runs?.terminateAll();
-    client?.close();
-    await controller?.stop();
+    await harness?.close();
     await proxy?.close();
   });
 

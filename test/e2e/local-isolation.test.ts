@@ -9,11 +9,12 @@ import { createHash } from 'node:crypto';
 import { lstat, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
+import type { SlipstreamClient } from '../../client/index.js';
 import type { ModuleDocument } from '../../common/modules/types.js';
 import { KeepRunning, RunState } from '../../proto/gen/slipstream/v1/runs.js';
-import { startTestController, type TestController } from '../helpers/controller.js';
+import type { TestController } from '../helpers/controller.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { localVmRecordDir, localVmWorkDir } from '../helpers/local-vms.js';
 import { processesOfRun, TestRuns, waitForNoProcessesOfRun } from '../helpers/runs.js';
 
@@ -52,21 +53,17 @@ const mode = async (path: string) => {
 const uidOf = async (pid: number) => Number(/^Uid:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1]);
 
 describe.runIf(process.geteuid?.() === 0).each(TEST_DATABASES)('local VMs of a root controller on %s', (database) => {
+  let harness: Harness;
   let controller: TestController;
   let client: SlipstreamClient;
   let runs: TestRuns;
 
   beforeAll(async () => {
-    controller = await startTestController({ database });
-    client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
-    runs = new TestRuns(client);
+    harness = await startHarness({ database });
+    ({ controller, client, runs } = harness);
   });
 
-  afterAll(async () => {
-    await runs?.terminateAll().catch(() => undefined);
-    client?.close();
-    await controller?.stop();
-  });
+  afterAll(() => harness?.close());
 
   it('run recipes as nobody, who cannot read the data dir; the run reaches Ready and terminate kills every process', async () => {
     const user = controller.localVms.runAs!;

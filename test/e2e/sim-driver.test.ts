@@ -11,29 +11,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
 import { SimPool } from '../../controller/connectors/sim/sim-pool.js';
 import { KeepRunning, RunState } from '../../proto/gen/slipstream/v1/runs.js';
-import { startTestController, type TestController } from '../helpers/controller.js';
+import type { TestController } from '../helpers/controller.js';
 import { TestRuns } from '../helpers/runs.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { waitFor } from '../helpers/poll.js';
 
 describe.each(TEST_DATABASES)('sim driver (%s)', (database) => {
   let pool: SimPool;
+  let harness: Harness;
   let controller: TestController;
-  let client: SlipstreamClient;
   let runs: TestRuns;
 
   beforeAll(async () => {
     pool = SimPool.start({ workers: 2 });
-    controller = await startTestController({
+    harness = await startHarness({
       database,
-      extraClouds: [{ name: 'sim', driver: 'sim', settings: {} }],
+      clouds: [{ name: 'sim', driver: 'sim', settings: {} }],
       driverOptions: { sim: { pool } },
     });
-    client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
-    runs = new TestRuns(client);
+    ({ controller, runs } = harness);
+    const { client } = harness;
     const component = (path: string, deployment: string, inputs: string[], outputs: string[]) =>
       client.modules.save({
         kind: 'component',
@@ -61,8 +61,7 @@ describe.each(TEST_DATABASES)('sim driver (%s)', (database) => {
   }, 120_000);
 
   afterAll(async () => {
-    await runs?.terminateAll();
-    await controller?.stop();
+    await harness?.close();
     await pool?.close();
   });
 
