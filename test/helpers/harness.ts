@@ -68,12 +68,16 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   let closing: Promise<void> | undefined;
 
   const close = async () => {
-    for (const probe of probes) probe.close();
-    agents?.close();
-    await runs.terminateAll();
-    for (const step of closeSteps) await step();
-    client.close();
-    await controller.stop();
+    try {
+      for (const probe of probes) probe.close();
+      agents?.close();
+      await runs.terminateAll();
+      for (const step of closeSteps) await step();
+    } finally {
+      // Whatever a step threw, the controller's VMs, database and data dir must not outlive the suite.
+      client.close();
+      await controller.stop();
+    }
   };
   const harness: Harness = {
     controller,
