@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../test/helpers/poll.js';
 import { TcpProxy } from '../test/helpers/tcp-proxy.js';
 import { RunState, ScaleAction } from '../proto/gen/slipstream/v1/runs.js';
+import { ScaleHook } from '../proto/gen/slipstream/v1/agent.js';
 import type { FakeController } from './testing/test-controller.js';
 import { cleanupAll, isRunning, start, startFakeController, startTestAgent, tempDir } from './testing/test-agent.js';
 
@@ -237,6 +238,7 @@ describe('agent phases', () => {
     expect(exit.error?.message).toMatch(/refused the bootstrap token \(UNAUTHENTICATED\)/);
   });
 
+  // The add names its hook by the enum only (a controller that no longer fills the text), the remove by the text only (an older controller).
   it('during a scale action runs only the hook, with the scaling variables; a removed instance runs preScale and sends reports', async () => {
     const f = await startFakeController({
       runState: READY,
@@ -249,15 +251,16 @@ describe('agent phases', () => {
     });
     const { workDir } = await startTestAgent(f);
     await completed(f, READY, 1);
-    const add = { action: ScaleAction.SCALE_ACTION_ADD, node: 'web', instances: ['web.2', 'web.3'], hook: 'onVmAdd' };
+    const none = { scaleHook: ScaleHook.SCALE_HOOK_UNSPECIFIED, hook: '' };
+    const add = { action: ScaleAction.SCALE_ACTION_ADD, node: 'web', instances: ['web.2', 'web.3'], scaleHook: ScaleHook.SCALE_HOOK_ON_VM_ADD, hook: '' };
     f.setState(PROVISIONING, { epoch: 2, scale: add });
     await completed(f, PROVISIONING, 2);
-    f.setState(EXECUTING, { epoch: 2, scale: { ...add, hook: '' } });
+    f.setState(EXECUTING, { epoch: 2, scale: { ...add, ...none } });
     await completed(f, EXECUTING, 2);
     f.setState(READY, { epoch: 2 });
     await completed(f, READY, 2);
-    const remove = { action: ScaleAction.SCALE_ACTION_REMOVE, node: 'web', instances: ['web.1'], hook: 'preScale' };
-    f.setState(PROVISIONING, { epoch: 3, scale: { ...remove, hook: '' } });
+    const remove = { action: ScaleAction.SCALE_ACTION_REMOVE, node: 'web', instances: ['web.1'], scaleHook: ScaleHook.SCALE_HOOK_UNSPECIFIED, hook: 'preScale' };
+    f.setState(PROVISIONING, { epoch: 3, scale: { ...remove, ...none } });
     await completed(f, PROVISIONING, 3);
     f.setState(SENDING_REPORTS, { epoch: 3, scale: remove });
     await completed(f, SENDING_REPORTS, 3);

@@ -9,6 +9,7 @@
  */
 import { AgentPlan, type ScaleCommand, type SessionWelcome, type StateCommand } from '../proto/gen/slipstream/v1/agent.js';
 import { RunState } from '../proto/gen/slipstream/v1/runs.js';
+import { scaleHookFromProto } from '../common/convert/scale-hooks.js';
 import type { AgentLogger } from './log.js';
 import type { PhaseOutcome, PhaseWork } from './phases.js';
 import { compareEpochState, isAgentState, isEndState, stateName } from './run-state.js';
@@ -147,7 +148,7 @@ export class PhaseDriver {
         s.phaseRuns[key] = (s.phaseRuns[key] ?? 0) + 1;
       });
       const attempt = store.get().phaseRuns[key];
-      log.info({ state: name, epoch: command.epoch, attempt, hook: command.scale?.hook }, 'phase started');
+      log.info({ state: name, epoch: command.epoch, attempt, hook: command.scale && scaleHookFromProto(command.scale) }, 'phase started');
       const outcome = await this.deps.runPhase({
         state: command.state,
         epoch: command.epoch,

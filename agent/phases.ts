@@ -11,6 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentPlan, AgentScript, ScaleCommand } from '../proto/gen/slipstream/v1/agent.js';
 import { RunState, ScaleAction } from '../proto/gen/slipstream/v1/runs.js';
+import { scaleHookFromProto } from '../common/convert/scale-hooks.js';
 import { runScript, type ScriptResult } from './executor.js';
 import type { VmFacts } from './facts.js';
 import type { AgentLogger } from './log.js';
@@ -100,14 +101,15 @@ function phaseSteps(env: PhaseEnvironment, work: PhaseWork): (() => Promise<Step
   if (scale) {
     const steps: (() => Promise<StepResult>)[] = [];
     const reporting = state === RunState.RUN_STATE_SENDING_REPORTS;
-    if (scale.hook && work.abortMessage && !reporting) {
-      env.log.info({ state: stateName(state), hook: scale.hook }, 'run already aborted; scale hook skipped');
-    } else if (scale.hook) {
-      const hook = HOOKS[scale.hook];
-      if (hook) steps.push(recipe(scale.hook, hook(plan)));
-      else env.log.warn({ hook: scale.hook }, 'unknown scale hook ignored');
+    const hook = scaleHookFromProto(scale);
+    if (hook && work.abortMessage && !reporting) {
+      env.log.info({ state: stateName(state), hook }, 'run already aborted; scale hook skipped');
+    } else if (hook) {
+      const scripts = HOOKS[hook];
+      if (scripts) steps.push(recipe(hook, scripts(plan)));
+      else env.log.warn({ hook }, 'unknown scale hook ignored');
     }
-    if (reporting && (scale.hook === 'preScale' || isBeingRemoved(env.instance, scale))) {
+    if (reporting && (hook === 'preScale' || isBeingRemoved(env.instance, scale))) {
       steps.push(...reports);
     }
     return steps;

@@ -25,6 +25,7 @@ import type {
   Shutdown,
   StateCommand,
 } from '../proto/gen/slipstream/v1/agent.js';
+import { scaleHookFromProto } from '../common/convert/scale-hooks.js';
 import { Backoff, type BackoffOptions, sleep } from './backoff.js';
 import { bearer, statusName } from './channel.js';
 import type { AgentLogger } from './log.js';
@@ -315,7 +316,7 @@ export class AgentSession {
         return;
       case 'scale':
         // The scale context travels with StateCommand/SessionWelcome; a bare one carries no state to run it in.
-        log.info({ hook: message.value.hook }, 'standalone scale message ignored');
+        log.info({ hook: scaleHookFromProto(message.value) }, 'standalone scale message ignored');
         return;
     }
   }

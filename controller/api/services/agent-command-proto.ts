@@ -2,12 +2,13 @@
 import type * as pb from '../../../proto/gen/slipstream/v1/agent.js';
 import { ScaleAction } from '../../../proto/gen/slipstream/v1/runs.js';
 import { runStateToProto } from '../../../common/convert/runs.js';
+import { scaleHookToProto } from '../../../common/convert/scale-hooks.js';
 import type { AgentCommand, ScaleCommand } from '../../domain/runs/agent-command.js';
 
 export function scaleCommandToProto(scale: ScaleCommand | undefined): pb.ScaleCommand | undefined {
   if (!scale) return undefined;
   const action = scale.action === 'add' ? ScaleAction.SCALE_ACTION_ADD : ScaleAction.SCALE_ACTION_REMOVE;
-  return { action, node: scale.node, instances: scale.instances, hook: scale.hook };
+  return { action, node: scale.node, instances: scale.instances, ...scaleHookToProto(scale.hook) };
 }
 
 export function agentCommandToProto(command: AgentCommand): pb.SessionResponse {

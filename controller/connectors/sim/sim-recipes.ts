@@ -19,6 +19,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AgentScript } from '../../../proto/gen/slipstream/v1/agent.js';
 import { RunState } from '../../../proto/gen/slipstream/v1/runs.js';
+import { scaleHookFromProto } from '../../../common/convert/scale-hooks.js';
+import { isScaleHook } from '../../../common/runs/scale-hooks.js';
 import { publishFacts, type PhaseEnvironment, type PhaseOutcome, type PhaseRunner, type PhaseWork } from '../../../agent/index.js';
 
 /** What one sim agent did, for the benchmark's checks. */
@@ -104,8 +106,8 @@ export function createSimPhaseRunner(stats: SimRecipeStats): PhaseRunner {
 function phaseRecipes(work: PhaseWork): [string, AgentScript[]][] {
   const { plan, scale, state } = work;
   if (scale) {
-    const hook = scale.hook as 'onVmAdd' | 'onVmRemove' | 'preScale' | 'postScale' | '';
-    return hook && !work.abortMessage ? [[hook, plan[hook] ?? []]] : [];
+    const hook = scaleHookFromProto(scale);
+    return isScaleHook(hook) && !work.abortMessage ? [[hook, plan[hook]]] : [];
   }
   if (state === RunState.RUN_STATE_EXECUTING && !work.abortMessage) {
     return [

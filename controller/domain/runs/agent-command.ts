@@ -2,14 +2,15 @@
  * What the controller tells a connected agent, in the domain's terms: the
  * agent hub carries these, and the agent session puts them on the wire.
  */
+import type { ScaleHookName } from '../../../common/runs/scale-hooks.js';
 import type { RunState } from '../../../common/runs/states.js';
 import { instanceNamed, isActive, scaleHookFor } from './instance-lookups.js';
 import type { RunModel, ScaleOperation } from './types.js';
 
 /** The scale action an instance that existed before it takes part in, with the recipe it runs instead of its phase. */
 export interface ScaleCommand extends ScaleOperation {
-  /** `onVmAdd`, `onVmRemove`, `preScale`, `postScale`, or empty for nothing. */
-  hook: string;
+  /** Empty for nothing. */
+  hook: ScaleHookName | '';
 }
 
 export type AgentCommand =

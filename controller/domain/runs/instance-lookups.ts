@@ -2,6 +2,8 @@
  * Lookups over a run's instances: which count for the barrier, where one sits
  * in the list, the node-level parameters, and the scale hook an instance runs.
  */
+import type { ScaleHookName } from '../../../common/runs/scale-hooks.js';
+import type { RunState } from '../../../common/runs/states.js';
 import type { RunInstance, RunModel } from './types.js';
 
 /** Instances the barrier waits for: not failed, not terminated, not scaled away. */
@@ -49,19 +51,25 @@ export function nodeParameters(run: RunModel, node: string): { multiplicity: str
   return { multiplicity: String(ids.length), ids: ids.join(',') };
 }
 
+/** The hook the instances a scale action leaves alone run, per action and state. */
+const HOOKS_OF_OTHERS: Record<'add' | 'remove', Partial<Record<RunState, ScaleHookName>>> = {
+  add: { Executing: 'onVmAdd', SendingReports: 'postScale' },
+  remove: { Executing: 'onVmRemove', SendingReports: 'postScale' },
+};
+
 /**
  * What an instance that existed before the current scale action runs in the
  * current state instead of its phase; undefined when it runs its phase
  * normally (no scale action, or the instance is one being added).
  */
-export function scaleHookFor(run: RunModel, instance: string): string | undefined {
+export function scaleHookFor(run: RunModel, instance: string): ScaleHookName | '' | undefined {
   const scale = run.scale;
   if (!scale) return undefined;
   const involved = scale.instances.includes(instance);
   if (scale.action === 'add') {
     if (involved) return undefined;
-    return { Provisioning: '', Executing: 'onVmAdd', SendingReports: 'postScale' }[run.state as string] ?? '';
+    return HOOKS_OF_OTHERS.add[run.state] ?? '';
   }
   if (involved) return run.state === 'Provisioning' ? 'preScale' : '';
-  return { Provisioning: '', Executing: 'onVmRemove', SendingReports: 'postScale' }[run.state as string] ?? '';
+  return HOOKS_OF_OTHERS.remove[run.state] ?? '';
 }

@@ -123,6 +123,59 @@ export function requestErrorCodeToJSON(object: RequestErrorCode): string {
   }
 }
 
+/** The recipe an instance runs in the current state of a scale action instead of its phase. */
+export enum ScaleHook {
+  /** SCALE_HOOK_UNSPECIFIED - None: nothing to run in this state. */
+  SCALE_HOOK_UNSPECIFIED = 0,
+  SCALE_HOOK_ON_VM_ADD = 1,
+  SCALE_HOOK_ON_VM_REMOVE = 2,
+  SCALE_HOOK_PRE_SCALE = 3,
+  SCALE_HOOK_POST_SCALE = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function scaleHookFromJSON(object: any): ScaleHook {
+  switch (object) {
+    case 0:
+    case "SCALE_HOOK_UNSPECIFIED":
+      return ScaleHook.SCALE_HOOK_UNSPECIFIED;
+    case 1:
+    case "SCALE_HOOK_ON_VM_ADD":
+      return ScaleHook.SCALE_HOOK_ON_VM_ADD;
+    case 2:
+    case "SCALE_HOOK_ON_VM_REMOVE":
+      return ScaleHook.SCALE_HOOK_ON_VM_REMOVE;
+    case 3:
+    case "SCALE_HOOK_PRE_SCALE":
+      return ScaleHook.SCALE_HOOK_PRE_SCALE;
+    case 4:
+    case "SCALE_HOOK_POST_SCALE":
+      return ScaleHook.SCALE_HOOK_POST_SCALE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ScaleHook.UNRECOGNIZED;
+  }
+}
+
+export function scaleHookToJSON(object: ScaleHook): string {
+  switch (object) {
+    case ScaleHook.SCALE_HOOK_UNSPECIFIED:
+      return "SCALE_HOOK_UNSPECIFIED";
+    case ScaleHook.SCALE_HOOK_ON_VM_ADD:
+      return "SCALE_HOOK_ON_VM_ADD";
+    case ScaleHook.SCALE_HOOK_ON_VM_REMOVE:
+      return "SCALE_HOOK_ON_VM_REMOVE";
+    case ScaleHook.SCALE_HOOK_PRE_SCALE:
+      return "SCALE_HOOK_PRE_SCALE";
+    case ScaleHook.SCALE_HOOK_POST_SCALE:
+      return "SCALE_HOOK_POST_SCALE";
+    case ScaleHook.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface EnrollRequest {
   bootstrapToken: string;
   agentVersion: string;
@@ -314,10 +367,15 @@ export interface ScaleCommand {
   /** SLIPSTREAM_SCALING_VMS: the instances added or removed. */
   instances: string[];
   /**
-   * The recipe to run in the current state instead of the phase: `onVmAdd`,
-   * `onVmRemove`, `preScale`, `postScale`, or empty for nothing.
+   * The hook as text (`onVmAdd`, `onVmRemove`, `preScale`, `postScale`, or
+   * empty for nothing), for agents older than `scale_hook`: the controller
+   * fills both; an agent reads `scale_hook` and falls back to this text only
+   * when it is UNSPECIFIED.
+   *
+   * @deprecated
    */
   hook: string;
+  scaleHook: ScaleHook;
 }
 
 export interface KillScripts {
@@ -3056,7 +3114,7 @@ export const RequestAck: MessageFns<RequestAck> = {
 };
 
 function createBaseScaleCommand(): ScaleCommand {
-  return { action: 0, node: "", instances: [], hook: "" };
+  return { action: 0, node: "", instances: [], hook: "", scaleHook: 0 };
 }
 
 export const ScaleCommand: MessageFns<ScaleCommand> = {
@@ -3072,6 +3130,9 @@ export const ScaleCommand: MessageFns<ScaleCommand> = {
     }
     if (message.hook !== "") {
       writer.uint32(34).string(message.hook);
+    }
+    if (message.scaleHook !== 0) {
+      writer.uint32(40).int32(message.scaleHook);
     }
     return writer;
   },
@@ -3121,6 +3182,14 @@ export const ScaleCommand: MessageFns<ScaleCommand> = {
             message.hook = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.scaleHook = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3141,6 +3210,11 @@ export const ScaleCommand: MessageFns<ScaleCommand> = {
         ? object.instances.map((e: any) => globalThis.String(e))
         : [],
       hook: isSet(object.hook) ? globalThis.String(object.hook) : "",
+      scaleHook: isSet(object.scaleHook)
+        ? scaleHookFromJSON(object.scaleHook)
+        : isSet(object.scale_hook)
+        ? scaleHookFromJSON(object.scale_hook)
+        : 0,
     };
   },
 
@@ -3158,6 +3232,9 @@ export const ScaleCommand: MessageFns<ScaleCommand> = {
     if (message.hook !== "") {
       obj.hook = message.hook;
     }
+    if (message.scaleHook !== 0) {
+      obj.scaleHook = scaleHookToJSON(message.scaleHook);
+    }
     return obj;
   },
 
@@ -3170,6 +3247,7 @@ export const ScaleCommand: MessageFns<ScaleCommand> = {
     message.node = object.node ?? "";
     message.instances = object.instances?.map((e) => e) || [];
     message.hook = object.hook ?? "";
+    message.scaleHook = object.scaleHook ?? 0;
     return message;
   },
 };
