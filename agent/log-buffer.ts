@@ -5,6 +5,7 @@
  * the count travels in the next LogBatch's `dropped`.
  */
 import type { LogLine } from '../proto/gen/slipstream/v1/runs.js';
+import { outputStreamToProto } from '../common/convert/output-streams.js';
 
 /** Lines kept by default. */
 export const DEFAULT_LOG_BUFFER_LINES = 10_000;
@@ -106,7 +107,7 @@ export class LogBuffer {
       lines[i] = {
         instance: this.instance,
         phase: this.phases[slot]!,
-        stream: this.streams[slot] === 1 ? 'stderr' : 'stdout',
+        ...outputStreamToProto(this.streams[slot] === 1 ? 'stderr' : 'stdout'),
         text: this.texts[slot]!,
         time: new Date(this.times[slot]!),
       };

@@ -7,18 +7,17 @@
 import * as pb from '../../proto/gen/slipstream/v1/runs.js';
 import { moduleKindFromProto } from '../../common/convert/modules.js';
 import { keepRunningFromProto, runStateFromProto } from '../../common/convert/runs.js';
+import { outputStreamFromProto, type OutputStreamName } from '../../common/convert/output-streams.js';
 import type { ModuleKind, PinnedModuleRef } from '../../common/modules/types.js';
 import type { KeepRunning, RunState } from '../../common/runs/states.js';
 
 export type { KeepRunning, RunState } from '../../common/runs/states.js';
 
 /**
- * Runtime parameters, log lines and reports carry no enums: the wire
- * messages are already plain data (strings, numbers, Dates) and are returned
- * as they are.
+ * Runtime parameters and reports carry no enums: the wire messages are
+ * already plain data (strings, numbers, Dates) and are returned as they are.
  */
 export type RunParameter = pb.RunParameter;
-export type RunLogLine = pb.LogLine;
 export type RunReport = pb.RunReport;
 /** An event of a run; a `state` event names the state the run left and the one it entered (read these, not the message). */
 export interface RunEvent extends Omit<pb.RunEvent, 'fromState' | 'toState'> {
@@ -30,6 +29,16 @@ export interface RunEvent extends Omit<pb.RunEvent, 'fromState' | 'toState'> {
 export function runEventFromProto(raw: pb.RunEvent): RunEvent {
   const { fromState, toState, ...event } = raw;
   return { ...event, fromState: runStateFromProto(fromState), toState: runStateFromProto(toState) };
+}
+
+/** A line an instance's scripts printed. */
+export interface RunLogLine extends Omit<pb.LogLine, 'outputStream' | 'stream'> {
+  stream: OutputStreamName;
+}
+
+export function runLogLineFromProto(raw: pb.LogLine): RunLogLine {
+  const { outputStream: _, ...line } = raw;
+  return { ...line, stream: outputStreamFromProto(raw) };
 }
 
 /** One update of `watch`: a oneof of snapshot, state change, parameter change, event or log line. */

@@ -13,6 +13,7 @@ import { saveReportStream } from './report-download.js';
 import {
   runEventFromProto,
   runFromProto,
+  runLogLineFromProto,
   type KeepRunning,
   type Run,
   type RunEvent,
@@ -214,7 +215,7 @@ export class RunsClient {
     for (;;) {
       const request = { id, instance: options.instance ?? '', afterSequence: lastSequence, pageSize: LOG_PAGE };
       const page = await this.rpc.unary(this.raw.listRunLogs.bind(this.raw), request, call);
-      lines.push(...page.lines);
+      lines.push(...page.lines.map(runLogLineFromProto));
       lastSequence = Math.max(lastSequence, page.lastSequence);
       if (page.lines.length < LOG_PAGE) return { lines, lastSequence };
     }

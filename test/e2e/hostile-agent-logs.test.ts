@@ -15,6 +15,7 @@ import { startHarness, type Harness } from '../helpers/harness.js';
 import { localVmCredential } from '../helpers/local-vm-credential.js';
 import { waitFor } from '../helpers/poll.js';
 import { processesOfRun, TestRuns } from '../helpers/runs.js';
+import { outputStreamToProto } from '../../common/convert/output-streams.js';
 
 describe.each(TEST_DATABASES)('a hostile agent and the text it sends on %s', (database) => {
   let harness: Harness;
@@ -59,7 +60,7 @@ describe.each(TEST_DATABASES)('a hostile agent and the text it sends on %s', (da
     for (const pid of pids) process.kill(pid, 'SIGSTOP');
     try {
       const forger = await probe(runId, 'machine.1');
-      const line = (text: string) => ({ instance: 'db.7', phase: 'deployment\u0000'.repeat(40), stream: 'stdout', text, time: new Date(0) });
+      const line = (text: string) => ({ instance: 'db.7', phase: 'deployment\u0000'.repeat(40), ...outputStreamToProto('stdout'), text, time: new Date(0) });
       forger.send({ message: { $case: 'logs', value: { lines: [line('sent before hello')], dropped: 0 } } });
       await waitFor('the warning', async () => controller.logs.find((l) => l.msg === 'log lines before hello ignored'));
       const sent = Date.now();

@@ -6,6 +6,7 @@
 import * as pb from '../../../proto/gen/slipstream/v1/runs.js';
 import { moduleKindToProto } from '../../../common/convert/modules.js';
 import { keepRunningToProto, runStateToProto } from '../../../common/convert/runs.js';
+import { outputStreamToProto } from '../../../common/convert/output-streams.js';
 import type { KeepRunning, RunState } from '../../../common/runs/states.js';
 import { runEventFromProto, runFromProto, type Run, type RunEvent, type RunLogLine, type RunParameter, type RunUpdate } from '../../services/run-types.js';
 import type { WatchRunOptions } from '../../services/runs.js';
@@ -79,7 +80,7 @@ export function stateChangedUpdate(sequence: number, from: RunState, to: RunStat
 
 /** A watch update: a log line. */
 export function logLineUpdate(sequence: number, line: RunLogLine): RunUpdate {
-  return { sequence, time: T0, update: { $case: 'logLine', value: line } };
+  return { sequence, time: T0, update: { $case: 'logLine', value: { ...line, ...outputStreamToProto(line.stream) } } };
 }
 
 /** A fake `runs.watch` that yields `updates` and ends, as the controller's stream does once the run is final. */

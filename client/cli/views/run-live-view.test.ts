@@ -32,7 +32,7 @@ const param = (sequence: number, key: string, value: string): RunUpdate => ({
 });
 const log = (sequence: number, instance: string, text: string): RunUpdate => ({
   sequence,
-  update: { $case: 'logLine', value: { instance, phase: 'deployment', stream: 'stdout', text, time: new Date(1_000) } },
+  update: { $case: 'logLine', value: pb.LogLine.fromPartial({ instance, phase: 'deployment', stream: 'stdout', text, time: new Date(1_000) }) },
 });
 const event = (sequence: number, type: string, message: string): RunUpdate => ({
   sequence,

@@ -5,7 +5,7 @@
  */
 import { runStateFromProto } from '../../../common/convert/runs.js';
 import { RUN_STATES, type RunState } from '../../../common/runs/states.js';
-import { runEventFromProto, runFromProto, type Run, type RunEvent, type RunLogLine, type RunUpdate } from '../../services/run-types.js';
+import { runEventFromProto, runFromProto, runLogLineFromProto, type Run, type RunEvent, type RunLogLine, type RunUpdate } from '../../services/run-types.js';
 import { moduleLabel } from './runs.js';
 
 /** One instance as the live view shows it. */
@@ -98,7 +98,7 @@ export class RunWatchModel {
       case 'logLine': {
         const instance = this.instance(u.value.instance);
         instance.lastLog = u.value.text;
-        return [{ kind: 'log', line: u.value }];
+        return [{ kind: 'log', line: runLogLineFromProto(u.value) }];
       }
       case 'event':
         return [{ kind: 'event', event: runEventFromProto(u.value) }];

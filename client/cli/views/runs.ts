@@ -1,7 +1,7 @@
 /** How runs, their instances, parameters, events and log lines look in listings and JSON output. */
 import { runStateFromProto } from '../../../common/convert/runs.js';
 import type { PinnedModuleRef } from '../../../common/modules/types.js';
-import { runEventFromProto, runFromProto, type NodeInstance, type Run, type RunEvent, type RunLogLine, type RunParameter, type RunUpdate } from '../../services/run-types.js';
+import { runEventFromProto, runFromProto, runLogLineFromProto, type NodeInstance, type Run, type RunEvent, type RunLogLine, type RunParameter, type RunUpdate } from '../../services/run-types.js';
 import { formatTime, type Column } from '../output.js';
 
 /** Shown instead of a password parameter's value, whatever the server sent. */
@@ -142,7 +142,7 @@ export function updateJson(update: RunUpdate): Record<string, unknown> {
       return { ...base, parameterChanged: parameterView(u.value) };
     case 'event':
       return { ...base, event: runEventFromProto(u.value) };
-    default:
-      return { ...base, [u.$case]: u.value };
+    case 'logLine':
+      return { ...base, logLine: runLogLineFromProto(u.value) };
   }
 }

@@ -10,6 +10,7 @@ import type { JournalView } from '../../scheduler/run-bus.js';
 import { stateChangeOf } from '../../store/journal-state-change.js';
 import { MASKED_VALUE } from '../../scheduler/parameter-writer.js';
 import { moduleKindToProto } from '../../../common/convert/modules.js';
+import { outputStreamToProto } from '../../../common/convert/output-streams.js';
 
 /** What the Run message shows of each instance beyond the state machine's view. */
 export interface InstanceFacts {
@@ -97,7 +98,9 @@ export function runEventToProto(entry: JournalView): pb.RunEvent {
 }
 
 export function logLineToProto(entry: JournalView): pb.LogLine {
-  return { instance: entry.instance, phase: entry.subject, stream: entry.type, text: entry.text, time: entry.time };
+  // The journal stores the stream as the row's type, always `stdout` or `stderr` (agent-log-lines.ts).
+  const stream = entry.type === 'stderr' ? 'stderr' : 'stdout';
+  return { instance: entry.instance, phase: entry.subject, ...outputStreamToProto(stream), text: entry.text, time: entry.time };
 }
 
 export function runReportToProto(row: RunReportRow): pb.RunReport {

@@ -1,4 +1,5 @@
 import type * as pb from '../../../proto/gen/slipstream/v1/agent.js';
+import { outputStreamFromProto } from '../../../common/convert/output-streams.js';
 import { clipCodePoints, withoutNul } from '../../domain/runs/agent-text.js';
 import type { JournalEntry } from '../../store/repositories/run-journal.js';
 
@@ -15,7 +16,7 @@ export const MAX_PHASE_CHARS = 160;
 export function logEntriesOf(batch: pb.LogBatch, instance: string, received: Date): JournalEntry[] {
   return batch.lines.map((line) => ({
     kind: 'log' as const,
-    type: line.stream === 'stderr' ? 'stderr' : 'stdout',
+    type: outputStreamFromProto(line),
     instance,
     subject: clipCodePoints(withoutNul(line.phase), MAX_PHASE_CHARS),
     text: withoutNul(line.text),

@@ -1,6 +1,6 @@
 /** `slipstream run logs ID [--instance node.N] [--follow]`: the agents' log lines. */
 import type { Command } from 'commander';
-import type { RunLogLine } from '../../../services/run-types.js';
+import { runLogLineFromProto, type RunLogLine } from '../../../services/run-types.js';
 import { guarded, type CommandHost } from '../../command-kit.js';
 import type { CliDeps, OutputOptions } from '../../deps.js';
 import { ExitCode } from '../../exit-codes.js';
@@ -45,7 +45,7 @@ export function run(deps: CliDeps, opts: RunLogsCommandOptions): Promise<number>
         signal: trap?.signal,
         onUpdate: (update) => {
           const u = update.update;
-          if (u?.$case === 'logLine' && (opts.instance === undefined || u.value.instance === opts.instance)) print(u.value);
+          if (u?.$case === 'logLine' && (opts.instance === undefined || u.value.instance === opts.instance)) print(runLogLineFromProto(u.value));
         },
       });
       return interrupted ? ExitCode.interrupted : ExitCode.ok;

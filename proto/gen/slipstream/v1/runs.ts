@@ -198,6 +198,46 @@ export function scaleActionToJSON(object: ScaleAction): string {
   }
 }
 
+/** Which output of a script a log line comes from. */
+export enum OutputStream {
+  OUTPUT_STREAM_UNSPECIFIED = 0,
+  OUTPUT_STREAM_STDOUT = 1,
+  OUTPUT_STREAM_STDERR = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function outputStreamFromJSON(object: any): OutputStream {
+  switch (object) {
+    case 0:
+    case "OUTPUT_STREAM_UNSPECIFIED":
+      return OutputStream.OUTPUT_STREAM_UNSPECIFIED;
+    case 1:
+    case "OUTPUT_STREAM_STDOUT":
+      return OutputStream.OUTPUT_STREAM_STDOUT;
+    case 2:
+    case "OUTPUT_STREAM_STDERR":
+      return OutputStream.OUTPUT_STREAM_STDERR;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return OutputStream.UNRECOGNIZED;
+  }
+}
+
+export function outputStreamToJSON(object: OutputStream): string {
+  switch (object) {
+    case OutputStream.OUTPUT_STREAM_UNSPECIFIED:
+      return "OUTPUT_STREAM_UNSPECIFIED";
+    case OutputStream.OUTPUT_STREAM_STDOUT:
+      return "OUTPUT_STREAM_STDOUT";
+    case OutputStream.OUTPUT_STREAM_STDERR:
+      return "OUTPUT_STREAM_STDERR";
+    case OutputStream.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface Run {
   id: string;
   module?: ModuleRef | undefined;
@@ -372,10 +412,17 @@ export interface LogLine {
   instance: string;
   /** The phase (state or recipe) that printed the line. */
   phase: string;
-  /** `stdout` or `stderr`. */
+  /**
+   * `stdout` or `stderr`, for readers older than `output_stream`: writers
+   * fill both; readers read `output_stream` and fall back to this text only
+   * when it is UNSPECIFIED.
+   *
+   * @deprecated
+   */
   stream: string;
   text: string;
   time?: Date | undefined;
+  outputStream: OutputStream;
 }
 
 export interface TerminateRunRequest {
@@ -3094,7 +3141,7 @@ export const RunEvent: MessageFns<RunEvent> = {
 };
 
 function createBaseLogLine(): LogLine {
-  return { instance: "", phase: "", stream: "", text: "", time: undefined };
+  return { instance: "", phase: "", stream: "", text: "", time: undefined, outputStream: 0 };
 }
 
 export const LogLine: MessageFns<LogLine> = {
@@ -3113,6 +3160,9 @@ export const LogLine: MessageFns<LogLine> = {
     }
     if (message.time !== undefined) {
       Timestamp.encode(toTimestamp(message.time), writer.uint32(42).fork()).join();
+    }
+    if (message.outputStream !== 0) {
+      writer.uint32(48).int32(message.outputStream);
     }
     return writer;
   },
@@ -3170,6 +3220,14 @@ export const LogLine: MessageFns<LogLine> = {
             message.time = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.outputStream = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3189,6 +3247,11 @@ export const LogLine: MessageFns<LogLine> = {
       stream: isSet(object.stream) ? globalThis.String(object.stream) : "",
       text: isSet(object.text) ? globalThis.String(object.text) : "",
       time: isSet(object.time) ? fromJsonTimestamp(object.time) : undefined,
+      outputStream: isSet(object.outputStream)
+        ? outputStreamFromJSON(object.outputStream)
+        : isSet(object.output_stream)
+        ? outputStreamFromJSON(object.output_stream)
+        : 0,
     };
   },
 
@@ -3209,6 +3272,9 @@ export const LogLine: MessageFns<LogLine> = {
     if (message.time !== undefined) {
       obj.time = message.time.toISOString();
     }
+    if (message.outputStream !== 0) {
+      obj.outputStream = outputStreamToJSON(message.outputStream);
+    }
     return obj;
   },
 
@@ -3222,6 +3288,7 @@ export const LogLine: MessageFns<LogLine> = {
     message.stream = object.stream ?? "";
     message.text = object.text ?? "";
     message.time = object.time ?? undefined;
+    message.outputStream = object.outputStream ?? 0;
     return message;
   },
 };
