@@ -10,12 +10,12 @@
  * NIC or OS disk of the run. Everything is on 127.0.0.1.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
 import { azureVmName } from '../../controller/connectors/azure/azure-driver.js';
 import { startFakeArmServer, type FakeArmServer, type Json } from '../fakes/azure/fake-arm-server.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
 import { bootFromUserData, CLOUD_APP_INSTANCES, expectDeployedEverywhere, saveCloudApp } from '../helpers/cloud-e2e.js';
-import { startTestController, type TestController } from '../helpers/controller.js';
+import type { TestController } from '../helpers/controller.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { waitFor } from '../helpers/poll.js';
 import { TestRuns } from '../helpers/runs.js';
 import type { BootedVm } from '../helpers/vm-boot.js';
@@ -32,37 +32,34 @@ const VM_PATH = /\/virtualMachines\/ss-[0-9a-f]{20}$/i;
 
 describe('azure cloud on the fake ARM, end to end (sqlite)', () => {
   let arm: FakeArmServer;
+  let harness: Harness;
   let controller: TestController;
-  let client: SlipstreamClient;
   let runs: TestRuns;
   const booted: BootedVm[] = [];
 
   beforeAll(async () => {
     const started = Date.now();
     arm = await startFakeArmServer({ subscriptionId: SUB, resourceGroup: RG, token: TOKEN, servicePrincipal: PRINCIPAL });
-    controller = await startTestController({
+    harness = await startHarness({
       database: 'sqlite',
-      extraClouds: [
+      clouds: [
         {
           name: CLOUD,
           driver: 'azure',
           settings: { subscriptionId: SUB, resourceGroup: RG, location: 'westeurope', subnetId: SUBNET, vmSize: VM_SIZE, endpoint: arm.url, authorityHost: arm.url },
+          credential: PRINCIPAL,
         },
       ],
       driverOptions: { azure: { trustedCaPem: arm.caPem, pollIntervalMs: 10, maxRetries: 1, retryDelayMs: 10 } },
     });
-    client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
-    runs = new TestRuns(client);
-    await client.clouds.setCredential(CLOUD, PRINCIPAL);
-    await saveCloudApp(client, 'azure', CLOUD, IMAGE);
+    ({ controller, runs } = harness);
+    harness.onClose(() => Promise.all(booted.map((vm) => vm.stop())));
+    await saveCloudApp(harness.client, 'azure', CLOUD, IMAGE);
     console.log(`[azure-e2e] setup (fake ARM + controller) ${Date.now() - started} ms`);
   }, 90_000);
 
   afterAll(async () => {
-    await runs?.terminateAll();
-    await Promise.all(booted.map((vm) => vm.stop()));
-    client?.close();
-    await controller?.stop();
+    await harness?.close();
     await arm?.close();
   }, 60_000);
 

@@ -15,11 +15,11 @@ import {
   type Instance,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
 import { startMoto, type MotoServer } from '../fakes/ec2/moto-server.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
 import { bootFromUserData, CLOUD_APP_INSTANCES, expectDeployedEverywhere, saveCloudApp } from '../helpers/cloud-e2e.js';
-import { startTestController, type TestController } from '../helpers/controller.js';
+import type { TestController } from '../helpers/controller.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { waitFor } from '../helpers/poll.js';
 import { TestRuns } from '../helpers/runs.js';
 import type { BootedVm } from '../helpers/vm-boot.js';
@@ -30,8 +30,8 @@ const CLOUD = 'aws-test';
 describe('ec2 cloud on moto, end to end (sqlite)', () => {
   let moto: MotoServer;
   let inspect: EC2Client;
+  let harness: Harness;
   let controller: TestController;
-  let client: SlipstreamClient;
   let runs: TestRuns;
   let ami: string;
   const booted: BootedVm[] = [];
@@ -43,22 +43,25 @@ describe('ec2 cloud on moto, end to end (sqlite)', () => {
     // One of moto's stock AMIs (the first EC2 call of a region takes moto a few seconds).
     const images = await inspect.send(new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['amzn2-ami-hvm-*'] }] }));
     ami = images.Images!.find((i) => i.ImageId)!.ImageId!;
-    controller = await startTestController({
+    harness = await startHarness({
       database: 'sqlite',
-      extraClouds: [{ name: CLOUD, driver: 'ec2', settings: { region: REGION, endpoint: moto.endpoint, instanceType: 't3.micro' } }],
+      clouds: [
+        {
+          name: CLOUD,
+          driver: 'ec2',
+          settings: { region: REGION, endpoint: moto.endpoint, instanceType: 't3.micro' },
+          credential: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+        },
+      ],
     });
-    client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
-    runs = new TestRuns(client);
-    await client.clouds.setCredential(CLOUD, { accessKeyId: 'testing', secretAccessKey: 'testing' });
-    await saveCloudApp(client, 'ec2', CLOUD, ami);
+    ({ controller, runs } = harness);
+    harness.onClose(() => Promise.all(booted.map((vm) => vm.stop())));
+    await saveCloudApp(harness.client, 'ec2', CLOUD, ami);
     console.log(`[ec2-moto] setup (moto + controller) ${Date.now() - started} ms`);
   }, 90_000);
 
   afterAll(async () => {
-    await runs?.terminateAll();
-    await Promise.all(booted.map((vm) => vm.stop()));
-    client?.close();
-    await controller?.stop();
+    await harness?.close();
     inspect?.destroy();
     await moto?.stop();
   }, 60_000);

@@ -10,10 +10,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlipstreamClient, isValidFile, pushOrder, readModuleFiles, validateModuleFiles, type SlipstreamClient } from '../../client/index.js';
+import { isValidFile, pushOrder, readModuleFiles, validateModuleFiles, type SlipstreamClient } from '../../client/index.js';
 import type { Run, RunState } from '../../client/services/run-types.js';
-import { startTestController, type TestController } from '../helpers/controller.js';
+import type { TestController } from '../helpers/controller.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { localVmWorkDir } from '../helpers/local-vms.js';
 import { waitFor } from '../helpers/poll.js';
 import { waitForNoProcessesOfRun } from '../helpers/runs.js';
@@ -60,6 +61,7 @@ async function settle(client: SlipstreamClient, runId: string, state: RunState, 
 }
 
 describe.each(TEST_DATABASES)('the shop example on %s', (database) => {
+  let harness: Harness;
   let controller: TestController;
   let client: SlipstreamClient;
   let runId = '';
@@ -67,16 +69,13 @@ describe.each(TEST_DATABASES)('the shop example on %s', (database) => {
   const value = async (key: string) => (await client.runs.getParameter(runId, key, { reveal: true })).value;
 
   beforeAll(async () => {
-    controller = await startTestController({ database });
-    client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
+    harness = await startHarness({ database });
+    ({ controller, client } = harness);
     await pushCatalog(client, SHOP);
   });
 
-  afterAll(async () => {
-    // stop() also kills the VMs of a run a failed step left up.
-    client?.close();
-    await controller?.stop();
-  }, TEST_TIMEOUT_MS);
+  // The controller's stop also kills the VMs of a run a failed step left up.
+  afterAll(() => harness?.close(), TEST_TIMEOUT_MS);
 
   it('reaches Ready with every mapped value delivered', async () => {
     runId = (await client.runs.launch({ module: 'shop/shop', scalable: true, timeoutMinutes: 10 })).id;

@@ -12,14 +12,14 @@
 import type { protos } from '@google-cloud/compute';
 import { OAuth2Client } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
 import { ConnectorError } from '../../controller/connectors/connector.js';
 import { FakeComputeServer, type FakeInstance } from '../fakes/gcp/fake-compute-server.js';
 import { instanceName, SERVICE_ACCOUNT_JSON } from '../../controller/connectors/gcp/gcp-driver.js';
 import { labelValue } from '../../controller/connectors/gcp/naming.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
 import { bootFromUserData, CLOUD_APP_INSTANCES, expectDeployedEverywhere, saveCloudApp } from '../helpers/cloud-e2e.js';
-import { startTestController, type TestController } from '../helpers/controller.js';
+import type { TestController } from '../helpers/controller.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { waitFor } from '../helpers/poll.js';
 import { TestRuns } from '../helpers/runs.js';
 import type { BootedVm } from '../helpers/vm-boot.js';
@@ -36,8 +36,8 @@ type Instance = protos.google.cloud.compute.v1.IInstance;
 
 describe('gcp cloud on the fake Compute API, end to end (sqlite)', () => {
   let gce: FakeComputeServer;
+  let harness: Harness;
   let controller: TestController;
-  let client: SlipstreamClient;
   let runs: TestRuns;
   const booted: BootedVm[] = [];
   /** client_email of every credential the driver made an auth client from. */
@@ -58,25 +58,28 @@ describe('gcp cloud on the fake Compute API, end to end (sqlite)', () => {
   beforeAll(async () => {
     const started = Date.now();
     gce = await FakeComputeServer.start({ token: TOKEN, operationRounds: 1 });
-    controller = await startTestController({
+    harness = await startHarness({
       database: 'sqlite',
-      extraClouds: [{ name: CLOUD, driver: 'gcp', settings: { project: PROJECT, zone: ZONE, machineType: MACHINE_TYPE, endpoint: gce.endpoint } }],
+      clouds: [
+        {
+          name: CLOUD,
+          driver: 'gcp',
+          settings: { project: PROJECT, zone: ZONE, machineType: MACHINE_TYPE, endpoint: gce.endpoint },
+          credential: {
+            [SERVICE_ACCOUNT_JSON]: JSON.stringify({ type: 'service_account', project_id: PROJECT, client_email: SERVICE_ACCOUNT, private_key: 'unused by the test auth client' }),
+          },
+        },
+      ],
       driverOptions: { gcp: { authClient: testAuthClient, maxPollIntervalMs: 50 } },
     });
-    client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
-    runs = new TestRuns(client);
-    await client.clouds.setCredential(CLOUD, {
-      [SERVICE_ACCOUNT_JSON]: JSON.stringify({ type: 'service_account', project_id: PROJECT, client_email: SERVICE_ACCOUNT, private_key: 'unused by the test auth client' }),
-    });
-    await saveCloudApp(client, 'gcp', CLOUD, IMAGE);
+    ({ controller, runs } = harness);
+    harness.onClose(() => Promise.all(booted.map((vm) => vm.stop())));
+    await saveCloudApp(harness.client, 'gcp', CLOUD, IMAGE);
     console.log(`[gcp-e2e] setup (fake Compute + controller) ${Date.now() - started} ms`);
   }, 90_000);
 
   afterAll(async () => {
-    await runs?.terminateAll();
-    await Promise.all(booted.map((vm) => vm.stop()));
-    client?.close();
-    await controller?.stop();
+    await harness?.close();
     await gce?.close();
   }, 60_000);
 

@@ -17,6 +17,7 @@ import type { CloudConnector } from '../../controller/connectors/connector.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { application, component } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/poll.js';
 import { instancesOf, processesOfRun, TestRuns, waitForNoProcessesOfRun } from '../helpers/runs.js';
@@ -37,24 +38,20 @@ async function agentsOf(runId: string, instance: string): Promise<number> {
 
 describe.each(TEST_DATABASES)('no leaks on %s', (database) => {
   const slowWorld = `noleak-slow-${database}`;
+  let harness: Harness | undefined;
   let controller: TestController | undefined;
-  let client: SlipstreamClient | undefined;
   let runs: TestRuns;
 
-  afterAll(async () => {
-    if (runs) await runs.terminateAll();
-    client?.close();
-    await controller?.stop();
-  }, 60_000);
+  afterAll(() => harness?.close(), 60_000);
 
   it('starts a controller with a slow fake cloud', async () => {
     const started = Date.now();
-    controller = await startTestController({
+    harness = await startHarness({
       database,
-      extraClouds: [{ name: 'slow', driver: 'fake', settings: { world: slowWorld, provisionDelayMs: '3000' } }],
+      clouds: [{ name: 'slow', driver: 'fake', settings: { world: slowWorld, provisionDelayMs: '3000' } }],
     });
-    client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
-    runs = new TestRuns(client);
+    ({ controller, runs } = harness);
+    const { client } = harness;
     await client.modules.save(component('leak/c', { images: { local: 'local', slow: 'local' } }));
     await client.modules.save(application('leak/app', 'leak/c'));
     console.log(`[no-leaks ${database}] controller up in ${Date.now() - started} ms`);

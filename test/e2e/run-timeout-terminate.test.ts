@@ -5,19 +5,18 @@
  * Cancelled and from Ready as Done. After each, no process of the run is left.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
-import { startTestController, type TestController } from '../helpers/controller.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { waitFor } from '../helpers/poll.js';
 import { processesOfRun, TestRuns, waitForNoProcessesOfRun } from '../helpers/runs.js';
 
 /** Provisioning on this cloud takes 30 s, so a run stays in Provisioning long enough to terminate it there. */
 const SLOW_CLOUD = { name: 'slow', driver: 'fake', settings: { provisionDelayMs: '30000' } };
 
-async function setUp(database: 'sqlite' | 'postgres'): Promise<{ controller: TestController; client: SlipstreamClient; runs: TestRuns }> {
-  const controller = await startTestController({ database, extraClouds: [SLOW_CLOUD] });
-  const client = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
+async function setUp(database: 'sqlite' | 'postgres'): Promise<Harness> {
+  const harness = await startHarness({ database, clouds: [SLOW_CLOUD] });
+  const { client } = harness;
   const component = (path: string, deployment: string) =>
     client.modules.save({
       kind: 'component',
@@ -30,23 +29,19 @@ async function setUp(database: 'sqlite' | 'postgres'): Promise<{ controller: Tes
   await component('ending/sleeps', 'ss-display sleeping\nsleep 600');
   await component('ending/forever', 'sleep infinity');
   await component('ending/quick', 'echo ok');
-  return { controller, client, runs: new TestRuns(client) };
+  return harness;
 }
 
 describe('run timeout on sqlite', () => {
-  let controller: TestController;
-  let client: SlipstreamClient;
+  let harness: Harness;
   let runs: TestRuns;
 
   beforeAll(async () => {
-    ({ controller, client, runs } = await setUp('sqlite'));
+    harness = await setUp('sqlite');
+    ({ runs } = harness);
   });
 
-  afterAll(async () => {
-    await runs?.terminateAll();
-    client?.close();
-    await controller?.stop();
-  });
+  afterAll(() => harness?.close());
 
   // Timeouts are whole minutes (domain.md: `timeout` in minutes), so this test takes a bit over one.
   it('aborts a run stuck in Executing after its timeout and drains it to Aborted', async () => {
@@ -69,19 +64,15 @@ describe('run timeout on sqlite', () => {
 });
 
 describe.each(TEST_DATABASES)('terminate on %s', (database) => {
-  let controller: TestController;
-  let client: SlipstreamClient;
+  let harness: Harness;
   let runs: TestRuns;
 
   beforeAll(async () => {
-    ({ controller, client, runs } = await setUp(database));
+    harness = await setUp(database);
+    ({ runs } = harness);
   });
 
-  afterAll(async () => {
-    await runs?.terminateAll();
-    client?.close();
-    await controller?.stop();
-  });
+  afterAll(() => harness?.close());
 
   async function expectTerminateEvent(runId: string, from: string): Promise<void> {
     const events = (await runs.events(runId)).filter((e) => e.type === 'terminate');

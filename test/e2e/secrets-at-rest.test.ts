@@ -13,7 +13,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
+import type { SlipstreamClient } from '../../client/index.js';
 import { isSealed } from '../../controller/auth/credential-cipher.js';
 import { startController } from '../../controller/controller.js';
 import { compileControllerOptions } from '../../controller/options.js';
@@ -22,6 +22,7 @@ import type { ModuleDocument } from '../../common/modules/types.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { waitFor } from '../helpers/poll.js';
 import { selectRows } from '../helpers/sql.js';
 import { TestRuns } from '../helpers/runs.js';
@@ -79,6 +80,7 @@ function expectedCheck(operatorValue: string): string {
 }
 
 describe.each(TEST_DATABASES)('password values at rest on %s', (database) => {
+  let harness: Harness;
   let first: TestController;
   let second: TestController | undefined;
   let client: SlipstreamClient;
@@ -86,19 +88,14 @@ describe.each(TEST_DATABASES)('password values at rest on %s', (database) => {
   let runId: string;
 
   beforeAll(async () => {
-    first = await startTestController({ database });
-    client = createSlipstreamClient({ address: first.address, token: first.adminToken });
-    runs = new TestRuns(client);
+    harness = await startHarness({ database });
+    ({ controller: first, client, runs } = harness);
+    // The second controller reuses the first one's data dir and database: it stops first, the first one's stop removes them.
+    harness.onClose(() => second?.stop());
     for (const document of [SOURCE, SINK, APP]) await client.modules.save(document);
   });
 
-  afterAll(async () => {
-    await runs?.terminateAll();
-    client?.close();
-    await second?.stop();
-    // The second controller reused the first one's data dir and database: the first one's stop removes them.
-    await first?.stop();
-  });
+  afterAll(() => harness?.close());
 
   /** The hash an instance's recipe published of the values it read. */
   const waitForCheck = (instance: string) =>
