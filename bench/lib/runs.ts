@@ -2,6 +2,7 @@
 import type pg from 'pg';
 import type { SlipstreamClient } from '../../client/index.js';
 import type { KeepRunning } from '../../common/runs/states.js';
+import { stateChangeOf } from '../../controller/store/journal-state-change.js';
 
 const FINAL = ['Done', 'Aborted', 'Cancelled'];
 
@@ -30,13 +31,13 @@ export async function waitForState(db: pg.Client, runId: string, state: string, 
 /** When the run was created and when it entered each state (from its journal). */
 export async function stateTimes(db: pg.Client, runId: string): Promise<{ createdAt: number; entered: Map<string, number> }> {
   const run = await db.query<{ created_at: Date }>('select created_at from runs where id = $1', [runId]);
-  const events = await db.query<{ time: Date; text: string }>(
-    `select time, text from run_journal where run_id = $1 and kind = 'event' and type = 'state' order by sequence`,
+  const events = await db.query<{ time: Date; kind: string; type: string; subject: string; text: string }>(
+    `select time, kind, type, subject, text from run_journal where run_id = $1 and kind = 'event' and type = 'state' order by sequence`,
     [runId],
   );
   const entered = new Map<string, number>();
   for (const e of events.rows) {
-    const to = e.text.split(' -> ')[1];
+    const to = stateChangeOf(e)?.to;
     if (to && !entered.has(to)) entered.set(to, e.time.getTime());
   }
   return { createdAt: run.rows[0]!.created_at.getTime(), entered };
