@@ -13,7 +13,7 @@ import type { AgentOptions } from '../options.js';
 import { FakeController } from './test-controller.js';
 
 /** The repository root. */
-export const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 /** Backoff for tests: reconnects within half a second. */
 export const FAST_BACKOFF = { baseMs: 50, capMs: 500 };
