@@ -2,6 +2,7 @@ import { ApiTokenEntity } from './api-token.js';
 import { CloudCredentialEntity } from './cloud-credential.js';
 import { CloudEntity } from './cloud.js';
 import { QuotaEntity } from './quota.js';
+import { ControllerReplicaEntity } from './controller-replica.js';
 import { ControllerSecretEntity } from './controller-secret.js';
 import { ModuleVersionEntity } from './module-version.js';
 import { ModuleEntity } from './module.js';
@@ -11,6 +12,7 @@ import { RunInstanceEntity } from './run-instance.js';
 import { RunJournalEntity } from './run-journal.js';
 import { RunParameterEntity } from './run-parameter.js';
 import { RunReportEntity } from './run-report.js';
+import { RunRequestEntity } from './run-request.js';
 import { RunTagEntity } from './run-tag.js';
 import { RunEntity } from './run.js';
 
@@ -19,6 +21,7 @@ export {
   CloudCredentialEntity,
   CloudEntity,
   QuotaEntity,
+  ControllerReplicaEntity,
   ControllerSecretEntity,
   ModuleEntity,
   ModuleVersionEntity,
@@ -27,6 +30,7 @@ export {
   RunJournalEntity,
   RunParameterEntity,
   RunReportEntity,
+  RunRequestEntity,
   RunTagEntity,
   TenantEntity,
   UserEntity,
@@ -46,6 +50,8 @@ export const ALL_ENTITIES = [
   RunJournalEntity,
   RunReportEntity,
   ControllerSecretEntity,
+  ControllerReplicaEntity,
+  RunRequestEntity,
   CloudEntity,
   CloudCredentialEntity,
   QuotaEntity,

@@ -9,7 +9,7 @@ export const RunEntity = defineEntity({
   name: 'Run',
   tableName: 'runs',
   uniques: [{ properties: ['tenant', 'requestId'] }],
-  indexes: [{ properties: ['tenant', 'createdAt'] }, { properties: ['state'] }],
+  indexes: [{ properties: ['tenant', 'createdAt'] }, { properties: ['state'] }, { properties: ['leaseHolder'] }],
   properties: (p) => ({
     id: p.uuid().primary(),
     tenant: p.manyToOne(TenantEntity).mapToPk().deleteRule('cascade'),
@@ -36,6 +36,10 @@ export const RunEntity = defineEntity({
     finalState: p.string().length(16).nullable(),
     requestId: p.string().length(128).nullable(),
     lastSequence: p.integer().default(0),
+    /** The controller replica that drives the run (null: none yet, or handed back). */
+    leaseHolder: p.uuid().nullable(),
+    /** Fencing token: bumped by every change of holder; the engine's writes commit only with the epoch they hold. */
+    leaseEpoch: p.integer().default(0),
     createdAt: p.datetime(),
     stateChangedAt: p.datetime(),
     finishedAt: p.datetime().nullable(),

@@ -2,10 +2,12 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261126142842_initial } from './Migration20261126142842_initial.js';
 import { Migration20261126150613_runs } from './Migration20261126150613_runs.js';
 import { Migration20261126154253_clouds } from './Migration20261126154253_clouds.js';
+import { Migration20261206024947_replicas } from './Migration20261206024947_replicas.js';
 
 /** Every sqlite migration, oldest first (written by create-migration.ts). */
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261126142842_initial', class: Migration20261126142842_initial },
   { name: 'Migration20261126150613_runs', class: Migration20261126150613_runs },
   { name: 'Migration20261126154253_clouds', class: Migration20261126154253_clouds },
+  { name: 'Migration20261206024947_replicas', class: Migration20261206024947_replicas },
 ];

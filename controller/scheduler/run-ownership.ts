@@ -1,0 +1,33 @@
+/**
+ * What the run engine needs to know of run ownership among controller
+ * replicas, as ports: the cluster module (controller/cluster/) implements
+ * them on PostgreSQL; a single controller owns every run.
+ */
+import type { RunInput } from '../domain/runs/types.js';
+import type { JournalEntry } from '../store/repositories/run-journal.js';
+import type { ParameterSet } from './parameter-writer.js';
+import type { SetOutcome } from './run-batch.js';
+
+/** The runs this replica drives, each with the lease epoch (fencing token) its writes must carry. */
+export interface RunOwnership {
+  /** The epoch this replica holds the run's lease with, or undefined when it does not own the run. */
+  epochOf(runId: string): number | undefined;
+  /** Forgets a run whose lease went to another replica (a write was fenced off). */
+  lost(runId: string): void;
+}
+
+/** Where work for a run this replica does not own goes: to its owner. */
+export interface RemoteRuns {
+  /** Resolves once the owner committed the input. */
+  dispatch(runId: string, input: RunInput): Promise<void>;
+  setParameters(runId: string, sets: readonly ParameterSet[]): Promise<SetOutcome>;
+  appendLogs(runId: string, entries: readonly JournalEntry[]): Promise<void>;
+}
+
+/** A write of the run carried an epoch older than the run's lease: another replica owns it now. */
+export class LeaseLostError extends Error {
+  constructor(readonly runId: string) {
+    super(`run ${runId} is now driven by another controller replica`);
+    this.name = 'LeaseLostError';
+  }
+}
