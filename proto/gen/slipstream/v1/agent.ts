@@ -216,6 +216,7 @@ export interface SessionResponse {
     | { $case: "killScripts"; value: KillScripts }
     | { $case: "shutdown"; value: Shutdown }
     | { $case: "parameterGetAll"; value: ParameterGetAllReply }
+    | { $case: "redirect"; value: Redirect }
     | undefined;
 }
 
@@ -383,6 +384,21 @@ export interface KillScripts {
 }
 
 export interface Shutdown {
+  reason: string;
+}
+
+/**
+ * This replica does not drive the agent's run: reconnect to the one that does.
+ * The controller ends the stream after it with UNAVAILABLE (its message names
+ * the owner's address), so an agent older than this message reconnects with
+ * its backoff, which reaches the owner behind a load balancer.
+ */
+export interface Redirect {
+  /**
+   * `host:port` of the owner replica's agent endpoint; empty: the run has no
+   * owner right now, retry later (another address of the agent's list).
+   */
+  address: string;
   reason: string;
 }
 
@@ -920,6 +936,9 @@ export const SessionResponse: MessageFns<SessionResponse> = {
       case "parameterGetAll":
         ParameterGetAllReply.encode(message.message.value, writer.uint32(66).fork()).join();
         break;
+      case "redirect":
+        Redirect.encode(message.message.value, writer.uint32(74).fork()).join();
+        break;
     }
     return writer;
   },
@@ -1001,6 +1020,14 @@ export const SessionResponse: MessageFns<SessionResponse> = {
             message.message = { $case: "parameterGetAll", value: ParameterGetAllReply.decode(reader, reader.uint32()) };
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.message = { $case: "redirect", value: Redirect.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1035,6 +1062,8 @@ export const SessionResponse: MessageFns<SessionResponse> = {
         ? { $case: "parameterGetAll", value: ParameterGetAllReply.fromJSON(object.parameterGetAll) }
         : isSet(object.parameter_get_all)
         ? { $case: "parameterGetAll", value: ParameterGetAllReply.fromJSON(object.parameter_get_all) }
+        : isSet(object.redirect)
+        ? { $case: "redirect", value: Redirect.fromJSON(object.redirect) }
         : undefined,
     };
   },
@@ -1057,6 +1086,8 @@ export const SessionResponse: MessageFns<SessionResponse> = {
       obj.shutdown = Shutdown.toJSON(message.message.value);
     } else if (message.message?.$case === "parameterGetAll") {
       obj.parameterGetAll = ParameterGetAllReply.toJSON(message.message.value);
+    } else if (message.message?.$case === "redirect") {
+      obj.redirect = Redirect.toJSON(message.message.value);
     }
     return obj;
   },
@@ -1112,6 +1143,12 @@ export const SessionResponse: MessageFns<SessionResponse> = {
       case "parameterGetAll": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "parameterGetAll", value: ParameterGetAllReply.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "redirect": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "redirect", value: Redirect.fromPartial(object.message.value) };
         }
         break;
       }
@@ -3381,6 +3418,91 @@ export const Shutdown: MessageFns<Shutdown> = {
   },
   fromPartial<I extends Exact<DeepPartial<Shutdown>, I>>(object: I): Shutdown {
     const message = createBaseShutdown();
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRedirect(): Redirect {
+  return { address: "", reason: "" };
+}
+
+export const Redirect: MessageFns<Redirect> = {
+  encode(message: Redirect, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.address !== "") {
+      writer.uint32(10).string(message.address);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Redirect {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRedirect();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.address = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Redirect {
+    return {
+      address: isSet(object.address) ? globalThis.String(object.address) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: Redirect): unknown {
+    const obj: any = {};
+    if (message.address !== "") {
+      obj.address = message.address;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Redirect>, I>>(base?: I): Redirect {
+    return Redirect.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Redirect>, I>>(object: I): Redirect {
+    const message = createBaseRedirect();
+    message.address = object.address ?? "";
     message.reason = object.reason ?? "";
     return message;
   },
