@@ -5,6 +5,7 @@ import { AgentLoginRepository } from './agent-logins.js';
 import { CloudRepository } from './clouds.js';
 import { ModuleRepository } from './modules.js';
 import { ParameterSealing } from './parameter-sealing.js';
+import { ReplicaRepository } from './replicas.js';
 import { RunInstanceRepository } from './run-instances.js';
 import { RunJournalRepository } from './run-journal.js';
 import { RunParameterRepository } from './run-parameters.js';
@@ -28,6 +29,8 @@ export class Repositories {
   readonly reports: RunReportRepository;
   readonly agentLogins: AgentLoginRepository;
   readonly clouds: CloudRepository;
+  /** The controller replicas sharing the database (read side). */
+  readonly replicas: ReplicaRepository;
 
   /**
    * `cipher`: seals the password values the runs and modules store.
@@ -46,6 +49,7 @@ export class Repositories {
     this.reports = new RunReportRepository(em);
     this.agentLogins = new AgentLoginRepository(em, this.instances, prepared);
     this.clouds = new CloudRepository(em);
+    this.replicas = new ReplicaRepository(em);
   }
 
   /** Writes the unit of work's changes: the staged journal entries in bulk, then the managed entities. */
