@@ -175,6 +175,8 @@ export async function startController(options: CompiledControllerOptions, log: L
         engine,
         bus,
         hub,
+        // One controller drives every run; the replicas' routing replaces this (issue 19).
+        owners: { owns: () => true, ownerAgentAddress: async () => undefined },
         dataDir: options.dataDir,
         reportQuota: options.reportQuota,
         defaultCloud: options.defaultCloud,

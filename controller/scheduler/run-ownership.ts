@@ -31,3 +31,15 @@ export class LeaseLostError extends Error {
     this.name = 'LeaseLostError';
   }
 }
+
+/**
+ * Which replica an agent's session belongs with: the agent session asks it
+ * when a session starts and redirects the agent to the owner when this
+ * replica does not drive the run. A single controller owns every run.
+ */
+export interface AgentRouting {
+  /** True when this replica drives the run (its engine holds it). */
+  owns(runId: string): boolean;
+  /** `host:port` of the agent endpoint of the replica that owns the run; undefined when none owns it right now. */
+  ownerAgentAddress(runId: string): Promise<string | undefined>;
+}

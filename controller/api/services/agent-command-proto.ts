@@ -13,6 +13,7 @@ export function scaleCommandToProto(scale: ScaleCommand | undefined): pb.ScaleCo
 
 export function agentCommandToProto(command: AgentCommand): pb.SessionResponse {
   if (command.type === 'shutdown') return { message: { $case: 'shutdown', value: { reason: command.reason } } };
+  if (command.type === 'redirect') return { message: { $case: 'redirect', value: { address: command.address, reason: command.reason } } };
   return {
     message: {
       $case: 'state',

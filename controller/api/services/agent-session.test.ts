@@ -14,8 +14,12 @@ import { RequestErrorCode, type SessionRequest, type SessionResponse } from '../
 import type { RunEngine } from '../../scheduler/run-engine.js';
 import { AgentHub } from '../../scheduler/agent-hub.js';
 import { RunBus } from '../../scheduler/run-bus.js';
+import type { AgentRouting } from '../../scheduler/run-ownership.js';
 import { outputStreamToProto } from '../../../common/convert/output-streams.js';
 import { AgentSession, MAX_WAITING_GETS } from './agent-session.js';
+
+/** A single controller: it drives every run (agent-session-redirect.test.ts covers the rest). */
+const OWNS_EVERY_RUN: AgentRouting = { owns: () => true, ownerAgentAddress: () => Promise.resolve(undefined) };
 
 interface ErrorFields {
   errorCode: RequestErrorCode;
@@ -45,7 +49,7 @@ class FakeCall extends EventEmitter {
 function sessionOn(parts: Partial<RunEngine>, bus = new RunBus()): FakeCall {
   const call = new FakeCall();
   const engine = { snapshot: () => Promise.resolve({ model: { state: 'Executing' } }), ...parts } as unknown as RunEngine;
-  new AgentSession(call as never, { runId: 'run-1', tenantId: 't', instance: 'db.1', node: 'db', index: 1 }, { engine, bus, hub: new AgentHub(), log: pino({ level: 'silent' }) }).start(new AbortController().signal);
+  new AgentSession(call as never, { runId: 'run-1', tenantId: 't', instance: 'db.1', node: 'db', index: 1 }, { engine, bus, hub: new AgentHub(), owners: OWNS_EVERY_RUN, log: pino({ level: 'silent' }) }).start(new AbortController().signal);
   return call;
 }
 
@@ -56,7 +60,7 @@ function sessionWith(setParameters: RunEngine['setParameters']): FakeCall {
   const session = new AgentSession(
     call as never,
     { runId: 'run-1', tenantId: 't', instance: 'db.1', node: 'db', index: 1 },
-    { engine, bus: new RunBus(), hub: new AgentHub(), log: pino({ level: 'silent' }) },
+    { engine, bus: new RunBus(), hub: new AgentHub(), owners: OWNS_EVERY_RUN, log: pino({ level: 'silent' }) },
   );
   session.start(new AbortController().signal);
   return call;
@@ -112,7 +116,7 @@ describe('AgentSession welcome', () => {
     const snapshot = { model, plan: { nodes: [{ name: 'db', packages: [], recipes }] }, sshKeys: [] };
     const engine = { snapshot: () => Promise.resolve(snapshot) } as unknown as RunEngine;
     const call = new FakeCall();
-    new AgentSession(call as never, { runId: 'run-1', tenantId: 't', instance: 'db.1', node: 'db', index: 1 }, { engine, bus: new RunBus(), hub, log: pino({ level: 'silent' }) }).start(new AbortController().signal);
+    new AgentSession(call as never, { runId: 'run-1', tenantId: 't', instance: 'db.1', node: 'db', index: 1 }, { engine, bus: new RunBus(), hub, owners: OWNS_EVERY_RUN, log: pino({ level: 'silent' }) }).start(new AbortController().signal);
     call.emit('data', { message: { $case: 'hello', value: { agentVersion: 'test', completedState: 0, completedEpoch: 0 } } } satisfies SessionRequest);
     await expect.poll(() => call.written.find((m) => m.message?.$case === 'welcome')).toBeDefined();
     const welcome = call.written.find((m) => m.message?.$case === 'welcome')!.message;

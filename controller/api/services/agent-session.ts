@@ -1,4 +1,4 @@
-import type { ServerDuplexStream } from '@grpc/grpc-js';
+import { type ServerDuplexStream, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type * as pb from '../../../proto/gen/slipstream/v1/agent.js';
 import type { AgentPrincipal } from '../../auth/agent-authenticator.js';
@@ -10,9 +10,10 @@ import type { AgentHub } from '../../scheduler/agent-hub.js';
 import { waitForValues } from '../../scheduler/parameter-waits.js';
 import type { RunBus } from '../../scheduler/run-bus.js';
 import type { RunEngine } from '../../scheduler/run-engine.js';
+import type { AgentRouting } from '../../scheduler/run-ownership.js';
 import { runStateFromProto, runStateToProto } from '../../../common/convert/runs.js';
 import { requestErrorToProto, type RequestError } from '../../../common/convert/request-errors.js';
-import { agentCommandFor } from '../../domain/runs/agent-command.js';
+import { agentCommandFor, type AgentCommand } from '../../domain/runs/agent-command.js';
 import { agentCommandToProto, scaleCommandToProto } from './agent-command-proto.js';
 import { logEntriesOf } from './agent-log-lines.js';
 import { agentPlanFor } from './agent-plan.js';
@@ -22,8 +23,12 @@ export interface SessionDeps {
   engine: RunEngine;
   bus: RunBus;
   hub: AgentHub;
+  /** Which replica drives each run: a session of a run this replica does not drive is sent to its owner. */
+  owners: AgentRouting;
   log: Logger;
 }
+
+type Redirect = Extract<AgentCommand, { type: 'redirect' }>;
 
 type Call = ServerDuplexStream<pb.SessionRequest, pb.SessionResponse>;
 
@@ -68,6 +73,8 @@ export class AgentSession {
     signal.addEventListener('abort', end, { once: true });
     this.call.on('error', end);
     this.call.on('close', end);
+    // Before anything is read: a session of a run driven elsewhere never reaches the hub or the engine here.
+    if (!this.deps.owners.owns(this.agent.runId)) return void this.redirectToOwner();
     this.call.on('data', (request: pb.SessionRequest) => {
       void this.handle(request)
         .catch((err: unknown) => this.failed(request, err))
@@ -96,16 +103,46 @@ export class AgentSession {
     this.close();
   }
 
+  /** Sends the agent to the replica that drives its run, as the owner's address says now. */
+  private async redirectToOwner(): Promise<void> {
+    const runId = this.agent.runId;
+    let address = '';
+    try {
+      address = (await this.deps.owners.ownerAgentAddress(runId)) ?? '';
+    } catch (err) {
+      // Sent on without an address: the agent retries later, as for a run between owners.
+      this.log.warn({ err }, 'looking up the owner of a run failed');
+    }
+    const reason = address ? `run ${runId} is driven by the controller replica at ${address}` : `no controller replica drives run ${runId} right now`;
+    this.redirect({ type: 'redirect', address, reason });
+  }
+
+  /**
+   * Writes the redirect, then ends the stream UNAVAILABLE with a message naming
+   * the owner: an agent older than Redirect ignores the message and reconnects
+   * with its backoff on that status (behind a load balancer, possibly to the
+   * owner). grpc-js sends the status after the writes before it.
+   */
+  private redirect(redirect: Redirect): void {
+    if (this.cancel.signal.aborted) return;
+    this.send(agentCommandToProto(redirect));
+    this.log.debug({ owner: redirect.address }, 'agent redirected to the owner of its run');
+    const details = redirect.address ? `${redirect.reason}; reconnect to ${redirect.address}` : `${redirect.reason}; retry later`;
+    this.close({ code: status.UNAVAILABLE, details });
+  }
+
   private send(message: pb.SessionResponse): void {
     if (!this.cancel.signal.aborted && this.call.writable) this.call.write(message);
   }
 
-  private close(): void {
+  /** Ends the session; with `failure`, the stream ends with that status instead of OK. */
+  private close(failure?: { code: status; details: string }): void {
     if (this.cancel.signal.aborted) return;
     this.cancel.abort();
     this.unregister?.();
     this.unsubscribeRun?.();
-    if (this.call.writable) this.call.end();
+    if (failure && this.call.writable) this.call.emit('error', failure);
+    else if (this.call.writable) this.call.end();
     this.log.debug('agent session closed');
   }
 
@@ -195,6 +232,8 @@ export class AgentSession {
   }
 
   private async welcome(): Promise<void> {
+    // The run may have moved since the session started: the hub of a replica holds only its own runs' agents.
+    if (!this.deps.owners.owns(this.agent.runId)) return this.redirectToOwner();
     const snapshot = await this.deps.engine.snapshot(this.agent.runId);
     if (!snapshot) return this.close();
     const { model, plan, sshKeys } = snapshot;
@@ -202,7 +241,8 @@ export class AgentSession {
     const node = plan.nodes.find((n) => n.name === this.agent.node);
     if (!self || !node) return this.close();
     this.unregister = this.deps.hub.register(this.agent.runId, this.agent.instance, {
-      send: (command) => this.send(agentCommandToProto(command)),
+      // A redirect ends the session itself, after the message: the close the engine calls next finds it closed.
+      send: (command) => (command.type === 'redirect' ? this.redirect(command) : this.send(agentCommandToProto(command))),
       close: () => this.close(),
     });
     const command = agentCommandFor(model, this.agent.instance);

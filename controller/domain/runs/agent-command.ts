@@ -17,7 +17,12 @@ export type AgentCommand =
   /** Run the current state (its phase, or the scale hook) of this epoch. */
   | { type: 'state'; state: RunState; epoch: number; abortMessage: string | undefined; scale: ScaleCommand | undefined }
   /** Stop: the run is over, or the instance is no longer part of it. */
-  | { type: 'shutdown'; reason: string };
+  | { type: 'shutdown'; reason: string }
+  /**
+   * Reconnect to the replica that drives the run (`host:port` of its agent
+   * endpoint; empty when no replica owns it right now). The session ends after it.
+   */
+  | { type: 'redirect'; address: string; reason: string };
 
 /**
  * The command an instance gets for the run's current state: with its scale
