@@ -227,6 +227,32 @@ describe('run requests between replicas', () => {
     expect(await requestRows(asker.id)).toEqual([{ count: '0' }]);
   });
 
+  it('a request the owner took but did not finish in time fails UNAVAILABLE saying it may have been applied', async () => {
+    const asker = await replica({ owning: false, client: { deadlineMs: 300 } });
+    const owner = await replica({ owning: true });
+    let open!: () => void;
+    owner.local.gate = new Promise((resolve) => (open = resolve));
+    const err = await asker.client.dispatch(runId, { type: 'tick' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnavailableError);
+    expect((err as Error).message).toBe("the run's controller replica took the request but did not finish it within 0.3 s; it may or may not have applied it");
+    open();
+    await waitFor(() => owner.local.dispatched.length === 1);
+    // The late answer finds no row to write into, and leaves none behind.
+    await owner.server.sweep();
+    expect(await requestRows(asker.id)).toEqual([{ count: '0' }]);
+  });
+
+  it('serveRun applies the requests of a run this replica takes on, without a notification', async () => {
+    const asker = await replica({ owning: false });
+    const owner = await replica({ owning: false, deaf: true, sweepMs: 60_000 });
+    const call = asker.client.dispatch(runId, { type: 'launch' });
+    await waitFor(async () => (await requestRows(asker.id))[0]!.count === '1');
+    owner.owning = true;
+    await owner.server.serveRun(runId);
+    await call;
+    expect(owner.local.dispatched).toEqual([{ type: 'launch' }]);
+  });
+
   it('missed notifications only delay: the owner finds the request on its sweep and the asker the answer on its poll', async () => {
     const asker = await replica({ owning: false, deaf: true, client: { pollMs: 100 } });
     const owner = await replica({ owning: true, deaf: true, sweepMs: 200 });
