@@ -31,4 +31,31 @@ describe('RunBus', () => {
     bus.publish('run-1', journal);
     expect(heard).toEqual(['first', 'second', 'second']);
   });
+
+  it('tells its tap of a run’s first subscriber and last unsubscribe, and lets it trim local publishes but not deliveries from elsewhere', () => {
+    const bus = new RunBus();
+    const seen: string[] = [];
+    bus.setTap({
+      watched: (runId) => seen.push(`watched ${runId}`),
+      unwatched: (runId) => seen.push(`unwatched ${runId}`),
+      published: (runId, change) => {
+        seen.push(`published ${change.kind}`);
+        return change.kind === 'state' ? undefined : change;
+      },
+    });
+    const heard: string[] = [];
+    const offChanges = bus.subscribe('run-1', (c) => heard.push(c.kind));
+    const offKeys = bus.subscribeKeys('run-1', ['k'], (key, value) => heard.push(`${key}=${value}`));
+    expect(bus.watchedRuns()).toEqual(['run-1']);
+    bus.publish('run-1', state);
+    bus.publish('run-1', journal);
+    bus.deliver('run-1', state);
+    bus.deliver('run-1', { kind: 'parameters', values: [{ key: 'k', value: 'v' }] });
+    offChanges();
+    offChanges();
+    offKeys();
+    expect(heard).toEqual(['journal', 'state', 'parameters', 'k=v']);
+    expect(seen).toEqual(['watched run-1', 'published state', 'published journal', 'unwatched run-1']);
+    expect(bus.watchedRuns()).toEqual([]);
+  });
 });

@@ -25,30 +25,51 @@ export type RunListener = (change: RunChange) => void;
 export type KeyListener = (key: string, value: string) => void;
 
 /**
- * Change notifications per run. This implementation delivers in-process; it is
- * the seam where a PostgreSQL LISTEN/NOTIFY feed plugs in so that every
- * controller replica hears every committed change (subscribers do not change).
+ * What carries a bus's changes between controller replicas
+ * (controller/cluster/run-feed.ts): it learns which runs have subscribers
+ * here, and sees each local publish first.
  */
+export interface RunBusTap {
+  /** A run got its first subscriber (of changes or of keys). */
+  watched(runId: string): void;
+  /** A run lost its last subscriber. */
+  unwatched(runId: string): void;
+  /** A local publish, before subscribers hear it: returns what they are to hear, undefined for nothing (they heard it already). */
+  published(runId: string, change: RunChange): RunChange | undefined;
+}
+
 const ALL_KINDS: readonly RunChange['kind'][] = ['journal', 'parameters', 'state', 'instances'];
 
+/**
+ * Change notifications per run, delivered in-process. With a tap (the
+ * PostgreSQL feed), every controller replica hears every committed change;
+ * subscribers do not change.
+ */
 export class RunBus {
   /** Per run and kind of change: 10,000 agent sessions that wait only for the run's end must not hear every log line. */
   private readonly listeners = new Map<string, Map<RunChange['kind'], Set<RunListener>>>();
   /** Per run and key: thousands of agents each waiting on its own keys must not all hear every value. */
   private readonly keyListeners = new Map<string, Map<string, Set<KeyListener>>>();
+  private tap: RunBusTap | undefined;
 
   /** Subscribes to one run's changes (of the given kinds, default all); returns the unsubscribe function. */
   subscribe(runId: string, listener: RunListener, kinds: readonly RunChange['kind'][] = ALL_KINDS): () => void {
-    return register(this.listeners, runId, kinds, listener);
+    return this.watching(runId, () => register(this.listeners, runId, kinds, listener));
   }
 
   /** Subscribes to the values of some of a run's parameters; returns the unsubscribe function. */
   subscribeKeys(runId: string, keys: readonly string[], listener: KeyListener): () => void {
-    return register(this.keyListeners, runId, keys, listener);
+    return this.watching(runId, () => register(this.keyListeners, runId, keys, listener));
   }
 
-  /** Announces a committed change to every subscriber of the run (and each value to the watchers of its key). */
+  /** Announces a change committed by this process to every subscriber of the run (and each value to the watchers of its key), through the tap if there is one. */
   publish(runId: string, change: RunChange): void {
+    const heard = this.tap ? this.tap.published(runId, change) : change;
+    if (heard) this.deliver(runId, heard);
+  }
+
+  /** Announces a change that committed elsewhere (another replica's), to this process's subscribers only: the tap does not see it. */
+  deliver(runId: string, change: RunChange): void {
     const listeners = this.listeners.get(runId)?.get(change.kind);
     if (listeners) for (const listener of [...listeners]) listener(change);
     if (change.kind !== 'parameters') return;
@@ -58,6 +79,37 @@ export class RunBus {
       const watchers = value === null ? undefined : byKey.get(key);
       if (watchers) for (const watcher of [...watchers]) watcher(key, value!);
     }
+  }
+
+  /** Lets `tap` see subscriptions and local publishes (one tap at a time); returns the function that removes it. */
+  setTap(tap: RunBusTap): () => void {
+    this.tap = tap;
+    return () => {
+      if (this.tap === tap) this.tap = undefined;
+    };
+  }
+
+  /** The runs with at least one subscriber here. */
+  watchedRuns(): string[] {
+    return [...new Set([...this.listeners.keys(), ...this.keyListeners.keys()])];
+  }
+
+  private isWatched(runId: string): boolean {
+    return this.listeners.has(runId) || this.keyListeners.has(runId);
+  }
+
+  /** Registers a subscriber, telling the tap when it is the run's first, and, on unsubscribe, when it was the last. */
+  private watching(runId: string, add: () => () => void): () => void {
+    const first = !this.isWatched(runId);
+    const remove = add();
+    if (first) this.tap?.watched(runId);
+    let removed = false;
+    return () => {
+      if (removed) return;
+      removed = true;
+      remove();
+      if (!this.isWatched(runId)) this.tap?.unwatched(runId);
+    };
   }
 }
 

@@ -1,0 +1,101 @@
+import type { Logger } from 'pino';
+import type { RunChange } from '../scheduler/run-bus.js';
+
+/** The channel on which replicas announce the run changes they committed. */
+export const RUN_CHANGES_CHANNEL = 'slipstream_run_changes';
+
+const KINDS: readonly RunChange['kind'][] = ['journal', 'parameters', 'state', 'instances'];
+
+/**
+ * That a run changed, not the change: a replica that has subscribers of the
+ * run reads what changed from the database. Small whatever the change
+ * (PostgreSQL refuses payloads of 8000 bytes or more).
+ */
+export interface RunChangeNotice {
+  run: string;
+  /** The replica that committed the change. */
+  replica: string;
+  /** The run's last journal sequence after the change, when it journaled any. */
+  seq?: number;
+  kinds: RunChange['kind'][];
+}
+
+/** The notice in a payload, or undefined when the payload is not one (logged by the caller). */
+export function parseNotice(payload: string): RunChangeNotice | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(payload);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { run, replica, seq, kinds } = value as Record<string, unknown>;
+  if (typeof run !== 'string' || typeof replica !== 'string' || !Array.isArray(kinds)) return undefined;
+  if (seq !== undefined && (typeof seq !== 'number' || !Number.isInteger(seq))) return undefined;
+  return { run, replica, seq, kinds: KINDS.filter((k) => kinds.includes(k)) };
+}
+
+/**
+ * Coalesces this replica's local publishes into notices: at most one per
+ * run per tick, sent one tick after the run's first change in it, and never
+ * two ticks' sends at once (while one is out, the next gathers), so that
+ * thousands of commits a second become a few notices each covering many.
+ */
+export class NoticeCoalescer {
+  private pending = new Map<string, { seq?: number; kinds: Set<RunChange['kind']> }>();
+  private timer: NodeJS.Timeout | undefined;
+  private sending: Promise<void> | undefined;
+
+  constructor(
+    private readonly replica: string,
+    private readonly tickMs: number,
+    private readonly send: (payload: string) => Promise<void>,
+    private readonly log: Logger,
+  ) {}
+
+  /** Notes a change published here. */
+  add(runId: string, change: RunChange): void {
+    let notice = this.pending.get(runId);
+    if (!notice) this.pending.set(runId, (notice = { kinds: new Set() }));
+    notice.kinds.add(change.kind);
+    const last = change.kind === 'journal' ? change.entries.at(-1)?.sequence : undefined;
+    if (last !== undefined) notice.seq = Math.max(notice.seq ?? 0, last);
+    this.schedule();
+  }
+
+  /** Sends what is pending now and waits for it (on stop). */
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.sending;
+    await this.sendPending();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.sending) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.sending = this.sendPending().finally(() => {
+        this.sending = undefined;
+        if (this.pending.size > 0) this.schedule();
+      });
+    }, this.tickMs);
+    this.timer.unref();
+  }
+
+  private async sendPending(): Promise<void> {
+    const batch = this.pending;
+    this.pending = new Map();
+    await Promise.all(
+      [...batch].map(async ([run, { seq, kinds }]) => {
+        const notice: RunChangeNotice = { run, replica: this.replica, ...(seq === undefined ? {} : { seq }), kinds: [...kinds] };
+        try {
+          await this.send(JSON.stringify(notice));
+        } catch (err) {
+          // The other replicas' poll catches up from the tables.
+          this.log.warn({ err, runId: run }, 'run change notice not sent');
+        }
+      }),
+    );
+  }
+}
