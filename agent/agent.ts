@@ -9,11 +9,12 @@ import { status } from '@grpc/grpc-js';
 import { mkdirSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import type { AgentServiceClient } from '../proto/gen/slipstream/v1/agent.js';
 import type { RunState } from '../proto/gen/slipstream/v1/runs.js';
 import { requestErrorFromProto } from '../common/convert/request-errors.js';
 import { Backoff, sleep } from './backoff.js';
 import { createAgentClient, grpcCode, statusName } from './channel.js';
+import { controllerAddressesOf } from './config.js';
+import { ControllerChannels, type ControllerRoute } from './controller-channels.js';
 import { EnrollCancelledError, enroll } from './enroll.js';
 import { LocalSocketServer } from './local-socket.js';
 import { LogBuffer } from './log-buffer.js';
@@ -83,7 +84,9 @@ class Agent {
   private readonly lifetime = new AbortController();
   private readonly log;
   private readonly logs: LogBuffer;
-  private client: AgentServiceClient | undefined;
+  private channels: ControllerChannels | undefined;
+  /** Where report uploads go: any replica takes them. */
+  private uploads: ControllerRoute | undefined;
   private session: AgentSession | undefined;
   private socket: LocalSocketServer | undefined;
   private driver: PhaseDriver | undefined;
@@ -120,15 +123,18 @@ class Agent {
       this.log.info({}, 'run already ended; nothing to do');
       return void this.end({ reason: 'finished', exitCode: 0 });
     }
-    this.client = createAgentClient(config);
+    const channels = new ControllerChannels(controllerAddressesOf(config), (address) => createAgentClient(config, address));
+    this.channels = channels;
+    this.uploads = channels.route();
     let credential = this.store.get().credential;
     if (credential) {
       this.log.info({}, 'credential found; enrollment skipped');
     } else {
-      this.log.info({ controller: config.controller }, 'enrolling');
+      const enrollment = channels.route();
+      this.log.info({ controller: enrollment.address }, 'enrolling');
       try {
         const response = await enroll(
-          this.client,
+          enrollment,
           { bootstrapToken: config.bootstrapToken, agentVersion: this.options.agentVersion, ...facts },
           { backoff: this.options.backoff, log: log.child({ component: 'enroll' }), signal: this.lifetime.signal },
         );
@@ -153,7 +159,7 @@ class Agent {
     const { probe, recipeCommands } = this.options;
     if (recipeCommands) await writeRecipeCommands(paths.binDir, paths.socketPath, this.options.commandLine);
     const session = new AgentSession({
-      client: this.client,
+      route: channels.route(),
       credential,
       backoff: this.options.backoff,
       log: log.child({ component: 'session' }),
@@ -254,7 +260,7 @@ class Agent {
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          const response = await uploadReport(this.client!, credential, file, name, signal);
+          const response = await uploadReport(this.uploads!.client, credential, file, name, signal);
           this.log.info({ name, sizeBytes: response.report?.sizeBytes }, 'report uploaded');
           return;
         } catch (err) {
@@ -263,7 +269,9 @@ class Agent {
           const retryable = code === status.UNAVAILABLE || code === status.DEADLINE_EXCEEDED || (code === status.RESOURCE_EXHAUSTED && carriesRetryInfo(err));
           if (signal.aborted || !retryable || attempt >= REPORT_UPLOAD_ATTEMPTS) throw err;
           const delayMs = backoff.next();
-          this.log.warn({ code: statusName(code), attempt, delayMs }, 'report upload failed; retrying');
+          this.log.warn({ code: statusName(code), controller: this.uploads!.address, attempt, delayMs }, 'report upload failed; retrying');
+          // Another replica takes it as well: a quota says when, the others that this one is away.
+          if (code !== status.RESOURCE_EXHAUSTED) this.uploads!.failed();
           await sleep(delayMs, signal);
         }
       }
@@ -280,7 +288,7 @@ class Agent {
       await this.driver?.stop();
       await this.session?.stop();
       await this.socket?.close();
-      this.client?.close();
+      this.channels?.close();
       this.resolveDone(exit);
     })();
     return this.ending;

@@ -8,12 +8,12 @@ import { credentials, Metadata, status } from '@grpc/grpc-js';
 import { AgentServiceClient } from '../proto/gen/slipstream/v1/agent.js';
 import type { AgentConfig } from './config.js';
 
-/** Creates the AgentService client (one channel, reused across reconnects). */
-export function createAgentClient(config: AgentConfig): AgentServiceClient {
+/** Creates the AgentService client of one controller address (one channel, reused across reconnects); default `config.controller`. */
+export function createAgentClient(config: AgentConfig, address = config.controller): AgentServiceClient {
   const channelCredentials = config.insecure
     ? credentials.createInsecure()
     : credentials.createSsl(Buffer.from(config.caCertificate ?? '', 'utf8'));
-  return new AgentServiceClient(channelTarget(config.controller), channelCredentials, {
+  return new AgentServiceClient(channelTarget(address), channelCredentials, {
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.max_receive_message_length': 16 * 1024 * 1024,

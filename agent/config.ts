@@ -6,8 +6,15 @@ import { dirname, resolve } from 'node:path';
  * (cloud-init writes it; the `local` driver writes the same file). JSON, mode 0600.
  */
 export interface AgentConfig {
-  /** Controller gRPC address, `host:port`. */
+  /** Controller gRPC address, `host:port`. Agents older than `controllerAddresses` read only this one. */
   controller: string;
+  /**
+   * Several controller replicas' agent addresses (`host:port` each), tried in
+   * this order, round robin, when one cannot be reached; `controller` is tried
+   * after them when it is not in the list. A replica that does not drive the
+   * agent's run sends the agent to the one that does (SessionResponse.redirect).
+   */
+  controllerAddresses?: string[];
   /** PEM of the CA that signed the controller's certificate; absent with `insecure`. */
   caCertificate?: string;
   /** Plaintext gRPC: only for the `local` driver and tests. */
@@ -49,8 +56,13 @@ export function parseAgentConfig(raw: unknown): AgentConfig {
     return value;
   };
   const controller = text('controller', true)!;
-  if (!/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(controller)) {
-    throw new AgentConfigError('config.controller: must be HOST:PORT');
+  if (!isControllerAddress(controller)) throw new AgentConfigError('config.controller: must be HOST:PORT');
+  const addresses = c.controllerAddresses;
+  if (addresses !== undefined) {
+    if (!Array.isArray(addresses) || addresses.length === 0) throw new AgentConfigError('config.controllerAddresses: must be a non-empty list of HOST:PORT');
+    addresses.forEach((address: unknown, i) => {
+      if (typeof address !== 'string' || !isControllerAddress(address)) throw new AgentConfigError(`config.controllerAddresses[${i}]: must be HOST:PORT`);
+    });
   }
   const instance = text('instance', true)!;
   if (!/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?\.[1-9]\d*$/.test(instance)) throw new AgentConfigError('config.instance: must be NODE.N');
@@ -64,6 +76,7 @@ export function parseAgentConfig(raw: unknown): AgentConfig {
     bootstrapToken: text('bootstrapToken', true)!,
   };
   const optional = {
+    controllerAddresses: addresses === undefined ? undefined : [...(addresses as string[])],
     caCertificate,
     insecure,
     workDir: text('workDir', false),
@@ -75,6 +88,16 @@ export function parseAgentConfig(raw: unknown): AgentConfig {
   };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
   return config;
+}
+
+/** Whether `address` is `HOST:PORT` (an IPv6 host in brackets), as the config and a controller's redirect give it. */
+export function isControllerAddress(address: string): boolean {
+  return /^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(address);
+}
+
+/** The addresses the agent tries, in order: the list, then `controller` unless the list holds it; no address twice. */
+export function controllerAddressesOf(config: Pick<AgentConfig, 'controller' | 'controllerAddresses'>): string[] {
+  return [...new Set([...(config.controllerAddresses ?? []), config.controller])];
 }
 
 /** Reads and validates a config file; a missing `workDir` becomes the file's folder. */

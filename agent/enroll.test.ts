@@ -36,7 +36,7 @@ describe('enroll', () => {
     const lines: string[] = [];
     const log = createAgentLogger({ sink: (line) => lines.push(line), level: 'debug' });
     const stop = new AbortController();
-    const enrolled = enroll(client, { bootstrapToken: `ssb_${'a'.repeat(43)}`, agentVersion: 'test', hostname: 'vm', ip: '127.0.0.1', instanceId: 'i-1' }, {
+    const enrolled = enroll({ address: 'test', client, failed: () => undefined }, { bootstrapToken: `ssb_${'a'.repeat(43)}`, agentVersion: 'test', hostname: 'vm', ip: '127.0.0.1', instanceId: 'i-1' }, {
       backoff: { baseMs: 10, capMs: 10 },
       log,
       signal: stop.signal,

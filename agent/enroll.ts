@@ -1,10 +1,12 @@
 /**
  * Enrollment: the one call that carries the bootstrap token, exchanged for the
  * instance's scoped credential. A refused token is fatal; anything else
- * (controller not up yet, network) is retried with backoff.
+ * (controller not up yet, network) is retried with backoff, at the next of
+ * the agent's controller addresses (any replica enrolls).
  */
 import { Metadata, status } from '@grpc/grpc-js';
 import type { AgentServiceClient, EnrollRequest, EnrollResponse } from '../proto/gen/slipstream/v1/agent.js';
+import type { ControllerPicker } from './controller-channels.js';
 import { Backoff, type BackoffOptions, sleep } from './backoff.js';
 import { grpcCode, statusName } from './channel.js';
 import type { AgentLogger } from './log.js';
@@ -30,7 +32,7 @@ const ENROLL_DEADLINE_MS = 30_000;
 
 /** Calls Enroll until it succeeds, is refused (EnrollRefusedError) or `signal` aborts. */
 export async function enroll(
-  client: AgentServiceClient,
+  controllers: ControllerPicker,
   request: EnrollRequest,
   options: { backoff: BackoffOptions; log: AgentLogger; signal: AbortSignal },
 ): Promise<EnrollResponse> {
@@ -38,7 +40,7 @@ export async function enroll(
   for (;;) {
     if (options.signal.aborted) throw new EnrollCancelledError('enrollment cancelled');
     try {
-      return await enrollOnce(client, request, options.signal);
+      return await enrollOnce(controllers.client, request, options.signal);
     } catch (err) {
       // Cancelled by the agent's own stop: nothing failed, and there is nothing to retry.
       if (options.signal.aborted) throw new EnrollCancelledError('enrollment cancelled');
@@ -47,7 +49,8 @@ export async function enroll(
         throw new EnrollRefusedError(code, (err as { details?: string }).details ?? (err as Error).message);
       }
       const delayMs = backoff.next();
-      options.log.warn({ code: statusName(code), attempt: backoff.attempts, delayMs, err: err as Error }, 'enroll failed; retrying');
+      options.log.warn({ code: statusName(code), controller: controllers.address, attempt: backoff.attempts, delayMs, err: err as Error }, 'enroll failed; retrying');
+      controllers.failed();
       await sleep(delayMs, options.signal);
     }
   }

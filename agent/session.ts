@@ -5,14 +5,22 @@
  * with jittered exponential backoff, forever, until stopped; only a refused
  * credential (UNAUTHENTICATED) is fatal. Requests still waiting for a reply
  * (a recipe's `ss-get`) are sent again on the new stream.
+ *
+ * With several controller replicas, the session belongs with the one that
+ * drives the run: a replica that does not sends a Redirect naming it, and the
+ * session reconnects there at once and keeps to it. A redirect without an
+ * address (the run has no owner right now), an address that cannot be
+ * reached, or a replica that ends the stream before its welcome sends the
+ * session, after the backoff, to the next address of the agent's list.
  */
-import { type ClientDuplexStream, status, type StatusObject } from '@grpc/grpc-js';
+import { type ClientDuplexStream, connectivityState, status, type StatusObject } from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
 import type {
   AgentAbort,
   AgentHello,
   AgentServiceClient,
   KillScripts,
+  Redirect,
   ParameterGet,
   ParameterGetAll,
   ParameterGetAllReply,
@@ -28,6 +36,8 @@ import type {
 import { scaleHookFromProto } from '../common/convert/scale-hooks.js';
 import { Backoff, type BackoffOptions, sleep } from './backoff.js';
 import { bearer, statusName } from './channel.js';
+import { isControllerAddress } from './config.js';
+import type { ControllerRoute } from './controller-channels.js';
 import type { AgentLogger } from './log.js';
 import type { LogBuffer } from './log-buffer.js';
 import { DEFAULT_LOG_SHIPPING, LogShipper, type LogShipperOptions } from './log-shipper.js';
@@ -37,6 +47,20 @@ export const DEFAULT_HEARTBEAT_MS = 10_000;
 
 /** While the controller cannot be reached, a warning this often. */
 const UNREACHABLE_LOG_INTERVAL_MS = 30_000;
+
+/**
+ * With other addresses to try, how long one may take to connect before the
+ * next is tried. One that refuses connections fails at once; this bounds one
+ * whose packets are dropped.
+ */
+const CONNECT_ATTEMPT_MS = 10_000;
+
+/**
+ * Redirects followed at once, without a welcome between them; after that the
+ * backoff applies, so that replicas that disagree about a run's owner for a
+ * moment cannot make the agent spin between them.
+ */
+const IMMEDIATE_REDIRECTS = 2;
 
 /** What the session does with what the controller says. */
 export interface SessionHandlers {
@@ -81,7 +105,8 @@ export class RequestCancelledError extends Error {}
 
 /** Everything a session needs. */
 export interface SessionOptions {
-  client: AgentServiceClient;
+  /** Where the stream goes: the controller address now, and the next one when it fails. */
+  route: ControllerRoute;
   credential: string;
   backoff: BackoffOptions;
   log: AgentLogger;
@@ -99,6 +124,14 @@ interface Pending {
 
 type Call = ClientDuplexStream<SessionRequest, SessionResponse>;
 
+/** How a stream ended: its status, whether it was welcomed, and the redirect it carried (an address, or '' for none). */
+interface StreamEnd {
+  code: status;
+  details: string;
+  welcomed: boolean;
+  redirect: string | undefined;
+}
+
 /** The reconnecting session stream. */
 export class AgentSession {
   private readonly backoff: Backoff;
@@ -108,6 +141,9 @@ export class AgentSession {
   private nextId = 1;
   private call: Call | undefined;
   private welcomed = false;
+  /** The redirect the current stream carried. */
+  private redirect: Redirect | undefined;
+  private redirectsInARow = 0;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
@@ -205,11 +241,32 @@ export class AgentSession {
   }
 
   private async run(): Promise<void> {
-    const { log } = this.options;
+    const { log, route } = this.options;
     while (!this.stopping.signal.aborted) {
-      if (!(await this.channelReady())) break;
-      const end = await this.connectOnce();
+      const client = route.client;
+      const ready = route.hasAlternatives ? await this.connectedOrFailed(client) : await this.channelReady(client);
+      if (ready === 'stopped') break;
+      if (ready === 'failed') {
+        const delayMs = this.backoff.next();
+        log.warn({ controller: route.address, attempt: this.backoff.attempts, delayMs }, 'controller unreachable; trying the next address');
+        route.failed();
+        await sleep(delayMs, this.stopping.signal);
+        continue;
+      }
+      const end = await this.connectOnce(client);
       if (this.stopping.signal.aborted) break;
+      if (end.welcomed) this.redirectsInARow = 0;
+      if (end.redirect) {
+        const from = route.address;
+        route.prefer(end.redirect);
+        // The first redirects are followed at once: the owner is known and up.
+        const delayMs = ++this.redirectsInARow > IMMEDIATE_REDIRECTS ? this.backoff.next() : 0;
+        log.info({ from, controller: end.redirect, delayMs }, 'redirected to the controller replica that drives the run');
+        if (delayMs > 0) await sleep(delayMs, this.stopping.signal);
+        continue;
+      }
+      // No owner right now, or a replica that could not take the session: another one may.
+      if (end.redirect === '' || (!end.welcomed && end.code !== status.UNAUTHENTICATED)) route.failed();
       if (end.code === status.UNAUTHENTICATED) {
         this.stopping.abort();
         for (const [id, p] of this.pending) {
@@ -232,11 +289,11 @@ export class AgentSession {
    * calls (an error, a stack trace and a log line each) for as long as it is
    * down. False when the session stops first.
    */
-  private async channelReady(): Promise<boolean> {
-    const { client, log } = this.options;
+  private async channelReady(client: AgentServiceClient): Promise<'ready' | 'stopped'> {
+    const { log } = this.options;
     const signal = this.stopping.signal;
     for (let waitedMs = 0; ; waitedMs += UNREACHABLE_LOG_INTERVAL_MS) {
-      if (signal.aborted) return false;
+      if (signal.aborted) return 'stopped';
       const deadline = Date.now() + UNREACHABLE_LOG_INTERVAL_MS;
       const ready = await new Promise<boolean>((resolve) => {
         const stop = (): void => resolve(false);
@@ -246,20 +303,51 @@ export class AgentSession {
           resolve(!err);
         });
       });
-      if (ready) return true;
-      if (signal.aborted) return false;
+      if (ready) return 'ready';
+      if (signal.aborted) return 'stopped';
       // Failing before its deadline, the wait found the channel closed: nothing will connect any more.
-      if (Date.now() < deadline) return false;
+      if (Date.now() < deadline) return 'stopped';
       log.warn({ waitedMs: waitedMs + UNREACHABLE_LOG_INTERVAL_MS }, 'controller unreachable; still trying');
     }
   }
 
-  private connectOnce(): Promise<{ code: status; details: string }> {
-    const { client, credential, handlers, log } = this.options;
+  /**
+   * With other addresses to try: waits until the channel is connected, or
+   * says it failed as soon as its connection attempt failed (grpc-js keeps
+   * retrying it in the background, so a replica that comes back is found
+   * connected on a later turn) or took CONNECT_ATTEMPT_MS.
+   */
+  private async connectedOrFailed(client: AgentServiceClient): Promise<'ready' | 'failed' | 'stopped'> {
+    const signal = this.stopping.signal;
+    const channel = client.getChannel();
+    const deadline = Date.now() + CONNECT_ATTEMPT_MS;
+    for (;;) {
+      if (signal.aborted) return 'stopped';
+      const state = channel.getConnectivityState(true);
+      if (state === connectivityState.READY) return 'ready';
+      if (state === connectivityState.TRANSIENT_FAILURE || state === connectivityState.SHUTDOWN) return 'failed';
+      const changed = await new Promise<boolean>((resolve) => {
+        const stop = (): void => resolve(false);
+        signal.addEventListener('abort', stop, { once: true });
+        channel.watchConnectivityState(state, deadline, (err) => {
+          signal.removeEventListener('abort', stop);
+          resolve(!err);
+        });
+      });
+      if (signal.aborted) return 'stopped';
+      if (!changed) return 'failed';
+    }
+  }
+
+  private connectOnce(client: AgentServiceClient): Promise<StreamEnd> {
+    const { credential, handlers, log } = this.options;
     return new Promise((resolve) => {
       const call = client.session(bearer(credential));
       this.call = call;
+      this.redirect = undefined;
       let ended = false;
+      let welcomed = false;
+      call.once('data', (response: SessionResponse) => (welcomed = response.message?.$case === 'welcome'));
       const end = (s: Pick<StatusObject, 'code' | 'details'>): void => {
         if (ended) return;
         ended = true;
@@ -267,7 +355,8 @@ export class AgentSession {
         this.welcomed = false;
         clearInterval(this.heartbeat);
         this.shipper.detach();
-        resolve({ code: s.code, details: s.details });
+        const redirect = this.redirect === undefined ? undefined : isControllerAddress(this.redirect.address) ? this.redirect.address : '';
+        resolve({ code: s.code, details: s.details, welcomed, redirect });
       };
       call.on('data', (response: SessionResponse) => {
         try {
@@ -314,11 +403,29 @@ export class AgentSession {
       case 'shutdown':
         handlers.shutdown(message.value);
         return;
+      case 'redirect':
+        this.onRedirect(call, message.value);
+        return;
       case 'scale':
         // The scale context travels with StateCommand/SessionWelcome; a bare one carries no state to run it in.
         log.info({ hook: scaleHookFromProto(message.value) }, 'standalone scale message ignored');
         return;
     }
+  }
+
+  /**
+   * Ends the stream at once (the controller ends it too, UNAVAILABLE): the
+   * loop reconnects where the redirect points. Requests still waiting go
+   * again on the next stream, as after any reconnect.
+   */
+  private onRedirect(call: Call, redirect: Redirect): void {
+    const { log } = this.options;
+    if (!isControllerAddress(redirect.address) && redirect.address !== '') {
+      log.warn({ address: redirect.address }, 'redirect to a malformed address treated as one without an address');
+    }
+    this.redirect = redirect;
+    log.debug({ controller: redirect.address, reason: redirect.reason }, 'redirect received');
+    call.cancel();
   }
 
   private onWelcome(call: Call, welcome: SessionWelcome): void {

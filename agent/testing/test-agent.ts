@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAgent, type RunningAgent } from '../agent.js';
+import type { AgentConfig } from '../config.js';
 import type { AgentOptions } from '../options.js';
 import { FakeController } from './test-controller.js';
 
@@ -47,11 +48,11 @@ export interface TestAgent {
 }
 
 /** Starts an agent against `fake` in a temp work dir (stopped by cleanupAll). */
-export async function startTestAgent(fake: FakeController, options: Partial<AgentOptions> = {}): Promise<TestAgent> {
+export async function startTestAgent(fake: FakeController, options: Partial<AgentOptions> = {}, config: Partial<AgentConfig> = {}): Promise<TestAgent> {
   const workDir = await tempDir();
   const logs: Record<string, unknown>[] = [];
   const agent = await startAgent({
-    config: fake.agentConfig(workDir),
+    config: fake.agentConfig(workDir, config),
     backoff: FAST_BACKOFF,
     logSink: (line) => logs.push(JSON.parse(line) as Record<string, unknown>),
     logLevel: 'debug',

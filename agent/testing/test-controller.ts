@@ -4,7 +4,9 @@
  * pushes what the test scripts (welcome, StateCommand, KillScripts,
  * Shutdown), records what agents send (completions, parameter sets, aborts,
  * logs, uploads) and answers parameter waits when the test sets values.
- * Not a controller: no barrier, no persistence beyond the object.
+ * Not a controller: no barrier, no persistence beyond the object. Two fakes
+ * can play two controller replicas: one accepts the credentials the other
+ * issued, and sends the agent's sessions to the other (Redirect).
  */
 import { type sendUnaryData, Server, ServerCredentials, type ServerDuplexStream, type ServerReadableStream, status } from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
@@ -96,10 +98,19 @@ export class FakeController {
   droppedTotal = 0;
   heartbeats = 0;
   sessionsOpened = 0;
+  /** Sessions sent elsewhere with a Redirect. */
+  sessionsRedirected = 0;
+  /**
+   * Set: every new session gets a Redirect to this address (empty: no owner
+   * right now) and ends UNAVAILABLE, as a replica that does not drive the run.
+   */
+  redirectTo: string | undefined;
 
   private readonly sessions = new Set<Session>();
   private waiters: Waiter[] = [];
   private credential: string | undefined;
+  /** Fakes whose issued credentials this one accepts too (replicas sharing one database). */
+  private readonly peers: FakeController[] = [];
   private tokenUsed = false;
   private server: Server | undefined;
   private readonly options: FakeControllerOptions;
@@ -203,6 +214,16 @@ export class FakeController {
     for (const s of this.sessions) s.emit('error', { code: status.UNAUTHENTICATED, details: 'credential revoked' });
   }
 
+  /** Accepts the credentials `other` issued, as a replica on the same database. */
+  trustCredentialsOf(other: FakeController): void {
+    this.peers.push(other);
+  }
+
+  /** Sends every open session to `address` (what a replica does when its run moves away) and ends it UNAVAILABLE. */
+  redirectSessions(address: string, reason = 'run moved'): void {
+    for (const s of [...this.sessions]) this.redirect(s, address, reason);
+  }
+
   /** Stops the server at once (streams break). */
   async stop(): Promise<void> {
     for (const w of this.waiters) clearTimeout(w.timer);
@@ -241,7 +262,15 @@ export class FakeController {
   }
 
   private authorized(metadata: { get(key: string): unknown[] }): boolean {
-    return !!this.credential && metadata.get('authorization')[0] === `Bearer ${this.credential}`;
+    const given = metadata.get('authorization')[0];
+    return [this, ...this.peers].some((c) => !!c.credential && given === `Bearer ${c.credential}`);
+  }
+
+  private redirect(call: Session, address: string, reason: string): void {
+    this.sessions.delete(call);
+    this.sessionsRedirected++;
+    call.write({ message: { $case: 'redirect', value: { address, reason } } });
+    call.emit('error', { code: status.UNAVAILABLE, details: `${reason}; reconnect to ${address}` });
   }
 
   private session(call: Session): void {
@@ -251,6 +280,7 @@ export class FakeController {
     }
     this.sessionsOpened++;
     this.sessions.add(call);
+    if (this.redirectTo !== undefined) return this.redirect(call, this.redirectTo, 'not the owner of the run');
     const drop = (): void => {
       this.sessions.delete(call);
       this.waiters = this.waiters.filter((w) => {
