@@ -10,6 +10,7 @@
  */
 import { Channel, credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { CloudServiceClient } from '../proto/gen/slipstream/v1/clouds.js';
+import { ControllerServiceClient } from '../proto/gen/slipstream/v1/controllers.js';
 import { ModuleServiceClient } from '../proto/gen/slipstream/v1/modules.js';
 import { RunServiceClient } from '../proto/gen/slipstream/v1/runs.js';
 import { TenantServiceClient } from '../proto/gen/slipstream/v1/tenants.js';
@@ -18,6 +19,7 @@ import { UserServiceClient } from '../proto/gen/slipstream/v1/users.js';
 import { compileClientOptions, type CompiledClientOptions, type SlipstreamClientOptions } from './options.js';
 import { Rpc } from './rpc.js';
 import { CloudsClient } from './services/clouds.js';
+import { createControllersClient, type ControllersClient } from './services/controllers.js';
 import { ModulesClient } from './services/modules.js';
 import { RunsClient } from './services/runs.js';
 import { createTenantsClient, type TenantsClient } from './services/tenants.js';
@@ -29,6 +31,7 @@ export type { CallOptions, SlipstreamClientOptions } from './options.js';
 export type { Rpc, ServerStreamMethod, UnaryCaller, UnaryMethod } from './rpc.js';
 export type { Cloud, CloudCapabilities, CloudTestResult, Quota, QuotaLimit } from './services/clouds.js';
 export { CloudsClient } from './services/clouds.js';
+export type { ControllersClient } from './services/controllers.js';
 export type {
   FetchedModule,
   ListModulesFilter,
@@ -71,6 +74,8 @@ export interface SlipstreamClient {
   readonly tokens: TokensClient;
   readonly runs: RunsClient;
   readonly clouds: CloudsClient;
+  /** The controller replicas (operator admins). */
+  readonly controllers: ControllersClient;
   /** Auth metadata, deadlines, cancellation and error mapping, for calls on the raw clients. */
   readonly rpc: Rpc;
   /** Closes the shared channel; in-flight calls fail with CANCELLED / UNAVAILABLE. */
@@ -101,6 +106,7 @@ export function createSlipstreamClient(options: SlipstreamClientOptions): Slipst
     tokens: createTokensClient(rpc, new TokenServiceClient(compiled.address, creds, clientOptions)),
     runs: new RunsClient(rpc, new RunServiceClient(compiled.address, creds, clientOptions)),
     clouds: new CloudsClient(rpc, new CloudServiceClient(compiled.address, creds, clientOptions)),
+    controllers: createControllersClient(rpc, new ControllerServiceClient(compiled.address, creds, clientOptions)),
     rpc,
     close: () => channel.close(),
   };

@@ -2,9 +2,9 @@ import { Server, ServerCredentials, type ServerOptions, type ServiceDefinition, 
 import { createFileRegistry, fromBinary } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import type { ControllerPki } from '../auth/pki.js';
-import { HealthImplementation } from 'grpc-health-check';
 import { AgentServiceService } from '../../proto/gen/slipstream/v1/agent.js';
 import { CloudServiceService } from '../../proto/gen/slipstream/v1/clouds.js';
+import { ControllerServiceService } from '../../proto/gen/slipstream/v1/controllers.js';
 import { ModuleServiceService } from '../../proto/gen/slipstream/v1/modules.js';
 import { RunServiceService } from '../../proto/gen/slipstream/v1/runs.js';
 import { TenantServiceService } from '../../proto/gen/slipstream/v1/tenants.js';
@@ -17,8 +17,10 @@ import { acceptQueueLimit, listenOnHost } from './listener.js';
 import { addReflectionService, loadDescriptorSet } from './reflection.js';
 import { RequestGuard } from './request-guard.js';
 import { MAX_REQUEST_BYTES } from './request-limits.js';
+import { ServingHealth } from './serving-health.js';
 import { agentService, type AgentServiceDeps } from './services/agent-service.js';
 import { cloudService, type CloudServiceDeps } from './services/cloud-service.js';
+import { controllerService, type ControllerServiceDeps } from './services/controller-service.js';
 import { moduleService } from './services/module-service.js';
 import { runService, type RunServiceDeps } from './services/run-service.js';
 import { tenantService } from './services/tenant-service.js';
@@ -34,6 +36,7 @@ export const SERVED = [
   'slipstream.v1.RunService',
   'slipstream.v1.AgentService',
   'slipstream.v1.CloudService',
+  'slipstream.v1.ControllerService',
 ] as const;
 
 /** The services libraries add beside ours. */
@@ -45,11 +48,27 @@ export interface ApiServer {
   address: string;
   port: number;
   /**
+   * What the health service says for '' and every service: SERVING once
+   * the controller is ready (its replica registered, its runs adopted),
+   * NOT_SERVING when it starts stopping. `shutdown` sets NOT_SERVING for good.
+   */
+  setServing(serving: boolean): void;
+  /**
    * Stops accepting calls, lets in-flight unary and client-streaming calls
    * finish for up to graceMs, then closes every connection (cancelling
    * what is left: sessions, watches, calls that outlived the grace).
    */
   shutdown(graceMs: number): Promise<void>;
+}
+
+/** How the API server starts. */
+export interface ApiServerOptions {
+  /**
+   * Health says NOT_SERVING until `setServing(true)`: for a replica that must
+   * register and adopt its runs before load balancers send it traffic.
+   * Default false: SERVING from the start.
+   */
+  startNotServing?: boolean;
 }
 
 /**
@@ -58,11 +77,12 @@ export interface ApiServer {
  * callers are held to `callLimits`.
  */
 export async function startApiServer(
-  services: Omit<RunServiceDeps & AgentServiceDeps & CloudServiceDeps, 'limits'>,
+  services: Omit<RunServiceDeps & AgentServiceDeps & CloudServiceDeps & ControllerServiceDeps, 'limits'>,
   host: string,
   port: number,
   pki: ControllerPki | undefined,
   callLimits: CallLimitOptions = DEFAULT_CALL_LIMITS,
+  options: ApiServerOptions = {},
 ): Promise<ApiServer> {
   const deps = { ...services, limits: new CallLimits(callLimits) };
   const inflight = new InflightCalls();
@@ -87,8 +107,9 @@ export async function startApiServer(
   const sessions = new AgentSessionSlots(callLimits.sessionsPerAgent, deps.log.child({ component: 'agents' }));
   server.addService(AgentServiceService, { ...agents, session: sessions.limit(agents.session) });
   server.addService(CloudServiceService, cloudService(deps));
+  server.addService(ControllerServiceService, controllerService(deps));
 
-  const health = new HealthImplementation({ '': 'SERVING', ...Object.fromEntries(SERVED.map((s) => [s, 'SERVING'])) });
+  const health = new ServingHealth(SERVED, !options.startNotServing);
   health.addToServer(server);
   addReflectionService(server, descriptorSet, [...SERVED, 'grpc.health.v1.Health'], deps.log.child({ component: 'reflection' }));
 
@@ -106,13 +127,13 @@ export async function startApiServer(
   return {
     address: `${host.includes(':') ? `[${host}]` : host}:${boundPort}`,
     port: boundPort,
+    setServing: (serving) => health.setServing(serving),
     shutdown: async (graceMs) => {
       // Resolves once every accepted connection has closed: grpc-js closes its sessions below, we the rest.
       const listenersClosed = listeners.close();
       const stackTraceLimit = Error.stackTraceLimit;
       await new Promise<void>((resolve) => {
-        for (const s of SERVED) health.setStatus(s, 'NOT_SERVING');
-        health.setStatus('', 'NOT_SERVING');
+        health.stop();
         let done = false;
         const closeConnections = (why: 'grace' | 'calls done' | 'closed') => {
           if (done) return;

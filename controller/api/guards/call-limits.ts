@@ -88,6 +88,7 @@ export const READ_METHODS: ReadonlySet<string> = new Set([
   'GetCloud',
   'ListClouds',
   'ListQuotas',
+  'ListControllers',
 ]);
 
 /** How long a caller refused a stream is asked to wait: slots free only when streams close. */
