@@ -18,6 +18,7 @@ import * as cloudRemove from './commands/cloud/remove.js';
 import * as cloudTest from './commands/cloud/test.js';
 import * as cloudUpdate from './commands/cloud/update.js';
 import * as contextList from './commands/context/list.js';
+import * as controllerList from './commands/controller/list.js';
 import * as contextSet from './commands/context/set.js';
 import * as contextShow from './commands/context/show.js';
 import * as contextUse from './commands/context/use.js';
@@ -96,6 +97,7 @@ const GROUPS: ReadonlyArray<readonly [string, string, readonly Registrar[]]> = [
   ['credential', "your tenant's write-only credentials for a cloud", [credentialSet, credentialDelete]],
   ['quota', 'instance quotas per tenant and cloud', [quotaSet, quotaList]],
   ['tenant', 'tenants (operator admins)', [tenantCreate, tenantList, tenantGet]],
+  ['controller', 'the controller replicas sharing the database (operator admins)', [controllerList]],
   ['user', 'users of your tenant', [userCreate, userList, userGet, userSetRole, userDelete]],
   ['token', 'API tokens', [tokenCreate, tokenList, tokenRevoke]],
 ];
