@@ -46,6 +46,8 @@ function untouchableEngine(uses: string[]): RunEngine {
 interface Replica {
   hub: AgentHub;
   engineUses: string[];
+  /** Whether the engine holds the run (else any use of it is counted). */
+  drives: boolean;
 }
 
 /** What an agent saw on one session stream. */
@@ -66,7 +68,7 @@ describe('AgentSession on a replica that does not drive the run', () => {
       enroll: () => undefined,
       uploadReport: () => undefined,
       session: (call: ServerDuplexStream<SessionRequest, SessionResponse>) => {
-        const engine = owners.owns(AGENT.runId) ? liveRun() : untouchableEngine(replica.engineUses);
+        const engine = replica.drives ? liveRun() : untouchableEngine(replica.engineUses);
         const deps = { engine, bus: new RunBus(), hub: replica.hub, owners, log: pino({ level: 'silent' }) };
         new AgentSession(call, AGENT, deps).start(callSignal(call));
       },
@@ -97,7 +99,7 @@ describe('AgentSession on a replica that does not drive the run', () => {
   }
 
   it('sends a Redirect to the owner and ends UNAVAILABLE naming it, without the hub or the engine', async () => {
-    replica = { hub: new AgentHub(), engineUses: [] };
+    replica = { hub: new AgentHub(), engineUses: [], drives: false };
     owners = { owns: () => false, ownerAgentAddress: () => Promise.resolve(OWNER) };
     const seen = openSession();
     const ended = await seen.status;
@@ -112,7 +114,7 @@ describe('AgentSession on a replica that does not drive the run', () => {
 
   it('sends an empty address when no replica owns the run, or the lookup fails', async () => {
     for (const ownerAgentAddress of [() => Promise.resolve(undefined), () => Promise.reject(new Error('database gone'))]) {
-      replica = { hub: new AgentHub(), engineUses: [] };
+      replica = { hub: new AgentHub(), engineUses: [], drives: false };
       owners = { owns: () => false, ownerAgentAddress };
       const seen = openSession();
       const ended = await seen.status;
@@ -125,8 +127,21 @@ describe('AgentSession on a replica that does not drive the run', () => {
     }
   });
 
+  it('redirects a session whose run moved away between its start and its hello, before it reaches the hub', async () => {
+    replica = { hub: new AgentHub(), engineUses: [], drives: true };
+    let asked = 0;
+    // Owned when the session starts, gone by the hello.
+    owners = { owns: () => asked++ === 0, ownerAgentAddress: () => Promise.resolve(OWNER) };
+    const seen = openSession();
+    const ended = await seen.status;
+    expect(ended.code).toBe(status.UNAVAILABLE);
+    expect(seen.messages.map((m) => m.message?.$case)).toEqual(['redirect']);
+    expect(asked).toBe(2);
+    expect(replica.hub.connected).toBe(0);
+  });
+
   it("delivers the engine's redirect of a welcomed session (send, then close) before the stream ends UNAVAILABLE", async () => {
-    replica = { hub: new AgentHub(), engineUses: [] };
+    replica = { hub: new AgentHub(), engineUses: [], drives: true };
     let owned = true;
     owners = { owns: () => owned, ownerAgentAddress: () => Promise.resolve(OWNER) };
     const seen = openSession();
