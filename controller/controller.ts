@@ -27,6 +27,19 @@ import { Reconciler, type ReconcileReport } from './scheduler/reconciler.js';
 import { RunBus } from './scheduler/run-bus.js';
 import { RunEngine } from './scheduler/run-engine.js';
 import { Store } from './store/store.js';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { DatabaseLocks } from './cluster/database-locks.js';
+import { describeLiveReplicas } from './cluster/describe-replicas.js';
+import { PgNotifications } from './cluster/pg-notifications.js';
+import { hostKeyOf, type ReplicaIdentity } from './cluster/replica-identity.js';
+import { ReplicaMembership } from './cluster/replica-membership.js';
+import { ReplicaRegistry } from './cluster/replica-registry.js';
+import { RunFeed } from './cluster/run-feed.js';
+import { RunLeases } from './cluster/run-leases.js';
+import { RunRequestClient, RunRequestServer } from './cluster/run-requests.js';
+import { TakenRuns } from './cluster/taken-runs.js';
+import { CONTROLLER_VERSION } from './version.js';
 
 /** A running controller. */
 export interface RunningController {
@@ -74,6 +87,17 @@ export async function startController(options: CompiledControllerOptions, log: L
   const store = await Store.open(options.database, log.child({ component: 'store' }), cipher);
   // Shutdown steps, by name, in the order they were set up; run in reverse, each timed (a slow stop says which step).
   const closers: [step: string, close: () => Promise<void>][] = [['database', () => store.close()]];
+  const self: ReplicaIdentity = {
+    id: randomUUID(),
+    host: hostname(),
+    pid: process.pid,
+    hostKey: hostKeyOf(options.dataDir),
+    address: `${options.listen.host}:${options.listen.port}`,
+    agentAddress: options.agentAddress ?? '',
+    version: CONTROLLER_VERSION,
+    mode: options.ha ? 'ha' : 'single',
+    leaseMs: options.leaseMs,
+  };
   const closeAll = async () => {
     for (const [step, close] of closers.reverse()) {
       const started = performance.now();
@@ -82,6 +106,19 @@ export async function startController(options: CompiledControllerOptions, log: L
     }
   };
   try {
+    // Before anything is written: a controller that may not share the database with one already on it refuses to start.
+    const replicasLog = log.child({ component: 'replicas' });
+    const replicaRegistry = new ReplicaRegistry(store, self, replicasLog);
+    if (options.database.flavour === 'postgresql') {
+      const locks = await DatabaseLocks.acquire(options.database.location, self.mode, replicasLog, () => describeLiveReplicas(store));
+      closers.push(['database locks', () => locks.release()]);
+    }
+    await replicaRegistry.register();
+    const notifications = self.mode === 'ha' ? new PgNotifications(options.database.location, replicasLog) : undefined;
+    if (notifications) {
+      await notifications.start();
+      closers.push(['notifications', () => notifications.stop()]);
+    }
     const generatedBootstrapToken = await bootstrapOperator(
       store,
       { tenant: options.bootstrapTenant, admin: options.bootstrapAdmin, token: options.bootstrapToken },
@@ -145,11 +182,21 @@ export async function startController(options: CompiledControllerOptions, log: L
 
     const bus = new RunBus();
     const hub = new AgentHub();
+    const leases = new RunLeases(store, self);
+    // HA: work for runs another replica drives goes to it through run_requests; alone, such a run was taken from it.
+    const requests = notifications && new RunRequestClient({ db: store, notifications, replicaId: self.id, log: replicasLog.child({ part: 'requests' }) });
+    if (requests) {
+      await requests.start();
+      closers.push(['run requests (asking)', () => requests.stop()]);
+    }
     const [tokens, id] = await store.write(async (_repos, em) => [await BootstrapTokens.load(em, cipher, log.child({ component: 'bootstrap-tokens' })), await controllerId(em)] as const);
     let agentAddress = options.agentAddress ?? '';
+    let agentAddresses: readonly string[] = [];
     const provisionerOptions = {
       controllerId: id,
       agentAddress: () => agentAddress,
+      agentAddresses: () => agentAddresses,
+      bindToHost: (runId: string) => leases.bindToHost(runId),
       insecureAgents: !pki,
       ...(pki ? { caCertificate: pki.caCertPem } : {}),
       bundle: async () => {
@@ -164,7 +211,38 @@ export async function startController(options: CompiledControllerOptions, log: L
       hub,
       log: log.child({ component: 'engine' }),
       effects: (inputs) => new Provisioner(store, clouds, tokens, provisionerOptions, inputs, log.child({ component: 'provisioner' })),
+      ownership: leases,
+      remote: requests ?? new TakenRuns(),
     });
+    const requestServer =
+      notifications &&
+      new RunRequestServer({ db: store, notifications, local: engine, owns: async (runId) => engine.owns(runId), log: replicasLog.child({ part: 'requests' }) });
+    if (requestServer) {
+      await requestServer.start();
+      // Stopped after the API server (it waits for the engine calls it started), before the engine.
+      closers.push(['run requests (serving)', () => requestServer.stop()]);
+    }
+    const feed = notifications && new RunFeed({ notifications, store, bus, replicaId: self.id, log: replicasLog.child({ part: 'feed' }) });
+    if (feed) {
+      await feed.start();
+      closers.push(['run feed', () => feed.stop()]);
+    }
+    const membership = new ReplicaMembership({
+      self,
+      store,
+      registry: replicaRegistry,
+      leases,
+      notifications,
+      log: replicasLog,
+      adopted: async (runIds) => {
+        await engine.resume(runIds);
+        for (const runId of runIds) void requestServer?.serveRun(runId);
+      },
+      lostAll: (runIds) => runIds.forEach((runId) => engine.lose(runId)),
+      agentsConnected: () => hub.connected,
+      refreshed: (live) => (agentAddresses = [agentAddress, ...live.filter((a) => a !== agentAddress)]),
+    });
+    leases.placedElsewhere = (replicaId) => membership.announceAssigned(replicaId);
     const server: ApiServer = await startApiServer(
       {
         store,
@@ -175,8 +253,9 @@ export async function startController(options: CompiledControllerOptions, log: L
         engine,
         bus,
         hub,
-        // One controller drives every run; the replicas' routing replaces this (issue 19).
-        owners: { owns: () => true, ownerAgentAddress: async () => undefined },
+        owners: { owns: (runId) => engine.owns(runId), ownerAgentAddress: (runId) => leases.holderAgentAddress(runId) },
+        placement: leases,
+        replicaId: self.id,
         dataDir: options.dataDir,
         reportQuota: options.reportQuota,
         defaultCloud: options.defaultCloud,
@@ -188,6 +267,7 @@ export async function startController(options: CompiledControllerOptions, log: L
       options.listen.port,
       pki,
       options.callLimits,
+      { startNotServing: true },
     );
     closers.push(['engine', () => engine.stop()]);
     closers.push([
@@ -201,9 +281,22 @@ export async function startController(options: CompiledControllerOptions, log: L
       const host = ['0.0.0.0', '::', ''].includes(options.listen.host) ? '127.0.0.1' : options.listen.host;
       agentAddress = `${host.includes(':') ? `[${host}]` : host}:${server.port}`;
     }
+    agentAddresses = [agentAddress];
+    self.agentAddress = agentAddress;
+    self.address = server.address;
+    await replicaRegistry.updateAddresses();
     // A bundle that does not build fails the start; the runs resume (re-issuing their provisioning) once it is served.
     const { server: bundleServer } = await served;
-    await engine.resumeAll();
+    // Takes its runs (alone: all of them) and resumes them, then serves: health says SERVING from here on.
+    await membership.serve();
+    closers.push([
+      'replica',
+      async () => {
+        server.setServing(false);
+        await membership.leave();
+      },
+    ]);
+    server.setServing(true);
     engine.start();
     const reconciler = new Reconciler(store, clouds, engine, id, log.child({ component: 'reconciler' }));
     reconciler.start(options.reconcileIntervalMs);

@@ -40,6 +40,8 @@ const program = new Command('slipstream-controller')
   .addOption(new Option('--mutation-burst-per-tenant <n>', 'mutating calls the tokens of one tenant may make at once (default 300)').env('SLIPSTREAM_MUTATION_BURST_PER_TENANT'))
   .addOption(new Option('--mutation-rate-per-tenant <n>', 'mutating calls per second of one tenant after its burst; 0: no limit (default 60)').env('SLIPSTREAM_MUTATION_RATE_PER_TENANT'))
   .addOption(new Option('--max-sessions-per-agent <n>', 'agent sessions one agent credential may hold open; one more ends the oldest; 0: no limit (default 2)').env('SLIPSTREAM_MAX_SESSIONS_PER_AGENT'))
+  .addOption(new Option('--ha', 'run as one of several replicas sharing a PostgreSQL database').env('SLIPSTREAM_HA'))
+  .addOption(new Option('--lease-seconds <s>', 'HA: how long a silent replica keeps its runs before another takes them over (default 10)').env('SLIPSTREAM_LEASE_SECONDS'))
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 program.parse();
@@ -77,6 +79,8 @@ const input: ControllerOptions = {
   reportMaxBytes: flags.reportMaxBytes === undefined ? undefined : Number(flags.reportMaxBytes),
   localUser: flags.localUser,
   localVmDir: flags.localVmDir,
+  ha: Boolean(flags.ha) && flags.ha !== 'false' && flags.ha !== '0',
+  leaseSeconds: numberFlag(flags.leaseSeconds),
 };
 
 let options;

@@ -55,6 +55,10 @@ export interface ControllerOptions {
   localVmDir?: string;
   /** Open streams and mutating calls per API token and tenant, sessions per agent (controller/api/guards/call-limits.ts); default: DEFAULT_CALL_LIMITS. */
   callLimits?: Partial<CallLimitOptions>;
+  /** One of several replicas sharing a PostgreSQL database (default: alone on its database). */
+  ha?: boolean;
+  /** HA: how long a replica holds its runs without a heartbeat before another takes them over (default 10 s). */
+  leaseSeconds?: number;
 }
 
 /** What the controller passes to `createAzureDriver` and `createGcpDriver`. */
@@ -82,6 +86,8 @@ export interface CompiledControllerOptions {
   /** Per node instance: how many reports, and how many bytes of them, the controller keeps. */
   readonly reportQuota: Readonly<{ maxCount: number; maxBytes: number }>;
   readonly reconcileIntervalMs: number;
+  readonly ha: boolean;
+  readonly leaseMs: number;
   readonly insecure: boolean;
   readonly tlsHosts: readonly string[];
   readonly tlsFiles: { caCertPath: string; certPath: string; keyPath: string } | undefined;
@@ -149,6 +155,16 @@ export function compileControllerOptions(input: ControllerOptions): CompiledCont
     if (err instanceof LocalVmPlacementError) throw new OptionsError(err.message);
     throw err;
   }
+  const ha = input.ha ?? false;
+  const leaseSeconds = input.leaseSeconds ?? 10;
+  if (!Number.isFinite(leaseSeconds) || leaseSeconds < 1 || leaseSeconds > 600) throw new OptionsError('lease seconds: must be a number from 1 to 600');
+  if (ha && database.flavour !== 'postgresql') throw new OptionsError('ha: replicas share a PostgreSQL database; give --database postgres://...');
+  if (ha && credentialKey === undefined) {
+    throw new OptionsError('ha: every replica must get the same credential key in SLIPSTREAM_CREDENTIAL_KEY (openssl rand -base64 32), or they cannot read each other’s sealed values');
+  }
+  if (ha && !insecure && !tlsFiles) {
+    throw new OptionsError('ha: give every replica the same --tls-ca, --tls-cert and --tls-key (agents move between replicas and pin one CA), or --insecure');
+  }
   let callLimits: CallLimitOptions;
   try {
     callLimits = compileCallLimits(input.callLimits ?? {});
@@ -170,6 +186,8 @@ export function compileControllerOptions(input: ControllerOptions): CompiledCont
     credentialKey,
     reportQuota,
     reconcileIntervalMs,
+    ha,
+    leaseMs: Math.round(leaseSeconds * 1000),
     insecure,
     tlsHosts,
     tlsFiles,

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AgentConfig } from '../../agent/config.js';
 import { renderCloudInit } from '../connectors/boot/cloud-init.js';
 import type { CloudDirectory } from './cloud-directory.js';
-import { ConnectorError, type CloudConnector, type VmSpec } from '../connectors/connector.js';
+import { ConnectorError, runsOnControllerHost, type CloudConnector, type VmSpec } from '../connectors/connector.js';
 import type { ResolvedPlan } from '../../common/modules/types.js';
 import type { Store } from '../store/store.js';
 import { BOOTSTRAP_TOKEN_TTL_MS, hashAgentSecret, type BootstrapTokens } from '../auth/bootstrap-tokens.js';
@@ -17,6 +17,10 @@ export interface ProvisionerOptions {
   controllerId: string;
   /** The address agents dial back to (known once the server is bound). */
   agentAddress: () => string;
+  /** Replicas: every live replica's agent address, this one's first; agents move to the next when one fails. */
+  agentAddresses?: () => readonly string[];
+  /** Replicas: binds the run to this host's replicas before a VM only they reach (`local`) is made. */
+  bindToHost?: (runId: string) => Promise<void>;
   /** Plaintext agent channel (the `local` driver). */
   insecureAgents: boolean;
   caCertificate?: string;
@@ -110,8 +114,10 @@ export class Provisioner implements RunEffects {
       if (!node) throw new ConnectorError('invalid', `node '${row.node}' is not in the run's plan`);
       const image = node.images[row.cloud];
       if (!image) throw new ConnectorError('invalid', `component ${node.component.path}@${node.component.version} has no image for cloud '${row.cloud}'`);
+      const addresses = this.options.agentAddresses?.() ?? [];
       const agentConfig: AgentConfig = {
         controller: this.options.agentAddress(),
+        ...(addresses.length > 1 ? { controllerAddresses: [...addresses] } : {}),
         runId,
         instance,
         bootstrapToken: token,
@@ -141,6 +147,8 @@ export class Provisioner implements RunEffects {
       const connector = await this.connectors.submit(`${row.cloud}\n${run.tenant}`, undefined).catch((err: unknown) => {
         throw new ConnectorError('invalid', (err as Error).message);
       });
+      const driver = this.clouds.driver(connector.driver);
+      if (driver && runsOnControllerHost(driver)) await this.options.bindToHost?.(runId);
       const vm = await this.limit(row.cloud, connector).run(() => {
         signal.throwIfAborted();
         return withRetries(() => connector.provision(spec, signal), { attempts: 5, baseDelayMs: 200, maxDelayMs: 10_000, signal });

@@ -4,6 +4,7 @@
  * a transaction for each batch of them, nor wait behind the batches in
  * flight for a completion the run already holds.
  */
+import { NO_REMOTE, ownsEveryRun } from '../../test/helpers/ownership.js';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { buildRun } from '../../test/helpers/test-run-builder.js';
@@ -33,7 +34,7 @@ function engineOver(model: RunModel, hang = false): { engine: RunEngine; writes:
     writeStatement: write,
   } as unknown as Store;
   const effects = () => ({ provision: () => Promise.resolve(), destroy: () => Promise.resolve() });
-  return { engine: new RunEngine({ store, bus: new RunBus(), hub: new AgentHub(), log: pino({ level: 'silent' }), effects }), writes: () => writes };
+  return { engine: new RunEngine({ store, bus: new RunBus(), hub: new AgentHub(), log: pino({ level: 'silent' }), effects, ownership: ownsEveryRun(), remote: NO_REMOTE }), writes: () => writes };
 }
 
 describe('RunEngine', () => {

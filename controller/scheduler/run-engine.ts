@@ -22,6 +22,7 @@ import { MappingTargetsCache } from './mapping-targets-cache.js';
 import type { ParameterChange } from './parameter-writer.js';
 import { batchWrites, settleMissing, type RunWork, type SetOutcome } from './run-batch.js';
 import type { RunEffects, RunInputs } from './run-loop.js';
+import { LeaseLostError, type RemoteRuns, type RunOwnership } from './run-ownership.js';
 import { RunQueue } from './run-queue.js';
 import type { JournalView, RunBus } from './run-bus.js';
 import { seedAddedInstances } from './instance-seeds.js';
@@ -53,6 +54,10 @@ export interface RunEngineDeps {
   log: Logger;
   /** Makes what carries out the cloud effects, given the port through which it reports their outcomes. */
   effects: (inputs: RunInputs) => RunEffects;
+  /** Which runs this replica drives, with the lease epoch each write carries. */
+  ownership: RunOwnership;
+  /** Where the work for any other run goes: its owner replica. */
+  remote: RemoteRuns;
 }
 
 /** How often timeouts are checked and stuck destroys retried. */
@@ -93,6 +98,8 @@ export class RunEngine implements RunInputs {
   private readonly hub: AgentHub;
   private readonly log: Logger;
   private readonly effects: RunEffects;
+  private readonly ownership: RunOwnership;
+  private readonly remote: RemoteRuns;
   private ticker: NodeJS.Timeout | undefined;
   private readonly lastDestroyAttempt = new Map<string, number>();
   private readonly background = new Set<Promise<unknown>>();
@@ -102,15 +109,53 @@ export class RunEngine implements RunInputs {
     this.bus = deps.bus;
     this.hub = deps.hub;
     this.log = deps.log;
+    this.ownership = deps.ownership;
+    this.remote = deps.remote;
     // It may keep this engine as its RunInputs; it is called only once a commit starts effects.
     this.effects = deps.effects(this);
   }
 
   /** Applies one input to a run; resolves with the new model once committed. */
   dispatch(runId: string, input: RunInput): Promise<RunModel | undefined> {
+    if (!this.owns(runId)) return this.dispatchRemotely(runId, input);
     const recorded = input.type === 'state-completed' ? this.recordedCompletion(runId, input) : undefined;
     if (recorded) return Promise.resolve(recorded);
     return new Promise((resolve, reject) => this.submit(runId, { kind: 'input', input, resolve, reject }));
+  }
+
+  /** Whether this replica drives the run (holds its lease). */
+  owns(runId: string): boolean {
+    return this.ownership.epochOf(runId) !== undefined;
+  }
+
+  /** An input for a run another replica drives: committed by that owner, then the model as committed. */
+  private async dispatchRemotely(runId: string, input: RunInput): Promise<RunModel | undefined> {
+    await this.remote.dispatch(runId, input);
+    return (await this.store.read((repos) => repos.runs.load(runId)))?.model;
+  }
+
+  /** Hands a queued item to the run's owner and settles it with the owner's answer. */
+  private forward(runId: string, work: RunWork): void {
+    if (work.kind === 'input') this.dispatchRemotely(runId, work.input).then(work.resolve, work.reject);
+    else if (work.kind === 'sets') this.remote.setParameters(runId, work.sets).then(work.resolve, work.reject);
+    else this.remote.appendLogs(runId, work.entries).then(work.resolve, work.reject);
+  }
+
+  /**
+   * Lets go of a run another replica took over (a write was fenced off, or
+   * this replica's own lease lapsed): forgets what it cached and ends its
+   * agents' sessions here, so that they reconnect and are sent to the new
+   * owner. Effects in flight report their outcomes to the new owner.
+   */
+  lose(runId: string): void {
+    this.ownership.lost(runId);
+    this.snapshots.delete(runId);
+    this.loading.delete(runId);
+    this.commits.delete(runId);
+    this.targets.forget(runId);
+    this.lastDestroyAttempt.delete(runId);
+    for (const [, session] of this.hub.forRun(runId)) session.close();
+    this.log.warn({ runId }, 'another controller replica drives this run now; let go of it');
   }
 
   /**
@@ -132,6 +177,7 @@ export class RunEngine implements RunInputs {
    * no parameter of the run are skipped and returned as `unknown`.
    */
   setParameters(runId: string, sets: { key: string; value: string }[], actor: string): Promise<SetOutcome> {
+    if (!this.owns(runId)) return this.remote.setParameters(runId, sets.map((s) => ({ ...s, actor })));
     return new Promise((resolve, reject) =>
       this.submit(runId, { kind: 'sets', sets: sets.map((s) => ({ ...s, actor })), resolve, reject }),
     );
@@ -140,6 +186,7 @@ export class RunEngine implements RunInputs {
   /** Appends an agent's log lines to the run's journal. */
   appendLogs(runId: string, entries: JournalEntry[]): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
+    if (!this.owns(runId)) return this.remote.appendLogs(runId, entries);
     return new Promise((resolve, reject) => this.submit(runId, { kind: 'logs', entries, resolve, reject }));
   }
 
@@ -174,7 +221,8 @@ export class RunEngine implements RunInputs {
           parameters: loaded.parameters,
         };
         // A commit since the read began makes this one stale: serve it once, do not keep it.
-        if ((this.commits.get(runId) ?? 0) === commitsBefore && !isFinal(snapshot.model.state)) this.snapshots.set(runId, snapshot);
+        // Only an owner's commits keep a snapshot current: another replica's copy would go stale.
+        if ((this.commits.get(runId) ?? 0) === commitsBefore && !isFinal(snapshot.model.state) && this.owns(runId)) this.snapshots.set(runId, snapshot);
         return snapshot;
       })
       .finally(() => {
@@ -234,16 +282,28 @@ export class RunEngine implements RunInputs {
     try {
       await this.commit(runId, batch);
     } catch (err) {
-      if (batch.length === 1) {
+      if (err instanceof LeaseLostError) {
+        this.lose(runId);
+        for (const work of batch) this.forward(runId, work);
+      } else if (batch.length === 1) {
         batch[0]!.reject(err);
       } else {
         this.log.warn({ err, runId, items: batch.length }, 'batch failed; applying its items one by one');
-        for (const work of batch) await this.commit(runId, [work]).catch((one: unknown) => work.reject(one));
+        for (const work of batch) {
+          await this.commit(runId, [work]).catch((one: unknown) => {
+            if (!(one instanceof LeaseLostError)) return work.reject(one);
+            this.lose(runId);
+            this.forward(runId, work);
+          });
+        }
       }
     }
   }
 
   private async commit(runId: string, batch: RunWork[]): Promise<void> {
+    const leaseEpoch = this.ownership.epochOf(runId);
+    // Queued before the run moved away: the items go to its new owner.
+    if (leaseEpoch === undefined) throw new LeaseLostError(runId);
     const now = new Date();
     // The model and the parameter values come from memory: loading thousands of rows per batch is what made large runs slow.
     const snapshot = await this.snapshot(runId);
@@ -254,7 +314,7 @@ export class RunEngine implements RunInputs {
     const draft = new ParameterDraft(snapshot.parameters);
     const inputs = batch.flatMap((w) => (w.kind === 'input' ? [w.input] : []));
     const committed =
-      inputs.length > 0 ? await this.commitInputs(runId, snapshot, batch, inputs, draft, now) : await this.commitSets(runId, snapshot, batch, draft, now);
+      inputs.length > 0 ? await this.commitInputs(runId, leaseEpoch, snapshot, batch, inputs, draft, now) : await this.commitSets(runId, leaseEpoch, snapshot, batch, draft, now);
     if (!committed) {
       batch.forEach(settleMissing);
       return;
@@ -278,7 +338,7 @@ export class RunEngine implements RunInputs {
   }
 
   /** A batch with state machine inputs: one transaction of the instance, parameter, run row and journal writes. */
-  private async commitInputs(runId: string, snapshot: RunSnapshot, batch: RunWork[], inputs: RunInput[], draft: ParameterDraft, now: Date): Promise<Committed | undefined> {
+  private async commitInputs(runId: string, leaseEpoch: number, snapshot: RunSnapshot, batch: RunWork[], inputs: RunInput[], draft: ParameterDraft, now: Date): Promise<Committed | undefined> {
     const before = snapshot.model;
     const { run, effects } = transitionAll(before, inputs, now);
     // Inputs that decided nothing (completions sent again by every agent that reconnects) have nothing to write.
@@ -297,7 +357,7 @@ export class RunEngine implements RunInputs {
       await repos.parameters.updateValues(runId, written.changed, now, draft.secretKeys(written.changed));
       if (isFinal(run.state) && !isFinal(before.state)) await repos.agentLogins.revokeCredentials(runId);
       // Last, as its UPDATE locks the run row: the lock is held only for the rest of the commit.
-      const lastSequence = await repos.runs.advanceRun(runId, before, run, entries.length, now);
+      const lastSequence = await repos.runs.advanceRun(runId, leaseEpoch, before, run, entries.length, now);
       if (lastSequence === undefined) return undefined;
       const journal = repos.journal.stage(runId, lastSequence, entries);
       await repos.flush();
@@ -310,13 +370,13 @@ export class RunEngine implements RunInputs {
    * nothing to decide, and the write is one statement
    * (RunParameterRepository.commitSets), the round trip an agent's set waits for. Sets that change nothing write nothing.
    */
-  private async commitSets(runId: string, snapshot: RunSnapshot, batch: RunWork[], draft: ParameterDraft, now: Date): Promise<Committed | undefined> {
+  private async commitSets(runId: string, leaseEpoch: number, snapshot: RunSnapshot, batch: RunWork[], draft: ParameterDraft, now: Date): Promise<Committed | undefined> {
     const itemEffects = batch.map((): Effect[] => []);
     const { written, entries } = batchWrites(batch, itemEffects, [], draft, this.targets.of(runId, snapshot.plan, snapshot.model), now);
     const journal =
       written.changed.size === 0 && entries.length === 0
         ? []
-        : await this.store.writeStatement((repos) => repos.parameters.commitSets(runId, written.changed, entries, now, draft.secretKeys(written.changed)));
+        : await this.store.writeStatement((repos) => repos.parameters.commitSets(runId, leaseEpoch, written.changed, entries, now, draft.secretKeys(written.changed)));
     return journal && { run: snapshot.model, itemEffects, journal, changed: written.changed, unknown: written.unknown };
   }
 
@@ -365,9 +425,12 @@ export class RunEngine implements RunInputs {
     }
   }
 
-  /** Resumes every live run after a start: re-issues provisioning and destruction; agents reconnect by themselves. */
-  async resumeAll(): Promise<number> {
-    const ids = await this.store.read((repos) => repos.runs.liveRunIds());
+  /**
+   * Resumes runs this replica just took the lease of (at its start, or from
+   * a replica that stopped or died): re-issues provisioning and destruction;
+   * agents reconnect by themselves.
+   */
+  async resume(ids: readonly string[]): Promise<number> {
     for (const runId of ids) {
       // Through the snapshot: the agents' welcomes that follow find the run loaded.
       const model = (await this.snapshot(runId))?.model;
@@ -388,7 +451,7 @@ export class RunEngine implements RunInputs {
         }
       }
     }
-    this.log.info({ runs: ids.length }, 'live runs resumed');
+    if (ids.length > 0) this.log.info({ runs: ids.length }, 'live runs resumed');
     return ids.length;
   }
 
@@ -409,7 +472,7 @@ export class RunEngine implements RunInputs {
 
   private async tick(): Promise<void> {
     const now = Date.now();
-    const clocks = await this.store.read((repos) => repos.runs.liveRunClocks());
+    const clocks = (await this.store.read((repos) => repos.runs.liveRunClocks())).filter((clock) => this.owns(clock.id));
     for (const clock of clocks) {
       const limitMs = clock.timeoutMinutes * 60_000;
       const since = (clock.abortedAt ?? clock.stateChangedAt).getTime();

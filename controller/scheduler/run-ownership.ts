@@ -24,12 +24,21 @@ export interface RemoteRuns {
   appendLogs(runId: string, entries: readonly JournalEntry[]): Promise<void>;
 }
 
-/** A write of the run carried an epoch older than the run's lease: another replica owns it now. */
-export class LeaseLostError extends Error {
-  constructor(readonly runId: string) {
-    super(`run ${runId} is now driven by another controller replica`);
-    this.name = 'LeaseLostError';
-  }
+export { LeaseLostError } from '../store/lease-lost.js';
+
+/** The lease a new run is created with. */
+export interface NewRunLease {
+  /** The replica that will drive it. */
+  holder: string;
+  epoch: number;
+  /** The host key it is bound to (it has VMs only that host's replicas reach), or null. */
+  binding: string | null;
+}
+
+/** Where new runs go: LaunchRun asks before it creates the run, and tells once it committed. */
+export interface RunPlacement {
+  placeNewRun(hostBound: boolean): Promise<NewRunLease>;
+  placed(runId: string, lease: NewRunLease): Promise<void>;
 }
 
 /**

@@ -85,6 +85,16 @@ export class Store {
   }
 
   /**
+   * One statement outside any transaction (knex `?` placeholders): the
+   * coordination statements of the replicas (controller/cluster/), which
+   * are single atomic statements and use the database's clock.
+   */
+  async execute<T>(sql: string, params: readonly unknown[] = [], method: 'all' | 'run' = 'all'): Promise<T[]> {
+    const result: unknown = await this.orm.em.getConnection().execute(sql, [...params], method);
+    return Array.isArray(result) ? (result as T[]) : [];
+  }
+
+  /**
    * Refreshes PostgreSQL's statistics of the run tables, after a launch
    * inserted thousands of rows: until autovacuum gets to them, the planner
    * takes a run for a handful of rows and answers `run_id = ? and name in

@@ -21,6 +21,7 @@ import { requireRevealRole, revealEvent } from './parameter-reveal.js';
 import { callerTenant, controllerHostClouds, enforceQuotas } from './quotas.js';
 import { runView } from './run-views.js';
 import { watchRun } from './run-watch.js';
+import type { RunPlacement } from '../../scheduler/run-ownership.js';
 
 /** Instances and parameters a launch inserts from which the run tables' statistics are refreshed (Store.refreshRunStatistics). */
 const LARGE_LAUNCH_ROWS = 1_000;
@@ -32,6 +33,8 @@ export interface RunServiceDeps extends ApiDeps {
   clouds: CloudDirectory;
   /** The cloud of nodes that name none when the launch names none either. */
   defaultCloud: string;
+  /** Which replica a new run goes to. */
+  placement: RunPlacement;
 }
 
 /** The caller's run, or NOT_FOUND (also for other tenants' runs). */
@@ -70,7 +73,7 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
       const runId = await ctx.store.write(async (repos) => {
         if (req.requestId) {
           const earlier = await repos.runs.findByRequestId(ctx.principal.tenantId, req.requestId);
-          if (earlier) return { id: earlier.id, created: false, rows: 0 };
+          if (earlier) return { id: earlier.id, created: false, rows: 0, lease: undefined };
         }
         const lookup = (r: { path: string; version?: number }) => repos.modules.findVersion(ctx.principal.tenantId, r.path, r.version);
         const plan = await resolveModule(req.module, lookup, { multiplicities: req.multiplicities });
@@ -92,7 +95,9 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
         );
         throwIfViolations(launch.violations);
         await enforceQuotas(repos, callerTenant(ctx.principal), launch.plan!.instances.map((i) => i.cloud), hostClouds);
+        const lease = await deps.placement.placeNewRun(launch.plan!.instances.some((i) => hostClouds.has(i.cloud)));
         const run = await repos.runs.create({
+          lease,
           tenantId: ctx.principal.tenantId,
           owner: ctx.principal.userName,
           plan: launch.plan!.plan,
@@ -111,7 +116,7 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
           { kind: 'event', type: 'launch', actor: `user:${ctx.principal.userName}`, text: `launched ${plan.module.path}@${plan.module.version}` },
         ]);
         await repos.flush();
-        return { id: run.id, created: true, rows: launch.plan!.instances.length + launch.plan!.parameters.length };
+        return { id: run.id, created: true, rows: launch.plan!.instances.length + launch.plan!.parameters.length, lease };
       });
       if (runId.created) {
         ctx.log.info({ runId: runId.id, module: req.module }, 'run launched');
@@ -119,6 +124,7 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
           // Not awaited: the run starts at once, its statements find their rows through the index once the statistics land.
           deps.store.refreshRunStatistics().catch((err: unknown) => ctx.log.warn({ err, runId: runId.id }, 'refreshing the run tables’ statistics failed'));
         }
+        await deps.placement.placed(runId.id, runId.lease!);
         await deps.engine.dispatch(runId.id, { type: 'launch' });
       }
       return { run: await view(ctx, runId.id) };

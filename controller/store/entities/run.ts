@@ -40,6 +40,12 @@ export const RunEntity = defineEntity({
     leaseHolder: p.uuid().nullable(),
     /** Fencing token: bumped by every change of holder; the engine's writes commit only with the epoch they hold. */
     leaseEpoch: p.integer().default(0),
+    /**
+     * Set once the run has VMs only one host's replicas can reach (`local`):
+     * the host key (host name and data dir) of the replica that created them;
+     * only a replica with the same key may hold the run's lease.
+     */
+    leaseBinding: p.string().length(255).nullable(),
     createdAt: p.datetime(),
     stateChangedAt: p.datetime(),
     finishedAt: p.datetime().nullable(),

@@ -8,8 +8,9 @@
 /**
  * RunParameterRepository.commitSets as one statement: $1 run id, $2 number
  * of journal entries, $3 time of the change, $4 the keys and $6 their
- * values, $5 the entries numbered from 1. Nothing is written when the run
- * row is missing.
+ * values, $5 the entries numbered from 1, $7 the lease epoch the writer
+ * holds. Nothing is written when the run row is missing or its lease epoch
+ * is another (fenced: another replica owns the run now).
  *
  * Each key finds its row through a subquery on (run_id, key), which the
  * planner always answers with one probe of the unique index. Joined instead,
@@ -20,7 +21,7 @@
  */
 export const COMMIT_PARAMETER_SETS = `
   with run as (
-    update runs set last_sequence = last_sequence + $2 where id = $1 returning last_sequence - $2 as base
+    update runs set last_sequence = last_sequence + $2 where id = $1 and lease_epoch = $7 returning last_sequence - $2 as base
   ), target as (
     select (select id from run_parameters where run_id = $1 and "key" = v."key") as id, v."value"
     from unnest($4::text[], $6::text[]) as v("key", "value")

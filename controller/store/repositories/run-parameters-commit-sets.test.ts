@@ -1,11 +1,13 @@
 /**
  * RunParameterRepository.commitSets, the write of a batch of parameter sets and log lines
  * (one statement on PostgreSQL): values, journal sequence numbers taken from
- * the run row, and nothing written for a run that is gone.
+ * the run row, nothing written for a run that is gone, and nothing written
+ * with a lease epoch the run moved past (fenced).
  */
 import { describe, expect, it } from 'vitest';
 import { TEST_DATABASES } from '../../../test/helpers/databases.js';
 import { useTestRun } from '../../../test/helpers/store.js';
+import { LeaseLostError } from '../lease-lost.js';
 
 describe.each(TEST_DATABASES)('parameters.commitSets on %s', (database) => {
   const testRun = useTestRun(database, {
@@ -24,14 +26,14 @@ describe.each(TEST_DATABASES)('parameters.commitSets on %s', (database) => {
   it('writes the values and journals the entries after the run’s last sequence number, in order', async () => {
     const entry = (subject: string, text: string) => ({ kind: 'parameter' as const, type: 'set', actor: 'agent:db.1', subject, text, time: now });
     const first = await testRun.store.writeStatement((repos) =>
-      repos.parameters.commitSets(testRun.runId, new Map([['db.1:url', 'pg://db'], ['web.1:db_url', 'pg://db']]), [entry('db.1:url', 'pg://db'), entry('web.1:db_url', 'pg://db')], now, new Set()),
+      repos.parameters.commitSets(testRun.runId, 0, new Map([['db.1:url', 'pg://db'], ['web.1:db_url', 'pg://db']]), [entry('db.1:url', 'pg://db'), entry('web.1:db_url', 'pg://db')], now, new Set()),
     );
     expect(first?.map((r) => [r.sequence, r.subject])).toEqual([
       [1, 'db.1:url'],
       [2, 'web.1:db_url'],
     ]);
     const second = await testRun.store.writeStatement((repos) =>
-      repos.parameters.commitSets(testRun.runId, new Map([['db.1:password', 's3cret']]), [entry('db.1:password', '********'), { kind: 'log', type: 'stdout', instance: 'db.1', text: 'ready', time: now }], now, new Set(['db.1:password'])),
+      repos.parameters.commitSets(testRun.runId, 0, new Map([['db.1:password', 's3cret']]), [entry('db.1:password', '********'), { kind: 'log', type: 'stdout', instance: 'db.1', text: 'ready', time: now }], now, new Set(['db.1:password'])),
     );
     expect(second?.map((r) => r.sequence)).toEqual([3, 4]);
 
@@ -57,10 +59,26 @@ describe.each(TEST_DATABASES)('parameters.commitSets on %s', (database) => {
     const before = await values();
     const gone = '00000000-0000-4000-8000-000000000000';
     const result = await testRun.store.writeStatement((repos) =>
-      repos.parameters.commitSets(gone, new Map([['db.1:url', 'elsewhere']]), [{ kind: 'event', type: 'x', text: 'y', time: now }], now, new Set()),
+      repos.parameters.commitSets(gone, 0, new Map([['db.1:url', 'elsewhere']]), [{ kind: 'event', type: 'x', text: 'y', time: now }], now, new Set()),
     );
     expect(result).toBeUndefined();
     expect(await values()).toEqual(before);
     expect(await testRun.store.read((repos) => repos.journal.entries(gone, 0, ['event'], 10))).toEqual([]);
+  });
+
+  it('writes nothing with a lease epoch older than the run’s, and says the run moved', async () => {
+    const before = await values();
+    const sequence = async () => (await testRun.store.read((repos) => repos.runs.findById(testRun.runId)))?.lastSequence;
+    const sequenceBefore = await sequence();
+    // Another replica took the run over: its epoch moved on.
+    await testRun.store.execute('update runs set lease_epoch = lease_epoch + 1 where id = ?', [testRun.runId], 'run');
+    await expect(
+      testRun.store.writeStatement((repos) =>
+        repos.parameters.commitSets(testRun.runId, 0, new Map([['db.1:url', 'stale']]), [{ kind: 'event', type: 'x', text: 'stale', time: now }], now, new Set()),
+      ),
+    ).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await values()).toEqual(before);
+    expect(await sequence()).toBe(sequenceBefore);
+    await testRun.store.execute('update runs set lease_epoch = 0 where id = ?', [testRun.runId], 'run');
   });
 });

@@ -9,7 +9,7 @@ import type { ParameterSealing } from './parameter-sealing.js';
 import { COMMIT_PARAMETER_SETS } from './prepared-sql.js';
 import { dbDate, execute, executeBound, isPostgres, placeholders } from './raw-sql.js';
 import { journalRows, type JournalEntry, type RunJournalRepository } from './run-journal.js';
-import { advanceSequence } from './run-sequence.js';
+import { advanceSequence, throwIfFenced } from './run-sequence.js';
 
 /**
  * A run's parameters: one row per key, its value stored sealed when it is a
@@ -92,10 +92,11 @@ export class RunParameterRepository {
    * the values and inserts the entries. Otherwise, three statements for the
    * caller's transaction. The values of `secretKeys` are stored sealed.
    * Returns the journal rows, or undefined when the run is gone (nothing
-   * written).
+   * written); LeaseLostError when `leaseEpoch` is no longer the run's.
    */
   async commitSets(
     runId: string,
+    leaseEpoch: number,
     values: ReadonlyMap<string, string>,
     entries: readonly JournalEntry[],
     now: Date,
@@ -103,7 +104,7 @@ export class RunParameterRepository {
   ): Promise<RunJournalRow[] | undefined> {
     if (!this.prepared) {
       await this.updateValues(runId, values, now, secretKeys);
-      const lastSequence = await advanceSequence(this.em, runId, entries.length);
+      const lastSequence = await advanceSequence(this.em, runId, leaseEpoch, entries.length);
       if (lastSequence === undefined) return undefined;
       const journal = this.journal.stage(runId, lastSequence, entries);
       await this.journal.flush();
@@ -118,8 +119,10 @@ export class RunParameterRepository {
       [...stored.keys()],
       JSON.stringify(numbered.map((r) => ({ ...r, n: r.sequence, time: r.time.toISOString() }))),
       [...stored.values()],
+      leaseEpoch,
     ]);
     const base = rows[0]?.base;
-    return base === undefined ? undefined : numbered.map((r) => ({ ...r, sequence: base + r.sequence }));
+    if (base === undefined) return throwIfFenced(this.em, runId);
+    return numbered.map((r) => ({ ...r, sequence: base + r.sequence }));
   }
 }

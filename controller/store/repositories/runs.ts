@@ -34,6 +34,8 @@ export interface NewRun {
   nodes: RunNodeInfo[];
   instances: NewInstance[];
   parameters: ParameterSeed[];
+  /** The replica that will drive it, its first lease epoch and its host binding; default: none yet, 0, none. */
+  lease?: { holder: string; epoch: number; binding: string | null };
 }
 
 export interface RunFilter {
@@ -91,6 +93,9 @@ export class RunRepository {
       finalState: null,
       requestId: input.requestId,
       lastSequence: 0,
+      leaseHolder: input.lease?.holder ?? null,
+      leaseEpoch: input.lease?.epoch ?? 0,
+      leaseBinding: input.lease?.binding ?? null,
       createdAt: now,
       stateChangedAt: now,
       finishedAt: null,
@@ -150,7 +155,7 @@ export class RunRepository {
    * lock to the end of the transaction. Returns the last sequence number
    * before the new ones, or undefined when the run is gone.
    */
-  async advanceRun(runId: string, before: RunModel, after: RunModel, journal: number, now: Date): Promise<number | undefined> {
+  async advanceRun(runId: string, leaseEpoch: number, before: RunModel, after: RunModel, journal: number, now: Date): Promise<number | undefined> {
     const changes: Partial<RunRow> = {};
     if (after !== before) {
       const old = runColumns(before);
@@ -159,7 +164,7 @@ export class RunRepository {
       }
       if (isFinal(after.state) && !isFinal(before.state)) changes.finishedAt = now;
     }
-    return advanceSequence(this.em, runId, journal, changes);
+    return advanceSequence(this.em, runId, leaseEpoch, journal, changes);
   }
 
   /** A page of the tenant's runs, newest first. */

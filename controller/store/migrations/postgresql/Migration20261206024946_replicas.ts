@@ -11,7 +11,7 @@ export class Migration20261206024946_replicas extends Migration {
 
     this.addSql(`alter table "run_requests" add constraint "run_requests_run_id_foreign" foreign key ("run_id") references "runs" ("id") on update cascade on delete cascade;`);
 
-    this.addSql(`alter table "runs" add column "lease_holder" uuid null, add column "lease_epoch" int not null default 0;`);
+    this.addSql(`alter table "runs" add column "lease_holder" uuid null, add column "lease_epoch" int not null default 0, add column "lease_binding" varchar(255) null;`);
     this.addSql(`create index "runs_lease_holder_index" on "runs" ("lease_holder");`);
   }
 
@@ -21,7 +21,7 @@ export class Migration20261206024946_replicas extends Migration {
     this.addSql(`drop table if exists "run_requests" cascade;`);
 
     this.addSql(`drop index "runs_lease_holder_index";`);
-    this.addSql(`alter table "runs" drop column "lease_holder", drop column "lease_epoch";`);
+    this.addSql(`alter table "runs" drop column "lease_holder", drop column "lease_epoch", drop column "lease_binding";`);
   }
 
 }

@@ -12,6 +12,7 @@ export class Migration20261206024947_replicas extends Migration {
 
     this.addSql(`alter table \`runs\` add column \`lease_holder\` text null;`);
     this.addSql(`alter table \`runs\` add column \`lease_epoch\` integer not null default 0;`);
+    this.addSql(`alter table \`runs\` add column \`lease_binding\` text null;`);
     this.addSql(`create index \`runs_lease_holder_index\` on \`runs\` (\`lease_holder\`);`);
   }
 
