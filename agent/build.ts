@@ -6,7 +6,7 @@
  */
 import { build, type Plugin } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -54,9 +54,11 @@ export async function buildAgentBundle(outFile: string = DEFAULT_AGENT_BUNDLE, o
   const path = resolve(outFile);
   await mkdir(dirname(path), { recursive: true, ...(options.private ? { mode: 0o700 } : {}) });
   if (options.private) await chmod(dirname(path), 0o700);
+  // Built beside it, then renamed over it: replicas sharing a data dir build it at once while others serve it.
+  const building = `${path}.${process.pid}.tmp`;
   await build({
     entryPoints: [resolve(ROOT, 'agent', 'main.ts')],
-    outfile: path,
+    outfile: building,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -69,8 +71,9 @@ export async function buildAgentBundle(outFile: string = DEFAULT_AGENT_BUNDLE, o
       js: "#!/usr/bin/env node\nimport { createRequire as __ssCreateRequire } from 'node:module'; const require = __ssCreateRequire(import.meta.url);",
     },
   });
-  if (options.private) await chmod(path, 0o600);
-  const bytes = await readFile(path);
+  if (options.private) await chmod(building, 0o600);
+  const bytes = await readFile(building);
+  await rename(building, path);
   return { path, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 

@@ -109,10 +109,11 @@ export async function startController(options: CompiledControllerOptions, log: L
     // Before anything is written: a controller that may not share the database with one already on it refuses to start.
     const replicasLog = log.child({ component: 'replicas' });
     const replicaRegistry = new ReplicaRegistry(store, self, replicasLog);
-    if (options.database.flavour === 'postgresql') {
-      const locks = await DatabaseLocks.acquire(options.database.location, self.mode, replicasLog, () => describeLiveReplicas(store));
-      closers.push(['database locks', () => locks.release()]);
-    }
+    const locks =
+      options.database.flavour === 'postgresql'
+        ? await DatabaseLocks.acquire(options.database.location, self.mode, replicasLog, () => describeLiveReplicas(store))
+        : undefined;
+    if (locks) closers.push(['database locks', () => locks.release()]);
     await replicaRegistry.register();
     const notifications = self.mode === 'ha' ? new PgNotifications(options.database.location, replicasLog) : undefined;
     if (notifications) {
@@ -298,7 +299,10 @@ export async function startController(options: CompiledControllerOptions, log: L
     ]);
     server.setServing(true);
     engine.start();
-    const reconciler = new Reconciler(store, clouds, engine, id, log.child({ component: 'reconciler' }));
+    const reconciler = new Reconciler(store, clouds, engine, id, log.child({ component: 'reconciler' }), {
+      owns: (runId) => engine.owns(runId),
+      runsSingletonWork: async () => (locks ? locks.holdsSingletonWork() : true),
+    });
     reconciler.start(options.reconcileIntervalMs);
     closers.push(['reconciler', () => reconciler.stop()]);
 

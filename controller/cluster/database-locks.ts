@@ -29,7 +29,10 @@ export class DatabaseLocks {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     const locks = new DatabaseLocks(client, log);
-    client.on('error', (err) => log.error({ err }, 'the connection holding the controller locks failed: another controller may now start beside this one'));
+    client.on('error', (err) => {
+      locks.singleton = false;
+      log.error({ err }, 'the connection holding the controller locks failed: another controller may now start beside this one');
+    });
     try {
       const fn = mode === 'ha' ? 'pg_try_advisory_lock_shared' : 'pg_try_advisory_lock';
       const { rows } = await client.query<{ locked: boolean }>(`select ${fn}($1, $2) as locked`, [SLIPSTREAM, CONTROLLERS]);

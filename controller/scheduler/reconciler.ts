@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { CloudDirectory } from './cloud-directory.js';
-import type { CloudConnector, VmInfo } from '../connectors/connector.js';
+import { runsOnControllerHost, type CloudConnector, type VmInfo } from '../connectors/connector.js';
 import { withRetries } from '../connectors/retry.js';
 import type { RunInputs } from './run-loop.js';
 import type { Store } from '../store/store.js';
@@ -12,12 +12,26 @@ export interface ReconcileReport {
   lost: string[];
 }
 
+/** What the reconciler must know of the replicas sharing the database. */
+export interface ReconcilerReplica {
+  /** Whether this replica drives the run: only the owner declares a run's VMs lost. */
+  owns(runId: string): boolean;
+  /** Whether this replica runs the work that must run once (stray termination on shared clouds). */
+  runsSingletonWork(): Promise<boolean>;
+}
+
 /**
  * Compares what the clouds run with what the runs expect, periodically:
  * VMs tagged by this controller that belong to finished, cancelled or unknown
  * runs (or to instances no longer in their run) are terminated, so no VM
  * leaks; instances whose VM vanished behind the controller's back are
  * reported lost, which aborts their run with a message naming them.
+ *
+ * Among replicas, every one runs it, each within its reach: it declares lost
+ * only the VMs of runs it drives (never another replica's), and terminates
+ * strays on clouds every replica sees only while it holds the singleton-work
+ * lock; the VMs of its host's own clouds (`local`) only it can see, so it
+ * always looks after those.
  */
 export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
@@ -29,6 +43,7 @@ export class Reconciler {
     private readonly inputs: RunInputs,
     private readonly controllerId: string,
     private readonly log: Logger,
+    private readonly replica: ReconcilerReplica = { owns: () => true, runsSingletonWork: async () => true },
   ) {}
 
   start(intervalMs: number): void {
@@ -50,6 +65,7 @@ export class Reconciler {
   private async pass(): Promise<ReconcileReport> {
     const report: ReconcileReport = { terminated: [], lost: [] };
     const pairs = await this.tenantClouds();
+    const singleton = await this.replica.runsSingletonWork();
     for (const { tenantId, cloud } of pairs) {
       let connector: CloudConnector;
       let vms: VmInfo[];
@@ -60,7 +76,7 @@ export class Reconciler {
         this.log.warn({ cloud, tenantId, message: (err as Error).message }, 'cannot list the cloud; skipped this pass');
         continue;
       }
-      await this.terminateStrays(connector, vms.filter((vm) => vm.tags.tenant === tenantId), report);
+      if (singleton || this.onThisHost(connector)) await this.terminateStrays(connector, vms.filter((vm) => vm.tags.tenant === tenantId), report);
       await this.findLost(connector, tenantId, cloud, vms, report);
     }
     if (report.terminated.length || report.lost.length) this.log.info(report, 'reconciled');
@@ -84,6 +100,12 @@ export class Reconciler {
     for (const p of [...recent, ...credentials]) add(p.tenantId, p.cloud);
     for (const tenantId of tenants) for (const cloud of builtIns) add(tenantId, cloud);
     return [...pairs.values()];
+  }
+
+  /** A cloud whose VMs only this host's replicas see (`local`). */
+  private onThisHost(connector: CloudConnector): boolean {
+    const driver = this.clouds.driver(connector.driver);
+    return driver !== undefined && runsOnControllerHost(driver);
   }
 
   private async terminateStrays(connector: CloudConnector, vms: VmInfo[], report: ReconcileReport): Promise<void> {
@@ -133,7 +155,7 @@ export class Reconciler {
 
   private async findLost(connector: CloudConnector, tenantId: string, cloud: string, vms: VmInfo[], report: ReconcileReport): Promise<void> {
     const seen = new Map(vms.map((vm) => [vm.vmId, vm]));
-    const expected = await this.store.read((repos) => repos.instances.runningOn(tenantId, cloud));
+    const expected = (await this.store.read((repos) => repos.instances.runningOn(tenantId, cloud))).filter((instance) => this.replica.owns(instance.runId));
     for (const instance of expected) {
       const listed = seen.get(instance.vmId);
       if (listed && listed.state !== 'terminated' && listed.state !== 'stopped') continue;
