@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MikroORM, type EntityManager } from '@mikro-orm/core';
+import pg from 'pg';
 import type { Logger } from 'pino';
 import type { CredentialCipher } from '../auth/credential-cipher.js';
 import type { DatabaseTarget } from './database-url.js';
@@ -19,6 +20,22 @@ function privateSqliteFiles(path: string, log: Logger): void {
   if (!existsSync(dirname(path))) makePrivateDir(dirname(path));
   for (const change of [makePrivateFile(path), tightenMode(`${path}-wal`), tightenMode(`${path}-shm`)]) {
     if (change) log.warn(change, TIGHTENED_MESSAGE);
+  }
+}
+
+/** The advisory lock (two-int form, the product's tag then the lock) replicas take while they migrate. */
+const MIGRATION_LOCK = [0x534c4950, 3] as const;
+
+/** Runs the migrations; on PostgreSQL under an advisory lock held on a connection of its own. */
+async function whileMigrating<T>(target: DatabaseTarget, migrate: () => Promise<T>): Promise<T> {
+  if (target.flavour !== 'postgresql') return migrate();
+  const client = new pg.Client({ connectionString: target.location });
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock($1, $2)', [...MIGRATION_LOCK]);
+    return await migrate();
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }
 
@@ -52,7 +69,8 @@ export class Store {
         await orm.em.getConnection().execute('pragma busy_timeout = 5000');
         await orm.em.getConnection().execute('pragma foreign_keys = on');
       }
-      const applied = await orm.migrator.up();
+      // Replicas starting together must not apply one migration twice: one at a time, behind an advisory lock.
+      const applied = await whileMigrating(target, () => orm.migrator.up());
       log.info({ flavour: target.flavour, applied: applied.map((m) => m.name) }, 'database ready');
     } catch (err) {
       await orm.close(true);
