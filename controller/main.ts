@@ -5,12 +5,16 @@
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { DEFAULT_CALL_LIMITS } from './api/guards/call-limits.js';
+import { ReplicaConflictError } from './cluster/replica-registry.js';
 import { startController } from './controller.js';
 import { createLogger } from './logger.js';
 import { compileControllerOptions, OptionsError, type ControllerOptions } from './options.js';
 
 // The AWS SDK warns about Node 20 on every client; the controller pins Node 20 on purpose.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+/** Exit code of a start refused because another controller uses the database in a way this one may not share. */
+const EXIT_REFUSED = 3;
 
 const program = new Command('slipstream-controller')
   .description('Slipstream controller: catalog, runs and the agent channel over gRPC')
@@ -129,6 +133,14 @@ try {
   // 'listening' comes first (the API serves while the agent bundle builds and runs resume); this says all of it is done.
   log.info({ address: controller.address }, 'started');
 } catch (err) {
+  if (err instanceof ReplicaConflictError) {
+    // Not a crash but an operator's mistake: the message names the other controller, on stderr where a person looks,
+    // and exit code 3 lets a supervisor tell "another controller holds the database" from a failure (1) or bad options (2).
+    log.fatal({ reason: err.message }, 'start refused: another controller is using the database');
+    process.stderr.write(`slipstream-controller: ${err.message}\n`);
+    process.exit(EXIT_REFUSED);
+  }
   log.fatal({ err }, 'controller failed to start');
+  process.stderr.write(`slipstream-controller: failed to start: ${err instanceof Error ? err.message : String(err)} (the log has the details)\n`);
   process.exit(1);
 }
