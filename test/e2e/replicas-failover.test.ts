@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunEvent, RunParameter, SlipstreamClient } from '../../client/index.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
@@ -18,7 +19,10 @@ import { startReplicas, type Replica, type ReplicaSet } from '../helpers/replica
 const INSTANCES = ['web.1', 'web.2'];
 const PHASES = ['preinstall', 'postinstall', 'deployment', 'reporting'];
 const COUNT = (phase: string) => `echo ${phase} >> "$PWD/phases.log"`;
-const LET_GO = ['this replica’s lease lapsed and another replica declared it gone: let go of every run', 'another controller replica drives this run now; let go of it'];
+/** What a replica logs when a fenced write makes it let go of a run (RunEngine.lose). */
+const FENCED = 'another controller replica drives this run now; let go of it';
+/** What it logs when its heartbeat finds it was declared gone (ReplicaMembership). */
+const DECLARED_GONE = 'this replica’s lease lapsed and another replica declared it gone: let go of every run';
 
 describe.sequential('replica failover', () => {
   let set: ReplicaSet;
@@ -157,14 +161,21 @@ describe.sequential('replica failover', () => {
       expect(taken.epoch).toBeGreaterThan(epoch);
       expect(await set.stateOf(owner.replicaId)).toBe('gone');
       const rowsWhilePaused = await journalAndParameters(runId);
-      // Waits in the paused owner's socket: once awake, the stale owner must not commit it but hand it to the new owner.
-      const setThroughStaleOwner = owner.client.runs.setParameter(runId, 'web.1:note', 'late');
 
+      // Woken, the owner would first learn from its heartbeat that it was declared gone; holding the heartbeats back
+      // makes it try to commit a set first (it arrives in its socket while paused), which the fence must refuse.
       const logFrom = owner.proc.stdout().length;
-      owner.proc.child.kill('SIGCONT');
-      resumed = true;
-      expect((await setThroughStaleOwner).value).toBe('late');
-      await waitFor('the woken owner to say it let go', async () => (LET_GO.some((m) => owner.proc.stdout().slice(logFrom).includes(m)) ? true : undefined), 15_000);
+      const woken = () => owner.proc.stdout().slice(logFrom);
+      await withReplicaWritesHeld(set.databaseUrl, async () => {
+        const setThroughStaleOwner = owner.client.runs.setParameter(runId, 'web.1:note', 'late');
+        owner.proc.child.kill('SIGCONT');
+        resumed = true;
+        // Answered once the new owner applied it: the stale owner's write was fenced off and handed over.
+        expect((await setThroughStaleOwner).value).toBe('late');
+        expect(woken()).toContain(FENCED);
+        expect(woken()).not.toContain(DECLARED_GONE);
+      });
+      await waitFor('the woken owner to learn it was declared gone', async () => (woken().includes(DECLARED_GONE) ? true : undefined), 15_000);
       await waitFor('the woken owner to serve again', async () => ((await set.stateOf(owner.replicaId)) === 'serving' ? true : undefined), 15_000);
       const newOwner = set.byId(taken.holder!);
       await waitFor('the agents to reconnect to the new owner', async () => {
@@ -217,3 +228,23 @@ describe.sequential('replica failover', () => {
     return { sequences: journal.map((row) => Number(row.sequence)), journal, parameters };
   }
 });
+
+/**
+ * Runs `body` while no replica can write controller_replicas (heartbeats,
+ * declaring others gone, reviving): a lock that lets reads through, held
+ * in a transaction of the test's own. Keep `body` short: the replicas'
+ * heartbeats wait meanwhile (longer than a lease would let them expire
+ * one another once it is released).
+ */
+async function withReplicaWritesHeld(databaseUrl: string, body: () => Promise<void>): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('begin');
+    await client.query('lock table controller_replicas in exclusive mode');
+    await body();
+  } finally {
+    await client.query('commit').catch(() => undefined);
+    await client.end();
+  }
+}
