@@ -167,7 +167,7 @@ describe.sequential('replica failover', () => {
       const logFrom = owner.proc.stdout().length;
       const woken = () => owner.proc.stdout().slice(logFrom);
       await withReplicaWritesHeld(set.databaseUrl, async () => {
-        const setThroughStaleOwner = owner.client.runs.setParameter(runId, 'web.1:note', 'late');
+        const setThroughStaleOwner = owner.client.runs.setParameter(runId, 'web.1:note', 'late', { deadline: new Date(Date.now() + 10_000) });
         owner.proc.child.kill('SIGCONT');
         resumed = true;
         // Answered once the new owner applied it: the stale owner's write was fenced off and handed over.
