@@ -30,7 +30,6 @@ import { Store } from './store/store.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DatabaseLocks } from './cluster/database-locks.js';
-import { describeLiveReplicas } from './cluster/describe-replicas.js';
 import { PgNotifications } from './cluster/pg-notifications.js';
 import { hostKeyOf, type ReplicaIdentity } from './cluster/replica-identity.js';
 import { ReplicaMembership } from './cluster/replica-membership.js';
@@ -84,7 +83,14 @@ export async function startController(options: CompiledControllerOptions, log: L
   workRootChecked.catch(() => undefined); // awaited below
   let bundleServing: Promise<{ bundle: AgentBundle; server: BundleServer }> | undefined;
   const cipher = new CredentialCipher(loadCredentialKey(options.credentialKey, options.dataDir));
-  const store = await Store.open(options.database, log.child({ component: 'store' }), cipher);
+  const replicasLog = log.child({ component: 'replicas' });
+  // Before anything is migrated or written: on PostgreSQL, a controller that may not share the database refuses here.
+  const locks =
+    options.database.flavour === 'postgresql' ? await DatabaseLocks.acquire(options.database.location, options.ha ? 'ha' : 'single', replicasLog) : undefined;
+  const store = await Store.open(options.database, log.child({ component: 'store' }), cipher).catch(async (err: unknown) => {
+    await locks?.release();
+    throw err;
+  });
   // Shutdown steps, by name, in the order they were set up; run in reverse, each timed (a slow stop says which step).
   const closers: [step: string, close: () => Promise<void>][] = [['database', () => store.close()]];
   const self: ReplicaIdentity = {
@@ -107,12 +113,7 @@ export async function startController(options: CompiledControllerOptions, log: L
   };
   try {
     // Before anything is written: a controller that may not share the database with one already on it refuses to start.
-    const replicasLog = log.child({ component: 'replicas' });
     const replicaRegistry = new ReplicaRegistry(store, self, replicasLog);
-    const locks =
-      options.database.flavour === 'postgresql'
-        ? await DatabaseLocks.acquire(options.database.location, self.mode, replicasLog, () => describeLiveReplicas(store))
-        : undefined;
     if (locks) closers.push(['database locks', () => locks.release()]);
     await replicaRegistry.register();
     const notifications = self.mode === 'ha' ? new PgNotifications(options.database.location, replicasLog) : undefined;

@@ -25,7 +25,7 @@ export class DatabaseLocks {
   ) {}
 
   /** Connects and takes the controllers' lock (shared in HA mode); ReplicaConflictError when the other kind holds it. */
-  static async acquire(url: string, mode: 'ha' | 'single', log: Logger, describeOthers: () => Promise<string>): Promise<DatabaseLocks> {
+  static async acquire(url: string, mode: 'ha' | 'single', log: Logger): Promise<DatabaseLocks> {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     const locks = new DatabaseLocks(client, log);
@@ -37,7 +37,7 @@ export class DatabaseLocks {
       const fn = mode === 'ha' ? 'pg_try_advisory_lock_shared' : 'pg_try_advisory_lock';
       const { rows } = await client.query<{ locked: boolean }>(`select ${fn}($1, $2) as locked`, [SLIPSTREAM, CONTROLLERS]);
       if (!rows[0]?.locked) {
-        const others = await describeOthers();
+        const others = await describeLiveControllers(client);
         const hint =
           mode === 'ha'
             ? 'a controller without --ha holds the database; stop it, then start every replica with --ha'
@@ -67,5 +67,21 @@ export class DatabaseLocks {
   async release(): Promise<void> {
     this.singleton = false;
     await this.client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * The controllers registered as live, for a refusal that names them. Read
+ * before this process migrates anything: on a database no controller of
+ * this version migrated yet, the table may not exist.
+ */
+async function describeLiveControllers(client: pg.Client): Promise<string> {
+  try {
+    const { rows } = await client.query<{ pid: number; host: string; address: string; mode: string; started_at: Date }>(
+      `select pid, host, address, mode, started_at from controller_replicas where state in ('starting', 'serving', 'stopping') order by started_at`,
+    );
+    return rows.map((r) => `pid ${r.pid} on host ${r.host}, serving ${r.address}, ${r.mode === 'ha' ? 'in HA mode' : 'alone (no --ha)'}, started ${r.started_at.toISOString()}`).join('; ');
+  } catch {
+    return '';
   }
 }
