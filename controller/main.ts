@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { DEFAULT_CALL_LIMITS } from './api/guards/call-limits.js';
 import { ReplicaConflictError } from './cluster/replica-registry.js';
+import { RemoteSimPool } from './connectors/sim/remote-sim-pool.js';
+import { SIM_DRIVER_NAME } from './connectors/sim/sim-driver.js';
 import { startController } from './controller.js';
 import { createLogger } from './logger.js';
 import { compileControllerOptions, OptionsError, type ControllerOptions } from './options.js';
@@ -53,6 +55,23 @@ const flags = program.opts<Record<string, string | undefined>>();
 const tlsHosts = program.opts<{ tlsHost?: string[] | string }>().tlsHost;
 
 const numberFlag = (value: string | undefined) => (value === undefined ? undefined : Number(value));
+
+/**
+ * For tests and benchmarks only: SLIPSTREAM_SIM_POOL_URL names a sim pool
+ * served by another process (SimPoolServer), whose agents outlive this
+ * controller; it registers the `sim` driver over it and a cloud `sim`.
+ * Deliberately not a flag: it is no part of the operator's interface.
+ */
+function simPoolOptions(url: string | undefined): Pick<ControllerOptions, 'extraClouds' | 'driverOptions'> {
+  if (!url) return {};
+  try {
+    return { extraClouds: [{ name: SIM_DRIVER_NAME, driver: SIM_DRIVER_NAME, settings: {} }], driverOptions: { sim: { pool: new RemoteSimPool(url) } } };
+  } catch (err) {
+    process.stderr.write(`slipstream-controller: SLIPSTREAM_SIM_POOL_URL: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+}
+
 const input: ControllerOptions = {
   listen: flags.listen,
   httpListen: flags.httpListen,
@@ -85,6 +104,7 @@ const input: ControllerOptions = {
   localVmDir: flags.localVmDir,
   ha: Boolean(flags.ha) && flags.ha !== 'false' && flags.ha !== '0',
   leaseSeconds: numberFlag(flags.leaseSeconds),
+  ...simPoolOptions(process.env.SLIPSTREAM_SIM_POOL_URL),
 };
 
 let options;

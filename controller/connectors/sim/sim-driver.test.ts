@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createSimDriver } from './sim-driver.js';
-import type { SimPool } from './sim-pool.js';
+import type { SimVmHost } from './sim-vm-host.js';
 
 describe('sim driver validation', () => {
-  const driver = createSimDriver({ pool: {} as SimPool });
+  const driver = createSimDriver({ pool: {} as SimVmHost });
 
   it('has no settings and no options, and names each one given', () => {
     expect(driver.validateSettings({})).toEqual([]);

@@ -2,17 +2,19 @@
  * The `sim` driver, for tests and benchmarks: a VM is an agent embedded in
  * one of a SimPool's worker processes, with its own gRPC connection, whose
  * recipes are interpreted rather than run by bash (sim-recipes.ts). It is
- * registered only when the controller is given a pool.
+ * registered only when the controller is given a pool, in its process or
+ * reached over loopback (sim-vm-host.ts).
  */
 import { join, resolve } from 'node:path';
 import type { FieldViolation } from '../../../common/errors.js';
 import { ConnectorError, type CloudConnector, type ConnectorContext, type ConnectorDriver, type VmInfo, type VmSpec, type VmTags } from '../connector.js';
-import type { SimPool } from './sim-pool.js';
+import type { SimVmHost } from './sim-vm-host.js';
 
 export const SIM_DRIVER_NAME = 'sim';
 
 export interface SimDriverOptions {
-  pool: SimPool;
+  /** A SimPool in this process, or a RemoteSimPool reaching one in another. */
+  pool: SimVmHost;
 }
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -29,7 +31,7 @@ class SimConnector implements CloudConnector {
   readonly driver = SIM_DRIVER_NAME;
 
   constructor(
-    private readonly pool: SimPool,
+    private readonly pool: SimVmHost,
     private readonly dataDir: string,
   ) {}
 
@@ -48,17 +50,18 @@ class SimConnector implements CloudConnector {
     return info({ vmId, tags: spec.tags });
   }
 
-  describe(vmId: string): Promise<VmInfo | undefined> {
-    const vm = this.pool.vm(vmId);
-    return Promise.resolve(vm && info(vm));
+  async describe(vmId: string): Promise<VmInfo | undefined> {
+    const vm = await this.pool.vm(vmId);
+    return vm && info(vm);
   }
 
   terminate(vmId: string): Promise<void> {
     return this.pool.stopVm(vmId);
   }
 
-  listTagged(filter: { controllerId: string; runId?: string }): Promise<VmInfo[]> {
-    return Promise.resolve(this.pool.list().filter((v) => v.tags.controllerId === filter.controllerId && (!filter.runId || v.tags.runId === filter.runId)).map(info));
+  async listTagged(filter: { controllerId: string; runId?: string }): Promise<VmInfo[]> {
+    const vms = await this.pool.list();
+    return vms.filter((v) => v.tags.controllerId === filter.controllerId && (!filter.runId || v.tags.runId === filter.runId)).map(info);
   }
 
   close(): Promise<void> {

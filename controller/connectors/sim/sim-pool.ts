@@ -2,13 +2,16 @@
  * The processes that host the `sim` driver's agents. A pool outlives the
  * controllers that use it (a benchmark restarts its controller while the
  * agents keep running, as VMs would), so it is made by the embedder and
- * handed to the driver.
+ * handed to the driver, or served to controllers in other processes
+ * (SimPoolServer).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { VmTags } from '../connector.js';
 import { mergeLogKinds } from './sim-log-tally.js';
 import type { SimAgentRecord, SimLogKind, SimReply, SimRequest, SimVmStart } from './sim-protocol.js';
+import type { SimVm, SimVmHost } from './sim-vm-host.js';
+
+export type { SimVm } from './sim-vm-host.js';
 
 export interface SimPoolOptions {
   /** Worker processes; agents are spread over them. Default 2. */
@@ -58,14 +61,7 @@ class SimWorker {
   }
 }
 
-/** Sim VMs that are running, as a connector lists them. */
-export interface SimVm {
-  key: string;
-  vmId: string;
-  tags: VmTags;
-}
-
-export class SimPool {
+export class SimPool implements SimVmHost {
   private readonly workers: SimWorker[];
   /** Running sim VMs by vm id: a VM runs from startVm until stopVm, whatever its agent does (as a real VM would). */
   private readonly running = new Map<string, SimVm & { worker: SimWorker }>();
