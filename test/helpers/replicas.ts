@@ -3,6 +3,8 @@
  * PostgreSQL database, sharing one data dir (so that any of them can drive
  * the `local` VMs of a run), each with a client, and what a failover test
  * reads straight from the database: who holds a run, and each replica's row.
+ * A replica can be restarted in place (same arguments, same ports), as a
+ * rolling restart does.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,13 +19,13 @@ import { waitFor } from './poll.js';
 import { createTemporaryDatabase, type TemporaryDatabase } from './postgres.js';
 import { selectRows } from './sql.js';
 
-/** One replica process and a client of its API. */
+/** One replica process and a client of its API (the same object across restarts: `proc` and `replicaId` change). */
 export interface Replica {
   /** Its place in the set (0-based), for messages. */
   index: number;
   proc: ControllerProcess;
   port: number;
-  /** Its id in controller_replicas. */
+  /** Its id in controller_replicas (a restarted replica registers anew). */
   replicaId: string;
   client: SlipstreamClient;
   /** Whether the process has not exited. */
@@ -49,6 +51,13 @@ export interface ReplicaSet {
   byId(replicaId: string): Replica;
   /** The state column of a replica's row ('serving', 'gone', ...). */
   stateOf(replicaId: string): Promise<string | undefined>;
+  /**
+   * Stops a replica cleanly (SIGTERM, waits for its exit, expects 0) and
+   * starts it again with the same arguments on the same ports; resolves
+   * once it serves and every live replica has heartbeated since (so that
+   * new VMs' agents are given its address again).
+   */
+  restart(replica: Replica): Promise<{ stoppedMs: number; startedMs: number }>;
   /** SELECT on the replicas' database (`?` placeholders). */
   select(statement: string, args?: unknown[]): Promise<Record<string, unknown>[]>;
   /** Kills every replica still running, their local VMs, the database and the data dir. */
@@ -59,6 +68,20 @@ export interface ReplicaSetOptions {
   /** --lease-seconds of every replica (default 3: failover tests stay fast). */
   leaseSeconds?: number;
   logLevel?: string;
+  /** Extra environment of every replica (e.g. SLIPSTREAM_SIM_POOL_URL). */
+  env?: Record<string, string>;
+  /** Extra arguments of every replica, after the helper's own. */
+  args?: string[];
+}
+
+/** The port of the agent bundle's server, from a replica's 'serving the agent bundle' log line. */
+function bundlePort(proc: ControllerProcess): number | undefined {
+  for (const line of proc.stdout().split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const entry = JSON.parse(line) as { msg?: string; url?: string };
+    if (entry.msg === 'serving the agent bundle' && entry.url) return Number(new URL(entry.url).port);
+  }
+  return undefined;
 }
 
 /**
@@ -71,8 +94,8 @@ export async function startReplicas(count: number, options: ReplicaSetOptions = 
   const leaseSeconds = options.leaseSeconds ?? 3;
   const dataDir = mkdtempSync(join(tmpdir(), 'slipstream-replicas-'));
   const token = newTokenSecret();
-  const env = { SLIPSTREAM_BOOTSTRAP_TOKEN: token, SLIPSTREAM_CREDENTIAL_KEY: randomBytes(32).toString('base64') };
-  const args = (database: string) => [
+  const env = { ...options.env, SLIPSTREAM_BOOTSTRAP_TOKEN: token, SLIPSTREAM_CREDENTIAL_KEY: randomBytes(32).toString('base64') };
+  const args = (database: string, listen = '127.0.0.1:0', httpListen = '127.0.0.1:0') => [
     '--ha',
     '--lease-seconds',
     String(leaseSeconds),
@@ -81,17 +104,30 @@ export async function startReplicas(count: number, options: ReplicaSetOptions = 
     '--data-dir',
     dataDir,
     '--listen',
-    '127.0.0.1:0',
+    listen,
     '--http-listen',
-    '127.0.0.1:0',
+    httpListen,
     '--insecure',
     '--log-level',
     options.logLevel ?? 'info',
+    ...(options.args ?? []),
   ];
   let database: TemporaryDatabase | undefined;
+  /** What each replica was started with, to start it again the same way. */
+  const startArgs = new Map<Replica, string[]>();
   const procs: ControllerProcess[] = [];
   const replicas: Replica[] = [];
   const select = (statement: string, rowArgs: unknown[] = []) => selectRows(database!.url, statement, rowArgs);
+
+  // Each replica gives new VMs' agents the replicas it saw live in its last round: one round after all serve, every
+  // replica's list names them all (else a VM provisioned now could know one address only and be stranded by a kill).
+  const heartbeatRound = async (serving: number) => {
+    const [{ now }] = (await select(`select now() as now`)) as [{ now: Date }];
+    await waitFor('a heartbeat round of every replica after all serve', async () => {
+      const fresh = await select(`select count(*) as n from controller_replicas where state = 'serving' and heartbeat_at > ?`, [now]);
+      return Number(fresh[0]?.n) === serving ? true : undefined;
+    }, 15_000);
+  };
 
   const stop = async () => {
     for (const replica of replicas) replica.client.close();
@@ -129,25 +165,22 @@ export async function startReplicas(count: number, options: ReplicaSetOptions = 
       },
       30_000,
     );
-    // Each replica gives new VMs' agents the replicas it saw live in its last round: one round after all serve, every
-    // replica's list names them all (else a VM provisioned now could know one address only and be stranded by a kill).
-    const [{ now }] = (await select(`select now() as now`)) as [{ now: Date }];
-    await waitFor('a heartbeat round of every replica after all serve', async () => {
-      const fresh = await select(`select count(*) as n from controller_replicas where state = 'serving' and heartbeat_at > ?`, [now]);
-      return Number(fresh[0]?.n) === count ? true : undefined;
-    }, 15_000);
+    await heartbeatRound(count);
     procs.forEach((proc, index) => {
       const row = rows.find((r) => Number(r.pid) === proc.child.pid);
       if (!row) throw new Error(`replica ${index} (pid ${proc.child.pid}) has no serving row`);
       const port = ports[index]!;
-      replicas.push({
+      const httpPort = bundlePort(proc);
+      const replica: Replica = {
         index,
         proc,
         port,
         replicaId: String(row.id),
         client: createSlipstreamClient({ address: `127.0.0.1:${port}`, token }),
-        alive: () => proc.child.exitCode === null && proc.child.signalCode === null,
-      });
+        alive: () => replica.proc.child.exitCode === null && replica.proc.child.signalCode === null,
+      };
+      replicas.push(replica);
+      startArgs.set(replica, args(database!.url, `127.0.0.1:${port}`, httpPort === undefined ? '127.0.0.1:0' : `127.0.0.1:${httpPort}`));
     });
   } catch (err) {
     await stop();
@@ -174,6 +207,25 @@ export async function startReplicas(count: number, options: ReplicaSetOptions = 
     async stateOf(replicaId) {
       const [row] = await select(`select state from controller_replicas where id = ?`, [replicaId]);
       return row?.state as string | undefined;
+    },
+    async restart(replica) {
+      const began = performance.now();
+      replica.proc.child.kill('SIGTERM');
+      const code = await replica.proc.exited;
+      if (code !== 0) throw new Error(`replica ${replica.index} exited ${code} on SIGTERM: ${replica.proc.stderr()}`);
+      const stoppedMs = performance.now() - began;
+      const proc = spawnController(startArgs.get(replica)!, env);
+      procs.push(proc);
+      replica.proc = proc;
+      const port = await startedPort(proc);
+      if (port !== replica.port) throw new Error(`replica ${replica.index} came back on port ${port}, not ${replica.port}`);
+      const row = await waitFor(`replica ${replica.index} to serve again`, async () => {
+        const [serving] = await select(`select id from controller_replicas where state = 'serving' and pid = ?`, [proc.child.pid]);
+        return serving;
+      }, 30_000);
+      replica.replicaId = String(row.id);
+      await heartbeatRound(replicas.filter((r) => r.alive()).length);
+      return { stoppedMs, startedMs: performance.now() - began - stoppedMs };
     },
     stop,
   };
