@@ -4,12 +4,12 @@
  * started again on the same port while a 200-instance `sim` run (agents in
  * a pool served from this process, which outlives every replica) and a
  * `local` run of examples/shop progress, and while `slipstream run launch
- * --wait` follows runs of its own. Both runs reach Ready, no sim phase
- * runs twice, every acknowledged set is stored, and the CLI gives each of
+ * --wait` follows runs of its own. Both runs reach Ready, no phase runs
+ * twice (sim or local), every acknowledged set is stored, and the CLI gives each of
  * its runs' verdicts: 0 and the run Ready, or 3 and its abort message.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ import { SimPool } from '../../controller/connectors/sim/sim-pool.js';
 import { SimPoolServer } from '../../controller/connectors/sim/sim-pool-server.js';
 import type { SimAgentRecord } from '../../controller/connectors/sim/sim-protocol.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
+import { localVmWorkDir } from '../helpers/local-vms.js';
 import { waitFor } from '../helpers/poll.js';
 import { startReplicas, type Replica, type ReplicaSet } from '../helpers/replicas.js';
 
@@ -175,6 +176,15 @@ describe.sequential('rolling restart of three replicas', () => {
     return records;
   }
 
+  /** Every local agent of the run started each of its phases once: its state file counts the starts per epoch and state. */
+  async function expectLocalPhasesOnce(runId: string, instances: string[]): Promise<void> {
+    for (const instance of instances) {
+      const state = JSON.parse(readFileSync(join(await localVmWorkDir(set.dataDir, runId, instance), 'state.json'), 'utf8')) as { phaseRuns: Record<string, number> };
+      expect(Object.keys(state.phaseRuns), `${instance}'s phases`).toEqual(expect.arrayContaining(['0:Provisioning', '0:Executing', '0:SendingReports']));
+      expect(Object.values(state.phaseRuns).every((starts) => starts === 1), `${instance}'s phase starts ${JSON.stringify(state.phaseRuns)}`).toBe(true);
+    }
+  }
+
   it('keeps a 200-instance sim run, a local shop run and the CLI’s --wait going through a restart of every replica', async () => {
     const began = performance.now();
     const [r0, r1, r2] = set.replicas as [Replica, Replica, Replica];
@@ -204,6 +214,7 @@ describe.sequential('rolling restart of three replicas', () => {
     await waitReady('the shop', shop, 60_000);
     const readyMs = performance.now() - began;
 
+    await expectLocalPhasesOnce(shop, ['db.1', 'app.1', 'app.2', 'lb.1']);
     const fleetRecords = await expectSimIntact(fleet, FLEET + 1);
     await expectSimIntact(first.runId, 4);
     await expectSimIntact(second.runId, 4);
