@@ -121,11 +121,18 @@ export async function startController(options: CompiledControllerOptions, log: L
       await notifications.start();
       closers.push(['notifications', () => notifications.stop()]);
     }
-    const generatedBootstrapToken = await bootstrapOperator(
-      store,
-      { tenant: options.bootstrapTenant, admin: options.bootstrapAdmin, token: options.bootstrapToken },
-      log.child({ component: 'bootstrap' }),
-    );
+    // What the first controller on an empty database creates: replicas started together take turns.
+    const { generatedBootstrapToken, tokens, id } = await store.oneStartAtATime(async () => {
+      const generated = await bootstrapOperator(
+        store,
+        { tenant: options.bootstrapTenant, admin: options.bootstrapAdmin, token: options.bootstrapToken },
+        log.child({ component: 'bootstrap' }),
+      );
+      const [secrets, controller] = await store.write(
+        async (_repos, em) => [await BootstrapTokens.load(em, cipher, log.child({ component: 'bootstrap-tokens' })), await controllerId(em)] as const,
+      );
+      return { generatedBootstrapToken: generated, tokens: secrets, id: controller };
+    });
     const pki = options.insecure
       ? undefined
       : options.tlsFiles
@@ -191,7 +198,6 @@ export async function startController(options: CompiledControllerOptions, log: L
       await requests.start();
       closers.push(['run requests (asking)', () => requests.stop()]);
     }
-    const [tokens, id] = await store.write(async (_repos, em) => [await BootstrapTokens.load(em, cipher, log.child({ component: 'bootstrap-tokens' })), await controllerId(em)] as const);
     let agentAddress = options.agentAddress ?? '';
     let agentAddresses: readonly string[] = [];
     const provisionerOptions = {

@@ -23,17 +23,17 @@ function privateSqliteFiles(path: string, log: Logger): void {
   }
 }
 
-/** The advisory lock (two-int form, the product's tag then the lock) replicas take while they migrate. */
-const MIGRATION_LOCK = [0x534c4950, 3] as const;
+/** The advisory lock (two-int form, the product's tag then the lock) replicas take for the work of a start that only one may do at a time. */
+const START_LOCK = [0x534c4950, 3] as const;
 
-/** Runs the migrations; on PostgreSQL under an advisory lock held on a connection of its own. */
-async function whileMigrating<T>(target: DatabaseTarget, migrate: () => Promise<T>): Promise<T> {
-  if (target.flavour !== 'postgresql') return migrate();
+/** Runs `work`; on PostgreSQL under an advisory lock held on a connection of its own, so that starting replicas take turns. */
+async function oneAtATime<T>(target: DatabaseTarget, work: () => Promise<T>): Promise<T> {
+  if (target.flavour !== 'postgresql') return work();
   const client = new pg.Client({ connectionString: target.location });
   await client.connect();
   try {
-    await client.query('select pg_advisory_lock($1, $2)', [...MIGRATION_LOCK]);
-    return await migrate();
+    await client.query('select pg_advisory_lock($1, $2)', [...START_LOCK]);
+    return await work();
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -52,7 +52,17 @@ export class Store {
     private readonly cipher: CredentialCipher,
     /** PostgreSQL only. */
     private readonly prepared: PreparedStatements | undefined,
+    private readonly target: DatabaseTarget,
   ) {}
+
+  /**
+   * Runs what only the first controller on a database creates (the operator
+   * tenant, the controller-wide secrets) one starting replica at a time:
+   * two replicas started together on an empty database would both try.
+   */
+  oneStartAtATime<T>(work: () => Promise<T>): Promise<T> {
+    return oneAtATime(this.target, work);
+  }
 
   /**
    * Connects (an SQLite database's files private, see privateSqliteFiles)
@@ -70,13 +80,13 @@ export class Store {
         await orm.em.getConnection().execute('pragma foreign_keys = on');
       }
       // Replicas starting together must not apply one migration twice: one at a time, behind an advisory lock.
-      const applied = await whileMigrating(target, () => orm.migrator.up());
+      const applied = await oneAtATime(target, () => orm.migrator.up());
       log.info({ flavour: target.flavour, applied: applied.map((m) => m.name) }, 'database ready');
     } catch (err) {
       await orm.close(true);
       throw err;
     }
-    return new Store(orm, target.flavour, cipher, target.flavour === 'postgresql' ? new PreparedStatements(target.location, log) : undefined);
+    return new Store(orm, target.flavour, cipher, target.flavour === 'postgresql' ? new PreparedStatements(target.location, log) : undefined, target);
   }
 
   /** Runs one unit of work that only reads. */
