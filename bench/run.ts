@@ -22,7 +22,11 @@ import { benchSource } from './lib/source.js';
 import { fleet } from './scenarios/fleet.js';
 import { footprint } from './scenarios/footprint.js';
 import { propagation } from './scenarios/propagation.js';
+import { replicas } from './scenarios/replicas.js';
 import { throughput } from './scenarios/throughput.js';
+
+/** What --only selects: `small` is the small fleet and propagation, `large` the large fleet with memory and the storm. */
+const SCENARIOS = ['footprint', 'small', 'throughput', 'large', 'replicas'] as const;
 
 const program = new Command()
   .name('bench')
@@ -31,11 +35,21 @@ const program = new Command()
   // One per core: with 4 on this 2-core machine, a 1,000-instance deploy took 6.1 s and 6.1 s of the agents' CPU, with 2,
   // 4.8-5.0 s and 4.6-4.8 s (alternating runs): the harness's own processes competed with the controller.
   .option('--workers <n>', 'sim worker processes (default: one per core)', positiveWhole('--workers'), availableParallelism())
-  .option('--large <n>', "size of the large fleet (deploy, barrier, memory, reconnect storm); default 10,000, the targets' size", positiveWhole('--large'))
+  .option('--large <n>', "size of the large fleet (deploy, barrier, memory, reconnect storm, replica scale-out); default 10,000, the targets' size", positiveWhole('--large'))
+  .option('--only <scenarios>', `run the baselines and only these scenarios (comma separated: ${SCENARIOS.join(', ')}); results go to results/tmp/ unless --out`)
   .parse();
-const opts = program.opts<{ quick?: boolean; out?: string; workers: number; large?: number }>();
+const opts = program.opts<{ quick?: boolean; out?: string; workers: number; large?: number; only?: string }>();
 const quick = !!opts.quick;
-const out = opts.out ?? fileURLToPath(new URL(quick ? './results/quick.json' : './results/latest.json', import.meta.url));
+const only = opts.only?.split(',').map((name) => name.trim()).filter(Boolean);
+const unknown = only?.filter((name) => !(SCENARIOS as readonly string[]).includes(name)) ?? [];
+if (only?.length === 0 || unknown.length > 0) {
+  process.stderr.write(`bench: --only: ${unknown.length > 0 ? `unknown scenario '${unknown[0]}'` : 'name at least one scenario'}; choose from ${SCENARIOS.join(', ')}\n`);
+  process.exit(2);
+}
+const selected = (name: (typeof SCENARIOS)[number]) => !only || only.includes(name);
+// A partial run must not replace the full run's record.
+const defaultOut = only ? `./results/tmp/${quick ? 'quick-' : ''}only-${only.join('-')}.json` : quick ? './results/quick.json' : './results/latest.json';
+const out = opts.out ?? fileURLToPath(new URL(defaultOut, import.meta.url));
 
 const sizes = quick
   ? { small: 100, large: 200, throughputAgents: 100, throughputRounds: 3, samples: 30, unaryMs: 2_000, pgMs: 1_000 }
@@ -64,24 +78,42 @@ try {
   figures.push(info('baseline', 'raw-pg single-row upserts', rawPg.singleUpsertsPerSecond, 'rows/s'));
   figures.push(info('baseline', 'raw-pg 100-row batched upserts', rawPg.batchedRowsPerSecond, 'rows/s'));
 
-  await saveBenchModules(ctl.client, { samples: sizes.samples, throughputRounds: sizes.throughputRounds });
-  log('agent footprint');
-  await footprint(ctx);
+  const modules = { samples: sizes.samples, throughputRounds: sizes.throughputRounds };
+  await saveBenchModules(ctl.client, modules);
+  if (selected('footprint')) {
+    log('agent footprint');
+    await footprint(ctx);
+  }
 
-  const small = await fleet(ctx, { size: sizes.small, deployTargetMs: 5_000, barrierTargetMs: 300 });
-  await propagation(ctx, sizes.small);
-  await small.terminate();
+  if (selected('small')) {
+    const small = await fleet(ctx, { size: sizes.small, deployTargetMs: 5_000, barrierTargetMs: 300 });
+    await propagation(ctx, sizes.small);
+    await small.terminate();
+  }
 
-  await throughput(ctx, sizes.throughputAgents);
+  if (selected('throughput')) await throughput(ctx, sizes.throughputAgents);
 
-  const large = await fleet(ctx, {
-    size: sizes.large,
-    deployTargetMs: 30_000,
-    barrierTargetMs: 2_000,
-    memory: { targetBytesPerAgent: 64 * 1024 },
-    storm: { targetMs: 10_000 },
-  });
-  await large.terminate();
+  if (selected('large')) {
+    const large = await fleet(ctx, {
+      size: sizes.large,
+      deployTargetMs: 30_000,
+      barrierTargetMs: 2_000,
+      memory: { targetBytesPerAgent: 64 * 1024 },
+      storm: { targetMs: 10_000 },
+    });
+    await large.terminate();
+  }
+
+  // Replica processes beside this idle in-process controller; the quick run takes over a small fleet and skips the scale-out.
+  if (selected('replicas')) {
+    await replicas(ctx, {
+      takeover: quick ? { runs: 3, agentsPerRun: 20 } : { runs: 10, agentsPerRun: 100 },
+      samples: quick ? 30 : 100,
+      ...(quick ? {} : { scaleOut: { runs: 10, perRun: Math.ceil(sizes.large / 10) } }),
+      workers: opts.workers,
+      modules,
+    });
+  }
 } catch (err) {
   crashed = err as Error;
   log(`crashed: ${crashed.stack ?? crashed.message}`);
@@ -100,6 +132,7 @@ process.stdout.write(`${renderTable(figures)}\n`);
 writeReport(out, {
   startedAt: new Date(started).toISOString(),
   mode: quick ? 'quick' : 'full',
+  ...(only ? { scenarios: only } : {}),
   durationSeconds,
   source,
   simWorkers: opts.workers,

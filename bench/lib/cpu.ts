@@ -36,7 +36,8 @@ function processSeconds(pid: number): number | undefined {
   }
 }
 
-function secondsByPid(pids: readonly number[]): Map<number, number> {
+/** User + system seconds so far of each of these processes that still runs (replica processes, workers). */
+export function secondsByPid(pids: readonly number[]): Map<number, number> {
   const seconds = new Map<number, number>();
   for (const pid of pids) {
     const s = processSeconds(pid);
@@ -45,7 +46,8 @@ function secondsByPid(pids: readonly number[]): Map<number, number> {
   return seconds;
 }
 
-function postgresPids(): number[] {
+/** The PostgreSQL server's processes (the postmaster and every backend), by command name. */
+export function postgresPids(): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

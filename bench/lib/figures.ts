@@ -84,6 +84,8 @@ export function renderTable(figures: readonly Figure[]): string {
 export interface BenchReport {
   startedAt: string;
   mode: 'full' | 'quick';
+  /** The scenarios run, when --only chose some (absent: all of them). */
+  scenarios?: string[];
   durationSeconds: number;
   /** The code measured: its commit and the files that differed from it. */
   source: BenchSource;

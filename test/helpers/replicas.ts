@@ -58,6 +58,12 @@ export interface ReplicaSet {
    * new VMs' agents are given its address again).
    */
   restart(replica: Replica): Promise<{ stoppedMs: number; startedMs: number }>;
+  /**
+   * Starts one more replica with the set's arguments (new ports); resolves
+   * once it serves and every live replica has heartbeated since (so that
+   * the agents of VMs provisioned from then on are given its address).
+   */
+  add(): Promise<Replica>;
   /** SELECT on the replicas' database (`?` placeholders). */
   select(statement: string, args?: unknown[]): Promise<Record<string, unknown>[]>;
   /** Kills every replica still running, their local VMs, the database and the data dir. */
@@ -146,6 +152,22 @@ export async function startReplicas(count: number, options: ReplicaSetOptions = 
     rmSync(defaultLocalVmDir(dataDir), { recursive: true, force: true });
   };
 
+  /** Records a started replica and the arguments that start it again on the same ports. */
+  const keep = (proc: ControllerProcess, port: number, replicaId: string): Replica => {
+    const httpPort = bundlePort(proc);
+    const replica: Replica = {
+      index: replicas.length,
+      proc,
+      port,
+      replicaId,
+      client: createSlipstreamClient({ address: `127.0.0.1:${port}`, token }),
+      alive: () => replica.proc.child.exitCode === null && replica.proc.child.signalCode === null,
+    };
+    replicas.push(replica);
+    startArgs.set(replica, args(database!.url, `127.0.0.1:${port}`, httpPort === undefined ? '127.0.0.1:0' : `127.0.0.1:${httpPort}`));
+    return replica;
+  };
+
   try {
     database = await createTemporaryDatabase();
     const spawnOne = () => {
@@ -169,18 +191,7 @@ export async function startReplicas(count: number, options: ReplicaSetOptions = 
     procs.forEach((proc, index) => {
       const row = rows.find((r) => Number(r.pid) === proc.child.pid);
       if (!row) throw new Error(`replica ${index} (pid ${proc.child.pid}) has no serving row`);
-      const port = ports[index]!;
-      const httpPort = bundlePort(proc);
-      const replica: Replica = {
-        index,
-        proc,
-        port,
-        replicaId: String(row.id),
-        client: createSlipstreamClient({ address: `127.0.0.1:${port}`, token }),
-        alive: () => replica.proc.child.exitCode === null && replica.proc.child.signalCode === null,
-      };
-      replicas.push(replica);
-      startArgs.set(replica, args(database!.url, `127.0.0.1:${port}`, httpPort === undefined ? '127.0.0.1:0' : `127.0.0.1:${httpPort}`));
+      keep(proc, ports[index]!, String(row.id));
     });
   } catch (err) {
     await stop();
@@ -226,6 +237,18 @@ export async function startReplicas(count: number, options: ReplicaSetOptions = 
       replica.replicaId = String(row.id);
       await heartbeatRound(replicas.filter((r) => r.alive()).length);
       return { stoppedMs, startedMs: performance.now() - began - stoppedMs };
+    },
+    async add() {
+      const proc = spawnController(args(database!.url), env);
+      procs.push(proc);
+      const port = await startedPort(proc);
+      const row = await waitFor(`replica ${replicas.length} to serve`, async () => {
+        const [serving] = await select(`select id from controller_replicas where state = 'serving' and pid = ?`, [proc.child.pid]);
+        return serving;
+      }, 30_000);
+      const replica = keep(proc, port, String(row.id));
+      await heartbeatRound(replicas.filter((r) => r.alive()).length);
+      return replica;
     },
     stop,
   };
