@@ -5,6 +5,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { SlipstreamClient } from '../index.js';
+import type { ReconnectPolicy } from './resuming-watch.js';
 
 /** The command's view of the process. */
 export interface CliIo {
@@ -25,6 +26,8 @@ export interface CliIo {
    * Absent: nothing interrupts.
    */
   trapInterrupt?: () => InterruptTrap;
+  /** How `--wait`, `run watch` and `run logs --follow` reopen a broken watch; absent: DEFAULT_RECONNECT (tests shorten it). */
+  reconnect?: ReconnectPolicy;
 }
 
 /** Columns and rows of a terminal. */

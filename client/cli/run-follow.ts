@@ -4,14 +4,15 @@
  * (never polling), a live view or lines while they come, Ctrl-C to stop
  * watching (the run goes on), and the verdict as exit code.
  */
+import type { Writable } from 'node:stream';
 import { isFinal } from '../../common/runs/states.js';
 import { NotFoundError } from '../errors.js';
 import type { SlipstreamClient } from '../index.js';
 import type { Run, RunUpdate } from '../services/run-types.js';
-import type { WatchRunOptions } from '../services/runs.js';
 import type { CliDeps, OutputFormat } from './deps.js';
 import { ExitCode } from './exit-codes.js';
 import { printJson } from './output.js';
+import { DEFAULT_RECONNECT, resumingWatch, type ReconnectPolicy, type WatchFn } from './resuming-watch.js';
 import { RunLiveView, type LiveViewOptions } from './views/run-live-view.js';
 import { RunWatchModel } from './views/run-watch-model.js';
 import { runJson, updateJson } from './views/runs.js';
@@ -32,6 +33,11 @@ export interface FollowOptions {
   view?: LiveViewOptions;
   /** Stops following (Ctrl-C). */
   signal?: AbortSignal;
+  /**
+   * Reopen a watch that breaks or ends before the run is final (a controller
+   * restart), telling `out` in one line; absent: the watch's end is followRun's.
+   */
+  reconnect?: { out: Writable; policy?: ReconnectPolicy };
 }
 
 /** How following ended. */
@@ -41,16 +47,19 @@ export interface FollowResult {
   interrupted: boolean;
 }
 
-/** A run's `watch`, as followRun uses it (a fake stream in tests). */
-export type WatchFn = (id: string, options: WatchRunOptions) => AsyncIterable<RunUpdate>;
+export type { WatchFn } from './resuming-watch.js';
 
 /** Folds the run's updates into a model and shows them until `until` holds, the stream ends, or `signal` fires. */
 export async function followRun(watch: WatchFn, opts: FollowOptions): Promise<FollowResult> {
   const model = new RunWatchModel(opts.runId);
   const view = opts.view && new RunLiveView(model, opts.view);
   const interrupted = (): boolean => opts.signal?.aborted === true;
+  const reconnect = opts.reconnect;
+  const follow = reconnect
+    ? resumingWatch(watch, ({ cause, afterSequence }) => void reconnect.out.write(reconnectedLine(opts.runId, cause, afterSequence)), reconnect.policy)
+    : watch;
   try {
-    const updates = watch(opts.runId, { afterSequence: opts.afterSequence, includeLogs: opts.includeLogs, signal: opts.signal });
+    const updates = follow(opts.runId, { afterSequence: opts.afterSequence, includeLogs: opts.includeLogs, signal: opts.signal });
     for await (const update of updates) {
       const changes = model.apply(update);
       view?.show(changes);
@@ -64,6 +73,12 @@ export async function followRun(watch: WatchFn, opts: FollowOptions): Promise<Fo
     view?.close();
   }
   return { model, interrupted: interrupted() };
+}
+
+/** The one line a follower prints when its watch works again. */
+function reconnectedLine(runId: string, cause: string, afterSequence: number): string {
+  const why = cause === 'ended' ? 'the stream ended early' : `the stream failed (${cause})`;
+  return `reconnected: the watch of run ${runId} resumed after update ${afterSequence} (${why})\n`;
 }
 
 /** 0 when the run is Ready or Done without an abort message, 3 when it ended (or stays) aborted or cancelled, 1 otherwise. */
@@ -133,6 +148,7 @@ export async function waitForRun(deps: CliDeps, client: SlipstreamClient, opts: 
       view,
       onUpdate: lines && json ? (update) => void deps.stdout.write(`${JSON.stringify(updateJson(update))}\n`) : undefined,
       signal: trap?.signal,
+      reconnect: { out: deps.stderr, policy: deps.reconnect ?? DEFAULT_RECONNECT },
     });
   } finally {
     trap?.release();

@@ -78,6 +78,11 @@ export function stateChangedUpdate(sequence: number, from: RunState, to: RunStat
   };
 }
 
+/** A watch update: an event of the run. */
+export function eventUpdate(sequence: number, message: string, type = 'deployment'): RunUpdate {
+  return { sequence, time: T0, update: { $case: 'event', value: pb.RunEvent.fromPartial({ sequence, type, message, actor: 'alice', time: T0 }) } };
+}
+
 /** A watch update: a log line. */
 export function logLineUpdate(sequence: number, line: RunLogLine): RunUpdate {
   return { sequence, time: T0, update: { $case: 'logLine', value: { ...line, ...outputStreamToProto(line.stream) } } };
@@ -87,5 +92,26 @@ export function logLineUpdate(sequence: number, line: RunLogLine): RunUpdate {
 export function watchYielding(...updates: RunUpdate[]): (id: string, options?: WatchRunOptions) => AsyncIterable<RunUpdate> {
   return async function* () {
     yield* updates;
+  };
+}
+
+/** One stream of a scripted watch: its updates, then the error it fails with (none: it ends). */
+export interface WatchAttempt {
+  updates: RunUpdate[];
+  failure?: Error;
+}
+
+/**
+ * A fake `runs.watch` whose n-th call plays the n-th attempt, as a controller
+ * that restarts under a follower would; a call past the last attempt fails
+ * the test.
+ */
+export function watchInAttempts(...attempts: WatchAttempt[]): (id: string, options?: WatchRunOptions) => AsyncIterable<RunUpdate> {
+  let calls = 0;
+  return async function* () {
+    const attempt = attempts[calls++];
+    if (attempt === undefined) throw new Error(`watch called ${calls} times; the test scripted ${attempts.length}`);
+    yield* attempt.updates;
+    if (attempt.failure) throw attempt.failure;
   };
 }

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cli } from '../../testing/cli.js';
 import { fakeDeps } from '../../testing/fake-deps.js';
-import { aParameter, aRun, snapshotUpdate, stateChangedUpdate, watchYielding } from '../../testing/runs.js';
-import { invalidArgument, notFound, permissionDenied } from '../../testing/service-errors.js';
+import { aParameter, aRun, snapshotUpdate, stateChangedUpdate, watchInAttempts, watchYielding } from '../../testing/runs.js';
+import { invalidArgument, notFound, permissionDenied, unavailable } from '../../testing/service-errors.js';
 import { run } from './launch.js';
 
 const LAUNCHED = aRun({ state: 'Provisioning' });
@@ -76,6 +76,25 @@ describe('run launch', () => {
     expect(await run(deps, { output: 'table', ref: 'app/web', wait: true })).toBe(0);
     expect(deps.argsOf('runs.watch')).toEqual([['r-1', { afterSequence: undefined, includeLogs: false, signal: undefined }]]);
     expect(deps.out()).toMatch(/state: Ready\nss:url\.service: http:\/\/10\.0\.0\.1\n$/);
+  });
+
+  it('with --wait rides through a controller restart and gives the run\'s verdict', async () => {
+    const deps = fakeDeps({
+      runs: {
+        launch,
+        watch: watchInAttempts(
+          { updates: [snapshotUpdate(0, { state: 'Provisioning' })], failure: unavailable('connection dropped') },
+          { updates: [], failure: unavailable('connection refused') },
+          { updates: [snapshotUpdate(0, { state: 'Executing' }), stateChangedUpdate(6, 'Executing', 'Ready'), snapshotUpdate(0, { state: 'Ready' })] },
+        ),
+        get: async () => aRun({ state: 'Ready' }),
+        getParameter: async () => aParameter({ key: 'ss:url.service', value: 'http://10.0.0.1' }),
+      },
+    }, { reconnect: { giveUpMs: 60_000, backoff: { baseMs: 1, capMs: 5 } } });
+    expect(await run(deps, { output: 'table', ref: 'app/web', wait: true })).toBe(0);
+    expect(deps.argsOf('runs.launch')[0]?.[0]).toMatchObject({ requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown });
+    expect(deps.out()).toContain('state: Ready\n');
+    expect(deps.err()).toBe('reconnected: the watch of run r-1 resumed after update 0 (the stream failed (UNAVAILABLE))\n');
   });
 
   it('with --wait exits 3 when the run ends Aborted', async () => {

@@ -1,4 +1,5 @@
 /** `slipstream run launch REF [flags] [--wait]`: starts a run; with --wait follows it live until it settles. */
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { KEEP_RUNNING, type KeepRunning } from '../../../../common/runs/states.js';
@@ -28,6 +29,7 @@ export interface RunLaunchOptions extends OutputOptions {
   tags?: string[];
   /** Files holding SSH public keys. */
   sshKeyFiles?: string[];
+  /** Default: a fresh one, so that the client may repeat the launch on another replica without starting a second run. */
   requestId?: string;
   /** Follow the run until it is Ready (and stays) or final. */
   wait?: boolean;
@@ -65,7 +67,7 @@ export function run(deps: CliDeps, opts: RunLaunchOptions): Promise<number> {
       timeoutMinutes: opts.timeoutMinutes,
       tags: opts.tags,
       sshPublicKeys,
-      requestId: opts.requestId,
+      requestId: opts.requestId ?? randomUUID(),
     });
     if (opts.wait) return waitForRun(deps, client, { runId: launched.id, until: 'settled', output: opts.output, style: 'live' });
     if (opts.output === 'json') {

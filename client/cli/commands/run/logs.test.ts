@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { cli } from '../../testing/cli.js';
 import { fakeDeps } from '../../testing/fake-deps.js';
-import { aLogLine, logLineUpdate, snapshotUpdate, watchYielding } from '../../testing/runs.js';
-import { notFound } from '../../testing/service-errors.js';
+import { aLogLine, logLineUpdate, snapshotUpdate, watchInAttempts, watchYielding } from '../../testing/runs.js';
+import { notFound, unavailable } from '../../testing/service-errors.js';
 import { run } from './logs.js';
 
 const LINES = [aLogLine('web.1', 'deploying'), aLogLine('web.2', 'oops', { stream: 'stderr', phase: 'install' })];
@@ -41,6 +41,25 @@ describe('run logs', () => {
     const deps = fakeDeps({ runs: { logs: async () => ({ lines: [], lastSequence: 8 }), watch } });
     expect(await run(deps, { output: 'json', id: 'r-1', follow: true })).toBe(0);
     expect(deps.out().trimEnd().split('\n').map((l) => JSON.parse(l) as unknown)).toMatchObject([{ instance: 'web.1', text: 'more' }]);
+  });
+
+  it('follows on after the last line printed when the watch breaks, printing no line twice', async () => {
+    const watch = watchInAttempts(
+      { updates: [snapshotUpdate(0, { state: 'Executing' }), logLineUpdate(9, aLogLine('web.1', 'nine'))], failure: unavailable() },
+      { updates: [snapshotUpdate(0, { state: 'Executing' }), logLineUpdate(9, aLogLine('web.1', 'nine')), logLineUpdate(10, aLogLine('web.1', 'ten')), snapshotUpdate(0, { state: 'Done' })] },
+    );
+    const deps = fakeDeps({ runs: { logs: async () => ({ lines: [], lastSequence: 8 }), watch } }, { reconnect: { giveUpMs: 60_000, backoff: { baseMs: 1, capMs: 5 } } });
+    expect(await run(deps, { output: 'table', id: 'r-1', follow: true })).toBe(0);
+    expect(deps.argsOf('runs.watch').map(([, options]) => (options as { afterSequence: number }).afterSequence)).toEqual([8, 9]);
+    expect(deps.out()).toBe('2025-01-31T12:00:00Z web.1 deployment: nine\n2025-01-31T12:00:00Z web.1 deployment: ten\n');
+    expect(deps.err()).toBe('reconnected: the watch of run r-1 resumed after update 9 (the stream failed (UNAVAILABLE))\n');
+  });
+
+  it('exits 1 when following gives up before the run is final', async () => {
+    const watch = watchYielding(snapshotUpdate(0, { state: 'Executing' }));
+    const deps = fakeDeps({ runs: { logs: async () => ({ lines: [], lastSequence: 8 }), watch } }, { reconnect: { giveUpMs: 30, backoff: { baseMs: 1, capMs: 5 } } });
+    expect(await run(deps, { output: 'table', id: 'r-1', follow: true })).toBe(1);
+    expect(deps.err()).toMatch(/error: the watch of run r-1 ended while it is Executing\n$/);
   });
 
   it('exits 2 for an instance that is not NODE.N, calling nothing', async () => {

@@ -1,5 +1,6 @@
 /** `slipstream run logs ID [--instance node.N] [--follow]`: the agents' log lines. */
 import type { Command } from 'commander';
+import { isFinal } from '../../../../common/runs/states.js';
 import { runLogLineFromProto, type RunLogLine } from '../../../services/run-types.js';
 import { guarded, type CommandHost } from '../../command-kit.js';
 import type { CliDeps, OutputOptions } from '../../deps.js';
@@ -21,7 +22,9 @@ export interface RunLogsCommandOptions extends OutputOptions {
 /**
  * Prints the lines so far, one per line (a JSON array with --output json);
  * with --follow then streams new ones as they are pushed (one JSON object per
- * line with --output json) until the run is final, or Ctrl-C (exit 130).
+ * line with --output json) until the run is final (exit 0), or Ctrl-C (exit
+ * 130); a watch that breaks is reopened after the last line printed, and one
+ * that cannot be (exit 1) says so.
  */
 export function run(deps: CliDeps, opts: RunLogsCommandOptions): Promise<number> {
   return guarded(deps, async () => {
@@ -37,18 +40,24 @@ export function run(deps: CliDeps, opts: RunLogsCommandOptions): Promise<number>
     lines.forEach(print);
     const trap = deps.trapInterrupt?.();
     try {
-      const { interrupted } = await followRun((id, o) => client.runs.watch(id, o), {
+      const { interrupted, model } = await followRun((id, o) => client.runs.watch(id, o), {
         runId: opts.id,
         until: 'final',
         afterSequence: lastSequence,
         includeLogs: true,
         signal: trap?.signal,
+        reconnect: { out: deps.stderr, policy: deps.reconnect },
         onUpdate: (update) => {
           const u = update.update;
           if (u?.$case === 'logLine' && (opts.instance === undefined || u.value.instance === opts.instance)) print(runLogLineFromProto(u.value));
         },
       });
-      return interrupted ? ExitCode.interrupted : ExitCode.ok;
+      if (interrupted) return ExitCode.interrupted;
+      if (model.state === undefined || !isFinal(model.state)) {
+        deps.stderr.write(`error: the watch of run ${opts.id} ended while it is ${model.state ?? 'in an unknown state'}\n`);
+        return ExitCode.failed;
+      }
+      return ExitCode.ok;
     } finally {
       trap?.release();
     }

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { RunUpdate } from '../../../services/run-types.js';
 import type { InterruptTrap } from '../../deps.js';
 import { fakeDeps } from '../../testing/fake-deps.js';
-import { aLogLine, aParameter, aRun, logLineUpdate, snapshotUpdate, stateChangedUpdate, watchYielding } from '../../testing/runs.js';
-import { notFound } from '../../testing/service-errors.js';
+import { aLogLine, aParameter, aRun, eventUpdate, logLineUpdate, snapshotUpdate, stateChangedUpdate, watchInAttempts, watchYielding } from '../../testing/runs.js';
+import { notFound, unauthenticated, unavailable } from '../../testing/service-errors.js';
 import { run } from './watch.js';
 
 /** A run that executes, logs a line and ends Done. */
@@ -13,6 +13,10 @@ const TO_DONE = watchYielding(
   stateChangedUpdate(3, 'Executing', 'Done'),
   snapshotUpdate(3, { state: 'Done' }),
 );
+
+/** Reconnect at once; the second gives up after 50 ms without a working stream. */
+const QUICK = { giveUpMs: 60_000, backoff: { baseMs: 1, capMs: 5 } };
+const QUICK_GIVE_UP = { giveUpMs: 50, backoff: { baseMs: 1, capMs: 5 } };
 
 const URL = aParameter({ key: 'ss:url.service', value: 'http://10.0.0.1:8080' });
 const NO_URL = async () => Promise.reject(notFound('parameter', 'ss:url.service'));
@@ -54,12 +58,52 @@ describe('run watch', () => {
     expect(deps.out()).toMatch(/state: Aborted\nabort: disk full\n$/);
   });
 
-  it('exits 1 when the watch ends before the run is final', async () => {
-    const deps = fakeDeps({
-      runs: { watch: watchYielding(snapshotUpdate(1, { state: 'Executing' })), get: async () => aRun({ state: 'Executing' }), getParameter: NO_URL },
-    });
+  it('exits 1 when the watch keeps ending before the run is final, once reconnecting gives up', async () => {
+    const deps = fakeDeps(
+      {
+        runs: { watch: watchYielding(snapshotUpdate(0, { state: 'Executing' })), get: async () => aRun({ state: 'Executing' }), getParameter: NO_URL },
+      },
+      { reconnect: QUICK_GIVE_UP },
+    );
     expect(await run(deps, { output: 'table', id: 'r-1' })).toBe(1);
-    expect(deps.err()).toBe('error: the watch of run r-1 ended while it is Executing\n');
+    expect(deps.argsOf('runs.watch').length).toBeGreaterThan(1);
+    expect(deps.err()).toMatch(/error: the watch of run r-1 ended while it is Executing\n$/);
+  });
+
+  it('resumes a watch that breaks mid-run after the last update it printed, says so once, and exits with the run\'s verdict', async () => {
+    const watch = watchInAttempts(
+      { updates: [snapshotUpdate(0, { state: 'Executing' }), eventUpdate(4, 'started deployment')], failure: unavailable('connection dropped') },
+      // The replica that answers next repeats update 4 (it is dropped), then the run goes on.
+      { updates: [snapshotUpdate(0, { state: 'Executing' }), eventUpdate(4, 'started deployment'), stateChangedUpdate(5, 'Executing', 'Aborted', 'disk full')] },
+    );
+    const deps = fakeDeps({ runs: { watch, get: async () => aRun({ state: 'Aborted', abortMessage: 'disk full' }), getParameter: NO_URL } }, { reconnect: QUICK });
+    expect(await run(deps, { output: 'json', id: 'r-1' })).toBe(3);
+    expect(deps.argsOf('runs.watch').map(([, options]) => (options as { afterSequence?: number }).afterSequence)).toEqual([undefined, 4]);
+    const sequences = deps.out().trimEnd().split('\n').map((line) => (JSON.parse(line) as { sequence: number }).sequence);
+    expect(sequences).toEqual([0, 4, 0, 5]);
+    expect(deps.err()).toBe('reconnected: the watch of run r-1 resumed after update 4 (the stream failed (UNAVAILABLE))\n');
+  });
+
+  it('reopens a watch that ends early (a replica stopping) and follows the run to Done', async () => {
+    const watch = watchInAttempts(
+      { updates: [snapshotUpdate(0, { state: 'Executing' }), logLineUpdate(2, aLogLine('web.1', 'deploying'))] },
+      { updates: [], failure: unavailable('connection refused') },
+      { updates: [snapshotUpdate(0, { state: 'Executing' }), stateChangedUpdate(3, 'Executing', 'Done'), snapshotUpdate(0, { state: 'Done' })] },
+    );
+    const deps = fakeDeps({ runs: { watch, get: async () => aRun({ state: 'Done' }), getParameter: NO_URL } }, { reconnect: QUICK });
+    expect(await run(deps, { output: 'table', id: 'r-1', logs: true })).toBe(0);
+    expect(deps.argsOf('runs.watch').map(([, options]) => (options as { afterSequence?: number }).afterSequence)).toEqual([undefined, 2, 2]);
+    expect(deps.out().match(/deploying/g)).toHaveLength(1);
+    expect(deps.out()).toMatch(/state: Done\n$/);
+    expect(deps.err()).toBe('reconnected: the watch of run r-1 resumed after update 2 (the stream ended early)\n');
+  });
+
+  it('does not reconnect when the controller refuses the token (exit 4)', async () => {
+    const watch = watchInAttempts({ updates: [snapshotUpdate(0, { state: 'Executing' })], failure: unauthenticated() });
+    const deps = fakeDeps({ runs: { watch } }, { reconnect: QUICK });
+    expect(await run(deps, { output: 'table', id: 'r-1' })).toBe(4);
+    expect(deps.argsOf('runs.watch')).toHaveLength(1);
+    expect(deps.err()).not.toContain('reconnected');
   });
 
   it('stops watching on Ctrl-C with exit 130; the run goes on', async () => {
