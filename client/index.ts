@@ -8,7 +8,7 @@
  * client.close();
  * ```
  */
-import { Channel, credentials, type ChannelCredentials } from '@grpc/grpc-js';
+import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { CloudServiceClient } from '../proto/gen/slipstream/v1/clouds.js';
 import { ControllerServiceClient } from '../proto/gen/slipstream/v1/controllers.js';
 import { ModuleServiceClient } from '../proto/gen/slipstream/v1/modules.js';
@@ -17,6 +17,7 @@ import { TenantServiceClient } from '../proto/gen/slipstream/v1/tenants.js';
 import { TokenServiceClient } from '../proto/gen/slipstream/v1/tokens.js';
 import { UserServiceClient } from '../proto/gen/slipstream/v1/users.js';
 import { compileClientOptions, type CompiledClientOptions, type SlipstreamClientOptions } from './options.js';
+import { ReplicaChannel } from './replica-channel.js';
 import { Rpc } from './rpc.js';
 import { CloudsClient } from './services/clouds.js';
 import { createControllersClient, type ControllersClient } from './services/controllers.js';
@@ -27,7 +28,7 @@ import { createTokensClient, type TokensClient } from './services/tokens.js';
 import { createUsersClient, type UsersClient } from './services/users.js';
 
 export * from './errors.js';
-export type { CallOptions, SlipstreamClientOptions } from './options.js';
+export type { CallOptions, CompiledClientOptions, SlipstreamClientOptions } from './options.js';
 export type { Rpc, ServerStreamMethod, UnaryCaller, UnaryMethod } from './rpc.js';
 export type { Cloud, CloudCapabilities, CloudTestResult, Quota, QuotaLimit } from './services/clouds.js';
 export { CloudsClient } from './services/clouds.js';
@@ -89,15 +90,17 @@ function channelCredentials(options: CompiledClientOptions): ChannelCredentials 
 /**
  * Connects (lazily, on the first call) to a controller. Every call carries
  * `authorization: Bearer <token>` and the default deadline unless it sets one.
+ * Given several replicas, calls go to one at a time and move on to the next
+ * when it cannot be reached (Rpc.unary says which calls are repeated there).
  * Throws TypeError for invalid options.
  */
 export function createSlipstreamClient(options: SlipstreamClientOptions): SlipstreamClient {
   const compiled = compileClientOptions(options);
   const creds = channelCredentials(compiled);
-  // One channel for all services: one TCP connection, one close().
-  const channel = new Channel(compiled.address, creds, compiled.channelOptions);
+  // One channel for all services: one TCP connection (per replica), one close().
+  const channel = new ReplicaChannel(compiled.addresses, creds, compiled.channelOptions);
   const clientOptions = { channelOverride: channel };
-  const rpc = new Rpc(compiled);
+  const rpc = new Rpc(compiled, channel);
   return {
     options: compiled,
     modules: new ModulesClient(rpc, new ModuleServiceClient(compiled.address, creds, clientOptions)),

@@ -6,8 +6,18 @@ import type { ChannelOptions } from '@grpc/grpc-js';
 
 /** Options of createSlipstreamClient. */
 export interface SlipstreamClientOptions {
-  /** `host:port` of the controller. */
-  address: string;
+  /**
+   * `host:port` of the controller; replicas as a comma-separated list
+   * (`h1:7070,h2:7070`): calls go to the first, and one that finds it
+   * unreachable moves on to the next (see `addresses`).
+   */
+  address?: string;
+  /**
+   * The controller replicas, in order of preference (instead of, or added
+   * after, `address`). A call safe to repeat that fails UNAVAILABLE is repeated
+   * on the next one, within its deadline; later calls stay there.
+   */
+  addresses?: readonly string[];
   /** API token sent as `authorization: Bearer <token>` on every call; omit for none. */
   token?: string;
   /** Use TLS; `ca` replaces the system roots (PEM). Plaintext when absent. */
@@ -30,7 +40,10 @@ export interface CallOptions {
 
 /** Validated, frozen client options. */
 export interface CompiledClientOptions {
+  /** Every address, comma-separated. */
   readonly address: string;
+  /** The replicas' addresses, in order of preference (at least one). */
+  readonly addresses: readonly string[];
   readonly token: string | undefined;
   readonly tls: { readonly ca?: Buffer } | undefined;
   readonly defaultTimeoutMs: number;
@@ -41,8 +54,10 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** Applies defaults and validates; throws TypeError naming the bad option. */
 export function compileClientOptions(options: SlipstreamClientOptions): CompiledClientOptions {
-  const address = options.address?.trim();
-  if (!address) throw new TypeError('createSlipstreamClient: `address` is required (host:port)');
+  const addresses = [...(options.address ?? '').split(','), ...(options.addresses ?? [])].map((a) => a.trim()).filter((a) => a !== '');
+  if (addresses.length === 0) throw new TypeError('createSlipstreamClient: `address` is required (host:port)');
+  const duplicate = addresses.find((a, i) => addresses.indexOf(a) !== i);
+  if (duplicate !== undefined) throw new TypeError(`createSlipstreamClient: address ${duplicate} is given twice`);
   const token = options.token?.trim() || undefined;
   if (token !== undefined && /[\s\r\n]/.test(token)) {
     throw new TypeError('createSlipstreamClient: `token` must not contain whitespace');
@@ -52,7 +67,8 @@ export function compileClientOptions(options: SlipstreamClientOptions): Compiled
     throw new TypeError('createSlipstreamClient: `defaultTimeoutMs` must be a number >= 0');
   }
   return Object.freeze({
-    address,
+    address: addresses.join(','),
+    addresses: Object.freeze(addresses),
     token,
     tls: options.tls === undefined ? undefined : Object.freeze({ ...options.tls }),
     defaultTimeoutMs,

@@ -10,16 +10,22 @@ import {
   type ClientUnaryCall,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { errorFromStatus, fromServiceError, ResourceExhaustedError } from './errors.js';
+import { backoffDelayMs } from '../common/backoff.js';
+import { errorFromStatus, fromServiceError, ResourceExhaustedError, UnavailableError } from './errors.js';
 import type { CallOptions, CompiledClientOptions } from './options.js';
+import { isRepeatable } from './repeatable-calls.js';
+import type { ReplicaChannel, ReplicaPick } from './replica-channel.js';
 
-/** A grpc-js unary method in its four-argument form (bound to its client). */
-export type UnaryMethod<Req, Res> = (
+/**
+ * A grpc-js unary method in its four-argument form (bound to its client);
+ * `path` (kept by `bound`) tells whether a failed call may be repeated.
+ */
+export type UnaryMethod<Req, Res> = ((
   request: Req,
   metadata: Metadata,
   options: Partial<GrpcCallOptions>,
   callback: (error: ServiceError | null, response: Res) => void,
-) => ClientUnaryCall;
+) => ClientUnaryCall) & { readonly path?: string };
 
 /** A grpc-js server-streaming method (bound to its client). */
 export type ServerStreamMethod<Req, Res> = (
@@ -33,7 +39,11 @@ const STREAM_HIGH_WATER = 64;
 
 /** Call plumbing shared by every sub-client; also usable with the raw clients. */
 export class Rpc {
-  constructor(private readonly options: CompiledClientOptions) {}
+  constructor(
+    private readonly options: CompiledClientOptions,
+    /** The replicas the calls go to; absent: one address, nothing to move on to. */
+    private readonly replicas?: ReplicaChannel,
+  ) {}
 
   /** Fresh metadata carrying the caller's credentials. */
   metadata(): Metadata {
@@ -53,19 +63,34 @@ export class Rpc {
    * Runs a unary call; rejects with a SlipstreamError subclass on failure. A
    * call a rate limit refused (RESOURCE_EXHAUSTED `RATE_LIMITED`: refused
    * before it ran, so always safe to repeat) is repeated after the wait the
-   * controller asked for, within the call's deadline.
+   * controller asked for, within the call's deadline. With several replicas,
+   * a call that fails UNAVAILABLE moves the client on to the next replica and,
+   * when it is safe to repeat (repeatable-calls.ts), is repeated there: at once
+   * the first time round, then after a short backoff, at most three times
+   * round the replicas, within the call's deadline.
    */
   async unary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, call: CallOptions = {}): Promise<Res> {
     const options = this.callOptions(call); // one deadline for every attempt
+    const failover = this.replicas?.several === true && isRepeatable(method.path, request);
+    let unreachable = 0;
     for (let attempt = 1; ; attempt++) {
+      const pick = this.replicas?.current();
       try {
         return await this.unaryOnce(method, request, call, options);
       } catch (error) {
-        const waitMs = rateLimitWaitMs(error, options.deadline, attempt);
+        this.noteFailure(pick, error);
+        const waitMs = failover && error instanceof UnavailableError
+          ? failoverWaitMs(++unreachable, this.replicas!.addresses.length, options.deadline)
+          : rateLimitWaitMs(error, options.deadline, attempt);
         if (waitMs === undefined) throw error;
         await waitToRetry(waitMs, call.signal, error);
       }
     }
+  }
+
+  /** A replica that could not be reached (or dropped the call) is left for the next one. */
+  private noteFailure(pick: ReplicaPick | undefined, error: unknown): void {
+    if (pick !== undefined && error instanceof UnavailableError) this.replicas!.failed(pick);
   }
 
   private unaryOnce<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, call: CallOptions, options: Partial<GrpcCallOptions>): Promise<Res> {
@@ -91,6 +116,7 @@ export class Rpc {
    */
   async *serverStream<Req, Res>(method: ServerStreamMethod<Req, Res>, request: Req, call: CallOptions = {}): AsyncGenerator<Res, void, undefined> {
     const explicit = call.deadline !== undefined || call.timeoutMs !== undefined;
+    const pick = this.replicas?.current();
     const stream = method(request, this.metadata(), explicit ? this.callOptions(call) : {});
     const queue: Res[] = [];
     let failure: ServiceError | undefined;
@@ -126,7 +152,11 @@ export class Rpc {
           yield message;
           continue;
         }
-        if (failure) throw fromServiceError(failure);
+        if (failure) {
+          const error = fromServiceError(failure);
+          this.noteFailure(pick, error);
+          throw error;
+        }
         if (ended) return;
         await new Promise<void>((resolve) => (wake = resolve));
       }
@@ -150,10 +180,27 @@ function rateLimitWaitMs(error: unknown, deadline: GrpcCallOptions['deadline'] |
   return Date.now() + waitMs < end ? waitMs : undefined;
 }
 
+/** Rounds of the replicas a repeatable call makes while they are all unreachable. */
+const FAILOVER_ROUNDS = 3;
+/** The wait between two rounds, jittered: 50 ms plus up to 200, then 400 ms (a restarting replica is back within about a second). */
+const ROUND_BACKOFF = { baseMs: 200, capMs: 1_000 };
+
+/**
+ * How long to wait before the `failures`-th repeat of a call no replica
+ * answered: nothing while replicas of this round are left to try, a short
+ * backoff between rounds; undefined after the last round or when no time is left.
+ */
+function failoverWaitMs(failures: number, replicas: number, deadline: GrpcCallOptions['deadline'] | undefined): number | undefined {
+  if (failures >= replicas * FAILOVER_ROUNDS) return undefined;
+  const waitMs = failures % replicas === 0 ? 50 + backoffDelayMs(failures / replicas - 1, ROUND_BACKOFF) : 0;
+  const end = deadline === undefined ? Infinity : deadline instanceof Date ? deadline.getTime() : deadline;
+  return Date.now() + waitMs < end ? waitMs : undefined;
+}
+
 /** Sleeps `ms`; an abort of `signal` ends the wait with a CancelledError. */
 function waitToRetry(ms: number, signal: AbortSignal | undefined, refusal: unknown): Promise<void> {
   return new Promise((resolve, reject) => {
-    const cancelled = () => errorFromStatus({ code: status.CANCELLED, message: 'cancelled while waiting to retry a rate-limited call', cause: refusal });
+    const cancelled = () => errorFromStatus({ code: status.CANCELLED, message: 'cancelled while waiting to retry the call', cause: refusal });
     if (signal?.aborted) return reject(cancelled());
     const onAbort = () => {
       clearTimeout(timer);
@@ -177,6 +224,15 @@ export function withDefaults<T extends object>(defaults: T, request: Partial<T> 
     if (value !== undefined) (out as Record<string, unknown>)[key] = value;
   }
   return out;
+}
+
+/**
+ * `client[name]` bound to `client`, keeping the gRPC path grpc-js sets on its
+ * methods (which `bind` drops), so that Rpc knows whether a call may be repeated.
+ */
+export function bound<C extends object, K extends keyof C>(client: C, name: K): C[K] {
+  const method = client[name] as unknown as ((...args: unknown[]) => unknown) & { path?: string };
+  return Object.assign(method.bind(client), { path: method.path }) as C[K];
 }
 
 /** A unary RPC as the sub-clients expose it: partial request in, response out. */

@@ -6,7 +6,7 @@
  */
 import * as pb from '../../proto/gen/slipstream/v1/clouds.js';
 import type { CallOptions } from '../options.js';
-import type { Rpc } from '../rpc.js';
+import { bound, type Rpc } from '../rpc.js';
 
 /** What a cloud's driver can do. */
 export interface CloudCapabilities {
@@ -91,33 +91,33 @@ export class CloudsClient {
    */
   async create(name: string, driver: string, settings: Record<string, string> = {}, call?: CallOptions): Promise<Cloud> {
     const request = { name, driver, settings: { ...settings } };
-    return cloudFromProto((await this.rpc.unary(this.raw.createCloud.bind(this.raw), request, call)).cloud);
+    return cloudFromProto((await this.rpc.unary(bound(this.raw, 'createCloud'), request, call)).cloud);
   }
 
   /** One cloud; NotFoundError for unknown names. */
   async get(name: string, call?: CallOptions): Promise<Cloud> {
-    return cloudFromProto((await this.rpc.unary(this.raw.getCloud.bind(this.raw), { name }, call)).cloud);
+    return cloudFromProto((await this.rpc.unary(bound(this.raw, 'getCloud'), { name }, call)).cloud);
   }
 
   /** Every cloud, built-in ones first. */
   async list(call?: CallOptions): Promise<Cloud[]> {
-    return (await this.rpc.unary(this.raw.listClouds.bind(this.raw), {}, call)).clouds.map(cloudFromProto);
+    return (await this.rpc.unary(bound(this.raw, 'listClouds'), {}, call)).clouds.map(cloudFromProto);
   }
 
   /** Replaces a stored cloud's settings (operator admins); built-in clouds fail with FailedPreconditionError. */
   async update(name: string, settings: Record<string, string>, call?: CallOptions): Promise<Cloud> {
     const request = { name, settings: { ...settings } };
-    return cloudFromProto((await this.rpc.unary(this.raw.updateCloud.bind(this.raw), request, call)).cloud);
+    return cloudFromProto((await this.rpc.unary(bound(this.raw, 'updateCloud'), request, call)).cloud);
   }
 
   /** Deletes a stored cloud (operator admins); FailedPreconditionError while live runs have VMs on it. */
   async remove(name: string, call?: CallOptions): Promise<void> {
-    await this.rpc.unary(this.raw.deleteCloud.bind(this.raw), { name }, call);
+    await this.rpc.unary(bound(this.raw, 'deleteCloud'), { name }, call);
   }
 
   /** Proves the caller's tenant's credentials work with a cheap read-only call; a failure there is `ok: false`, not a rejection. */
   async test(name: string, call?: CallOptions): Promise<CloudTestResult> {
-    const response = await this.rpc.unary(this.raw.testCloud.bind(this.raw), { name }, call);
+    const response = await this.rpc.unary(bound(this.raw, 'testCloud'), { name }, call);
     return { ok: response.ok, message: response.message };
   }
 
@@ -127,13 +127,13 @@ export class CloudsClient {
    * Resolves to when they were stored.
    */
   async setCredential(cloud: string, fields: Record<string, string>, call?: CallOptions): Promise<Date | undefined> {
-    const response = await this.rpc.unary(this.raw.setCredential.bind(this.raw), { cloud, fields: { ...fields } }, call);
+    const response = await this.rpc.unary(bound(this.raw, 'setCredential'), { cloud, fields: { ...fields } }, call);
     return response.updatedAt;
   }
 
   /** Deletes the caller's tenant's credentials for a cloud; NotFoundError when there are none. */
   async deleteCredential(cloud: string, call?: CallOptions): Promise<void> {
-    await this.rpc.unary(this.raw.deleteCredential.bind(this.raw), { cloud }, call);
+    await this.rpc.unary(bound(this.raw, 'deleteCredential'), { cloud }, call);
   }
 
   /**
@@ -143,11 +143,11 @@ export class CloudsClient {
   async setQuota(tenant: string | undefined, cloud: string, max: QuotaLimit, call?: CallOptions): Promise<Quota> {
     const unlimited = max === 'unlimited';
     const request = { tenant: tenant ?? '', cloud, maxInstances: unlimited ? 0 : max, unlimited };
-    return quotaFromProto((await this.rpc.unary(this.raw.setQuota.bind(this.raw), request, call)).quota);
+    return quotaFromProto((await this.rpc.unary(bound(this.raw, 'setQuota'), request, call)).quota);
   }
 
   /** A tenant's quotas (clouds without one are unlimited); the caller's without a tenant (others: operator admins). */
   async listQuotas(tenant?: string, call?: CallOptions): Promise<Quota[]> {
-    return (await this.rpc.unary(this.raw.listQuotas.bind(this.raw), { tenant: tenant ?? '' }, call)).quotas.map(quotaFromProto);
+    return (await this.rpc.unary(bound(this.raw, 'listQuotas'), { tenant: tenant ?? '' }, call)).quotas.map(quotaFromProto);
   }
 }

@@ -1,6 +1,6 @@
 /** ControllerService as promises of its own message types. */
 import * as pb from '../../proto/gen/slipstream/v1/controllers.js';
-import { unaryCaller, type Rpc, type UnaryCaller } from '../rpc.js';
+import { bound, unaryCaller, type Rpc, type UnaryCaller } from '../rpc.js';
 
 /** The controller replicas sharing one database (admins of the operator tenant). */
 export interface ControllersClient {
@@ -13,6 +13,6 @@ export interface ControllersClient {
 export function createControllersClient(rpc: Rpc, raw: pb.ControllerServiceClient): ControllersClient {
   return {
     raw,
-    list: unaryCaller(rpc, raw.listControllers.bind(raw), pb.ListControllersRequest.create()),
+    list: unaryCaller(rpc, bound(raw, 'listControllers'), pb.ListControllersRequest.create()),
   };
 }

@@ -20,7 +20,7 @@ import type {
 } from '../../common/modules/types.js';
 import type { CallOptions } from '../options.js';
 import { collectPages } from '../pagination.js';
-import type { Rpc } from '../rpc.js';
+import { bound, type Rpc } from '../rpc.js';
 
 /** A module version as read from the catalog, with its wire form. */
 export interface FetchedModule extends StoredModule {
@@ -85,13 +85,13 @@ export class ModulesClient {
       message: options.message ?? '',
       expectedLatestVersion: options.expectedLatestVersion,
     };
-    const raw = await this.rpc.unary(this.raw.saveModule.bind(this.raw), request, options);
+    const raw = await this.rpc.unary(bound(this.raw, 'saveModule'), request, options);
     return { module: fetched(raw.module), created: raw.created, raw };
   }
 
   /** Reads `path` (latest) or `path@N` (pinned; still readable after delete). */
   async get(ref: string, call?: CallOptions): Promise<FetchedModule> {
-    const raw = await this.rpc.unary(this.raw.getModule.bind(this.raw), { ref }, call);
+    const raw = await this.rpc.unary(bound(this.raw, 'getModule'), { ref }, call);
     return fetched(raw.module);
   }
 
@@ -100,7 +100,7 @@ export class ModulesClient {
     const kind = filter.kind === undefined ? pb.ModuleKind.MODULE_KIND_UNSPECIFIED : moduleKindToProto(filter.kind);
     return collectPages(async (pageToken) => {
       const request = { prefix: filter.prefix ?? '', kind, pageSize: 0, pageToken };
-      const page = await this.rpc.unary(this.raw.listModules.bind(this.raw), request, call);
+      const page = await this.rpc.unary(bound(this.raw, 'listModules'), request, call);
       return {
         items: page.modules.map((m) => ({
           path: m.path,
@@ -118,24 +118,24 @@ export class ModulesClient {
   history(path: string, call?: CallOptions): Promise<ModuleVersionInfo[]> {
     return collectPages(async (pageToken) => {
       const request = { path, pageSize: 0, pageToken };
-      const page = await this.rpc.unary(this.raw.listModuleVersions.bind(this.raw), request, call);
+      const page = await this.rpc.unary(bound(this.raw, 'listModuleVersions'), request, call);
       return { items: page.versions.map(moduleVersionFromProto), nextPageToken: page.nextPageToken };
     });
   }
 
   /** Hides a module from listings and launches; pinned versions stay readable. */
   async delete(path: string, call?: CallOptions): Promise<void> {
-    await this.rpc.unary(this.raw.deleteModule.bind(this.raw), { path }, call);
+    await this.rpc.unary(bound(this.raw, 'deleteModule'), { path }, call);
   }
 
   /** Validates against the catalog without saving; rejects with InvalidArgumentError listing every violation. */
   async validate(document: ModuleDocument, call?: CallOptions): Promise<void> {
-    await this.rpc.unary(this.raw.validateModule.bind(this.raw), { spec: moduleDocumentToSpec(document) }, call);
+    await this.rpc.unary(bound(this.raw, 'validateModule'), { spec: moduleDocumentToSpec(document) }, call);
   }
 
   /** The pinned plan a run of this application or component would execute. */
   async resolve(ref: string, call?: CallOptions): Promise<ResolvedModule> {
-    const response = await this.rpc.unary(this.raw.resolveModule.bind(this.raw), { ref }, call);
+    const response = await this.rpc.unary(bound(this.raw, 'resolveModule'), { ref }, call);
     const raw = response.plan ?? pb.ResolvedPlan.create();
     return { plan: resolvedPlanFromProto(raw), raw };
   }

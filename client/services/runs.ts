@@ -8,7 +8,7 @@ import * as pb from '../../proto/gen/slipstream/v1/runs.js';
 import { keepRunningToProto, runStateToProto } from '../../common/convert/runs.js';
 import type { CallOptions } from '../options.js';
 import { collectPages } from '../pagination.js';
-import type { Rpc } from '../rpc.js';
+import { bound, type Rpc } from '../rpc.js';
 import { saveReportStream } from './report-download.js';
 import {
   runEventFromProto,
@@ -113,13 +113,13 @@ export class RunsClient {
       sshPublicKeys: options.sshPublicKeys ?? [],
       requestId: options.requestId ?? '',
     };
-    const response = await this.rpc.unary(this.raw.launchRun.bind(this.raw), request, options);
+    const response = await this.rpc.unary(bound(this.raw, 'launchRun'), request, options);
     return runFromProto(response.run);
   }
 
   /** One run; NotFoundError for unknown ids and other tenants' runs. */
   async get(id: string, call?: CallOptions): Promise<Run> {
-    return runFromProto((await this.rpc.unary(this.raw.getRun.bind(this.raw), { id }, call)).run);
+    return runFromProto((await this.rpc.unary(bound(this.raw, 'getRun'), { id }, call)).run);
   }
 
   /** Every run matching the filter (all pages). */
@@ -127,7 +127,7 @@ export class RunsClient {
     const states = (filter.states ?? []).map(runStateToProto);
     return collectPages(async (pageToken) => {
       const request = { states, tag: filter.tag ?? '', module: filter.module ?? '', pageSize: 0, pageToken };
-      const page = await this.rpc.unary(this.raw.listRuns.bind(this.raw), request, call);
+      const page = await this.rpc.unary(bound(this.raw, 'listRuns'), request, call);
       return { items: page.runs.map(runFromProto), nextPageToken: page.nextPageToken };
     });
   }
@@ -140,24 +140,24 @@ export class RunsClient {
    */
   watch(id: string, options: WatchRunOptions = {}): AsyncIterable<RunUpdate> {
     const request = { id, afterSequence: options.afterSequence ?? 0, includeLogs: options.includeLogs ?? false };
-    return this.rpc.serverStream(this.raw.watchRun.bind(this.raw), request, options);
+    return this.rpc.serverStream(bound(this.raw, 'watchRun'), request, options);
   }
 
   /** Operator terminate: a transitional run goes to Cancelled; a Ready one through Finalizing to Done. */
   async terminate(id: string, call?: CallOptions): Promise<Run> {
-    return runFromProto((await this.rpc.unary(this.raw.terminateRun.bind(this.raw), { id }, call)).run);
+    return runFromProto((await this.rpc.unary(bound(this.raw, 'terminateRun'), { id }, call)).run);
   }
 
   /** Raises the run's abort flag (the first message wins). */
   async abort(id: string, message: string, call?: CallOptions): Promise<Run> {
     const request = { id, message, cancel: false };
-    return runFromProto((await this.rpc.unary(this.raw.abortRun.bind(this.raw), request, call)).run);
+    return runFromProto((await this.rpc.unary(bound(this.raw, 'abortRun'), request, call)).run);
   }
 
   /** Clears the run's abort flag. */
   async cancelAbort(id: string, call?: CallOptions): Promise<Run> {
     const request = { id, message: '', cancel: true };
-    return runFromProto((await this.rpc.unary(this.raw.abortRun.bind(this.raw), request, call)).run);
+    return runFromProto((await this.rpc.unary(bound(this.raw, 'abortRun'), request, call)).run);
   }
 
   /** Adds `count` instances to `node` of a scalable run in Ready. */
@@ -171,7 +171,7 @@ export class RunsClient {
   }
 
   private async scale(request: pb.ScaleRunRequest, call?: CallOptions): Promise<ScaleResult> {
-    const response = await this.rpc.unary(this.raw.scaleRun.bind(this.raw), request, call);
+    const response = await this.rpc.unary(bound(this.raw, 'scaleRun'), request, call);
     return { run: runFromProto(response.run), instances: response.instances };
   }
 
@@ -182,18 +182,18 @@ export class RunsClient {
    */
   async getParameter(id: string, key: string, options: GetParameterOptions = {}): Promise<RunParameter> {
     const request = { id, key, reveal: options.reveal ?? false };
-    return (await this.rpc.unary(this.raw.getRunParameter.bind(this.raw), request, options)).parameter ?? pb.RunParameter.create();
+    return (await this.rpc.unary(bound(this.raw, 'getRunParameter'), request, options)).parameter ?? pb.RunParameter.create();
   }
 
   /** Sets a runtime parameter; the value is pushed on to every input mapped from it. The answer masks a password. */
   async setParameter(id: string, key: string, value: string, call?: CallOptions): Promise<RunParameter> {
-    const response = await this.rpc.unary(this.raw.setRunParameter.bind(this.raw), { id, key, value }, call);
+    const response = await this.rpc.unary(bound(this.raw, 'setRunParameter'), { id, key, value }, call);
     return response.parameter ?? pb.RunParameter.create();
   }
 
   /** Every parameter whose key starts with `prefix` (e.g. `web.1:`, `ss:`); passwords masked. */
   async listParameters(id: string, prefix = '', call?: CallOptions): Promise<RunParameter[]> {
-    return (await this.rpc.unary(this.raw.listRunParameters.bind(this.raw), { id, prefix }, call)).parameters;
+    return (await this.rpc.unary(bound(this.raw, 'listRunParameters'), { id, prefix }, call)).parameters;
   }
 
   /** Every event with a sequence number greater than `after` (all pages), oldest first. */
@@ -201,7 +201,7 @@ export class RunsClient {
     const events: RunEvent[] = [];
     for (let afterSequence = after; ; ) {
       const request = { id, afterSequence, pageSize: EVENT_PAGE };
-      const page = (await this.rpc.unary(this.raw.listRunEvents.bind(this.raw), request, call)).events;
+      const page = (await this.rpc.unary(bound(this.raw, 'listRunEvents'), request, call)).events;
       events.push(...page.map(runEventFromProto));
       if (page.length < EVENT_PAGE) return events;
       afterSequence = page.at(-1)!.sequence;
@@ -214,7 +214,7 @@ export class RunsClient {
     let lastSequence = options.after ?? 0;
     for (;;) {
       const request = { id, instance: options.instance ?? '', afterSequence: lastSequence, pageSize: LOG_PAGE };
-      const page = await this.rpc.unary(this.raw.listRunLogs.bind(this.raw), request, call);
+      const page = await this.rpc.unary(bound(this.raw, 'listRunLogs'), request, call);
       lines.push(...page.lines.map(runLogLineFromProto));
       lastSequence = Math.max(lastSequence, page.lastSequence);
       if (page.lines.length < LOG_PAGE) return { lines, lastSequence };
@@ -223,7 +223,7 @@ export class RunsClient {
 
   /** The report tarballs the run's instances uploaded. */
   async reports(id: string, call?: CallOptions): Promise<RunReport[]> {
-    return (await this.rpc.unary(this.raw.listRunReports.bind(this.raw), { id }, call)).reports;
+    return (await this.rpc.unary(bound(this.raw, 'listRunReports'), { id }, call)).reports;
   }
 
   /**
@@ -232,7 +232,7 @@ export class RunsClient {
    * DataLossError (nothing written) when they differ.
    */
   downloadReport(id: string, instance: string, name: string, toFile: string, call?: CallOptions): Promise<RunReport> {
-    const messages = this.rpc.serverStream(this.raw.downloadRunReport.bind(this.raw), { id, instance, name }, call);
+    const messages = this.rpc.serverStream(bound(this.raw, 'downloadRunReport'), { id, instance, name }, call);
     return saveReportStream(messages, toFile, `${instance}/${name}`);
   }
 }

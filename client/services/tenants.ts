@@ -2,7 +2,7 @@
 import * as pb from '../../proto/gen/slipstream/v1/tenants.js';
 import type { CallOptions } from '../options.js';
 import { collectPages } from '../pagination.js';
-import { unaryCaller, type Rpc, type UnaryCaller } from '../rpc.js';
+import { bound, unaryCaller, type Rpc, type UnaryCaller } from '../rpc.js';
 
 /** Tenant administration (operator admins) and reading one's own tenant. */
 export interface TenantsClient {
@@ -19,11 +19,11 @@ export interface TenantsClient {
 
 /** Builds the tenants sub-client over a raw client sharing the channel. */
 export function createTenantsClient(rpc: Rpc, raw: pb.TenantServiceClient): TenantsClient {
-  const list = unaryCaller(rpc, raw.listTenants.bind(raw), pb.ListTenantsRequest.create());
+  const list = unaryCaller(rpc, bound(raw, 'listTenants'), pb.ListTenantsRequest.create());
   return {
     raw,
-    create: unaryCaller(rpc, raw.createTenant.bind(raw), pb.CreateTenantRequest.create()),
-    get: unaryCaller(rpc, raw.getTenant.bind(raw), pb.GetTenantRequest.create()),
+    create: unaryCaller(rpc, bound(raw, 'createTenant'), pb.CreateTenantRequest.create()),
+    get: unaryCaller(rpc, bound(raw, 'getTenant'), pb.GetTenantRequest.create()),
     list,
     listAll: (call) =>
       collectPages(async (pageToken) => {

@@ -1,6 +1,6 @@
 /** TokenService as promises of its own message types. */
 import * as pb from '../../proto/gen/slipstream/v1/tokens.js';
-import { unaryCaller, type Rpc, type UnaryCaller } from '../rpc.js';
+import { bound, unaryCaller, type Rpc, type UnaryCaller } from '../rpc.js';
 
 /** API tokens: one's own, or (admins) anyone's in the tenant. */
 export interface TokensClient {
@@ -16,8 +16,8 @@ export interface TokensClient {
 export function createTokensClient(rpc: Rpc, raw: pb.TokenServiceClient): TokensClient {
   return {
     raw,
-    create: unaryCaller(rpc, raw.createToken.bind(raw), pb.CreateTokenRequest.create()),
-    list: unaryCaller(rpc, raw.listTokens.bind(raw), pb.ListTokensRequest.create()),
-    revoke: unaryCaller(rpc, raw.revokeToken.bind(raw), pb.RevokeTokenRequest.create()),
+    create: unaryCaller(rpc, bound(raw, 'createToken'), pb.CreateTokenRequest.create()),
+    list: unaryCaller(rpc, bound(raw, 'listTokens'), pb.ListTokensRequest.create()),
+    revoke: unaryCaller(rpc, bound(raw, 'revokeToken'), pb.RevokeTokenRequest.create()),
   };
 }

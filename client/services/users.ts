@@ -2,7 +2,7 @@
 import * as pb from '../../proto/gen/slipstream/v1/users.js';
 import type { CallOptions } from '../options.js';
 import { collectPages } from '../pagination.js';
-import { unaryCaller, type Rpc, type UnaryCaller } from '../rpc.js';
+import { bound, unaryCaller, type Rpc, type UnaryCaller } from '../rpc.js';
 
 /** The users of the caller's tenant. */
 export interface UsersClient {
@@ -23,19 +23,19 @@ export interface UsersClient {
 
 /** Builds the users sub-client over a raw client sharing the channel. */
 export function createUsersClient(rpc: Rpc, raw: pb.UserServiceClient): UsersClient {
-  const list = unaryCaller(rpc, raw.listUsers.bind(raw), pb.ListUsersRequest.create());
+  const list = unaryCaller(rpc, bound(raw, 'listUsers'), pb.ListUsersRequest.create());
   return {
     raw,
-    whoAmI: unaryCaller(rpc, raw.whoAmI.bind(raw), pb.WhoAmIRequest.create()),
-    create: unaryCaller(rpc, raw.createUser.bind(raw), pb.CreateUserRequest.create()),
-    get: unaryCaller(rpc, raw.getUser.bind(raw), pb.GetUserRequest.create()),
+    whoAmI: unaryCaller(rpc, bound(raw, 'whoAmI'), pb.WhoAmIRequest.create()),
+    create: unaryCaller(rpc, bound(raw, 'createUser'), pb.CreateUserRequest.create()),
+    get: unaryCaller(rpc, bound(raw, 'getUser'), pb.GetUserRequest.create()),
     list,
     listAll: (call) =>
       collectPages(async (pageToken) => {
         const page = await list({ pageToken }, call);
         return { items: page.users, nextPageToken: page.nextPageToken };
       }),
-    update: unaryCaller(rpc, raw.updateUser.bind(raw), pb.UpdateUserRequest.create()),
-    delete: unaryCaller(rpc, raw.deleteUser.bind(raw), pb.DeleteUserRequest.create()),
+    update: unaryCaller(rpc, bound(raw, 'updateUser'), pb.UpdateUserRequest.create()),
+    delete: unaryCaller(rpc, bound(raw, 'deleteUser'), pb.DeleteUserRequest.create()),
   };
 }
