@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { createSlipstreamClient, type SlipstreamClient } from '../index.js';
 import type { CommandHost, GlobalOptions } from './command-kit.js';
-import { resolveConnection, type ConnectionFlags } from './config/connection.js';
+import { joinAddresses, resolveConnection, type ConnectionFlags } from './config/connection.js';
 import { readConfig } from './config/file.js';
 import { OUTPUT_FORMATS, type CliDeps, type CliIo } from './deps.js';
 import { reportError, UsageError } from './errors.js';
@@ -143,7 +143,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)')
     .addOption(new Option('--output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
-    .option('--addr <host:port>', 'controller address (overrides SLIPSTREAM_ADDR and the context)')
+    .option('--addr <host:port>', 'controller address; replicas comma-separated or --addr repeated (overrides SLIPSTREAM_ADDR and the context)', joinAddresses)
     .option('--token <token>', 'API token (overrides SLIPSTREAM_TOKEN and the context)')
     .option('--ca <file>', "PEM of the controller's CA: connect over TLS pinned to it (overrides SLIPSTREAM_CA and the context)");
   whoami.register(program, host);

@@ -66,6 +66,13 @@ describe('resolveConnection', () => {
     expect(resolveConnection(config, {}, { addr: 'prod:7070' }).token).toBe('ctx-token');
   });
 
+  it('sends the token of a context of replicas to any of them, and to none other', () => {
+    const replicas: CliConfig = { current: 'ha', contexts: { ha: { address: 'c1:1,c2:1,c3:1', token: 'ha-token' } } };
+    expect(resolveConnection(replicas, {}, {})).toMatchObject({ address: 'c1:1,c2:1,c3:1', token: 'ha-token' });
+    expect(resolveConnection(replicas, {}, { addr: 'c3:1,c1:1' }).token).toBe('ha-token');
+    expect(resolveConnection(replicas, {}, { addr: 'c1:1,elsewhere:1' }).token).toBeUndefined();
+  });
+
   it('has no address without context, env or flag', () => {
     expect(resolveConnection({ contexts: {} }, {}, {})).toEqual({});
   });

@@ -1,11 +1,14 @@
 /**
  * Which controller and token a command uses: flags beat environment
  * (`SLIPSTREAM_ADDR`, `SLIPSTREAM_TOKEN`), which beats the current context.
+ * An address may name several replicas: `h1:7070,h2:7070`.
  */
+import { UsageError } from '../errors.js';
 import type { CliConfig } from './file.js';
 
 /** The global `--addr` / `--token` flags. */
 export interface ConnectionFlags {
+  /** One address, or replicas comma-separated (repeated --addr flags are joined so). */
   addr?: string;
   token?: string;
   ca?: string;
@@ -45,11 +48,39 @@ export function resolveConnection(
     : fromContext ? { value: fromContext, source: 'context' as const }
     : undefined;
   const address = pick(flags.addr, env.SLIPSTREAM_ADDR, context?.address);
-  const sameController = address !== undefined && address.value === context?.address;
+  const sameController = address !== undefined && context !== undefined && isWithin(address.value, context.address);
   const token = pick(flags.token, env.SLIPSTREAM_TOKEN, sameController ? context?.token : undefined);
   if (address) Object.assign(out, { address: address.value, addressSource: address.source });
   if (token) Object.assign(out, { token: token.value, tokenSource: token.source });
   const ca = pick(flags.ca, env.SLIPSTREAM_CA, sameController ? context?.ca : undefined);
   if (ca) out.ca = ca.value;
   return out;
+}
+
+/** The replicas of an address list: trimmed, in order. */
+export function splitAddresses(addresses: string): string[] {
+  return addresses.split(',').map((a) => a.trim());
+}
+
+/** Every replica `addresses` names is one of the context's: the context's token may go to them. */
+function isWithin(addresses: string, contextAddresses: string): boolean {
+  const known = splitAddresses(contextAddresses);
+  return splitAddresses(addresses).every((a) => known.includes(a));
+}
+
+/**
+ * An address list as a context saves it (`h1:7070,h2:7070`); a usage error
+ * for an empty entry or a replica named twice.
+ */
+export function normalizeAddresses(addresses: string): string {
+  const list = splitAddresses(addresses);
+  if (list.some((a) => a === '')) throw new UsageError(`--addr '${addresses}': an address is empty (expected HOST:PORT, or several separated by commas)`);
+  const twice = list.find((a, i) => list.indexOf(a) !== i);
+  if (twice !== undefined) throw new UsageError(`--addr '${addresses}': ${twice} is given twice`);
+  return list.join(',');
+}
+
+/** commander's parser of a repeatable --addr: the values joined as one list. */
+export function joinAddresses(value: string, previous: string | undefined): string {
+  return previous === undefined ? value : `${previous},${value}`;
 }

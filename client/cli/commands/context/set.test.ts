@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readConfig, writeConfig } from '../../config/file.js';
 import { createTestDeps } from '../../test-io.js';
+import { cli } from '../../testing/cli.js';
+import { fakeDeps } from '../../testing/fake-deps.js';
 import { run } from './set.js';
 
 let dir: string;
@@ -44,6 +46,24 @@ describe('context set', () => {
     const deps = createTestDeps({ configPath });
     expect(await run(deps, { name: 'dev', token: 'new' })).toBe(0);
     expect(readConfig(configPath).contexts.dev).toEqual({ address: 'dev:7070', token: 'new', ca: '/ca.pem' });
+  });
+
+  it('saves several replicas, comma-separated or from repeated --addr, as one list', async () => {
+    const deps = fakeDeps({}, { configPath });
+    expect(await cli(deps, 'context', 'set', 'ha', '--addr', 'c1:7070, c2:7070', '--addr', 'c3:7070', '--token', 'ha-token')).toBe(0);
+    expect(readConfig(configPath).contexts.ha).toEqual({ address: 'c1:7070,c2:7070,c3:7070', token: 'ha-token' });
+    expect(deps.calls).toEqual([]);
+  });
+
+  it('refuses an empty address or a replica named twice (exit 2) and writes nothing', async () => {
+    const deps = createTestDeps({ configPath });
+    expect(await run(deps, { name: 'ha', address: 'c1:7070,,c2:7070' })).toBe(2);
+    expect(await run(deps, { name: 'ha', address: 'c1:7070,c1:7070' })).toBe(2);
+    expect(deps.err()).toBe(
+      "error: --addr 'c1:7070,,c2:7070': an address is empty (expected HOST:PORT, or several separated by commas)\n" +
+        "error: --addr 'c1:7070,c1:7070': c1:7070 is given twice\n",
+    );
+    await expect(readFile(configPath)).rejects.toThrow();
   });
 
   it('makes the context current when the current one no longer exists', async () => {

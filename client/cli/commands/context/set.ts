@@ -1,8 +1,9 @@
-/** `slipstream context set NAME --addr A [--token T]`: saves a named controller connection. */
+/** `slipstream context set NAME --addr A[,B...] [--token T]`: saves a named controller connection (one address per replica). */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CommandHost } from '../../command-kit.js';
 import { guarded } from '../../command-kit.js';
+import { normalizeAddresses } from '../../config/connection.js';
 import { readConfig, writeConfig } from '../../config/file.js';
 import type { CliDeps } from '../../deps.js';
 import { UsageError } from '../../errors.js';
@@ -11,7 +12,7 @@ import { ExitCode } from '../../exit-codes.js';
 /** Options of `context set`. */
 export interface ContextSetOptions {
   name: string;
-  /** Required for a new context; keeps the saved one when omitted. */
+  /** Required for a new context; keeps the saved one when omitted. Replicas comma-separated. */
   address?: string;
   /** Keeps the saved one when omitted. */
   token?: string;
@@ -29,7 +30,7 @@ export function run(deps: CliDeps, opts: ContextSetOptions): Promise<number> {
     }
     const config = readConfig(deps.configPath);
     const existing = config.contexts[opts.name];
-    const address = opts.address ?? existing?.address;
+    const address = opts.address === undefined ? existing?.address : normalizeAddresses(opts.address);
     if (!address) throw new UsageError(`context '${opts.name}' is new: --addr is required`);
     const token = opts.token ?? existing?.token;
     const ca = opts.ca ? resolve(opts.ca) : existing?.ca;
@@ -48,7 +49,11 @@ export function register(parent: Command, host: CommandHost): void {
     .command('set')
     .description('save a controller connection under a name (uses the global --addr, --token and --ca)')
     .argument('<name>', 'context name')
-    .addHelpText('after', '\nExample:\n  slipstream context set prod --addr controller.example.com:7070 --token "$TOKEN"')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  slipstream context set prod --addr controller.example.com:7070 --token "$TOKEN"\n' +
+        '  slipstream context set ha --addr c1.example.com:7070,c2.example.com:7070 --token "$TOKEN"   (replicas; or repeat --addr)',
+    )
     .action((name: string, _flags: unknown, command: Command) =>
       host.invoke(command, run, (g) => ({ name, address: g.addr, token: g.token, ca: g.ca })),
     );
