@@ -4,9 +4,12 @@
  * started again on the same port while a 200-instance `sim` run (agents in
  * a pool served from this process, which outlives every replica) and a
  * `local` run of examples/shop progress, and while `slipstream run launch
- * --wait` follows runs of its own. Both runs reach Ready, no phase runs
- * twice (sim or local), every acknowledged set is stored, and the CLI gives each of
- * its runs' verdicts: 0 and the run Ready, or 3 and its abort message.
+ * --wait` follows runs of its own: one given all three replicas, whose watch
+ * moves on as each goes down, one given only a replica that restarts under
+ * it, whose watch waits for it to come back. Both runs reach Ready, no phase
+ * runs twice (sim or local), every acknowledged set is stored, and the CLI
+ * gives each of its runs' verdicts: 0 and the run Ready, or 3 and its abort
+ * message.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -30,7 +33,7 @@ const SHOP = join(REPO, 'examples', 'shop');
 const FLEET = 200;
 const SETS = 8;
 
-/** The CLI as a user runs it, in its own process, against one replica. */
+/** The CLI as a user runs it, in its own process, against the replicas at `address` (comma-separated). */
 function spawnCli(args: string[], address: string, token: string, configDir: string) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'client/cli/bin.ts', ...args], {
     cwd: REPO,
@@ -129,9 +132,10 @@ describe.sequential('rolling restart of three replicas', () => {
       return run.state === 'Ready' ? run : undefined;
     }, timeoutMs);
 
-  /** `run launch --wait` through `replica`; resolves with the run's id once it exists, and the CLI's exit. */
-  async function launchWithCli(replica: Replica, tag: string, module = 'rolling/small') {
-    const cli = spawnCli(['run', 'launch', module, '--wait', '--output', 'json', '--tag', tag], `127.0.0.1:${replica.port}`, set.token, configDir);
+  /** `run launch --wait` through `replicas` (in this order); resolves with the run's id once it exists, and the CLI's exit. */
+  async function launchWithCli(replicas: Replica[], tag: string, module = 'rolling/small') {
+    const address = replicas.map((r) => `127.0.0.1:${r.port}`).join(',');
+    const cli = spawnCli(['run', 'launch', module, '--wait', '--output', 'json', '--tag', tag], address, set.token, configDir);
     const runId = await waitFor(`the CLI's run ${tag}`, async () => (await via().runs.list({ tag }))[0]?.id, 30_000);
     return { runId, exited: cli.exited };
   }
@@ -148,12 +152,16 @@ describe.sequential('rolling restart of three replicas', () => {
     }
   }
 
-  /** The CLI's verdict: its exit code and the final Run it printed. */
+  /** The CLI's verdict: its exit code and the final Run it printed; its stderr for more checks. */
   async function expectCliVerdict(cli: { runId: string; exited: Promise<{ code: number | null; out: string; err: string }> }, code: number, run: Record<string, unknown>) {
     const exit = await cli.exited;
     expect(exit.code, `the CLI's exit (stderr: ${exit.err.slice(-2_000)})`).toBe(code);
     expect(JSON.parse(exit.out)).toMatchObject({ id: cli.runId, ...run });
+    return exit.err;
   }
+
+  /** What the CLI said, once per reconnect, when its watch of the run resumed. */
+  const reconnects = (stderr: string, runId: string) => stderr.split('\n').filter((line) => line.startsWith(`reconnected: the watch of run ${runId} resumed after update `));
 
   /**
    * Every agent of the run started each phase once, in order; what it was
@@ -189,8 +197,8 @@ describe.sequential('rolling restart of three replicas', () => {
     const began = performance.now();
     const [r0, r1, r2] = set.replicas as [Replica, Replica, Replica];
     const fleet = (await r0.client.runs.launch({ module: 'rolling/fleet', timeoutMinutes: 10 })).id;
-    // The CLI keeps one address: its first run is followed through the replica restarted last, the second through one already back.
-    const first = await launchWithCli(r2, 'cli-1');
+    // The first CLI is given every replica, starting with the first to go down: its watch moves on as each goes.
+    const first = await launchWithCli([r0, r1, r2], 'cli-1');
     // A run with local VMs is driven by the replica it was launched through: the first to go down, while it provisions.
     const shop = (await r0.client.runs.launch({ module: 'shop/shop', timeoutMinutes: 10 })).id;
     const owners = await Promise.all([fleet, shop, first.runId].map(async (id) => set.byId((await set.holderOf(id)).holder!).index));
@@ -200,15 +208,20 @@ describe.sequential('rolling restart of three replicas', () => {
     await restartEach([r0, r1], { fleet, shop, 'cli-1': first.runId }, timings);
     expect(timings[1], 'the shop was on its way when its owner went down').not.toMatch(/shop (Ready|Done|Aborted)/);
     await via().runs.setParameter(first.runId, 'gate.1:open', 'yes');
-    await expectCliVerdict(first, 0, { state: 'Ready' });
+    const firstErr = await expectCliVerdict(first, 0, { state: 'Ready' });
+    const firstReconnects = reconnects(firstErr, first.runId);
+    expect(firstReconnects.length, `the first CLI's reconnects (stderr: ${firstErr.slice(-2_000)})`).toBeGreaterThanOrEqual(1);
 
-    const second = await launchWithCli(r0, 'cli-2');
-    const doomed = await launchWithCli(r0, 'cli-3', 'rolling/doomed');
+    // The second CLI knows only the replica that restarts next: its watch waits for it to come back.
+    const second = await launchWithCli([r2], 'cli-2');
+    const doomed = await launchWithCli([r0], 'cli-3', 'rolling/doomed');
     await restartEach([r2], { fleet, shop, 'cli-2': second.runId, 'cli-3': doomed.runId }, timings);
     const rolledMs = performance.now() - began;
     expect(await stateOf(fleet), 'the fleet waits at its gate through the roll').toBe('Executing');
     for (const runId of [second.runId, doomed.runId, fleet]) await via().runs.setParameter(runId, 'gate.1:open', 'yes');
-    await expectCliVerdict(second, 0, { state: 'Ready' });
+    const secondErr = await expectCliVerdict(second, 0, { state: 'Ready' });
+    const secondReconnects = reconnects(secondErr, second.runId);
+    expect(secondReconnects, `the second CLI's reconnects (stderr: ${secondErr.slice(-2_000)})`).toHaveLength(1);
     await expectCliVerdict(doomed, 3, { abortMessage: expect.stringContaining('the gate was told to abort') as unknown });
     await waitReady('the sim fleet', fleet, 60_000);
     await waitReady('the shop', shop, 60_000);
@@ -222,6 +235,7 @@ describe.sequential('rolling restart of three replicas', () => {
     for (let n = 1; n <= FLEET; n++) expect([values.get(`w.${n}:done`), values.get(`w.${n}:t${SETS}`)], `w.${n}`).toEqual(['yes', String(SETS)]);
     // How far the agents were carried: sessions welcomed per agent (1 = never moved).
     const welcomes = fleetRecords.map((r) => r.events.filter((e) => e[0] === 'welcomed').length);
+    timings.push(...[...firstReconnects, ...secondReconnects].map((line) => `CLI: ${line}`));
     timings.push(`roll done after ${Math.round(rolledMs)} ms, both runs Ready after ${Math.round(readyMs)} ms`);
     timings.push(`fleet agents welcomed: max ${Math.max(...welcomes)}, mean ${(welcomes.reduce((a, b) => a + b, 0) / welcomes.length).toFixed(2)} times`);
     console.log(`rolling restart:\n  ${timings.join('\n  ')}`);
