@@ -176,8 +176,7 @@ function rateLimitWaitMs(error: unknown, deadline: GrpcCallOptions['deadline'] |
   if (attempt >= RATE_LIMIT_ATTEMPTS) return undefined;
   // Spread the callers that were refused together, so they do not all come back at the same instant.
   const waitMs = error.retryDelayMs * (1 + Math.random() / 2);
-  const end = deadline === undefined ? Infinity : deadline instanceof Date ? deadline.getTime() : deadline;
-  return Date.now() + waitMs < end ? waitMs : undefined;
+  return fitsBefore(waitMs, deadline);
 }
 
 /** Rounds of the replicas a repeatable call makes while they are all unreachable. */
@@ -193,6 +192,11 @@ const ROUND_BACKOFF = { baseMs: 200, capMs: 1_000 };
 function failoverWaitMs(failures: number, replicas: number, deadline: GrpcCallOptions['deadline'] | undefined): number | undefined {
   if (failures >= replicas * FAILOVER_ROUNDS) return undefined;
   const waitMs = failures % replicas === 0 ? 50 + backoffDelayMs(failures / replicas - 1, ROUND_BACKOFF) : 0;
+  return fitsBefore(waitMs, deadline);
+}
+
+/** `waitMs`, when waiting that long still leaves time before `deadline`; else undefined. */
+function fitsBefore(waitMs: number, deadline: GrpcCallOptions['deadline'] | undefined): number | undefined {
   const end = deadline === undefined ? Infinity : deadline instanceof Date ? deadline.getTime() : deadline;
   return Date.now() + waitMs < end ? waitMs : undefined;
 }
