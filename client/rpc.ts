@@ -181,7 +181,7 @@ function rateLimitWaitMs(error: unknown, deadline: GrpcCallOptions['deadline'] |
 
 /** Rounds of the replicas a repeatable call makes while they are all unreachable. */
 const FAILOVER_ROUNDS = 3;
-/** The wait between two rounds, jittered: 50 ms plus up to 200, then 400 ms (a restarting replica is back within about a second). */
+/** The wait between two rounds, jittered: 50 ms plus up to 200, then 400 ms (with one replica down the next answers at once; with all down the call fails within a second instead of hanging). */
 const ROUND_BACKOFF = { baseMs: 200, capMs: 1_000 };
 
 /**
