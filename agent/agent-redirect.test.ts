@@ -3,8 +3,9 @@
  * fake controllers that accept each other's credentials): a Redirect with an
  * address sends the session there at once, a pending ss-get goes with it and
  * is answered by the owner, and no phase runs twice; a Redirect without an
- * address, or an address that cannot be reached, moves the agent on to the
- * next address of its list, as does a failed enrollment.
+ * address makes it ask the same replica again soon (five times, then the
+ * next address); an address that cannot be reached moves the agent on to
+ * the next address of its list, as does a failed enrollment.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -65,6 +66,19 @@ describe('an agent among controller replicas', () => {
     expect(a.sessionsRedirected).toBe(1);
     expect(b.sessionsOpened).toBe(1);
     expect(logs.find((l) => l.msg === 'redirected to the controller replica that drives the run')).toMatchObject({ controller: b.address, delayMs: 0 });
+  });
+
+  it('keeps asking a live replica that names no owner (a takeover under way), and is welcomed there once it drives the run', async () => {
+    const dead = `127.0.0.1:${await freePort()}`;
+    const [replica] = await replicas();
+    replica.redirectTo = '';
+    const { logs } = await startTestAgent(replica, {}, { controller: replica.address, controllerAddresses: [replica.address, dead] });
+    await waitFor('the replica said twice that nobody drives the run', async () => replica.sessionsRedirected >= 2 || undefined);
+    // The takeover is over: this replica drives the run now.
+    replica.redirectTo = undefined;
+    await waitFor('provisioning completed at the replica', async () => replica.hasCompleted(PROVISIONING) || undefined);
+    expect(logs.some((l) => l.controller === dead)).toBe(false);
+    expect(logs.filter((l) => l.msg === 'no controller replica drives the run right now; asking again').length).toBeGreaterThanOrEqual(2);
   });
 
   it('goes round its list past an unreachable address and a replica with no owner to name, and on to the owner a redirect names', async () => {

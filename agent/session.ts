@@ -9,9 +9,12 @@
  * With several controller replicas, the session belongs with the one that
  * drives the run: a replica that does not sends a Redirect naming it, and the
  * session reconnects there at once and keeps to it. A redirect without an
- * address (the run has no owner right now), an address that cannot be
- * reached, or a replica that ends the stream before its welcome sends the
- * session, after the backoff, to the next address of the agent's list.
+ * address (the run has no owner right now, a takeover is under way) makes
+ * it ask the same replica again about every second, and move on after five
+ * such answers. An address that cannot
+ * be reached (its connection attempt fails) sends the session, after the
+ * backoff, to the next address of the agent's list; a replica that is only
+ * slow to accept, or that ends a stream, is kept.
  */
 import { type ClientDuplexStream, connectivityState, status, type StatusObject } from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
@@ -61,6 +64,11 @@ const CONNECT_ATTEMPT_MS = 10_000;
  * moment cannot make the agent spin between them.
  */
 const IMMEDIATE_REDIRECTS = 2;
+
+/** About how often an agent asks again while no replica drives its run (jittered from half to one and a half times). */
+const NO_OWNER_RETRY_MS = 1_000;
+/** "No owner" answers in a row from one replica after which the agent tries the next address (a lease is 10 s by default). */
+const NO_OWNER_ANSWERS_BEFORE_MOVING_ON = 5;
 
 /** What the session does with what the controller says. */
 export interface SessionHandlers {
@@ -144,6 +152,7 @@ export class AgentSession {
   /** The redirect the current stream carried. */
   private redirect: Redirect | undefined;
   private redirectsInARow = 0;
+  private noOwnerInARow = 0;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
@@ -256,6 +265,7 @@ export class AgentSession {
       const end = await this.connectOnce(client);
       if (this.stopping.signal.aborted) break;
       if (end.welcomed) this.redirectsInARow = 0;
+      if (end.welcomed || end.redirect) this.noOwnerInARow = 0;
       if (end.redirect) {
         const from = route.address;
         route.prefer(end.redirect);
@@ -265,8 +275,19 @@ export class AgentSession {
         if (delayMs > 0) await sleep(delayMs, this.stopping.signal);
         continue;
       }
-      // No owner right now, or a replica that could not take the session: another one may.
-      if (end.redirect === '' || (!end.welcomed && end.code !== status.UNAUTHENTICATED)) route.failed();
+      if (end.redirect === '') {
+        // A live replica says nobody drives the run right now (a takeover is under way): every replica reads the same
+        // table, so the agent asks it again soon, without the growing backoff, to be back right after the takeover;
+        // only a replica that keeps saying so is left for the next address.
+        if (++this.noOwnerInARow >= NO_OWNER_ANSWERS_BEFORE_MOVING_ON) {
+          this.noOwnerInARow = 0;
+          route.failed();
+        }
+        const delayMs = NO_OWNER_RETRY_MS / 2 + Math.random() * NO_OWNER_RETRY_MS;
+        log.info({ controller: route.address, delayMs }, 'no controller replica drives the run right now; asking again');
+        await sleep(delayMs, this.stopping.signal);
+        continue;
+      }
       if (end.code === status.UNAUTHENTICATED) {
         this.stopping.abort();
         for (const [id, p] of this.pending) {
@@ -315,12 +336,12 @@ export class AgentSession {
    * With other addresses to try: waits until the channel is connected, or
    * says it failed as soon as its connection attempt failed (grpc-js keeps
    * retrying it in the background, so a replica that comes back is found
-   * connected on a later turn) or took CONNECT_ATTEMPT_MS.
+   * connected on a later turn).
    */
   private async connectedOrFailed(client: AgentServiceClient): Promise<'ready' | 'failed' | 'stopped'> {
     const signal = this.stopping.signal;
     const channel = client.getChannel();
-    const deadline = Date.now() + CONNECT_ATTEMPT_MS;
+    let deadline = Date.now() + CONNECT_ATTEMPT_MS;
     for (;;) {
       if (signal.aborted) return 'stopped';
       const state = channel.getConnectivityState(true);
@@ -335,7 +356,9 @@ export class AgentSession {
         });
       });
       if (signal.aborted) return 'stopped';
-      if (!changed) return 'failed';
+      // Still connecting at the deadline: a replica slow to accept (loaded) is not a dead one, and moving on would only
+      // bring a redirect back here; grpc-js fails a connection attempt that truly hangs (TRANSIENT_FAILURE), and that moves on.
+      if (!changed) deadline = Date.now() + CONNECT_ATTEMPT_MS;
     }
   }
 
