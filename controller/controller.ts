@@ -227,7 +227,7 @@ export async function startController(options: CompiledControllerOptions, log: L
       new RunRequestServer({ db: store, notifications, local: engine, owns: async (runId) => engine.owns(runId), log: replicasLog.child({ part: 'requests' }) });
     if (requestServer) {
       await requestServer.start();
-      // Stopped after the API server (it waits for the engine calls it started), before the engine.
+      // Stopped after the API server and the engine's ticker: it waits for the engine calls it started, which still commit.
       closers.push(['run requests (serving)', () => requestServer.stop()]);
     }
     const feed = notifications && new RunFeed({ notifications, store, bus, replicaId: self.id, log: replicasLog.child({ part: 'feed' }) });
