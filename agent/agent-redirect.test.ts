@@ -3,8 +3,8 @@
  * fake controllers that accept each other's credentials): a Redirect with an
  * address sends the session there at once, a pending ss-get goes with it and
  * is answered by the owner, and no phase runs twice; a Redirect without an
- * address makes it ask the same replica again soon (five times, then the
- * next address); an address that cannot be reached moves the agent on to
+ * address makes it ask the same replica again soon (fifteen times, then
+ * the next address); an address that cannot be reached moves the agent on to
  * the next address of its list, as does a failed enrollment.
  */
 import { readFile } from 'node:fs/promises';
@@ -92,7 +92,8 @@ describe('an agent among controller replicas', () => {
     pointer.redirectTo = owner.address;
 
     const { logs } = await startTestAgent(noOwner, {}, { controller: dead, controllerAddresses: [dead, noOwner.address, pointer.address] });
-    await waitFor('provisioning completed at the owner', async () => owner.hasCompleted(PROVISIONING) || undefined);
+    // The no-owner replica is asked fifteen times, about a second apart, before the agent moves on.
+    await waitFor('provisioning completed at the owner', async () => owner.hasCompleted(PROVISIONING) || undefined, 45_000);
 
     expect(noOwner.enrollments).toHaveLength(1);
     expect(logs.some((l) => l.msg === 'enroll failed; retrying' && l.controller === dead)).toBe(true);
