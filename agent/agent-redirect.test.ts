@@ -81,6 +81,21 @@ describe('an agent among controller replicas', () => {
     expect(logs.filter((l) => l.msg === 'no controller replica drives the run right now; asking again').length).toBeGreaterThanOrEqual(2);
   });
 
+  it('takes a redirect to a replica that just refused it (a dead owner, its lease not lapsed) as no owner yet, and asks again', async () => {
+    const dead = `127.0.0.1:${await freePort()}`;
+    const [replica] = await replicas();
+    // Still names the dead owner: its lease has not lapsed.
+    replica.redirectTo = dead;
+    const { logs } = await startTestAgent(replica, {}, { controller: dead, controllerAddresses: [dead, replica.address] });
+    await waitFor('a redirect to the dead owner taken as no owner yet', async () =>
+      logs.some((l) => l.msg === 'no controller replica drives the run right now; asking again') || undefined,
+    );
+    // The takeover is over: this replica drives the run now.
+    replica.redirectTo = undefined;
+    await waitFor('provisioning completed at the replica', async () => replica.hasCompleted(PROVISIONING) || undefined);
+    expect(logs.filter((l) => l.msg === 'redirected to the controller replica that drives the run' && l.controller === dead)).toEqual([]);
+  });
+
   it('goes round its list past an unreachable address and a replica with no owner to name, and on to the owner a redirect names', async () => {
     const dead = `127.0.0.1:${await freePort()}`;
     // Enrolls the agent, then names no owner for its sessions.

@@ -65,6 +65,9 @@ const CONNECT_ATTEMPT_MS = 10_000;
  */
 const IMMEDIATE_REDIRECTS = 2;
 
+/** How long after an address failed to connect a redirect to it is taken as "no owner yet". */
+const RECENTLY_UNREACHABLE_MS = 5_000;
+
 /** About how often an agent asks again while no replica drives its run (jittered from half to one and a half times). */
 const NO_OWNER_RETRY_MS = 1_000;
 /**
@@ -158,6 +161,8 @@ export class AgentSession {
   /** The redirect the current stream carried. */
   private redirect: Redirect | undefined;
   private redirectsInARow = 0;
+  /** When each address last failed to connect. */
+  private readonly unreachable = new Map<string, number>();
   private noOwnerInARow = 0;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly stopping = new AbortController();
@@ -262,6 +267,7 @@ export class AgentSession {
       const ready = route.hasAlternatives ? await this.connectedOrFailed(client) : await this.channelReady(client);
       if (ready === 'stopped') break;
       if (ready === 'failed') {
+        this.unreachable.set(route.address, Date.now());
         const delayMs = this.backoff.next();
         log.warn({ controller: route.address, attempt: this.backoff.attempts, delayMs }, 'controller unreachable; trying the next address');
         route.failed();
@@ -271,6 +277,9 @@ export class AgentSession {
       const end = await this.connectOnce(client);
       if (this.stopping.signal.aborted) break;
       if (end.welcomed) this.redirectsInARow = 0;
+      // A redirect to a replica that just refused the connection (the owner died; its lease has not lapsed yet) is
+      // taken as "no owner yet": followed, it would only lead through the refusal and a growing backoff again.
+      if (end.redirect && Date.now() - (this.unreachable.get(end.redirect) ?? -Infinity) < RECENTLY_UNREACHABLE_MS) end.redirect = '';
       if (end.welcomed || end.redirect) this.noOwnerInARow = 0;
       if (end.redirect) {
         const from = route.address;

@@ -41,9 +41,15 @@ export const LEAST_LOADED = `select c.id from controller_replicas c
   order by (select count(*) from runs r where r.lease_holder = c.id and r.${LIVE_RUN}), random()
   limit 1`;
 
-/** ? run id. The live replica holding a run, with where its agents dial. */
+/**
+ * ? run id. The replica holding a run, with where its agents dial, when it
+ * heartbeated within half its lease (it heartbeats every quarter): one that
+ * missed two heartbeats is likely dead, and sending agents there would only
+ * send them through a refused connection and its backoff while the takeover
+ * is under way; they are told no replica drives the run yet and ask again.
+ */
 export const HOLDER_OF = `select c.id, c.agent_address from runs r join controller_replicas c on c.id = r.lease_holder
-  where r.id = ? and c.state in ${HOLDING_STATES} and c.${FRESH}`;
+  where r.id = ? and c.state in ${HOLDING_STATES} and c.heartbeat_at > now() - (c.lease_ms * interval '1 millisecond') / 2`;
 
 /** ? host key, ? run id. Binds a run to a host's replicas (once: a bound run keeps its binding). */
 export const BIND_TO_HOST = `update runs set lease_binding = ? where id = ? and lease_binding is null`;
