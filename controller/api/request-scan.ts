@@ -196,7 +196,7 @@ class Scan {
   private field(field: FieldPlan, from: number, to: number, path: PathNode | undefined, counts: Map<number, number> | undefined, number: number): void {
     if (field.maxEntries === undefined) {
       if (field.string) this.string(field.string, from, to, child(path, field.name));
-      else if (field.message && field.message.fields.size > 0) this.message(from, to, field.message, child(path, field.name));
+      else if (field.message) this.message(from, to, field.message, child(path, field.name));
       return;
     }
     if (field.packable) {
@@ -209,7 +209,7 @@ class Scan {
     if (field.isMap) return this.mapEntry(field, from, to, path);
     const at: PathNode = { parent: path, name: field.name, index, keyStart: -1, keyEnd: -1 };
     if (field.string) this.string(field.string, from, to, at);
-    else if (field.message && field.message.fields.size > 0) this.message(from, to, field.message, at);
+    else if (field.message) this.message(from, to, field.message, at);
   }
 
   /** How many varints a packed field holds: one per byte that ends one. */
@@ -245,7 +245,7 @@ class Scan {
         if (pass === 'check') {
           if (number === 1 && field.mapKey) this.string(field.mapKey, start, end, at, 'key: ');
           else if (number === 2 && field.string) this.string(field.string, start, end, at);
-          else if (number === 2 && field.message && field.message.fields.size > 0) this.message(start, end, field.message, at);
+          else if (number === 2 && field.message) this.message(start, end, field.message, at);
         }
         this.pos = end;
       }
