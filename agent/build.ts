@@ -5,7 +5,7 @@
  * buildAgentBundle to serve the bundle (with its sha256) to VMs.
  */
 import { build, type Plugin } from 'esbuild';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,8 +54,9 @@ export async function buildAgentBundle(outFile: string = DEFAULT_AGENT_BUNDLE, o
   const path = resolve(outFile);
   await mkdir(dirname(path), { recursive: true, ...(options.private ? { mode: 0o700 } : {}) });
   if (options.private) await chmod(dirname(path), 0o700);
-  // Built beside it, then renamed over it: replicas sharing a data dir build it at once while others serve it.
-  const building = `${path}.${process.pid}.tmp`;
+  // Built beside it under a name of its own, then renamed over it: replicas sharing a data dir (and controllers
+  // restarted in one process) build it at once while others serve it.
+  const building = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await build({
     entryPoints: [resolve(ROOT, 'agent', 'main.ts')],
     outfile: building,

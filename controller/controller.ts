@@ -277,7 +277,9 @@ export async function startController(options: CompiledControllerOptions, log: L
       options.callLimits,
       { startNotServing: true },
     );
-    closers.push(['engine', () => engine.stop()]);
+    // Steps run in reverse: the engine's effects in flight settle while this replica still holds their runs, then the
+    // runs are handed back (a run handed back while its VMs were being made would have them made again by its next
+    // owner), then the API server drains, its agents' sessions ending (they reconnect to the new owners).
     closers.push([
       'api server',
       async () => {
@@ -285,6 +287,8 @@ export async function startController(options: CompiledControllerOptions, log: L
         await server.shutdown(options.shutdownGraceMs);
       },
     ]);
+    closers.push(['replica', () => membership.leave()]);
+    closers.push(['engine', () => engine.stop()]);
     if (!agentAddress) {
       const host = ['0.0.0.0', '::', ''].includes(options.listen.host) ? '127.0.0.1' : options.listen.host;
       agentAddress = `${host.includes(':') ? `[${host}]` : host}:${server.port}`;
@@ -297,13 +301,6 @@ export async function startController(options: CompiledControllerOptions, log: L
     const { server: bundleServer } = await served;
     // Takes its runs (alone: all of them) and resumes them, then serves: health says SERVING from here on.
     await membership.serve();
-    closers.push([
-      'replica',
-      async () => {
-        server.setServing(false);
-        await membership.leave();
-      },
-    ]);
     server.setServing(true);
     engine.start();
     const reconciler = new Reconciler(store, clouds, engine, id, log.child({ component: 'reconciler' }), {
@@ -312,6 +309,8 @@ export async function startController(options: CompiledControllerOptions, log: L
     });
     reconciler.start(options.reconcileIntervalMs);
     closers.push(['reconciler', () => reconciler.stop()]);
+    // First of all: load balancers stop sending work here.
+    closers.push(['health', async () => server.setServing(false)]);
 
     let stopping: Promise<void> | undefined;
     return {
