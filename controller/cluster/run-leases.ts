@@ -46,11 +46,6 @@ export class RunLeases implements RunOwnership, RunPlacement {
     return this.epochs.size;
   }
 
-  /** Records a lease this replica got (a run it just created for itself). */
-  hold(runId: string, epoch: number): void {
-    this.epochs.set(runId, epoch);
-  }
-
   /** Lets go of every run (the replica's own lease lapsed); returns them. */
   forgetAll(): string[] {
     const runs = [...this.epochs.keys()];

@@ -209,10 +209,4 @@ export class RunRepository {
     );
     return rows.map((r) => ({ id: r.id, state: r.state as RunState, stateChangedAt: r.stateChangedAt, abortedAt: r.abortedAt ?? null, timeoutMinutes: r.timeoutMinutes }));
   }
-
-  /** Ids of runs that are not final: the ones a starting controller resumes. */
-  async liveRunIds(): Promise<string[]> {
-    const rows = await this.em.find(RunEntity, { state: { $nin: [...FINAL_STATES] } }, { fields: ['id'] });
-    return rows.map((r) => r.id);
-  }
 }
