@@ -283,7 +283,8 @@ export class RunEngine implements RunInputs {
       await this.commit(runId, batch);
     } catch (err) {
       if (err instanceof LeaseLostError) {
-        this.lose(runId);
+        // Once: the batches queued behind the one that was fenced off find the run already let go of.
+        if (this.owns(runId)) this.lose(runId);
         for (const work of batch) this.forward(runId, work);
       } else if (batch.length === 1) {
         batch[0]!.reject(err);
@@ -292,7 +293,7 @@ export class RunEngine implements RunInputs {
         for (const work of batch) {
           await this.commit(runId, [work]).catch((one: unknown) => {
             if (!(one instanceof LeaseLostError)) return work.reject(one);
-            this.lose(runId);
+            if (this.owns(runId)) this.lose(runId);
             this.forward(runId, work);
           });
         }
