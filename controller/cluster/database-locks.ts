@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { describeController } from './replica-identity.js';
 import { ReplicaConflictError } from './replica-registry.js';
 
 /** The advisory lock keys of the controllers (two-int form: the product's tag, then the lock). */
@@ -80,7 +81,7 @@ async function describeLiveControllers(client: pg.Client): Promise<string> {
     const { rows } = await client.query<{ pid: number; host: string; address: string; mode: string; started_at: Date }>(
       `select pid, host, address, mode, started_at from controller_replicas where state in ('starting', 'serving', 'stopping') order by started_at`,
     );
-    return rows.map((r) => `pid ${r.pid} on host ${r.host}, serving ${r.address}, ${r.mode === 'ha' ? 'in HA mode' : 'alone (no --ha)'}, started ${r.started_at.toISOString()}`).join('; ');
+    return rows.map((r) => describeController({ ...r, startedAt: r.started_at })).join('; ');
   } catch {
     return '';
   }

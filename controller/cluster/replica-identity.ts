@@ -26,3 +26,8 @@ export interface ReplicaIdentity {
 export function hostKeyOf(dataDir: string): string {
   return `${hostname()}:${resolve(dataDir)}`;
 }
+
+/** Another controller as a refusal to start names it. */
+export function describeController(c: { pid: number; host: string; address: string; mode: string; startedAt: Date }): string {
+  return `pid ${c.pid} on host ${c.host}, serving ${c.address}, ${c.mode === 'ha' ? 'in HA mode' : 'alone (no --ha)'}, started ${c.startedAt.toISOString()}`;
+}

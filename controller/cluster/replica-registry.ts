@@ -3,7 +3,7 @@ import { isProcessAlive } from '../connectors/local/processes.js';
 import { ControllerReplicaEntity, type ControllerReplicaRow } from '../store/entities/controller-replica.js';
 import type { Store } from '../store/store.js';
 import { EXPIRE_DEAD, HEARTBEAT, REVIVE } from './lease-sql.js';
-import type { ReplicaIdentity } from './replica-identity.js';
+import { describeController, type ReplicaIdentity } from './replica-identity.js';
 
 export type ReplicaState = 'starting' | 'serving' | 'stopping' | 'stopped' | 'gone';
 const HOLDING: ReplicaState[] = ['starting', 'serving', 'stopping'];
@@ -95,7 +95,7 @@ export class ReplicaRegistry {
   }
 
   private conflictMessage(other: ControllerReplicaRow): string {
-    const who = `pid ${other.pid} on host ${other.host}, serving ${other.address}, started ${other.startedAt.toISOString()}, ${other.mode === 'ha' ? 'in HA mode' : 'alone (no --ha)'}`;
+    const who = describeController(other);
     const why =
       this.store.flavour === 'sqlite'
         ? 'An SQLite database serves one controller at a time: stop the other one first, or move to PostgreSQL and start every replica with --ha.'
