@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { buildAgentBundle, type AgentBundle } from '../agent/build.js';
-import { AGENT_BUNDLE_PATH, startBundleServer, type BundleServer } from './agent-bundle-server.js';
+import { startBundleServer, type BundleServer } from './agent-bundle-server.js';
+import { advertisedAddresses, portOfUrl } from './advertised-address.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import { AgentAuthenticator } from './auth/agent-authenticator.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -27,6 +28,7 @@ import { Reconciler, type ReconcileReport } from './scheduler/reconciler.js';
 import { RunBus } from './scheduler/run-bus.js';
 import { RunEngine } from './scheduler/run-engine.js';
 import { Store } from './store/store.js';
+import { refuseRemoteClouds } from './remote-clouds.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DatabaseLocks } from './cluster/database-locks.js';
@@ -188,6 +190,9 @@ export async function startController(options: CompiledControllerOptions, log: L
       log: log.child({ component: 'connectors' }),
     });
     closers.push(['clouds', () => clouds.close()]);
+    // Before the API serves: VMs on other machines must be given an address of this controller they can reach.
+    const advertised = advertisedAddresses(options);
+    refuseRemoteClouds(await clouds.list(), (driver) => registry.get(driver), advertised.unreachable);
 
     const bus = new RunBus();
     const hub = new AgentHub();
@@ -206,10 +211,11 @@ export async function startController(options: CompiledControllerOptions, log: L
       agentAddresses: () => agentAddresses,
       bindToHost: (runId: string) => leases.bindToHost(runId),
       insecureAgents: !pki,
+      remoteVmsUnreachable: advertised.unreachable,
       ...(pki ? { caCertificate: pki.caCertPem } : {}),
       bundle: async () => {
         const { bundle, server } = await served;
-        return { url: `${server.url}${AGENT_BUNDLE_PATH}`, sha256: bundle.sha256 };
+        return { url: advertised.bundleUrl(portOfUrl(server.url)), sha256: bundle.sha256 };
       },
     };
     // The run loop: the engine's cloud effects go to the provisioner, whose outcomes come back as the engine's inputs.
@@ -270,6 +276,7 @@ export async function startController(options: CompiledControllerOptions, log: L
         clouds,
         cipher,
         controllerId: id,
+        remoteVmsUnreachable: advertised.unreachable,
       },
       options.listen.host,
       options.listen.port,
@@ -289,10 +296,7 @@ export async function startController(options: CompiledControllerOptions, log: L
     ]);
     closers.push(['replica', () => membership.leave()]);
     closers.push(['engine', () => engine.stop()]);
-    if (!agentAddress) {
-      const host = ['0.0.0.0', '::', ''].includes(options.listen.host) ? '127.0.0.1' : options.listen.host;
-      agentAddress = `${host.includes(':') ? `[${host}]` : host}:${server.port}`;
-    }
+    agentAddress = advertised.agentAddress(server.port);
     agentAddresses = [agentAddress];
     self.agentAddress = agentAddress;
     self.address = server.address;

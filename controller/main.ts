@@ -9,6 +9,7 @@ import { ReplicaConflictError } from './cluster/replica-registry.js';
 import { RemoteSimPool } from './connectors/sim/remote-sim-pool.js';
 import { SIM_DRIVER_NAME } from './connectors/sim/sim-driver.js';
 import { startController } from './controller.js';
+import { UnreachableControllerError } from './remote-clouds.js';
 import { createLogger } from './logger.js';
 import { compileControllerOptions, OptionsError, type ControllerOptions } from './options.js';
 
@@ -22,7 +23,8 @@ const program = new Command('slipstream-controller')
   .description('Slipstream controller: catalog, runs and the agent channel over gRPC')
   .addOption(new Option('--listen <host:port>', 'address to serve gRPC on').env('SLIPSTREAM_LISTEN'))
   .addOption(new Option('--http-listen <host:port>', 'address to serve the agent bundle on (default: gRPC port + 1)').env('SLIPSTREAM_HTTP_LISTEN'))
-  .addOption(new Option('--agent-address <host:port>', 'address agents dial back to (default: the gRPC address)').env('SLIPSTREAM_AGENT_ADDRESS'))
+  .addOption(new Option('--public-address <host>', 'name or IP address VMs reach this controller by: they dial it and download the agent from it (default: the listen host)').env('SLIPSTREAM_PUBLIC_ADDRESS'))
+  .addOption(new Option('--agent-address <host:port>', 'address agents dial back to (default: the public address, else the listen host, with the gRPC port)').env('SLIPSTREAM_AGENT_ADDRESS'))
   .addOption(new Option('--default-cloud <name>', 'cloud of nodes that name none').env('SLIPSTREAM_DEFAULT_CLOUD'))
   .addOption(new Option('--insecure', 'plaintext gRPC and bundle download, no TLS (local use only)').env('SLIPSTREAM_INSECURE'))
   .addOption(new Option('--tls-host <names...>', 'extra names/addresses for the server certificate').env('SLIPSTREAM_TLS_HOSTS'))
@@ -76,6 +78,7 @@ const input: ControllerOptions = {
   listen: flags.listen,
   httpListen: flags.httpListen,
   agentAddress: flags.agentAddress,
+  publicAddress: flags.publicAddress,
   defaultCloud: flags.defaultCloud,
   insecure: Boolean(flags.insecure) && flags.insecure !== 'false' && flags.insecure !== '0',
   tlsHosts: typeof tlsHosts === 'string' ? tlsHosts.split(',') : tlsHosts,
@@ -159,6 +162,12 @@ try {
     log.fatal({ reason: err.message }, 'start refused: another controller is using the database');
     process.stderr.write(`slipstream-controller: ${err.message}\n`);
     process.exit(EXIT_REFUSED);
+  }
+  if (err instanceof UnreachableControllerError) {
+    // Fixed by giving an option, like a bad option: exit code 2.
+    log.fatal({ reason: err.message }, 'start refused: no address VMs on other machines can reach');
+    process.stderr.write(`slipstream-controller: ${err.message}\n`);
+    process.exit(2);
   }
   log.fatal({ err }, 'controller failed to start');
   process.stderr.write(`slipstream-controller: failed to start: ${err instanceof Error ? err.message : String(err)} (the log has the details)\n`);

@@ -5,6 +5,7 @@ import type { GcpDriverOptions } from './connectors/gcp/gcp-driver.js';
 import { decideLocalVmPlacement, LocalVmPlacementError, lookupUser, type LocalVmPlacement } from './connectors/local/placement.js';
 import type { SimDriverOptions } from './connectors/sim/sim-driver.js';
 import { DNS_LABEL, USER_NAME } from '../common/names.js';
+import { hostOf, isUnspecifiedHost, normalizePublicAddress, publicAddressProblem } from './advertised-address.js';
 import { parseDatabaseUrl, type DatabaseTarget } from './store/database-url.js';
 
 /** What a caller may set; everything has a default. */
@@ -25,8 +26,14 @@ export interface ControllerOptions {
   shutdownGraceMs?: number;
   /** `host:port` of the HTTP server that serves the agent bundle; port 0 picks a free one. */
   httpListen?: string;
-  /** The address agents dial back to; default: the gRPC listen address (127.0.0.1 for a wildcard host). */
+  /** The address agents dial back to; default: the public address, else the gRPC listen address (127.0.0.1 for a wildcard host), with the gRPC port. */
   agentAddress?: string;
+  /**
+   * The host name or IP address VMs reach this controller by (NAT, a container's published ports): what they dial
+   * (with the gRPC port, unless `agentAddress` says otherwise) and where they download the agent (with the bundle
+   * server's port). Default: the host of `agentAddress`, else the listen host (controller/advertised-address.ts).
+   */
+  publicAddress?: string;
   /** Cloud of nodes that name none when the launch names none either. */
   defaultCloud?: string;
   /** Plaintext gRPC and bundle download (no TLS): only for the `local` driver on one machine, and tests. */
@@ -81,6 +88,8 @@ export interface CompiledControllerOptions {
   readonly shutdownGraceMs: number;
   readonly httpListen: { host: string; port: number };
   readonly agentAddress: string | undefined;
+  /** The bare host VMs reach the controller by (an IPv6 address unbracketed), when one was given. */
+  readonly publicAddress: string | undefined;
   readonly defaultCloud: string;
   readonly credentialKey: string | undefined;
   /** Per node instance: how many reports, and how many bytes of them, the controller keeps. */
@@ -128,11 +137,23 @@ export function compileControllerOptions(input: ControllerOptions): CompiledCont
   const httpListen = parseListen(input.httpListen ?? `${listen.host}:${listen.port === 0 ? 0 : listen.port + 1}`, 'http listen');
   const agentAddress = input.agentAddress || undefined;
   if (agentAddress !== undefined && !/^[^\s]+:\d{1,5}$/.test(agentAddress)) throw new OptionsError(`agent address: '${agentAddress}' must be HOST:PORT`);
+  // A wildcard host passes here: where it is unroutable the start and the cloud calls refuse (controller/remote-clouds.ts).
+  if (agentAddress !== undefined && !isUnspecifiedHost(hostOf(agentAddress)) && publicAddressProblem(hostOf(agentAddress)) !== undefined) {
+    throw new OptionsError(`agent address: '${agentAddress}' must be HOST:PORT with a host name or IP address as HOST`);
+  }
+  // Empty (an unset variable in a template) is no public address: a start that needs one refuses (remote-clouds.ts).
+  const publicAddressProblemFound = input.publicAddress ? publicAddressProblem(input.publicAddress) : undefined;
+  if (publicAddressProblemFound) throw new OptionsError(`public address: '${input.publicAddress}': ${publicAddressProblemFound}`);
+  const publicAddress = input.publicAddress ? normalizePublicAddress(input.publicAddress) : undefined;
   const defaultCloud = input.defaultCloud ?? 'local';
   const reconcileIntervalMs = input.reconcileIntervalMs ?? 60_000;
   if (!Number.isInteger(reconcileIntervalMs) || reconcileIntervalMs < 100) throw new OptionsError('reconcile interval: must be an integer of at least 100 ms');
   const insecure = input.insecure ?? false;
-  const tlsHosts = Object.freeze([...new Set([...(input.tlsHosts ?? []), 'localhost', '127.0.0.1', ...(['0.0.0.0', '::'].includes(listen.host) ? [] : [listen.host])])]);
+  // VMs check the server certificate against the host they are given: it must be one of its names.
+  const advertisedHosts = [publicAddress, agentAddress === undefined ? undefined : hostOf(agentAddress)].filter((h): h is string => h !== undefined && !isUnspecifiedHost(h));
+  const tlsHosts = Object.freeze([
+    ...new Set([...(input.tlsHosts ?? []), 'localhost', '127.0.0.1', ...(['0.0.0.0', '::'].includes(listen.host) ? [] : [listen.host]), ...advertisedHosts]),
+  ]);
   const given = [input.tlsCaCertPath, input.tlsCertPath, input.tlsKeyPath];
   if (given.some(Boolean) && !given.every(Boolean)) throw new OptionsError('tls: give the CA certificate, the certificate and the key together');
   const tlsFiles = given.every(Boolean) ? { caCertPath: resolve(input.tlsCaCertPath!), certPath: resolve(input.tlsCertPath!), keyPath: resolve(input.tlsKeyPath!) } : undefined;
@@ -182,6 +203,7 @@ export function compileControllerOptions(input: ControllerOptions): CompiledCont
     shutdownGraceMs,
     httpListen,
     agentAddress,
+    publicAddress,
     defaultCloud,
     credentialKey,
     reportQuota,

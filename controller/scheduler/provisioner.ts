@@ -12,6 +12,7 @@ import { Batcher } from '../concurrency/batcher.js';
 import { withRetries } from '../connectors/retry.js';
 import { Semaphore } from '../concurrency/semaphore.js';
 import type { RunEffects, RunInputs } from './run-loop.js';
+import { makesRemoteVms, remoteCloudProblem } from '../remote-clouds.js';
 
 export interface ProvisionerOptions {
   controllerId: string;
@@ -23,6 +24,8 @@ export interface ProvisionerOptions {
   bindToHost?: (runId: string) => Promise<void>;
   /** Plaintext agent channel (the `local` driver). */
   insecureAgents: boolean;
+  /** Why VMs on other machines could not reach this controller (AdvertisedAddresses.unreachable): provisioning on such clouds fails. */
+  remoteVmsUnreachable?: string;
   caCertificate?: string;
   /** Where VMs download the agent bundle, and its sha256: settles once the bundle is built and served. */
   bundle: () => Promise<{ url: string; sha256: string }>;
@@ -148,6 +151,10 @@ export class Provisioner implements RunEffects {
         throw new ConnectorError('invalid', (err as Error).message);
       });
       const driver = this.clouds.driver(connector.driver);
+      // A cloud another replica added, or one stored before this start's refusal was in place: no VM that cannot call home.
+      if (this.options.remoteVmsUnreachable !== undefined && makesRemoteVms(driver)) {
+        throw new ConnectorError('invalid', remoteCloudProblem({ name: row.cloud, driver: connector.driver }, this.options.remoteVmsUnreachable));
+      }
       if (driver && runsOnControllerHost(driver)) await this.options.bindToHost?.(runId);
       const vm = await this.limit(row.cloud, connector).run(() => {
         signal.throwIfAborted();

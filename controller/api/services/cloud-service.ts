@@ -14,6 +14,7 @@ import {
 import { checkName, DNS_LABEL, DNS_LABEL_RULE } from '../../../common/names.js';
 import type { Repositories } from '../../store/repositories/index.js';
 import { unaryRpc, type ApiDeps, type RpcContext } from '../rpc.js';
+import { makesRemoteVms, remoteCloudProblem } from '../../remote-clouds.js';
 import { callerTenant, controllerHostClouds, effectiveQuotas, unlimitedQuota, type QuotaTenant } from './quotas.js';
 
 export interface CloudServiceDeps extends ApiDeps {
@@ -21,6 +22,8 @@ export interface CloudServiceDeps extends ApiDeps {
   cipher: CredentialCipher;
   /** The id this control plane tags VMs with (TestCloud lists them). */
   controllerId: string;
+  /** Why VMs on other machines could not reach this controller (AdvertisedAddresses.unreachable): clouds that make them are refused. */
+  remoteVmsUnreachable?: string | undefined;
 }
 
 const MAX_CREDENTIAL_FIELDS = 32;
@@ -71,6 +74,9 @@ export function cloudService(deps: CloudServiceDeps): pb.CloudServiceServer {
       const violations = [...checkName('name', req.name, DNS_LABEL, DNS_LABEL_RULE), ...deps.clouds.validate(req.driver, req.settings)];
       if (deps.clouds.isBuiltIn(req.name)) violations.push({ field: 'name', description: `'${req.name}' is a built-in cloud` });
       throwIfViolations(violations);
+      if (deps.remoteVmsUnreachable !== undefined && makesRemoteVms(deps.clouds.driver(req.driver))) {
+        throw new FailedPreconditionError('NO_PUBLIC_ADDRESS', req.name, remoteCloudProblem({ name: req.name, driver: req.driver }, deps.remoteVmsUnreachable));
+      }
       await ctx.store.write((repos) => repos.clouds.create(req.name, req.driver, req.settings));
       ctx.log.info({ cloud: req.name, driver: req.driver }, 'cloud created');
       return { cloud: await view(await requireCloud(deps, req.name), ctx.principal.tenantId) };
