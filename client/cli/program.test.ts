@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { packageVersion } from '../../common/package-root.js';
 import { runCli } from './program.js';
 import { createTestDeps } from './test-io.js';
 
@@ -57,5 +58,21 @@ describe('usage errors exit 2 with a message naming the culprit', () => {
     expect(code).toBe(0);
     expect(out).toContain('Usage: slipstream');
     for (const noun of ['context', 'module', 'run', 'cloud', 'credential', 'quota', 'tenant', 'user', 'token', 'whoami']) expect(out).toContain(noun);
+  });
+});
+
+describe('--version', () => {
+  it.each([['--version'], ['-V']])('%s prints the package version on stdout, offline, and exits 0', async (flag) => {
+    const { code, out, err } = await cli(flag);
+    expect(code).toBe(0);
+    expect(out).toBe(`${packageVersion()}\n`);
+    expect(out).toMatch(/^\d+\.\d+\.\d+/);
+    expect(err).toBe('');
+  });
+
+  it('leaves -v free', async () => {
+    const { code, err } = await cli('-v');
+    expect(code).toBe(2);
+    expect(err).toContain("unknown option '-v'");
   });
 });

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { packageVersion } from '../../common/package-root.js';
 import { createSlipstreamClient, type SlipstreamClient } from '../index.js';
 import type { CommandHost, GlobalOptions } from './command-kit.js';
 import { joinAddresses, resolveConnection, type ConnectionFlags } from './config/connection.js';
@@ -48,6 +49,8 @@ import * as runScale from './commands/run/scale.js';
 import * as runSetParam from './commands/run/set-param.js';
 import * as runTerminate from './commands/run/terminate.js';
 import * as runWatch from './commands/run/watch.js';
+import * as completeValues from './commands/shell/complete-values.js';
+import * as completion from './commands/shell/completion.js';
 import * as tenantCreate from './commands/tenant/create.js';
 import * as tenantGet from './commands/tenant/get.js';
 import * as tenantList from './commands/tenant/list.js';
@@ -139,6 +142,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
   };
   const program = new Command('slipstream')
     .description('Slipstream deployment automation: modules, runs, clouds, tenants, users and tokens')
+    .version(packageVersion(), '-V, --version', 'print the version of slipstream')
     .exitOverride()
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)')
@@ -151,6 +155,8 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     const group = program.command(noun).description(description);
     for (const verb of verbs) verb.register(group, host);
   }
+  completion.register(program, host);
+  completeValues.register(program, host);
   return program;
 }
 

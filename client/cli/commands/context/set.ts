@@ -1,8 +1,9 @@
 /** `slipstream context set NAME --addr A[,B...] [--token T]`: saves a named controller connection (one address per replica). */
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Argument, type Command } from 'commander';
 import type { CommandHost } from '../../command-kit.js';
 import { guarded } from '../../command-kit.js';
+import { completeWith } from '../../completion/value-hints.js';
 import { normalizeAddresses } from '../../config/connection.js';
 import { readConfig, writeConfig } from '../../config/file.js';
 import type { CliDeps } from '../../deps.js';
@@ -48,7 +49,7 @@ export function register(parent: Command, host: CommandHost): void {
   parent
     .command('set')
     .description('save a controller connection under a name (uses the global --addr, --token and --ca)')
-    .argument('<name>', 'context name')
+    .addArgument(completeWith(new Argument('<name>', 'context name'), { source: 'contexts' }))
     .addHelpText(
       'after',
       '\nExamples:\n  slipstream context set prod --addr controller.example.com:7070 --token "$TOKEN"\n' +

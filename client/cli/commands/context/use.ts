@@ -1,6 +1,7 @@
 /** `slipstream context use NAME`: makes a saved context the current one. */
-import type { Command } from 'commander';
+import { Argument, type Command } from 'commander';
 import { guarded, type CommandHost } from '../../command-kit.js';
+import { completeWith } from '../../completion/value-hints.js';
 import { readConfig, writeConfig } from '../../config/file.js';
 import type { CliDeps } from '../../deps.js';
 import { ExitCode } from '../../exit-codes.js';
@@ -30,6 +31,6 @@ export function register(parent: Command, host: CommandHost): void {
   parent
     .command('use')
     .description('make a saved context the current one')
-    .argument('<name>', 'context name')
+    .addArgument(completeWith(new Argument('<name>', 'context name'), { source: 'contexts' }))
     .action((name: string, _flags: unknown, command: Command) => host.invoke(command, run, () => ({ name })));
 }

@@ -1,7 +1,8 @@
 /** `slipstream run list [--state S]... [--tag T] [--module PREFIX]`. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { RUN_STATES, type RunState } from '../../../../common/runs/states.js';
 import { guarded, type CommandHost } from '../../command-kit.js';
+import { completeWith } from '../../completion/value-hints.js';
 import type { CliDeps, OutputOptions } from '../../deps.js';
 import { ExitCode } from '../../exit-codes.js';
 import { collectChoice } from '../../flags.js';
@@ -31,7 +32,12 @@ export function register(parent: Command, host: CommandHost): void {
   parent
     .command('list')
     .description('list runs, optionally by state, tag and module')
-    .option(`--state <state>`, `only runs in this state (repeatable): ${RUN_STATES.join(', ')}`, collectChoice(RUN_STATES))
+    .addOption(
+      completeWith(
+        new Option('--state <state>', `only runs in this state (repeatable): ${RUN_STATES.join(', ')}`).argParser(collectChoice(RUN_STATES)),
+        { choices: RUN_STATES },
+      ),
+    )
     .option('--tag <tag>', 'only runs with this tag')
     .option('--module <prefix>', 'only runs of modules under this path prefix')
     .action((flags: { state?: RunState[]; tag?: string; module?: string }, command: Command) =>
