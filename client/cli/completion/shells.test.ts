@@ -1,11 +1,12 @@
 /**
  * The generated scripts in the real shells: bash always (it is everywhere the CLI runs), zsh and fish when
- * installed. `__complete contexts` runs the real CLI, through a `slipstream` on PATH, against a temporary config.
+ * installed (zsh driven on a pseudo-terminal, fish through `complete -C`). `__complete contexts` runs the real CLI, through a `slipstream` on PATH, against a temporary config.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../../common/package-root.js';
@@ -93,38 +94,28 @@ describe.skipIf(!installed('zsh'))('zsh', () => {
     await exec('zsh', ['-n', scripts.zsh]);
   });
 
-  /**
-   * `_slipstream` with zsh's completion builtins replaced by ones that print what they were given: the walk over
-   * the words is the script's; how zsh then shows the candidates is zsh's.
-   */
-  const complete = (...words: string[]) =>
-    lines('zsh', [
-      '-f',
-      '-c',
-      [
-        'compdef() { :; }',
-        '_describe() { print -rl -- "${(@P)4%%:*}"; }',
-        'compadd() { print -rl -- "${(@P)2}"; }',
-        '_files() { print "(files)"; }',
-        'compset() { :; }',
-        'source "$1"; shift',
-        'words=("$@"); CURRENT=$#; _slipstream',
-      ].join('\n'),
-      'zsh',
-      scripts.zsh,
-      ...words,
-    ]);
+  /** The candidates zsh's completion system is given when TAB is pressed after `line` (the script installed on $fpath). */
+  const complete = async (line: string) => {
+    await mkdir(join(dir, 'zsh-functions'), { recursive: true });
+    await copyFile(scripts.zsh, join(dir, 'zsh-functions', '_slipstream'));
+    const candidates = await lines('zsh', ['-f', fileURLToPath(new URL('testing/zsh-candidates.zsh', import.meta.url)), join(dir, 'zsh-functions'), line]);
+    return [...new Set(candidates)];
+  };
 
   it.each([
-    [['slipstream', 'run', ''], expect.arrayContaining(['launch', 'list', 'logs'])],
-    [['slipstream', 'run', 'launch', 'app', '--keep-running', ''], ['never', 'always', 'on-success', 'on-error']],
-    [['slipstream', 'run', 'launch', '--param', 'web:port=80', 'app', '-'], expect.arrayContaining(['--scalable', '--output'])],
-    [['slipstream', 'run', 'list', '--output=j'], ['table', 'json']],
-    [['slipstream', 'user', 'set-role', 'bob', ''], ['viewer', 'deployer', 'editor', 'admin']],
-    [['slipstream', 'module', 'push', ''], ['(files)']],
-    [['slipstream', 'context', 'use', ''], ['prod', 'staging']],
-  ])('%j -> %j', async (words, expected) => {
-    expect(await complete(...words)).toEqual(expected);
+    ['slipstream ru', ['run']],
+    ['slipstream run la', ['launch']],
+    ['slipstream run launch app --keep-running ', ['never', 'always', 'on-success', 'on-error']],
+    ['slipstream run launch --param web:port=80 app --w', ['--wait']],
+    ['slipstream run list --output=', ['table', 'json']],
+    ['slipstream user set-role bob ', ['viewer', 'deployer', 'editor', 'admin']],
+    ['slipstream context use ', ['prod', 'staging']],
+  ])('%j -> %j', async (line, expected) => {
+    expect(await complete(line)).toEqual(expected);
+  });
+
+  it('offers files where a command takes a path', async () => {
+    expect(await complete(`slipstream module push ${packageRoot()}/packa`)).toContain('package.json');
   });
 });
 

@@ -31,7 +31,7 @@ export function register(parent: Command, host: CommandHost): void {
     .addHelpText(
       'after',
       '\nExamples:\n  slipstream completion bash > ~/.local/share/bash-completion/completions/slipstream\n' +
-        '  slipstream completion zsh > "${fpath[1]}/_slipstream"\n' +
+        '  slipstream completion zsh > ~/.zsh/completions/_slipstream   (a folder on $fpath)\n' +
         '  slipstream completion fish > ~/.config/fish/completions/slipstream.fish',
     )
     .action((shell: Shell, _flags: unknown, command: Command) =>
