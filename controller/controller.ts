@@ -25,6 +25,8 @@ import { AgentHub } from './scheduler/agent-hub.js';
 import { BootstrapTokens } from './auth/bootstrap-tokens.js';
 import { Provisioner } from './scheduler/provisioner.js';
 import { Reconciler, type ReconcileReport } from './scheduler/reconciler.js';
+import { RunDeletion } from './scheduler/run-deletion.js';
+import { DEFAULT_RETENTION_SWEEP, RunRetention } from './scheduler/run-retention.js';
 import { RunBus } from './scheduler/run-bus.js';
 import { RunEngine } from './scheduler/run-engine.js';
 import { Store } from './store/store.js';
@@ -257,6 +259,8 @@ export async function startController(options: CompiledControllerOptions, log: L
       refreshed: (live) => (agentAddresses = [agentAddress, ...live.filter((a) => a !== agentAddress)]),
     });
     leases.placedElsewhere = (replicaId) => membership.announceAssigned(replicaId);
+    const retentionLog = log.child({ component: 'retention' });
+    const deletion = new RunDeletion(store, options.dataDir, retentionLog);
     const server: ApiServer = await startApiServer(
       {
         store,
@@ -269,6 +273,7 @@ export async function startController(options: CompiledControllerOptions, log: L
         hub,
         owners: { owns: (runId) => engine.owns(runId), ownerAgentAddress: (runId) => leases.holderAgentAddress(runId) },
         placement: leases,
+        deletion,
         replicaId: self.id,
         dataDir: options.dataDir,
         reportQuota: options.reportQuota,
@@ -313,6 +318,11 @@ export async function startController(options: CompiledControllerOptions, log: L
     });
     reconciler.start(options.reconcileIntervalMs);
     closers.push(['reconciler', () => reconciler.stop()]);
+    const retention = new RunRetention(store, deletion, { ...DEFAULT_RETENTION_SWEEP, retentionDays: options.retentionDays }, retentionLog, {
+      runsSingletonWork: async () => (locks ? locks.holdsSingletonWork() : true),
+    });
+    retention.start();
+    closers.push(['retention', () => retention.stop()]);
     // First of all: load balancers stop sending work here.
     closers.push(['health', async () => server.setServing(false)]);
 

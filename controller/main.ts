@@ -50,6 +50,7 @@ const program = new Command('slipstream-controller')
   .addOption(new Option('--max-sessions-per-agent <n>', 'agent sessions one agent credential may hold open; one more ends the oldest; 0: no limit (default 2)').env('SLIPSTREAM_MAX_SESSIONS_PER_AGENT'))
   .addOption(new Option('--ha', 'run as one of several replicas sharing a PostgreSQL database').env('SLIPSTREAM_HA'))
   .addOption(new Option('--lease-seconds <s>', 'HA: how long a silent replica keeps its runs before another takes them over (default 10)').env('SLIPSTREAM_LEASE_SECONDS'))
+  .addOption(new Option('--retention <days>', 'days a finished run, its journal, logs and reports are kept; 0: forever (default 30)').env('SLIPSTREAM_RETENTION_DAYS'))
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 program.parse();
@@ -107,6 +108,8 @@ const input: ControllerOptions = {
   localVmDir: flags.localVmDir,
   ha: Boolean(flags.ha) && flags.ha !== 'false' && flags.ha !== '0',
   leaseSeconds: numberFlag(flags.leaseSeconds),
+  // Blank is no number (Number('') would be 0, keeping runs forever): refused by the options.
+  retentionDays: flags.retention === undefined ? undefined : flags.retention.trim() === '' ? Number.NaN : Number(flags.retention),
   ...simPoolOptions(process.env.SLIPSTREAM_SIM_POOL_URL),
 };
 

@@ -66,6 +66,8 @@ export interface ControllerOptions {
   ha?: boolean;
   /** HA: how long a replica holds its runs without a heartbeat before another takes them over (default 10 s). */
   leaseSeconds?: number;
+  /** Days a finished run (its journal, logs, parameters and reports) is kept after it turned final; 0 keeps runs forever (default 30). */
+  retentionDays?: number;
 }
 
 /** What the controller passes to `createAzureDriver` and `createGcpDriver`. */
@@ -97,6 +99,8 @@ export interface CompiledControllerOptions {
   readonly reconcileIntervalMs: number;
   readonly ha: boolean;
   readonly leaseMs: number;
+  /** Days a final run is kept; 0: forever. */
+  readonly retentionDays: number;
   readonly insecure: boolean;
   readonly tlsHosts: readonly string[];
   readonly tlsFiles: { caCertPath: string; certPath: string; keyPath: string } | undefined;
@@ -106,6 +110,9 @@ export interface CompiledControllerOptions {
   readonly localVms: LocalVmPlacement;
   readonly callLimits: CallLimitOptions;
 }
+
+/** A century: longer is a mistake, not a policy (0 keeps runs forever). */
+const MAX_RETENTION_DAYS = 36_500;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -179,6 +186,10 @@ export function compileControllerOptions(input: ControllerOptions): CompiledCont
   const ha = input.ha ?? false;
   const leaseSeconds = input.leaseSeconds ?? 10;
   if (!Number.isFinite(leaseSeconds) || leaseSeconds < 1 || leaseSeconds > 600) throw new OptionsError('lease seconds: must be a number from 1 to 600');
+  const retentionDays = input.retentionDays ?? 30;
+  if (!Number.isInteger(retentionDays) || retentionDays < 0 || retentionDays > MAX_RETENTION_DAYS) {
+    throw new OptionsError(`retention: --retention DAYS (SLIPSTREAM_RETENTION_DAYS) must be a whole number of days from 0 (keep forever) to ${MAX_RETENTION_DAYS}`);
+  }
   if (ha && database.flavour !== 'postgresql') throw new OptionsError('ha: replicas share a PostgreSQL database; give --database postgres://...');
   if (ha && credentialKey === undefined) {
     throw new OptionsError('ha: every replica must get the same credential key in SLIPSTREAM_CREDENTIAL_KEY (openssl rand -base64 32), or they cannot read each other’s sealed values');
@@ -210,6 +221,7 @@ export function compileControllerOptions(input: ControllerOptions): CompiledCont
     reconcileIntervalMs,
     ha,
     leaseMs: Math.round(leaseSeconds * 1000),
+    retentionDays,
     insecure,
     tlsHosts,
     tlsFiles,

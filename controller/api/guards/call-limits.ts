@@ -43,6 +43,7 @@ export const DEFAULT_CALL_LIMITS: Readonly<CallLimitOptions> = Object.freeze({
 export const MUTATING_METHODS: ReadonlySet<string> = new Set([
   'LaunchRun',
   'TerminateRun',
+  'DeleteRun',
   'AbortRun',
   'ScaleRun',
   'SetRunParameter',

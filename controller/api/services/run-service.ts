@@ -22,6 +22,8 @@ import { callerTenant, controllerHostClouds, enforceQuotas } from './quotas.js';
 import { runView } from './run-views.js';
 import { watchRun } from './run-watch.js';
 import type { RunPlacement } from '../../scheduler/run-ownership.js';
+import type { RunDeletion } from '../../scheduler/run-deletion.js';
+import { isUuid } from '../../store/repositories/ids.js';
 
 /** Instances and parameters a launch inserts from which the run tables' statistics are refreshed (Store.refreshRunStatistics). */
 const LARGE_LAUNCH_ROWS = 1_000;
@@ -35,6 +37,8 @@ export interface RunServiceDeps extends ApiDeps {
   defaultCloud: string;
   /** Which replica a new run goes to. */
   placement: RunPlacement;
+  /** Deletes final runs for good (DeleteRun). */
+  deletion: RunDeletion;
 }
 
 /** The caller's run, or NOT_FOUND (also for other tenants' runs). */
@@ -158,6 +162,23 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
       requireLive(row, 'be terminated');
       await deps.engine.dispatch(row.id, { type: 'terminate', actor: `user:${ctx.principal.userName}` });
       return { run: await view(ctx, row.id) };
+    }),
+
+    deleteRun: unaryRpc(deps, 'DeleteRun', 'deployer', async (req: pb.DeleteRunRequest, ctx) => {
+      if (!isUuid(req.id)) throw new InvalidArgumentError([{ field: 'id', description: 'must be a run id (a UUID)' }]);
+      const row = await ctx.store.read((repos) => tenantRun(repos, ctx, req.id));
+      if (!isFinal(row.state)) {
+        throw new FailedPreconditionError('RUN_NOT_FINAL', row.id, `run ${row.id} is ${row.state}; terminate it first, and delete it once it is final`);
+      }
+      const [deleted] = await deps.deletion.delete([row.id]);
+      if (!deleted) {
+        // Final, yet not deletable: deleted meanwhile (by retention or another call), or a VM of it may still exist.
+        const still = await ctx.store.read((repos) => repos.runs.findForTenant(ctx.principal.tenantId, row.id));
+        if (!still) throw new NotFoundError('run', row.id);
+        throw new FailedPreconditionError('RUN_HAS_VMS', row.id, `run ${row.id} is ${row.state} but some of its VMs may still exist; try again once they are destroyed`);
+      }
+      ctx.log.info({ runId: row.id, state: row.state }, 'run deleted');
+      return {};
     }),
 
     abortRun: unaryRpc(deps, 'AbortRun', 'deployer', async (req: pb.AbortRunRequest, ctx) => {

@@ -6,6 +6,7 @@ import { CloudRepository } from './clouds.js';
 import { ModuleRepository } from './modules.js';
 import { ParameterSealing } from './parameter-sealing.js';
 import { ReplicaRepository } from './replicas.js';
+import { RunDeletionRepository } from './run-deletions.js';
 import { RunInstanceRepository } from './run-instances.js';
 import { RunJournalRepository } from './run-journal.js';
 import { RunParameterRepository } from './run-parameters.js';
@@ -28,6 +29,8 @@ export class Repositories {
   readonly journal: RunJournalRepository;
   readonly reports: RunReportRepository;
   readonly agentLogins: AgentLoginRepository;
+  /** Deleting final runs for good (retention, DeleteRun). */
+  readonly deletions: RunDeletionRepository;
   readonly clouds: CloudRepository;
   /** The controller replicas sharing the database (read side). */
   readonly replicas: ReplicaRepository;
@@ -48,6 +51,7 @@ export class Repositories {
     this.parameters = new RunParameterRepository(em, sealing, this.journal, prepared);
     this.reports = new RunReportRepository(em);
     this.agentLogins = new AgentLoginRepository(em, this.instances, prepared);
+    this.deletions = new RunDeletionRepository(em);
     this.clouds = new CloudRepository(em);
     this.replicas = new ReplicaRepository(em);
   }

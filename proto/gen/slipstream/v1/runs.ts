@@ -433,6 +433,13 @@ export interface TerminateRunResponse {
   run?: Run | undefined;
 }
 
+export interface DeleteRunRequest {
+  id: string;
+}
+
+export interface DeleteRunResponse {
+}
+
 export interface AbortRunRequest {
   id: string;
   message: string;
@@ -3427,6 +3434,125 @@ export const TerminateRunResponse: MessageFns<TerminateRunResponse> = {
   },
 };
 
+function createBaseDeleteRunRequest(): DeleteRunRequest {
+  return { id: "" };
+}
+
+export const DeleteRunRequest: MessageFns<DeleteRunRequest> = {
+  encode(message: DeleteRunRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteRunRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteRunRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteRunRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: DeleteRunRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteRunRequest>, I>>(base?: I): DeleteRunRequest {
+    return DeleteRunRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteRunRequest>, I>>(object: I): DeleteRunRequest {
+    const message = createBaseDeleteRunRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteRunResponse(): DeleteRunResponse {
+  return {};
+}
+
+export const DeleteRunResponse: MessageFns<DeleteRunResponse> = {
+  encode(_: DeleteRunResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteRunResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteRunResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): DeleteRunResponse {
+    return {};
+  },
+
+  toJSON(_: DeleteRunResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteRunResponse>, I>>(base?: I): DeleteRunResponse {
+    return DeleteRunResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteRunResponse>, I>>(_: I): DeleteRunResponse {
+    const message = createBaseDeleteRunResponse();
+    return message;
+  },
+};
+
 function createBaseAbortRunRequest(): AbortRunRequest {
   return { id: "", message: "", cancel: false };
 }
@@ -5328,6 +5454,21 @@ export const RunServiceService = {
       Buffer.from(DownloadRunReportResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DownloadRunReportResponse => DownloadRunReportResponse.decode(value),
   },
+  /**
+   * Deletes a final run and everything kept of it: its events, logs,
+   * parameters, instances, tags and reports. A run that is not final is
+   * FAILED_PRECONDITION (terminate it first). Whoever may terminate the run
+   * may delete it.
+   */
+  deleteRun: {
+    path: "/slipstream.v1.RunService/DeleteRun" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteRunRequest): Buffer => Buffer.from(DeleteRunRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteRunRequest => DeleteRunRequest.decode(value),
+    responseSerialize: (value: DeleteRunResponse): Buffer => Buffer.from(DeleteRunResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteRunResponse => DeleteRunResponse.decode(value),
+  },
 } as const;
 
 export interface RunServiceServer extends UntypedServiceImplementation {
@@ -5359,6 +5500,13 @@ export interface RunServiceServer extends UntypedServiceImplementation {
   listRunReports: handleUnaryCall<ListRunReportsRequest, ListRunReportsResponse>;
   /** Streams one report tarball in chunks. */
   downloadRunReport: handleServerStreamingCall<DownloadRunReportRequest, DownloadRunReportResponse>;
+  /**
+   * Deletes a final run and everything kept of it: its events, logs,
+   * parameters, instances, tags and reports. A run that is not final is
+   * FAILED_PRECONDITION (terminate it first). Whoever may terminate the run
+   * may delete it.
+   */
+  deleteRun: handleUnaryCall<DeleteRunRequest, DeleteRunResponse>;
 }
 
 export interface RunServiceClient extends Client {
@@ -5571,6 +5719,27 @@ export interface RunServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<DownloadRunReportResponse>;
+  /**
+   * Deletes a final run and everything kept of it: its events, logs,
+   * parameters, instances, tags and reports. A run that is not final is
+   * FAILED_PRECONDITION (terminate it first). Whoever may terminate the run
+   * may delete it.
+   */
+  deleteRun(
+    request: DeleteRunRequest,
+    callback: (error: ServiceError | null, response: DeleteRunResponse) => void,
+  ): ClientUnaryCall;
+  deleteRun(
+    request: DeleteRunRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteRunResponse) => void,
+  ): ClientUnaryCall;
+  deleteRun(
+    request: DeleteRunRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteRunResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const RunServiceClient = makeGenericClientConstructor(
