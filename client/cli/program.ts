@@ -38,6 +38,7 @@ import * as quotaList from './commands/quota/list.js';
 import * as quotaSet from './commands/quota/set.js';
 import * as runAbort from './commands/run/abort.js';
 import * as runEvents from './commands/run/events.js';
+import * as runDelete from './commands/run/delete.js';
 import * as runGetParam from './commands/run/get-param.js';
 import * as runGet from './commands/run/get.js';
 import * as runLaunch from './commands/run/launch.js';
@@ -84,6 +85,7 @@ const GROUPS: ReadonlyArray<readonly [string, string, readonly Registrar[]]> = [
       runWatch,
       runTerminate,
       runAbort,
+      runDelete,
       runScale,
       runParams,
       runGetParam,

@@ -148,6 +148,16 @@ export class RunsClient {
     return runFromProto((await this.rpc.unary(bound(this.raw, 'terminateRun'), { id }, call)).run);
   }
 
+  /**
+   * Deletes a final run and everything kept of it (events, logs, parameters,
+   * reports) for good. A run that is not final is FailedPreconditionError:
+   * terminate it first. Not repeated on another replica (a repeat of one that
+   * went through would be NOT_FOUND).
+   */
+  async delete(id: string, call?: CallOptions): Promise<void> {
+    await this.rpc.unary(bound(this.raw, 'deleteRun'), { id }, call);
+  }
+
   /** Raises the run's abort flag (the first message wins). */
   async abort(id: string, message: string, call?: CallOptions): Promise<Run> {
     const request = { id, message, cancel: false };
