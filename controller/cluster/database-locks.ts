@@ -15,7 +15,8 @@ const SINGLETON_WORK = 2;
  *   and shared by HA replicas, so that a lone controller and replicas never
  *   run on one database together (whichever comes second refuses to start);
  * - the singleton-work lock: the replica that holds it runs the work that
- *   must run once (stray VM termination), until it stops or dies.
+ *   must run once (stray VM termination, deleting expired runs), until it
+ *   stops or dies.
  */
 export class DatabaseLocks {
   private singleton = false;
@@ -58,7 +59,7 @@ export class DatabaseLocks {
     try {
       const { rows } = await this.client.query<{ locked: boolean }>('select pg_try_advisory_lock($1, $2) as locked', [SLIPSTREAM, SINGLETON_WORK]);
       this.singleton = rows[0]?.locked === true;
-      if (this.singleton) this.log.info('this replica now runs the singleton work (stray VM termination)');
+      if (this.singleton) this.log.info('this replica now runs the singleton work (stray VM termination, retention)');
     } catch (err) {
       this.log.warn({ err }, 'could not ask for the singleton-work lock');
     }
