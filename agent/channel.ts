@@ -5,15 +5,19 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { credentials, Metadata, status } from '@grpc/grpc-js';
+import { tlsTargetSettings } from '../common/tls-server-name.js';
 import { AgentServiceClient } from '../proto/gen/slipstream/v1/agent.js';
 import type { AgentConfig } from './config.js';
 
 /** Creates the AgentService client of one controller address (one channel, reused across reconnects); default `config.controller`. */
 export function createAgentClient(config: AgentConfig, address = config.controller): AgentServiceClient {
-  const channelCredentials = config.insecure
-    ? credentials.createInsecure()
-    : credentials.createSsl(Buffer.from(config.caCertificate ?? '', 'utf8'));
+  // Never the IP as the TLS server name: Node warns (DEP0123); the certificate is still checked against it.
+  const tls = config.insecure ? undefined : tlsTargetSettings(address);
+  const channelCredentials = tls
+    ? credentials.createSsl(Buffer.from(config.caCertificate ?? '', 'utf8'), null, null, tls.verifyOptions)
+    : credentials.createInsecure();
   return new AgentServiceClient(channelTarget(address), channelCredentials, {
+    ...tls?.channelOptions,
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
@@ -31,8 +35,8 @@ export function createAgentClient(config: AgentConfig, address = config.controll
 /**
  * The channel target for `HOST:PORT`: an IP address goes to grpc-js's
  * `ipv4:`/`ipv6:` resolver, as the DNS resolver sets up a c-ares resolver per
- * channel even for an address it never looks up. The authority (TLS name) is
- * `HOST:PORT` either way.
+ * channel even for an address it never looks up. The authority is `HOST:PORT`
+ * either way (the TLS name: see common/tls-server-name.ts).
  */
 export function channelTarget(controller: string): string {
   const host = controller.slice(0, controller.lastIndexOf(':'));

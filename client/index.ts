@@ -8,7 +8,8 @@
  * client.close();
  * ```
  */
-import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
+import { Channel, credentials } from '@grpc/grpc-js';
+import { SSL_TARGET_NAME_OVERRIDE, tlsTargetSettings } from '../common/tls-server-name.js';
 import { CloudServiceClient } from '../proto/gen/slipstream/v1/clouds.js';
 import { ControllerServiceClient } from '../proto/gen/slipstream/v1/controllers.js';
 import { ModuleServiceClient } from '../proto/gen/slipstream/v1/modules.js';
@@ -83,8 +84,13 @@ export interface SlipstreamClient {
   close(): void;
 }
 
-function channelCredentials(options: CompiledClientOptions): ChannelCredentials {
-  return options.tls === undefined ? credentials.createInsecure() : credentials.createSsl(options.tls.ca ?? null);
+/** The channel of one replica: over TLS, with the server name of its address (never an IP as SNI, see tlsTargetSettings). */
+function replicaChannel(options: CompiledClientOptions, address: string): Channel {
+  if (options.tls === undefined) return new Channel(address, credentials.createInsecure(), options.channelOptions);
+  const configuredName = options.tls.serverName ?? (options.channelOptions[SSL_TARGET_NAME_OVERRIDE] as string | undefined);
+  const tls = tlsTargetSettings(address, configuredName);
+  const creds = credentials.createSsl(options.tls.ca ?? null, null, null, tls.verifyOptions);
+  return new Channel(address, creds, { ...options.channelOptions, ...tls.channelOptions });
 }
 
 /**
@@ -96,10 +102,11 @@ function channelCredentials(options: CompiledClientOptions): ChannelCredentials 
  */
 export function createSlipstreamClient(options: SlipstreamClientOptions): SlipstreamClient {
   const compiled = compileClientOptions(options);
-  const creds = channelCredentials(compiled);
   // One channel for all services: one TCP connection (per replica), one close().
-  const channel = new ReplicaChannel(compiled.addresses, creds, compiled.channelOptions);
+  const channel = new ReplicaChannel(compiled.addresses, (address) => replicaChannel(compiled, address));
   const clientOptions = { channelOverride: channel };
+  // Unused: grpc-js takes a client's credentials from its channel (channelOverride).
+  const creds = credentials.createInsecure();
   const rpc = new Rpc(compiled, channel);
   return {
     options: compiled,

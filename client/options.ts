@@ -20,8 +20,13 @@ export interface SlipstreamClientOptions {
   addresses?: readonly string[];
   /** API token sent as `authorization: Bearer <token>` on every call; omit for none. */
   token?: string;
-  /** Use TLS; `ca` replaces the system roots (PEM). Plaintext when absent. */
-  tls?: { ca?: Buffer };
+  /**
+   * Use TLS; `ca` replaces the system roots (PEM). Plaintext when absent.
+   * `serverName`: the DNS name or IP the controller's certificate must carry,
+   * when not the address's host. An IP is never sent as the TLS server name
+   * (SNI); the certificate is still checked against it.
+   */
+  tls?: { ca?: Buffer; serverName?: string };
   /** Deadline of a call that sets none itself, in milliseconds; 0 = no deadline. Default 30 s. */
   defaultTimeoutMs?: number;
   /** Extra grpc-js channel options (keepalive, message sizes, ...). */
@@ -45,7 +50,7 @@ export interface CompiledClientOptions {
   /** The replicas' addresses, in order of preference (at least one). */
   readonly addresses: readonly string[];
   readonly token: string | undefined;
-  readonly tls: { readonly ca?: Buffer } | undefined;
+  readonly tls: { readonly ca?: Buffer; readonly serverName?: string } | undefined;
   readonly defaultTimeoutMs: number;
   readonly channelOptions: Readonly<ChannelOptions>;
 }
@@ -61,6 +66,10 @@ export function compileClientOptions(options: SlipstreamClientOptions): Compiled
   const token = options.token?.trim() || undefined;
   if (token !== undefined && /[\s\r\n]/.test(token)) {
     throw new TypeError('createSlipstreamClient: `token` must not contain whitespace');
+  }
+  const serverName = options.tls?.serverName;
+  if (serverName !== undefined && (typeof serverName !== 'string' || serverName === '' || /\s/.test(serverName))) {
+    throw new TypeError('createSlipstreamClient: `tls.serverName` must be a host name or IP address');
   }
   const defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isFinite(defaultTimeoutMs) || defaultTimeoutMs < 0) {

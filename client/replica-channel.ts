@@ -4,7 +4,7 @@
  * the calls after it go to the next one. The sub-clients' raw clients all
  * use it (`channelOverride`), so switching replica needs no new clients.
  */
-import { Channel, type ChannelCredentials, type ChannelInterface, type ChannelOptions, type connectivityState } from '@grpc/grpc-js';
+import type { Channel, ChannelInterface, connectivityState } from '@grpc/grpc-js';
 
 type CreateCall = ChannelInterface['createCall'];
 
@@ -19,13 +19,13 @@ export class ReplicaChannel implements ChannelInterface {
   private readonly channels: readonly Channel[];
   private index = 0;
 
+  /** `connect` makes the channel of one address (each address has its own TLS name). */
   constructor(
     readonly addresses: readonly string[],
-    credentials: ChannelCredentials,
-    options: ChannelOptions,
+    connect: (address: string) => Channel,
   ) {
     // One channel per replica, each connecting lazily (on its first call).
-    this.channels = addresses.map((address) => new Channel(address, credentials, options));
+    this.channels = addresses.map(connect);
   }
 
   /** Where the next call goes. */
