@@ -33,7 +33,7 @@ export function spawnController(args: string[], env: Record<string, string> = {}
  * bootstrap token printed) and returns the port of the 'listening' line
  * before it.
  */
-export async function startedPort(proc: ControllerProcess): Promise<number> {
+export async function startedPort(proc: ControllerProcess, timeoutMs = 30_000): Promise<number> {
   return waitFor('the controller to start', async () => {
     let port: number | undefined;
     for (const line of proc.stdout().split('\n')) {
@@ -44,5 +44,7 @@ export async function startedPort(proc: ControllerProcess): Promise<number> {
     }
     if (proc.child.exitCode !== null) throw new Error(`controller exited: ${proc.stderr()}`);
     return undefined;
-  }, 30_000);
+  }, timeoutMs).catch((err: unknown) => {
+    throw new Error(`${String(err)}; its last output: ${proc.stdout().slice(-2_000)}${proc.stderr().slice(-2_000)}`, { cause: err });
+  });
 }
