@@ -5,14 +5,12 @@
  * ended; `stop()` drains (kills running scripts, sends queued log lines,
  * closes the stream).
  */
-import { status } from '@grpc/grpc-js';
 import { mkdirSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import type { RunState } from '../proto/gen/slipstream/v1/runs.js';
 import { requestErrorFromProto } from '../common/convert/request-errors.js';
-import { Backoff, sleep } from './backoff.js';
-import { createAgentClient, grpcCode, statusName } from './channel.js';
+import { createAgentClient } from './channel.js';
 import { controllerAddressesOf } from './config.js';
 import { ControllerChannels, type ControllerRoute } from './controller-channels.js';
 import { EnrollCancelledError, enroll } from './enroll.js';
@@ -25,8 +23,8 @@ import { monotonicNow } from './probe.js';
 import { type ControllerPort, runPhase } from './phases.js';
 import { writeRecipeCommands } from './recipe-bin.js';
 import { createRecipeRequestHandler } from './recipe-requests.js';
-import { createReportTarball, REPORT_UPLOAD_ATTEMPTS, uploadReport } from './report.js';
-import { carriesRetryInfo } from './retry-hint.js';
+import { createReportTarball, uploadReport } from './report.js';
+import { ReportUploadGaveUpError, uploadWithRetries } from './report-upload.js';
 import { stateName } from './run-state.js';
 import { AgentSession } from './session.js';
 import { StateStore } from './state-store.js';
@@ -253,30 +251,48 @@ class Agent {
     };
   }
 
+  /**
+   * Makes and uploads the report tarball within the upload policy's time; a
+   * report that cannot be made or given up on is reported to the controller
+   * (a `report-missing` event of the run) before the error goes on.
+   */
   private async sendReports(credential: string, signal: AbortSignal): Promise<void> {
     const name = `${this.options.config.instance}.tar.gz`;
-    const file = await createReportTarball(this.options.paths, name);
-    const backoff = new Backoff(this.options.backoff);
+    let file: string | undefined;
     try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const response = await uploadReport(this.uploads!.client, credential, file, name, signal);
-          this.log.info({ name, sizeBytes: response.report?.sizeBytes }, 'report uploaded');
-          return;
-        } catch (err) {
-          const code = grpcCode(err);
-          // A report past its instance's quota would be refused again: only a limit that says when to retry is retried.
-          const retryable = code === status.UNAVAILABLE || code === status.DEADLINE_EXCEEDED || (code === status.RESOURCE_EXHAUSTED && carriesRetryInfo(err));
-          if (signal.aborted || !retryable || attempt >= REPORT_UPLOAD_ATTEMPTS) throw err;
-          const delayMs = backoff.next();
-          this.log.warn({ code: statusName(code), controller: this.uploads!.address, attempt, delayMs }, 'report upload failed; retrying');
-          // Another replica takes it as well: a quota says when, the others that this one is away.
-          if (code !== status.RESOURCE_EXHAUSTED) this.uploads!.failed();
-          await sleep(delayMs, signal);
-        }
+      try {
+        file = await createReportTarball(this.options.paths, name);
+      } catch (err) {
+        throw new ReportUploadGaveUpError(`the report tarball could not be made: ${(err as Error).message}`, false, { cause: err });
       }
+      const tarball = file;
+      await uploadWithRetries(this.options.reportUpload, {
+        attempt: async () => {
+          const response = await uploadReport(this.uploads!.client, credential, tarball, name, signal);
+          this.log.info({ name, sizeBytes: response.report?.sizeBytes }, 'report uploaded');
+        },
+        failedOver: () => this.uploads!.failed(),
+        address: () => this.uploads!.address,
+        log: this.log,
+        signal,
+      });
+    } catch (err) {
+      if (err instanceof ReportUploadGaveUpError && !err.refusedByController && !signal.aborted) await this.tellReportMissing(name, err.reason, signal);
+      throw err;
     } finally {
-      await unlink(file).catch(() => undefined);
+      if (file !== undefined) await unlink(file).catch(() => undefined);
+    }
+  }
+
+  /** Tells the controller (over the session, re-sent until answered) that this instance's report will not come. */
+  private async tellReportMissing(name: string, reason: string, signal: AbortSignal): Promise<void> {
+    this.log.warn({ name, reason }, 'report upload given up; telling the controller');
+    try {
+      const ack = await this.session!.request('reportMissing', { name, reason }, signal);
+      const error = requestErrorFromProto(ack);
+      if (error) this.log.error({ name, error, detail: ack.errorMessage }, 'the controller did not record the missing report');
+    } catch (err) {
+      if (!signal.aborted) this.log.error({ err: err as Error, name }, 'telling the controller of the missing report failed');
     }
   }
 

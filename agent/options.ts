@@ -14,6 +14,7 @@ import { type AgentPaths, agentPaths } from './paths.js';
 import type { PhaseEnvironment, PhaseOutcome, PhaseWork } from './phases.js';
 import type { AgentProbe } from './probe.js';
 import { agentCommandLine } from './recipe-bin.js';
+import { DEFAULT_REPORT_UPLOAD, type ReportUploadPolicy } from './report-upload.js';
 import { AGENT_VERSION } from './version.js';
 
 /** How to start an agent. Give exactly one of `config` and `configPath`. */
@@ -48,6 +49,8 @@ export interface AgentOptions {
   recipeCommands?: boolean;
   /** Told of lifecycle moments with a monotonic timestamp, for measurements. */
   probe?: AgentProbe;
+  /** How long the report upload is retried (default 10 minutes, 500 ms to 30 s apart). */
+  reportUpload?: { giveUpMs?: number; backoff?: Partial<BackoffOptions> };
 }
 
 /** Runs the work of one phase (see phases.ts runPhase, the default). */
@@ -67,6 +70,7 @@ export interface CompiledAgentOptions {
   readonly phaseRunner: PhaseRunner | undefined;
   readonly recipeCommands: boolean;
   readonly probe: AgentProbe | undefined;
+  readonly reportUpload: Readonly<ReportUploadPolicy>;
 }
 
 /** Compiles `options`; throws AgentConfigError naming the bad field. */
@@ -91,6 +95,14 @@ export async function compileAgentOptions(options: AgentOptions): Promise<Compil
   if (!(backoff.baseMs > 0) || !(backoff.capMs >= backoff.baseMs)) {
     throw new AgentConfigError('options.backoff: baseMs must be > 0 and capMs >= baseMs');
   }
+  const reportUpload = {
+    giveUpMs: options.reportUpload?.giveUpMs ?? DEFAULT_REPORT_UPLOAD.giveUpMs,
+    backoff: Object.freeze({ ...DEFAULT_REPORT_UPLOAD.backoff, ...options.reportUpload?.backoff }),
+  };
+  if (!(reportUpload.giveUpMs >= 0)) throw new AgentConfigError('options.reportUpload.giveUpMs: must be >= 0');
+  if (!(reportUpload.backoff.baseMs > 0) || !(reportUpload.backoff.capMs >= reportUpload.backoff.baseMs)) {
+    throw new AgentConfigError('options.reportUpload.backoff: baseMs must be > 0 and capMs >= baseMs');
+  }
   const logBufferLines = options.logBufferLines ?? DEFAULT_LOG_BUFFER_LINES;
   if (!Number.isInteger(logBufferLines) || logBufferLines < 1) throw new AgentConfigError('options.logBufferLines: must be a positive integer');
   const log = createAgentLogger({
@@ -111,6 +123,7 @@ export async function compileAgentOptions(options: AgentOptions): Promise<Compil
     phaseRunner: options.phaseRunner,
     recipeCommands: options.recipeCommands ?? true,
     probe: options.probe,
+    reportUpload: Object.freeze(reportUpload),
   });
 }
 

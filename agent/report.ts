@@ -75,6 +75,3 @@ export async function uploadReport(
     });
   });
 }
-
-/** Upload attempts before the agent gives up on a report (it never holds the run back). */
-export const REPORT_UPLOAD_ATTEMPTS = 5;

@@ -29,6 +29,7 @@ import type {
   ParameterGetAllReply,
   ParameterReply,
   ParameterSet,
+  ReportMissing,
   RequestAck,
   SessionRequest,
   SessionResponse,
@@ -97,6 +98,7 @@ export interface SessionRequestBodies {
   parameterSet: Omit<ParameterSet, 'requestId'>;
   parameterGetAll: Omit<ParameterGetAll, 'requestId'>;
   abort: Omit<AgentAbort, 'requestId'>;
+  reportMissing: Omit<ReportMissing, 'requestId'>;
 }
 
 /** Replies by request kind. */
@@ -105,6 +107,7 @@ export interface SessionReplies {
   parameterSet: RequestAck;
   parameterGetAll: ParameterGetAllReply;
   abort: RequestAck;
+  reportMissing: RequestAck;
 }
 
 export type SessionRequestKind = keyof SessionRequestBodies;

@@ -22,6 +22,7 @@ import {
   type ParameterGet,
   type ParameterGetAll,
   RequestErrorCode,
+  type ReportMissing,
   type ScaleCommand,
   type SessionRequest,
   type SessionResponse,
@@ -94,6 +95,12 @@ export class FakeController {
   /** For each abort, how many log lines had arrived before it. */
   readonly logLinesBeforeAbort: number[] = [];
   readonly uploads: { name: string; data: Buffer }[] = [];
+  /** Set: every upload is refused with this status (as a controller that is away: UNAVAILABLE). */
+  refuseUploads: status | undefined;
+  /** Uploads refused by `refuseUploads`. */
+  uploadsRefused = 0;
+  /** The agent's notices that it gave up on its report. */
+  readonly reportsMissing: ReportMissing[] = [];
   logLineCount = 0;
   droppedTotal = 0;
   heartbeats = 0;
@@ -357,6 +364,10 @@ export class FakeController {
         send({ $case: 'ack', value: { requestId: m.value.requestId, ...this.errorFields() } });
         this.answerWaiters();
         return;
+      case 'reportMissing':
+        this.reportsMissing.push(m.value);
+        send({ $case: 'ack', value: { requestId: m.value.requestId, ...this.errorFields() } });
+        return;
       case 'logs':
         this.logLineCount += m.value.lines.length;
         this.droppedTotal += m.value.dropped;
@@ -436,6 +447,10 @@ export class FakeController {
 
   private upload(call: ServerReadableStream<UploadReportRequest, UploadReportResponse>, callback: sendUnaryData<UploadReportResponse>): void {
     if (!this.authorized(call.metadata)) return callback({ code: status.UNAUTHENTICATED, details: 'bad credential' });
+    if (this.refuseUploads !== undefined) {
+      this.uploadsRefused++;
+      return callback({ code: this.refuseUploads, details: 'uploads refused by the test' });
+    }
     let name = '';
     const chunks: Buffer[] = [];
     call.on('data', (m: UploadReportRequest) => {

@@ -115,6 +115,11 @@ export class AgentProbe {
     return this.request((requestId) => ({ message: { $case: 'abort', value: { requestId, message, cancel } } }));
   }
 
+  /** ReportMissing (the agent gave up uploading its report); resolves with the ack. */
+  reportMissing(name: string, reason: string): Promise<RequestAck> {
+    return this.request((requestId) => ({ message: { $case: 'reportMissing', value: { requestId, name, reason } } }));
+  }
+
   /** Writes any message, unanswered (hello, log lines, ...). */
   send(request: SessionRequest): void {
     this.call.write(request);

@@ -5,6 +5,7 @@ import type { AgentPrincipal } from '../../auth/agent-authenticator.js';
 import { hasNul, withoutNul } from '../../domain/runs/agent-text.js';
 import { agentMaySet, controllerWrittenKey, MAX_PARAMETER_VALUE_BYTES, qualifyParameterKey, valueTooLarge } from '../../domain/runs/parameter-keys.js';
 import { activeInstances, instanceNamed } from '../../domain/runs/instance-lookups.js';
+import { reportMissingEvent } from '../../domain/runs/report-missing.js';
 import { isFinal } from '../../../common/runs/states.js';
 import type { AgentHub } from '../../scheduler/agent-hub.js';
 import { waitForValues } from '../../scheduler/parameter-waits.js';
@@ -163,6 +164,7 @@ export class AgentSession {
         return this.send({ message: { $case: 'parameterGetAll', value: { requestId: m.value.requestId, values: [], ...unavailable } } });
       case 'parameterSet':
       case 'abort':
+      case 'reportMissing':
         return ack(m.value.requestId);
       case 'hello':
       case 'stateComplete':
@@ -197,6 +199,8 @@ export class AgentSession {
         return this.parameterGetAll(m.value);
       case 'abort':
         return this.abort(m.value);
+      case 'reportMissing':
+        return this.reportMissing(m.value);
       case 'logs':
         return this.logs(m.value);
     }
@@ -218,6 +222,13 @@ export class AgentSession {
       abort.cancel ? { type: 'cancel-abort', actor } : { type: 'abort', message: withoutNul(abort.message) || `aborted by ${this.agent.instance}`, actor },
     );
     ack();
+  }
+
+  /** Records that the agent gave up on its report (an agent whose ack was lost sends it again: recorded again). */
+  private async reportMissing(notice: pb.ReportMissing): Promise<void> {
+    this.log.warn({ name: notice.name }, 'agent gave up uploading its report');
+    await this.deps.engine.recordEvent(this.agent.runId, reportMissingEvent(this.agent.instance, notice.name, notice.reason));
+    this.send({ message: { $case: 'ack', value: { requestId: notice.requestId, ...requestErrorToProto() } } });
   }
 
   /** Journals a batch of log lines, once the agent said hello; stamped with the time they arrived. */

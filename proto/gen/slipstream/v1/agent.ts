@@ -203,6 +203,7 @@ export interface SessionRequest {
     | { $case: "abort"; value: AgentAbort }
     | { $case: "logs"; value: LogBatch }
     | { $case: "parameterGetAll"; value: ParameterGetAll }
+    | { $case: "reportMissing"; value: ReportMissing }
     | undefined;
 }
 
@@ -269,6 +270,19 @@ export interface AgentAbort {
   requestId: string;
   message: string;
   cancel: boolean;
+}
+
+/**
+ * The agent gave up uploading its report tarball (the controller stayed out of
+ * reach for the whole upload budget, or refused it): the controller records it
+ * as a `report-missing` event of the run and answers with a RequestAck.
+ */
+export interface ReportMissing {
+  requestId: string;
+  /** The report's name (`node.N.tar.gz`). */
+  name: string;
+  /** Why, for people: the last error and how long the agent tried. */
+  reason: string;
 }
 
 export interface LogBatch {
@@ -701,6 +715,9 @@ export const SessionRequest: MessageFns<SessionRequest> = {
       case "parameterGetAll":
         ParameterGetAll.encode(message.message.value, writer.uint32(66).fork()).join();
         break;
+      case "reportMissing":
+        ReportMissing.encode(message.message.value, writer.uint32(74).fork()).join();
+        break;
     }
     return writer;
   },
@@ -782,6 +799,14 @@ export const SessionRequest: MessageFns<SessionRequest> = {
             message.message = { $case: "parameterGetAll", value: ParameterGetAll.decode(reader, reader.uint32()) };
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.message = { $case: "reportMissing", value: ReportMissing.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -820,6 +845,10 @@ export const SessionRequest: MessageFns<SessionRequest> = {
         ? { $case: "parameterGetAll", value: ParameterGetAll.fromJSON(object.parameterGetAll) }
         : isSet(object.parameter_get_all)
         ? { $case: "parameterGetAll", value: ParameterGetAll.fromJSON(object.parameter_get_all) }
+        : isSet(object.reportMissing)
+        ? { $case: "reportMissing", value: ReportMissing.fromJSON(object.reportMissing) }
+        : isSet(object.report_missing)
+        ? { $case: "reportMissing", value: ReportMissing.fromJSON(object.report_missing) }
         : undefined,
     };
   },
@@ -842,6 +871,8 @@ export const SessionRequest: MessageFns<SessionRequest> = {
       obj.logs = LogBatch.toJSON(message.message.value);
     } else if (message.message?.$case === "parameterGetAll") {
       obj.parameterGetAll = ParameterGetAll.toJSON(message.message.value);
+    } else if (message.message?.$case === "reportMissing") {
+      obj.reportMissing = ReportMissing.toJSON(message.message.value);
     }
     return obj;
   },
@@ -897,6 +928,12 @@ export const SessionRequest: MessageFns<SessionRequest> = {
       case "parameterGetAll": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "parameterGetAll", value: ParameterGetAll.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "reportMissing": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "reportMissing", value: ReportMissing.fromPartial(object.message.value) };
         }
         break;
       }
@@ -1894,6 +1931,111 @@ export const AgentAbort: MessageFns<AgentAbort> = {
     message.requestId = object.requestId ?? "";
     message.message = object.message ?? "";
     message.cancel = object.cancel ?? false;
+    return message;
+  },
+};
+
+function createBaseReportMissing(): ReportMissing {
+  return { requestId: "", name: "", reason: "" };
+}
+
+export const ReportMissing: MessageFns<ReportMissing> = {
+  encode(message: ReportMissing, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== "") {
+      writer.uint32(10).string(message.requestId);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportMissing {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportMissing();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReportMissing {
+    return {
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: ReportMissing): unknown {
+    const obj: any = {};
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReportMissing>, I>>(base?: I): ReportMissing {
+    return ReportMissing.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReportMissing>, I>>(object: I): ReportMissing {
+    const message = createBaseReportMissing();
+    message.requestId = object.requestId ?? "";
+    message.name = object.name ?? "";
+    message.reason = object.reason ?? "";
     return message;
   },
 };
