@@ -86,8 +86,8 @@ export async function runScript(spec: ScriptSpec, options: ExecutorOptions): Pro
       { stream: child.stdout!, name: 'stdout' as const },
       { stream: child.stderr!, name: 'stderr' as const },
     ].map(({ stream, name }) => {
-      const splitter = new LineSplitter((text) => {
-        output.line(name, text);
+      const splitter = new LineSplitter((text, bytes) => {
+        output.line(name, text, bytes);
         remember(text);
       });
       stream.on('data', (chunk: Buffer) => {

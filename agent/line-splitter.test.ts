@@ -38,6 +38,38 @@ describe('LineSplitter', () => {
   });
 });
 
+describe('LineSplitter byte counts', () => {
+  /** Each line with the bytes it took; their sum must be every byte fed in. */
+  function counted(chunks: (string | Buffer)[], max?: number): [string, number][] {
+    const lines: [string, number][] = [];
+    const s = new LineSplitter((l, bytes) => lines.push([l, bytes]), max);
+    for (const c of chunks) s.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
+    s.end();
+    return lines;
+  }
+
+  it('gives each line the bytes it took: its newline, a \r and multi-byte characters included, across chunks', () => {
+    expect(counted(['a\nb', 'c\r\n', '\nlast'])).toEqual([['a', 2], ['bc', 4], ['', 1], ['last', 4]]);
+    expect(counted(['ascii\nhé\nwörld\n€\n'])).toEqual([['ascii', 6], ['hé', 4], ['wörld', 7], ['€', 4]]);
+    const bytes = Buffer.from('héllo\nwörld\n');
+    expect(counted([bytes.subarray(0, 2), bytes.subarray(2, 9), bytes.subarray(9)])).toEqual([['héllo', 7], ['wörld', 7]]);
+  });
+
+  it('counts the skipped rest of a cut line, whole or spread over chunks', () => {
+    expect(counted(['x'.repeat(20) + '\nok\n'], 16)).toEqual([['x'.repeat(16) + TRUNCATED_MARK, 21], ['ok', 3]]);
+    expect(counted(['y'.repeat(10), 'y'.repeat(30), 'y\nok'], 16)).toEqual([['y'.repeat(16) + TRUNCATED_MARK, 42], ['ok', 2]]);
+  });
+
+  it('adds up to every byte of a long mixed stream', () => {
+    const text = Array.from({ length: 5_000 }, (_, i) => (i % 7 === 0 ? `ünïcode ${i}` : i % 11 === 0 ? 'z'.repeat(40) : `line ${i}\r`)).join('\n');
+    const input = Buffer.from(text);
+    const chunks = Array.from({ length: Math.ceil(input.length / 997) }, (_, i) => input.subarray(i * 997, (i + 1) * 997));
+    const lines = counted(chunks, 32);
+    expect(lines).toHaveLength(5_000);
+    expect(lines.reduce((sum, [, bytes]) => sum + bytes, 0)).toBe(input.length);
+  });
+});
+
 describe('LogBuffer', () => {
   it('drops the oldest lines beyond its capacity and reports the count once', () => {
     const b = new LogBuffer('web.1', 3);

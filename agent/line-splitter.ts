@@ -3,7 +3,9 @@
  * capped at 16 KiB of UTF-8: a longer line is cut and marked, and the rest of
  * it is skipped, so a script that prints megabytes without a newline cannot
  * grow the agent's memory. The complete lines of a chunk are decoded at once
- * and sliced, which keeps `yes`-style output cheap.
+ * and sliced, which keeps `yes`-style output cheap. Each line comes with the
+ * bytes it took in the stream (newline, `\r` and a cut line's skipped rest
+ * included), so that what is dropped later can be counted as printed.
  */
 
 /** The longest line the agent keeps, in UTF-8 bytes. */
@@ -19,16 +21,21 @@ export const TRUNCATED_MARK = ' [line truncated]';
  */
 const SLICE_MAX_AVERAGE_CHARS = 1024;
 
+/** Called with each line and the bytes it took in the stream. */
+export type LineListener = (text: string, bytes: number) => void;
+
 /** Feeds chunks in, gets whole lines out through `onLine`. */
 export class LineSplitter {
   private parts: Buffer[] = [];
   private partBytes = 0;
+  /** Bytes of the unfinished line so far, the skipped ones included. */
+  private partSeen = 0;
   private truncated = false;
   /** Below this many UTF-16 units a string cannot exceed maxBytes of UTF-8 (3 bytes per unit at most). */
   private readonly safeChars: number;
 
   constructor(
-    private readonly onLine: (text: string) => void,
+    private readonly onLine: LineListener,
     private readonly maxBytes: number = MAX_LINE_BYTES,
   ) {
     this.safeChars = Math.floor(maxBytes / 3);
@@ -41,7 +48,7 @@ export class LineSplitter {
     let start = 0;
     if (this.partBytes > 0 || this.truncated) {
       this.append(chunk, 0, first);
-      this.emitPartial();
+      this.emitPartial(1);
       start = first + 1;
     }
     const last = chunk.lastIndexOf(10);
@@ -50,25 +57,33 @@ export class LineSplitter {
       const text = chunk.toString('utf8', start, last);
       const lines = text.split('\n');
       const copy = text.length > lines.length * SLICE_MAX_AVERAGE_CHARS;
-      for (const line of lines) this.emitWhole(copy ? flat(line) : line);
+      // One UTF-16 unit per byte: every line is as long as its bytes (the common case, checked once per chunk).
+      const oneBytePerChar = text.length === last - start;
+      let lineStart = start;
+      for (const line of lines) {
+        const lineEnd = oneBytePerChar ? lineStart + line.length : chunk.indexOf(10, lineStart);
+        this.emitWhole(copy ? flat(line) : line, lineEnd + 1 - lineStart);
+        lineStart = lineEnd + 1;
+      }
     }
     if (last + 1 < chunk.length) this.append(chunk, last + 1, chunk.length);
   }
 
   /** Emits the last line when the stream ended without a newline. */
   end(): void {
-    if (this.partBytes > 0 || this.truncated) this.emitPartial();
+    if (this.partBytes > 0 || this.truncated) this.emitPartial(0);
   }
 
-  private emitWhole(line: string): void {
+  private emitWhole(line: string, bytes: number): void {
     if (line.length > this.safeChars && Buffer.byteLength(line) > this.maxBytes) {
-      this.onLine(cutUtf8(Buffer.from(line, 'utf8'), this.maxBytes) + TRUNCATED_MARK);
+      this.onLine(cutUtf8(Buffer.from(line, 'utf8'), this.maxBytes) + TRUNCATED_MARK, bytes);
       return;
     }
-    this.onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+    this.onLine(line.endsWith('\r') ? line.slice(0, -1) : line, bytes);
   }
 
   private append(chunk: Buffer, start: number, end: number): void {
+    this.partSeen += Math.max(0, end - start);
     if (this.truncated || end <= start) return;
     const room = this.maxBytes + 4 - this.partBytes; // +4: room to finish the last character before cutting
     if (end - start > room) {
@@ -80,7 +95,9 @@ export class LineSplitter {
     this.partBytes += end - start;
   }
 
-  private emitPartial(): void {
+  /** Emits the unfinished line, which took `newline` more bytes (1 when a newline ended it). */
+  private emitPartial(newline: number): void {
+    const seen = this.partSeen + newline;
     const bytes = Buffer.concat(this.parts, this.partBytes);
     let line: string;
     if (this.truncated || bytes.length > this.maxBytes) {
@@ -91,8 +108,9 @@ export class LineSplitter {
     }
     this.parts = [];
     this.partBytes = 0;
+    this.partSeen = 0;
     this.truncated = false;
-    this.onLine(line);
+    this.onLine(line, seen);
   }
 }
 

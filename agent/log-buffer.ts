@@ -2,7 +2,8 @@
  * The bounded queue of script output lines waiting to be sent to the
  * controller. When it is full the oldest line is dropped and counted, so a
  * noisy script (`yes`) or a long disconnection costs a fixed amount of memory;
- * the count travels in the next LogBatch's `dropped`.
+ * the count (lines, bytes, phase) travels in the next LogBatch, whose lines
+ * follow the gap: the controller puts a marker there.
  */
 import type { LogLine } from '../proto/gen/slipstream/v1/runs.js';
 import { outputStreamToProto } from '../common/convert/output-streams.js';
@@ -16,10 +17,15 @@ const INITIAL_SLOTS = 64;
 /** Characters of text kept by default (lines are up to 16 KiB: the line count alone does not bound memory). */
 export const DEFAULT_LOG_BUFFER_CHARS = 4 * 1024 * 1024;
 
-/** What `take` returns: the oldest lines and how many were dropped since the last take. */
+/** What `take` returns: the oldest lines and what was dropped right before them, since the last take. */
 export interface LogChunk {
   lines: LogLine[];
+  /** Lines dropped. */
   dropped: number;
+  /** Their bytes as the script printed them, newlines included. */
+  droppedBytes: number;
+  /** The phase of the last line dropped; empty when none was. */
+  droppedPhase: string;
 }
 
 /** A ring buffer of output lines for one instance. */
@@ -30,11 +36,15 @@ export class LogBuffer {
   private phases: (string | undefined)[];
   private streams: Uint8Array;
   private times: Float64Array;
+  private byteCounts: Float64Array;
   private head = 0;
   private count = 0;
   private chars = 0;
   private droppedSinceTake = 0;
+  private droppedBytesSinceTake = 0;
+  private droppedPhase = '';
   private droppedTotal = 0;
+  private droppedBytesTotal = 0;
   private listener: ((size: number) => void) | undefined;
 
   constructor(
@@ -47,6 +57,7 @@ export class LogBuffer {
     this.phases = new Array<string | undefined>(slots).fill(undefined);
     this.streams = new Uint8Array(slots);
     this.times = new Float64Array(slots);
+    this.byteCounts = new Float64Array(slots);
   }
 
   private get slots(): number {
@@ -61,21 +72,28 @@ export class LogBuffer {
     const phases = new Array<string | undefined>(slots).fill(undefined);
     const streams = new Uint8Array(slots);
     const times = new Float64Array(slots);
+    const byteCounts = new Float64Array(slots);
     order.forEach((from, to) => {
       texts[to] = this.texts[from];
       phases[to] = this.phases[from];
       streams[to] = this.streams[from]!;
       times[to] = this.times[from]!;
+      byteCounts[to] = this.byteCounts[from]!;
     });
     this.texts = texts;
     this.phases = phases;
     this.streams = streams;
     this.times = times;
+    this.byteCounts = byteCounts;
     this.head = 0;
   }
 
-  /** Queues one line (printed at `time`, epoch ms); when full (lines or characters), drops the oldest. */
-  push(phase: string, stream: 'stdout' | 'stderr', text: string, time: number = Date.now()): void {
+  /**
+   * Queues one line (printed at `time`, epoch ms, taking `bytes` in the
+   * script's output: by default its UTF-8 and a newline); when full (lines or
+   * characters), drops the oldest.
+   */
+  push(phase: string, stream: 'stdout' | 'stderr', text: string, time: number = Date.now(), bytes: number = Buffer.byteLength(text) + 1): void {
     while (this.count > 0 && (this.count === this.capacity || this.chars + text.length > this.maxChars)) this.dropOldest();
     if (this.count === this.slots) this.grow();
     const slot = (this.head + this.count) % this.slots;
@@ -85,11 +103,17 @@ export class LogBuffer {
     this.phases[slot] = phase;
     this.streams[slot] = stream === 'stderr' ? 1 : 0;
     this.times[slot] = time;
+    this.byteCounts[slot] = bytes;
     this.listener?.(this.count);
   }
 
   private dropOldest(): void {
-    this.chars -= this.texts[this.head]!.length;
+    const text = this.texts[this.head]!;
+    const bytes = this.byteCounts[this.head]!;
+    this.chars -= text.length;
+    this.droppedBytesSinceTake += bytes;
+    this.droppedBytesTotal += bytes;
+    this.droppedPhase = this.phases[this.head]!;
     this.texts[this.head] = undefined;
     this.phases[this.head] = undefined;
     this.head = (this.head + 1) % this.slots;
@@ -110,6 +134,8 @@ export class LogBuffer {
         ...outputStreamToProto(this.streams[slot] === 1 ? 'stderr' : 'stdout'),
         text: this.texts[slot]!,
         time: new Date(this.times[slot]!),
+        droppedLines: 0,
+        droppedBytes: 0,
       };
       this.chars -= lines[i]!.text.length;
       this.texts[slot] = undefined;
@@ -117,9 +143,10 @@ export class LogBuffer {
       this.head = (this.head + 1) % this.slots;
     }
     this.count -= n;
-    const dropped = this.droppedSinceTake;
+    const chunk = { lines, dropped: this.droppedSinceTake, droppedBytes: this.droppedBytesSinceTake, droppedPhase: this.droppedSinceTake > 0 ? this.droppedPhase : '' };
     this.droppedSinceTake = 0;
-    return { lines, dropped };
+    this.droppedBytesSinceTake = 0;
+    return chunk;
   }
 
   /** Lines waiting. */
@@ -135,6 +162,11 @@ export class LogBuffer {
   /** Lines dropped since the agent started. */
   get dropped(): number {
     return this.droppedTotal;
+  }
+
+  /** Their bytes as printed, newlines included. */
+  get droppedBytes(): number {
+    return this.droppedBytesTotal;
   }
 
   /** Called with the new size after every push (the shipper sends early at its batch size). */

@@ -64,9 +64,9 @@ export class LogShipper {
   writeWaiting(): void {
     const writer = this.writer;
     while (writer && this.buffer.pending) {
-      const { lines, dropped } = this.buffer.take(this.options.batchLines);
+      const batch = this.buffer.take(this.options.batchLines);
       this.inFlight = true;
-      writer({ lines, dropped }, () => this.written(writer));
+      writer(batch, () => this.written(writer));
     }
   }
 
@@ -110,9 +110,9 @@ export class LogShipper {
     const writer = this.writer;
     if (!writer || this.inFlight) return;
     if (!this.buffer.pending) return this.wakeIdle();
-    const { lines, dropped } = this.buffer.take(this.options.batchLines);
+    const batch = this.buffer.take(this.options.batchLines);
     this.inFlight = true;
-    writer({ lines, dropped }, () => this.written(writer));
+    writer(batch, () => this.written(writer));
   }
 
   private written(writer: BatchWriter): void {

@@ -34,9 +34,9 @@ export class RecipeOutput {
     return this.file.write(chunk);
   }
 
-  /** Queues one line (of the chunk last written) for the controller. */
-  line(stream: 'stdout' | 'stderr', text: string): void {
-    this.buffer.push(this.phase, stream, text, this.now);
+  /** Queues one line (of the chunk last written, where it took `bytes`) for the controller. */
+  line(stream: 'stdout' | 'stderr', text: string, bytes: number): void {
+    this.buffer.push(this.phase, stream, text, this.now, bytes);
   }
 
   /** A line written by the agent itself about this recipe (to the file only). */

@@ -31,14 +31,21 @@ export function runEventFromProto(raw: pb.RunEvent): RunEvent {
   return { ...event, fromState: runStateFromProto(fromState), toState: runStateFromProto(toState) };
 }
 
-/** A line an instance's scripts printed. */
-export interface RunLogLine extends Omit<pb.LogLine, 'outputStream' | 'stream'> {
+/** A line an instance's scripts printed, or the marker of a gap in them (`dropped`). */
+export interface RunLogLine extends Omit<pb.LogLine, 'outputStream' | 'stream' | 'droppedLines' | 'droppedBytes'> {
   stream: OutputStreamName;
+  /**
+   * Only on a gap marker: this many lines (and UTF-8 bytes, 0 when unknown)
+   * of the instance's output were dropped here on their way to the
+   * controller; `text` says so and names the report that has them all.
+   */
+  dropped?: { lines: number; bytes: number };
 }
 
 export function runLogLineFromProto(raw: pb.LogLine): RunLogLine {
-  const { outputStream: _, ...line } = raw;
-  return { ...line, stream: outputStreamFromProto(raw) };
+  const { outputStream: _, droppedLines, droppedBytes, ...line } = raw;
+  const gap = droppedLines > 0 ? { dropped: { lines: droppedLines, bytes: droppedBytes } } : {};
+  return { ...line, stream: outputStreamFromProto(raw), ...gap };
 }
 
 /** One update of `watch`: a oneof of snapshot, state change, parameter change, event or log line. */

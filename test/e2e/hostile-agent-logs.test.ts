@@ -60,12 +60,12 @@ describe.each(TEST_DATABASES)('a hostile agent and the text it sends on %s', (da
     for (const pid of pids) process.kill(pid, 'SIGSTOP');
     try {
       const forger = await probe(runId, 'machine.1');
-      const line = (text: string) => ({ instance: 'db.7', phase: 'deployment\u0000'.repeat(40), ...outputStreamToProto('stdout'), text, time: new Date(0) });
-      forger.send({ message: { $case: 'logs', value: { lines: [line('sent before hello')], dropped: 0 } } });
+      const line = (text: string) => ({ instance: 'db.7', phase: 'deployment\u0000'.repeat(40), ...outputStreamToProto('stdout'), text, time: new Date(0), droppedLines: 0, droppedBytes: 0 });
+      forger.send({ message: { $case: 'logs', value: { lines: [line('sent before hello')], dropped: 0, droppedBytes: 0, droppedPhase: '' } } });
       await waitFor('the warning', async () => controller.logs.find((l) => l.msg === 'log lines before hello ignored'));
       const sent = Date.now();
       forger.send({ message: { $case: 'hello', value: { agentVersion: 'forger', completedState: RunState.RUN_STATE_UNSPECIFIED, completedEpoch: 0 } } });
-      forger.send({ message: { $case: 'logs', value: { lines: [line('sent after hello')], dropped: 0 } } });
+      forger.send({ message: { $case: 'logs', value: { lines: [line('sent after hello')], dropped: 0, droppedBytes: 0, droppedPhase: '' } } });
       const after = await waitFor('the line sent after hello', async () => (await runs.logs(runId)).find((l) => l.text === 'sent after hello'));
       // The controller's clock, not the epoch the line claimed; the session's instance, not the one the line named.
       expect(after.time!.getTime()).toBeGreaterThanOrEqual(sent - 1_000);

@@ -85,7 +85,9 @@ export function eventUpdate(sequence: number, message: string, type = 'deploymen
 
 /** A watch update: a log line. */
 export function logLineUpdate(sequence: number, line: RunLogLine): RunUpdate {
-  return { sequence, time: T0, update: { $case: 'logLine', value: { ...line, ...outputStreamToProto(line.stream) } } };
+  const { dropped, ...fields } = line;
+  const gap = dropped ? { droppedLines: dropped.lines, droppedBytes: dropped.bytes } : { droppedLines: 0, droppedBytes: 0 };
+  return { sequence, time: T0, update: { $case: 'logLine', value: { ...fields, ...outputStreamToProto(line.stream), ...gap } } };
 }
 
 /** A fake `runs.watch` that yields `updates` and ends, as the controller's stream does once the run is final. */

@@ -8,6 +8,8 @@ import type { RunReportRow } from '../../store/entities/run-report.js';
 import type { RunRow } from '../../store/entities/run.js';
 import type { JournalView } from '../../scheduler/run-bus.js';
 import { stateChangeOf } from '../../store/journal-state-change.js';
+import { outputGapOf } from '../../store/journal-output-gap.js';
+import { outputGapNotice } from '../../../common/runs/output-gap.js';
 import { MASKED_VALUE } from '../../scheduler/parameter-writer.js';
 import { moduleKindToProto } from '../../../common/convert/modules.js';
 import { outputStreamToProto } from '../../../common/convert/output-streams.js';
@@ -97,10 +99,17 @@ export function runEventToProto(entry: JournalView): pb.RunEvent {
   };
 }
 
-export function logLineToProto(entry: JournalView): pb.LogLine {
-  // The journal stores the stream as the row's type, always `stdout` or `stderr` (agent-log-lines.ts).
+/** A journal `log` row of run `runId` as a LogLine: a line of output, or the marker of a gap in it. */
+export function logLineToProto(runId: string, entry: JournalView): pb.LogLine {
+  const gap = outputGapOf(entry);
+  if (gap) {
+    const text = outputGapNotice({ runId, instance: entry.instance, phase: entry.subject, ...gap });
+    const noStream = { outputStream: pb.OutputStream.OUTPUT_STREAM_UNSPECIFIED, stream: '' };
+    return { instance: entry.instance, phase: entry.subject, ...noStream, text, time: entry.time, droppedLines: gap.lines, droppedBytes: gap.bytes };
+  }
+  // The journal stores an output line's stream as the row's type, `stdout` or `stderr` (agent-log-lines.ts).
   const stream = entry.type === 'stderr' ? 'stderr' : 'stdout';
-  return { instance: entry.instance, phase: entry.subject, ...outputStreamToProto(stream), text: entry.text, time: entry.time };
+  return { instance: entry.instance, phase: entry.subject, ...outputStreamToProto(stream), text: entry.text, time: entry.time, droppedLines: 0, droppedBytes: 0 };
 }
 
 export function runReportToProto(row: RunReportRow): pb.RunReport {

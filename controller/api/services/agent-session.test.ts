@@ -148,7 +148,7 @@ describe('AgentSession when handling a message fails', () => {
   it('journals no log line sent before hello', async () => {
     const appended: unknown[] = [];
     const call = sessionOn({ appendLogs: (_run, entries) => (appended.push(...entries), Promise.resolve()) });
-    call.emit('data', { message: { $case: 'logs', value: { lines: [{ instance: 'db.1', phase: 'deployment', ...outputStreamToProto('stdout'), text: 'early', time: new Date(0) }], dropped: 0 } } } satisfies SessionRequest);
+    call.emit('data', { message: { $case: 'logs', value: { lines: [{ instance: 'db.1', phase: 'deployment', ...outputStreamToProto('stdout'), text: 'early', time: new Date(0), droppedLines: 0, droppedBytes: 0 }], dropped: 0, droppedBytes: 0, droppedPhase: '' } } } satisfies SessionRequest);
     call.emit('data', { message: { $case: 'parameterSet', value: { requestId: 'after', key: 'ip', value: 'x' } } } satisfies SessionRequest);
     // Messages are handled in order: once the set behind the lines is answered, the lines were dealt with.
     await expect.poll(() => call.replies('ack').get('after')).toMatchObject({ errorCode: RequestErrorCode.REQUEST_ERROR_CODE_PERMISSION_DENIED, error: 'permission-denied' });

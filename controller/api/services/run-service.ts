@@ -275,10 +275,11 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
     }),
 
     listRunLogs: unaryRpc(deps, 'ListRunLogs', 'viewer', async (req: pb.ListRunLogsRequest, ctx) => {
-      const rows = await ctx.store.read(async (repos) =>
-        repos.journal.entries((await tenantRun(repos, ctx, req.id)).id, req.afterSequence, ['log'], clampPage(req.pageSize, 5000), req.instance || undefined),
-      );
-      return { lines: rows.map((r) => logLineToProto({ ...r, kind: 'log' })), lastSequence: rows.at(-1)?.sequence ?? req.afterSequence };
+      const { runId, rows } = await ctx.store.read(async (repos) => {
+        const runId = (await tenantRun(repos, ctx, req.id)).id;
+        return { runId, rows: await repos.journal.entries(runId, req.afterSequence, ['log'], clampPage(req.pageSize, 5000), req.instance || undefined) };
+      });
+      return { lines: rows.map((r) => logLineToProto(runId, { ...r, kind: 'log' })), lastSequence: rows.at(-1)?.sequence ?? req.afterSequence };
     }),
 
     listRunReports: unaryRpc(deps, 'ListRunReports', 'viewer', async (req: pb.ListRunReportsRequest, ctx) => {

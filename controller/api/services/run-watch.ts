@@ -15,9 +15,9 @@ import { runView } from './run-views.js';
 type WatchContext = RpcContext & { write: (m: pb.WatchRunResponse) => Promise<void>; signal: AbortSignal };
 
 /** A journal entry as a watch update; a parameter entry's text is already masked for secrets (parameter-writer), `isSecret` flags them. */
-function toUpdate(entry: JournalView, includeLogs: boolean, isSecret: SecretKeyTest): pb.WatchRunResponse | undefined {
+function toUpdate(runId: string, entry: JournalView, includeLogs: boolean, isSecret: SecretKeyTest): pb.WatchRunResponse | undefined {
   const base = { sequence: entry.sequence, time: entry.time };
-  if (entry.kind === 'log') return includeLogs ? { ...base, update: { $case: 'logLine', value: logLineToProto(entry) } } : undefined;
+  if (entry.kind === 'log') return includeLogs ? { ...base, update: { $case: 'logLine', value: logLineToProto(runId, entry) } } : undefined;
   if (entry.kind === 'parameter') {
     return {
       ...base,
@@ -67,7 +67,7 @@ export async function watchRun(deps: RunServiceDeps, ctx: WatchContext, req: pb.
     for (;;) {
       const rows = await ctx.store.read((repos) => repos.journal.entries(req.id, last, ['event', 'parameter', 'log'], 1000));
       for (const row of rows) {
-        const update = toUpdate(journalView(row), req.includeLogs, isSecret);
+        const update = toUpdate(req.id, journalView(row), req.includeLogs, isSecret);
         if (update) await ctx.write(update);
         last = row.sequence;
       }
@@ -79,7 +79,7 @@ export async function watchRun(deps: RunServiceDeps, ctx: WatchContext, req: pb.
       if (isFinal(stateOf(run))) {
         const rows = await ctx.store.read((repos) => repos.journal.entries(req.id, last, ['event', 'parameter', 'log'], 10_000));
         for (const row of rows) {
-          const update = toUpdate(journalView(row), req.includeLogs, isSecret);
+          const update = toUpdate(req.id, journalView(row), req.includeLogs, isSecret);
           if (update) await ctx.write(update);
         }
         return;
@@ -90,7 +90,7 @@ export async function watchRun(deps: RunServiceDeps, ctx: WatchContext, req: pb.
         if (change.kind === 'journal') {
           for (const entry of change.entries) {
             if (entry.sequence <= last) continue;
-            const update = toUpdate(entry, req.includeLogs, isSecret);
+            const update = toUpdate(req.id, entry, req.includeLogs, isSecret);
             if (update) await ctx.write(update);
             last = entry.sequence;
           }

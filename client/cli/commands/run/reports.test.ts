@@ -32,6 +32,15 @@ describe('run reports', () => {
     ]);
   });
 
+  it('downloads only the reports of --instance', async () => {
+    const deps = fakeDeps({ runs: { reports: async () => REPORTS, downloadReport } });
+    expect(await run(deps, { output: 'table', id: 'r-1', instance: 'web.2' })).toBe(0);
+    expect(deps.argsOf('runs.downloadReport').map(([, instance]) => instance)).toEqual(['web.2']);
+    const none = fakeDeps({ runs: { reports: async () => REPORTS, downloadReport } });
+    expect(await run(none, { output: 'table', id: 'r-1', instance: 'web.3' })).toBe(0);
+    expect(none.err()).toBe('run r-1 has no reports of web.3 (yet)\n');
+  });
+
   it('says so when the run has no reports yet', async () => {
     const deps = fakeDeps({ runs: { reports: async () => [] } });
     expect(await run(deps, { output: 'table', id: 'r-1' })).toBe(0);

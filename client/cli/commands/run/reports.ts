@@ -1,15 +1,18 @@
-/** `slipstream run reports ID [--dir D]`: downloads every report tarball of a run. */
+/** `slipstream run reports ID [--instance node.N] [--dir D]`: downloads every report tarball of a run (or of one instance). */
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import type { RunReport } from '../../../services/run-types.js';
 import { guarded, type CommandHost } from '../../command-kit.js';
 import type { CliDeps, OutputOptions } from '../../deps.js';
 import { ExitCode } from '../../exit-codes.js';
+import { parseInstanceName } from '../../flags.js';
 import { printJson } from '../../output.js';
 
 /** Options of `run reports`. */
 export interface RunReportsOptions extends OutputOptions {
   id: string;
+  /** Only this instance's reports (`node.N`): where a log gap marker sends you for the whole output. */
+  instance?: string;
   /** Where the tarballs go; default `reports/<run id>/` under the working directory. */
   dir?: string;
 }
@@ -29,14 +32,15 @@ export function run(deps: CliDeps, opts: RunReportsOptions): Promise<number> {
     const runs = deps.connect().runs;
     const dir = opts.dir ?? join('reports', opts.id);
     const saved = [];
-    for (const report of await runs.reports(opts.id)) {
+    const reports = (await runs.reports(opts.id)).filter((r) => opts.instance === undefined || r.instance === opts.instance);
+    for (const report of reports) {
       const path = join(dir, fileName(report));
       await runs.downloadReport(opts.id, report.instance, report.name, path);
       saved.push({ instance: report.instance, name: report.name, sizeBytes: report.sizeBytes, sha256: report.sha256, path });
       if (opts.output !== 'json') deps.stdout.write(`${path}\n`);
     }
     if (opts.output === 'json') printJson(deps, saved);
-    else if (saved.length === 0) deps.stderr.write(`run ${opts.id} has no reports (yet)\n`);
+    else if (saved.length === 0) deps.stderr.write(`run ${opts.id} has no reports${opts.instance ? ` of ${opts.instance}` : ''} (yet)\n`);
     return ExitCode.ok;
   });
 }
@@ -47,8 +51,9 @@ export function register(parent: Command, host: CommandHost): void {
     .command('reports')
     .description('download every report tarball of a run (verified), printing each path')
     .argument('<id>', 'run id')
+    .option('--instance <node.N>', 'only the reports of this instance', parseInstanceName)
     .option('--dir <dir>', 'where to save them (default: ./reports/<run id>/)')
-    .action((id: string, flags: { dir?: string }, command: Command) =>
-      host.invoke(command, run, (g) => ({ output: g.output, id, dir: flags.dir })),
+    .action((id: string, flags: { instance?: string; dir?: string }, command: Command) =>
+      host.invoke(command, run, (g) => ({ output: g.output, id, instance: flags.instance, dir: flags.dir })),
     );
 }

@@ -287,8 +287,15 @@ export interface ReportMissing {
 
 export interface LogBatch {
   lines: LogLine[];
-  /** Lines dropped by the agent's bounded buffer since the last batch. */
+  /**
+   * Lines dropped by the agent's bounded buffer since the last batch: they
+   * came right before this batch's first line.
+   */
   dropped: number;
+  /** Their bytes as the script printed them, newlines included. */
+  droppedBytes: number;
+  /** The phase of the last of them. */
+  droppedPhase: string;
 }
 
 export interface SessionWelcome {
@@ -2041,7 +2048,7 @@ export const ReportMissing: MessageFns<ReportMissing> = {
 };
 
 function createBaseLogBatch(): LogBatch {
-  return { lines: [], dropped: 0 };
+  return { lines: [], dropped: 0, droppedBytes: 0, droppedPhase: "" };
 }
 
 export const LogBatch: MessageFns<LogBatch> = {
@@ -2051,6 +2058,12 @@ export const LogBatch: MessageFns<LogBatch> = {
     }
     if (message.dropped !== 0) {
       writer.uint32(16).int64(message.dropped);
+    }
+    if (message.droppedBytes !== 0) {
+      writer.uint32(24).int64(message.droppedBytes);
+    }
+    if (message.droppedPhase !== "") {
+      writer.uint32(34).string(message.droppedPhase);
     }
     return writer;
   },
@@ -2084,6 +2097,22 @@ export const LogBatch: MessageFns<LogBatch> = {
             message.dropped = longToNumber(reader.int64());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.droppedBytes = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.droppedPhase = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2100,6 +2129,16 @@ export const LogBatch: MessageFns<LogBatch> = {
     return {
       lines: globalThis.Array.isArray(object?.lines) ? object.lines.map((e: any) => LogLine.fromJSON(e)) : [],
       dropped: isSet(object.dropped) ? globalThis.Number(object.dropped) : 0,
+      droppedBytes: isSet(object.droppedBytes)
+        ? globalThis.Number(object.droppedBytes)
+        : isSet(object.dropped_bytes)
+        ? globalThis.Number(object.dropped_bytes)
+        : 0,
+      droppedPhase: isSet(object.droppedPhase)
+        ? globalThis.String(object.droppedPhase)
+        : isSet(object.dropped_phase)
+        ? globalThis.String(object.dropped_phase)
+        : "",
     };
   },
 
@@ -2111,6 +2150,12 @@ export const LogBatch: MessageFns<LogBatch> = {
     if (message.dropped !== 0) {
       obj.dropped = Math.round(message.dropped);
     }
+    if (message.droppedBytes !== 0) {
+      obj.droppedBytes = Math.round(message.droppedBytes);
+    }
+    if (message.droppedPhase !== "") {
+      obj.droppedPhase = message.droppedPhase;
+    }
     return obj;
   },
 
@@ -2121,6 +2166,8 @@ export const LogBatch: MessageFns<LogBatch> = {
     const message = createBaseLogBatch();
     message.lines = object.lines?.map((e) => LogLine.fromPartial(e)) || [];
     message.dropped = object.dropped ?? 0;
+    message.droppedBytes = object.droppedBytes ?? 0;
+    message.droppedPhase = object.droppedPhase ?? "";
     return message;
   },
 };

@@ -423,6 +423,16 @@ export interface LogLine {
   text: string;
   time?: Date | undefined;
   outputStream: OutputStream;
+  /**
+   * Set on a gap marker, which is no output of the script: this many of the
+   * instance's lines, and their bytes as printed (newlines included), were
+   * dropped at this place of the log because they came faster than the
+   * controller stored them. Its `text` says so for people (output_stream is
+   * UNSPECIFIED, `stream` empty); the complete output is in the instance's
+   * report, as `logs/<phase>.log`.
+   */
+  droppedLines: number;
+  droppedBytes: number;
 }
 
 export interface TerminateRunRequest {
@@ -3148,7 +3158,16 @@ export const RunEvent: MessageFns<RunEvent> = {
 };
 
 function createBaseLogLine(): LogLine {
-  return { instance: "", phase: "", stream: "", text: "", time: undefined, outputStream: 0 };
+  return {
+    instance: "",
+    phase: "",
+    stream: "",
+    text: "",
+    time: undefined,
+    outputStream: 0,
+    droppedLines: 0,
+    droppedBytes: 0,
+  };
 }
 
 export const LogLine: MessageFns<LogLine> = {
@@ -3170,6 +3189,12 @@ export const LogLine: MessageFns<LogLine> = {
     }
     if (message.outputStream !== 0) {
       writer.uint32(48).int32(message.outputStream);
+    }
+    if (message.droppedLines !== 0) {
+      writer.uint32(56).int64(message.droppedLines);
+    }
+    if (message.droppedBytes !== 0) {
+      writer.uint32(64).int64(message.droppedBytes);
     }
     return writer;
   },
@@ -3235,6 +3260,22 @@ export const LogLine: MessageFns<LogLine> = {
             message.outputStream = reader.int32() as any;
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.droppedLines = longToNumber(reader.int64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.droppedBytes = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3259,6 +3300,16 @@ export const LogLine: MessageFns<LogLine> = {
         : isSet(object.output_stream)
         ? outputStreamFromJSON(object.output_stream)
         : 0,
+      droppedLines: isSet(object.droppedLines)
+        ? globalThis.Number(object.droppedLines)
+        : isSet(object.dropped_lines)
+        ? globalThis.Number(object.dropped_lines)
+        : 0,
+      droppedBytes: isSet(object.droppedBytes)
+        ? globalThis.Number(object.droppedBytes)
+        : isSet(object.dropped_bytes)
+        ? globalThis.Number(object.dropped_bytes)
+        : 0,
     };
   },
 
@@ -3282,6 +3333,12 @@ export const LogLine: MessageFns<LogLine> = {
     if (message.outputStream !== 0) {
       obj.outputStream = outputStreamToJSON(message.outputStream);
     }
+    if (message.droppedLines !== 0) {
+      obj.droppedLines = Math.round(message.droppedLines);
+    }
+    if (message.droppedBytes !== 0) {
+      obj.droppedBytes = Math.round(message.droppedBytes);
+    }
     return obj;
   },
 
@@ -3296,6 +3353,8 @@ export const LogLine: MessageFns<LogLine> = {
     message.text = object.text ?? "";
     message.time = object.time ?? undefined;
     message.outputStream = object.outputStream ?? 0;
+    message.droppedLines = object.droppedLines ?? 0;
+    message.droppedBytes = object.droppedBytes ?? 0;
     return message;
   },
 };
