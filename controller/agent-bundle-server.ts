@@ -7,6 +7,12 @@ import type { AgentBundle } from '../agent/build.js';
 /** Path VMs download the agent from; `<path>.sha256` has its digest. */
 export const AGENT_BUNDLE_PATH = '/agent/agent.mjs';
 
+/** Path of the controller's metrics, in the Prometheus text format. */
+export const METRICS_PATH = '/metrics';
+
+/** What the metrics path serves: the exposition and its content type, rendered per request. */
+export type MetricsSource = () => Promise<{ contentType: string; body: string }>;
+
 /** A started HTTP server for the agent bundle. */
 export interface BundleServer {
   url: string;
@@ -15,7 +21,8 @@ export interface BundleServer {
 
 /**
  * Serves the single-file agent bundle and its sha256 over HTTPS (HTTP with --insecure), for the
- * cloud-init boot script to download and verify.
+ * cloud-init boot script to download and verify, and the controller's metrics at METRICS_PATH
+ * (no credentials asked: the README says who can read them).
  */
 export async function startBundleServer(
   bundle: AgentBundle,
@@ -23,11 +30,15 @@ export async function startBundleServer(
   port: number,
   log: Logger,
   tls?: { cert: string; key: string },
+  metrics?: MetricsSource,
 ): Promise<BundleServer> {
   const body = readFileSync(bundle.path);
   const handler = (req: IncomingMessage, res: ServerResponse) => {
+    const path = req.url?.split('?', 1)[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
+    } else if (metrics && path === METRICS_PATH) {
+      serveMetrics(metrics, req, res, log);
     } else if (req.url === AGENT_BUNDLE_PATH) {
       res.writeHead(200, { 'content-type': 'text/javascript', 'content-length': body.length, 'x-sha256': bundle.sha256 });
       res.end(req.method === 'HEAD' ? undefined : body);
@@ -50,4 +61,18 @@ export async function startBundleServer(
     url,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Renders the metrics for one scrape; a failure is a 500 (the cause in the log), never a half-written page. */
+function serveMetrics(metrics: MetricsSource, req: IncomingMessage, res: ServerResponse, log: Logger): void {
+  metrics().then(
+    ({ contentType, body }) => {
+      res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    },
+    (err: unknown) => {
+      log.error({ err }, 'rendering the metrics failed');
+      res.writeHead(500, { 'content-type': 'text/plain' }).end('rendering the metrics failed; see the controller log\n');
+    },
+  );
 }

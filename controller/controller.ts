@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { buildAgentBundle, type AgentBundle } from '../agent/build.js';
+import type { AgentBundle } from '../agent/build.js';
+import { provideAgentBundle } from './agent-bundle-source.js';
 import { startBundleServer, type BundleServer } from './agent-bundle-server.js';
 import { advertisedAddresses, portOfUrl } from './advertised-address.js';
 import { startApiServer, type ApiServer } from './api/server.js';
@@ -43,6 +44,8 @@ import { RunLeases } from './cluster/run-leases.js';
 import { RunRequestClient, RunRequestServer } from './cluster/run-requests.js';
 import { TakenRuns } from './cluster/taken-runs.js';
 import { CONTROLLER_VERSION } from './version.js';
+import { ControllerMetrics } from './metrics/controller-metrics.js';
+import { grpcCallCounter } from './metrics/grpc-calls.js';
 
 /** A running controller. */
 export interface RunningController {
@@ -59,11 +62,13 @@ export interface RunningController {
   /** The bootstrap admin's secret when this start generated it (first start, none given). */
   generatedBootstrapToken: string | undefined;
   stop(): Promise<void>;
+  /** The step a stop is in now (undefined before and after): what a shutdown that overran its deadline was stuck in. */
+  readonly shutdownStep: string | undefined;
 }
 
 /** Parts of a start a test may replace. */
 export interface ControllerSeams {
-  /** Builds the agent bundle at a path; default: esbuild (agent/build.ts). */
+  /** Puts the agent bundle at a path; default: the build's bundle, or esbuild from the sources (agent-bundle-source.ts). */
   buildBundle?: (path: string) => Promise<AgentBundle>;
 }
 
@@ -76,11 +81,11 @@ export interface ControllerSeams {
 export async function startController(options: CompiledControllerOptions, log: Logger, seams: ControllerSeams = {}): Promise<RunningController> {
   // First, before anything is written in it: the data dir and what it holds private (0700/0600), whatever the umask.
   secureDataDir(options.dataDir, log.child({ component: 'data-dir' }));
-  // The bundle builds (esbuild, its own process) while the database opens and the API starts serving: agents that
+  // The bundle is copied from the build (or, from the sources, built by esbuild in its own process) while the database opens and the API starts serving: agents that
   // reconnect after a restart need no bundle, and only provisioning waits for it (the start waited 0.2-0.33 s for
   // it in the bench's restarts under 2,000-10,000 agents).
   const bundlePath = resolve(options.dataDir, 'agent', 'agent.mjs');
-  const bundleBuilt = (seams.buildBundle ?? ((path: string) => buildAgentBundle(path, { private: true })))(bundlePath);
+  const bundleBuilt = (seams.buildBundle ?? provideAgentBundle)(bundlePath);
   bundleBuilt.catch(() => undefined); // awaited below; this only keeps a failure before then from going unhandled
   // Checking the local VMs' folder runs Node as their user (0.1-0.3 s here): meanwhile, like the bundle build.
   const workRootChecked = prepareWorkRoot(options.localVms);
@@ -108,12 +113,15 @@ export async function startController(options: CompiledControllerOptions, log: L
     mode: options.ha ? 'ha' : 'single',
     leaseMs: options.leaseMs,
   };
+  let shutdownStep: string | undefined;
   const closeAll = async () => {
     for (const [step, close] of closers.reverse()) {
       const started = performance.now();
+      shutdownStep = step;
       await close().catch((err: unknown) => log.error({ err, step }, 'shutdown step failed'));
       log.info({ step, ms: Math.round(performance.now() - started) }, 'shutdown step done');
     }
+    shutdownStep = undefined;
   };
   try {
     // Before anything is written: a controller that may not share the database with one already on it refuses to start.
@@ -137,6 +145,7 @@ export async function startController(options: CompiledControllerOptions, log: L
       );
       return { generatedBootstrapToken: generated, tokens: secrets, id: controller };
     });
+    const metrics = new ControllerMetrics(store, log.child({ component: 'metrics' }));
     const pki = options.insecure
       ? undefined
       : options.tlsFiles
@@ -151,6 +160,7 @@ export async function startController(options: CompiledControllerOptions, log: L
         options.httpListen.port,
         log.child({ component: 'bundle' }),
         pki ? { cert: pki.serverCertPem, key: pki.serverKeyPem } : undefined,
+        () => metrics.render(),
       );
       closers.push(['agent bundle server', () => server.close()]);
       return { bundle, server };
@@ -190,6 +200,7 @@ export async function startController(options: CompiledControllerOptions, log: L
     const clouds = new CloudDirectory(registry, [{ name: 'local', driver: 'local', settings: {} }, ...options.extraClouds], store, cipher, {
       dataDir: options.dataDir,
       log: log.child({ component: 'connectors' }),
+      metrics,
     });
     closers.push(['clouds', () => clouds.close()]);
     // Before the API serves: VMs on other machines must be given an address of this controller they can reach.
@@ -199,6 +210,7 @@ export async function startController(options: CompiledControllerOptions, log: L
     const bus = new RunBus();
     const hub = new AgentHub();
     const leases = new RunLeases(store, self);
+    metrics.watchReplica({ agentsConnected: () => hub.connected, runsOwned: () => leases.count });
     // HA: work for runs another replica drives goes to it through run_requests; alone, such a run was taken from it.
     const requests = notifications && new RunRequestClient({ db: store, notifications, replicaId: self.id, log: replicasLog.child({ part: 'requests' }) });
     if (requests) {
@@ -229,6 +241,7 @@ export async function startController(options: CompiledControllerOptions, log: L
       effects: (inputs) => new Provisioner(store, clouds, tokens, provisionerOptions, inputs, log.child({ component: 'provisioner' })),
       ownership: leases,
       remote: requests ?? new TakenRuns(),
+      metrics,
     });
     const requestServer =
       notifications &&
@@ -282,12 +295,13 @@ export async function startController(options: CompiledControllerOptions, log: L
         cipher,
         controllerId: id,
         remoteVmsUnreachable: advertised.unreachable,
+        metrics,
       },
       options.listen.host,
       options.listen.port,
       pki,
       options.callLimits,
-      { startNotServing: true },
+      { startNotServing: true, interceptors: [grpcCallCounter(metrics.grpcCalls)] },
     );
     // Steps run in reverse: the engine's effects in flight settle while this replica still holds their runs, then the
     // runs are handed back (a run handed back while its VMs were being made would have them made again by its next
@@ -312,10 +326,8 @@ export async function startController(options: CompiledControllerOptions, log: L
     await membership.serve();
     server.setServing(true);
     engine.start();
-    const reconciler = new Reconciler(store, clouds, engine, id, log.child({ component: 'reconciler' }), {
-      owns: (runId) => engine.owns(runId),
-      runsSingletonWork: async () => (locks ? locks.holdsSingletonWork() : true),
-    });
+    const reconcilerReplica = { owns: (runId: string) => engine.owns(runId), runsSingletonWork: async () => (locks ? locks.holdsSingletonWork() : true) };
+    const reconciler = new Reconciler(store, clouds, engine, id, log.child({ component: 'reconciler' }), reconcilerReplica, metrics);
     reconciler.start(options.reconcileIntervalMs);
     closers.push(['reconciler', () => reconciler.stop()]);
     const retention = new RunRetention(store, deletion, { ...DEFAULT_RETENTION_SWEEP, retentionDays: options.retentionDays }, retentionLog, {
@@ -335,6 +347,9 @@ export async function startController(options: CompiledControllerOptions, log: L
       caCertificate: pki?.caCertPem,
       reconcile: () => reconciler.reconcile(),
       generatedBootstrapToken,
+      get shutdownStep() {
+        return shutdownStep;
+      },
       stop: () =>
         (stopping ??= (async () => {
           log.info('shutting down');

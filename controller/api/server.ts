@@ -1,4 +1,11 @@
-import { Server, ServerCredentials, type ServerOptions, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import {
+  Server,
+  ServerCredentials,
+  type ServerInterceptor,
+  type ServerOptions,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { createFileRegistry, fromBinary } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import type { ControllerPki } from '../auth/pki.js';
@@ -69,6 +76,11 @@ export interface ApiServerOptions {
    * Default false: SERVING from the start.
    */
   startNotServing?: boolean;
+  /**
+   * Wrap every call nearest the wire (grpc-js nests each interceptor inside the next): they see every status sent,
+   * the request guard's refusals too (the metrics' call counter).
+   */
+  interceptors?: ServerInterceptor[];
 }
 
 /**
@@ -87,9 +99,9 @@ export async function startApiServer(
   const deps = { ...services, limits: new CallLimits(callLimits) };
   const inflight = new InflightCalls();
   const descriptorSet = loadDescriptorSet();
-  const guard = new RequestGuard(createFileRegistry(fromBinary(FileDescriptorSetSchema, descriptorSet)), deps.log.child({ component: 'requests' }));
+  const guard = new RequestGuard(createFileRegistry(fromBinary(FileDescriptorSetSchema, descriptorSet)), deps.log.child({ part: 'requests' }));
   const server = new GuardedServer(guard, {
-    interceptors: [inflight.interceptor, guard.interceptor],
+    interceptors: [...(options.interceptors ?? []), inflight.interceptor, guard.interceptor],
     'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
     // Agents hold one stream for hours: answer their keepalive pings.
     'grpc.keepalive_permit_without_calls': 1,
@@ -104,16 +116,16 @@ export async function startApiServer(
   server.addService(TokenServiceService, tokenService(deps));
   server.addService(RunServiceService, runService(deps));
   const agents = agentService(deps);
-  const sessions = new AgentSessionSlots(callLimits.sessionsPerAgent, deps.log.child({ component: 'agents' }));
+  const sessions = new AgentSessionSlots(callLimits.sessionsPerAgent, deps.log.child({ part: 'agents' }));
   server.addService(AgentServiceService, { ...agents, session: sessions.limit(agents.session) });
   server.addService(CloudServiceService, cloudService(deps));
   server.addService(ControllerServiceService, controllerService(deps));
 
   const health = new ServingHealth(SERVED, !options.startNotServing);
   health.addToServer(server);
-  addReflectionService(server, descriptorSet, [...SERVED, 'grpc.health.v1.Health'], deps.log.child({ component: 'reflection' }));
+  addReflectionService(server, descriptorSet, [...SERVED, 'grpc.health.v1.Health'], deps.log.child({ part: 'reflection' }));
 
-  const log = deps.log.child({ component: 'grpc' });
+  const log = deps.log.child({ part: 'grpc' });
   // Our own listeners hand their sockets to grpc-js, because its bind cannot set the accept queue (listener.ts).
   const injector = server.createConnectionInjector(credentialsOf(pki));
   const listeners = await listenOnHost(

@@ -8,6 +8,8 @@ import type { CloudRow } from '../store/entities/cloud.js';
 import type { Store } from '../store/store.js';
 import { validatesImages, type CloudConnector, type ConnectorDriver } from '../connectors/connector.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
+import { instrumentConnector } from '../metrics/instrumented-connector.js';
+import type { CloudCallMetrics } from '../metrics/ports.js';
 
 /** What a connector is built from, as stored: the cloud (none for a built-in one) and the tenant's credential. */
 interface StoredRows {
@@ -49,7 +51,8 @@ export class CloudDirectory {
     builtIns: readonly CloudDefinition[],
     private readonly store: Store,
     private readonly cipher: CredentialCipher,
-    private readonly context: { dataDir: string; log: Logger },
+    /** `metrics`: every connector handed out counts its cloud calls there. */
+    private readonly context: { dataDir: string; log: Logger; metrics?: CloudCallMetrics },
   ) {
     for (const definition of builtIns) {
       const violations = this.validate(definition.driver, definition.settings);
@@ -120,11 +123,12 @@ export class CloudDirectory {
     const driver = this.registry.get(definition.driver);
     if (!driver) throw new Error(`cloud '${name}': unknown driver '${definition.driver}'`);
     const credentials = loaded.credential ? this.cipher.decrypt(loaded.credential.ciphertext, tenantId, name) : {};
-    const connector = driver.create(definition.settings, {
+    const created = driver.create(definition.settings, {
       dataDir: this.context.dataDir,
       log: this.context.log.child({ cloud: name }),
       credentials,
     });
+    const connector = this.context.metrics ? instrumentConnector(created, name, this.context.metrics) : created;
     this.connectors.set(key, { version, connector });
     return connector;
   }

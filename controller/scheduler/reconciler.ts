@@ -5,6 +5,7 @@ import { withRetries } from '../connectors/retry.js';
 import type { RunInputs } from './run-loop.js';
 import type { Store } from '../store/store.js';
 import { isFinal } from '../../common/runs/states.js';
+import { NO_RECONCILER_METRICS, type ReconcilerMetrics } from '../metrics/ports.js';
 
 /** What one reconciliation pass did. */
 export interface ReconcileReport {
@@ -44,6 +45,7 @@ export class Reconciler {
     private readonly controllerId: string,
     private readonly log: Logger,
     private readonly replica: ReconcilerReplica = { owns: () => true, runsSingletonWork: async () => true },
+    private readonly metrics: ReconcilerMetrics = NO_RECONCILER_METRICS,
   ) {}
 
   start(intervalMs: number): void {
@@ -74,6 +76,7 @@ export class Reconciler {
         vms = await connector.listTagged({ controllerId: this.controllerId });
       } catch (err) {
         this.log.warn({ cloud, tenantId, message: (err as Error).message }, 'cannot list the cloud; skipped this pass');
+        this.metrics.found('cloud_unlisted', 1);
         continue;
       }
       if (singleton || this.onThisHost(connector)) await this.terminateStrays(connector, vms.filter((vm) => vm.tags.tenant === tenantId), report);
@@ -116,9 +119,11 @@ export class Reconciler {
       try {
         await withRetries(() => connector.terminate(vm.vmId), { attempts: 3, baseDelayMs: 200, maxDelayMs: 5_000 });
         report.terminated.push(vm.vmId);
+        this.metrics.found('stray_terminated', 1);
         this.log.warn({ vmId: vm.vmId, runId: vm.tags.runId, instance: vm.tags.instance }, 'terminated a VM no run needs');
       } catch (err) {
         this.log.error({ vmId: vm.vmId, message: (err as Error).message }, 'could not terminate a stray VM');
+        this.metrics.found('stray_terminate_failed', 1);
       }
     }
   }
@@ -163,6 +168,7 @@ export class Reconciler {
       const described = await connector.describe(instance.vmId).catch(() => listed);
       if (described && described.state !== 'terminated' && described.state !== 'stopped') continue;
       report.lost.push(`${instance.runId}/${instance.name}`);
+      this.metrics.found('instance_lost', 1);
       await this.inputs.dispatch(instance.runId, {
         type: 'instance-lost',
         instance: instance.name,

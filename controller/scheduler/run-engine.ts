@@ -27,6 +27,7 @@ import { RunQueue } from './run-queue.js';
 import type { JournalView, RunBus } from './run-bus.js';
 import { seedAddedInstances } from './instance-seeds.js';
 import { agentCommandFor } from '../domain/runs/agent-command.js';
+import { NO_ENGINE_METRICS, type EngineMetrics } from '../metrics/ports.js';
 
 /** A run as last committed, for readers that need the whole model often. */
 export interface RunSnapshot {
@@ -58,6 +59,8 @@ export interface RunEngineDeps {
   ownership: RunOwnership;
   /** Where the work for any other run goes: its owner replica. */
   remote: RemoteRuns;
+  /** Where commits and parameter sets are counted; default: nowhere. */
+  metrics?: EngineMetrics;
 }
 
 /** How often timeouts are checked and stuck destroys retried. */
@@ -100,6 +103,7 @@ export class RunEngine implements RunInputs {
   private readonly effects: RunEffects;
   private readonly ownership: RunOwnership;
   private readonly remote: RemoteRuns;
+  private readonly metrics: EngineMetrics;
   private ticker: NodeJS.Timeout | undefined;
   private readonly lastDestroyAttempt = new Map<string, number>();
   private readonly background = new Set<Promise<unknown>>();
@@ -111,6 +115,7 @@ export class RunEngine implements RunInputs {
     this.log = deps.log;
     this.ownership = deps.ownership;
     this.remote = deps.remote;
+    this.metrics = deps.metrics ?? NO_ENGINE_METRICS;
     // It may keep this engine as its RunInputs; it is called only once a commit starts effects.
     this.effects = deps.effects(this);
   }
@@ -178,6 +183,7 @@ export class RunEngine implements RunInputs {
    */
   setParameters(runId: string, sets: { key: string; value: string }[], actor: string): Promise<SetOutcome> {
     if (!this.owns(runId)) return this.remote.setParameters(runId, sets.map((s) => ({ ...s, actor })));
+    this.metrics.parameterSets(actor.startsWith('agent:') ? 'agent' : 'operator', sets.length);
     return new Promise((resolve, reject) =>
       this.submit(runId, { kind: 'sets', sets: sets.map((s) => ({ ...s, actor })), resolve, reject }),
     );
@@ -277,8 +283,18 @@ export class RunEngine implements RunInputs {
     this.queue.submit(runId, work);
   }
 
-  /** Commits a batch; when it fails, each item alone, so that one bad item does not fail the others. Settles every item. */
+  /** Commits a batch (see commitOrEach), counting its size and how long its items waited for their answers. */
   private async commitBatch(runId: string, batch: RunWork[]): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.commitOrEach(runId, batch);
+    } finally {
+      this.metrics.committed(batch.length, (performance.now() - started) / 1000);
+    }
+  }
+
+  /** Commits a batch; when it fails, each item alone, so that one bad item does not fail the others. Settles every item. */
+  private async commitOrEach(runId: string, batch: RunWork[]): Promise<void> {
     try {
       await this.commit(runId, batch);
     } catch (err) {

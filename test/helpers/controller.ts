@@ -16,6 +16,8 @@ export type TestDatabase = 'sqlite' | 'postgres';
 /** A real controller on 127.0.0.1 with a fresh database. */
 export interface TestController {
   address: string;
+  /** The HTTP port's base URL (agent bundle, /metrics): https:// under `tls`. */
+  httpUrl: string;
   /** The operator tenant's admin token. */
   adminToken: string;
   database: TestDatabase;
@@ -109,6 +111,7 @@ export async function startTestController(options: TestControllerOptions): Promi
   }
   return {
     address: controller.address,
+    httpUrl: controller.bundleUrl,
     adminToken,
     database: options.database,
     databaseUrl,

@@ -8,7 +8,8 @@ import { activeInstances, instanceNamed } from '../../domain/runs/instance-looku
 import { reportMissingEvent } from '../../domain/runs/report-missing.js';
 import { isFinal } from '../../../common/runs/states.js';
 import type { AgentHub } from '../../scheduler/agent-hub.js';
-import { waitForValues } from '../../scheduler/parameter-waits.js';
+import { waitForValues, type WaitFailure } from '../../scheduler/parameter-waits.js';
+import { NO_PARAMETER_WAIT_METRICS, type ParameterWaitMetrics } from '../../metrics/ports.js';
 import type { RunBus } from '../../scheduler/run-bus.js';
 import type { RunEngine } from '../../scheduler/run-engine.js';
 import type { AgentRouting } from '../../scheduler/run-ownership.js';
@@ -27,6 +28,8 @@ export interface SessionDeps {
   /** Which replica drives each run: a session of a run this replica does not drive is sent to its owner. */
   owners: AgentRouting;
   log: Logger;
+  /** Where waiting gets are counted; default: nowhere. */
+  metrics?: ParameterWaitMetrics;
 }
 
 type Redirect = Extract<AgentCommand, { type: 'redirect' }>;
@@ -318,13 +321,19 @@ export class AgentSession {
     else this.replyParameter(get.requestId, key, undefined, result.failure, result.message);
   }
 
-  /** Counts a waiting get while it waits. */
-  private async waiting<T>(wait: () => Promise<T>): Promise<T> {
+  /** Counts a waiting get while it waits, and in the metrics how it ended. */
+  private async waiting<T extends { values: unknown } | { failure: WaitFailure }>(wait: () => Promise<T>): Promise<T> {
+    const metrics = this.deps.metrics ?? NO_PARAMETER_WAIT_METRICS;
     this.waitingGets++;
+    metrics.waitStarted();
+    let outcome: 'satisfied' | WaitFailure = 'aborted';
     try {
-      return await wait();
+      const result = await wait();
+      outcome = 'values' in result ? 'satisfied' : result.failure;
+      return result;
     } finally {
       this.waitingGets--;
+      metrics.waitEnded(outcome);
     }
   }
 
