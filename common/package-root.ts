@@ -30,3 +30,8 @@ function findPackageRoot(start: string): string {
     if (dirname(dir) === dir) throw new Error(`no package.json above ${start}`);
   }
 }
+
+/** True when this process runs the TypeScript sources (through tsx or vitest), false when it runs the build. */
+export function runningFromSources(): boolean {
+  return import.meta.url.endsWith('.ts');
+}

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --import tsx
+#!/usr/bin/env node
 /** The `slipstream` executable: the only place that reads process globals. */
 import { homedir } from 'node:os';
 import { configPathFromEnv } from './config/path.js';

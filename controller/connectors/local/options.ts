@@ -4,7 +4,8 @@
  * compiled once with defaults.
  */
 import { access } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../../../common/package-root.js';
 import { copyAgentBundle, type AgentBundleSource } from './agent-bundle-copy.js';
 import type { LocalVmPlacement } from './placement.js';
 
@@ -57,7 +58,7 @@ export interface CompiledLocalDriverOptions {
 export const INHERITED_VARIABLES = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
 
 /** The agent bundle the controller builds, next to the sources of this checkout. */
-export const DEFAULT_AGENT_BUNDLE = fileURLToPath(new URL('../../../dist/agent.mjs', import.meta.url));
+export const DEFAULT_AGENT_BUNDLE = join(packageRoot(), 'dist', 'agent.mjs');
 
 /** Applies defaults and validates once; throws with a message naming the option. */
 export function compileLocalDriverOptions(input: LocalDriverOptions = {}): CompiledLocalDriverOptions {

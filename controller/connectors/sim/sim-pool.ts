@@ -79,11 +79,12 @@ export class SimPool implements SimVmHost {
   static start(options: SimPoolOptions = {}): SimPool {
     const count = options.workers ?? 2;
     if (!Number.isInteger(count) || count < 1) throw new Error('sim pool: workers must be a positive integer');
-    const entry = fileURLToPath(new URL('./sim-worker.ts', import.meta.url));
-    const tsx = import.meta.resolve('tsx');
+    // From the sources the worker is TypeScript, run through tsx; from the build it is plain JavaScript.
+    const fromSources = import.meta.url.endsWith('.ts');
+    const entry = fileURLToPath(new URL(fromSources ? './sim-worker.ts' : './sim-worker.js', import.meta.url));
     const workers = Array.from({ length: count }, () => {
       const child = fork(entry, [], {
-        execArgv: ['--import', tsx, ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [])],
+        execArgv: [...(fromSources ? ['--import', import.meta.resolve('tsx')] : []), ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [])],
         serialization: 'advanced',
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });

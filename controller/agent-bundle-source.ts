@@ -1,0 +1,32 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, copyFile, mkdir, readFile, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { AgentBundle } from '../agent/build.js';
+import { codeRoot } from '../common/package-root.js';
+
+/** True when this process runs the built tree (dist/), not the TypeScript sources. */
+const RUNNING_BUILT_CODE = import.meta.url.endsWith('.js');
+
+/**
+ * Puts the agent bundle the controller serves to VMs at `path` (owner-only). Built code copies the bundle its
+ * build made (`dist/agent.mjs`): nothing is compiled at start. From the sources (development, tests) the agent is
+ * bundled now with esbuild, a development dependency, so an edit to the agent is what its VMs run.
+ */
+export async function provideAgentBundle(path: string): Promise<AgentBundle> {
+  if (!RUNNING_BUILT_CODE) {
+    const { buildAgentBundle } = await import('../agent/build.js');
+    return buildAgentBundle(path, { private: true });
+  }
+  const prebuilt = join(codeRoot(), 'agent.mjs');
+  const bytes = await readFile(prebuilt).catch((err: unknown) => {
+    throw new Error(`the agent bundle ${prebuilt} is missing from this build (run npm run build): ${(err as Error).message}`);
+  });
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await chmod(dirname(path), 0o700);
+  // Copied beside it, then renamed over it: replicas sharing a data dir may copy at once while others serve it.
+  const copying = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await copyFile(prebuilt, copying);
+  await chmod(copying, 0o600);
+  await rename(copying, path);
+  return { path, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+}

@@ -1,0 +1,41 @@
+/**
+ * Test helper: the package as a user gets it. Builds the tree into a staging folder (not the checkout's dist/, which
+ * a developer may be using), `npm pack`s it, and installs the tarball globally into a temporary prefix, the way
+ * `npm i -g ./slipstream-*.tgz` does: only production dependencies, no tsx, no esbuild, no sources.
+ */
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const run = promisify(execFile);
+
+export interface InstalledPackage {
+  /** The temporary folder holding the tarball, the prefix and anything a test adds. */
+  root: string;
+  tarball: string;
+  /** The `npm i -g --prefix` folder: executables in bin/, the package in lib/node_modules/slipstream. */
+  prefix: string;
+  /** The installed package's folder. */
+  packageDir: string;
+  /** The path of an installed executable (`slipstream`, `slipstream-controller`). */
+  bin(name: string): string;
+}
+
+export async function packAndInstall(): Promise<InstalledPackage> {
+  const root = await mkdtemp(join(tmpdir(), 'slipstream-pkg-'));
+  const stage = join(root, 'stage');
+  for (const path of ['package.json', 'README.md', 'examples']) await cp(join(REPO, path), join(stage, path), { recursive: true });
+  await run(process.execPath, ['--import', 'tsx', join(REPO, 'scripts/build.ts'), '--out', join(stage, 'dist')], { cwd: REPO });
+  const npm = { cwd: root, env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' } };
+  await run('npm', ['pack', stage, '--pack-destination', root, '--silent'], npm);
+  const tarball = join(root, (await readdir(root)).find((name) => name.endsWith('.tgz'))!);
+  const prefix = join(root, 'prefix');
+  // The dependencies come from the npm cache that `npm ci` filled: the registry is asked only for what is missing.
+  await run('npm', ['install', '--global', '--prefix', prefix, '--prefer-offline', tarball], { ...npm, maxBuffer: 16 * 1024 * 1024 });
+  const packageDir = join(prefix, 'lib', 'node_modules', 'slipstream');
+  return { root, tarball, prefix, packageDir, bin: (name) => join(prefix, 'bin', name) };
+}
