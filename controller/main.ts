@@ -1,17 +1,21 @@
+#!/usr/bin/env node
 /**
  * The controller's composition root: the only place that reads process.env
  * and the command line.
  */
+import { runningFromSources } from '../common/package-root.js';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { DEFAULT_CALL_LIMITS } from './api/guards/call-limits.js';
 import { ReplicaConflictError } from './cluster/replica-registry.js';
 import { RemoteSimPool } from './connectors/sim/remote-sim-pool.js';
 import { SIM_DRIVER_NAME } from './connectors/sim/sim-driver.js';
-import { startController } from './controller.js';
+import { startController, type RunningController } from './controller.js';
 import { UnreachableControllerError } from './remote-clouds.js';
+import { LogOutput } from '../common/log-output.js';
 import { createLogger } from './logger.js';
 import { compileControllerOptions, OptionsError, type ControllerOptions } from './options.js';
+import { armShutdownDeadline } from './shutdown-deadline.js';
 
 // The AWS SDK warns about Node 20 on every client; the controller pins Node 20 on purpose.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -122,7 +126,14 @@ try {
   process.exit(2);
 }
 
-const log = createLogger(options.logLevel);
+// Logs never hold the controller up: a stdout whose reader stopped or is gone drops lines (counted) instead of
+// blocking the event loop, so the API, the agents and a SIGTERM are served whatever becomes of the log's reader.
+const logOutput = new LogOutput(process.stdout, {
+  onResumed: (dropped) => log.warn({ dropped }, 'log lines dropped: stdout did not keep up'),
+});
+const log = createLogger(options.logLevel, logOutput);
+// The messages for a person on stderr are best effort too: a reader gone from it must not crash the controller.
+process.stderr.on('error', () => undefined);
 const starting = startController(options, log);
 // Listening before the start completes (the API serves while the agent bundle builds): a signal during the start
 // stops the controller once it has started; a second one exits at once.
@@ -131,11 +142,14 @@ const onSignal = (signal: NodeJS.Signals) => {
   signals += 1;
   if (signals > 1) process.exit(1);
   log.info({ signal }, 'signal received');
+  let controller: RunningController | undefined;
+  armShutdownDeadline(options.shutdownGraceMs, () => (controller ? controller.shutdownStep : 'start'));
   starting
     .then(
-      async (controller) => {
-        await controller.stop();
-        process.exit(0);
+      async (started) => {
+        controller = started;
+        await started.stop();
+        await exitAfterLogs(0);
       },
       () => undefined, // the start failed: reported below
     )
@@ -152,7 +166,7 @@ try {
     // Shown once, outside the (redacted) log: nobody can recover it later.
     process.stderr.write(
       `\nBootstrap admin token for tenant '${options.bootstrapTenant}' (shown only now):\n  ${controller.generatedBootstrapToken}\n` +
-        `Use it:  npm run -s slipstream -- context set local --addr ${controller.address} --token ${controller.generatedBootstrapToken}` +
+        `Use it:  ${runningFromSources() ? 'npm run -s slipstream --' : 'slipstream'} context set local --addr ${dialledFromHere(controller.address)} --token ${controller.generatedBootstrapToken}` +
         `${options.insecure ? '' : ` --ca ${join(options.dataDir, 'tls', 'ca.pem')}`}\n\n`,
     );
   }
@@ -175,4 +189,22 @@ try {
   log.fatal({ err }, 'controller failed to start');
   process.stderr.write(`slipstream-controller: failed to start: ${err instanceof Error ? err.message : String(err)} (the log has the details)\n`);
   process.exit(1);
+}
+
+/**
+ * Exits once the last log lines are written (a stopped reader gets a second), saying on stderr what the log lost:
+ * a lost log is no failure of the controller, so it changes no exit code.
+ */
+async function exitAfterLogs(code: number): Promise<never> {
+  await logOutput.flush(1_000);
+  const lost = logOutput.summary();
+  if (lost) process.stderr.write(`slipstream-controller: ${lost}\n`);
+  process.exit(code);
+}
+
+/** The address a CLI on this host dials: a wildcard listen address is reached on the loopback. */
+function dialledFromHere(address: string): string {
+  const port = address.slice(address.lastIndexOf(':') + 1);
+  const host = address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+  return ['0.0.0.0', '::'].includes(host) ? `127.0.0.1:${port}` : address;
 }

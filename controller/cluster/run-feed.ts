@@ -59,7 +59,7 @@ export class RunFeed implements RunBusTap {
   private stopped = false;
 
   constructor(private readonly options: RunFeedOptions) {
-    this.log = options.log.child({ component: 'run-feed' });
+    this.log = options.log;
     this.coalescer = new NoticeCoalescer(
       options.replicaId,
       options.coalesceMs ?? 15,

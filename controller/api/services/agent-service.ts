@@ -31,7 +31,7 @@ export interface AgentServiceDeps extends SessionDeps {
 
 /** Handlers of slipstream.v1.AgentService. */
 export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
-  const log = deps.log.child({ component: 'agents' });
+  const log = deps.log.child({ part: 'agents' });
 
   // Agents booting together enroll together: one read and one write (per run) for everyone who asked while the last
   // batch was stored. One batch at a time, so no enrollment of this controller writes between a batch's read and write;

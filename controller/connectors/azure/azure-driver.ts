@@ -37,7 +37,7 @@ export function createAzureDriver(options: AzureDriverOptions = {}): ConnectorDr
         settings: parsed,
         options: compiled,
         clients: credential instanceof ConnectorError ? credential : createAzureClients(credential, parsed, compiled),
-        log: context.log.child({ component: 'connector.azure' }),
+        log: context.log.child({ driver: 'azure' }),
       });
     },
   };

@@ -74,7 +74,7 @@ export function createEc2Driver(options: Ec2DriverOptions = {}): ConnectorDriver
         settings: parsed,
         listPageSize: compiled.listPageSize,
         secrets: Object.values(context.credentials),
-        log: context.log.child({ component: 'connector.ec2', region: parsed.region }),
+        log: context.log.child({ driver: 'ec2', region: parsed.region }),
       });
     },
   };

@@ -41,7 +41,7 @@ export function createGcpDriver(options: GcpDriverOptions = {}): ConnectorDriver
         settings: parseGcpSettings(settings),
         options: compiled,
         authClient,
-        log: context.log.child({ component: 'connector.gcp' }),
+        log: context.log.child({ driver: 'gcp' }),
       });
     },
   };

@@ -34,7 +34,7 @@ export function createLocalDriver(options: LocalDriverOptions = {}): ConnectorDr
         dataDir: resolve(context.dataDir),
         settings: parseLocalSettings(settings),
         options: compiled,
-        log: context.log.child({ component: 'connector.local' }),
+        log: context.log.child({ driver: 'local' }),
       });
     },
   };
