@@ -36,6 +36,23 @@ describe('run logs', () => {
     expect(deps.out()).toBe('2025-01-31T12:00:00Z web.1 deployment: deploying\n2025-01-31T12:00:00Z web.1 deployment: still going\n');
   });
 
+  it('prints a gap marker as a line of its own, with its counts in JSON, listed or followed', async () => {
+    const notice = '[slipstream] 7,400 lines (473.6 kB) of output dropped here; the full output is in the report: slipstream run reports r-1 --instance web.1 (logs/deployment.log)';
+    const gap = aLogLine('web.1', notice, { dropped: { lines: 7_400, bytes: 473_600 } });
+    const listed = fakeDeps({ runs: { logs: async () => ({ lines: [LINES[0]!, gap], lastSequence: 7 }) } });
+    expect(await run(listed, { output: 'table', id: 'r-1' })).toBe(0);
+    expect(listed.out().split('\n')[1]).toBe(`2025-01-31T12:00:00Z web.1 deployment: ${notice}`);
+    const json = fakeDeps({ runs: { logs: async () => ({ lines: [LINES[0]!, gap], lastSequence: 7 }) } });
+    expect(await run(json, { output: 'json', id: 'r-1' })).toBe(0);
+    const printed = JSON.parse(json.out()) as Record<string, unknown>[];
+    expect(printed[0]).not.toHaveProperty('dropped');
+    expect(printed[1]).toMatchObject({ text: notice, dropped: { lines: 7_400, bytes: 473_600 } });
+    const watch = watchYielding(logLineUpdate(9, gap), snapshotUpdate(10, { state: 'Done' }));
+    const followed = fakeDeps({ runs: { logs: async () => ({ lines: [], lastSequence: 8 }), watch } });
+    expect(await run(followed, { output: 'json', id: 'r-1', follow: true })).toBe(0);
+    expect(JSON.parse(followed.out())).toMatchObject({ text: notice, dropped: { lines: 7_400, bytes: 473_600 } });
+  });
+
   it('follows as one JSON object per line', async () => {
     const watch = watchYielding(logLineUpdate(9, aLogLine('web.1', 'more')), snapshotUpdate(10, { state: 'Done' }));
     const deps = fakeDeps({ runs: { logs: async () => ({ lines: [], lastSequence: 8 }), watch } });
