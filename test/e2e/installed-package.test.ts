@@ -80,7 +80,7 @@ describe('the package installed from its tarball', () => {
 
   beforeAll(async () => {
     home = join(pkg.root, 'home');
-    await mkdir(home);
+    await mkdir(home, { mode: 0o755 });
     dataDir = join(home, 'data');
     address = `127.0.0.1:${await freePort()}`;
     // As the README says: `slipstream-controller` in a folder of one's own; its data dir is ./data there.

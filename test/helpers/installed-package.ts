@@ -4,7 +4,7 @@
  * `npm i -g ./slipstream-*.tgz` does: only production dependencies, no tsx, no esbuild, no sources.
  */
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readdir } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,8 @@ export interface InstalledPackage {
 
 export async function packAndInstall(): Promise<InstalledPackage> {
   const root = await mkdtemp(join(tmpdir(), 'slipstream-pkg-'));
+  // A controller run by root runs local VMs as 'nobody', who must pass through to the VMs' folder under it.
+  await chmod(root, 0o755);
   const stage = join(root, 'stage');
   for (const path of ['package.json', 'README.md', 'examples']) await cp(join(REPO, path), join(stage, path), { recursive: true });
   await run(process.execPath, ['--import', 'tsx', join(REPO, 'scripts/build.ts'), '--out', join(stage, 'dist')], { cwd: REPO });
