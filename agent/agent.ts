@@ -27,6 +27,7 @@ import { createReportTarball, uploadReport } from './report.js';
 import { ReportUploadGaveUpError, uploadWithRetries } from './report-upload.js';
 import { stateName } from './run-state.js';
 import { AgentSession } from './session.js';
+import { removeSocketFolder } from './socket-place.js';
 import { StateStore } from './state-store.js';
 
 /**
@@ -64,13 +65,22 @@ export interface RunningAgent {
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const compiled = await compileAgentOptions(options);
   const { paths } = compiled;
-  // Synchronous: a few system calls, once, before the agent has anything else to do. Through the thread pool the
-  // same calls cost 5-6x the CPU (5,000 fresh work dirs on tmpfs: 0.9-1.0 CPU-s against 0.15-0.18 s), which the
-  // thousands of agents of a sim worker, all starting together, paid at once.
-  for (const dir of [paths.workDir, paths.logsDir, paths.reportsDir, paths.homeDir, paths.scriptsDir, paths.tmpDir]) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  let store: StateStore;
+  try {
+    // Synchronous: a few system calls, once, before the agent has anything else to do. Through the thread pool the
+    // same calls cost 5-6x the CPU (5,000 fresh work dirs on tmpfs: 0.9-1.0 CPU-s against 0.15-0.18 s), which the
+    // thousands of agents of a sim worker, all starting together, paid at once.
+    for (const dir of [paths.workDir, paths.logsDir, paths.reportsDir, paths.homeDir, paths.scriptsDir, paths.tmpDir]) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    }
+    store = StateStore.open(paths.stateFile);
+  } catch (err) {
+    await removeSocketFolder(paths.socketDir).catch(() => undefined);
+    throw err;
   }
-  const store = StateStore.open(paths.stateFile);
+  if (paths.socketDir !== undefined) {
+    compiled.log.info({ socketPath: paths.socketPath }, 'work dir too long for a socket path; the agent socket is in a private folder under the temp dir');
+  }
   const agent = new Agent(compiled, store);
   agent.start();
   return { done: agent.done, stop: () => agent.stop(), paths };
@@ -304,6 +314,9 @@ class Agent {
       await this.driver?.stop();
       await this.session?.stop();
       await this.socket?.close();
+      await removeSocketFolder(this.options.paths.socketDir).catch((err: unknown) =>
+        this.log.warn({ err: err as Error, socketDir: this.options.paths.socketDir }, 'could not remove the socket folder'),
+      );
       this.channels?.close();
       this.resolveDone(exit);
     })();

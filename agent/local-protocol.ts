@@ -1,6 +1,6 @@
 /**
  * The JSON-lines protocol between the recipe commands (`ss-get`, ...) and the
- * running agent over `<workDir>/agent.sock`: one request line, one response
+ * running agent over its socket (AgentPaths.socketPath): one request line, one response
  * line, per connection.
  */
 

@@ -1,5 +1,6 @@
 /**
- * The agent's Unix socket for the recipe commands, `<workDir>/agent.sock`,
+ * The agent's Unix socket for the recipe commands, `<workDir>/agent.sock`
+ * (or in a private temp folder when that is too long: socket-place.ts),
  * created with mode 0600 (only the VM's user). One JSON request line in, one
  * JSON response line out; closing the connection cancels the request (a killed
  * `ss-get` stops waiting).

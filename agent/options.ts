@@ -1,9 +1,11 @@
 /**
  * AgentOptions (what an embedder or main.ts passes) compiled once into frozen
  * CompiledAgentOptions: config loaded and validated, work dir resolved,
- * defaults applied, timings checked. Fails fast with a clear message.
+ * defaults applied, timings checked, the socket's place chosen (the one
+ * thing compiling may create: a private socket folder, see socket-place.ts).
+ * Fails fast with a clear message.
  */
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { type AgentConfig, AgentConfigError, parseAgentConfig, readAgentConfigFile } from './config.js';
@@ -15,6 +17,7 @@ import type { PhaseEnvironment, PhaseOutcome, PhaseWork } from './phases.js';
 import type { AgentProbe } from './probe.js';
 import { agentCommandLine } from './recipe-bin.js';
 import { DEFAULT_REPORT_UPLOAD, type ReportUploadPolicy } from './report-upload.js';
+import { checkSocketPlace, placeSocket } from './socket-place.js';
 import { AGENT_VERSION } from './version.js';
 
 /** How to start an agent. Give exactly one of `config` and `configPath`. */
@@ -47,6 +50,8 @@ export interface AgentOptions {
   phaseRunner?: PhaseRunner;
   /** False: no local socket and no recipe command files (for a phase runner that runs no bash). Default true. */
   recipeCommands?: boolean;
+  /** Where the socket's private folder is made when `<workDir>/agent.sock` is too long for a socket path; default os.tmpdir(). */
+  socketTmpDir?: string;
   /** Told of lifecycle moments with a monotonic timestamp, for measurements. */
   probe?: AgentProbe;
   /** How long the report upload is retried (default 10 minutes, 500 ms to 30 s apart). */
@@ -73,7 +78,12 @@ export interface CompiledAgentOptions {
   readonly reportUpload: Readonly<ReportUploadPolicy>;
 }
 
-/** Compiles `options`; throws AgentConfigError naming the bad field. */
+/**
+ * Compiles `options`; throws AgentConfigError naming the bad field. When the
+ * socket cannot be `<workDir>/agent.sock`, the private folder it goes in is
+ * made last, once nothing else can fail: whoever gets the compiled options
+ * owns `paths.socketDir` and removes it (removeSocketFolder).
+ */
 export async function compileAgentOptions(options: AgentOptions): Promise<CompiledAgentOptions> {
   if (!!options.config === !!options.configPath) throw new AgentConfigError('options: give exactly one of config and configPath');
   let config: AgentConfig;
@@ -86,11 +96,9 @@ export async function compileAgentOptions(options: AgentOptions): Promise<Compil
   }
   const workDir = config.workDir!;
   if (!isAbsolute(workDir)) throw new AgentConfigError('config.workDir: must be an absolute path');
-  const paths = agentPaths(workDir);
-  // A Unix socket path is limited to 107 bytes on Linux.
-  if (Buffer.byteLength(paths.socketPath) > 107) {
-    throw new AgentConfigError(`config.workDir: too long for the agent socket (${paths.socketPath} is over 107 bytes)`);
-  }
+  const recipeCommands = options.recipeCommands ?? true;
+  const socketTmpDir = resolve(options.socketTmpDir ?? tmpdir());
+  if (recipeCommands) checkSocketPlace(workDir, socketTmpDir);
   const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
   if (!(backoff.baseMs > 0) || !(backoff.capMs >= backoff.baseMs)) {
     throw new AgentConfigError('options.backoff: baseMs must be > 0 and capMs >= baseMs');
@@ -110,18 +118,26 @@ export async function compileAgentOptions(options: AgentOptions): Promise<Compil
     level: options.logLevel,
     bindings: { service: 'slipstream-agent', runId: config.runId, instance: config.instance },
   });
+  const facts = Object.freeze(discoverFacts(config, process.pid));
+  const commandLine = Object.freeze([...(options.commandLine ?? agentCommandLine())]);
+  const paths = agentPaths(workDir);
+  if (recipeCommands) {
+    const place = await placeSocket(workDir, socketTmpDir);
+    paths.socketPath = place.socketPath;
+    if (place.privateDir !== undefined) paths.socketDir = place.privateDir;
+  }
   return Object.freeze({
     config: Object.freeze({ ...config, workDir }),
     paths: Object.freeze(paths),
-    facts: Object.freeze(discoverFacts(config, process.pid)),
+    facts,
     backoff: Object.freeze(backoff),
     log,
     env: Object.freeze({ ...(options.env ?? minimalEnv()) }),
     logBufferLines,
-    commandLine: Object.freeze([...(options.commandLine ?? agentCommandLine())]),
+    commandLine,
     agentVersion: AGENT_VERSION,
     phaseRunner: options.phaseRunner,
-    recipeCommands: options.recipeCommands ?? true,
+    recipeCommands,
     probe: options.probe,
     reportUpload: Object.freeze(reportUpload),
   });

@@ -17,11 +17,16 @@ export interface AgentPaths {
   scriptsDir: string;
   /** Scratch space (report tarballs). */
   tmpDir: string;
-  /** The Unix socket the recipe commands talk to (mode 0600). */
+  /**
+   * The Unix socket the recipe commands talk to (mode 0600): `<workDir>/agent.sock`, or, when that is too long
+   * for a socket path, `agent.sock` in {@link AgentPaths.socketDir} (see socket-place.ts).
+   */
   socketPath: string;
+  /** The private folder made for the socket under the temp dir, when it is not in the work dir; removed when the agent ends. */
+  socketDir?: string;
 }
 
-/** The agent's file layout under `workDir`. */
+/** The agent's file layout under `workDir` (the socket there too: options.ts moves it when that path is too long). */
 export function agentPaths(workDir: string): AgentPaths {
   return {
     workDir,
