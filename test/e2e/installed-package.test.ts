@@ -24,6 +24,8 @@ interface Exit {
 
 interface Spawned {
   child: ChildProcess;
+  /** Leads a process group of its own (a shell running the program): signals go to the group. */
+  group: boolean;
   output(): string;
   exited: Promise<Exit>;
 }
@@ -34,14 +36,15 @@ function userEnvironment(home: string, extra: Record<string, string> = {}): Node
   return env;
 }
 
-function start(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Spawned {
-  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, options: { detached?: boolean } = {}): Spawned {
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString('utf8')));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString('utf8')));
-  const exited = new Promise<Exit>((resolve) => child.on('exit', (code) => resolve({ code, out, err })));
-  return { child, output: () => out + err, exited };
+  // 'close': once every process holding its output is gone (a shell's children too), with the shell's exit code.
+  const exited = new Promise<Exit>((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+  return { child, group: options.detached === true, output: () => out + err, exited };
 }
 
 function runTo(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Exit> {
@@ -55,7 +58,9 @@ function runTo(command: string, args: string[], cwd: string, env: NodeJS.Process
 
 async function stop(proc: Spawned | undefined): Promise<Exit | undefined> {
   if (!proc || proc.child.exitCode !== null) return undefined;
-  proc.child.kill('SIGTERM');
+  // A detached process leads a group of its own: the signal goes to all of it, as a terminal's Ctrl-C would.
+  if (proc.group) process.kill(-proc.child.pid!, 'SIGTERM');
+  else proc.child.kill('SIGTERM');
   return proc.exited;
 }
 
@@ -69,22 +74,40 @@ afterAll(async () => {
   if (pkg) await rm(pkg.root, { recursive: true, force: true });
 });
 
+/**
+ * The shell commands of the README's "Using it" section, one list per code block: the first starts the controller,
+ * the second uses it.
+ */
+async function usingItBlocks(): Promise<string[][]> {
+  const readme = await readFile(join(REPO, 'README.md'), 'utf8');
+  const from = readme.indexOf('\n## Using it\n');
+  const section = readme.slice(from, readme.indexOf('\n### ', from));
+  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((block) => block[1]!.trim().split('\n'));
+}
+
 describe('the package installed from its tarball', () => {
   let home: string;
   let controller: Spawned;
   let address: string;
   let dataDir: string;
   let token: string;
-  const env = () => userEnvironment(home);
+  let commands: string[];
+  /** A user's shell after `npm i -g` into the prefix: its bin on the PATH, `npm root -g` answering its folder. */
+  const env = () => userEnvironment(home, { PATH: `${pkg.prefix}/bin:${process.env.PATH}`, NPM_CONFIG_PREFIX: pkg.prefix });
   const slipstream = (...args: string[]) => runTo(pkg.bin('slipstream'), args, home, env());
 
   beforeAll(async () => {
     home = join(pkg.root, 'home');
     await mkdir(home, { mode: 0o755 });
-    dataDir = join(home, 'data');
+    const [startIt, useIt] = await usingItBlocks();
+    expect(startIt).toEqual(['mkdir -p ~/slipstream && cd ~/slipstream && slipstream-controller']);
+    commands = useIt!;
+    dataDir = join(home, 'slipstream', 'data');
     address = `127.0.0.1:${await freePort()}`;
-    // As the README says: `slipstream-controller` in a folder of one's own; its data dir is ./data there.
-    controller = start(pkg.bin('slipstream-controller'), ['--listen', address], home, env());
+    // The README's command as written, on ports of this test's (the environment's listen addresses, not the default
+    // 50051 and 50052, so that tests can run side by side). Its own process group: bash waits for the controller, not exec()s it.
+    const ports = { SLIPSTREAM_LISTEN: address, SLIPSTREAM_HTTP_LISTEN: `127.0.0.1:${await freePort()}` };
+    controller = start('bash', ['-c', startIt![0]!], home, { ...env(), ...ports }, { detached: true });
     token = await waitFor(
       'the installed controller to print its bootstrap token',
       async () => {
@@ -117,28 +140,24 @@ describe('the package installed from its tarball', () => {
     expect(result.out.trim()).toBe(version);
   });
 
-  it("runs the README's commands from outside the repository, with no deprecation warning", async () => {
-    const steps: [string[], RegExp][] = [
-      [['context', 'set', 'local', '--addr', address, '--token', token, '--ca', join(dataDir, 'tls', 'ca.pem')], /saved/],
-      [['whoami'], /admin/],
-      [['module', 'push', join(pkg.packageDir, 'examples', 'shop'), '-m', 'first import'], /shop\/shop/],
-      [['module', 'list', 'shop'], /shop\/shop/],
-      [['run', 'launch', 'shop/shop', '--scalable', '--wait'], /Ready/],
-    ];
-    let launched = '';
-    for (const [args, expected] of steps) {
-      const result = await slipstream(...args);
-      expect(result.code, `slipstream ${args.join(' ')}: ${result.out}${result.err}`).toBe(0);
-      expect(result.out + result.err).toMatch(expected);
-      expect(result.err).not.toMatch(/DeprecationWarning|ExperimentalWarning/);
-      launched = result.out;
+  it("runs the README's commands as written from outside the repository, with no deprecation warning", async () => {
+    expect(commands.length).toBeGreaterThanOrEqual(5);
+    let runId: string | undefined;
+    for (const written of commands) {
+      expect(written).toMatch(/^slipstream /);
+      if (written.includes('RUN_ID') && !runId) throw new Error(`'${written}' comes before the run is launched`);
+      // The placeholders a reader fills in: the token printed once, this test's port, the id launch printed.
+      const line = written.replace('sst_...', token).replace('127.0.0.1:50051', address).replaceAll('RUN_ID', runId ?? '');
+      const result = await runTo('bash', ['-c', line], home, env());
+      expect(result.code, `${written}: ${result.out}${result.err}`).toBe(0);
+      expect(result.err, written).not.toMatch(/DeprecationWarning|ExperimentalWarning/);
+      runId ??= /run ([0-9a-f-]{36})/.exec(result.out)?.[1];
     }
-    const runId = /run ([0-9a-f-]{36})/.exec(launched)?.[1];
-    expect(runId).toBeDefined();
-    const terminated = await slipstream('run', 'terminate', runId!, '--wait');
-    expect(terminated.code, terminated.err).toBe(0);
+    expect(commands.at(-1)).toMatch(/^slipstream run terminate RUN_ID/);
+    const after = await slipstream('run', 'get', runId!, '--output', 'json');
+    expect(JSON.parse(after.out)).toMatchObject({ state: 'Done' });
     expect(controller.output()).not.toMatch(/DeprecationWarning/);
-  }, 180_000);
+  }, 240_000);
 
   it('is a client library another project imports, typed, without the controller', async () => {
     const project = join(pkg.root, 'project');
@@ -240,7 +259,7 @@ describe("the image's file layout", () => {
     await symlink(join(pkg.packageDir, 'node_modules'), join(app, 'node_modules'));
     const port = await freePort();
     // The image's environment, with this test's port and a folder for its /data volume.
-    const imageEnv = userEnvironment(join(pkg.root, 'home-image'), { ...stage.env, SLIPSTREAM_LISTEN: `0.0.0.0:${port}`, SLIPSTREAM_DATA_DIR: join(pkg.root, 'volume') });
+    const imageEnv = userEnvironment(join(pkg.root, 'home-image'), { ...stage.env, SLIPSTREAM_LISTEN: `0.0.0.0:${port}`, SLIPSTREAM_HTTP_LISTEN: `0.0.0.0:${await freePort()}`, SLIPSTREAM_DATA_DIR: join(pkg.root, 'volume') });
     const [program, ...args] = stage.command;
     expect(program).toBe('node');
     controller = start(process.execPath, args, app, imageEnv);

@@ -26,7 +26,8 @@ export interface InstalledPackage {
 }
 
 export async function packAndInstall(): Promise<InstalledPackage> {
-  const root = await mkdtemp(join(tmpdir(), 'slipstream-pkg-'));
+  // Short: the README's folders and a run's VM folders under it stay within a Unix socket path's 107 bytes.
+  const root = await mkdtemp(join(tmpdir(), 'sspkg-'));
   // A controller run by root runs local VMs as 'nobody', who must pass through to the VMs' folder under it.
   await chmod(root, 0o755);
   const stage = join(root, 'stage');

@@ -28,8 +28,10 @@ export class UserDataTooLargeError extends Error {
   override name = 'UserDataTooLargeError';
 }
 
-/** Oldest Node.js major the agent bundle runs on (it is built for node20). */
+/** Oldest Node.js major the agent bundle runs on (it is built for node20): a VM that has it keeps it. */
 const NODE_MAJOR = 20;
+/** The major installed on a VM without one: the current LTS (Node.js 20 reached its end of life in April 2026). */
+const INSTALLED_NODE_MAJOR = 24;
 
 /** Quotes one word for bash: single quotes, with embedded ones closed and escaped. */
 function shellQuote(word: string): string {
@@ -73,9 +75,9 @@ export function renderCloudInit(input: BootInput): string {
     'node_ok || pkg_install nodejs || true',
     'if ! node_ok; then',
     '  case "$(uname -m)" in x86_64) arch=x64 ;; aarch64 | arm64) arch=arm64 ;; *) fail "no Node.js build for $(uname -m)" ;; esac',
-    `  base=https://nodejs.org/dist/latest-v${NODE_MAJOR}.x`,
+    `  base=https://nodejs.org/dist/latest-v${INSTALLED_NODE_MAJOR}.x`,
     '  sums=$(curl -fsSL --retry 5 "$base/SHASUMS256.txt") || fail "cannot download $base/SHASUMS256.txt"',
-    `  line=$(printf '%s\\n' "$sums" | grep -E " node-v${NODE_MAJOR}\\.[0-9.]+-linux-$arch\\.tar\\.gz$" | head -n 1) || fail "no linux-$arch tarball listed in $base"`,
+    `  line=$(printf '%s\\n' "$sums" | grep -E " node-v${INSTALLED_NODE_MAJOR}\\.[0-9.]+-linux-$arch\\.tar\\.gz$" | head -n 1) || fail "no linux-$arch tarball listed in $base"`,
     '  file=${line##* }',
     '  tmp=$(mktemp -d)',
     '  curl -fsSL --retry 5 -o "$tmp/$file" "$base/$file" || fail "cannot download $base/$file"',
