@@ -27,10 +27,14 @@ export function armShutdownDeadline(graceMs: number, stuckIn: () => string | und
     );
     process.exit(EXIT_SHUTDOWN_OVERRAN);
   }, deadlineMs).unref();
-  const watchdog = new Worker(
-    `const { workerData } = require('node:worker_threads');
-     setTimeout(() => process.kill(workerData.pid, 'SIGKILL'), workerData.ms);`,
-    { eval: true, workerData: { pid: process.pid, ms: deadlineMs + WATCHDOG_SLACK_MS }, stdout: true, stderr: true },
-  );
+  // The numbers are written into the code, which needs neither `require` nor `import`: the worker inherits the
+  // process's flags, and with --input-type=module its eval code is a module (no `require`) but is a script otherwise.
+  const watchdog = new Worker(`setTimeout(() => process.kill(${process.pid}, 'SIGKILL'), ${deadlineMs + WATCHDOG_SLACK_MS});`, {
+    eval: true,
+    stdout: true,
+    stderr: true,
+  });
+  // A watchdog that cannot start must not crash the shutdown it guards: the timer above still ends it.
+  watchdog.on('error', () => undefined);
   watchdog.unref();
 }
