@@ -312,11 +312,13 @@ class Agent {
       if (exit.reason === 'fatal') this.log.error({ err: exit.error }, 'agent failed');
       else this.log.info({ reason: exit.reason, state: exit.state === undefined ? undefined : stateName(exit.state) }, 'agent ending');
       await this.driver?.stop();
-      await this.session?.stop();
+      // No script is left to call the socket; closing it before the session drains leaves a local VM's terminate
+      // (a SIGKILL that may come any moment now) less time to strand the private socket folder under the temp dir.
       await this.socket?.close();
       await removeSocketFolder(this.options.paths.socketDir).catch((err: unknown) =>
         this.log.warn({ err: err as Error, socketDir: this.options.paths.socketDir }, 'could not remove the socket folder'),
       );
+      await this.session?.stop();
       this.channels?.close();
       this.resolveDone(exit);
     })();
