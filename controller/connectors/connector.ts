@@ -67,6 +67,8 @@ export interface VmInfo {
   ip?: string;
   hostname?: string;
   tags: VmTags;
+  /** Why the VM is in its state, for a human, when the cloud can tell (`local`: what a stopped VM's agent said last). */
+  detail?: string;
 }
 
 export interface ConnectorCapabilities {

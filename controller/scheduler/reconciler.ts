@@ -172,7 +172,7 @@ export class Reconciler {
       await this.inputs.dispatch(instance.runId, {
         type: 'instance-lost',
         instance: instance.name,
-        message: `its VM ${instance.vmId} ${described ? `is ${described.state}` : 'no longer exists'} on cloud '${cloud}'`,
+        message: `its VM ${instance.vmId} ${described ? `is ${described.state}` : 'no longer exists'} on cloud '${cloud}'${described?.detail ? `: ${described.detail}` : ''}`,
       });
     }
   }

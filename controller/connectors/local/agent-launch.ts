@@ -9,6 +9,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAgentConfig, type AgentConfig } from '../../../agent/config.js';
 import { ConnectorError } from '../connector.js';
+import { AGENT_OUTPUT_LOG } from './agent-output.js';
 import { writeFileAtomic } from './vm-record.js';
 
 /** The environment variable every process of a local VM carries: `<runId>/<instance>`. */
@@ -78,7 +79,7 @@ export interface AgentLaunch {
 export async function spawnAgent(launch: AgentLaunch): Promise<number> {
   const [file, ...args] = launch.command;
   if (!file) throw new ConnectorError('invalid', 'local: the agent command is empty');
-  const log = await open(join(launch.logDir, 'agent.out.log'), 'a', 0o600);
+  const log = await open(join(launch.logDir, AGENT_OUTPUT_LOG), 'a', 0o600);
   try {
     const child = spawn(file, [...args, '--config', launch.configPath], {
       cwd: launch.dir,

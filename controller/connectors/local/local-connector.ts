@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type VmInfo, type VmSpec, type VmState } from '../connector.js';
 import type { AgentConfig } from '../../../agent/config.js';
 import { localAgentConfig, spawnAgent, vmEnvironment, vmEnvironmentMarkers, writeAgentConfig } from './agent-launch.js';
+import { agentOutputSize, lastAgentMessage } from './agent-output.js';
 import { toConnectorError } from './errors.js';
 import { KeyedLock } from '../../concurrency/keyed-lock.js';
 import type { CompiledLocalDriverOptions } from './options.js';
@@ -157,6 +158,7 @@ export class LocalConnector implements CloudConnector {
       };
       let pid = previous && (await this.orphanedAgent(vmEnvironmentMarkers(runId, instance, dir), previous.uid));
       if (pid === undefined) {
+        record = { ...record, outputStart: await agentOutputSize(dir) };
         await this.write(dir, record);
         const configPath = await writeAgentConfig(workDir, config, runAs);
         pid = await spawnAgent({
@@ -190,7 +192,13 @@ export class LocalConnector implements CloudConnector {
   }
 
   private async info(record: LocalVmRecord): Promise<VmInfo> {
-    return { vmId: record.vmId, state: await this.state(record), ip: '127.0.0.1', hostname: 'localhost', tags: { ...record.tags } };
+    const state = await this.state(record);
+    const info: VmInfo = { vmId: record.vmId, state, ip: '127.0.0.1', hostname: 'localhost', tags: { ...record.tags } };
+    if (state === 'stopped') {
+      const said = await lastAgentMessage(vmDir(this.parts.dataDir, record.tags.runId, record.tags.instance), record.outputStart);
+      if (said !== undefined) info.detail = `agent exited: ${said}`;
+    }
+    return info;
   }
 
   private async state(record: LocalVmRecord): Promise<VmState> {

@@ -1,10 +1,11 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../test/helpers/poll.js';
 import { ConnectorError, type CloudConnector, type VmSpec } from '../connector.js';
+import { MAX_AGENT_MESSAGE_BYTES } from './agent-output.js';
 import { createLocalDriver, type LocalDriverOptions } from './local-driver.js';
 import { isProcessAlive } from './processes.js';
 import { standInAgentCommand } from './stand-in-agent.js';
@@ -232,6 +233,39 @@ describe('local driver: terminate, describe, list', () => {
     const escaped = await escapedPid(dir);
     await connector.terminate(vm.vmId);
     expect(await isProcessAlive(escaped)).toBe(false);
+  });
+
+  it("says with a stopped VM what its agent said last, only its own line and only since it was spawned", async () => {
+    const message = `slipstream-agent: config.workDir: too long for the agent socket (${'/x'.repeat(200)})`;
+    const exiting = [
+      "console.log(JSON.stringify({ level: 50, msg: 'agent failed', secret: 'sbt_secret' }));",
+      'const say = process.env.SAY;',
+      'if (say) console.error(say);',
+      'console.log("recipe output after");',
+      'process.exit(1);',
+    ].join('\n');
+    const { dataDir, connector } = await setup({ agentCommand: () => [process.execPath, '-e', exiting, '--'], env: { SAY: message } });
+    // What an earlier agent of the folder said is not this one's reason.
+    await mkdir(vmDirOf(dataDir), { recursive: true, mode: 0o700 });
+    await writeFile(join(vmDirOf(dataDir), 'agent.out.log'), 'slipstream-agent: SIGTERM received; stopping\n');
+    const vm = await connector.provision(spec());
+    const stopped = await waitFor('the VM to be stopped', async () => {
+      const info = await connector.describe(vm.vmId);
+      return info?.state === 'stopped' ? info : undefined;
+    });
+    expect(stopped.detail).toBe(`agent exited: ${message.slice(0, MAX_AGENT_MESSAGE_BYTES - 3)}...`);
+    expect(Buffer.byteLength(stopped.detail!)).toBe('agent exited: '.length + MAX_AGENT_MESSAGE_BYTES);
+    expect((await connector.listTagged({ controllerId: 'ctl-1' }))[0]).toMatchObject({ state: 'stopped', detail: stopped.detail });
+
+    const { dataDir: quietData, connector: quiet } = await setup({ agentCommand: () => [process.execPath, '-e', exiting, '--'], env: {} });
+    await mkdir(vmDirOf(quietData), { recursive: true, mode: 0o700 });
+    await writeFile(join(vmDirOf(quietData), 'agent.out.log'), 'slipstream-agent: SIGTERM received; stopping\n');
+    const silent = await quiet.provision(spec());
+    const info = await waitFor('the silent VM to be stopped', async () => {
+      const found = await quiet.describe(silent.vmId);
+      return found?.state === 'stopped' ? found : undefined;
+    });
+    expect(info.detail).toBeUndefined();
   });
 
   it('is found and terminated by a restarted driver (new object, same data folder)', async () => {

@@ -28,6 +28,8 @@ export interface LocalVmRecord {
   pid?: number;
   /** The agent's start time in clock ticks since boot (/proc/PID/stat), to tell it from a reused pid. */
   startTime?: number;
+  /** Where in `agent.out.log` this agent's output begins (earlier agents of the folder wrote what is before). */
+  outputStart?: number;
   /** The agent's work dir when it is not the record's folder (the VM runs as another user). */
   workDir?: string;
   /** The uid the VM's processes run as, when not the controller's: terminate kills only processes of that uid. */
