@@ -1,6 +1,7 @@
 /** The bash completion script, generated from the command tree. */
-import { allCommands, isFlag, type CompletionCommand } from './command-tree.js';
-import { encodeValue, header, hintedArguments, pathKey, shQuote, subcommandWords } from './script-parts.js';
+import { arm, caseFunction, subcommandTable, valueTables } from './case-tables.js';
+import { allCommands, type CompletionCommand } from './command-tree.js';
+import { header, pathKey, shQuote, subcommandWords } from './script-parts.js';
 
 /** A script that defines `_slipstream` and registers it for `slipstream`; source it or drop it in bash-completion's folder. */
 export function bashScript(root: CompletionCommand, version: string): string {
@@ -10,13 +11,7 @@ export function bashScript(root: CompletionCommand, version: string): string {
 
 function tables(commands: readonly CompletionCommand[]): string[] {
   return [
-    '# _slipstream_subcommand PATH WORD: REPLY = the path WORD leads to from PATH; fails when WORD is no subcommand.',
-    ...caseFunction(
-      '_slipstream_subcommand',
-      '"$1|$2"',
-      commands.flatMap((c) => subcommandWords(c).map(({ word, target }) => arm(`${pathKey(c)}|${word}`, `REPLY=${shQuote(pathKey(target))}`))),
-      'return 1',
-    ),
+    ...subcommandTable(commands),
     '# _slipstream_subcommands PATH: REPLY = the subcommands offered after PATH; fails when it has none.',
     ...caseFunction(
       '_slipstream_subcommands',
@@ -31,41 +26,8 @@ function tables(commands: readonly CompletionCommand[]): string[] {
       commands.map((c) => arm(pathKey(c), `REPLY=${shQuote([...c.options, ...c.inheritedOptions].flatMap((o) => o.flags).join(' '))}`)),
       "REPLY=''",
     ),
-    '# _slipstream_own_option_value PATH OPTION: REPLY = what follows OPTION declared on PATH; fails for flags and others\' options.',
-    ...caseFunction(
-      '_slipstream_own_option_value',
-      '"$1|$2"',
-      commands.flatMap((c) =>
-        c.options.filter((o) => !isFlag(o)).flatMap((o) => o.flags.map((flag) => arm(`${pathKey(c)}|${flag}`, `REPLY=${shQuote(encodeValue(o.value))}`))),
-      ),
-      'return 1',
-    ),
-    '# _slipstream_argument PATH N: REPLY = what the Nth argument (from 0) of PATH takes.',
-    ...caseFunction(
-      '_slipstream_argument',
-      '"$1"',
-      commands.flatMap((c) => {
-        const hinted = hintedArguments(c);
-        if (hinted.length === 0) return [];
-        const inner = hinted.map((a) =>
-          a.variadic
-            ? `*) if (($2 >= ${a.index})); then REPLY=${shQuote(a.value)}; else REPLY=any; fi ;;`
-            : `${a.index}) REPLY=${shQuote(a.value)} ;;`,
-        );
-        if (!hinted.some((a) => a.variadic)) inner.push('*) REPLY=any ;;');
-        return [arm(pathKey(c), `case $2 in ${inner.join(' ')} esac`)];
-      }),
-      'REPLY=any',
-    ),
+    ...valueTables(commands),
   ];
-}
-
-function arm(key: string, body: string): string {
-  return `    ${shQuote(key)}) ${body} ;;`;
-}
-
-function caseFunction(name: string, subject: string, arms: readonly string[], otherwise: string): string[] {
-  return [`${name}() {`, `  case ${subject} in`, ...arms, `    *) ${otherwise} ;;`, '  esac', '}', ''];
 }
 
 /** The walk over the words typed so far; the same for every program tree. */
