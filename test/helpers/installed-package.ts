@@ -26,7 +26,7 @@ export interface InstalledPackage {
 }
 
 export async function packAndInstall(): Promise<InstalledPackage> {
-  // Short: the README's folders and a run's VM folders under it stay within a Unix socket path's 107 bytes.
+  // Short, so that the agents' sockets stay in their work dirs (a longer path moves them to the temp dir).
   const root = await mkdtemp(join(tmpdir(), 'sspkg-'));
   // A controller run by root runs local VMs as 'nobody', who must pass through to the VMs' folder under it.
   await chmod(root, 0o755);
