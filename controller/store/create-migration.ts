@@ -13,8 +13,8 @@ import pg from 'pg';
 import { MIGRATIONS_FOLDER, ormConfig } from './orm-config.js';
 
 const name = process.argv[2];
-if (!name || !/^[a-z][a-z0-9-]*$/.test(name)) {
-  console.error('usage: npm run db:migration -- NAME   (NAME: lowercase words joined by -)');
+if (!name || !/^[a-z][a-z0-9_]*$/.test(name)) {
+  console.error('usage: npm run db:migration -- NAME   (NAME: lowercase words joined by _, as it becomes part of a class name)');
   process.exit(2);
 }
 

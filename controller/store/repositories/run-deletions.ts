@@ -13,9 +13,11 @@ const NO_VM_LEFT = `not exists (select 1 from run_instances i where i.run_id = r
 /**
  * ? finished before, ? limit. Final runs with no VM left that finished before
  * the cutoff, oldest first. `finished_at` is set when a run turns final;
- * the state change time stands in for a row that has none.
+ * the state change time stands in for a row that has none. The state
+ * predicate and the expression are those of `runs_finished_index`, written
+ * alike so that SQLite, too, reads the index in order and stops at the limit.
  */
-const EXPIRED = `select r.id from runs r
+export const EXPIRED_RUNS_SQL = `select r.id from runs r
   where r.state in (${FINAL}) and coalesce(r.finished_at, r.state_changed_at) < ? and ${NO_VM_LEFT}
   order by coalesce(r.finished_at, r.state_changed_at), r.id limit ?`;
 
@@ -33,7 +35,7 @@ export class RunDeletionRepository {
 
   /** Up to `limit` runs that may be deleted and turned final before `before`, oldest first. */
   async expired(before: Date, limit: number): Promise<string[]> {
-    const rows = await execute<{ id: string }[]>(this.em, EXPIRED, [dbDate(this.em, before), limit], 'all');
+    const rows = await execute<{ id: string }[]>(this.em, EXPIRED_RUNS_SQL, [dbDate(this.em, before), limit], 'all');
     return rows.map((row) => row.id);
   }
 

@@ -3,6 +3,7 @@ import { Migration20261126142842_initial } from './Migration20261126142842_initi
 import { Migration20261126150613_runs } from './Migration20261126150613_runs.js';
 import { Migration20261126154253_clouds } from './Migration20261126154253_clouds.js';
 import { Migration20261206024947_replicas } from './Migration20261206024947_replicas.js';
+import { Migration20261206190055_finished_runs } from './Migration20261206190055_finished_runs.js';
 
 /** Every sqlite migration, oldest first (written by create-migration.ts). */
 export const sqliteMigrations: MigrationObject[] = [
@@ -10,4 +11,5 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261126150613_runs', class: Migration20261126150613_runs },
   { name: 'Migration20261126154253_clouds', class: Migration20261126154253_clouds },
   { name: 'Migration20261206024947_replicas', class: Migration20261206024947_replicas },
+  { name: 'Migration20261206190055_finished_runs', class: Migration20261206190055_finished_runs },
 ];
