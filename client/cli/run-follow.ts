@@ -121,8 +121,8 @@ async function serviceUrl(client: SlipstreamClient, runId: string): Promise<stri
 /**
  * Follows a run for a command and returns its exit code: the run's verdict
  * (runExitCode), 130 after Ctrl-C (the run goes on), 1 if the watch ended
- * before the run got there. Prints the final state, abort message and
- * `ss:url.service` (or the final Run as JSON).
+ * before the run got there. Prints the final state, abort message, warnings
+ * and `ss:url.service` (or the final Run as JSON).
  */
 export async function waitForRun(deps: CliDeps, client: SlipstreamClient, opts: WaitOptions): Promise<number> {
   const json = opts.output === 'json';
@@ -163,6 +163,8 @@ export async function waitForRun(deps: CliDeps, client: SlipstreamClient, opts: 
   if (!json) {
     deps.stdout.write(`state: ${run.state ?? 'unknown'}\n`);
     if (run.abortMessage !== undefined) deps.stdout.write(`abort: ${run.abortMessage}\n`);
+    // Beside the verdict, not part of it: a Ready run with warnings still exits 0.
+    for (const warning of run.warnings) deps.stdout.write(`warning: ${warning}\n`);
     const url = await serviceUrl(client, opts.runId);
     if (url !== undefined) deps.stdout.write(`ss:url.service: ${url}\n`);
   }

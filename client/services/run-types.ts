@@ -100,6 +100,12 @@ export interface Run {
   stateChangedAt: Date | undefined;
   finishedAt: Date | undefined;
   nodes: RunNode[];
+  /**
+   * What went wrong without deciding the verdict (a report that will not
+   * come, a VM that failed within the node's tolerance), one sentence each,
+   * oldest first. Always empty in `list`: read a run with `get`.
+   */
+  warnings: string[];
   /** The wire message, for fields this type does not cover. */
   raw: pb.Run;
 }
@@ -141,6 +147,7 @@ export function runFromProto(message: pb.Run | undefined): Run {
       maxProvisioningFailures: n.maxProvisioningFailures,
       instances: n.instances.map(instanceFromProto),
     })),
+    warnings: [...raw.warnings],
     raw,
   };
 }

@@ -54,7 +54,7 @@ describe.each(TEST_DATABASES)('report quotas on %s', (database) => {
 
   const reportDir = (run: string) => join(controller.dataDir, 'reports', run, 'machine.1');
   const storedBytes = async (run: string) => (await runs.reports(run)).reduce((sum, r) => sum + r.sizeBytes, 0);
-  const quotaEvents = async (run: string) => (await runs.events(run)).filter((e) => e.message.startsWith('report quota exceeded'));
+  const quotaEvents = async (run: string) => (await runs.events(run)).filter((e) => e.type === 'report-refused');
 
   beforeAll(async () => {
     // The usual umask: the controller must not depend on it for private files.
@@ -107,7 +107,8 @@ describe.each(TEST_DATABASES)('report quotas on %s', (database) => {
     expect(again.report).toMatchObject({ name: 'r1.txt', sizeBytes: 11 });
     expect((await runs.reports(runId)).map((r) => r.name).sort()).toEqual(['machine.1.tar.gz', 'r1.txt', 'r2.txt']);
     expect((await readdir(reportDir(runId))).sort()).toEqual(['machine.1.tar.gz', 'r1.txt', 'r2.txt']);
-    expect(await quotaEvents(runId)).toEqual([expect.objectContaining({ type: 'report', actor: 'controller', message: refused.details })]);
+    expect(await quotaEvents(runId)).toEqual([expect.objectContaining({ type: 'report-refused', actor: 'controller', message: refused.details })]);
+    expect((await harness.client.runs.get(runId)).warnings).toEqual([refused.details]);
   });
 
   it(`refuses bytes past ${MAX_BYTES} per instance, deletes the partial file and keeps the report it would have replaced`, async () => {
@@ -185,9 +186,10 @@ describe.each(TEST_DATABASES)('report quotas on %s', (database) => {
     const hog = (await runs.launch('reports/hog', { timeoutMinutes: 5 })).id;
     await runs.waitForState(hog, RunState.RUN_STATE_READY, 90_000);
     expect(await runs.reports(hog)).toEqual([]);
-    expect(await quotaEvents(hog)).toEqual([
-      expect.objectContaining({ message: `report quota exceeded: machine.1's reports may hold at most ${MAX_BYTES} bytes (report-max-bytes), and 'machine.1.tar.gz' would pass it` }),
-    ]);
+    const refusal = `report quota exceeded: machine.1's reports may hold at most ${MAX_BYTES} bytes (report-max-bytes), and 'machine.1.tar.gz' would pass it`;
+    expect(await quotaEvents(hog)).toEqual([expect.objectContaining({ message: refusal })]);
+    // Ready, and saying what it lacks.
+    expect(await harness.client.runs.get(hog)).toMatchObject({ state: 'Ready', abortMessage: undefined, warnings: [refusal] });
     expect(await readdir(reportDir(hog))).toEqual([]);
   }, 120_000);
 });

@@ -132,6 +132,8 @@ describe('provisioning faults (sqlite)', () => {
     expect(short.provisionCalls).toBe(14);
     const events = await runs.events(ready.id);
     expect(events.some((e) => e.message.includes(CAPACITY_MESSAGE)), JSON.stringify(events.map((e) => e.message))).toBe(true);
+    // The run is Ready without an abort, and its warning says it has one VM fewer than asked.
+    expect(ready.warnings).toEqual([expect.stringContaining(CAPACITY_MESSAGE)]);
     await terminateToDone(ready);
   }, 180_000);
 

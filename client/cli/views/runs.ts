@@ -31,7 +31,7 @@ export const RUN_COLUMNS: Column<Run>[] = [
   { header: 'abort', value: (r) => r.abortMessage ?? '' },
 ];
 
-/** The fields of `run get`, as printRecord pairs. */
+/** The fields of `run get`, as printRecord pairs; `warning` once per warning. */
 export function runFields(run: Run): [string, string][] {
   return [
     ['id', run.id],
@@ -39,6 +39,8 @@ export function runFields(run: Run): [string, string][] {
     ['kind', run.kind ?? 'unknown'],
     ['state', `${run.state ?? 'unknown'}${run.recoveryMode ? ' (recovery mode)' : ''}`],
     ['abort', run.abortMessage ?? ''],
+    // One field per warning and none without: a script reads `warning` lines as it reads `abort`.
+    ...run.warnings.map((w): [string, string] => ['warning', w]),
     ['keep running', run.keepRunning ?? 'unknown'],
     ['scalable', run.scalable ? 'yes' : 'no'],
     ['timeout', `${run.timeoutMinutes} min`],

@@ -23,8 +23,8 @@ export interface InstanceFacts {
   connected?: boolean;
 }
 
-/** A stored run and its model -> wire. */
-export function runToProto(row: RunRow, model: RunModel, tags: string[], facts: Map<string, InstanceFacts>): pb.Run {
+/** A stored run and its model -> wire; `warnings` as runWarnings made them (empty where not read). */
+export function runToProto(row: RunRow, model: RunModel, tags: string[], facts: Map<string, InstanceFacts>, warnings: string[]): pb.Run {
   const plan = JSON.parse(row.plan) as ResolvedPlan;
   return {
     id: row.id,
@@ -66,6 +66,7 @@ export function runToProto(row: RunRow, model: RunModel, tags: string[], facts: 
           };
         }),
     })),
+    warnings,
   };
 }
 

@@ -15,6 +15,7 @@ import type { Store } from '../../store/store.js';
 import { AgentSession, type SessionDeps } from './agent-session.js';
 import { privateReportDir } from './report-dir.js';
 import { DEFAULT_REPORT_QUOTA, ReportQuotaExceededError, ReportQuotas, type ReportQuotaLimits, type ReportUpload } from './report-quota.js';
+import { REPORT_REFUSED_EVENT } from '../../domain/runs/report-missing.js';
 
 type EnrollOutcome = { enrolled: pb.EnrollResponse } | { error: Error };
 
@@ -181,7 +182,7 @@ export function agentService(deps: AgentServiceDeps): pb.AgentServiceServer {
   const reportRefused = async (runId: string, instance: string, err: ReportQuotaExceededError) => {
     log.warn({ runId, instance, limit: err.limit }, 'report refused');
     await deps.engine
-      .recordEvent(runId, { type: 'report', actor: 'controller', instance, text: err.message })
+      .recordEvent(runId, { type: REPORT_REFUSED_EVENT, actor: 'controller', instance, text: err.message })
       .catch((failure: unknown) => log.error({ err: failure, runId }, 'recording a refused report failed'));
   };
 

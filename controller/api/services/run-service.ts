@@ -147,7 +147,7 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
           req.pageToken,
         );
         const runs = [];
-        for (const row of page.rows) runs.push(await runView(repos, deps.hub, row));
+        for (const row of page.rows) runs.push(await runView(repos, deps.hub, row, { withoutWarnings: true }));
         return { runs, nextPageToken: page.next };
       });
     }),

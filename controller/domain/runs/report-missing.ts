@@ -9,6 +9,13 @@ import { clipCodePoints, withoutNul } from './agent-text.js';
 /** The event's type. */
 export const REPORT_MISSING_EVENT = 'report-missing';
 
+/**
+ * The type of the controller's event for a report it refused (report quota):
+ * not `report`, which an upload that worked is, so that readers tell the two
+ * apart by type (a run's warnings, run-warnings.ts).
+ */
+export const REPORT_REFUSED_EVENT = 'report-refused';
+
 /** Characters of the agent's reason kept: an event is a line for people, not a log. */
 const MAX_REASON_CHARS = 1_000;
 

@@ -72,6 +72,22 @@ export class RunJournalRepository {
   }
 
   /**
+   * The texts of a run's first `limit` events of these types, oldest first.
+   * No index reaches a run's events without its log lines, so this walks all
+   * of the run's rows (33-108 ms for 100,000 on SQLite and PostgreSQL; under
+   * 2 ms with an index on (run_id, sequence) where kind = 'event'): for one
+   * run at a time (GetRun), not for a listing.
+   */
+  async eventTexts(runId: string, types: readonly string[], limit: number): Promise<string[]> {
+    const rows = await this.em.find(
+      RunJournalEntity,
+      { run: runId, kind: 'event', type: { $in: [...types] } },
+      { orderBy: { sequence: 'asc' }, limit, fields: ['text'] },
+    );
+    return rows.map((r) => r.text);
+  }
+
+  /**
    * Writes the unit of work's changes (Repositories.flush): the staged
    * entries in bulk (on PostgreSQL as one JSON value, on SQLite as bound
    * values), then the managed entities.

@@ -35,11 +35,25 @@ describe('run get', () => {
     );
   });
 
+  it('prints a warning field per warning after the abort, in plain and table form, and none without warnings', async () => {
+    const warned = aRun({ warnings: ['no report from web.1 (web.1.tar.gz): timed out', 'web.2: no capacity'] });
+    const plain = fakeDeps({ runs: { get: async () => warned } });
+    expect(await run(plain, { output: 'table', id: 'r-1' })).toBe(0);
+    expect(plain.out()).toContain('state\tReady\nabort\t\nwarning\tno report from web.1 (web.1.tar.gz): timed out\nwarning\tweb.2: no capacity\nkeep running\t');
+    const tty = fakeDeps({ runs: { get: async () => warned } }, { isTTY: true });
+    expect(await run(tty, { output: 'table', id: 'r-1' })).toBe(0);
+    expect(tty.out()).toMatch(/^warning: +no report from web\.1 \(web\.1\.tar\.gz\): timed out$/m);
+    expect(tty.out()).toMatch(/^warning: +web\.2: no capacity$/m);
+    const quiet = fakeDeps({ runs: { get: async () => aRun() } });
+    expect(await run(quiet, { output: 'table', id: 'r-1' })).toBe(0);
+    expect(quiet.out()).not.toContain('warning');
+  });
+
   it('prints the run as JSON with domain names and no wire message', async () => {
     const deps = fakeDeps({ runs: { get: async () => aRun({ state: 'Executing', recoveryMode: true }) } });
     expect(await run(deps, { output: 'json', id: 'r-1' })).toBe(0);
     const printed = JSON.parse(deps.out()) as Record<string, unknown>;
-    expect(printed).toMatchObject({ id: 'r-1', state: 'Executing', recoveryMode: true, keepRunning: 'on-success', kind: 'application' });
+    expect(printed).toMatchObject({ id: 'r-1', state: 'Executing', recoveryMode: true, keepRunning: 'on-success', kind: 'application', warnings: [] });
     expect(printed).not.toHaveProperty('raw');
   });
 

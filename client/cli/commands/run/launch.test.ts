@@ -97,6 +97,18 @@ describe('run launch', () => {
     expect(deps.err()).toBe('reconnected: the watch of run r-1 resumed after update 0 (the stream failed (UNAVAILABLE))\n');
   });
 
+  it('with --wait prints the Ready run\'s warnings, exits 0, and keeps them in the JSON', async () => {
+    const warnings = ['no report from web.1 (web.1.tar.gz): the report tarball could not be made: EACCES'];
+    const deps = (): ReturnType<typeof fakeDeps> =>
+      fakeDeps({ runs: { launch, watch: watchYielding(snapshotUpdate(1)), get: async () => aRun({ warnings }), getParameter: async () => aParameter({ key: 'ss:url.service', value: 'http://10.0.0.1' }) } });
+    const table = deps();
+    expect(await run(table, { output: 'table', ref: 'app/web', wait: true })).toBe(0);
+    expect(table.out()).toMatch(/state: Ready\nwarning: no report from web\.1 \(web\.1\.tar\.gz\): the report tarball could not be made: EACCES\nss:url\.service: http:\/\/10\.0\.0\.1\n$/);
+    const json = deps();
+    expect(await run(json, { output: 'json', ref: 'app/web', wait: true })).toBe(0);
+    expect(JSON.parse(json.out())).toMatchObject({ state: 'Ready', warnings });
+  });
+
   it('with --wait exits 3 when the run ends Aborted', async () => {
     const deps = fakeDeps({
       runs: {

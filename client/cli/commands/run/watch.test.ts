@@ -58,6 +58,18 @@ describe('run watch', () => {
     expect(deps.out()).toMatch(/state: Aborted\nabort: disk full\n$/);
   });
 
+  it('prints the run\'s warnings after its abort message and keeps the verdict: 0 for Done, 3 for Aborted', async () => {
+    const warnings = ['no report from web.1 (web.1.tar.gz): the controller was out of reach for 10 minutes', 'web.2: no capacity'];
+    const done = fakeDeps({ runs: { watch: TO_DONE, get: async () => aRun({ state: 'Done', warnings }), getParameter: NO_URL } });
+    expect(await run(done, { output: 'table', id: 'r-1' })).toBe(0);
+    expect(done.out()).toMatch(/\nstate: Done\nwarning: no report from web\.1 \(web\.1\.tar\.gz\): the controller was out of reach for 10 minutes\nwarning: web\.2: no capacity\n$/);
+    expect(done.err()).toBe('');
+    const watch = watchYielding(snapshotUpdate(1, { state: 'Aborted', abortMessage: 'disk full' }));
+    const aborted = fakeDeps({ runs: { watch, get: async () => aRun({ state: 'Aborted', abortMessage: 'disk full', warnings: ['web.2: no capacity'] }), getParameter: NO_URL } });
+    expect(await run(aborted, { output: 'table', id: 'r-1' })).toBe(3);
+    expect(aborted.out()).toMatch(/state: Aborted\nabort: disk full\nwarning: web\.2: no capacity\n$/);
+  });
+
   it('exits 1 when the watch keeps ending before the run is final, once reconnecting gives up', async () => {
     const deps = fakeDeps(
       {

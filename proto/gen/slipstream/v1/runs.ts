@@ -257,6 +257,18 @@ export interface Run {
   stateChangedAt?: Date | undefined;
   finishedAt?: Date | undefined;
   nodes: RunNode[];
+  /**
+   * What went wrong without deciding the run's verdict, one sentence each,
+   * oldest first: a report that will not come (the agent gave up uploading
+   * it), a report the controller refused (report quota), a VM that failed to
+   * provision within the node's max_provisioning_failures (events
+   * `report-missing`, `report-refused`, `provisioning-failure`; repeats once,
+   * at most 50 and a line pointing to ListRunEvents). A script that reads only
+   * the state would not see them.
+   * Empty in ListRuns (reading them costs a journal scan per run); GetRun,
+   * WatchRun's snapshots and the runs the other run calls return fill it.
+   */
+  warnings: string[];
 }
 
 export interface RunNode {
@@ -586,6 +598,7 @@ function createBaseRun(): Run {
     stateChangedAt: undefined,
     finishedAt: undefined,
     nodes: [],
+    warnings: [],
   };
 }
 
@@ -638,6 +651,9 @@ export const Run: MessageFns<Run> = {
     }
     for (const v of message.nodes) {
       RunNode.encode(v!, writer.uint32(130).fork()).join();
+    }
+    for (const v of message.warnings) {
+      writer.uint32(138).string(v!);
     }
     return writer;
   },
@@ -783,6 +799,14 @@ export const Run: MessageFns<Run> = {
             message.nodes.push(RunNode.decode(reader, reader.uint32()));
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.warnings.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -849,6 +873,9 @@ export const Run: MessageFns<Run> = {
       nodes: globalThis.Array.isArray(object?.nodes)
         ? object.nodes.map((e: any) => RunNode.fromJSON(e))
         : [],
+      warnings: globalThis.Array.isArray(object?.warnings)
+        ? object.warnings.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -902,6 +929,9 @@ export const Run: MessageFns<Run> = {
     if (message.nodes?.length) {
       obj.nodes = message.nodes.map((e) => RunNode.toJSON(e));
     }
+    if (message.warnings?.length) {
+      obj.warnings = message.warnings;
+    }
     return obj;
   },
 
@@ -928,6 +958,7 @@ export const Run: MessageFns<Run> = {
     message.stateChangedAt = object.stateChangedAt ?? undefined;
     message.finishedAt = object.finishedAt ?? undefined;
     message.nodes = object.nodes?.map((e) => RunNode.fromPartial(e)) || [];
+    message.warnings = object.warnings?.map((e) => e) || [];
     return message;
   },
 };
