@@ -27,8 +27,8 @@ const MAX_OS_DISK_GB = 4095;
 export interface AzureConnectorParts {
   settings: AzureSettings;
   options: CompiledAzureDriverOptions;
-  /** The SDK clients, or why there are none (the tenant's credentials are missing or malformed). */
-  clients: AzureClients | ConnectorError;
+  /** Makes the SDK clients (on the first call), or why there are none (the tenant's credentials are missing or malformed). */
+  clients: (() => Promise<AzureClients>) | ConnectorError;
   log: Logger;
 }
 
@@ -37,7 +37,8 @@ export class AzureConnector implements CloudConnector {
   readonly driver = 'azure';
   private readonly settings: AzureSettings;
   private readonly options: CompiledAzureDriverOptions;
-  private readonly clients: AzureClients | ConnectorError;
+  private readonly clients: (() => Promise<AzureClients>) | ConnectorError;
+  private clientsLoading: Promise<AzureClients> | undefined;
   private readonly log: Logger;
   /** One operation at a time per VM name (provision and terminate of one VM never interleave). */
   private readonly lock = new KeyedLock();
@@ -55,13 +56,13 @@ export class AzureConnector implements CloudConnector {
 
   async provision(spec: VmSpec, signal?: AbortSignal): Promise<VmInfo> {
     signal?.throwIfAborted();
-    const clients = this.ready();
+    const clients = await this.ready();
     const plan = await this.plan(spec);
     return this.lock.run(plan.vmName, () => this.guard(`provision ${plan.vmName}`, signal, () => this.provisionLocked(clients, plan, signal)));
   }
 
   async describe(vmId: string): Promise<VmInfo | undefined> {
-    const clients = this.ready();
+    const clients = await this.ready();
     if (!AZURE_VM_NAME.test(vmId)) return undefined;
     return this.guard(`describe ${vmId}`, undefined, async () => {
       const vm = await this.findVm(clients, vmId, undefined, true);
@@ -71,7 +72,7 @@ export class AzureConnector implements CloudConnector {
   }
 
   async terminate(vmId: string): Promise<void> {
-    const clients = this.ready();
+    const clients = await this.ready();
     if (!AZURE_VM_NAME.test(vmId)) {
       this.log.warn({ vmId }, 'azure terminate of a vm id this driver never makes: nothing to do');
       return;
@@ -91,7 +92,7 @@ export class AzureConnector implements CloudConnector {
   }
 
   async listTagged(filter: { controllerId: string; runId?: string }): Promise<VmInfo[]> {
-    const clients = this.ready();
+    const clients = await this.ready();
     return this.guard('list vms', undefined, async () => {
       const tagged: VirtualMachine[] = [];
       for await (const vm of clients.compute.virtualMachines.list(this.settings.resourceGroup)) {
@@ -259,10 +260,12 @@ export class AzureConnector implements CloudConnector {
     }
   }
 
-  /** The clients, or the credential problem every call fails with. */
-  private ready(): AzureClients {
-    if (this.clients instanceof ConnectorError) throw this.clients;
-    return this.clients;
+  /** The clients, made on the first call (a failed load is tried again by the next), or the credential problem every call fails with. */
+  private ready(): Promise<AzureClients> {
+    if (this.clients instanceof ConnectorError) return Promise.reject(this.clients);
+    this.clientsLoading ??= this.clients();
+    this.clientsLoading.catch(() => (this.clientsLoading = undefined));
+    return this.clientsLoading;
   }
 
   /** Runs `work`, rethrowing the caller's abort as is and every other failure as a ConnectorError. */

@@ -8,7 +8,7 @@
 import { validateImage } from './image.js';
 import { ConnectorError, type CloudConnector, type ConnectorContext, type ConnectorDriver, type ImageValidator } from '../connector.js';
 import { AzureConnector } from './azure-connector.js';
-import { createAzureClients, resolveCredential } from './clients.js';
+import { createAzureClients, credentialProblem } from './clients.js';
 import { compileAzureDriverOptions, type AzureDriverOptions } from './options.js';
 import { parseAzureSettings, validateAzureOptions, validateAzureSettings } from './settings.js';
 
@@ -32,11 +32,11 @@ export function createAzureDriver(options: AzureDriverOptions = {}): ConnectorDr
         throw new ConnectorError('invalid', `azure: ${violations.map((v) => `${v.field} ${v.description}`).join('; ')}`);
       }
       const parsed = parseAzureSettings(settings);
-      const credential = resolveCredential(context.credentials, parsed, compiled);
+      const credentials = context.credentials;
       return new AzureConnector({
         settings: parsed,
         options: compiled,
-        clients: credential instanceof ConnectorError ? credential : createAzureClients(credential, parsed, compiled),
+        clients: credentialProblem(credentials, compiled) ?? (() => createAzureClients(credentials, parsed, compiled)),
         log: context.log.child({ driver: 'azure' }),
       });
     },

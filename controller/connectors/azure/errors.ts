@@ -4,8 +4,20 @@
  * long-running operations become ConnectorErrors. Codes win over statuses:
  * a 404 `ResourceGroupNotFound` is a configuration problem, not a missing VM.
  */
-import { AggregateAuthenticationError, AuthenticationError, AuthenticationRequiredError, CredentialUnavailableError } from '@azure/identity';
+import type { AuthenticationError } from '@azure/identity';
 import { ConnectorError, type ConnectorErrorKind } from '../connector.js';
+
+/**
+ * @azure/identity's errors, told by `name` as that library documents
+ * (`AuthenticationErrorName`, ...): `instanceof` would import the SDK, which
+ * is loaded only when a connector first calls Azure (clients.ts).
+ */
+const SIGN_IN_ERROR = 'AuthenticationError';
+const CREDENTIAL_ERRORS = new Set(['AuthenticationRequiredError', 'CredentialUnavailableError', 'AggregateAuthenticationError']);
+
+function isSignInError(err: unknown): err is AuthenticationError {
+  return err instanceof Error && err.name === SIGN_IN_ERROR && typeof (err as Partial<AuthenticationError>).statusCode === 'number';
+}
 
 /**
  * A long-running operation that ended `Failed`: raised from the operation
@@ -60,12 +72,12 @@ export function azureErrorKind(code: string | undefined, status: number | undefi
 /** Wraps `err` from the Azure SDK as a ConnectorError saying what `action` failed. */
 export function toConnectorError(err: unknown, action: string): ConnectorError {
   if (err instanceof ConnectorError) return err;
-  if (err instanceof AuthenticationError) {
+  if (isSignInError(err)) {
     const kind = err.statusCode >= 500 ? 'transient' : 'auth';
     return new ConnectorError(kind, `azure: ${action}: sign-in failed (${err.statusCode}): ${err.errorResponse.error}`, { cause: err });
   }
   // A rejected client secret surfaces as AuthenticationRequiredError (MSAL's invalid_client).
-  if (err instanceof AuthenticationRequiredError || err instanceof CredentialUnavailableError || err instanceof AggregateAuthenticationError) {
+  if (err instanceof Error && CREDENTIAL_ERRORS.has(err.name)) {
     return new ConnectorError('auth', `azure: ${action}: ${err.message}`, { cause: err });
   }
   const facts = restErrorFacts(err);

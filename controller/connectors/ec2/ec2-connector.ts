@@ -6,18 +6,7 @@
  * tagged with the spec's idempotency key (for emulators that ignore
  * ClientToken, such as moto, and for tokens EC2 has forgotten).
  */
-import {
-  CreateImageCommand,
-  DescribeImagesCommand,
-  DescribeInstancesCommand,
-  RunInstancesCommand,
-  TerminateInstancesCommand,
-  type _InstanceType,
-  type EC2Client,
-  type Filter,
-  type Instance,
-  type RunInstancesCommandInput,
-} from '@aws-sdk/client-ec2';
+import type { _InstanceType, EC2Client, EC2ClientConfig, Filter, Instance, RunInstancesCommandInput } from '@aws-sdk/client-ec2';
 import type { Logger } from 'pino';
 import { MAX_USER_DATA_BYTES } from '../boot/cloud-init.js';
 import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type ImageBuilder, type VmInfo, type VmSpec } from '../connector.js';
@@ -25,11 +14,19 @@ import { KeyedLock } from '../../concurrency/keyed-lock.js';
 import { isNotFound, toConnectorError } from './errors.js';
 import { defaultInstanceType } from './instance-types.js';
 import { clientToken, EC2_TAG, idempotencyTagValue, isInstanceId, specTags, toVmInfo } from './instances.js';
+import { loadEc2Sdk, type Ec2Sdk } from './sdk.js';
 import { parseEc2Options, validateEc2Options, type Ec2Settings } from './settings.js';
+
+/** The loaded SDK and the one client a connector sends through. */
+interface Ec2Api {
+  sdk: Ec2Sdk;
+  client: EC2Client;
+}
 
 /** What an Ec2Connector is made of (see `createEc2Driver`). */
 export interface Ec2ConnectorConfig {
-  client: EC2Client;
+  /** The SDK client's configuration; the client is made on the first call (see `Ec2Connector.api`). */
+  clientConfig: EC2ClientConfig;
   settings: Ec2Settings;
   /** DescribeInstances page size (MaxResults, 5 to 1000). */
   listPageSize: number;
@@ -44,7 +41,8 @@ const IMAGE_NAME = /^[a-zA-Z0-9()[\] ./'@_-]{3,128}$/;
 /** An `ec2` cloud (see the file comment); made by the `ec2` driver. */
 export class Ec2Connector implements CloudConnector, ImageBuilder {
   readonly driver = 'ec2';
-  private readonly client: EC2Client;
+  private readonly clientConfig: EC2ClientConfig;
+  private apiLoading: Promise<Ec2Api> | undefined;
   private readonly settings: Ec2Settings;
   private readonly listPageSize: number;
   private readonly secrets: readonly string[];
@@ -55,7 +53,7 @@ export class Ec2Connector implements CloudConnector, ImageBuilder {
   private readonly rootDevices = new Map<string, string>();
 
   constructor(config: Ec2ConnectorConfig) {
-    this.client = config.client;
+    this.clientConfig = config.clientConfig;
     this.settings = config.settings;
     this.listPageSize = config.listPageSize;
     this.secrets = config.secrets;
@@ -83,7 +81,8 @@ export class Ec2Connector implements CloudConnector, ImageBuilder {
         signal?.throwIfAborted();
         // Not abortable from here on: an instance EC2 makes anyway must reach the
         // caller, which records its id (and destroys it when it was cancelled).
-        const output = await this.client.send(new RunInstancesCommand(input));
+        const { sdk, client } = await this.api();
+        const output = await client.send(new sdk.RunInstancesCommand(input));
         const instance = output.Instances?.[0];
         if (!instance?.InstanceId) throw new ConnectorError('transient', 'ec2: provision: RunInstances returned no instance');
         this.log.info({ vmId: instance.InstanceId, runId: spec.tags.runId, instance: spec.tags.instance, instanceType: input.InstanceType }, 'ec2 instance created');
@@ -98,7 +97,8 @@ export class Ec2Connector implements CloudConnector, ImageBuilder {
   async describe(vmId: string): Promise<VmInfo | undefined> {
     if (!isInstanceId(vmId)) return undefined;
     try {
-      const output = await this.client.send(new DescribeInstancesCommand({ InstanceIds: [vmId] }));
+      const { sdk, client } = await this.api();
+      const output = await client.send(new sdk.DescribeInstancesCommand({ InstanceIds: [vmId] }));
       const instance = output.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === vmId);
       return instance && toVmInfo(instance);
     } catch (err) {
@@ -111,7 +111,8 @@ export class Ec2Connector implements CloudConnector, ImageBuilder {
     // Not an instance id: EC2 cannot know it, so it is already gone.
     if (!isInstanceId(vmId)) return;
     try {
-      const output = await this.client.send(new TerminateInstancesCommand({ InstanceIds: [vmId] }));
+      const { sdk, client } = await this.api();
+      const output = await client.send(new sdk.TerminateInstancesCommand({ InstanceIds: [vmId] }));
       const change = output.TerminatingInstances?.find((i) => i.InstanceId === vmId);
       this.log.info({ vmId, from: change?.PreviousState?.Name, to: change?.CurrentState?.Name }, 'ec2 instance terminated');
     } catch (err) {
@@ -147,8 +148,9 @@ export class Ec2Connector implements CloudConnector, ImageBuilder {
       { Key: 'slipstream:source-vm', Value: vmId },
     ];
     try {
-      const output = await this.client.send(
-        new CreateImageCommand({
+      const { sdk, client } = await this.api();
+      const output = await client.send(
+        new sdk.CreateImageCommand({
           InstanceId: vmId,
           Name: name,
           // Only the image: moto cannot tag the snapshots at CreateImage.
@@ -165,7 +167,18 @@ export class Ec2Connector implements CloudConnector, ImageBuilder {
 
   async close(): Promise<void> {
     await this.provisions.idle();
-    this.client.destroy();
+    const api = await this.apiLoading?.catch(() => undefined);
+    api?.client.destroy();
+  }
+
+  /**
+   * The SDK and this connector's client, made on the first call: see sdk.ts.
+   * A failed load is tried again by the next call.
+   */
+  private api(): Promise<Ec2Api> {
+    this.apiLoading ??= loadEc2Sdk().then((sdk) => ({ sdk, client: new sdk.EC2Client(this.clientConfig) }));
+    this.apiLoading.catch(() => (this.apiLoading = undefined));
+    return this.apiLoading;
   }
 
   /** The instance already made for the spec's idempotency key: a live one first, the oldest first. */
@@ -228,7 +241,8 @@ export class Ec2Connector implements CloudConnector, ImageBuilder {
   private async rootDevice(image: string, signal: AbortSignal | undefined): Promise<string> {
     const known = this.rootDevices.get(image);
     if (known) return known;
-    const output = await this.client.send(new DescribeImagesCommand({ ImageIds: [image] }), { abortSignal: signal });
+    const { sdk, client } = await this.api();
+    const output = await client.send(new sdk.DescribeImagesCommand({ ImageIds: [image] }), { abortSignal: signal });
     const device = output.Images?.find((i) => i.ImageId === image)?.RootDeviceName;
     if (!device) throw new ConnectorError('not_found', `ec2: image ${image} does not exist or has no root device`);
     this.rootDevices.set(image, device);
@@ -239,8 +253,9 @@ export class Ec2Connector implements CloudConnector, ImageBuilder {
   private async describeAll(filters: Filter[], signal?: AbortSignal): Promise<Instance[]> {
     const instances: Instance[] = [];
     let token: string | undefined;
+    const { sdk, client } = await this.api();
     do {
-      const page = await this.client.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: this.listPageSize, NextToken: token }), {
+      const page = await client.send(new sdk.DescribeInstancesCommand({ Filters: filters, MaxResults: this.listPageSize, NextToken: token }), {
         abortSignal: signal,
       });
       for (const reservation of page.Reservations ?? []) instances.push(...(reservation.Instances ?? []));

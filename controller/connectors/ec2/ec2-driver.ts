@@ -4,7 +4,7 @@
  * network defaults; a tenant's credentials (`accessKeyId`, `secretAccessKey`,
  * optional `sessionToken`) sign the calls, else the SDK's default chain does.
  */
-import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
+import type { EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { ConnectorError, type CloudConnector, type ConnectorContext, type ConnectorDriver, type ImageValidator } from '../connector.js';
 import { Ec2Connector } from './ec2-connector.js';
 import { parseEc2Settings, validateEc2Options, validateEc2Settings } from './settings.js';
@@ -70,7 +70,7 @@ export function createEc2Driver(options: Ec2DriverOptions = {}): ConnectorDriver
         requestHandler: { connectionTimeout: compiled.connectTimeoutMs, requestTimeout: compiled.requestTimeoutMs },
       };
       return new Ec2Connector({
-        client: new EC2Client(config),
+        clientConfig: config,
         settings: parsed,
         listPageSize: compiled.listPageSize,
         secrets: Object.values(context.credentials),

@@ -6,7 +6,7 @@
  * of the key ever appears in an error message.
  */
 import { createPrivateKey } from 'node:crypto';
-import { JWT, type AuthClient } from 'google-auth-library';
+import type { AuthClient } from 'google-auth-library';
 import { ConnectorError } from '../connector.js';
 
 /** The credential field holding a service account key file's content. */
@@ -16,12 +16,14 @@ export const SERVICE_ACCOUNT_JSON = 'serviceAccountJson';
 export const COMPUTE_SCOPE = 'https://www.googleapis.com/auth/compute';
 
 /**
- * A JWT auth client for the `serviceAccountJson` credential (throws
- * ConnectorError `auth` when it is missing or is no usable service account
- * key). Its token is fetched from Google's token endpoint on first use (the
- * key's own `token_uri` is ignored).
+ * A JWT auth client for the `serviceAccountJson` credential. Checks the key
+ * now and throws ConnectorError `auth` when it is missing or is no usable
+ * service account key; makes the client once google-auth-library is loaded,
+ * which is imported here rather than at controller start (issue 20). Its
+ * token is fetched from Google's token endpoint on first use (the key's own
+ * `token_uri` is ignored).
  */
-export function serviceAccountAuthClient(credentials: Record<string, string>): AuthClient {
+export function serviceAccountAuthClient(credentials: Record<string, string>): Promise<AuthClient> {
   const json = credentials[SERVICE_ACCOUNT_JSON];
   if (json === undefined || json.trim() === '') {
     throw new ConnectorError('auth', `gcp: no credentials: the tenant has no ${SERVICE_ACCOUNT_JSON} (a service account key file's content) for this cloud`);
@@ -45,12 +47,10 @@ export function serviceAccountAuthClient(credentials: Record<string, string>): A
   if (typeof privateKey !== 'string' || !isPrivateKey(privateKey)) {
     throw new ConnectorError('auth', `gcp: credential ${SERVICE_ACCOUNT_JSON} of ${email} has no valid PEM private_key`);
   }
-  return new JWT({
-    email,
-    key: privateKey,
-    ...(typeof key.private_key_id === 'string' ? { keyId: key.private_key_id } : {}),
-    scopes: [COMPUTE_SCOPE],
-  });
+  const keyId = key.private_key_id;
+  return import('google-auth-library').then(
+    ({ JWT }) => new JWT({ email, key: privateKey, ...(typeof keyId === 'string' ? { keyId } : {}), scopes: [COMPUTE_SCOPE] }),
+  );
 }
 
 function isPrivateKey(pem: string): boolean {

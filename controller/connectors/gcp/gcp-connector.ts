@@ -22,7 +22,8 @@ type Operation = protos.google.cloud.compute.v1.IOperation;
 export interface GcpConnectorParts {
   settings: GcpSettings;
   options: CompiledGcpDriverOptions;
-  authClient: AuthClient;
+  /** The client itself, or its making (the default's library loads on first use). */
+  authClient: AuthClient | Promise<AuthClient>;
   log: Logger;
 }
 
@@ -41,7 +42,7 @@ export class GcpConnector implements CloudConnector {
   private readonly settings: GcpSettings;
   private readonly options: CompiledGcpDriverOptions;
   private readonly log: Logger;
-  private readonly authClient: AuthClient;
+  private readonly authClient: AuthClient | Promise<AuthClient>;
   private clientsLoading: Promise<ComputeClients> | undefined;
   private readonly inflight = new Set<Promise<unknown>>();
   private closed = false;
@@ -51,6 +52,8 @@ export class GcpConnector implements CloudConnector {
     this.options = parts.options;
     this.log = parts.log;
     this.authClient = parts.authClient;
+    // Its failure is reported by the call that awaits it, not as an unhandled rejection now.
+    if (this.authClient instanceof Promise) this.authClient.catch(() => undefined);
   }
 
   capabilities(): ConnectorCapabilities {
@@ -132,12 +135,12 @@ export class GcpConnector implements CloudConnector {
    * startup.
    */
   private clients(): Promise<ComputeClients> {
-    this.clientsLoading ??= import('@google-cloud/compute').then(({ InstancesClient, ZoneOperationsClient }) => {
+    this.clientsLoading ??= Promise.all([import('@google-cloud/compute'), this.authClient]).then(([{ InstancesClient, ZoneOperationsClient }, authClient]) => {
       const endpoint = this.settings.endpoint;
       // The clients keep and mutate their options object: each gets its own.
       const options = () => ({
         fallback: true,
-        authClient: this.authClient,
+        authClient,
         ...(endpoint ? { apiEndpoint: endpoint.host, port: endpoint.port, protocol: endpoint.protocol } : {}),
       });
       return { instances: new InstancesClient(options()), operations: new ZoneOperationsClient(options()) };

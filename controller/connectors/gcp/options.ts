@@ -10,7 +10,7 @@ export interface GcpDriverOptions {
    * (an OAuth2Client holding a fixed access token) so that no token endpoint
    * is contacted.
    */
-  authClient?: (credentials: Record<string, string>) => AuthClient;
+  authClient?: (credentials: Record<string, string>) => AuthClient | Promise<AuthClient>;
   /** How long provision and terminate wait for their zone operation. Default 10 minutes. */
   operationTimeoutMs?: number;
   /** Longest pause between polls of an operation or a VM still being created. Default 5 s. */
@@ -19,7 +19,7 @@ export interface GcpDriverOptions {
 
 /** Validated, defaulted, frozen options. */
 export interface CompiledGcpDriverOptions {
-  readonly authClient: (credentials: Record<string, string>) => AuthClient;
+  readonly authClient: (credentials: Record<string, string>) => AuthClient | Promise<AuthClient>;
   readonly operationTimeoutMs: number;
   readonly maxPollIntervalMs: number;
 }
