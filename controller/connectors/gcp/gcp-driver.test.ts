@@ -270,7 +270,7 @@ describe('gcp driver: errors from the API', () => {
     const vm = await connector.provision(secret);
     await connector.terminate(vm.vmId);
     expect(lines.map((l) => JSON.parse(l) as { msg: string; vmId: string })).toEqual([
-      expect.objectContaining({ msg: 'gcp vm created', vmId: vm.vmId, runId: 'run-1', instance: 'web.1', component: 'connector.gcp' }),
+      expect.objectContaining({ msg: 'gcp vm created', vmId: vm.vmId, runId: 'run-1', instance: 'web.1', driver: 'gcp' }),
       expect.objectContaining({ msg: 'gcp vm deleted', vmId: vm.vmId }),
     ]);
     expect(lines.join('')).not.toContain('sbt_secret');
