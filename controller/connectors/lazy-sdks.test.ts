@@ -88,8 +88,9 @@ describe('cloud SDKs load lazily (issue 20: idle controller memory)', () => {
     });
     const result = JSON.parse(stdout) as { atStart: string[]; created: string[]; after: string[]; failure: string | undefined };
     expect(result.atStart).toEqual([]);
-    // A gcp connector makes its JWT client at once (a small library; the Compute client waits for the first call).
-    expect(result.created).toEqual(['google-auth-library']);
+    // A gcp connector starts importing its JWT client at once (a small library; the Compute client waits for the
+    // first call): whether that import has resolved yet when the list is read is a race, so it may or may not be there.
+    expect(result.created.filter((s) => s !== 'google-auth-library')).toEqual([]);
     expect(result.failure).toBe('ConnectorError transient');
     expect(result.after).toContain('@aws-sdk/client-ec2');
     expect(result.after.filter((s) => !/^(@aws-sdk|@smithy)\//.test(s))).toEqual(['google-auth-library']);
