@@ -85,6 +85,9 @@ async function main(): Promise<void> {
     // Only the client library's declarations: what another project imports.
     await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.client.json'), '--outDir', out], {
       cwd: ROOT,
+    }).catch((err: { stdout?: string; message: string }) => {
+      // tsc reports type errors on stdout: without them the failure says only which command failed.
+      throw new Error(`the client's type declarations: ${err.stdout?.trim() || err.message}`);
     });
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
