@@ -27,6 +27,7 @@ import { BootstrapTokens } from './auth/bootstrap-tokens.js';
 import { Provisioner } from './scheduler/provisioner.js';
 import { Reconciler, type ReconcileReport } from './scheduler/reconciler.js';
 import { RunDeletion } from './scheduler/run-deletion.js';
+import { LocalVmRunFolders } from './connectors/local/run-folders.js';
 import { DEFAULT_RETENTION_SWEEP, RunRetention } from './scheduler/run-retention.js';
 import { RunBus } from './scheduler/run-bus.js';
 import { RunEngine } from './scheduler/run-engine.js';
@@ -41,6 +42,7 @@ import { ReplicaMembership } from './cluster/replica-membership.js';
 import { ReplicaRegistry } from './cluster/replica-registry.js';
 import { RunFeed } from './cluster/run-feed.js';
 import { RunLeases } from './cluster/run-leases.js';
+import { replicaRunMemory } from './cluster/replica-run-memory.js';
 import { RunRequestClient, RunRequestServer } from './cluster/run-requests.js';
 import { TakenRuns } from './cluster/taken-runs.js';
 import { CONTROLLER_VERSION } from './version.js';
@@ -273,7 +275,11 @@ export async function startController(options: CompiledControllerOptions, log: L
     });
     leases.placedElsewhere = (replicaId) => membership.announceAssigned(replicaId);
     const retentionLog = log.child({ component: 'retention' });
-    const deletion = new RunDeletion(store, options.dataDir, retentionLog);
+    // Deleting a run also removes its local VM folders here and what this replica keeps of it in memory.
+    const deletion = new RunDeletion(store, options.dataDir, retentionLog, [
+      new LocalVmRunFolders(options.dataDir, options.localVms, retentionLog),
+      replicaRunMemory(leases, engine),
+    ]);
     const server: ApiServer = await startApiServer(
       {
         store,

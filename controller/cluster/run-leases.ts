@@ -46,6 +46,24 @@ export class RunLeases implements RunOwnership, RunPlacement {
     return this.epochs.size;
   }
 
+  /**
+   * The runs it keeps an entry of: held (a final run stays held, its lease
+   * is never handed back) or lost while alone. Entries of deleted runs are
+   * dropped by `forget`; nothing else would (issue 20: the held list grew
+   * with every run ever driven).
+   */
+  remembered(): string[] {
+    return [...new Set([...this.epochs.keys(), ...this.lostAlone])];
+  }
+
+  /** Drops every entry of these runs (they were deleted). */
+  forget(runIds: readonly string[]): void {
+    for (const runId of runIds) {
+      this.epochs.delete(runId);
+      this.lostAlone.delete(runId);
+    }
+  }
+
   /** Lets go of every run (the replica's own lease lapsed); returns them. */
   forgetAll(): string[] {
     const runs = [...this.epochs.keys()];

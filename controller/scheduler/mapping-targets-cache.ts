@@ -27,6 +27,11 @@ export class MappingTargetsCache {
     return targets;
   }
 
+  /** The runs it holds targets of. */
+  cachedRuns(): IterableIterator<string> {
+    return this.runs.keys();
+  }
+
   /** Drops a run's targets (it ended). */
   forget(runId: string): void {
     this.runs.delete(runId);

@@ -9,18 +9,35 @@ import type { Store } from '../store/store.js';
 const IDS_PER_QUERY = 500;
 
 /**
+ * What else of a run this replica keeps, outside the run's rows and reports:
+ * local VM folders, held leases, caches. Deleting a run removes it here; on
+ * the other replicas (and after a crash) the sweep finds it by asking which
+ * of `runIds` no longer exist.
+ */
+export interface RunRemnants {
+  /** What it is, for the log. */
+  readonly name: string;
+  /** The runs it keeps something of. */
+  runIds(): Promise<readonly string[]>;
+  /** Removes what it keeps of these deleted runs (only theirs). */
+  remove(runIds: readonly string[]): Promise<void>;
+}
+
+/**
  * Deletes final runs for good, for retention and DeleteRun: their rows in
  * one transaction (only runs that are final with no VM left, checked in
  * it), then their report files. Reports live in the data dir of the replica
  * that received them (`<dataDir>/reports/<runId>/`); every replica removes
  * the folders of runs that no longer exist from its own (`removeOrphanReports`),
  * which also finishes what a crash between the commit and the files left.
+ * The same goes for the `remnants` (removeOrphanRemnants).
  */
 export class RunDeletion {
   constructor(
     private readonly store: Store,
     private readonly dataDir: string,
     private readonly log: Logger,
+    private readonly remnants: readonly RunRemnants[] = [],
   ) {}
 
   /** Deletes those of `runIds` that may be deleted (final, no VM left); returns the ids it deleted. */
@@ -31,7 +48,29 @@ export class RunDeletion {
       return { deleted: ids, reportPaths };
     });
     await this.removeReports(deleted, reportPaths);
+    if (deleted.length > 0) for (const remnant of this.remnants) await this.removeRemnant(remnant, deleted);
     return deleted;
+  }
+
+  /** Removes what the remnants keep of runs that no longer exist; returns how many runs had something left. */
+  async removeOrphanRemnants(): Promise<number> {
+    const runs = new Set<string>();
+    for (const remnant of this.remnants) {
+      const ids = (await remnant.runIds()).filter(isUuid);
+      for (const chunk of chunksOf(ids, IDS_PER_QUERY)) {
+        const gone = await this.store.read((repos) => repos.deletions.missing(chunk));
+        if (gone.length === 0) continue;
+        await this.removeRemnant(remnant, gone);
+        for (const runId of gone) runs.add(runId);
+      }
+    }
+    if (runs.size > 0) this.log.info({ runs: runs.size }, 'removed what deleted runs left on this replica');
+    return runs.size;
+  }
+
+  /** One remnant's failure leaves the others to run; the next sweep tries again. */
+  private async removeRemnant(remnant: RunRemnants, runIds: readonly string[]): Promise<void> {
+    await remnant.remove(runIds).catch((err: unknown) => this.log.warn({ err, remnant: remnant.name, runs: runIds.length }, 'could not remove what deleted runs left'));
   }
 
   /** Removes the report folders in this data dir whose runs no longer exist; returns how many. */

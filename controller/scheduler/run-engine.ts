@@ -154,13 +154,27 @@ export class RunEngine implements RunInputs {
    */
   lose(runId: string): void {
     this.ownership.lost(runId);
+    this.forget(runId);
+    this.log.warn({ runId }, 'another controller replica drives this run now; let go of it');
+  }
+
+  /** The runs it caches something of (models, mapping targets, commit counts, destroy retries). */
+  remembered(): string[] {
+    return [...new Set([...this.snapshots.keys(), ...this.loading.keys(), ...this.commits.keys(), ...this.targets.cachedRuns(), ...this.lastDestroyAttempt.keys()])];
+  }
+
+  /**
+   * Drops what it caches of a run and ends its agents' sessions here (a
+   * deleted run's were closed when it finished, but an agent may have come
+   * back). Its lease is the ownership's to forget.
+   */
+  forget(runId: string): void {
     this.snapshots.delete(runId);
     this.loading.delete(runId);
     this.commits.delete(runId);
     this.targets.forget(runId);
     this.lastDestroyAttempt.delete(runId);
     for (const [, session] of this.hub.forRun(runId)) session.close();
-    this.log.warn({ runId }, 'another controller replica drives this run now; let go of it');
   }
 
   /**
@@ -267,6 +281,7 @@ export class RunEngine implements RunInputs {
       this.snapshots.delete(runId);
       this.commits.delete(runId);
       this.targets.forget(runId);
+      this.lastDestroyAttempt.delete(runId);
     } else if (cached && cached.parameters !== used.parameters) {
       this.snapshots.delete(runId);
     } else if (cached && model) {

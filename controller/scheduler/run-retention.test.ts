@@ -57,7 +57,7 @@ describe.each(TEST_DATABASES)('retention sweep on %s', (database) => {
     const before = await rowsOfRun(store, done!.runId);
     expect(before).toMatchObject({ runs: 1, run_tags: 1, run_instances: 2, run_parameters: 4, run_journal: 20, run_reports: 1 });
 
-    expect(await retention().sweep()).toEqual({ runs: 3, reportFolders: 0 });
+    expect(await retention().sweep()).toEqual({ runs: 3, reportFolders: 0, remnants: 0 });
 
     for (const gone of [done!, aborted!, cancelled!]) expect(await rowsOfRun(store, gone.runId)).toEqual(EMPTY);
     expect(existsSync(done!.reportPath!)).toBe(false);
@@ -70,7 +70,7 @@ describe.each(TEST_DATABASES)('retention sweep on %s', (database) => {
   it('deletes a backlog larger than a batch, batch after batch', async () => {
     const tenant = await newTenant();
     const old = await seedFinishedRuns(store, tenant, 250, { finishedDaysAgo: 60, journal: 5 });
-    expect(await retention({ batchSize: 40 }).sweep()).toEqual({ runs: 250, reportFolders: 0 });
+    expect(await retention({ batchSize: 40 }).sweep()).toEqual({ runs: 250, reportFolders: 0, remnants: 0 });
     const [left] = await store.execute<{ n: number | string }>(`select count(*) as n from runs where tenant_id = ?`, [tenant]);
     expect(Number(left!.n)).toBe(0);
     expect(await rowsOfRun(store, old[249]!.runId)).toEqual(EMPTY);
@@ -79,7 +79,7 @@ describe.each(TEST_DATABASES)('retention sweep on %s', (database) => {
   it('keeps every run with retention 0', async () => {
     const tenant = await newTenant();
     const [ancient] = await seedFinishedRuns(store, tenant, 1, { finishedDaysAgo: 3000 });
-    expect(await retention({ retentionDays: 0 }).sweep()).toEqual({ runs: 0, reportFolders: 0 });
+    expect(await retention({ retentionDays: 0 }).sweep()).toEqual({ runs: 0, reportFolders: 0, remnants: 0 });
     expect((await rowsOfRun(store, ancient!.runId)).runs).toBe(1);
     // Let the other tests' sweeps not see it.
     await new RunDeletion(store, dataDir, log).delete([ancient!.runId]);
@@ -92,12 +92,12 @@ describe.each(TEST_DATABASES)('retention sweep on %s', (database) => {
     await store.write((repos) => repos.deletions.delete([deletedElsewhere!.runId]));
     expect(existsSync(deletedElsewhere!.reportPath!)).toBe(true);
 
-    expect(await retention({}, false).sweep()).toEqual({ runs: 0, reportFolders: 1 });
+    expect(await retention({}, false).sweep()).toEqual({ runs: 0, reportFolders: 1, remnants: 0 });
     expect(existsSync(join(dataDir, 'reports', deletedElsewhere!.runId))).toBe(false);
     expect((await rowsOfRun(store, old!.runId)).runs).toBe(1);
     expect(existsSync(old!.reportPath!)).toBe(true);
 
-    expect(await retention().sweep()).toEqual({ runs: 1, reportFolders: 0 });
+    expect(await retention().sweep()).toEqual({ runs: 1, reportFolders: 0, remnants: 0 });
     expect(existsSync(old!.reportPath!)).toBe(false);
   });
 

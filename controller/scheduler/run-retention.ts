@@ -27,6 +27,8 @@ export interface RetentionSweepReport {
   runs: number;
   /** Report folders of deleted runs removed from this replica's data dir. */
   reportFolders: number;
+  /** Deleted runs whose other remnants here (local VM folders, held leases, caches) were removed. */
+  remnants: number;
 }
 
 /** What the sweep must know of the replicas sharing the database. */
@@ -39,7 +41,8 @@ export interface RetentionReplica {
  * Deletes the runs that turned final more than the retention period ago,
  * with everything kept of them, once at start and then periodically. Among
  * replicas only the holder of the singleton-work lock deletes runs; every
- * replica removes from its own data dir the reports of runs that are gone.
+ * replica removes from its own data dir the reports of runs that are gone,
+ * and what else it kept of them (RunRemnants).
  *
  * A backlog is deleted in batches, each its own transaction, with a pause
  * as long as the batch took between two: the sweep takes at most about half
@@ -84,7 +87,8 @@ export class RunRetention {
   private async pass(): Promise<RetentionSweepReport> {
     const runs = this.options.retentionDays > 0 && (await this.replica.runsSingletonWork()) ? await this.deleteExpired() : 0;
     const reportFolders = this.stopping.signal.aborted ? 0 : await this.deletion.removeOrphanReports();
-    return { runs, reportFolders };
+    const remnants = this.stopping.signal.aborted ? 0 : await this.deletion.removeOrphanRemnants();
+    return { runs, reportFolders, remnants };
   }
 
   /** Deletes every run that expired, a batch at a time. */

@@ -1,14 +1,15 @@
 /**
  * DeleteRun and retention against a real controller, on SQLite and
  * PostgreSQL: `slipstream run delete` removes a finished run (a real one,
- * whose agent uploaded a report) with its rows and report files; a live run
+ * whose agent uploaded a report) with its rows, report files and local VM
+ * folders (records and, as root, the work dirs 'nobody' owns); a live run
  * is FAILED_PRECONDITION ("terminate it first"); a malformed id is
  * INVALID_ARGUMENT on `id`; unknown and other tenants' runs are NOT_FOUND; a
  * viewer is PERMISSION_DENIED. Then a controller restarted on a backlog of
  * 2,000 expired runs deletes them at start while GetRun keeps answering.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +83,14 @@ describe.each(TEST_DATABASES)('run delete and retention on %s', (database) => {
     const reports = join(controller.dataDir, 'reports', id);
     expect(existsSync(join(reports, 'machine.1'))).toBe(true);
     expect((await rowsOfRun(store, id)).run_journal).toBeGreaterThan(0);
+    // Its VM's folders: the record and agent output in the data dir; as root, the work dir (the agent's config,
+    // state, logs, the recipes' home) under the work root, owned by the VM user ('nobody').
+    const records = join(controller.dataDir, 'local-vms', id);
+    expect(existsSync(join(records, 'machine.1', 'vm.json'))).toBe(true);
+    const { workRoot, runAs } = controller.localVms;
+    const work = workRoot === undefined ? undefined : join(workRoot, id);
+    if (work) expect(existsSync(join(work, 'machine.1'))).toBe(true);
+    if (work && runAs) expect(statSync(join(work, 'machine.1')).uid).toBe(runAs.uid);
 
     const deleted = await cli(['run', 'delete', id, '--yes']);
     expect(deleted).toEqual({ code: 0, out: '', err: `deleted run ${id}\n` });
@@ -89,6 +98,8 @@ describe.each(TEST_DATABASES)('run delete and retention on %s', (database) => {
     await expect(client.runs.get(id)).rejects.toBeInstanceOf(NotFoundError);
     expect(await rowsOfRun(store, id)).toEqual(EMPTY);
     expect(existsSync(reports)).toBe(false);
+    expect(existsSync(records)).toBe(false);
+    if (work) expect(existsSync(work)).toBe(false);
     expect((await client.runs.list()).map((r) => r.id)).not.toContain(id);
   }, 90_000);
 
