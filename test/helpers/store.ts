@@ -9,33 +9,39 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import { CredentialCipher } from '../../controller/auth/credential-cipher.js';
+import type { DatabaseTarget } from '../../controller/store/database-url.js';
 import type { NewRun } from '../../controller/store/repositories/runs.js';
 import { Store } from '../../controller/store/store.js';
 import type { TestDatabase } from './controller.js';
 import { createTemporaryDatabase } from './postgres.js';
 
 /**
- * A Store on a fresh temporary PostgreSQL database (at `url`) or SQLite file,
- * sealing with a cipher of a random key; `dispose` closes it and removes the database.
+ * A Store on a fresh temporary PostgreSQL database (at `url`) or SQLite file
+ * (`target` says which, for a test that connects to it another way), sealing
+ * with a cipher of a random key; `dispose` closes it and removes the database.
  */
-export async function openTestStore(database: TestDatabase): Promise<{ store: Store; cipher: CredentialCipher; url?: string; dispose(): Promise<void> }> {
+export async function openTestStore(
+  database: TestDatabase,
+): Promise<{ store: Store; cipher: CredentialCipher; url?: string; target: DatabaseTarget; dispose(): Promise<void> }> {
   const cipher = new CredentialCipher(randomBytes(32));
   if (database === 'postgres') {
     const pg = await createTemporaryDatabase();
-    const store = await Store.open({ flavour: 'postgresql', location: pg.url }, pino({ level: 'silent' }), cipher);
+    const target: DatabaseTarget = { flavour: 'postgresql', location: pg.url };
+    const store = await Store.open(target, pino({ level: 'silent' }), cipher);
     const dispose = async () => {
       await store.close();
       await pg.drop();
     };
-    return { store, cipher, url: pg.url, dispose };
+    return { store, cipher, url: pg.url, target, dispose };
   }
   const dir = mkdtempSync(join(tmpdir(), 'slipstream-store-'));
-  const store = await Store.open({ flavour: 'sqlite', location: join(dir, 'store.db') }, pino({ level: 'silent' }), cipher);
+  const target: DatabaseTarget = { flavour: 'sqlite', location: join(dir, 'store.db') };
+  const store = await Store.open(target, pino({ level: 'silent' }), cipher);
   const dispose = async () => {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   };
-  return { store, cipher, dispose };
+  return { store, cipher, target, dispose };
 }
 
 /** Creates a tenant (`acme` unless named) and one run of it with these nodes, instances and parameters. */

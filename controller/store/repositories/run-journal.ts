@@ -62,21 +62,24 @@ export class RunJournalRepository {
     return rows;
   }
 
-  /** Entries after a sequence, oldest first. */
+  /**
+   * Entries after a sequence, oldest first. Events alone are read from
+   * `run_journal_events_index`: one kind is asked for as `kind = ...`, which
+   * SQLite matches to the index's predicate (not `kind in (...)`).
+   */
   entries(runId: string, after: number, kinds: JournalEntry['kind'][], limit: number, instance?: string): Promise<RunJournalRow[]> {
     return this.em.find(
       RunJournalEntity,
-      { run: runId, sequence: { $gt: after }, kind: { $in: kinds }, ...(instance ? { instance } : {}) },
+      { run: runId, sequence: { $gt: after }, kind: kinds.length === 1 ? kinds[0] : { $in: kinds }, ...(instance ? { instance } : {}) },
       { orderBy: { sequence: 'asc' }, limit },
     );
   }
 
   /**
    * The texts of a run's first `limit` events of these types, oldest first.
-   * No index reaches a run's events without its log lines, so this walks all
-   * of the run's rows (33-108 ms for 100,000 on SQLite and PostgreSQL; under
-   * 2 ms with an index on (run_id, sequence) where kind = 'event'): for one
-   * run at a time (GetRun), not for a listing.
+   * Reads `run_journal_events_index` (the run's events and their types, not
+   * its log lines) and a table row per match: for one run at a time
+   * (GetRun), not for a listing, as it still walks all of the run's events.
    */
   async eventTexts(runId: string, types: readonly string[], limit: number): Promise<string[]> {
     const rows = await this.em.find(

@@ -5,6 +5,7 @@ import { Migration20261126154253_clouds } from './Migration20261126154253_clouds
 import { Migration20261127061500_fillfactor } from './Migration20261127061500_fillfactor.js';
 import { Migration20261206024946_replicas } from './Migration20261206024946_replicas.js';
 import { Migration20261206190055_finished_runs } from './Migration20261206190055_finished_runs.js';
+import { Migration20261206191712_journal_events } from './Migration20261206191712_journal_events.js';
 
 /** Every postgresql migration, oldest first (written by create-migration.ts). */
 export const postgresqlMigrations: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261127061500_fillfactor', class: Migration20261127061500_fillfactor },
   { name: 'Migration20261206024946_replicas', class: Migration20261206024946_replicas },
   { name: 'Migration20261206190055_finished_runs', class: Migration20261206190055_finished_runs },
+  { name: 'Migration20261206191712_journal_events', class: Migration20261206191712_journal_events },
 ];
