@@ -1,6 +1,6 @@
 /** What VMs are told: the public address first, then --agent-address, then the listen hosts; a wildcard is no address. */
 import { describe, expect, it } from 'vitest';
-import { advertisedAddresses, isUnspecifiedHost, portOfUrl, publicAddressProblem, type AdvertisedAddressOptions } from './advertised-address.js';
+import { advertisedAddresses, isUnspecifiedHost, localDialAddress, portOfUrl, publicAddressProblem, type AdvertisedAddressOptions } from './advertised-address.js';
 
 const BASE: AdvertisedAddressOptions = {
   publicAddress: undefined,
@@ -91,5 +91,16 @@ describe('portOfUrl', () => {
     expect(portOfUrl('https://127.0.0.1:40123')).toBe(40123);
     expect(portOfUrl('https://[::1]')).toBe(443);
     expect(portOfUrl('http://localhost')).toBe(80);
+  });
+});
+
+describe('localDialAddress', () => {
+  it('dials a wildcard listen address on the loopback and any other as it is', () => {
+    expect(localDialAddress('0.0.0.0:50051')).toBe('127.0.0.1:50051');
+    expect(localDialAddress('[::]:50051')).toBe('127.0.0.1:50051');
+    expect(localDialAddress(':50051')).toBe('127.0.0.1:50051');
+    expect(localDialAddress('127.0.0.1:50051')).toBe('127.0.0.1:50051');
+    expect(localDialAddress('[::1]:50051')).toBe('[::1]:50051');
+    expect(localDialAddress('controller.example.com:7070')).toBe('controller.example.com:7070');
   });
 });

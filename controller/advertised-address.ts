@@ -49,6 +49,12 @@ export function isUnspecifiedHost(host: string): boolean {
   }
 }
 
+/** What a process on this host dials to reach a controller listening on `listen` (host:port): a wildcard is reached on the loopback. */
+export function localDialAddress(listen: string): string {
+  const colon = listen.lastIndexOf(':');
+  return isUnspecifiedHost(listen.slice(0, colon)) ? `${LOOPBACK}:${listen.slice(colon + 1)}` : listen;
+}
+
 const DNS_LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 const DNS_NAME = new RegExp(`^(?=.{1,253}\\.?$)${DNS_LABEL}(?:\\.${DNS_LABEL})*\\.?$`, 'i');
 

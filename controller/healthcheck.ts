@@ -12,18 +12,12 @@ import { credentials, Metadata, type ChannelCredentials } from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HealthCheckResponse_ServingStatus, HealthClient } from '../proto/gen/grpc/health/v1/health.js';
+import { localDialAddress } from './advertised-address.js';
 
 const env = process.env;
-const address = process.argv[2] ?? env.SLIPSTREAM_HEALTH_ADDR ?? loopbackOf(env.SLIPSTREAM_LISTEN ?? '127.0.0.1:50051');
+const address = process.argv[2] ?? env.SLIPSTREAM_HEALTH_ADDR ?? localDialAddress(env.SLIPSTREAM_LISTEN ?? '127.0.0.1:50051');
 const insecure = ['1', 'true'].includes((env.SLIPSTREAM_INSECURE ?? '').toLowerCase());
 const serverName = env.SLIPSTREAM_HEALTH_SERVER_NAME ?? 'localhost';
-
-/** The listen address as dialled from the same host: a wildcard listen is reached on the loopback. */
-function loopbackOf(listen: string): string {
-  const port = listen.slice(listen.lastIndexOf(':') + 1);
-  const host = listen.slice(0, listen.lastIndexOf(':')).replace(/^\[|\]$/g, '');
-  return ['0.0.0.0', '', '::'].includes(host) ? `127.0.0.1:${port}` : listen;
-}
 
 function unhealthy(reason: string): never {
   process.stderr.write(`unhealthy: ${reason}\n`);

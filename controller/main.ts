@@ -3,21 +3,22 @@
  * The controller's composition root: the only place that reads process.env
  * and the command line.
  */
-import { runningFromSources } from '../common/package-root.js';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
+import { LogOutput } from '../common/log-output.js';
+import { runningFromSources } from '../common/package-root.js';
+import { localDialAddress } from './advertised-address.js';
 import { DEFAULT_CALL_LIMITS } from './api/guards/call-limits.js';
 import { ReplicaConflictError } from './cluster/replica-registry.js';
 import { RemoteSimPool } from './connectors/sim/remote-sim-pool.js';
 import { SIM_DRIVER_NAME } from './connectors/sim/sim-driver.js';
 import { startController, type RunningController } from './controller.js';
 import { UnreachableControllerError } from './remote-clouds.js';
-import { LogOutput } from '../common/log-output.js';
 import { createLogger } from './logger.js';
 import { compileControllerOptions, OptionsError, type ControllerOptions } from './options.js';
 import { armShutdownDeadline } from './shutdown-deadline.js';
 
-// The AWS SDK warns about Node 20 on every client; the controller pins Node 20 on purpose.
+// The AWS SDK warns about Node 20 on every client; the controller supports Node 20 (package.json engines) on purpose.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 /** Exit code of a start refused because another controller uses the database in a way this one may not share. */
@@ -166,7 +167,7 @@ try {
     // Shown once, outside the (redacted) log: nobody can recover it later.
     process.stderr.write(
       `\nBootstrap admin token for tenant '${options.bootstrapTenant}' (shown only now):\n  ${controller.generatedBootstrapToken}\n` +
-        `Use it:  ${runningFromSources() ? 'npm run -s slipstream --' : 'slipstream'} context set local --addr ${dialledFromHere(controller.address)} --token ${controller.generatedBootstrapToken}` +
+        `Use it:  ${runningFromSources() ? 'npm run -s slipstream --' : 'slipstream'} context set local --addr ${localDialAddress(controller.address)} --token ${controller.generatedBootstrapToken}` +
         `${options.insecure ? '' : ` --ca ${join(options.dataDir, 'tls', 'ca.pem')}`}\n\n`,
     );
   }
@@ -200,11 +201,4 @@ async function exitAfterLogs(code: number): Promise<never> {
   const lost = logOutput.summary();
   if (lost) process.stderr.write(`slipstream-controller: ${lost}\n`);
   process.exit(code);
-}
-
-/** The address a CLI on this host dials: a wildcard listen address is reached on the loopback. */
-function dialledFromHere(address: string): string {
-  const port = address.slice(address.lastIndexOf(':') + 1);
-  const host = address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
-  return ['0.0.0.0', '::'].includes(host) ? `127.0.0.1:${port}` : address;
 }
