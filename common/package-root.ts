@@ -16,7 +16,10 @@ export function packageVersion(): string {
   return (cachedVersion ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version);
 }
 
-/** The folder holding the compiled tree this module runs from: `<package>/dist` when built, the package root otherwise. */
+/**
+ * The folder holding the tree this module runs from: `<package>/dist` when built, the package root from the sources.
+ * Not for the bundled CLI (dist/slipstream.mjs), where this module has no folder of its own.
+ */
 export function codeRoot(): string {
   return dirname(dirname(fileURLToPath(import.meta.url)));
 }

@@ -2,10 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmod, copyFile, mkdir, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { AgentBundle } from '../agent/build.js';
-import { codeRoot } from '../common/package-root.js';
-
-/** True when this process runs the built tree (dist/), not the TypeScript sources. */
-const RUNNING_BUILT_CODE = import.meta.url.endsWith('.js');
+import { codeRoot, runningFromSources } from '../common/package-root.js';
 
 /**
  * Puts the agent bundle the controller serves to VMs at `path` (owner-only). Built code copies the bundle its
@@ -13,7 +10,7 @@ const RUNNING_BUILT_CODE = import.meta.url.endsWith('.js');
  * bundled now with esbuild, a development dependency, so an edit to the agent is what its VMs run.
  */
 export async function provideAgentBundle(path: string): Promise<AgentBundle> {
-  if (!RUNNING_BUILT_CODE) {
+  if (runningFromSources()) {
     const { buildAgentBundle } = await import('../agent/build.js');
     return buildAgentBundle(path, { private: true });
   }

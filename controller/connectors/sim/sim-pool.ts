@@ -7,6 +7,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runningFromSources } from '../../../common/package-root.js';
 import { mergeLogKinds } from './sim-log-tally.js';
 import type { SimAgentRecord, SimLogKind, SimReply, SimRequest, SimVmStart } from './sim-protocol.js';
 import type { SimVm, SimVmHost } from './sim-vm-host.js';
@@ -80,7 +81,7 @@ export class SimPool implements SimVmHost {
     const count = options.workers ?? 2;
     if (!Number.isInteger(count) || count < 1) throw new Error('sim pool: workers must be a positive integer');
     // From the sources the worker is TypeScript, run through tsx; from the build it is plain JavaScript.
-    const fromSources = import.meta.url.endsWith('.ts');
+    const fromSources = runningFromSources();
     const entry = fileURLToPath(new URL(fromSources ? './sim-worker.ts' : './sim-worker.js', import.meta.url));
     const workers = Array.from({ length: count }, () => {
       const child = fork(entry, [], {
