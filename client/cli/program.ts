@@ -9,6 +9,7 @@ import { createSlipstreamClient, type SlipstreamClient } from '../index.js';
 import type { CommandHost, GlobalOptions } from './command-kit.js';
 import { joinAddresses, resolveConnection, type ConnectionFlags } from './config/connection.js';
 import { readConfig } from './config/file.js';
+import { connectionTlsServerName, parseTlsServerName } from './config/tls-server-name.js';
 import { OUTPUT_FORMATS, type CliDeps, type CliIo } from './deps.js';
 import { reportError, UsageError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
@@ -119,10 +120,11 @@ export const connectFromConfig: ClientFactory = (io, flags) => {
       'no controller address: pass --addr, set SLIPSTREAM_ADDR, or save a context (slipstream context set NAME --addr HOST:PORT)',
     );
   }
+  const serverName = connectionTlsServerName(connection);
   return createSlipstreamClient({
     address: connection.address,
     token: connection.token,
-    ...(connection.ca ? { tls: { ca: readCaFile(connection.ca) } } : {}),
+    ...(connection.ca ? { tls: { ca: readCaFile(connection.ca), ...(serverName ? { serverName } : {}) } } : {}),
   });
 };
 
@@ -151,7 +153,12 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .addOption(new Option('--output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
     .option('--addr <host:port>', 'controller address; replicas comma-separated or --addr repeated (overrides SLIPSTREAM_ADDR and the context)', joinAddresses)
     .option('--token <token>', 'API token (overrides SLIPSTREAM_TOKEN and the context)')
-    .option('--ca <file>', "PEM of the controller's CA: connect over TLS pinned to it (overrides SLIPSTREAM_CA and the context)");
+    .option('--ca <file>', "PEM of the controller's CA: connect over TLS pinned to it (overrides SLIPSTREAM_CA and the context)")
+    .option(
+      '--tls-server-name <name>',
+      "the name (or IP) the controller's certificate carries, when the address is not one of them; TLS only (overrides SLIPSTREAM_TLS_SERVER_NAME and the context)",
+      parseTlsServerName,
+    );
   whoami.register(program, host);
   for (const [noun, description, verbs] of GROUPS) {
     const group = program.command(noun).description(description);

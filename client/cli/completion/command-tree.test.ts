@@ -22,7 +22,7 @@ describe('commandTree', () => {
     const launch = findCommand(tree(), ['run', 'launch']);
     expect(launch?.path).toEqual(['run', 'launch']);
     expect(flagsOf(launch)).toEqual(expect.arrayContaining(['--param', '--cloud', '--keep-running', '--ssh-key', '--wait', '-h', '--help']));
-    expect(flagsOf(launch)).toEqual(expect.arrayContaining(['--output', '--addr', '--token', '--ca', '--version']));
+    expect(flagsOf(launch)).toEqual(expect.arrayContaining(['--output', '--addr', '--token', '--ca', '--tls-server-name', '--version']));
     expect(launch?.inheritedOptions.flatMap((o) => o.flags)).not.toContain('--help');
   });
 

@@ -1,17 +1,19 @@
 /**
  * Which controller and token a command uses: flags beat environment
- * (`SLIPSTREAM_ADDR`, `SLIPSTREAM_TOKEN`), which beats the current context.
+ * (`SLIPSTREAM_ADDR`, `SLIPSTREAM_TOKEN`, `SLIPSTREAM_CA`,
+ * `SLIPSTREAM_TLS_SERVER_NAME`), which beats the current context.
  * An address may name several replicas: `h1:7070,h2:7070`.
  */
 import { UsageError } from '../errors.js';
 import type { CliConfig } from './file.js';
 
-/** The global `--addr` / `--token` flags. */
+/** The global `--addr` / `--token` / `--ca` / `--tls-server-name` flags. */
 export interface ConnectionFlags {
   /** One address, or replicas comma-separated (repeated --addr flags are joined so). */
   addr?: string;
   token?: string;
   ca?: string;
+  tlsServerName?: string;
 }
 
 /** Where a setting came from, for `context show`. */
@@ -27,6 +29,9 @@ export interface ResolvedConnection {
   tokenSource?: SettingSource;
   /** PEM file of the controller's CA: TLS pinned to it; plaintext when undefined. */
   ca?: string;
+  /** The name the controller's certificate must carry instead of the address's host (TLS only). */
+  tlsServerName?: string;
+  tlsServerNameSource?: SettingSource;
 }
 
 /**
@@ -54,6 +59,9 @@ export function resolveConnection(
   if (token) Object.assign(out, { token: token.value, tokenSource: token.source });
   const ca = pick(flags.ca, env.SLIPSTREAM_CA, sameController ? context?.ca : undefined);
   if (ca) out.ca = ca.value;
+  // Like the CA: the context's name belongs to the context's own controller.
+  const serverName = pick(flags.tlsServerName, env.SLIPSTREAM_TLS_SERVER_NAME, sameController ? context?.tlsServerName : undefined);
+  if (serverName) Object.assign(out, { tlsServerName: serverName.value, tlsServerNameSource: serverName.source });
   return out;
 }
 

@@ -8,6 +8,7 @@ import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, basename } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { isTlsServerName } from './tls-server-name.js';
 
 /** One controller as one caller. */
 export interface CliContext {
@@ -15,6 +16,8 @@ export interface CliContext {
   token?: string;
   /** PEM file of the CA the controller's certificate chains to (TLS); plaintext when absent. */
   ca?: string;
+  /** The name the controller's certificate carries, when the address is not one of its names (TLS only). */
+  tlsServerName?: string;
 }
 
 /** The whole file. */
@@ -60,14 +63,18 @@ function checkConfig(path: string, raw: unknown): CliConfig {
   const out: CliConfig = { contexts: {} };
   if (typeof current === 'string') out.current = current;
   for (const [name, value] of Object.entries(contexts)) {
-    const { address, token, ca } = (value ?? {}) as { address?: unknown; token?: unknown; ca?: unknown };
+    const { address, token, ca, tlsServerName } = (value ?? {}) as { address?: unknown; token?: unknown; ca?: unknown; tlsServerName?: unknown };
     if (typeof address !== 'string' || address === '') bad(`context '${name}' needs an address`);
     if (token !== undefined && token !== null && typeof token !== 'string') bad(`context '${name}': token must be a string`);
     if (ca !== undefined && ca !== null && typeof ca !== 'string') bad(`context '${name}': ca must be a file path`);
+    if (tlsServerName !== undefined && tlsServerName !== null && (typeof tlsServerName !== 'string' || !isTlsServerName(tlsServerName))) {
+      bad(`context '${name}': tlsServerName must be a host name or IP address`);
+    }
     out.contexts[name] = {
       address: address as string,
       ...(typeof token === 'string' ? { token } : {}),
       ...(typeof ca === 'string' ? { ca } : {}),
+      ...(typeof tlsServerName === 'string' ? { tlsServerName } : {}),
     };
   }
   return out;

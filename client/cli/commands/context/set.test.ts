@@ -66,6 +66,27 @@ describe('context set', () => {
     await expect(readFile(configPath)).rejects.toThrow();
   });
 
+  it('saves a TLS server name from --tls-server-name with the CA, and keeps it unless given', async () => {
+    const deps = fakeDeps({}, { configPath });
+    const argv = ['context', 'set', 'lb', '--addr', '10.0.0.5:7070', '--ca', 'ca.pem', '--tls-server-name', 'controller.example.com'];
+    expect(await cli(deps, ...argv)).toBe(0);
+    expect(readConfig(configPath).contexts.lb).toEqual({ address: '10.0.0.5:7070', ca: resolve('ca.pem'), tlsServerName: 'controller.example.com' });
+    expect(await cli(deps, 'context', 'set', 'lb', '--token', 'lb-token')).toBe(0);
+    expect(readConfig(configPath).contexts.lb).toMatchObject({ token: 'lb-token', tlsServerName: 'controller.example.com' });
+    expect(deps.calls).toEqual([]);
+  });
+
+  it('refuses a bad TLS server name, or one without a CA (exit 2, naming the flag), and writes nothing', async () => {
+    const deps = createTestDeps({ configPath });
+    expect(await run(deps, { name: 'lb', address: '10.0.0.5:7070', ca: 'ca.pem', tlsServerName: 'a b' })).toBe(2);
+    expect(await run(deps, { name: 'lb', address: '10.0.0.5:7070', tlsServerName: 'controller.example.com' })).toBe(2);
+    expect(deps.err()).toBe(
+      "error: --tls-server-name 'a b': must be a host name or IP address (the name the controller certificate carries)\n" +
+        "error: --tls-server-name is meaningless without TLS: context 'lb' has no CA (add --ca FILE)\n",
+    );
+    await expect(readFile(configPath)).rejects.toThrow();
+  });
+
   it('makes the context current when the current one no longer exists', async () => {
     await writeConfig(configPath, { current: 'gone', contexts: {} });
     const deps = createTestDeps({ configPath });

@@ -38,6 +38,8 @@ describe('context show', () => {
       addressSource: 'env',
       token: '********cdef',
       tokenSource: 'flag',
+      tlsServerName: '',
+      tlsServerNameSource: '',
       configPath,
     });
   });

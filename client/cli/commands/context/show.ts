@@ -20,6 +20,8 @@ export function run(deps: CliDeps, opts: ContextShowOptions): Promise<number> {
       addressSource: resolved.addressSource ?? '',
       token: maskSecret(resolved.token),
       tokenSource: resolved.tokenSource ?? '',
+      tlsServerName: resolved.tlsServerName ?? '',
+      tlsServerNameSource: resolved.tlsServerNameSource ?? '',
       configPath: deps.configPath,
     };
     const from = (source: string): string => (source ? ` (from ${source})` : '');
@@ -30,6 +32,8 @@ export function run(deps: CliDeps, opts: ContextShowOptions): Promise<number> {
         ['context', view.context || '(none)'],
         ['address', `${view.address || '(none)'}${from(view.addressSource)}`],
         ['token', `${view.token || '(none)'}${from(view.tokenSource)}`],
+        // Rarely set: a line only when it is, so the usual output stays as it was.
+        ...(view.tlsServerName ? [['tls server name', `${view.tlsServerName}${from(view.tlsServerNameSource)}`] as const] : []),
         ['config', view.configPath],
       ],
       view,
@@ -44,6 +48,6 @@ export function register(parent: Command, host: CommandHost): void {
     .command('show')
     .description('show the effective connection (token masked)')
     .action((_flags: unknown, command: Command) =>
-      host.invoke(command, run, (g) => ({ output: g.output, addr: g.addr, token: g.token })),
+      host.invoke(command, run, (g) => ({ output: g.output, addr: g.addr, token: g.token, tlsServerName: g.tlsServerName })),
     );
 }
