@@ -57,6 +57,11 @@ export interface CompiledClientOptions {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+/** Whether `name` can be `tls.serverName`: a host name or IP address, so nothing empty and no whitespace. */
+export function isTlsServerName(name: unknown): name is string {
+  return typeof name === 'string' && name !== '' && !/\s/.test(name);
+}
+
 /** Applies defaults and validates; throws TypeError naming the bad option. */
 export function compileClientOptions(options: SlipstreamClientOptions): CompiledClientOptions {
   const addresses = [...(options.address ?? '').split(','), ...(options.addresses ?? [])].map((a) => a.trim()).filter((a) => a !== '');
@@ -68,7 +73,7 @@ export function compileClientOptions(options: SlipstreamClientOptions): Compiled
     throw new TypeError('createSlipstreamClient: `token` must not contain whitespace');
   }
   const serverName = options.tls?.serverName;
-  if (serverName !== undefined && (typeof serverName !== 'string' || serverName === '' || /\s/.test(serverName))) {
+  if (serverName !== undefined && !isTlsServerName(serverName)) {
     throw new TypeError('createSlipstreamClient: `tls.serverName` must be a host name or IP address');
   }
   const defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;

@@ -8,7 +8,7 @@ import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, basename } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { isTlsServerName } from './tls-server-name.js';
+import { isTlsServerName } from '../../options.js';
 
 /** One controller as one caller. */
 export interface CliContext {
@@ -67,7 +67,7 @@ function checkConfig(path: string, raw: unknown): CliConfig {
     if (typeof address !== 'string' || address === '') bad(`context '${name}' needs an address`);
     if (token !== undefined && token !== null && typeof token !== 'string') bad(`context '${name}': token must be a string`);
     if (ca !== undefined && ca !== null && typeof ca !== 'string') bad(`context '${name}': ca must be a file path`);
-    if (tlsServerName !== undefined && tlsServerName !== null && (typeof tlsServerName !== 'string' || !isTlsServerName(tlsServerName))) {
+    if (tlsServerName !== undefined && tlsServerName !== null && !isTlsServerName(tlsServerName)) {
       bad(`context '${name}': tlsServerName must be a host name or IP address`);
     }
     out.contexts[name] = {

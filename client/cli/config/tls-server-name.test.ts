@@ -7,7 +7,7 @@ import { connectFromConfig, runCli } from '../program.js';
 import { createTestDeps } from '../test-io.js';
 import { resolveConnection } from './connection.js';
 import { readConfig, writeConfig, type CliConfig } from './file.js';
-import { isTlsServerName } from './tls-server-name.js';
+import { isTlsServerName } from '../../options.js';
 
 let dir: string;
 let configPath: string;

@@ -5,7 +5,7 @@
  * or the context, like the CA, and is the client library's `tls.serverName`.
  */
 import { InvalidArgumentError } from 'commander';
-import { compileClientOptions } from '../../options.js';
+import { isTlsServerName } from '../../options.js';
 import { UsageError } from '../errors.js';
 import type { ResolvedConnection, SettingSource } from './connection.js';
 
@@ -15,20 +15,6 @@ export const TLS_SERVER_NAME_FLAG = '--tls-server-name';
 export const TLS_SERVER_NAME_ENV = 'SLIPSTREAM_TLS_SERVER_NAME';
 
 const RULE = 'must be a host name or IP address (the name the controller certificate carries)';
-
-/**
- * Whether the client library takes `name` as `tls.serverName`. Its own check
- * decides, so the CLI can never accept a name the library then throws on.
- */
-export function isTlsServerName(name: string): boolean {
-  try {
-    compileClientOptions({ address: '127.0.0.1:1', tls: { serverName: name } });
-    return true;
-  } catch (error) {
-    if (error instanceof TypeError) return false;
-    throw error;
-  }
-}
 
 /** commander's parser of `--tls-server-name`: a bad value is a usage error naming the flag. */
 export function parseTlsServerName(value: string): string {
