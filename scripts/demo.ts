@@ -255,7 +255,7 @@ async function main(): Promise<number> {
   say(`\nDemo OK in ${seconds(started)}`);
   for (const line of summary) say(`  ${line}`);
   say('  cleanup     controller stopped, temp dir removed');
-  say('\nNext: `npm start`, then push and launch your own modules (see README, "Using it").');
+  say('\nNext: install it (README, "Installing it") or run `npm start` here, then push and launch your own modules (see README, "Using it").');
   return 0;
 }
 
