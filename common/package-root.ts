@@ -38,3 +38,11 @@ function findPackageRoot(start: string): string {
 export function runningFromSources(): boolean {
   return import.meta.url.endsWith('.ts');
 }
+
+/**
+ * True when the package is a checkout of the repository (its TypeScript sources beside any build), false when it
+ * was installed from the tarball, which holds the build alone.
+ */
+export function packageIsCheckout(): boolean {
+  return existsSync(join(packageRoot(), 'client', 'cli', 'bin.ts'));
+}

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { LogOutput } from '../common/log-output.js';
-import { runningFromSources } from '../common/package-root.js';
+import { packageIsCheckout } from '../common/package-root.js';
 import { localDialAddress } from './advertised-address.js';
 import { DEFAULT_CALL_LIMITS } from './api/guards/call-limits.js';
 import { ReplicaConflictError } from './cluster/replica-registry.js';
@@ -167,7 +167,7 @@ try {
     // Shown once, outside the (redacted) log: nobody can recover it later.
     process.stderr.write(
       `\nBootstrap admin token for tenant '${options.bootstrapTenant}' (shown only now):\n  ${controller.generatedBootstrapToken}\n` +
-        `Use it:  ${runningFromSources() ? 'npm run -s slipstream --' : 'slipstream'} context set local --addr ${localDialAddress(controller.address)} --token ${controller.generatedBootstrapToken}` +
+        `Use it:  ${packageIsCheckout() ? 'npm run -s slipstream --' : 'slipstream'} context set local --addr ${localDialAddress(controller.address)} --token ${controller.generatedBootstrapToken}` +
         `${options.insecure ? '' : ` --ca ${join(options.dataDir, 'tls', 'ca.pem')}`}\n\n`,
     );
   }
