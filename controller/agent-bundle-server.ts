@@ -13,6 +13,13 @@ export const METRICS_PATH = '/metrics';
 /** What the metrics path serves: the exposition and its content type, rendered per request. */
 export type MetricsSource = () => Promise<{ contentType: string; body: string }>;
 
+/** The browser API (controller/api/browser): requests under its prefix go to it, and it closes before the server does. */
+export interface BrowserApi {
+  prefix: string;
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  close(): void;
+}
+
 /** A started HTTP server for the agent bundle. */
 export interface BundleServer {
   url: string;
@@ -22,7 +29,7 @@ export interface BundleServer {
 /**
  * Serves the single-file agent bundle and its sha256 over HTTPS (HTTP with --insecure), for the
  * cloud-init boot script to download and verify, and the controller's metrics at METRICS_PATH
- * (no credentials asked: the README says who can read them).
+ * (no credentials asked: the README says who can read them), and the browser API when given one.
  */
 export async function startBundleServer(
   bundle: AgentBundle,
@@ -31,11 +38,16 @@ export async function startBundleServer(
   log: Logger,
   tls?: { cert: string; key: string },
   metrics?: MetricsSource,
+  browserApi?: BrowserApi,
 ): Promise<BundleServer> {
   const body = readFileSync(bundle.path);
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const path = req.url?.split('?', 1)[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
+    if (browserApi && path?.startsWith(browserApi.prefix)) {
+      // POST only: a Connect GET carries the message in the URL, which proxies and access logs keep.
+      if (req.method === 'POST') browserApi.handle(req, res);
+      else res.writeHead(405, { allow: 'POST' }).end();
+    } else if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
     } else if (metrics && path === METRICS_PATH) {
       serveMetrics(metrics, req, res, log);
@@ -59,7 +71,11 @@ export async function startBundleServer(
   log.info({ url, bytes: bundle.bytes, sha256: bundle.sha256 }, 'serving the agent bundle');
   return {
     url,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => {
+      // Its open streams (a browser watching a run) would otherwise keep the server from closing.
+      browserApi?.close();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 

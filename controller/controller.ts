@@ -4,6 +4,7 @@ import type { AgentBundle } from '../agent/build.js';
 import { provideAgentBundle } from './agent-bundle-source.js';
 import { startBundleServer, type BundleServer } from './agent-bundle-server.js';
 import { advertisedAddresses, portOfUrl } from './advertised-address.js';
+import { ConnectGateway } from './api/browser/connect-gateway.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import { AgentAuthenticator } from './auth/agent-authenticator.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -155,6 +156,9 @@ export async function startController(options: CompiledControllerOptions, log: L
         : await loadOrCreatePki(options.dataDir, { hosts: [...options.tlsHosts] });
     if (pki) log.info({ caFingerprint: pki.caFingerprint }, 'serving TLS');
     else log.warn('serving plaintext (--insecure): for the local driver on one machine only');
+    // Browsers reach the API on the HTTP port, which serves before the API does: calls are UNAVAILABLE until it opens.
+    const browserApi = new ConnectGateway(log.child({ component: 'browser-api' }));
+    closers.push(['browser api', async () => browserApi.close()]);
     bundleServing = bundleBuilt.then(async (bundle) => {
       const server = await startBundleServer(
         bundle,
@@ -163,6 +167,7 @@ export async function startController(options: CompiledControllerOptions, log: L
         log.child({ component: 'bundle' }),
         pki ? { cert: pki.serverCertPem, key: pki.serverKeyPem } : undefined,
         () => metrics.render(),
+        browserApi,
       );
       closers.push(['agent bundle server', () => server.close()]);
       return { bundle, server };
@@ -321,6 +326,7 @@ export async function startController(options: CompiledControllerOptions, log: L
     ]);
     closers.push(['replica', () => membership.leave()]);
     closers.push(['engine', () => engine.stop()]);
+    browserApi.open({ address: server.address, caCertPem: pki?.caCertPem });
     agentAddress = advertised.agentAddress(server.port);
     agentAddresses = [agentAddress];
     self.agentAddress = agentAddress;
