@@ -27,7 +27,11 @@ export interface BrowserCallOptions {
 export class BrowserApi {
   readonly transport: Transport;
 
-  constructor(baseUrl: string, caCertificate: string | undefined, protocol: BrowserProtocol = 'connect') {
+  constructor(
+    readonly baseUrl: string,
+    caCertificate: string | undefined,
+    protocol: BrowserProtocol = 'connect',
+  ) {
     const options = { baseUrl, httpVersion: '1.1' as const, ...(caCertificate ? { nodeOptions: { ca: caCertificate } } : {}) };
     this.transport = protocol === 'connect' ? createConnectTransport(options) : createGrpcWebTransport(options);
   }
