@@ -138,8 +138,11 @@ describe.runIf(TEST_DATABASES.includes('postgres'))('hot-path statements on a la
       await client.query(`update run_instances set completed_state = 'Ready' where run_id = $1 and name = any($2::text[])`, [testRun.runId, names]);
       await client.query(`update run_parameters set "value" = 'v' where run_id = $1 and "key" = any($2::text[])`, [testRun.runId, names.map((n) => `${n}:url`)]);
       const after = await hotUpdates();
-      expect(Number(after.instances) - Number(before.instances)).toBe(names.length);
-      expect(Number(after.parameters) - Number(before.parameters)).toBe(names.length);
+      // An update of an indexed column is never HOT; one of columns no index holds is HOT when its page has room for
+      // the new version, which a page now and then lacks (its room taken by versions not yet pruned: 99 of 100 in a
+      // CI run). Nearly all, not all: a column that got indexed would make none of them HOT.
+      expect(Number(after.instances) - Number(before.instances)).toBeGreaterThanOrEqual(names.length * 0.9);
+      expect(Number(after.parameters) - Number(before.parameters)).toBeGreaterThanOrEqual(names.length * 0.9);
     } finally {
       await client.query('rollback');
     }
