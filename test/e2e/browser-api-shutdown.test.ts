@@ -36,6 +36,7 @@ describe('the browser API while the controller stops', () => {
     })();
     await controller.stopControllerOnly();
     const err = await ended;
+    api.close();
     expect(err).toBeInstanceOf(ConnectError);
     const stepsDone = controller.logs.filter((l) => l.msg === 'shutdown step done').map((l) => l.step);
     expect(stepsDone).toEqual(expect.arrayContaining(['agent bundle server', 'browser api', 'api server']));

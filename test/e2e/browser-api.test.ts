@@ -58,13 +58,20 @@ describe.each(SETUPS)('the browser API on $database (tls: $tls)', ({ database, t
     });
   });
 
-  afterAll(() => harness?.close());
+  afterAll(async () => {
+    api?.close();
+    await harness?.close();
+  });
 
   it('WhoAmI answers the caller: user, role, tenant (Connect and gRPC-Web)', async () => {
     const me = await api.call('UserService/WhoAmI', {}, { token: admin });
     expect(me).toMatchObject({ user: { name: expect.any(String), role: 'ROLE_ADMIN', tenant: expect.any(String) } });
     const web = new BrowserApi(harness.controller.httpUrl, harness.controller.caCertificate, 'grpc-web');
-    expect(await web.call('UserService/WhoAmI', {}, { token: viewer })).toMatchObject({ user: { name: 'vic', role: 'ROLE_VIEWER' } });
+    try {
+      expect(await web.call('UserService/WhoAmI', {}, { token: viewer })).toMatchObject({ user: { name: 'vic', role: 'ROLE_VIEWER' } });
+    } finally {
+      web.close();
+    }
   });
 
   it('launches a run, follows WatchRun to Ready, lists it masked, terminates it', async () => {

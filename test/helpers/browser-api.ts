@@ -7,6 +7,8 @@ import { createFileRegistry, fromBinary, fromJson, toJson, type DescMethod, type
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { createClient, type CallOptions, type Transport } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
+import type { Socket } from 'node:net';
+import { Agent as HttpsAgent, type AgentOptions } from 'node:https';
 import { loadDescriptorSet } from '../../controller/api/reflection.js';
 
 /** The contract, as browsers would have it. */
@@ -27,13 +29,21 @@ export interface BrowserCallOptions {
 export class BrowserApi {
   readonly transport: Transport;
 
+  private readonly agent: HttpsAgent | undefined;
+
   constructor(
     readonly baseUrl: string,
     caCertificate: string | undefined,
     protocol: BrowserProtocol = 'connect',
   ) {
-    const options = { baseUrl, httpVersion: '1.1' as const, ...(caCertificate ? { nodeOptions: { ca: caCertificate } } : {}) };
+    this.agent = baseUrl.startsWith('https:') ? new BrowserLikeAgent({ keepAlive: true, ...(caCertificate ? { ca: caCertificate } : {}) }) : undefined;
+    const options = { baseUrl, httpVersion: '1.1' as const, ...(this.agent ? { nodeOptions: { agent: this.agent } } : {}) };
     this.transport = protocol === 'connect' ? createConnectTransport(options) : createGrpcWebTransport(options);
+  }
+
+  /** Closes the kept-alive connections. */
+  close(): void {
+    this.agent?.destroy();
   }
 
   /** A unary call; `method` is `Service/Method` without the package, e.g. `UserService/WhoAmI`. */
@@ -65,4 +75,22 @@ function callOptions({ token, signal, timeoutMs }: BrowserCallOptions): CallOpti
     ...(signal ? { signal } : {}),
     ...(timeoutMs ? { timeoutMs } : {}),
   };
+}
+
+/**
+ * Keeps connections and sends without Nagle's delay, as browsers do. Node's
+ * https agent leaves Nagle on for TLS sockets (its noDelay option does not
+ * reach them): a request's headers and body then wait out the server's
+ * delayed ACK, ~40 ms a call here, a cost no browser pays.
+ */
+class BrowserLikeAgent extends HttpsAgent {
+  constructor(options: AgentOptions) {
+    super(options);
+  }
+
+  override createConnection(...args: Parameters<HttpsAgent['createConnection']>): ReturnType<HttpsAgent['createConnection']> {
+    const socket = super.createConnection(...args) as Socket | undefined;
+    socket?.setNoDelay(true);
+    return socket;
+  }
 }
