@@ -116,6 +116,16 @@ describe.each(SETUPS)('the browser API on $database (tls: $tls)', ({ database, t
     expect(details).toHaveLength(1);
     const violations = BadRequest.decode((details[0] as { value: Uint8Array }).value).fieldViolations;
     expect(violations.map((v) => v.field)).toContain('timeout_minutes');
+    // Over plain JSON, as curl or a page's own fetch sees it: the violation readable without decoding protobuf.
+    const raw = await post(`${harness.controller.httpUrl}/slipstream.v1.RunService/LaunchRun`, Buffer.from('{"module":"browser/web","timeoutMinutes":-1}'), harness.controller.caCertificate, {
+      'content-type': 'application/json',
+      authorization: `Bearer ${admin}`,
+    });
+    expect(raw.status).toBe(400);
+    const json = JSON.parse(raw.body) as { code: string; details: { type: string; debug?: { fieldViolations?: { field: string }[] } }[] };
+    expect(json.code).toBe('invalid_argument');
+    const badRequest = json.details.find((d) => d.type === 'google.rpc.BadRequest');
+    expect(badRequest?.debug?.fieldViolations?.map((v) => v.field)).toContain('timeout_minutes');
   });
 
   it('answers a garbage body with an error, and keeps serving', async () => {

@@ -2,9 +2,11 @@
  * A gRPC status from the loopback call, as the Connect error the browser gets:
  * the same code and message, and the google.rpc details of its
  * `grpc-status-details-bin` trailer as Connect error details (a form shows a
- * BadRequest field violation at its field).
+ * BadRequest field violation at its field). Each detail the contract knows
+ * also carries its JSON as `debug`, readable without decoding protobuf.
  */
 import { Code, ConnectError } from '@connectrpc/connect';
+import { fromBinary, toJson, type JsonValue, type Registry } from '@bufbuild/protobuf';
 import type { ServiceError } from '@grpc/grpc-js';
 import { Status } from '../../../proto/gen/google/rpc/status.js';
 
@@ -17,11 +19,21 @@ export function isServiceError(err: unknown): err is ServiceError {
 }
 
 /** The Connect error carrying a gRPC status (grpc and Connect number their codes alike). */
-export function connectErrorOf(err: ServiceError): ConnectError {
+export function connectErrorOf(err: ServiceError, registry: Registry): ConnectError {
   const code = (err.code as number) in Code ? (err.code as number as Code) : Code.Unknown;
   const error = new ConnectError(err.details, code);
-  for (const detail of statusDetailsOf(err)) error.details.push(detail);
+  for (const detail of statusDetailsOf(err)) error.details.push({ ...detail, ...debugOf(detail, registry) });
   return error;
+}
+
+function debugOf(detail: { type: string; value: Uint8Array }, registry: Registry): { debug?: JsonValue } {
+  const desc = registry.getMessage(detail.type);
+  if (!desc) return {};
+  try {
+    return { debug: toJson(desc, fromBinary(desc, detail.value), { registry }) };
+  } catch {
+    return {};
+  }
 }
 
 /** The details of the trailer's google.rpc.Status; none when it is absent or unreadable (the error itself still goes out). */

@@ -66,7 +66,7 @@ export class ConnectGateway {
 
   constructor(
     private readonly log: Logger,
-    registry: Registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, loadDescriptorSet())),
+    private readonly registry: Registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, loadDescriptorSet())),
   ) {
     const services = BROWSER_SERVICES.map((name) => {
       const service = registry.getService(name);
@@ -163,7 +163,7 @@ export class ConnectGateway {
   }
 
   private translate(err: unknown): ConnectError {
-    if (isServiceError(err)) return connectErrorOf(err);
+    if (isServiceError(err)) return connectErrorOf(err, this.registry);
     if (err instanceof ConnectError) return err;
     this.log.error({ err }, 'forwarding a browser call failed');
     return new ConnectError('internal error; the controller log has the details', Code.Internal);
