@@ -141,6 +141,12 @@ describe.each(SETUPS)('the browser API on $database (tls: $tls)', ({ database, t
     });
     expect(json.status).toBe(400);
     expect((await post(`${harness.controller.httpUrl}/slipstream.v1.UserService/WhoAmI`, Buffer.alloc(0), harness.controller.caCertificate, {}, 'GET')).status).toBe(405);
+    // Past the API's 4 MiB request cap: refused before anything is forwarded.
+    const huge = await post(`${harness.controller.httpUrl}/slipstream.v1.RunService/LaunchRun`, Buffer.from(`{"module":"${'m'.repeat(5 * 1024 * 1024)}"}`), harness.controller.caCertificate, {
+      'content-type': 'application/json',
+      authorization: `Bearer ${admin}`,
+    });
+    expect(JSON.parse(huge.body)).toMatchObject({ code: 'resource_exhausted' });
     expect(await api.call('UserService/WhoAmI', {}, { token: admin })).toMatchObject({ user: { role: 'ROLE_ADMIN' } });
   });
 
