@@ -146,7 +146,8 @@ describe('AgentSession on a replica that does not drive the run', () => {
     owners = { owns: () => owned, ownerAgentAddress: () => Promise.resolve(OWNER) };
     const seen = openSession();
     await expect.poll(() => replica.hub.isConnected(AGENT.runId, AGENT.instance)).toBe(true);
-    expect(seen.messages[0]?.message?.$case).toBe('welcome');
+    // The hub knows the session before its welcome has reached the client (it failed so under load in CI).
+    await expect.poll(() => seen.messages[0]?.message?.$case).toBe('welcome');
     // What the engine does when its run goes to another replica.
     owned = false;
     for (const [, session] of replica.hub.forRun(AGENT.runId)) {
