@@ -181,7 +181,7 @@ describe.each(TEST_DATABASES)('no duplicate VM after a restart mid-provisioning 
     await proxy?.close();
   }, 60_000);
 
-  it('reaches Ready with exactly one VM per instance, each agent enrolled once', async () => {
+  it('reaches Ready with exactly one VM and one enrolled agent per instance', async () => {
     const world = fakeWorld(worldName);
     world.reset();
     const started = Date.now();
@@ -222,8 +222,10 @@ describe.each(TEST_DATABASES)('no duplicate VM after a restart mid-provisioning 
       expect(vms.find((vm) => vm.spec.tags.instance === instance.name)?.vmId, instance.name).toBe(instance.instanceId);
       expect(await agentsOf(run.id, instance.name), `agent processes of ${instance.name}`).toBe(1);
     }
-    const enrolled = [...first.logs, ...second.logs].filter((l) => l.msg === 'agent enrolled' && l.runId === run.id).map((l) => l.instance as string);
-    expect(enrolled.sort()).toEqual(INSTANCES);
+    // An agent whose Enroll answer came too late (a loaded machine) asks again and is given the same credential (the
+    // enroll-retry test): each instance enrolled, by one agent (the process counts above), however often it asked.
+    const enrolled = new Set([...first.logs, ...second.logs].filter((l) => l.msg === 'agent enrolled' && l.runId === run.id).map((l) => l.instance as string));
+    expect([...enrolled].sort()).toEqual(INSTANCES);
     const rows = await selectRows(first.databaseUrl, 'SELECT name FROM run_instances WHERE run_id = ? AND bootstrap_used_at IS NOT NULL', [run.id]);
     expect(rows.length).toBe(INSTANCES.length);
     const rejected = [...first.logs, ...second.logs].filter((l) => JSON.stringify(l).includes('bootstrap token already used'));
