@@ -27,6 +27,13 @@ export default tseslint.config(
     files: ['common/**/*.ts'],
   },
   {
+    // The dashboard runs in a browser: it reaches the controller through its public API alone.
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/controller/**', '**/client/**', '**/agent/**', '@grpc/*', '**/proto/gen/slipstream/**', '**/proto/gen/google/**'], message: 'web/ speaks the public API through proto/gen/es and @connectrpc/connect-web only' }] }],
+    },
+    files: ['web/src/**/*.ts', 'web/src/**/*.tsx'],
+  },
+  {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },

@@ -3,6 +3,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import type { AgentBundle } from '../agent/build.js';
+import type { DashboardFiles } from './dashboard/dashboard-files.js';
 
 /** Path VMs download the agent from; `<path>.sha256` has its digest. */
 export const AGENT_BUNDLE_PATH = '/agent/agent.mjs';
@@ -20,6 +21,14 @@ export interface BrowserApi {
   close(): void;
 }
 
+/** What the HTTP port serves besides the agent bundle. */
+export interface HttpPortServices {
+  tls?: { cert: string; key: string } | undefined;
+  metrics?: MetricsSource;
+  browserApi?: BrowserApi;
+  dashboard?: DashboardFiles;
+}
+
 /** A started HTTP server for the agent bundle. */
 export interface BundleServer {
   url: string;
@@ -29,16 +38,15 @@ export interface BundleServer {
 /**
  * Serves the single-file agent bundle and its sha256 over HTTPS (HTTP with --insecure), for the
  * cloud-init boot script to download and verify, and the controller's metrics at METRICS_PATH
- * (no credentials asked: the README says who can read them), and the browser API when given one.
+ * (no credentials asked: the README says who can read them), and, when given, the browser API and
+ * the dashboard's files.
  */
 export async function startBundleServer(
   bundle: AgentBundle,
   host: string,
   port: number,
   log: Logger,
-  tls?: { cert: string; key: string },
-  metrics?: MetricsSource,
-  browserApi?: BrowserApi,
+  { tls, metrics, browserApi, dashboard }: HttpPortServices = {},
 ): Promise<BundleServer> {
   const body = readFileSync(bundle.path);
   const handler = (req: IncomingMessage, res: ServerResponse) => {
@@ -49,6 +57,8 @@ export async function startBundleServer(
       else res.writeHead(405, { allow: 'POST' }).end();
     } else if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
+    } else if (dashboard && path !== undefined && dashboard.serves(path)) {
+      dashboard.handle(req, res, path);
     } else if (metrics && path === METRICS_PATH) {
       serveMetrics(metrics, req, res, log);
     } else if (req.url === AGENT_BUNDLE_PATH) {

@@ -3,8 +3,9 @@ import type { Logger } from 'pino';
 import type { AgentBundle } from '../agent/build.js';
 import { provideAgentBundle } from './agent-bundle-source.js';
 import { startBundleServer, type BundleServer } from './agent-bundle-server.js';
-import { advertisedAddresses, portOfUrl } from './advertised-address.js';
+import { advertisedAddresses, isUnspecifiedHost, portOfUrl } from './advertised-address.js';
 import { ConnectGateway } from './api/browser/connect-gateway.js';
+import { DashboardFiles, dashboardFolder } from './dashboard/dashboard-files.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import { AgentAuthenticator } from './auth/agent-authenticator.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -56,6 +57,8 @@ export interface RunningController {
   port: number;
   /** Where VMs download the agent bundle. */
   bundleUrl: string;
+  /** The dashboard's address for a browser on this host. */
+  dashboardUrl: string;
   /** The id this control plane tags its VMs with. */
   controllerId: string;
   /** PEM of the CA clients and agents pin; undefined with --insecure. */
@@ -158,6 +161,8 @@ export async function startController(options: CompiledControllerOptions, log: L
     else log.warn('serving plaintext (--insecure): for the local driver on one machine only');
     // Browsers reach the API on the HTTP port, which serves before the API does: calls are UNAVAILABLE until it opens.
     const browserApi = new ConnectGateway(log.child({ component: 'browser-api' }));
+    const dashboard = DashboardFiles.load(dashboardFolder());
+    if (dashboard.missing) log.warn(`no dashboard: ${dashboard.missing}`);
     closers.push(['browser api', async () => browserApi.close()]);
     bundleServing = bundleBuilt.then(async (bundle) => {
       const server = await startBundleServer(
@@ -165,9 +170,12 @@ export async function startController(options: CompiledControllerOptions, log: L
         options.httpListen.host,
         options.httpListen.port,
         log.child({ component: 'bundle' }),
-        pki ? { cert: pki.serverCertPem, key: pki.serverKeyPem } : undefined,
-        () => metrics.render(),
-        browserApi,
+        {
+          tls: pki ? { cert: pki.serverCertPem, key: pki.serverKeyPem } : undefined,
+          metrics: () => metrics.render(),
+          browserApi,
+          dashboard,
+        },
       );
       closers.push(['agent bundle server', () => server.close()]);
       return { bundle, server };
@@ -355,6 +363,7 @@ export async function startController(options: CompiledControllerOptions, log: L
       address: server.address,
       port: server.port,
       bundleUrl: bundleServer.url,
+      dashboardUrl: dashboardUrlOf(bundleServer.url),
       controllerId: id,
       caCertificate: pki?.caCertPem,
       reconcile: () => reconciler.reconcile(),
@@ -375,4 +384,11 @@ export async function startController(options: CompiledControllerOptions, log: L
     await closeAll();
     throw err;
   }
+}
+
+/** The HTTP server's address as a browser on this host opens it: a wildcard listen address is reached as localhost. */
+function dashboardUrlOf(httpUrl: string): string {
+  const url = new URL(httpUrl);
+  if (isUnspecifiedHost(url.hostname)) url.hostname = 'localhost';
+  return url.href;
 }

@@ -168,11 +168,13 @@ try {
     process.stderr.write(
       `\nBootstrap admin token for tenant '${options.bootstrapTenant}' (shown only now):\n  ${controller.generatedBootstrapToken}\n` +
         `Use it:  ${packageIsCheckout() ? 'npm run -s slipstream --' : 'slipstream'} context set local --addr ${localDialAddress(controller.address)} --token ${controller.generatedBootstrapToken}` +
-        `${options.insecure ? '' : ` --ca ${join(options.dataDir, 'tls', 'ca.pem')}`}\n\n`,
+        `${options.insecure ? '' : ` --ca ${join(options.dataDir, 'tls', 'ca.pem')}`}\n` +
+        `Dashboard: ${controller.dashboardUrl} (sign in with the token` +
+        `${options.insecure ? ')' : `; the browser must trust ${join(options.dataDir, 'tls', 'ca.pem')}, see the README)`}\n\n`,
     );
   }
   // 'listening' comes first (the API serves while the agent bundle builds and runs resume); this says all of it is done.
-  log.info({ address: controller.address }, 'started');
+  log.info({ address: controller.address, dashboard: controller.dashboardUrl }, 'started');
 } catch (err) {
   if (err instanceof ReplicaConflictError) {
     // Not a crash but an operator's mistake: the message names the other controller, on stderr where a person looks,

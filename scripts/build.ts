@@ -7,6 +7,7 @@
  * - the agent bundle (dist/agent.mjs), which the controller serves to VMs: built here, never at controller start;
  * - the CLI as one file (dist/slipstream.mjs, the package's `slipstream`): a command starts in about half the CPU
  *   of the per-file tree, which resolves and reads some 400 files at every start;
+ * - the dashboard (dist/web: web/ built by Vite), which the controller serves on its HTTP port;
  * - the files read at run time (the contract's descriptor for reflection);
  * - type declarations for the client library (the package's `exports`).
  *
@@ -20,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import { buildAgentBundle } from '../agent/build.js';
+import { buildDashboard } from '../web/build.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCE_FOLDERS = ['common', 'controller', 'agent', 'client', 'proto/gen'];
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
     await copyFile(join(ROOT, asset), join(out, asset));
   }
   const bundle = await buildAgentBundle(join(out, 'agent.mjs'));
+  const dashboard = await buildDashboard(join(out, 'web'));
   await build({
     absWorkingDir: ROOT,
     entryPoints: ['client/cli/bin.ts'],
@@ -91,7 +94,7 @@ async function main(): Promise<void> {
     });
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  process.stdout.write(`built ${files.length} files and the agent bundle (${Math.round(bundle.bytes / 1024)} KiB) into ${relative(process.cwd(), out) || '.'} in ${seconds} s\n`);
+  process.stdout.write(`built ${files.length} files, the agent bundle (${Math.round(bundle.bytes / 1024)} KiB) and the dashboard (${dashboard.files} files) into ${relative(process.cwd(), out) || '.'} in ${seconds} s\n`);
 }
 
 main().catch((err: unknown) => {

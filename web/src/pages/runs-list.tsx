@@ -1,0 +1,4 @@
+// PLACEHOLDER: replaced by the page's implementation
+export function RunsList() {
+  return <p>TODO</p>;
+}
