@@ -364,6 +364,8 @@ export interface WatchRunRequest {
   /** Deliver every update with a sequence number greater than this one first. */
   afterSequence: number;
   includeLogs: boolean;
+  /** With include_logs: only this instance's log lines (`node.N`); empty = all. */
+  logInstance: string;
 }
 
 export interface WatchRunResponse {
@@ -578,6 +580,36 @@ export interface DownloadRunReportResponse {
   /** The first message carries the metadata, the following ones the bytes. */
   report?: RunReport | undefined;
   chunk: Buffer;
+}
+
+export interface WatchRunsRequest {
+  /**
+   * The same filters as ListRunsRequest: any of these states (none = all),
+   * this tag, a module path prefix.
+   */
+  states: RunState[];
+  tag: string;
+  module: string;
+  /** How many current runs to send first, newest first; 200 when 0, at most 1000. */
+  limit: number;
+}
+
+export interface WatchRunsResponse {
+  update?:
+    | //
+    /**
+     * A run as it is now (as ListRuns returns it: warnings empty); the same
+     * id again replaces it. A run that no longer matches the filters (its
+     * state left `states`) comes as `removed`.
+     */
+    { $case: "run"; value: Run }
+    | //
+    /** The current runs have all been sent; what follows is live. */
+    { $case: "synced"; value: boolean }
+    | //
+    /** The id of a run that was deleted or no longer matches the filters. */
+    { $case: "removed"; value: string }
+    | undefined;
 }
 
 function createBaseRun(): Run {
@@ -2447,7 +2479,7 @@ export const ListRunsResponse: MessageFns<ListRunsResponse> = {
 };
 
 function createBaseWatchRunRequest(): WatchRunRequest {
-  return { id: "", afterSequence: 0, includeLogs: false };
+  return { id: "", afterSequence: 0, includeLogs: false, logInstance: "" };
 }
 
 export const WatchRunRequest: MessageFns<WatchRunRequest> = {
@@ -2460,6 +2492,9 @@ export const WatchRunRequest: MessageFns<WatchRunRequest> = {
     }
     if (message.includeLogs !== false) {
       writer.uint32(24).bool(message.includeLogs);
+    }
+    if (message.logInstance !== "") {
+      writer.uint32(34).string(message.logInstance);
     }
     return writer;
   },
@@ -2501,6 +2536,14 @@ export const WatchRunRequest: MessageFns<WatchRunRequest> = {
             message.includeLogs = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.logInstance = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2526,6 +2569,11 @@ export const WatchRunRequest: MessageFns<WatchRunRequest> = {
         : isSet(object.include_logs)
         ? globalThis.Boolean(object.include_logs)
         : false,
+      logInstance: isSet(object.logInstance)
+        ? globalThis.String(object.logInstance)
+        : isSet(object.log_instance)
+        ? globalThis.String(object.log_instance)
+        : "",
     };
   },
 
@@ -2540,6 +2588,9 @@ export const WatchRunRequest: MessageFns<WatchRunRequest> = {
     if (message.includeLogs !== false) {
       obj.includeLogs = message.includeLogs;
     }
+    if (message.logInstance !== "") {
+      obj.logInstance = message.logInstance;
+    }
     return obj;
   },
 
@@ -2551,6 +2602,7 @@ export const WatchRunRequest: MessageFns<WatchRunRequest> = {
     message.id = object.id ?? "";
     message.afterSequence = object.afterSequence ?? 0;
     message.includeLogs = object.includeLogs ?? false;
+    message.logInstance = object.logInstance ?? "";
     return message;
   },
 };
@@ -5386,6 +5438,259 @@ export const DownloadRunReportResponse: MessageFns<DownloadRunReportResponse> = 
   },
 };
 
+function createBaseWatchRunsRequest(): WatchRunsRequest {
+  return { states: [], tag: "", module: "", limit: 0 };
+}
+
+export const WatchRunsRequest: MessageFns<WatchRunsRequest> = {
+  encode(message: WatchRunsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.states.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.states) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.tag !== "") {
+      writer.uint32(18).string(message.tag);
+    }
+    if (message.module !== "") {
+      writer.uint32(26).string(message.module);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(32).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchRunsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchRunsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.states.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.states.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tag = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.module = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchRunsRequest {
+    return {
+      states: globalThis.Array.isArray(object?.states) ? object.states.map((e: any) => runStateFromJSON(e)) : [],
+      tag: isSet(object.tag) ? globalThis.String(object.tag) : "",
+      module: isSet(object.module) ? globalThis.String(object.module) : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: WatchRunsRequest): unknown {
+    const obj: any = {};
+    if (message.states?.length) {
+      obj.states = message.states.map((e) => runStateToJSON(e));
+    }
+    if (message.tag !== "") {
+      obj.tag = message.tag;
+    }
+    if (message.module !== "") {
+      obj.module = message.module;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchRunsRequest>, I>>(base?: I): WatchRunsRequest {
+    return WatchRunsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchRunsRequest>, I>>(object: I): WatchRunsRequest {
+    const message = createBaseWatchRunsRequest();
+    message.states = object.states?.map((e) => e) || [];
+    message.tag = object.tag ?? "";
+    message.module = object.module ?? "";
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseWatchRunsResponse(): WatchRunsResponse {
+  return { update: undefined };
+}
+
+export const WatchRunsResponse: MessageFns<WatchRunsResponse> = {
+  encode(message: WatchRunsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.update?.$case) {
+      case "run":
+        Run.encode(message.update.value, writer.uint32(10).fork()).join();
+        break;
+      case "synced":
+        writer.uint32(16).bool(message.update.value);
+        break;
+      case "removed":
+        writer.uint32(26).string(message.update.value);
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchRunsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchRunsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.update = { $case: "run", value: Run.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.update = { $case: "synced", value: reader.bool() };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.update = { $case: "removed", value: reader.string() };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchRunsResponse {
+    return {
+      update: isSet(object.run)
+        ? { $case: "run", value: Run.fromJSON(object.run) }
+        : isSet(object.synced)
+        ? { $case: "synced", value: globalThis.Boolean(object.synced) }
+        : isSet(object.removed)
+        ? { $case: "removed", value: globalThis.String(object.removed) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: WatchRunsResponse): unknown {
+    const obj: any = {};
+    if (message.update?.$case === "run") {
+      obj.run = Run.toJSON(message.update.value);
+    } else if (message.update?.$case === "synced") {
+      obj.synced = message.update.value;
+    } else if (message.update?.$case === "removed") {
+      obj.removed = message.update.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchRunsResponse>, I>>(base?: I): WatchRunsResponse {
+    return WatchRunsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchRunsResponse>, I>>(object: I): WatchRunsResponse {
+    const message = createBaseWatchRunsResponse();
+    switch (object.update?.$case) {
+      case "run": {
+        if (object.update?.value !== undefined && object.update?.value !== null) {
+          message.update = { $case: "run", value: Run.fromPartial(object.update.value) };
+        }
+        break;
+      }
+      case "synced": {
+        if (object.update?.value !== undefined && object.update?.value !== null) {
+          message.update = { $case: "synced", value: object.update.value };
+        }
+        break;
+      }
+      case "removed": {
+        if (object.update?.value !== undefined && object.update?.value !== null) {
+          message.update = { $case: "removed", value: object.update.value };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
 /**
  * Deployments of applications and components, their runtime parameters,
  * events, logs and reports.
@@ -5559,6 +5864,22 @@ export const RunServiceService = {
     responseSerialize: (value: DeleteRunResponse): Buffer => Buffer.from(DeleteRunResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteRunResponse => DeleteRunResponse.decode(value),
   },
+  /**
+   * The caller's tenant's runs that match the filters, live: the current ones
+   * first (newest first, at most `limit`), then `synced`, then a run again
+   * whenever it is launched or changes (state, abort flag, instances, tags)
+   * and `removed` when it is deleted. For a dashboard's run list: pushed, not
+   * polled. A client that reconnects starts over (the current runs again).
+   */
+  watchRuns: {
+    path: "/slipstream.v1.RunService/WatchRuns" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchRunsRequest): Buffer => Buffer.from(WatchRunsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchRunsRequest => WatchRunsRequest.decode(value),
+    responseSerialize: (value: WatchRunsResponse): Buffer => Buffer.from(WatchRunsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchRunsResponse => WatchRunsResponse.decode(value),
+  },
 } as const;
 
 export interface RunServiceServer extends UntypedServiceImplementation {
@@ -5597,6 +5918,14 @@ export interface RunServiceServer extends UntypedServiceImplementation {
    * may delete it.
    */
   deleteRun: handleUnaryCall<DeleteRunRequest, DeleteRunResponse>;
+  /**
+   * The caller's tenant's runs that match the filters, live: the current ones
+   * first (newest first, at most `limit`), then `synced`, then a run again
+   * whenever it is launched or changes (state, abort flag, instances, tags)
+   * and `removed` when it is deleted. For a dashboard's run list: pushed, not
+   * polled. A client that reconnects starts over (the current runs again).
+   */
+  watchRuns: handleServerStreamingCall<WatchRunsRequest, WatchRunsResponse>;
 }
 
 export interface RunServiceClient extends Client {
@@ -5830,6 +6159,19 @@ export interface RunServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteRunResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * The caller's tenant's runs that match the filters, live: the current ones
+   * first (newest first, at most `limit`), then `synced`, then a run again
+   * whenever it is launched or changes (state, abort flag, instances, tags)
+   * and `removed` when it is deleted. For a dashboard's run list: pushed, not
+   * polled. A client that reconnects starts over (the current runs again).
+   */
+  watchRuns(request: WatchRunsRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchRunsResponse>;
+  watchRuns(
+    request: WatchRunsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchRunsResponse>;
 }
 
 export const RunServiceClient = makeGenericClientConstructor(
