@@ -379,6 +379,13 @@ export interface WatchRunResponse {
     | //
     /** The current run, sent first and whenever instances change. */
     { $case: "snapshot"; value: Run }
+    | //
+    /**
+     * Everything stored after `after_sequence` has been sent; what follows is
+     * live. Sent once per stream (a reader that wants only new log lines
+     * opens another stream after this update's sequence).
+     */
+    { $case: "caughtUp"; value: boolean }
     | undefined;
 }
 
@@ -2635,6 +2642,9 @@ export const WatchRunResponse: MessageFns<WatchRunResponse> = {
       case "snapshot":
         Run.encode(message.update.value, writer.uint32(58).fork()).join();
         break;
+      case "caughtUp":
+        writer.uint32(64).bool(message.update.value);
+        break;
     }
     return writer;
   },
@@ -2708,6 +2718,14 @@ export const WatchRunResponse: MessageFns<WatchRunResponse> = {
             message.update = { $case: "snapshot", value: Run.decode(reader, reader.uint32()) };
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.update = { $case: "caughtUp", value: reader.bool() };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2740,6 +2758,10 @@ export const WatchRunResponse: MessageFns<WatchRunResponse> = {
         ? { $case: "logLine", value: LogLine.fromJSON(object.log_line) }
         : isSet(object.snapshot)
         ? { $case: "snapshot", value: Run.fromJSON(object.snapshot) }
+        : isSet(object.caughtUp)
+        ? { $case: "caughtUp", value: globalThis.Boolean(object.caughtUp) }
+        : isSet(object.caught_up)
+        ? { $case: "caughtUp", value: globalThis.Boolean(object.caught_up) }
         : undefined,
     };
   },
@@ -2762,6 +2784,8 @@ export const WatchRunResponse: MessageFns<WatchRunResponse> = {
       obj.logLine = LogLine.toJSON(message.update.value);
     } else if (message.update?.$case === "snapshot") {
       obj.snapshot = Run.toJSON(message.update.value);
+    } else if (message.update?.$case === "caughtUp") {
+      obj.caughtUp = message.update.value;
     }
     return obj;
   },
@@ -2801,6 +2825,12 @@ export const WatchRunResponse: MessageFns<WatchRunResponse> = {
       case "snapshot": {
         if (object.update?.value !== undefined && object.update?.value !== null) {
           message.update = { $case: "snapshot", value: Run.fromPartial(object.update.value) };
+        }
+        break;
+      }
+      case "caughtUp": {
+        if (object.update?.value !== undefined && object.update?.value !== null) {
+          message.update = { $case: "caughtUp", value: object.update.value };
         }
         break;
       }
