@@ -46,6 +46,7 @@ export const ENTRY_LIMITS: Readonly<Record<string, number>> = Object.freeze({
   'slipstream.v1.LaunchRunRequest.tags': aboveDomain(MAX_TAGS),
   'slipstream.v1.LaunchRunRequest.ssh_public_keys': 100,
   'slipstream.v1.ListRunsRequest.states': 32,
+  'slipstream.v1.WatchRunsRequest.states': 32,
   // Each name is checked against the run's active instances: one violation per unknown name at most.
   'slipstream.v1.ScaleRunRequest.instances': MAX_INSTANCES_PER_RUN,
   // CloudService
