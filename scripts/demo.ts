@@ -5,17 +5,24 @@
  * CLI, launches shop/shop and waits for Ready, checks that the load balancer
  * answers through both app servers, terminates the run and cleans up.
  *
+ * It prints the dashboard's address for the run once it is Ready; with
+ * `--keep` it waits there for Enter, so that a person can look at the run in a
+ * browser before it is terminated.
+ *
  * Exit code 0 only if every check held. On failure it says what failed,
  * terminates the run, stops the controller, kills any VM process left and
- * exits 1. Bounded in time; needs no TTY.
+ * exits 1. Bounded in time (the wait of --keep excepted); needs no TTY.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { X509Certificate, createHash, randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultLocalVmDir } from '../controller/connectors/local/placement.js';
+import { ensureDashboardBuilt } from '../web/build.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 /** The whole demo, cleanup excepted. */
@@ -57,6 +64,8 @@ interface Controller {
   child: ChildProcess;
   /** `127.0.0.1:PORT`, once it listens. */
   address: string;
+  /** The dashboard's address, from its 'started' log line. */
+  dashboard: Promise<string>;
   output: string[];
 }
 
@@ -68,6 +77,8 @@ function spawnController(dataDir: string, token: string, signal: AbortSignal): {
     { cwd: REPO, env: cleanEnv({ SLIPSTREAM_BOOTSTRAP_TOKEN: token }), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const output: string[] = [];
+  let startedAt: (url: string) => void = () => undefined;
+  const dashboard = new Promise<string>((resolve) => (startedAt = resolve));
   const listening = new Promise<number>((resolve, reject) => {
     let partial = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -76,15 +87,16 @@ function spawnController(dataDir: string, token: string, signal: AbortSignal): {
       for (const line of lines) {
         output.push(line);
         if (!line.startsWith('{')) continue;
-        const entry = JSON.parse(line) as { msg?: string; port?: number };
+        const entry = JSON.parse(line) as { msg?: string; port?: number; dashboard?: string };
         if (entry.msg === 'listening' && entry.port) resolve(entry.port);
+        if (entry.msg === 'started' && entry.dashboard) startedAt(entry.dashboard);
       }
     });
     child.stderr!.on('data', (chunk: Buffer) => output.push(...chunk.toString('utf8').trimEnd().split('\n')));
     child.once('exit', (code) => reject(new DemoFailure(`the controller exited with code ${code} before listening`)));
     signal.addEventListener('abort', () => reject(new DemoFailure('the controller did not start in time')), { once: true });
   });
-  return { controller: { child, address: '', output }, listening };
+  return { controller: { child, address: '', dashboard, output }, listening };
 }
 
 /** SIGTERM (a graceful shutdown), SIGKILL if it takes more than 15 s. */
@@ -159,7 +171,38 @@ async function killLeftoverVms(dataDir: string): Promise<number> {
   return killed;
 }
 
+/** Base64 SHA-256 of the server certificate's public key: what Chromium's --ignore-certificate-errors-spki-list takes. */
+async function serverKeyPin(dataDir: string): Promise<string> {
+  const der = new X509Certificate(await readFile(join(dataDir, 'tls', 'server.pem'))).publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(der).digest('base64');
+}
+
+/** Says where the run is in the dashboard and how a browser trusts this throwaway controller's certificate. */
+async function showDashboard(controller: Controller, dataDir: string, token: string, runId: string): Promise<void> {
+  const base = await controller.dashboard;
+  const url = `${base}#/runs/${runId}`;
+  say(`\n==> The run in the dashboard: ${url}`);
+  say(`    sign in with the token ${token}`);
+  say(`    this demo's controller made its own CA (${join(dataDir, 'tls', 'ca.pem')}); to trust only its key in Chromium:`);
+  say(`    chromium --user-data-dir=$(mktemp -d) --ignore-certificate-errors-spki-list=${await serverKeyPin(dataDir)} '${url}'`);
+}
+
+/** Waits for Enter (or the end of stdin, or the abort of `signal`). */
+function enterPressed(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const lines = createInterface({ input: process.stdin });
+    const done = (): void => {
+      lines.close();
+      resolve();
+    };
+    lines.once('line', done);
+    lines.once('close', resolve);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 async function main(): Promise<number> {
+  const { values: flags } = parseArgs({ options: { keep: { type: 'boolean', default: false } } });
   const started = Date.now();
   const seconds = (since: number): string => `${((Date.now() - since) / 1000).toFixed(1)} s`;
   const abort = new AbortController();
@@ -185,6 +228,9 @@ async function main(): Promise<number> {
   };
 
   try {
+    step = 'build the dashboard';
+    if (await ensureDashboardBuilt()) say('==> Built the dashboard (dist/web)');
+
     step = 'start the controller';
     say(`==> Starting a controller (SQLite + local driver) in ${dataDir}`);
     const spawned = spawnController(dataDir, token, signal);
@@ -221,6 +267,14 @@ async function main(): Promise<number> {
     const counts = APPS.map((app) => `${app} x${answers.filter((a) => a.startsWith(`${app} `)).length}`);
     summary.push(`shop        ${url} balanced ${REQUESTS} requests: ${counts.join(', ')}, each with the db ok`);
 
+    step = 'show the dashboard';
+    await showDashboard(controller, dataDir, token, runId);
+    if (flags.keep) {
+      clearTimeout(deadline);
+      say('\n==> Kept running for you to look: press Enter to terminate the run and clean up');
+      await enterPressed(signal);
+    }
+
     step = 'terminate the run';
     say('\n==> Terminating the run');
     expectOk(await run(['run', 'terminate', runId, '--wait']), 'run terminate --wait');
@@ -255,7 +309,8 @@ async function main(): Promise<number> {
   say(`\nDemo OK in ${seconds(started)}`);
   for (const line of summary) say(`  ${line}`);
   say('  cleanup     controller stopped, temp dir removed');
-  say('\nNext: install it (README, "Installing it") or run `npm start` here, then push and launch your own modules (see README, "Using it").');
+  say('\nTo look at a run in the dashboard before it ends: npm run demo -- --keep');
+  say('Next: install it (README, "Installing it") or run `npm start` here, then push and launch your own modules (see README, "Using it").');
   return 0;
 }
 

@@ -2,7 +2,7 @@
  * Builds the dashboard (web/) with Vite into one folder of static files that the controller serves on its HTTP
  * port: index.html and hashed assets, nothing fetched from elsewhere at run time.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,13 +16,15 @@ const INPUTS = [join(WEB_ROOT, 'src'), join(WEB_ROOT, 'index.html'), join(REPO_R
 export async function buildDashboard(outDir: string = DASHBOARD_OUT): Promise<{ outDir: string; files: number }> {
   // Loaded on demand: the controller and the CLI never import Vite.
   const { build } = await import('vite');
+  // Built beside and swapped in: a controller starting meanwhile (tests run in parallel) never reads a half-written folder.
+  const staging = `${outDir}.building-${process.pid}`;
   const output = await build({
     root: WEB_ROOT,
     configFile: false,
     logLevel: 'warn',
     base: '/',
     build: {
-      outDir,
+      outDir: staging,
       emptyOutDir: true,
       target: 'es2022',
       // The controller serves these files with a strict Content-Security-Policy: no inline script, no module preload polyfill.
@@ -32,6 +34,8 @@ export async function buildDashboard(outDir: string = DASHBOARD_OUT): Promise<{ 
     },
     oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   });
+  rmSync(outDir, { recursive: true, force: true });
+  renameSync(staging, outDir);
   const outputs = Array.isArray(output) ? output : [output];
   const files = outputs.reduce((n, o) => n + ('output' in o ? o.output.length : 0), 0);
   return { outDir, files };

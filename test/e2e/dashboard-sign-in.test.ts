@@ -37,7 +37,7 @@ describe.skipIf(skip !== undefined)('dashboard sign-in', () => {
     await page.getByLabel('API token').fill('ss_not-a-real-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('This token was not accepted');
-    expect(await page.evaluate(() => sessionStorage.getItem('slipstream.token'))).toBeNull();
+    expect(await page.evaluate('sessionStorage.getItem("slipstream.token")')).toBeNull();
     expectNoPageErrors(page);
   });
 
@@ -50,7 +50,7 @@ describe.skipIf(skip !== undefined)('dashboard sign-in', () => {
     await page.getByTestId('who').waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API token').waitFor();
-    expect(await page.evaluate(() => sessionStorage.getItem('slipstream.token'))).toBeNull();
+    expect(await page.evaluate('sessionStorage.getItem("slipstream.token")')).toBeNull();
     expectNoPageErrors(page);
   });
 });
