@@ -161,11 +161,11 @@ describe.skipIf(skip !== undefined)('dashboard catalog', () => {
     const addedText = await added.locator('ins').allTextContents();
     expect(addedText).toContain('description: An app server with a worker pool.');
     expect(addedText).toContain('  - name: workers');
+    await screenshot(page, 'dashboard-module-diff');
     // Choosing the same version twice says there is nothing to compare.
     await page.getByLabel('From version').selectOption('2');
     await expect.poll(() => page.locator('.compare-result').textContent()).toContain('Choose two different versions');
     expectNoPageErrors(page);
-    await screenshot(page, 'dashboard-module');
   });
 
   it('shows the launch form, its refusals at their fields, and launches once despite a double click', async () => {
