@@ -60,7 +60,7 @@ try {
     Array.from({ length: watches }, (_, i) => {
       const metadata = new Metadata();
       metadata.set('authorization', `Bearer ${tokens[i % tokens.length]}`);
-      const call = raw.watchRun({ id: run.id, afterSequence: 0, includeLogs: false }, metadata);
+      const call = raw.watchRun({ id: run.id, afterSequence: 0, includeLogs: false, logInstance: '' }, metadata);
       return new Promise<void>((resolve) => {
         call.once('data', () => {
           open.push(call);

@@ -71,7 +71,7 @@ export function resumingWatch(watch: WatchFn, onReconnect: (reconnection: Reconn
             onReconnect({ cause, afterSequence: last });
             cause = undefined;
           }
-          if (update.update?.$case !== 'snapshot') {
+          if (carriesEntry(update)) {
             if (update.sequence <= last && attempt > 0) continue;
             last = Math.max(last, update.sequence);
             progressed = true;
@@ -97,6 +97,16 @@ export function resumingWatch(watch: WatchFn, onReconnect: (reconnection: Reconn
       if (!(await sleep(backoff.next(), signal))) return;
     }
   };
+}
+
+/**
+ * A journal entry's update: its sequence is where a new stream resumes. A
+ * snapshot (sequence 0) and the `caughtUp` marker (the last replayed
+ * sequence again) are not, and a stream that sent only them made no progress.
+ */
+function carriesEntry(update: RunUpdate): boolean {
+  const kind = update.update?.$case;
+  return kind !== 'snapshot' && kind !== 'caughtUp';
 }
 
 function isInterruption(error: unknown): boolean {

@@ -27,6 +27,8 @@ export interface FollowOptions {
   /** Replay only updates after this sequence number (0: the whole history). */
   afterSequence?: number;
   includeLogs: boolean;
+  /** With `includeLogs`: only this instance's log lines (`node.N`). */
+  logInstance?: string;
   /** Called with each update, after the model folded it in. */
   onUpdate?: (update: RunUpdate, model: RunWatchModel) => void;
   /** How the changes are shown; none: not shown. */
@@ -59,7 +61,12 @@ export async function followRun(watch: WatchFn, opts: FollowOptions): Promise<Fo
     ? resumingWatch(watch, ({ cause, afterSequence }) => void reconnect.out.write(reconnectedLine(opts.runId, cause, afterSequence)), reconnect.policy)
     : watch;
   try {
-    const updates = follow(opts.runId, { afterSequence: opts.afterSequence, includeLogs: opts.includeLogs, signal: opts.signal });
+    const updates = follow(opts.runId, {
+      afterSequence: opts.afterSequence,
+      includeLogs: opts.includeLogs,
+      ...(opts.logInstance === undefined ? {} : { logInstance: opts.logInstance }),
+      signal: opts.signal,
+    });
     for await (const update of updates) {
       const changes = model.apply(update);
       view?.show(changes);
@@ -73,6 +80,12 @@ export async function followRun(watch: WatchFn, opts: FollowOptions): Promise<Fo
     view?.close();
   }
   return { model, interrupted: interrupted() };
+}
+
+/** One NDJSON line per update that tells something about the run. */
+function printUpdateJson(deps: CliDeps, update: RunUpdate): void {
+  const json = updateJson(update);
+  if (json !== undefined) deps.stdout.write(`${JSON.stringify(json)}\n`);
 }
 
 /** The one line a follower prints when its watch works again. */
@@ -146,7 +159,7 @@ export async function waitForRun(deps: CliDeps, client: SlipstreamClient, opts: 
       // The frame shows each instance's last log line; plain progress does not.
       includeLogs: lines ? opts.logs === true : view?.redraw === true,
       view,
-      onUpdate: lines && json ? (update) => void deps.stdout.write(`${JSON.stringify(updateJson(update))}\n`) : undefined,
+      onUpdate: lines && json ? (update) => printUpdateJson(deps, update) : undefined,
       signal: trap?.signal,
       reconnect: { out: deps.stderr, policy: deps.reconnect ?? DEFAULT_RECONNECT },
     });

@@ -64,6 +64,8 @@ export interface WatchRunOptions extends CallOptions {
   afterSequence?: number;
   /** Also stream the agents' log lines. */
   includeLogs?: boolean;
+  /** With `includeLogs`: only this instance's lines (`node.N`). */
+  logInstance?: string;
 }
 
 /** Options of `getParameter`. */
@@ -139,7 +141,7 @@ export class RunsClient {
    * leave the loop) to stop earlier. Never bounded by the default deadline.
    */
   watch(id: string, options: WatchRunOptions = {}): AsyncIterable<RunUpdate> {
-    const request = { id, afterSequence: options.afterSequence ?? 0, includeLogs: options.includeLogs ?? false };
+    const request = { id, afterSequence: options.afterSequence ?? 0, includeLogs: options.includeLogs ?? false, logInstance: options.logInstance ?? '' };
     return this.rpc.serverStream(bound(this.raw, 'watchRun'), request, options);
   }
 

@@ -111,7 +111,7 @@ export class TestRuns {
   history(id: string): Promise<pb.WatchRunResponse[]> {
     return new Promise((resolve, reject) => {
       const updates: pb.WatchRunResponse[] = [];
-      const stream = this.raw.watchRun({ id, afterSequence: 0, includeLogs: false }, this.client.rpc.metadata(), this.client.rpc.callOptions());
+      const stream = this.raw.watchRun({ id, afterSequence: 0, includeLogs: false, logInstance: '' }, this.client.rpc.metadata(), this.client.rpc.callOptions());
       stream.on('data', (m: pb.WatchRunResponse) => updates.push(m));
       stream.on('error', reject);
       stream.on('end', () => resolve(updates));

@@ -43,7 +43,7 @@ describe(`call limits on ${database}`, () => {
 
   /** Opens a watch of the run; resolves once its first update arrived (open) or with the error it was refused with. */
   function watch(token: string): Promise<ClientReadableStream<WatchRunResponse> | SlipstreamError> {
-    const call = runs.raw.watchRun({ id: runId, afterSequence: 0, includeLogs: false }, metadataOf(token));
+    const call = runs.raw.watchRun({ id: runId, afterSequence: 0, includeLogs: false, logInstance: '' }, metadataOf(token));
     return new Promise((resolve) => {
       call.once('data', () => {
         open.push(call);

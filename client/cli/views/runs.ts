@@ -127,11 +127,16 @@ export function formatLogLine(line: RunLogLine): string {
   return `${formatTime(line.time)} ${line.instance} ${line.phase}${stream}: ${line.text}`;
 }
 
-/** One watch update for JSON output, with domain names instead of wire enums. */
-export function updateJson(update: RunUpdate): Record<string, unknown> {
+/**
+ * One watch update for JSON output, with domain names instead of wire enums;
+ * undefined for updates that tell nothing about the run: `caughtUp` (the
+ * follower resumes by sequence itself) and kinds this client does not know
+ * (a newer controller's, which arrive as an empty update).
+ */
+export function updateJson(update: RunUpdate): Record<string, unknown> | undefined {
   const base = { sequence: update.sequence, time: update.time };
   const u = update.update;
-  if (u === undefined) return base;
+  if (u === undefined) return undefined;
   switch (u.$case) {
     case 'snapshot':
       return { ...base, snapshot: runJson(runFromProto(u.value)) };
@@ -146,5 +151,7 @@ export function updateJson(update: RunUpdate): Record<string, unknown> {
       return { ...base, event: runEventFromProto(u.value) };
     case 'logLine':
       return { ...base, logLine: runLogLineFromProto(u.value) };
+    case 'caughtUp':
+      return undefined;
   }
 }

@@ -10,14 +10,32 @@ import { logLineToProto, runEventToProto } from '../convert/runs.js';
 import { stateChangeOf } from '../../store/journal-state-change.js';
 import { runStateFromProto, runStateToProto } from '../../../common/convert/runs.js';
 import type { RunServiceDeps } from './run-service.js';
+import { InvalidArgumentError } from '../../../common/errors.js';
+import { NODE_NAME_PATTERN } from '../../../common/modules/limits.js';
 import { runView } from './run-views.js';
+
+/** `node.N`: a node name and an instance number (1 to 999999), as run parameter keys name instances. */
+export function isInstanceName(name: string): boolean {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 && NODE_NAME_PATTERN.test(name.slice(0, dot)) && /^[1-9]\d{0,5}$/.test(name.slice(dot + 1));
+}
 
 type WatchContext = RpcContext & { write: (m: pb.WatchRunResponse) => Promise<void>; signal: AbortSignal };
 
+/** Which log lines a watch sends: none, or all, or one instance's. */
+interface LogSelection {
+  includeLogs: boolean;
+  /** Empty: every instance's. */
+  logInstance: string;
+}
+
 /** A journal entry as a watch update; a parameter entry's text is already masked for secrets (parameter-writer), `isSecret` flags them. */
-function toUpdate(runId: string, entry: JournalView, includeLogs: boolean, isSecret: SecretKeyTest): pb.WatchRunResponse | undefined {
+function toUpdate(runId: string, entry: JournalView, logs: LogSelection, isSecret: SecretKeyTest): pb.WatchRunResponse | undefined {
   const base = { sequence: entry.sequence, time: entry.time };
-  if (entry.kind === 'log') return includeLogs ? { ...base, update: { $case: 'logLine', value: logLineToProto(runId, entry) } } : undefined;
+  if (entry.kind === 'log') {
+    const wanted = logs.includeLogs && (logs.logInstance === '' || entry.instance === logs.logInstance);
+    return wanted ? { ...base, update: { $case: 'logLine', value: logLineToProto(runId, entry) } } : undefined;
+  }
   if (entry.kind === 'parameter') {
     return {
       ...base,
@@ -34,9 +52,16 @@ function toUpdate(runId: string, entry: JournalView, includeLogs: boolean, isSec
   return { ...base, update: { $case: 'event', value: runEventToProto(entry) } };
 }
 
+/** Checks a WatchRun request's own fields (the run is looked up after): a bad `log_instance` is a field violation. */
+export function validateWatchRun(req: pb.WatchRunRequest): void {
+  if (req.logInstance !== '' && !isInstanceName(req.logInstance)) {
+    throw new InvalidArgumentError([{ field: 'log_instance', description: 'must be an instance name: node.N, e.g. web.1' }]);
+  }
+}
+
 /**
  * Streams a run: a snapshot, every journal entry after `after_sequence` from
- * the database, then live entries as they commit (subscribed before the
+ * the database, `caught_up`, then live entries as they commit (subscribed before the
  * replay, so nothing falls in between), a snapshot at each state change, and
  * ends after the run reaches a final state.
  */
@@ -67,19 +92,21 @@ export async function watchRun(deps: RunServiceDeps, ctx: WatchContext, req: pb.
     for (;;) {
       const rows = await ctx.store.read((repos) => repos.journal.entries(req.id, last, ['event', 'parameter', 'log'], 1000));
       for (const row of rows) {
-        const update = toUpdate(req.id, journalView(row), req.includeLogs, isSecret);
+        const update = toUpdate(req.id, journalView(row), req, isSecret);
         if (update) await ctx.write(update);
         last = row.sequence;
       }
       // A watch cancelled during the replay reads no more pages (its writes return at once, unsent).
       if (rows.length < 1000 || ctx.signal.aborted) break;
     }
+    // The last replayed sequence, even of a line filtered out: a stream opened after it starts where this one goes live.
+    await ctx.write({ sequence: last, time: new Date(), update: { $case: 'caughtUp', value: true } });
     for (;;) {
       if (ctx.signal.aborted) return;
       if (isFinal(stateOf(run))) {
         const rows = await ctx.store.read((repos) => repos.journal.entries(req.id, last, ['event', 'parameter', 'log'], 10_000));
         for (const row of rows) {
-          const update = toUpdate(req.id, journalView(row), req.includeLogs, isSecret);
+          const update = toUpdate(req.id, journalView(row), req, isSecret);
           if (update) await ctx.write(update);
         }
         return;
@@ -90,7 +117,7 @@ export async function watchRun(deps: RunServiceDeps, ctx: WatchContext, req: pb.
         if (change.kind === 'journal') {
           for (const entry of change.entries) {
             if (entry.sequence <= last) continue;
-            const update = toUpdate(req.id, entry, req.includeLogs, isSecret);
+            const update = toUpdate(req.id, entry, req, isSecret);
             if (update) await ctx.write(update);
             last = entry.sequence;
           }

@@ -45,6 +45,7 @@ export function run(deps: CliDeps, opts: RunLogsCommandOptions): Promise<number>
         until: 'final',
         afterSequence: lastSequence,
         includeLogs: true,
+        logInstance: opts.instance,
         signal: trap?.signal,
         reconnect: { out: deps.stderr, policy: deps.reconnect },
         onUpdate: (update) => {
