@@ -289,10 +289,13 @@ export async function startController(options: CompiledControllerOptions, log: L
     leases.placedElsewhere = (replicaId) => membership.announceAssigned(replicaId);
     const retentionLog = log.child({ component: 'retention' });
     // Deleting a run also removes its local VM folders here and what this replica keeps of it in memory.
-    const deletion = new RunDeletion(store, options.dataDir, retentionLog, [
-      new LocalVmRunFolders(options.dataDir, options.localVms, retentionLog),
-      replicaRunMemory(leases, engine),
-    ]);
+    const deletion = new RunDeletion(
+      store,
+      options.dataDir,
+      retentionLog,
+      [new LocalVmRunFolders(options.dataDir, options.localVms, retentionLog), replicaRunMemory(leases, engine)],
+      (runIds) => bus.deleted(runIds),
+    );
     const server: ApiServer = await startApiServer(
       {
         store,

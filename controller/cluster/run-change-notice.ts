@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { RunChange } from '../scheduler/run-bus.js';
+import type { RunActivityKind, RunChange } from '../scheduler/run-bus.js';
 
 /** The channel on which replicas announce the run changes they committed. */
 export const RUN_CHANGES_CHANNEL = 'slipstream_run_changes';
 
-const KINDS: readonly RunChange['kind'][] = ['journal', 'parameters', 'state', 'instances'];
+const KINDS: readonly RunActivityKind[] = ['journal', 'parameters', 'state', 'instances', 'deleted'];
 
 /**
  * That a run changed, not the change: a replica that has subscribers of the
@@ -17,7 +17,7 @@ export interface RunChangeNotice {
   replica: string;
   /** The run's last journal sequence after the change, when it journaled any. */
   seq?: number;
-  kinds: RunChange['kind'][];
+  kinds: RunActivityKind[];
 }
 
 /** The notice in a payload, or undefined when the payload is not one (logged by the caller). */
@@ -42,7 +42,7 @@ export function parseNotice(payload: string): RunChangeNotice | undefined {
  * thousands of commits a second become a few notices each covering many.
  */
 export class NoticeCoalescer {
-  private pending = new Map<string, { seq?: number; kinds: Set<RunChange['kind']> }>();
+  private pending = new Map<string, { seq?: number; kinds: Set<RunActivityKind> }>();
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> | undefined;
 
@@ -55,12 +55,23 @@ export class NoticeCoalescer {
 
   /** Notes a change published here. */
   add(runId: string, change: RunChange): void {
-    let notice = this.pending.get(runId);
-    if (!notice) this.pending.set(runId, (notice = { kinds: new Set() }));
-    notice.kinds.add(change.kind);
+    const notice = this.noted(runId, change.kind);
     const last = change.kind === 'journal' ? change.entries.at(-1)?.sequence : undefined;
     if (last !== undefined) notice.seq = Math.max(notice.seq ?? 0, last);
     this.schedule();
+  }
+
+  /** Notes that this replica deleted the run. */
+  addDeleted(runId: string): void {
+    this.noted(runId, 'deleted');
+    this.schedule();
+  }
+
+  private noted(runId: string, kind: RunActivityKind): { seq?: number; kinds: Set<RunActivityKind> } {
+    let notice = this.pending.get(runId);
+    if (!notice) this.pending.set(runId, (notice = { kinds: new Set() }));
+    notice.kinds.add(kind);
+    return notice;
   }
 
   /** Sends what is pending now and waits for it (on stop). */

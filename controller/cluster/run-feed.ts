@@ -72,7 +72,13 @@ export class RunFeed implements RunBusTap {
   async start(): Promise<void> {
     const { notifications, bus } = this.options;
     this.stops.push(await notifications.listen(RUN_CHANGES_CHANNEL, (payload) => this.heard(payload)));
-    this.stops.push(notifications.onReconnect(() => this.poll()));
+    this.stops.push(
+      notifications.onReconnect(() => {
+        this.poll();
+        // Notices sent while disconnected are lost; the watchers of every run have no poll of their own.
+        bus.missedNotices();
+      }),
+    );
     this.stops.push(bus.setTap(this));
     for (const runId of bus.watchedRuns()) this.watched(runId);
     this.pollTimer = setInterval(() => this.poll(), this.options.pollIntervalMs ?? 1_000);
@@ -107,6 +113,11 @@ export class RunFeed implements RunBusTap {
     return watched ? watched.delivery.local(change, () => this.catchUp(runId)) : change;
   }
 
+  /** RunBusTap: runs deleted here; the other replicas' watchers of every run hear it. */
+  deleted(runIds: readonly string[]): void {
+    for (const runId of runIds) this.coalescer.addDeleted(runId);
+  }
+
   private heard(payload: string): void {
     const notice = parseNotice(payload);
     if (!notice) {
@@ -114,6 +125,7 @@ export class RunFeed implements RunBusTap {
       return;
     }
     if (notice.replica === this.options.replicaId) return;
+    this.options.bus.noticed(notice.run, notice.kinds);
     const watched = this.runs.get(notice.run);
     if (!watched) return;
     if (notice.kinds.includes('instances')) watched.instances = true;

@@ -21,6 +21,19 @@ export type RunChange =
 
 export type RunListener = (change: RunChange) => void;
 
+/** How a run changed, as a watcher of every run hears it: a change's kind, or `deleted` (its rows are gone). */
+export type RunActivityKind = RunChange['kind'] | 'deleted';
+
+/**
+ * A watcher of every run (WatchRuns): told which run changed and how, here or
+ * on another replica, not what changed (it reads the run again).
+ */
+export interface RunActivityWatcher {
+  changed(runId: string, kinds: readonly RunActivityKind[]): void;
+  /** Changes of other replicas may have gone unheard (the notification connection was lost): read everything again. */
+  mayHaveMissed(): void;
+}
+
 /** Told each committed value of a watched parameter. */
 export type KeyListener = (key: string, value: string) => void;
 
@@ -36,6 +49,8 @@ export interface RunBusTap {
   unwatched(runId: string): void;
   /** A local publish, before subscribers hear it: returns what they are to hear, undefined for nothing (they heard it already). */
   published(runId: string, change: RunChange): RunChange | undefined;
+  /** Runs this process deleted, for the other replicas' watchers of every run. */
+  deleted?(runIds: readonly string[]): void;
 }
 
 const ALL_KINDS: readonly RunChange['kind'][] = ['journal', 'parameters', 'state', 'instances'];
@@ -50,6 +65,7 @@ export class RunBus {
   private readonly listeners = new Map<string, Map<RunChange['kind'], Set<RunListener>>>();
   /** Per run and key: thousands of agents each waiting on its own keys must not all hear every value. */
   private readonly keyListeners = new Map<string, Map<string, Set<KeyListener>>>();
+  private readonly activityWatchers = new Set<RunActivityWatcher>();
   private tap: RunBusTap | undefined;
 
   /** Subscribes to one run's changes (of the given kinds, default all); returns the unsubscribe function. */
@@ -62,10 +78,34 @@ export class RunBus {
     return this.watching(runId, () => register(this.keyListeners, runId, keys, listener));
   }
 
+  /** Watches every run's activity (all tenants'; the watcher filters); returns the unsubscribe function. */
+  subscribeActivity(watcher: RunActivityWatcher): () => void {
+    this.activityWatchers.add(watcher);
+    return () => void this.activityWatchers.delete(watcher);
+  }
+
   /** Announces a change committed by this process to every subscriber of the run (and each value to the watchers of its key), through the tap if there is one. */
   publish(runId: string, change: RunChange): void {
     const heard = this.tap ? this.tap.published(runId, change) : change;
     if (heard) this.deliver(runId, heard);
+    this.activity(runId, [change.kind]);
+  }
+
+  /** Announces runs this process deleted to the watchers of every run, here and (through the tap) on the other replicas. */
+  deleted(runIds: readonly string[]): void {
+    if (runIds.length === 0) return;
+    this.tap?.deleted?.(runIds);
+    for (const runId of runIds) this.activity(runId, ['deleted']);
+  }
+
+  /** Another replica's change (or deletion) of a run, for the watchers of every run here (the tap's notices). */
+  noticed(runId: string, kinds: readonly RunActivityKind[]): void {
+    this.activity(runId, kinds);
+  }
+
+  /** The tap may have missed other replicas' notices: the watchers of every run read again. */
+  missedNotices(): void {
+    for (const watcher of [...this.activityWatchers]) watcher.mayHaveMissed();
   }
 
   /** Announces a change that committed elsewhere (another replica's), to this process's subscribers only: the tap does not see it. */
@@ -87,6 +127,10 @@ export class RunBus {
     return () => {
       if (this.tap === tap) this.tap = undefined;
     };
+  }
+
+  private activity(runId: string, kinds: readonly RunActivityKind[]): void {
+    for (const watcher of [...this.activityWatchers]) watcher.changed(runId, kinds);
   }
 
   /** The runs with at least one subscriber here. */

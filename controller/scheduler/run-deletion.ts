@@ -38,6 +38,8 @@ export class RunDeletion {
     private readonly dataDir: string,
     private readonly log: Logger,
     private readonly remnants: readonly RunRemnants[] = [],
+    /** Told the runs deleted, once their rows are gone (RunBus.deleted: the run list watchers hear it). */
+    private readonly onDeleted: (runIds: readonly string[]) => void = () => {},
   ) {}
 
   /** Deletes those of `runIds` that may be deleted (final, no VM left); returns the ids it deleted. */
@@ -47,6 +49,7 @@ export class RunDeletion {
       const { reportPaths } = await repos.deletions.delete(ids);
       return { deleted: ids, reportPaths };
     });
+    if (deleted.length > 0) this.onDeleted(deleted);
     await this.removeReports(deleted, reportPaths);
     if (deleted.length > 0) for (const remnant of this.remnants) await this.removeRemnant(remnant, deleted);
     return deleted;

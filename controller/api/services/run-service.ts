@@ -15,12 +15,14 @@ import type { RunEngine } from '../../scheduler/run-engine.js';
 import type { RunRow } from '../../store/entities/run.js';
 import type { Repositories } from '../../store/repositories/index.js';
 import { logLineToProto, runEventToProto, runParameterToProto, runReportToProto } from '../convert/runs.js';
-import { keepRunningFromProto, runStateFromProto } from '../../../common/convert/runs.js';
+import { keepRunningFromProto } from '../../../common/convert/runs.js';
 import { streamRpc, unaryRpc, type ApiDeps, type RpcContext } from '../rpc.js';
 import { requireRevealRole, revealEvent } from './parameter-reveal.js';
 import { callerTenant, controllerHostClouds, enforceQuotas } from './quotas.js';
 import { runView } from './run-views.js';
-import { watchRun } from './run-watch.js';
+import { validateWatchRun, watchRun } from './run-watch.js';
+import { watchRuns } from './runs-watch.js';
+import { listRunsFilter, watchRunsRequest } from './run-list-filter.js';
 import type { RunPlacement } from '../../scheduler/run-ownership.js';
 import type { RunDeletion } from '../../scheduler/run-deletion.js';
 import { isUuid } from '../../store/repositories/ids.js';
@@ -137,15 +139,9 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
     getRun: unaryRpc(deps, 'GetRun', 'viewer', async (req: pb.GetRunRequest, ctx) => ({ run: await view(ctx, req.id) })),
 
     listRuns: unaryRpc(deps, 'ListRuns', 'viewer', async (req: pb.ListRunsRequest, ctx) => {
-      const states = req.states.map((s) => runStateFromProto(s));
-      if (states.some((s) => s === undefined)) throw new InvalidArgumentError([{ field: 'states', description: 'contains an unknown state' }]);
+      const filter = listRunsFilter(req);
       return ctx.store.read(async (repos) => {
-        const page = await repos.runs.list(
-          ctx.principal.tenantId,
-          { states: states as RunState[], ...(req.tag ? { tag: req.tag } : {}), ...(req.module ? { modulePrefix: req.module } : {}) },
-          req.pageSize,
-          req.pageToken,
-        );
+        const page = await repos.runs.list(ctx.principal.tenantId, filter, req.pageSize, req.pageToken);
         const runs = [];
         for (const row of page.rows) runs.push(await runView(repos, deps.hub, row, { withoutWarnings: true }));
         return { runs, nextPageToken: page.next };
@@ -153,8 +149,13 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
     }),
 
     watchRun: streamRpc(deps, 'WatchRun', 'viewer', async (req: pb.WatchRunRequest, ctx) => {
+      validateWatchRun(req);
       await ctx.store.read((repos) => tenantRun(repos, ctx, req.id));
       await watchRun(deps, ctx, req);
+    }),
+
+    watchRuns: streamRpc(deps, 'WatchRuns', 'viewer', async (req: pb.WatchRunsRequest, ctx) => {
+      await watchRuns(deps, ctx, watchRunsRequest(req));
     }),
 
     terminateRun: unaryRpc(deps, 'TerminateRun', 'deployer', async (req: pb.TerminateRunRequest, ctx) => {
