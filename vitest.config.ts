@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['common/**/*.test.ts', 'controller/**/*.test.ts', 'agent/**/*.test.ts', 'client/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['common/**/*.test.ts', 'web/src/**/*.test.ts', 'controller/**/*.test.ts', 'agent/**/*.test.ts', 'client/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

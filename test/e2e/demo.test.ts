@@ -6,25 +6,12 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
+import { httpsGet } from '../helpers/https-get.js';
 import { waitFor } from '../helpers/poll.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-
-/** GETs an https URL trusting `ca`: the status and body. */
-function fetchWithCa(url: string, ca: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    request(url, { ca }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString('utf8')));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
 
 it('npm run demo -- --keep succeeds end to end, serving the dashboard of its run until Enter', async () => {
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', '--keep'], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -39,7 +26,7 @@ it('npm run demo -- --keep succeeds end to end, serving the dashboard of its run
     const ca = /made its own CA \(([^)]+)\)/.exec(output)?.[1];
     expect(url, output).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/#\/runs\/[0-9a-f-]{36}$/);
     expect(ca, output).toBeDefined();
-    const page = await fetchWithCa(url!, readFileSync(ca!, 'utf8'));
+    const page = await httpsGet(url!, readFileSync(ca!, 'utf8'));
     expect(page.status).toBe(200);
     expect(page.body).toContain('<title>Slipstream</title>');
     expect(output).toMatch(/sign in with the token sst_/);

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/free-port.js';
+import { httpsGet } from '../helpers/https-get.js';
 import { packAndInstall, type InstalledPackage } from '../helpers/installed-package.js';
 import { waitFor } from '../helpers/poll.js';
 
@@ -125,12 +126,25 @@ describe('the package installed from its tarball', () => {
   it('holds the built code and no TypeScript toolchain', async () => {
     const manifest = JSON.parse(await readFile(join(pkg.packageDir, 'package.json'), 'utf8')) as { bin: Record<string, string> };
     expect(Object.keys(manifest.bin).sort()).toEqual(['slipstream', 'slipstream-controller']);
-    for (const absent of ['tsx', 'esbuild', 'typescript', 'vitest']) {
+    for (const absent of ['tsx', 'esbuild', 'typescript', 'vitest', 'vite', 'preact']) {
       await expect(readFile(join(pkg.packageDir, 'node_modules', absent, 'package.json')), absent).rejects.toThrow(/ENOENT/);
     }
     await expect(readFile(join(pkg.packageDir, 'controller', 'main.ts')), 'sources').rejects.toThrow(/ENOENT/);
     // The controller told its user the installed command, not the repository's npm script.
     expect(controller.output()).toContain(`Use it:  slipstream context set local --addr ${address} --token ${token} --ca ${join(dataDir, 'tls', 'ca.pem')}`);
+  });
+
+  it('serves the dashboard it was built with, at the address it printed', async () => {
+    const url = /\nDashboard: (https:\/\/\S+) /.exec(controller.output())?.[1];
+    expect(url, controller.output()).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
+    const ca = await readFile(join(dataDir, 'tls', 'ca.pem'), 'utf8');
+    const page = await httpsGet(url!, ca);
+    expect(page.status).toBe(200);
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(page.body)?.[1];
+    expect(script, page.body).toBeDefined();
+    const asset = await httpsGet(new URL(script!, url).href, ca);
+    expect(asset.status).toBe(200);
+    expect(asset.contentType).toBe('text/javascript; charset=utf-8');
   });
 
   it('prints its version', async () => {
