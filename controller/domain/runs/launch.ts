@@ -10,9 +10,8 @@ import type { ResolvedPlan } from '../../../common/modules/types.js';
 import { instanceParameterSeeds, nodeParameterSeeds, runParameterSeeds, type ParameterSeed } from './parameter-plan.js';
 import { type RunNodeInfo } from './types.js';
 import { KEEP_RUNNING, type KeepRunning } from '../../../common/runs/states.js';
+import { DEFAULT_TIMEOUT_MINUTES, timeoutMinutesProblem } from '../../../common/runs/run-timeout.js';
 
-export const DEFAULT_TIMEOUT_MINUTES = 30;
-export const MAX_TIMEOUT_MINUTES = 7 * 24 * 60;
 export const MAX_INSTANCES_PER_RUN = 10_000;
 export const MAX_TAGS = 20;
 const TAG = /^[A-Za-z0-9][A-Za-z0-9_.:=-]{0,63}$/;
@@ -84,9 +83,8 @@ export function planLaunch(
   const keepRunning = request.keepRunning ?? 'on-success';
   if (!KEEP_RUNNING.includes(keepRunning)) report('keep_running', `must be one of ${KEEP_RUNNING.join(', ')}`);
   const timeoutMinutes = request.timeoutMinutes === 0 ? DEFAULT_TIMEOUT_MINUTES : request.timeoutMinutes;
-  if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < 1 || timeoutMinutes > MAX_TIMEOUT_MINUTES) {
-    report('timeout_minutes', `must be 1 to ${MAX_TIMEOUT_MINUTES} minutes (0 = the default ${DEFAULT_TIMEOUT_MINUTES})`);
-  }
+  const timeoutProblem = timeoutMinutesProblem(timeoutMinutes);
+  if (timeoutProblem) report('timeout_minutes', timeoutProblem);
   if (request.tags.length > MAX_TAGS) report('tags', `at most ${MAX_TAGS} tags`);
   request.tags.forEach((tag, i) => {
     if (!TAG.test(tag)) report(`tags[${i}]`, "must be 1 to 64 characters: letters, digits, '_', '.', ':', '=', '-'");

@@ -8,12 +8,9 @@ import { ParameterCategory, type ParameterDefinition, type ResolvedNode, type Re
 import { KeepRunning, type LaunchRunRequestSchema } from '../../../proto/gen/es/slipstream/v1/runs_pb.js';
 import { parameterValueProblem } from '../../../common/modules/parse-parameters.js';
 import { MAX_MULTIPLICITY } from '../../../common/modules/limits.js';
+import { DEFAULT_TIMEOUT_MINUTES, timeoutMinutesProblem } from '../../../common/runs/run-timeout.js';
 import { listField, mapField } from './field-paths.js';
 import { parameterTypeName } from './module-kind.js';
-
-/** The controller's launch limits (controller/domain/runs/launch.ts), which the browser cannot import. */
-export const DEFAULT_TIMEOUT_MINUTES = 30;
-export const MAX_TIMEOUT_MINUTES = 7 * 24 * 60;
 
 export interface NodeDraft {
   multiplicity: string;
@@ -104,9 +101,8 @@ export function draftProblems(draft: LaunchDraft, plan: ResolvedPlan): Map<strin
     }
   }
   const timeout = draft.timeoutMinutes.trim();
-  if (timeout !== '' && (!WHOLE_NUMBER.test(timeout) || Number(timeout) > MAX_TIMEOUT_MINUTES)) {
-    add('timeout_minutes', `must be 1 to ${MAX_TIMEOUT_MINUTES} minutes (0 = the default ${DEFAULT_TIMEOUT_MINUTES})`);
-  }
+  const timeoutProblem = timeout === '' ? undefined : WHOLE_NUMBER.test(timeout) ? timeoutMinutesProblem(Number(timeout) || DEFAULT_TIMEOUT_MINUTES) : timeoutMinutesProblem(Number.NaN);
+  if (timeoutProblem) add('timeout_minutes', timeoutProblem);
   return problems;
 }
 
