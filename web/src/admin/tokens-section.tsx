@@ -129,6 +129,9 @@ export function TokensSection() {
             Whoever uses this token of {revoking.user} is refused from now on: scripts, CI jobs and dashboard sessions signed in with it. This cannot be
             undone.
           </p>
+          {revoking.user === caller.user && revoking.name === caller.tokenName && (
+            <p class="warning">This looks like the token you are signed in with: revoking it signs you out.</p>
+          )}
         </ConfirmDialog>
       )}
     </section>

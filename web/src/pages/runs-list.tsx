@@ -20,7 +20,7 @@ const FILTER_PAUSE_MS = 300;
 export function RunsList() {
   const [filters, setFilters] = useState<RunFilters>(NO_FILTERS);
   const settled = useSettled(filters, FILTER_PAUSE_MS);
-  const { runs, synced, connection } = useWatchedRuns(settled);
+  const { runs, synced, catchingUp, connection } = useWatchedRuns(settled);
   const filtered = settled.states.length > 0 || settled.tag.trim() !== '' || settled.module.trim() !== '';
   return (
     <section aria-labelledby="runs-title">
@@ -35,7 +35,7 @@ export function RunsList() {
       </div>
       <FilterBar filters={filters} onChange={setFilters} />
       <WatchProblem connection={connection} />
-      {runs.length > 0 ? <RunsTable runs={runs} /> : synced ? <EmptyRuns filtered={filtered} /> : connection.state !== 'failed' && <p class="loading">Loading runs…</p>}
+      {runs.length > 0 ? <RunsTable runs={runs} stale={catchingUp} /> : synced ? <EmptyRuns filtered={filtered} /> : connection.state !== 'failed' && <p class="loading">Loading runs…</p>}
       {runs.length >= RUN_LIST_LIMIT && <p class="runs-more">The newest {RUN_LIST_LIMIT} runs, and the older ones as they change; narrow the filters to see others.</p>}
     </section>
   );

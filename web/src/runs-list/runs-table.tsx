@@ -5,10 +5,11 @@ import { href } from '../router.js';
 import { isFinal, runStateName } from './run-states.js';
 import { useNow } from './use-now.js';
 
-export function RunsTable({ runs }: { runs: Run[] }) {
+/** `stale`: a (re)opened stream has not yet sent the current runs; the rows are dimmed and marked busy until it has. */
+export function RunsTable({ runs, stale }: { runs: Run[]; stale: boolean }) {
   const now = useNow(runs.some((run) => !isFinal(run.state)));
   return (
-    <table class="runs-table" aria-label="Runs">
+    <table class="runs-table" aria-label="Runs" aria-busy={stale ? true : undefined} data-stale={stale ? '' : undefined}>
       <thead>
         <tr>
           <th scope="col">State</th>

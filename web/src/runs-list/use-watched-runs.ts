@@ -16,6 +16,8 @@ export interface WatchedRunList {
   runs: Run[];
   /** False until the controller has sent the current runs once. */
   synced: boolean;
+  /** A (re)opened stream is sending the current runs: the list shown is the previous one until it has. */
+  catchingUp: boolean;
   connection: Connection;
 }
 
@@ -23,6 +25,7 @@ export function useWatchedRuns(filters: RunFilters): WatchedRunList {
   const watched = useMemo(() => new WatchedRuns(), []);
   const [runs, setRuns] = useState<Run[]>([]);
   const [synced, setSynced] = useState(false);
+  const [catchingUp, setCatchingUp] = useState(true);
   const [connection, setConnection] = useState<Connection>({ state: 'connecting' });
   const statesKey = filters.states.join(',');
   const tag = filters.tag.trim();
@@ -32,12 +35,14 @@ export function useWatchedRuns(filters: RunFilters): WatchedRunList {
       follow({
         open: (signal) => {
           watched.startOver();
+          setCatchingUp(true);
           return api.runs.watchRuns({ states: filters.states, tag, module, limit: RUN_LIST_LIMIT }, { signal });
         },
         onMessage: (message) => {
           if (!watched.apply(message)) return;
           setRuns(watched.runs());
           setSynced(watched.synced);
+          setCatchingUp(watched.catchingUp);
         },
         onConnection: setConnection,
         // The list has no end: a stream the server closed is reopened.
@@ -46,5 +51,5 @@ export function useWatchedRuns(filters: RunFilters): WatchedRunList {
     // The states are compared by value (statesKey): a new array with the same states is no reason to reconnect.
     [watched, statesKey, tag, module],
   );
-  return { runs, synced, connection };
+  return { runs, synced, catchingUp, connection };
 }

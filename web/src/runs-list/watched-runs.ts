@@ -40,6 +40,11 @@ export class WatchedRuns {
     return this.everSynced;
   }
 
+  /** True while a new stream's current runs are gathered: the shown list may be out of date until `synced`. */
+  get catchingUp(): boolean {
+    return this.gathering !== undefined;
+  }
+
   /** The shown runs, newest first. */
   runs(): Run[] {
     return [...this.shown.values()].sort((a, b) => seconds(b) - seconds(a) || b.id.localeCompare(a.id));
