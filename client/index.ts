@@ -48,6 +48,7 @@ export type {
   NodeInstance,
   Run,
   RunEvent,
+  RunListUpdate,
   RunLogLine,
   RunNode,
   RunParameter,
@@ -56,7 +57,7 @@ export type {
   RunUpdate,
   ScaleResult,
 } from './services/run-types.js';
-export type { GetParameterOptions, LaunchRunOptions, ListRunsFilter, RunLogs, RunLogsOptions, WatchRunOptions } from './services/runs.js';
+export type { GetParameterOptions, LaunchRunOptions, ListRunsFilter, RunLogs, RunLogsOptions, WatchRunOptions, WatchRunsOptions } from './services/runs.js';
 export { RunsClient } from './services/runs.js';
 export { REPORT_CORRUPT } from './services/report-download.js';
 export type { TenantsClient } from './services/tenants.js';

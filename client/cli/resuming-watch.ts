@@ -49,7 +49,8 @@ const INTERRUPTIONS: ReadonlySet<number> = new Set([status.UNAVAILABLE, status.I
  * Wraps `watch` so that one iteration follows the run to its end across
  * reconnects. The new stream asks for updates after the greatest sequence
  * number seen, and any it repeats at or below it is dropped (its snapshot is
- * passed on: it brings the view up to date). Stops quietly when the
+ * passed on: it brings the view up to date; its `caughtUp` is not when the
+ * first stream's was). Stops quietly when the
  * caller's signal aborts; after `giveUpMs` of failures ends with the last
  * error (or, if the stream kept closing early, just ends).
  */
@@ -59,6 +60,7 @@ export function resumingWatch(watch: WatchFn, onReconnect: (reconnection: Reconn
     const backoff = new Backoff(policy.backoff);
     let last = options.afterSequence ?? 0;
     let final = false;
+    let caughtUp = false;
     let troubleSince: number | undefined;
     let cause: string | undefined;
     for (let attempt = 0; ; attempt++) {
@@ -71,6 +73,9 @@ export function resumingWatch(watch: WatchFn, onReconnect: (reconnection: Reconn
             onReconnect({ cause, afterSequence: last });
             cause = undefined;
           }
+          // One logical stream, one marker: a reopened stream's own says nothing new.
+          if (update.update?.$case === 'caughtUp' && caughtUp) continue;
+          caughtUp ||= update.update?.$case === 'caughtUp';
           if (carriesEntry(update)) {
             if (update.sequence <= last && attempt > 0) continue;
             last = Math.max(last, update.sequence);

@@ -48,7 +48,28 @@ export function runLogLineFromProto(raw: pb.LogLine): RunLogLine {
   return { ...line, stream: outputStreamFromProto(raw), ...gap };
 }
 
-/** One update of `watch`: a oneof of snapshot, state change, parameter change, event or log line. */
+/**
+ * One update of `watchRuns`: a run as it is now (the same id again replaces
+ * it), `synced` once the current runs have all come, or the id of a run that
+ * was deleted or left the filter.
+ */
+export type RunListUpdate = { kind: 'run'; run: Run } | { kind: 'synced' } | { kind: 'removed'; id: string };
+
+/** The update in a WatchRunsResponse; undefined for a kind this client does not know (a newer controller's). */
+export function runListUpdateFromProto(raw: pb.WatchRunsResponse): RunListUpdate | undefined {
+  switch (raw.update?.$case) {
+    case 'run':
+      return { kind: 'run', run: runFromProto(raw.update.value) };
+    case 'synced':
+      return { kind: 'synced' };
+    case 'removed':
+      return { kind: 'removed', id: raw.update.value };
+    default:
+      return undefined;
+  }
+}
+
+/** One update of `watch`: a oneof of snapshot, state change, parameter change, event or log line; `caughtUp` once the replay is over. */
 export type RunUpdate = pb.WatchRunResponse;
 
 /** One VM of a node. Enum values the client does not know map to undefined. */

@@ -13,10 +13,12 @@ import { saveReportStream } from './report-download.js';
 import {
   runEventFromProto,
   runFromProto,
+  runListUpdateFromProto,
   runLogLineFromProto,
   type KeepRunning,
   type Run,
   type RunEvent,
+  type RunListUpdate,
   type RunLogLine,
   type RunParameter,
   type RunReport,
@@ -66,6 +68,12 @@ export interface WatchRunOptions extends CallOptions {
   includeLogs?: boolean;
   /** With `includeLogs`: only this instance's lines (`node.N`). */
   logInstance?: string;
+}
+
+/** Options of `watchRuns`. */
+export interface WatchRunsOptions extends ListRunsFilter, CallOptions {
+  /** How many current runs come first, newest first: 200 by default, at most 1000. */
+  limit?: number;
 }
 
 /** Options of `getParameter`. */
@@ -143,6 +151,27 @@ export class RunsClient {
   watch(id: string, options: WatchRunOptions = {}): AsyncIterable<RunUpdate> {
     const request = { id, afterSequence: options.afterSequence ?? 0, includeLogs: options.includeLogs ?? false, logInstance: options.logInstance ?? '' };
     return this.rpc.serverStream(bound(this.raw, 'watchRun'), request, options);
+  }
+
+  /**
+   * Follows the run list: the current runs matching the filter (newest
+   * first, at most `limit`), `synced`, then each run again whenever it is
+   * launched or changes (at most about four times a second each) and
+   * `removed` when it is deleted or leaves the filter. Runs until `signal`
+   * aborts or the controller ends the stream (it stops or restarts: call
+   * again, the current runs come again). Never bounded by the default deadline.
+   */
+  async *watchRuns(options: WatchRunsOptions = {}): AsyncIterable<RunListUpdate> {
+    const request = {
+      states: (options.states ?? []).map(runStateToProto),
+      tag: options.tag ?? '',
+      module: options.module ?? '',
+      limit: options.limit ?? 0,
+    };
+    for await (const raw of this.rpc.serverStream(bound(this.raw, 'watchRuns'), request, options)) {
+      const update = runListUpdateFromProto(raw);
+      if (update) yield update;
+    }
   }
 
   /** Operator terminate: a transitional run goes to Cancelled; a Ready one through Finalizing to Done. */

@@ -59,3 +59,23 @@ describe('RunBus', () => {
     expect(bus.watchedRuns()).toEqual([]);
   });
 });
+
+describe('RunBus activity (watchers of every run)', () => {
+  it('hears every run’s local publishes, deletions, other replicas’ notices and a possible loss of them; deletions reach the tap', () => {
+    const bus = new RunBus();
+    const heard: string[] = [];
+    const tapDeleted: string[] = [];
+    bus.setTap({ watched: () => {}, unwatched: () => {}, published: () => undefined, deleted: (runIds) => tapDeleted.push(...runIds) });
+    const off = bus.subscribeActivity({ changed: (runId, kinds) => heard.push(`${runId} ${kinds.join(',')}`), mayHaveMissed: () => heard.push('missed') });
+    bus.publish('run-1', state);
+    bus.publish('run-2', journal);
+    bus.deleted(['run-3', 'run-4']);
+    bus.deleted([]);
+    bus.noticed('run-5', ['instances', 'parameters']);
+    bus.missedNotices();
+    off();
+    bus.publish('run-1', state);
+    expect(heard).toEqual(['run-1 state', 'run-2 journal', 'run-3 deleted', 'run-4 deleted', 'run-5 instances,parameters', 'missed']);
+    expect(tapDeleted).toEqual(['run-3', 'run-4']);
+  });
+});
