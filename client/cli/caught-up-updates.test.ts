@@ -20,7 +20,7 @@ const RUN_ID = '00000000-0000-4000-8000-000000000001';
 const at = new Date('2026-01-01T00:00:00Z');
 
 function snapshot(state: RunState): RunUpdate {
-  return { sequence: 0, time: at, update: { $case: 'snapshot', value: pb.Run.fromPartial({ id: RUN_ID, module: 'shop/web@1', state }) } };
+  return { sequence: 0, time: at, update: { $case: 'snapshot', value: pb.Run.fromPartial({ id: RUN_ID, module: { path: 'shop/web', version: 1 }, state }) } };
 }
 function event(sequence: number): RunUpdate {
   return { sequence, time: at, update: { $case: 'event', value: pb.RunEvent.fromPartial({ sequence, type: 'launch', actor: 'user:ada', message: 'launched' }) } };
