@@ -2,7 +2,8 @@
  * The dashboard's admin pages in Chromium against a real controller: a user created (a bad name refused with the
  * server's rule at the name field), a token made for them whose secret is shown once, copies, and signs in; revoked,
  * it signs in no more; a viewer sees no Admin link and is told the pages are for admins; a role changed and a user
- * deleted; a cloud tested; a quota set.
+ * deleted; a cloud tested; a credential stored (a bad field name refused at its field) and deleted; a quota set; a
+ * tenant created, its first admin's token shown once and signing in to it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -132,6 +133,25 @@ describe.skipIf(skip !== undefined)('dashboard admin pages', () => {
     expectNoPageErrors(admin);
   });
 
+  it('stores a credential (a bad field name refused at its field) and deletes it after asking', async () => {
+    const local = admin.locator('tr[data-cloud="local"]');
+    await local.getByRole('button', { name: 'Set the credential for local' }).click();
+    const form = admin.getByRole('form', { name: 'Credential for local' });
+    await form.getByLabel('Field 1 name').fill('1bad');
+    await form.getByLabel('value').fill('s3cret');
+    await form.getByRole('button', { name: 'Store credential' }).click();
+    await expect.poll(() => form.locator('[data-field="fields.1bad"]').textContent()).toBe('is not a valid field name');
+    await form.getByLabel('Field 1 name').fill('apiKey');
+    await form.getByRole('button', { name: 'Store credential' }).click();
+    await form.waitFor({ state: 'detached' });
+    await expect.poll(() => local.locator('td').nth(3).textContent()).toBe('stored');
+    expect(await admin.content()).not.toContain('s3cret');
+    await local.getByRole('button', { name: 'Delete the credential for local' }).click();
+    await admin.getByRole('dialog', { name: 'Delete the credential for local?' }).getByRole('button', { name: 'Delete credential' }).click();
+    await expect.poll(() => local.locator('td').nth(3).textContent()).toBe('none');
+    expectNoPageErrors(admin);
+  });
+
   it('sets a quota and lists it', async () => {
     await open('#/admin/quotas');
     const form = admin.getByRole('form', { name: 'Set a quota' });
@@ -141,5 +161,24 @@ describe.skipIf(skip !== undefined)('dashboard admin pages', () => {
     await expect.poll(() => admin.locator('tr[data-cloud="local"]').textContent()).toContain('3');
     expect((await harness.client.clouds.listQuotas()).find((q) => q.cloud === 'local')?.maxInstances).toBe(3);
     expectNoPageErrors(admin);
+  });
+
+  it('creates a tenant whose first admin\'s token, shown once, signs in to it', async () => {
+    await open('#/admin/tenants');
+    const form = admin.getByRole('form', { name: 'Create a tenant' });
+    await form.getByLabel('Name', { exact: true }).fill('team-a');
+    await form.getByLabel('Display name').fill('Team A');
+    await form.getByRole('button', { name: 'Create tenant' }).click();
+    const dialog = admin.getByRole('dialog', { name: 'Token of admin, first admin of team-a' });
+    const token = await dialog.getByLabel('Secret').inputValue();
+    await dialog.getByRole('button', { name: 'I have copied it' }).click();
+    await admin.locator('tr[data-tenant="team-a"]').waitFor();
+    const { page: teamAdmin } = await browser.newPage();
+    await signIn(teamAdmin, `${harness.controller.httpUrl}/#/admin/tenants`, token);
+    expect(await teamAdmin.getByTestId('who').textContent()).toContain('tenant team-a');
+    // Tenants are the operator's: another tenant's admin has no such section.
+    await expect.poll(() => teamAdmin.locator('.admin .problem').textContent()).toContain('No admin section “tenants” for you');
+    expect(await teamAdmin.getByRole('navigation', { name: 'Admin sections' }).getByRole('link', { name: 'Tenants' }).count()).toBe(0);
+    expectNoPageErrors(teamAdmin);
   });
 });

@@ -66,7 +66,13 @@ export function UsersSection() {
                   {user.name === caller.user && <span class="muted"> (you)</span>}
                 </td>
                 <td>
-                  <select aria-label={`Role of ${user.name}`} value={String(user.role)} onChange={(e) => void changeRole(user, roleOf(e.currentTarget.value))}>
+                  <select
+                    aria-label={`Role of ${user.name}`}
+                    value={String(user.role)}
+                    disabled={user.name === caller.user}
+                    title={user.name === caller.user ? 'Your own role is changed by another admin: lowering it here would lock you out of these pages.' : undefined}
+                    onChange={(e) => void changeRole(user, roleOf(e.currentTarget.value))}
+                  >
                     <RoleOptions />
                   </select>
                 </td>
