@@ -8,6 +8,7 @@ import { formatTime } from '../components/format.js';
 import { href } from '../router.js';
 import { ConnectionNote } from '../run-view/connection-note.js';
 import { InstanceLog } from '../run-view/instance-log.js';
+import { InstancePicker } from '../run-view/instance-picker.js';
 import { InstancesTable } from '../run-view/instances-table.js';
 import { JournalPanel } from '../run-view/journal-panel.js';
 import { LifecycleActions } from '../run-view/lifecycle-actions.js';
@@ -39,12 +40,15 @@ function RunPage({ id }: { id: string }) {
   const deployer = canDeploy(caller) && live;
   const scalable = deployer && run?.scalable === true;
 
-  const toggle = (name: string) =>
-    setSelected((current) => {
-      const next = new Set(current);
-      if (!next.delete(name)) next.add(name);
-      return next;
-    });
+  const toggle = useCallback(
+    (name: string) =>
+      setSelected((current) => {
+        const next = new Set(current);
+        if (!next.delete(name)) next.add(name);
+        return next;
+      }),
+    [],
+  );
 
   if (!run) {
     return (
@@ -97,38 +101,27 @@ function RunPage({ id }: { id: string }) {
         <div class="run-actions" data-testid="run-actions">
           <LifecycleActions runId={run.id} state={store.state} abortMessage={store.abortMessage} />
           {scalable && <ScaleActions runId={run.id} nodes={run.nodes.map((n) => n.name)} ready={store.state === 'Ready'} selected={selected} onRemoving={() => setSelected(new Set())} />}
-          <SetParameterForm runId={run.id} keys={[...store.parameters.keys()]} />
+          <SetParameterForm runId={run.id} keys={store.sortedParameterKeys()} />
         </div>
       )}
 
       <h2 id="instances-heading">
         Instances <span class="muted">({instances.length})</span>
       </h2>
-      <InstancesTable rows={instances} selected={scalable ? selected : undefined} onToggle={scalable ? toggle : undefined} followed={logInstance} onFollow={setFollowed} />
+      <InstancesTable rows={instances} changes={store.changes.instances} selected={scalable ? selected : undefined} onToggle={scalable ? toggle : undefined} followed={logInstance} onFollow={setFollowed} />
 
       <h2>Timeline</h2>
-      <Timeline store={store} />
+      <Timeline store={store} changes={store.changes.timeline} />
 
       <h2>Instance log</h2>
-      {instances.length > 0 && (
-        <label class="log-choice">
-          Instance{' '}
-          <select value={logInstance} onChange={(e) => setFollowed((e.currentTarget as HTMLSelectElement).value)}>
-            {instances.map((i) => (
-              <option key={i.name} value={i.name}>
-                {i.name}
-              </option>
-            ))}
-          </select>
-        </label>
-      )}
+      {instances.length > 0 && <InstancePicker instances={instances} value={logInstance} onChange={setFollowed} />}
       {logInstance ? <InstanceLog runId={run.id} instance={logInstance} isFinal={isFinal} /> : <p class="muted">No instances yet.</p>}
 
       <h2>Parameters</h2>
-      <ParametersPanel parameters={store.parameters} problem={parametersProblem} onReload={reloadParameters} />
+      <ParametersPanel parameters={store.parameters} keys={store.sortedParameterKeys()} changes={store.changes.parameters} problem={parametersProblem} onReload={reloadParameters} />
 
       <h2>Events</h2>
-      <JournalPanel entries={store.journal} />
+      <JournalPanel entries={store.journal} changes={store.changes.journal} />
 
       <h2>Reports</h2>
       <ReportsPanel runId={run.id} refreshKey={store.state ?? ''} />

@@ -3,6 +3,7 @@
  * view keeps to the newest line until the reader scrolls up, and comes back to it on request. A gap marker (lines the
  * controller dropped because they came too fast) is shown as a gap, not as output of the script.
  */
+import { memo } from 'preact/compat';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { OutputStream, type LogLine } from '../../../proto/gen/es/slipstream/v1/runs_pb.js';
@@ -30,7 +31,7 @@ export interface InstanceLogProps {
   isFinal: () => boolean;
 }
 
-export function InstanceLog({ runId, instance, isFinal }: InstanceLogProps) {
+export const InstanceLog = memo(function InstanceLog({ runId, instance, isFinal }: InstanceLogProps) {
   const lines = useRef<ShownLine[]>([]);
   const trimmed = useRef(0);
   const [, setVersion] = useState(0);
@@ -115,7 +116,7 @@ export function InstanceLog({ runId, instance, isFinal }: InstanceLogProps) {
       </div>
     </div>
   );
-}
+});
 
 function shown(sequence: bigint, line: LogLine): ShownLine {
   return {

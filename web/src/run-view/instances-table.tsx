@@ -2,6 +2,7 @@
  * The run's instances as a live table, ordered by node then index unless a column header says otherwise. Windowed:
  * only the rows in view are in the DOM, so that 1,000 instances updating many times a second stay responsive.
  */
+import { memo } from 'preact/compat';
 import { useState } from 'preact/hooks';
 import type { InstanceRow } from './run-store.js';
 import { STATE_EXITS, STATE_PATH, stateLabel } from './run-states.js';
@@ -36,8 +37,10 @@ const HEADERS: [Column, string][] = [
 ];
 
 export interface InstancesTableProps {
-  /** Ordered by node then index (RunStore.orderedInstances). */
-  rows: InstanceRow[];
+  /** Ordered by node then index (RunStore.orderedInstances); rows change in place. */
+  rows: readonly InstanceRow[];
+  /** RunStore.changes.instances: a new value re-renders the table. */
+  changes: number;
   /** Instances chosen for removal; undefined when the caller cannot remove any (no checkboxes). */
   selected?: ReadonlySet<string>;
   onToggle?: (name: string) => void;
@@ -45,7 +48,7 @@ export interface InstancesTableProps {
   onFollow: (name: string) => void;
 }
 
-export function InstancesTable({ rows, selected, onToggle, followed, onFollow }: InstancesTableProps) {
+export const InstancesTable = memo(function InstancesTable({ rows, selected, onToggle, followed, onFollow }: InstancesTableProps) {
   const [sort, setSort] = useState<Sort>({ column: 'instance', descending: false });
   const sorted = sortRows(rows, sort);
   const scroll = useScrollView<HTMLDivElement>(VIEW_HEIGHT);
@@ -124,10 +127,10 @@ export function InstancesTable({ rows, selected, onToggle, followed, onFollow }:
       {rows.length === 0 && <p class="muted empty">No instances yet.</p>}
     </div>
   );
-}
+});
 
 /** Rows in the chosen order; the default (node, then index) is the order they come in. */
-function sortRows(rows: InstanceRow[], sort: Sort): InstanceRow[] {
+function sortRows(rows: readonly InstanceRow[], sort: Sort): readonly InstanceRow[] {
   if (sort.column === 'instance' && !sort.descending) return rows;
   const copy = [...rows].sort(COMPARE[sort.column]);
   return sort.descending ? copy.reverse() : copy;

@@ -1,11 +1,13 @@
 /** The run's journal: state changes and events (time, actor, type, message), newest first. */
+import { memo } from 'preact/compat';
 import { useState } from 'preact/hooks';
 import { formatTime } from '../components/format.js';
 import type { JournalEntry } from './run-store.js';
 
 const SHOWN_AT_FIRST = 200;
 
-export function JournalPanel({ entries }: { entries: readonly JournalEntry[] }) {
+/** `changes` is RunStore.changes.journal: a new value re-renders it. */
+export const JournalPanel = memo(function JournalPanel({ entries }: { entries: readonly JournalEntry[]; changes: number }) {
   const [all, setAll] = useState(false);
   const shown = entries.slice(all ? 0 : Math.max(0, entries.length - SHOWN_AT_FIRST)).reverse();
   return (
@@ -41,4 +43,4 @@ export function JournalPanel({ entries }: { entries: readonly JournalEntry[] }) 
       )}
     </div>
   );
-}
+});

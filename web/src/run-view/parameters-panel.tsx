@@ -2,6 +2,7 @@
  * The run's runtime parameters, filtered by a key prefix. Values are shown as the API gives them: a password is
  * masked (`********`) and never revealed from here (a reveal is an audited, deliberate act: the CLI's `--reveal`).
  */
+import { memo } from 'preact/compat';
 import { useState } from 'preact/hooks';
 import type { ApiProblem } from '../api/errors.js';
 import { formatTime } from '../components/format.js';
@@ -13,14 +14,18 @@ const MOST_SHOWN = 500;
 
 export interface ParametersPanelProps {
   parameters: ReadonlyMap<string, ParameterRow>;
+  /** The keys in order (RunStore.sortedParameterKeys). */
+  keys: readonly string[];
+  /** RunStore.changes.parameters: a new value re-renders the panel. */
+  changes: number;
   problem: ApiProblem | undefined;
   onReload: () => void;
 }
 
-export function ParametersPanel({ parameters, problem, onReload }: ParametersPanelProps) {
+export const ParametersPanel = memo(function ParametersPanel({ parameters, keys, problem, onReload }: ParametersPanelProps) {
   const [prefix, setPrefix] = useState('');
-  const matching = [...parameters.values()].filter((p) => p.key.startsWith(prefix)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const shown = matching.slice(0, MOST_SHOWN);
+  const matching = prefix ? keys.filter((key) => key.startsWith(prefix)) : keys;
+  const shown = matching.slice(0, MOST_SHOWN).map((key) => parameters.get(key)!);
   return (
     <div class="parameters">
       <div class="toolbar">
@@ -65,4 +70,4 @@ export function ParametersPanel({ parameters, problem, onReload }: ParametersPan
       </div>
     </div>
   );
-}
+});

@@ -3,7 +3,7 @@
  * sequence on reconnect), its parameters' descriptions once through ListRunParameters, and a second WatchRun with
  * log lines for each instance's last line, started once the stored updates are replayed.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api } from '../api/clients.js';
 import { problemOf, type ApiProblem } from '../api/errors.js';
 import { follow } from '../api/follow.js';
@@ -77,5 +77,6 @@ export function useRunFeed(id: string): RunFeed {
     return () => stop.abort();
   }, [store, id, parametersAsked]);
 
-  return { store, parametersProblem, reloadParameters: () => setParametersAsked((n) => n + 1) };
+  const reloadParameters = useCallback(() => setParametersAsked((n) => n + 1), []);
+  return { store, parametersProblem, reloadParameters };
 }

@@ -95,11 +95,17 @@ export class RunStore {
   connection: Connection = { state: 'connecting' };
   /** Bumped at each flush: a page re-renders when it changes. */
   version = 0;
+  /**
+   * Bumped when that part of the run changed, so that a section re-renders only for its own changes (a 1,000-instance
+   * run changes parameters all the time; its journal and timeline far less often).
+   */
+  readonly changes = { instances: 0, timeline: 0, parameters: 0, journal: 0 };
 
   private readonly streamedKeys = new Set<string>();
   private readonly listeners = new Set<() => void>();
   private flushPending = false;
-  private sortedNames: string[] | undefined;
+  private ordered: InstanceRow[] | undefined;
+  private sortedKeys: string[] | undefined;
 
   constructor(private readonly schedule: Scheduler) {}
 
@@ -108,12 +114,16 @@ export class RunStore {
     return isFinalState(this.state);
   }
 
-  /** Instances ordered by node, then index. */
-  orderedInstances(): InstanceRow[] {
-    this.sortedNames ??= [...this.instances.values()]
-      .sort((a, b) => (a.node === b.node ? a.index - b.index : a.node < b.node ? -1 : 1))
-      .map((row) => row.name);
-    return this.sortedNames.map((name) => this.instances.get(name)!);
+  /** Instances ordered by node, then index: the same array until an instance comes or goes (rows change in place). */
+  orderedInstances(): readonly InstanceRow[] {
+    this.ordered ??= [...this.instances.values()].sort((a, b) => (a.node === b.node ? a.index - b.index : a.node < b.node ? -1 : 1));
+    return this.ordered;
+  }
+
+  /** Parameter keys in order: the same array until a key is added. */
+  sortedParameterKeys(): readonly string[] {
+    this.sortedKeys ??= [...this.parameters.keys()].sort();
+    return this.sortedKeys;
   }
 
   subscribe(listener: () => void): () => void {
@@ -128,6 +138,8 @@ export class RunStore {
     switch (update.update.case) {
       case 'snapshot':
         this.applySnapshot(update.update.value);
+        this.changes.instances++;
+        this.changes.timeline++;
         break;
       case 'caughtUp':
         this.caughtUpSequence = sequence > this.lastSequence ? sequence : this.lastSequence;
@@ -139,6 +151,8 @@ export class RunStore {
         if (to) this.enterState(from, to, time, sequence);
         if (update.update.value.abortMessage) this.abortMessage = update.update.value.abortMessage;
         this.journal.push({ sequence, time, actor: '', type: 'state', message: `${from ?? '?'} -> ${to ?? '?'}` });
+        this.changes.journal++;
+        this.changes.timeline++;
         break;
       }
       case 'parameterChanged':
@@ -149,6 +163,7 @@ export class RunStore {
         if (!this.advance(sequence)) return;
         const event = update.update.value;
         this.journal.push({ sequence, time: msOf(event.time) ?? time, actor: event.actor, type: event.type, message: event.message });
+        this.changes.journal++;
         break;
       }
       case 'logLine':
@@ -168,6 +183,8 @@ export class RunStore {
 
   /** The parameters as ListRunParameters gave them; a value the stream already brought is newer and stays. */
   seedParameters(parameters: RunParameter[]): void {
+    this.sortedKeys = undefined;
+    this.changes.parameters++;
     for (const p of parameters) {
       const streamed = this.streamedKeys.has(p.key) ? this.parameters.get(p.key) : undefined;
       this.parameters.set(p.key, {
@@ -214,7 +231,7 @@ export class RunStore {
     for (const name of this.instances.keys()) {
       if (!seen.has(name)) {
         this.instances.delete(name);
-        this.sortedNames = undefined;
+        this.ordered = undefined;
       }
     }
   }
@@ -237,6 +254,8 @@ export class RunStore {
   private applyParameter(p: RunParameter, time: number, sequence: bigint): void {
     const updatedAt = msOf(p.updatedAt) ?? time;
     const known = this.parameters.get(p.key);
+    if (!known) this.sortedKeys = undefined;
+    this.changes.parameters++;
     this.parameters.set(p.key, { key: p.key, value: p.value, set: p.set, secret: p.secret || (known?.secret ?? false), description: known?.description ?? p.description, updatedAt });
     this.streamedKeys.add(p.key);
     if (p.key === 'ss:abort') {
@@ -247,6 +266,7 @@ export class RunStore {
     if (!match) return;
     const [, node = '', index = '0', name = ''] = match;
     const row = this.instanceRow(`${node}.${index}`, node, Number(index));
+    this.changes.instances++;
     switch (name) {
       case 'vmstate':
         row.vmState = p.value;
@@ -270,6 +290,7 @@ export class RunStore {
         const state = parseStateName(p.value.split('@')[0] ?? '');
         if (!state) break;
         row.completedState = state;
+        this.changes.timeline++;
         const list = this.completions.get(row.name) ?? [];
         list.push({ state, time: updatedAt, sequence });
         this.completions.set(row.name, list);
@@ -284,6 +305,7 @@ export class RunStore {
     const row = this.instances.get(line.instance);
     if (!row) return;
     row.lastLog = { text: line.text, time: msOf(line.time) ?? Date.now(), gap: line.droppedLines > 0n };
+    this.changes.instances++;
     this.changed();
   }
 
@@ -292,7 +314,8 @@ export class RunStore {
     if (!row) {
       row = { name, node, index, vmState: '', stateCustom: '', completedState: undefined, instanceId: '', ip: '', hostname: '', scaleState: '', lastLog: undefined };
       this.instances.set(name, row);
-      this.sortedNames = undefined;
+      this.ordered = undefined;
+      this.changes.timeline++;
     }
     return row;
   }

@@ -4,7 +4,7 @@ import { api } from '../api/clients.js';
 import { FieldProblem, ProblemBanner } from '../components/problem.js';
 import { useAction } from './use-action.js';
 
-export function SetParameterForm({ runId, keys }: { runId: string; keys: string[] }) {
+export function SetParameterForm({ runId, keys }: { runId: string; keys: readonly string[] }) {
   const action = useAction();
   const [key, setKey] = useState('');
   const [value, setValue] = useState('');
@@ -53,7 +53,7 @@ export function SetParameterForm({ runId, keys }: { runId: string; keys: string[
 }
 
 /** A few known keys that start with what is typed: a datalist of a 1,000-instance run's 30,000 keys would stall typing. */
-function suggestionsFor(keys: string[], typed: string): string[] {
+function suggestionsFor(keys: readonly string[], typed: string): string[] {
   const found: string[] = [];
   for (const k of keys) {
     if (k.startsWith(typed)) found.push(k);

@@ -3,6 +3,7 @@
  * every row, a time axis. Only the rows in view are drawn (1,000 instances scroll as smoothly as 10). The figure's
  * caption is its text alternative: the slowest instance of each phase.
  */
+import { memo } from 'preact/compat';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { formatDuration } from '../components/format.js';
 import type { RunStore } from './run-store.js';
@@ -23,12 +24,13 @@ const PHASE_COLOR_VARS: Partial<Record<StateName, string>> = {
   SendingReports: '--phase-sending-reports',
 };
 
-export function Timeline({ store }: { store: RunStore }) {
+/** `changes` is RunStore.changes.timeline: a new value redraws it. */
+export const Timeline = memo(function Timeline({ store, changes }: { store: RunStore; changes: number }) {
   // While the run moves, bars in progress grow with the clock, not only with updates.
   const now = useClock(!store.isFinal && store.phases.length > 0);
   const model = useMemo(
     () => timelineModel(store.phases, store.completions, store.orderedInstances().map((i) => i.name), now),
-    [store.version, now],
+    [store, changes, now],
   );
   const scroller = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -97,7 +99,7 @@ export function Timeline({ store }: { store: RunStore }) {
       </figcaption>
     </figure>
   );
-}
+});
 
 function Legend() {
   return (
