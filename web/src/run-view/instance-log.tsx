@@ -9,7 +9,7 @@ import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { OutputStream, type LogLine } from '../../../proto/gen/es/slipstream/v1/runs_pb.js';
 import { api } from '../api/clients.js';
 import { follow, type Connection } from '../api/follow.js';
-import { formatTime } from '../components/format.js';
+import { formatMs } from './time-format.js';
 import { ConnectionNote } from './connection-note.js';
 
 /** Lines kept in the page; older ones are dropped from view (the report has the whole log). */
@@ -101,7 +101,7 @@ export const InstanceLog = memo(function InstanceLog({ runId, instance, isFinal 
         {trimmed.current > 0 && <div class="log-note">{trimmed.current} earlier lines are not shown here; the instance's report has them all.</div>}
         {lines.current.map((line) =>
           line.droppedLines > 0n ? (
-            <div key={String(line.sequence)} class="log-gap" data-testid="log-gap" title={formatTime(new Date(line.time))}>
+            <div key={String(line.sequence)} class="log-gap" data-testid="log-gap" title={formatMs(line.time)}>
               <span aria-hidden="true">⋯ </span>
               {line.text}
             </div>

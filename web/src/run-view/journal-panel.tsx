@@ -1,7 +1,7 @@
 /** The run's journal: state changes and events (time, actor, type, message), newest first. */
 import { memo } from 'preact/compat';
 import { useState } from 'preact/hooks';
-import { formatTime } from '../components/format.js';
+import { formatMs } from './time-format.js';
 import type { JournalEntry } from './run-store.js';
 
 const SHOWN_AT_FIRST = 200;
@@ -26,7 +26,7 @@ export const JournalPanel = memo(function JournalPanel({ entries }: { entries: r
           <tbody>
             {shown.map((entry) => (
               <tr key={String(entry.sequence)} data-type={entry.type}>
-                <td class="nowrap">{formatTime(new Date(entry.time))}</td>
+                <td class="nowrap">{formatMs(entry.time)}</td>
                 <td class="mono">{entry.actor || <span class="muted">controller</span>}</td>
                 <td>{entry.type}</td>
                 <td>{entry.message}</td>

@@ -5,7 +5,7 @@
 import { memo } from 'preact/compat';
 import { useState } from 'preact/hooks';
 import type { ApiProblem } from '../api/errors.js';
-import { formatTime } from '../components/format.js';
+import { formatMs } from './time-format.js';
 import { ProblemBanner } from '../components/problem.js';
 import type { ParameterRow } from './run-store.js';
 
@@ -61,7 +61,7 @@ export const ParametersPanel = memo(function ParametersPanel({ parameters, keys,
                   {p.set ? p.value : <span class="muted">not set</span>}
                   {p.secret && <span class="badge">password</span>}
                 </td>
-                <td class="nowrap">{p.updatedAt ? formatTime(new Date(p.updatedAt)) : ''}</td>
+                <td class="nowrap">{formatMs(p.updatedAt)}</td>
                 <td>{p.description}</td>
               </tr>
             ))}
