@@ -1,0 +1,22 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { NoticeCoalescer, parseNotice } from './run-change-notice.js';
+
+describe('run change notices', () => {
+  it('carry a deletion beside the changes of the same tick, in one notice per run', async () => {
+    const sent: string[] = [];
+    const coalescer = new NoticeCoalescer('replica-a', 60_000, async (payload) => void sent.push(payload), pino({ level: 'silent' }));
+    coalescer.add('run-1', { kind: 'state', state: 'Done', epoch: 1, abortMessage: undefined });
+    coalescer.addDeleted('run-1');
+    coalescer.addDeleted('run-2');
+    await coalescer.flush();
+    expect(sent.map((p) => parseNotice(p))).toEqual([
+      { run: 'run-1', replica: 'replica-a', kinds: ['state', 'deleted'] },
+      { run: 'run-2', replica: 'replica-a', kinds: ['deleted'] },
+    ]);
+  });
+
+  it('read kinds this replica does not know as absent, not as a broken notice', () => {
+    expect(parseNotice(JSON.stringify({ run: 'r', replica: 'b', kinds: ['deleted', 'renamed'] }))).toEqual({ run: 'r', replica: 'b', seq: undefined, kinds: ['deleted'] });
+  });
+});
