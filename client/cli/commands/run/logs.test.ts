@@ -32,7 +32,8 @@ describe('run logs', () => {
     );
     const deps = fakeDeps({ runs: { logs: async () => ({ lines: LINES.slice(0, 1), lastSequence: 7 }), watch } });
     expect(await run(deps, { output: 'table', id: 'r-1', instance: 'web.1', follow: true })).toBe(0);
-    expect(deps.argsOf('runs.watch')).toEqual([['r-1', { afterSequence: 7, includeLogs: true, signal: undefined }]]);
+    // The controller sends only web.1's lines; an older one, which sends all, is filtered here too (web.2's line above).
+    expect(deps.argsOf('runs.watch')).toEqual([['r-1', { afterSequence: 7, includeLogs: true, logInstance: 'web.1', signal: undefined }]]);
     expect(deps.out()).toBe('2025-01-31T12:00:00Z web.1 deployment: deploying\n2025-01-31T12:00:00Z web.1 deployment: still going\n');
   });
 
