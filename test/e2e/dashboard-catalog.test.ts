@@ -8,11 +8,12 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { isValidFile, pushOrder, readModuleFiles, validateModuleFiles, type SlipstreamClient } from '../../client/index.js';
+import type { SlipstreamClient } from '../../client/index.js';
 import { moduleToYaml } from '../../client/module-files/to-yaml.js';
 import type { ComponentDocument } from '../../common/modules/types.js';
 import { Role } from '../../proto/gen/slipstream/v1/users.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { pushCatalog } from '../helpers/push-catalog.js';
 import { waitFor } from '../helpers/poll.js';
 import { browserTestsSkipReason, expectNoPageErrors, launchDashboardBrowser, screenshot, serverCertificateOf, signIn, type DashboardBrowser } from '../helpers/dashboard-browser.js';
 import { canonicalField } from '../../web/src/catalog/field-paths.js';
@@ -21,13 +22,6 @@ import { unifiedDiff } from '../../web/src/catalog/unified-diff.js';
 
 const SHOP = fileURLToPath(new URL('../../examples/shop', import.meta.url));
 const skip = browserTestsSkipReason();
-
-/** Saves every module of a folder, dependencies first, as `module push` does. */
-async function pushCatalog(client: SlipstreamClient, dir: string): Promise<void> {
-  const results = await validateModuleFiles(await readModuleFiles(dir));
-  expect(results.filter((r) => !isValidFile(r))).toEqual([]);
-  for (const { document } of pushOrder(results.filter(isValidFile))) await client.modules.save(document, { message: 'first push' });
-}
 
 /** shop/app v2: another description, and inputs of each kind the launch form renders differently. */
 async function saveSecondAppVersion(client: SlipstreamClient): Promise<void> {
@@ -93,7 +87,7 @@ describe.skipIf(skip !== undefined)('dashboard catalog', () => {
     harness = await startHarness({ database: 'sqlite', tls: true, clouds: [{ name: 'spare', driver: 'fake', settings: { world: 'dashboard-catalog' } }] });
     client = harness.client;
     url = harness.controller.httpUrl + '/';
-    await pushCatalog(client, SHOP);
+    await pushCatalog(client, SHOP, 'first push');
     await saveSecondAppVersion(client);
     browser = await launchDashboardBrowser(serverCertificateOf(harness.dataDir));
     ({ page } = await browser.newPage());

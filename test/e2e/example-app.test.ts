@@ -10,11 +10,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isValidFile, pushOrder, readModuleFiles, validateModuleFiles, type SlipstreamClient } from '../../client/index.js';
+import type { SlipstreamClient } from '../../client/index.js';
 import type { Run, RunState } from '../../client/services/run-types.js';
 import type { TestController } from '../helpers/controller.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { pushCatalog } from '../helpers/push-catalog.js';
 import { localVmWorkDir } from '../helpers/local-vms.js';
 import { waitFor } from '../helpers/poll.js';
 import { waitForNoProcessesOfRun } from '../helpers/runs.js';
@@ -22,13 +23,6 @@ import { waitForNoProcessesOfRun } from '../helpers/runs.js';
 const SHOP = fileURLToPath(new URL('../../examples/shop', import.meta.url));
 const READY_TIMEOUT_MS = 90_000;
 const TEST_TIMEOUT_MS = 120_000;
-
-/** Saves every module of a folder, dependencies first, as `module push` does. */
-async function pushCatalog(client: SlipstreamClient, dir: string): Promise<void> {
-  const results = await validateModuleFiles(await readModuleFiles(dir));
-  expect(results.filter((r) => !isValidFile(r))).toEqual([]);
-  for (const { document } of pushOrder(results.filter(isValidFile))) await client.modules.save(document, { message: 'e2e' });
-}
 
 /** GETs `url` `times` times; the answers' bodies, trimmed, in order. */
 async function getMany(url: string, times: number): Promise<string[]> {
@@ -71,7 +65,7 @@ describe.each(TEST_DATABASES)('the shop example on %s', (database) => {
   beforeAll(async () => {
     harness = await startHarness({ database });
     ({ controller, client } = harness);
-    await pushCatalog(client, SHOP);
+    await pushCatalog(client, SHOP, 'e2e');
   });
 
   // The controller's stop also kills the VMs of a run a failed step left up.

@@ -89,11 +89,11 @@ export async function signIn(page: Page, dashboardUrl: string, token: string): P
   await page.getByTestId('who').waitFor();
 }
 
-/** test-artifacts/<name>.png at the repository root (git-ignored): CI keeps it, the README shows one. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** test-artifacts/<name>.png at the repository root (git-ignored): CI keeps it, the README shows one. The whole page unless `fullPage` is false (what the window shows). */
+export async function screenshot(page: Page, name: string, { fullPage = true }: { fullPage?: boolean } = {}): Promise<string> {
   const folder = resolve(import.meta.dirname, '..', '..', 'test-artifacts');
   mkdirSync(folder, { recursive: true });
   const path = join(folder, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path, fullPage });
   return path;
 }

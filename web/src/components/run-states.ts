@@ -44,3 +44,16 @@ export function isFinalState(state: StateName | undefined): boolean {
 export function stateLabel(state: StateName): string {
   return state.replace(/(?<=[a-z])(?=[A-Z])/g, ' ').replace(/ ([A-Z])/g, (_, c: string) => ` ${c.toLowerCase()}`);
 }
+
+/** Every state a run can be in, in the order a run passes through them (the runs list's filter offers them so). */
+export const RUN_STATES: readonly RunState[] = [
+  RunState.INITIALIZING,
+  RunState.PROVISIONING,
+  RunState.EXECUTING,
+  RunState.SENDING_REPORTS,
+  RunState.READY,
+  RunState.FINALIZING,
+  RunState.DONE,
+  RunState.ABORTED,
+  RunState.CANCELLED,
+];

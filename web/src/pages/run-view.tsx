@@ -6,7 +6,7 @@ import { useCallback, useState } from 'preact/hooks';
 import { canDeploy, useCaller } from '../api/caller.js';
 import { formatTime } from '../components/format.js';
 import { href } from '../router.js';
-import { ConnectionNote } from '../run-view/connection-note.js';
+import { ConnectionIndicator } from '../components/connection-indicator.js';
 import { InstanceLog } from '../run-view/instance-log.js';
 import { InstancePicker } from '../run-view/instance-picker.js';
 import { InstancesTable } from '../run-view/instances-table.js';
@@ -78,7 +78,7 @@ function RunPage({ id }: { id: string }) {
           owner {run.owner} · created {formatTime(run.createdAt)}
           {run.finishedAt ? ` · finished ${formatTime(run.finishedAt)}` : ''} · timeout {run.timeoutMinutes} min
           {run.scalable ? ' · scalable' : ''}
-          {run.tags.length ? ` · tags ${run.tags.join(', ')}` : ''} · <ConnectionNote connection={store.connection} />
+          {run.tags.length ? ` · tags ${run.tags.join(', ')}` : ''} · <ConnectionIndicator connection={store.connection} />
         </p>
       </header>
 

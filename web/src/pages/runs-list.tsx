@@ -6,7 +6,7 @@ import { useState } from 'preact/hooks';
 import { Code } from '@connectrpc/connect';
 import type { Connection } from '../api/follow.js';
 import { ProblemBanner } from '../components/problem.js';
-import { ConnectionIndicator } from '../runs-list/connection-indicator.js';
+import { ConnectionIndicator } from '../components/connection-indicator.js';
 import { EmptyRuns } from '../runs-list/empty-runs.js';
 import { FilterBar, NO_FILTERS, type RunFilters } from '../runs-list/filters.js';
 import { RunsTable } from '../runs-list/runs-table.js';

@@ -9,8 +9,8 @@ import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { OutputStream, type LogLine } from '../../../proto/gen/es/slipstream/v1/runs_pb.js';
 import { api } from '../api/clients.js';
 import { follow, type Connection } from '../api/follow.js';
-import { formatMs } from './time-format.js';
-import { ConnectionNote } from './connection-note.js';
+import { countOf, formatMs } from '../components/format.js';
+import { ConnectionIndicator } from '../components/connection-indicator.js';
 
 /** Lines kept in the page; older ones are dropped from view (the report has the whole log). */
 const MOST_KEPT = 5000;
@@ -91,14 +91,14 @@ export const InstanceLog = memo(function InstanceLog({ runId, instance, isFinal 
   return (
     <div class="instance-log">
       <div class="toolbar">
-        <ConnectionNote connection={connection} />
-        <span class="muted">{lines.current.length + trimmed.current} lines</span>
+        <ConnectionIndicator connection={connection} />
+        <span class="muted">{countOf(lines.current.length + trimmed.current, 'line')}</span>
         <button type="button" disabled={stuck} onClick={() => setStuck(true)}>
           Follow newest
         </button>
       </div>
       <div class="log" ref={box} onScroll={onScroll} role="log" aria-label={`Log of ${instance}`} tabIndex={0} data-testid="instance-log" data-instance={instance}>
-        {trimmed.current > 0 && <div class="log-note">{trimmed.current} earlier lines are not shown here; the instance's report has them all.</div>}
+        {trimmed.current > 0 && <div class="log-note">{countOf(trimmed.current, 'earlier line')} not shown here; the instance's report has them all.</div>}
         {lines.current.map((line) =>
           line.droppedLines > 0n ? (
             <div key={String(line.sequence)} class="log-gap" data-testid="log-gap" title={formatMs(line.time)}>

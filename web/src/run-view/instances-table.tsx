@@ -5,7 +5,7 @@
 import { memo } from 'preact/compat';
 import { useState } from 'preact/hooks';
 import type { InstanceRow } from './run-store.js';
-import { STATE_EXITS, STATE_PATH, stateLabel } from './run-states.js';
+import { STATE_EXITS, STATE_PATH, stateLabel } from '../components/run-states.js';
 import { rowWindow, useScrollView } from './windowed-rows.js';
 
 const ROW_HEIGHT = 30;

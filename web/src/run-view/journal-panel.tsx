@@ -1,7 +1,7 @@
 /** The run's journal: state changes and events (time, actor, type, message), newest first. */
 import { memo } from 'preact/compat';
 import { useState } from 'preact/hooks';
-import { formatMs } from './time-format.js';
+import { formatMs } from '../components/format.js';
 import type { JournalEntry } from './run-store.js';
 
 const SHOWN_AT_FIRST = 200;

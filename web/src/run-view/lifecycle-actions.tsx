@@ -6,7 +6,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api/clients.js';
 import { ConfirmDialog } from '../components/confirm.js';
 import { FieldProblem, ProblemBanner } from '../components/problem.js';
-import type { StateName } from './run-states.js';
+import type { StateName } from '../components/run-states.js';
 import { useAction } from './use-action.js';
 
 export interface LifecycleActionsProps {

@@ -5,7 +5,7 @@
 import { memo } from 'preact/compat';
 import { useState } from 'preact/hooks';
 import type { ApiProblem } from '../api/errors.js';
-import { formatMs } from './time-format.js';
+import { formatMs } from '../components/format.js';
 import { ProblemBanner } from '../components/problem.js';
 import type { ParameterRow } from './run-store.js';
 

@@ -7,7 +7,7 @@
 import { timestampMs, type Timestamp } from '@bufbuild/protobuf/wkt';
 import type { LogLine, Run, RunParameter, WatchRunResponse } from '../../../proto/gen/es/slipstream/v1/runs_pb.js';
 import type { Connection } from '../api/follow.js';
-import { isFinalState, parseStateName, stateName, type StateName } from './run-states.js';
+import { isFinalState, parseStateName, stateName, type StateName } from '../components/run-states.js';
 
 export interface LastLogLine {
   text: string;

@@ -4,7 +4,7 @@
  */
 import { formatDuration } from '../components/format.js';
 import type { PhaseSpan } from './run-store.js';
-import { STATE_EXITS, STATE_PATH, isFinalState, stateLabel, type StateName } from './run-states.js';
+import { STATE_EXITS, STATE_PATH, isFinalState, stateLabel, type StateName } from '../components/run-states.js';
 
 export function StateMachine({ state, phases, now }: { state: StateName | undefined; phases: readonly PhaseSpan[]; now: number }) {
   const spent = new Map<StateName, number>();

@@ -4,7 +4,7 @@
  * of each phase, which is what a person looks for and what the text alternative says.
  */
 import type { Completion, PhaseSpan } from './run-store.js';
-import { BARRIER_STATES, isFinalState, type StateName } from './run-states.js';
+import { BARRIER_STATES, isFinalState, type StateName } from '../components/run-states.js';
 
 export interface TimelineBar {
   state: StateName;

@@ -7,7 +7,7 @@ import { memo } from 'preact/compat';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { formatDuration } from '../components/format.js';
 import type { RunStore } from './run-store.js';
-import { stateLabel, type StateName } from './run-states.js';
+import { stateLabel, type StateName } from '../components/run-states.js';
 import { axisTicks } from './timeline-axis.js';
 import { timelineModel, type TimelineBar, type TimelineModel } from './timeline-model.js';
 

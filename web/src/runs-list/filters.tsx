@@ -3,7 +3,7 @@
  * a module path prefix. Kept in the page's state (the router has no query part to keep them in).
  */
 import type { RunState } from '../../../proto/gen/es/slipstream/v1/runs_pb.js';
-import { RUN_STATES, runStateName } from './run-states.js';
+import { RUN_STATES, stateName } from '../components/run-states.js';
 
 export interface RunFilters {
   states: RunState[];
@@ -26,7 +26,7 @@ export function FilterBar({ filters, onChange }: { filters: RunFilters; onChange
         {RUN_STATES.map((state) => (
           <label key={state} class="state-choice">
             <input type="checkbox" checked={filters.states.includes(state)} onChange={(e) => toggle(state, e.currentTarget.checked)} />
-            {runStateName(state)}
+            {stateName(state)}
           </label>
         ))}
       </fieldset>

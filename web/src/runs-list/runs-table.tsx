@@ -2,12 +2,12 @@
 import type { Run } from '../../../proto/gen/es/slipstream/v1/runs_pb.js';
 import { dateOf, formatDuration, formatTime } from '../components/format.js';
 import { href } from '../router.js';
-import { isFinal, runStateName } from './run-states.js';
+import { isFinalState, stateName } from '../components/run-states.js';
 import { useNow } from './use-now.js';
 
 /** `stale`: a (re)opened stream has not yet sent the current runs; the rows are dimmed and marked busy until it has. */
 export function RunsTable({ runs, stale }: { runs: Run[]; stale: boolean }) {
-  const now = useNow(runs.some((run) => !isFinal(run.state)));
+  const now = useNow(runs.some((run) => !isFinalState(stateName(run.state))));
   return (
     <table class="runs-table" aria-label="Runs" aria-busy={stale ? true : undefined} data-stale={stale ? '' : undefined}>
       <thead>
@@ -30,9 +30,9 @@ export function RunsTable({ runs, stale }: { runs: Run[]; stale: boolean }) {
 }
 
 function RunRow({ run, now }: { run: Run; now: number }) {
-  const state = runStateName(run.state);
+  const state = stateName(run.state) ?? 'Unspecified';
   const started = dateOf(run.createdAt);
-  const ended = isFinal(run.state) ? (dateOf(run.finishedAt) ?? dateOf(run.stateChangedAt)) : undefined;
+  const ended = isFinalState(stateName(run.state)) ? (dateOf(run.finishedAt) ?? dateOf(run.stateChangedAt)) : undefined;
   const duration = started ? formatDuration((ended?.getTime() ?? now) - started.getTime()) : '';
   const module = run.module ? `${run.module.path}@${run.module.version}` : '';
   return (
@@ -41,7 +41,7 @@ function RunRow({ run, now }: { run: Run; now: number }) {
         <span class="state" data-state={state} data-testid="run-state" title={run.abortMessage || undefined}>
           {state}
         </span>
-        {run.abortMessage && !isFinal(run.state) && <span class="abort-flag"> abort requested</span>}
+        {run.abortMessage && !isFinalState(stateName(run.state)) && <span class="abort-flag"> abort requested</span>}
       </td>
       <td>
         <a href={href({ page: 'run', id: run.id })} class="mono">
