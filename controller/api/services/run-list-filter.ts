@@ -4,7 +4,7 @@
  * that changed (the database applies it to the listing itself).
  */
 import type * as pb from '../../../proto/gen/slipstream/v1/runs.js';
-import { throwIfViolations } from '../../../common/errors.js';
+import { throwIfViolations, type FieldViolation } from '../../../common/errors.js';
 import { runStateFromProto } from '../../../common/convert/runs.js';
 import type { RunState } from '../../../common/runs/states.js';
 import type { RunFilter } from '../../store/repositories/runs.js';
@@ -13,11 +13,6 @@ import type { RunFilter } from '../../store/repositories/runs.js';
 export const DEFAULT_WATCH_LIMIT = 200;
 /** WatchRuns sends at most this many current runs. */
 export const MAX_WATCH_LIMIT = 1000;
-
-interface FieldViolation {
-  field: string;
-  description: string;
-}
 
 /** The filter fields ListRunsRequest and WatchRunsRequest share. */
 type FilterFields = Pick<pb.ListRunsRequest, 'states' | 'tag' | 'module'>;

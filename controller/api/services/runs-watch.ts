@@ -3,6 +3,7 @@ import type { RunState } from '../../../common/runs/states.js';
 import type { RunActivityKind } from '../../scheduler/run-bus.js';
 import type { RunFilter } from '../../store/repositories/runs.js';
 import type { Repositories } from '../../store/repositories/index.js';
+import type { RunRow } from '../../store/entities/run.js';
 import { MAX_PAGE_SIZE } from '../../store/repositories/paging.js';
 import type { RpcContext } from '../rpc.js';
 import { LatestThrottle } from './latest-throttle.js';
@@ -21,7 +22,7 @@ const LISTED_KINDS: ReadonlySet<RunActivityKind> = new Set(['state', 'instances'
 /** Other tenants' runs remembered as such (a run's tenant never changes); past this many the memory starts over. */
 const FOREIGN_RUNS_KEPT = 10_000;
 
-/** What a watch does next. */
+/** What a WatchRuns request asks for, validated (watchRunsRequest). */
 type WatchRunsWork = { filter: RunFilter; limit: number };
 
 /**
@@ -59,7 +60,8 @@ export async function watchRuns(deps: RunServiceDeps, ctx: WatchContext, work: W
   });
   ctx.signal.addEventListener('abort', poke);
   try {
-    for (const run of await currentRuns(deps, ctx, work)) {
+    const current = await currentRuns(ctx, work, (repos, row) => runView(repos, deps.hub, row, { withoutWarnings: true }));
+    for (const run of current) {
       await ctx.write({ update: { $case: 'run', value: run } });
       shown.add(run.id);
     }
@@ -70,7 +72,7 @@ export async function watchRuns(deps: RunServiceDeps, ctx: WatchContext, work: W
         relist = false;
         // What the client holds may have changed or gone, and runs may have come: all of them are read again.
         for (const runId of shown) throttle.mark(runId);
-        for (const run of await currentRuns(deps, ctx, work)) throttle.mark(run.id);
+        for (const runId of await currentRuns(ctx, work, async (_repos, row) => row.id)) throttle.mark(runId);
         continue;
       }
       const { due, nextAt } = throttle.take(Date.now());
@@ -95,15 +97,15 @@ export async function watchRuns(deps: RunServiceDeps, ctx: WatchContext, work: W
   }
 }
 
-/** The tenant's runs matching the filter, newest first, at most `limit` (ListRuns' pages, as ListRuns shows them). */
-async function currentRuns(deps: RunServiceDeps, ctx: WatchContext, work: WatchRunsWork): Promise<pb.Run[]> {
-  const runs: pb.Run[] = [];
+/** Each of the tenant's runs matching the filter, newest first, at most `limit`, read through ListRuns' pages as `each` makes it. */
+async function currentRuns<T>(ctx: WatchContext, work: WatchRunsWork, each: (repos: Repositories, row: RunRow) => Promise<T>): Promise<T[]> {
+  const runs: T[] = [];
   let pageToken = '';
   do {
     const size = Math.min(work.limit - runs.length, MAX_PAGE_SIZE);
     pageToken = await ctx.store.read(async (repos) => {
       const page = await repos.runs.list(ctx.principal.tenantId, work.filter, size, pageToken);
-      for (const row of page.rows) runs.push(await runView(repos, deps.hub, row, { withoutWarnings: true }));
+      for (const row of page.rows) runs.push(await each(repos, row));
       return page.next;
     });
   } while (pageToken !== '' && runs.length < work.limit && !ctx.signal.aborted);
