@@ -27,7 +27,7 @@ const EXIT_REFUSED = 3;
 const program = new Command('slipstream-controller')
   .description('Slipstream controller: catalog, runs and the agent channel over gRPC')
   .addOption(new Option('--listen <host:port>', 'address to serve gRPC on').env('SLIPSTREAM_LISTEN'))
-  .addOption(new Option('--http-listen <host:port>', 'address to serve the agent bundle on (default: gRPC port + 1)').env('SLIPSTREAM_HTTP_LISTEN'))
+  .addOption(new Option('--http-listen <host:port>', 'address of the HTTP port: agent bundle, dashboard, browser API, metrics (default: gRPC port + 1)').env('SLIPSTREAM_HTTP_LISTEN'))
   .addOption(new Option('--public-address <host>', 'name or IP address VMs reach this controller by: they dial it and download the agent from it (default: the listen host)').env('SLIPSTREAM_PUBLIC_ADDRESS'))
   .addOption(new Option('--agent-address <host:port>', 'address agents dial back to (default: the public address, else the listen host, with the gRPC port)').env('SLIPSTREAM_AGENT_ADDRESS'))
   .addOption(new Option('--default-cloud <name>', 'cloud of nodes that name none').env('SLIPSTREAM_DEFAULT_CLOUD'))
