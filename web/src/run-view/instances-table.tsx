@@ -3,7 +3,7 @@
  * only the rows in view are in the DOM, so that 1,000 instances updating many times a second stay responsive.
  */
 import { memo } from 'preact/compat';
-import { useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import type { InstanceRow } from './run-store.js';
 import { STATE_EXITS, STATE_PATH, stateLabel } from '../components/run-states.js';
 import { rowWindow, useScrollView } from './windowed-rows.js';
@@ -16,7 +16,9 @@ type Sort = { column: Column; descending: boolean };
 
 const STATE_ORDER = [...STATE_PATH, ...STATE_EXITS];
 const byInstance = (a: InstanceRow, b: InstanceRow) => (a.node === b.node ? a.index - b.index : a.node < b.node ? -1 : 1);
-const byText = (key: (row: InstanceRow) => string) => (a: InstanceRow, b: InstanceRow) => key(a).localeCompare(key(b)) || byInstance(a, b);
+// One collator for every comparison: String.localeCompare builds one per call, 10,000 times per sort of 1,000 rows.
+const collator = new Intl.Collator();
+const byText = (key: (row: InstanceRow) => string) => (a: InstanceRow, b: InstanceRow) => collator.compare(key(a), key(b)) || byInstance(a, b);
 const COMPARE: Record<Column, (a: InstanceRow, b: InstanceRow) => number> = {
   instance: byInstance,
   vmState: byText((r) => r.vmState),
@@ -48,9 +50,10 @@ export interface InstancesTableProps {
   onFollow: (name: string) => void;
 }
 
-export const InstancesTable = memo(function InstancesTable({ rows, selected, onToggle, followed, onFollow }: InstancesTableProps) {
+export const InstancesTable = memo(function InstancesTable({ rows, changes, selected, onToggle, followed, onFollow }: InstancesTableProps) {
   const [sort, setSort] = useState<Sort>({ column: 'instance', descending: false });
-  const sorted = sortRows(rows, sort);
+  // Sorted again when a row changed, not at each scroll event.
+  const sorted = useMemo(() => sortRows(rows, sort), [rows, changes, sort]);
   const scroll = useScrollView<HTMLDivElement>(VIEW_HEIGHT);
   const visible = rowWindow(sorted.length, ROW_HEIGHT, scroll.scrollTop, scroll.height);
   const selectable = selected !== undefined && onToggle !== undefined;

@@ -11,7 +11,7 @@ import { RunStore } from './run-store.js';
 
 /**
  * How long the run's stream must be quiet before its replay counts as done, when the controller does not say so with
- * `caught_up` (older controllers): only when the log tail starts depends on it, none of the data.
+ * `caught_up` (older controllers): when the log tail starts and the timeline is first derived depend on it, none of the data.
  */
 const QUIET_AFTER_REPLAY_MS = 1000;
 
@@ -50,7 +50,10 @@ export function useRunFeed(id: string): RunFeed {
         if (store.caughtUpSequence !== undefined) startTail(store.caughtUpSequence);
         else {
           clearTimeout(quietTimer);
-          quietTimer = setTimeout(() => startTail(store.lastSequence), QUIET_AFTER_REPLAY_MS);
+          quietTimer = setTimeout(() => {
+            store.assumeCaughtUp();
+            startTail(store.lastSequence);
+          }, QUIET_AFTER_REPLAY_MS);
         }
       },
       onConnection: (connection) => store.setConnection(connection),

@@ -2,7 +2,8 @@
  * Everything the run view knows of one run, kept up to date from WatchRun updates: the run (its latest snapshot),
  * its instances, the phases it went through and when each instance completed them, its parameters, its journal and
  * the last log line of each instance. Updates are applied as they come; the page is told at most once per scheduled
- * flush (an animation frame in the browser), since 1,000 instances send many updates a second.
+ * flush (an animation frame in the browser), since 1,000 instances send many updates a second, and only a few times a
+ * second while the run's history replays.
  */
 import { timestampMs, type Timestamp } from '@bufbuild/protobuf/wkt';
 import type { LogLine, Run, RunParameter, WatchRunResponse } from '../../../proto/gen/es/slipstream/v1/runs_pb.js';
@@ -72,6 +73,9 @@ export interface ParameterRow {
 /** Runs `flush` once, later (requestAnimationFrame in the browser; anything in a test). */
 export type Scheduler = (flush: () => void) => void;
 
+/** How often the page is told of changes while the stored updates replay (at each flush once caught up). */
+const REPLAY_FLUSH_INTERVAL_MS = 250;
+
 const INSTANCE_KEY = /^([^.:]+)\.(\d+):(.+)$/;
 
 const msOf = (ts: Timestamp | undefined): number | undefined => (ts ? timestampMs(ts) : undefined);
@@ -104,14 +108,33 @@ export class RunStore {
   private readonly streamedKeys = new Set<string>();
   private readonly listeners = new Set<() => void>();
   private flushPending = false;
+  private lastFlushAt = Number.NEGATIVE_INFINITY;
   private ordered: InstanceRow[] | undefined;
-  private sortedKeys: string[] | undefined;
+  /** The parameters' keys, each put in its place as it comes: a replay adds thousands, never sorted all again. */
+  private readonly keyOrder: string[] = [];
+  private keysShown: readonly string[] | undefined;
 
   constructor(private readonly schedule: Scheduler) {}
 
   /** True once the run is Done, Aborted or Cancelled: its stream ends and is not reopened. */
   get isFinal(): boolean {
     return isFinalState(this.state);
+  }
+
+  /**
+   * True from the run's snapshot until its stored updates are replayed: a Ready run of 1,000 instances replays some
+   * 18,000, and what is derived from all of them (the timeline) waits for the last rather than being redone meanwhile.
+   */
+  get replaying(): boolean {
+    return this.run !== undefined && this.caughtUpSequence === undefined;
+  }
+
+  /** The stream went quiet without saying it had caught up (an older controller): what came so far was the replay. */
+  assumeCaughtUp(): void {
+    if (this.caughtUpSequence !== undefined) return;
+    this.caughtUpSequence = this.lastSequence;
+    this.changes.timeline++;
+    this.changed();
   }
 
   /** Instances ordered by node, then index: the same array until an instance comes or goes (rows change in place). */
@@ -122,8 +145,8 @@ export class RunStore {
 
   /** Parameter keys in order: the same array until a key is added. */
   sortedParameterKeys(): readonly string[] {
-    this.sortedKeys ??= [...this.parameters.keys()].sort();
-    return this.sortedKeys;
+    this.keysShown ??= [...this.keyOrder];
+    return this.keysShown;
   }
 
   subscribe(listener: () => void): () => void {
@@ -143,6 +166,8 @@ export class RunStore {
         break;
       case 'caughtUp':
         this.caughtUpSequence = sequence > this.lastSequence ? sequence : this.lastSequence;
+        // The timeline waits for the whole history (see replaying).
+        this.changes.timeline++;
         break;
       case 'stateChanged': {
         if (!this.advance(sequence)) return;
@@ -183,9 +208,9 @@ export class RunStore {
 
   /** The parameters as ListRunParameters gave them; a value the stream already brought is newer and stays. */
   seedParameters(parameters: RunParameter[]): void {
-    this.sortedKeys = undefined;
     this.changes.parameters++;
     for (const p of parameters) {
+      if (!this.parameters.has(p.key)) this.addKey(p.key);
       const streamed = this.streamedKeys.has(p.key) ? this.parameters.get(p.key) : undefined;
       this.parameters.set(p.key, {
         key: p.key,
@@ -254,7 +279,7 @@ export class RunStore {
   private applyParameter(p: RunParameter, time: number, sequence: bigint): void {
     const updatedAt = msOf(p.updatedAt) ?? time;
     const known = this.parameters.get(p.key);
-    if (!known) this.sortedKeys = undefined;
+    if (!known) this.addKey(p.key);
     this.changes.parameters++;
     this.parameters.set(p.key, { key: p.key, value: p.value, set: p.set, secret: p.secret || (known?.secret ?? false), description: known?.description ?? p.description, updatedAt });
     this.streamedKeys.add(p.key);
@@ -309,6 +334,19 @@ export class RunStore {
     this.changed();
   }
 
+  private addKey(key: string): void {
+    const keys = this.keyOrder;
+    let low = 0;
+    let high = keys.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (keys[middle]! < key) low = middle + 1;
+      else high = middle;
+    }
+    keys.splice(low, 0, key);
+    this.keysShown = undefined;
+  }
+
   private instanceRow(name: string, node: string, index: number): InstanceRow {
     let row = this.instances.get(name);
     if (!row) {
@@ -323,10 +361,18 @@ export class RunStore {
   private changed(): void {
     if (this.flushPending) return;
     this.flushPending = true;
-    this.schedule(() => {
-      this.flushPending = false;
-      this.version++;
-      for (const listener of this.listeners) listener();
-    });
+    this.schedule(this.flush);
   }
+
+  private readonly flush = (): void => {
+    // While the history replays, what the page shows is history: a few renders a second leave the frames to the replay.
+    if (this.replaying && performance.now() - this.lastFlushAt < REPLAY_FLUSH_INTERVAL_MS) {
+      this.schedule(this.flush);
+      return;
+    }
+    this.flushPending = false;
+    this.lastFlushAt = performance.now();
+    this.version++;
+    for (const listener of this.listeners) listener();
+  };
 }

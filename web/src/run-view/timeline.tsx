@@ -28,9 +28,11 @@ const PHASE_COLOR_VARS: Partial<Record<StateName, string>> = {
 export const Timeline = memo(function Timeline({ store, changes }: { store: RunStore; changes: number }) {
   // While the run moves, bars in progress grow with the clock, not only with updates.
   const now = useClock(!store.isFinal && store.phases.length > 0);
+  // Derived once the history is replayed, not at each frame of the replay (thousands of completions, all redone).
+  const replaying = store.replaying;
   const model = useMemo(
-    () => timelineModel(store.phases, store.completions, store.orderedInstances().map((i) => i.name), now),
-    [store, changes, now],
+    () => timelineModel(replaying ? [] : store.phases, store.completions, store.orderedInstances().map((i) => i.name), now),
+    [store, replaying ? -1 : changes, replaying ? 0 : now, replaying],
   );
   const scroller = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -84,7 +86,11 @@ export const Timeline = memo(function Timeline({ store, changes }: { store: RunS
       </p>
       <figcaption data-testid="timeline-caption">
         <Legend />
-        {model.slowest.length === 0 ? (
+        {replaying ? (
+          <span class="muted" role="status">
+            Reading the run's history…
+          </span>
+        ) : model.slowest.length === 0 ? (
           <span class="muted">No instance has started a phase yet.</span>
         ) : (
           <ul class="slowest">
@@ -153,7 +159,13 @@ function draw(canvas: HTMLCanvasElement, model: TimelineModel, width: number, he
   if (!ctx) return;
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   const css = getComputedStyle(canvas);
-  const color = (name: string) => css.getPropertyValue(name).trim() || '#888';
+  // Each colour read once per drawing, not once per bar and stripe.
+  const colors = new Map<string, string>();
+  const color = (name: string) => {
+    let value = colors.get(name);
+    if (value === undefined) colors.set(name, (value = css.getPropertyValue(name).trim() || '#888'));
+    return value;
+  };
   const { x, plotWidth } = scaleOf(model, width);
   ctx.clearRect(0, 0, width, height);
   ctx.font = `11px ${css.fontFamily}`;
