@@ -69,6 +69,7 @@ export const READ_METHODS: ReadonlySet<string> = new Set([
   'GetRun',
   'ListRuns',
   'WatchRun',
+  'WatchRuns',
   'GetRunParameter',
   'ListRunParameters',
   'ListRunEvents',
