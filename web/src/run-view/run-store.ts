@@ -366,8 +366,9 @@ export class RunStore {
 
   private readonly flush = (): void => {
     // While the history replays, what the page shows is history: a few renders a second leave the frames to the replay.
-    if (this.replaying && performance.now() - this.lastFlushAt < REPLAY_FLUSH_INTERVAL_MS) {
-      this.schedule(this.flush);
+    const wait = this.replaying ? this.lastFlushAt + REPLAY_FLUSH_INTERVAL_MS - performance.now() : 0;
+    if (wait > 0) {
+      setTimeout(() => this.schedule(this.flush), wait);
       return;
     }
     this.flushPending = false;
