@@ -33,6 +33,18 @@ export function useRunFeed(id: string): RunFeed {
   useEffect(() => {
     let stopTail: (() => void) | undefined;
     let quietTimer: ReturnType<typeof setTimeout> | undefined;
+    let lastMessageAt = 0;
+    // One timer, moved on when it fires early: a replay of 18,000 updates does not clear and set one per update.
+    const whenQuiet = () => {
+      const quietFor = performance.now() - lastMessageAt;
+      if (quietFor < QUIET_AFTER_REPLAY_MS) {
+        quietTimer = setTimeout(whenQuiet, QUIET_AFTER_REPLAY_MS - quietFor);
+        return;
+      }
+      quietTimer = undefined;
+      store.assumeCaughtUp();
+      startTail(store.lastSequence);
+    };
     const startTail = (afterSequence: bigint) => {
       if (stopTail || store.isFinal) return;
       clearTimeout(quietTimer);
@@ -49,11 +61,8 @@ export function useRunFeed(id: string): RunFeed {
         if (stopTail) return;
         if (store.caughtUpSequence !== undefined) startTail(store.caughtUpSequence);
         else {
-          clearTimeout(quietTimer);
-          quietTimer = setTimeout(() => {
-            store.assumeCaughtUp();
-            startTail(store.lastSequence);
-          }, QUIET_AFTER_REPLAY_MS);
+          lastMessageAt = performance.now();
+          quietTimer ??= setTimeout(whenQuiet, QUIET_AFTER_REPLAY_MS);
         }
       },
       onConnection: (connection) => store.setConnection(connection),
