@@ -2,8 +2,7 @@
  * Everything the run view knows of one run, kept up to date from WatchRun updates: the run (its latest snapshot),
  * its instances, the phases it went through and when each instance completed them, its parameters, its journal and
  * the last log line of each instance. Updates are applied as they come; the page is told at most once per scheduled
- * flush (an animation frame in the browser), since 1,000 instances send many updates a second, and only a few times a
- * second while the run's history replays.
+ * flush (an animation frame in the browser), since 1,000 instances send many updates a second.
  */
 import { timestampMs, type Timestamp } from '@bufbuild/protobuf/wkt';
 import type { LogLine, Run, RunParameter, WatchRunResponse } from '../../../proto/gen/es/slipstream/v1/runs_pb.js';
@@ -73,9 +72,6 @@ export interface ParameterRow {
 /** Runs `flush` once, later (requestAnimationFrame in the browser; anything in a test). */
 export type Scheduler = (flush: () => void) => void;
 
-/** How often the page is told of changes while the stored updates replay (at each flush once caught up). */
-const REPLAY_FLUSH_INTERVAL_MS = 250;
-
 const INSTANCE_KEY = /^([^.:]+)\.(\d+):(.+)$/;
 
 const msOf = (ts: Timestamp | undefined): number | undefined => (ts ? timestampMs(ts) : undefined);
@@ -108,7 +104,6 @@ export class RunStore {
   private readonly streamedKeys = new Set<string>();
   private readonly listeners = new Set<() => void>();
   private flushPending = false;
-  private lastFlushAt = Number.NEGATIVE_INFINITY;
   private ordered: InstanceRow[] | undefined;
   /** The parameters' keys, each put in its place as it comes: a replay adds thousands, never sorted all again. */
   private readonly keyOrder: string[] = [];
@@ -365,14 +360,7 @@ export class RunStore {
   }
 
   private readonly flush = (): void => {
-    // While the history replays, what the page shows is history: a few renders a second leave the frames to the replay.
-    const wait = this.replaying ? this.lastFlushAt + REPLAY_FLUSH_INTERVAL_MS - performance.now() : 0;
-    if (wait > 0) {
-      setTimeout(() => this.schedule(this.flush), wait);
-      return;
-    }
     this.flushPending = false;
-    this.lastFlushAt = performance.now();
     this.version++;
     for (const listener of this.listeners) listener();
   };
