@@ -4,7 +4,7 @@
  */
 import { useState } from 'preact/hooks';
 import { api } from '../api/clients.js';
-import { problemOf, type ApiProblem } from '../api/errors.js';
+import { useAction } from '../components/use-action.js';
 import { FieldProblem } from '../components/problem.js';
 import { FormProblem } from './field.js';
 
@@ -20,22 +20,15 @@ const entry = (): Entry => ({ id: nextEntryId++, name: '', value: '' });
 
 export function CredentialForm({ cloud, onStored, onCancel }: { cloud: string; onStored: () => void; onCancel: () => void }) {
   const [entries, setEntries] = useState<Entry[]>(() => [entry()]);
-  const [problem, setProblem] = useState<ApiProblem | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
+  const { busy, problem, run } = useAction();
   const edit = (id: number, change: Partial<Entry>) => setEntries((all) => all.map((e) => (e.id === id ? { ...e, ...change } : e)));
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    try {
+    await run(async () => {
       const fields = Object.fromEntries(entries.filter((e) => e.name.trim() !== '').map((e) => [e.name.trim(), e.value]));
       await api.clouds.setCredential({ cloud, fields });
-      setProblem(undefined);
       onStored();
-    } catch (err) {
-      setProblem(problemOf(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const shown = ['cloud', 'fields', ...entries.map((e) => `fields.${e.name.trim()}`)];
   return (

@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { Code } from '@connectrpc/connect';
 import { api } from '../api/clients.js';
-import { problemOf, type ApiProblem } from '../api/errors.js';
+import { useAction } from '../components/use-action.js';
 import { Field, FormProblem, fieldAttributes } from './field.js';
 
 const FIELDS = ['tenant', 'cloud', 'max_instances'] as const;
@@ -11,25 +11,18 @@ export function QuotaForm({ tenant, clouds, onSet }: { tenant: string; clouds: s
   const [cloud, setCloud] = useState(clouds[0] ?? '');
   const [maxInstances, setMaxInstances] = useState('10');
   const [unlimited, setUnlimited] = useState(false);
-  const [problem, setProblem] = useState<ApiProblem | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
+  const { busy, problem, run, refuse } = useAction();
   const submit = async (event: Event) => {
     event.preventDefault();
     const max = Number(maxInstances);
     if (!unlimited && (maxInstances.trim() === '' || !Number.isInteger(max) || max < 0)) {
-      setProblem({ code: Code.InvalidArgument, message: 'Maximum instances must be a whole number, 0 or more.', fields: new Map([['max_instances', ['must be a whole number, 0 or more (or choose no limit)']]]) });
+      refuse({ code: Code.InvalidArgument, message: 'Maximum instances must be a whole number, 0 or more.', fields: new Map([['max_instances', ['must be a whole number, 0 or more (or choose no limit)']]]) });
       return;
     }
-    setBusy(true);
-    try {
+    await run(async () => {
       await api.clouds.setQuota({ tenant, cloud, maxInstances: unlimited ? 0 : max, unlimited });
-      setProblem(undefined);
       onSet(unlimited ? `${tenant} has no limit on ${cloud}.` : `${tenant} may run at most ${max} instance(s) on ${cloud}.`);
-    } catch (err) {
-      setProblem(problemOf(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form class="admin-form" aria-label="Set a quota" onSubmit={submit}>

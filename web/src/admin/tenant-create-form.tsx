@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import type { CreateTenantResponse } from '../../../proto/gen/es/slipstream/v1/tenants_pb.js';
 import { api } from '../api/clients.js';
-import { problemOf, type ApiProblem } from '../api/errors.js';
+import { useAction } from '../components/use-action.js';
 import { Field, FormProblem, fieldAttributes } from './field.js';
 
 const FIELDS = ['name', 'display_name', 'admin_user'] as const;
@@ -11,22 +11,15 @@ export function TenantCreateForm({ onCreated }: { onCreated: (created: CreateTen
   const [name, setName] = useState('');
   const [displayName, setDisplayName] = useState('');
   const [adminUser, setAdminUser] = useState('admin');
-  const [problem, setProblem] = useState<ApiProblem | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
+  const { busy, problem, run } = useAction();
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    try {
+    await run(async () => {
       const created = await api.tenants.createTenant({ name: name.trim(), displayName: displayName.trim(), adminUser: adminUser.trim() });
-      setProblem(undefined);
       setName('');
       setDisplayName('');
       onCreated(created, adminUser.trim() || 'admin');
-    } catch (err) {
-      setProblem(problemOf(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form class="admin-form" aria-label="Create a tenant" onSubmit={submit}>

@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import type { CreateTokenResponse } from '../../../proto/gen/es/slipstream/v1/tokens_pb.js';
 import { api } from '../api/clients.js';
-import { problemOf, type ApiProblem } from '../api/errors.js';
+import { useAction } from '../components/use-action.js';
 import { Field, FormProblem, fieldAttributes } from './field.js';
 import { TOKEN_LIFETIMES } from './expiry.js';
 
@@ -12,21 +12,14 @@ export function TokenCreateForm({ users, me, onCreated }: { users: string[]; me:
   const [name, setName] = useState('');
   const [user, setUser] = useState(me);
   const [ttlSeconds, setTtlSeconds] = useState(TOKEN_LIFETIMES[0]!.seconds);
-  const [problem, setProblem] = useState<ApiProblem | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
+  const { busy, problem, run } = useAction();
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    try {
+    await run(async () => {
       const created = await api.tokens.createToken({ name: name.trim(), user, ttlSeconds: BigInt(ttlSeconds) });
-      setProblem(undefined);
       setName('');
       onCreated(created);
-    } catch (err) {
-      setProblem(problemOf(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form class="admin-form" aria-label="Create a token" onSubmit={submit}>

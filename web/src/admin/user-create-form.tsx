@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { Role } from '../../../proto/gen/es/slipstream/v1/users_pb.js';
 import { api } from '../api/clients.js';
-import { problemOf, type ApiProblem } from '../api/errors.js';
+import { useAction } from '../components/use-action.js';
 import { Field, FormProblem, fieldAttributes } from './field.js';
 import { RoleOptions, roleOf } from './roles.js';
 
@@ -11,21 +11,14 @@ const FIELDS = ['name', 'role'] as const;
 export function UserCreateForm({ onCreated }: { onCreated: (name: string) => void }) {
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>(Role.VIEWER);
-  const [problem, setProblem] = useState<ApiProblem | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
+  const { busy, problem, run } = useAction();
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    try {
+    await run(async () => {
       const created = await api.users.createUser({ name: name.trim(), role });
-      setProblem(undefined);
       setName('');
       onCreated(created.user?.name ?? name.trim());
-    } catch (err) {
-      setProblem(problemOf(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form class="admin-form" aria-label="Create a user" onSubmit={submit}>

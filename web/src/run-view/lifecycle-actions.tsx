@@ -7,7 +7,7 @@ import { api } from '../api/clients.js';
 import { ConfirmDialog } from '../components/confirm.js';
 import { FieldProblem, ProblemBanner } from '../components/problem.js';
 import type { StateName } from '../components/run-states.js';
-import { useAction } from './use-action.js';
+import { useAction } from '../components/use-action.js';
 
 export interface LifecycleActionsProps {
   runId: string;

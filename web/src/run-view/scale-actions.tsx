@@ -7,7 +7,7 @@ import { ScaleAction } from '../../../proto/gen/es/slipstream/v1/runs_pb.js';
 import { api } from '../api/clients.js';
 import { ConfirmDialog } from '../components/confirm.js';
 import { FieldProblem, ProblemBanner } from '../components/problem.js';
-import { useAction } from './use-action.js';
+import { useAction } from '../components/use-action.js';
 
 export interface ScaleActionsProps {
   runId: string;

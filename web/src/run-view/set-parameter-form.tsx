@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api/clients.js';
 import { FieldProblem, ProblemBanner } from '../components/problem.js';
-import { useAction } from './use-action.js';
+import { useAction } from '../components/use-action.js';
 
 export function SetParameterForm({ runId, keys }: { runId: string; keys: readonly string[] }) {
   const action = useAction();

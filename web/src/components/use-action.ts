@@ -1,4 +1,4 @@
-/** One API call started by a button: busy while it runs, its refusal kept for the banner and the fields. */
+/** One API call started by a button or a form: busy while it runs, its refusal kept for the banner and the fields. */
 import { useState } from 'preact/hooks';
 import { problemOf, type ApiProblem } from '../api/errors.js';
 
@@ -8,6 +8,8 @@ export interface Action {
   /** Runs `call`; resolves true when it succeeded. */
   run: (call: () => Promise<unknown>) => Promise<boolean>;
   clear: () => void;
+  /** Shows a refusal found before calling (a form's own check), as the API's would be shown. */
+  refuse: (problem: ApiProblem) => void;
 }
 
 export function useAction(): Action {
@@ -17,6 +19,7 @@ export function useAction(): Action {
     busy,
     problem,
     clear: () => setProblem(undefined),
+    refuse: setProblem,
     run: async (call) => {
       setBusy(true);
       setProblem(undefined);
