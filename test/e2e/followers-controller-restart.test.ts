@@ -18,12 +18,11 @@ import { newTokenSecret } from '../../controller/auth/token-secret.js';
 import { defaultLocalVmDir } from '../../controller/connectors/local/placement.js';
 import { spawnCli, type CliProcess } from '../helpers/cli-process.js';
 import { killLocalVms } from '../helpers/controller.js';
-import { spawnController, startedPort, type ControllerProcess } from '../helpers/controller-process.js';
+import { controllerIdOf, spawnController, startedPort, type ControllerProcess } from '../helpers/controller-process.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
 import { freePort } from '../helpers/free-port.js';
 import { waitFor } from '../helpers/poll.js';
 import { createTemporaryDatabase, type TemporaryDatabase } from '../helpers/postgres.js';
-import { selectRows } from '../helpers/sql.js';
 
 /** Lines each instance prints, one every 50 ms: the controller is killed and back while they are still coming. */
 const LINES = 120;
@@ -44,7 +43,7 @@ describe.each(TEST_DATABASES)('CLI followers across a controller SIGKILL on %s',
       proc.child.kill('SIGTERM');
       await proc.exited;
     }
-    const controllerId = await controllerIdOf(dataDir, pg).catch(() => undefined);
+    const controllerId = await controllerIdOf(dataDir, pg?.url).catch(() => undefined);
     if (controllerId) await killLocalVms(dataDir, controllerId);
     await pg?.drop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -158,19 +157,3 @@ function followedLines(stdout: string): FollowedLine[] {
 
 /** A line as both listings show it (the time it arrived tells two equal texts apart). */
 const key = (line: FollowedLine) => JSON.stringify([line.instance, line.phase, line.text, line.time]);
-
-/** The controller id the local VMs were tagged with. */
-async function controllerIdOf(dataDir: string, pg: TemporaryDatabase | undefined): Promise<string | undefined> {
-  if (pg) {
-    const [row] = await selectRows(pg.url, `select value from controller_secrets where name = 'controller-id'`, []);
-    return typeof row?.value === 'string' ? row.value : undefined;
-  }
-  const { readdirSync, readFileSync } = await import('node:fs');
-  for (const run of readdirSync(join(dataDir, 'local-vms'))) {
-    for (const instance of readdirSync(join(dataDir, 'local-vms', run))) {
-      const vm = JSON.parse(readFileSync(join(dataDir, 'local-vms', run, instance, 'vm.json'), 'utf8')) as { tags: { controllerId: string } };
-      return vm.tags.controllerId;
-    }
-  }
-  return undefined;
-}

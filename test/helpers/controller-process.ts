@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './poll.js';
+import { selectRows } from './sql.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -47,4 +50,22 @@ export async function startedPort(proc: ControllerProcess, timeoutMs = 30_000): 
   }, timeoutMs).catch((err: unknown) => {
     throw new Error(`${String(err)}; its last output: ${proc.stdout().slice(-2_000)}${proc.stderr().slice(-2_000)}`, { cause: err });
   });
+}
+
+/**
+ * The id a controller process tags its VMs with (for killing its local VMs after the test): from its PostgreSQL
+ * database, or on SQLite from a local VM it made in its data dir (undefined when it made none).
+ */
+export async function controllerIdOf(dataDir: string, postgresUrl: string | undefined): Promise<string | undefined> {
+  if (postgresUrl) {
+    const [row] = await selectRows(postgresUrl, `select value from controller_secrets where name = 'controller-id'`, []);
+    return typeof row?.value === 'string' ? row.value : undefined;
+  }
+  for (const run of readdirSync(join(dataDir, 'local-vms'))) {
+    for (const instance of readdirSync(join(dataDir, 'local-vms', run))) {
+      const vm = JSON.parse(readFileSync(join(dataDir, 'local-vms', run, instance, 'vm.json'), 'utf8')) as { tags: { controllerId: string } };
+      return vm.tags.controllerId;
+    }
+  }
+  return undefined;
 }

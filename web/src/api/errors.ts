@@ -24,8 +24,17 @@ export function problemOf(err: unknown): ApiProblem {
   return { code: error.code, message: sentenceFor(error), fields };
 }
 
+/**
+ * True when no answer came at all: fetch failed or the response body broke off (the controller stopped, was
+ * killed, or the network went), which connect-web reports as UNKNOWN with the browser's TypeError as the cause.
+ */
+function isNetworkFailure(error: ConnectError): boolean {
+  return error.code === Code.Unknown && error.cause instanceof TypeError;
+}
+
 function sentenceFor(error: ConnectError): string {
   const said = error.rawMessage;
+  if (isNetworkFailure(error)) return `The controller is not reachable right now (${said}); retrying.`;
   switch (error.code) {
     case Code.Unauthenticated:
       return `The controller did not accept the token: ${said}`;
@@ -42,6 +51,7 @@ function sentenceFor(error: ConnectError): string {
 
 /** True when a retry may succeed: the controller restarting, a replica handing over, the network. */
 export function isTransient(err: unknown): boolean {
-  const code = ConnectError.from(err).code;
-  return code === Code.Unavailable || code === Code.DeadlineExceeded || code === Code.ResourceExhausted || code === Code.Aborted;
+  const error = ConnectError.from(err);
+  const code = error.code;
+  return isNetworkFailure(error) || code === Code.Unavailable || code === Code.DeadlineExceeded || code === Code.ResourceExhausted || code === Code.Aborted;
 }
