@@ -26,7 +26,10 @@ export function chromiumPath(): string | undefined {
 export function browserTestsSkipReason(): string | undefined {
   if (chromiumPath()) return undefined;
   if (process.env.CI) throw new Error('Chromium is not installed (apt-get install chromium): .ci/run installs it');
-  return 'Chromium is not installed (apt-get install chromium): the dashboard browser tests are skipped';
+  const reason = 'Chromium is not installed (apt-get install chromium): the dashboard browser tests are skipped';
+  // Said where a person sees it: vitest's report only counts skipped tests.
+  process.stderr.write(`${reason}\n`);
+  return reason;
 }
 
 /** Base64 SHA-256 of a certificate's SubjectPublicKeyInfo, as Chromium's --ignore-certificate-errors-spki-list takes it. */
