@@ -14,13 +14,14 @@
  * exits 1. Bounded in time (the wait of --keep excepted); needs no TTY.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { X509Certificate, createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PKI_FILES, publicKeyPin } from '../controller/auth/pki.js';
 import { defaultLocalVmDir } from '../controller/connectors/local/placement.js';
 import { ensureDashboardBuilt } from '../web/build.js';
 
@@ -171,12 +172,6 @@ async function killLeftoverVms(dataDir: string): Promise<number> {
   return killed;
 }
 
-/** Base64 SHA-256 of the server certificate's public key: what Chromium's --ignore-certificate-errors-spki-list takes. */
-async function serverKeyPin(dataDir: string): Promise<string> {
-  const der = new X509Certificate(await readFile(join(dataDir, 'tls', 'server.pem'))).publicKey.export({ type: 'spki', format: 'der' });
-  return createHash('sha256').update(der).digest('base64');
-}
-
 /** Says where the run is in the dashboard and how a browser trusts this throwaway controller's certificate. */
 async function showDashboard(controller: Controller, dataDir: string, token: string, runId: string): Promise<void> {
   const base = await controller.dashboard;
@@ -184,7 +179,7 @@ async function showDashboard(controller: Controller, dataDir: string, token: str
   say(`\n==> The run in the dashboard: ${url}`);
   say(`    sign in with the token ${token}`);
   say(`    this demo's controller made its own CA (${join(dataDir, 'tls', 'ca.pem')}); to trust only its key in Chromium:`);
-  say(`    chromium --user-data-dir=$(mktemp -d) --ignore-certificate-errors-spki-list=${await serverKeyPin(dataDir)} '${url}'`);
+  say(`    chromium --user-data-dir=$(mktemp -d) --ignore-certificate-errors-spki-list=${publicKeyPin(await readFile(join(dataDir, 'tls', PKI_FILES.serverCert), 'utf8'))} '${url}'`);
 }
 
 /** Waits for Enter (or the end of stdin, or the abort of `signal`). */

@@ -1,4 +1,4 @@
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { chmod, mkdtemp, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HealthCheckResponse_ServingStatus, HealthClient } from '../../proto/gen/grpc/health/v1/health.js';
-import { loadGivenPki, loadOrCreatePki, PKI_FILES, PkiError, type ControllerPki } from './pki.js';
+import { loadGivenPki, loadOrCreatePki, PKI_FILES, PkiError, publicKeyPin, type ControllerPki } from './pki.js';
 
 const HOSTS = ['localhost', '127.0.0.1', '::1', 'controller.slipstream.example.com'];
 const DAY = 24 * 60 * 60 * 1000;
@@ -307,5 +307,19 @@ describe('loadGivenPki', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.now() + 400 * DAY);
     await expect(loadGivenPki(files())).rejects.toThrow(new RegExp(`server certificate ${tls(dir, 'serverCert')}: expired on`));
+  });
+});
+
+describe('publicKeyPin', () => {
+  it("is the base64 SHA-256 of the certificate's public key, the same for the certificate and its private key", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pki-pin-'));
+    try {
+      const pki = await loadOrCreatePki(dir, { hosts: ['localhost'] });
+      const keyDer = createPublicKey(createPrivateKey(pki.serverKeyPem)).export({ type: 'spki', format: 'der' });
+      expect(publicKeyPin(pki.serverCertPem)).toBe(createHash('sha256').update(keyDer).digest('base64'));
+      expect(publicKeyPin(pki.caCertPem)).not.toBe(publicKeyPin(pki.serverCertPem));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

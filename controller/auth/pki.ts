@@ -13,7 +13,7 @@
  */
 // @peculiar/x509 resolves its algorithms through tsyringe, which needs a Reflect metadata polyfill loaded first.
 import 'reflect-metadata';
-import { createHash, createPrivateKey, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
+import { X509Certificate, createHash, createPrivateKey, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
 import { chmod, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
@@ -76,6 +76,15 @@ type SanName = { type: 'ip' | 'dns'; value: string };
  * a CA on first use, a server certificate when absent, expiring within 30 days,
  * not signed by the CA, or missing one of `options.hosts`.
  */
+/**
+ * Base64 SHA-256 of a certificate's SubjectPublicKeyInfo (an HPKP-style pin): what Chromium's
+ * --ignore-certificate-errors-spki-list takes, to trust exactly this key for one browser session.
+ */
+export function publicKeyPin(certificatePem: string): string {
+  const der = new X509Certificate(certificatePem).publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(der).digest('base64');
+}
+
 export async function loadOrCreatePki(dir: string, options: PkiOptions): Promise<ControllerPki> {
   const wanted = normalizeHosts(options.hosts);
   const tlsDir = join(dir, 'tls');

@@ -3,12 +3,11 @@
  * controller serves. Under TLS the browser trusts exactly the controller's certificate, by its public key
  * (--ignore-certificate-errors-spki-list), not every certificate. Screenshots go to test-artifacts/ (not committed).
  */
-import { X509Certificate, createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { PKI_FILES } from '../../controller/auth/pki.js';
+import { PKI_FILES, publicKeyPin } from '../../controller/auth/pki.js';
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
@@ -32,12 +31,6 @@ export function browserTestsSkipReason(): string | undefined {
   return reason;
 }
 
-/** Base64 SHA-256 of a certificate's SubjectPublicKeyInfo, as Chromium's --ignore-certificate-errors-spki-list takes it. */
-export function spkiFingerprint(certificatePem: string): string {
-  const der = new X509Certificate(certificatePem).publicKey.export({ type: 'spki', format: 'der' });
-  return createHash('sha256').update(der).digest('base64');
-}
-
 export interface DashboardBrowser {
   browser: Browser;
   /** A fresh context (its own session storage: one signed-in user each). */
@@ -55,7 +48,7 @@ export async function launchDashboardBrowser(serverCertificatePem?: string): Pro
   const executablePath = chromiumPath();
   if (!executablePath) throw new Error('no Chromium: see browserTestsSkipReason');
   const args = ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'];
-  if (serverCertificatePem) args.push(`--ignore-certificate-errors-spki-list=${spkiFingerprint(serverCertificatePem)}`);
+  if (serverCertificatePem) args.push(`--ignore-certificate-errors-spki-list=${publicKeyPin(serverCertificatePem)}`);
   const browser = await chromium.launch({ executablePath, args, headless: true });
   const contexts: BrowserContext[] = [];
   return {
