@@ -5,11 +5,11 @@
 import type { ComponentChildren } from 'preact';
 import type { ApiProblem } from '../api/errors.js';
 import { FieldProblem } from '../components/problem.js';
+import { invalidAttributes, messageIdOf } from '../components/field-attributes.js';
 
-/** The attributes a control of field `field` carries: invalid when the API named it, described by its problem. */
+/** The attributes a control of field `field` carries: its id, invalid when the API named the field, described by its problem. */
 export function fieldAttributes(id: string, field: string, problem: ApiProblem | undefined) {
-  const invalid = (problem?.fields.get(field)?.length ?? 0) > 0;
-  return { id, 'aria-invalid': invalid ? true : undefined, 'aria-describedby': invalid ? `${id}-problem` : undefined } as const;
+  return { id, ...invalidAttributes(problem, field, id) } as const;
 }
 
 export function Field({ id, label, field, problem, children }: { id: string; label: string; field: string; problem: ApiProblem | undefined; children: ComponentChildren }) {
@@ -17,7 +17,7 @@ export function Field({ id, label, field, problem, children }: { id: string; lab
     <div class="field">
       <label for={id}>{label}</label>
       {children}
-      <span id={`${id}-problem`}>
+      <span id={messageIdOf(id)}>
         <FieldProblem problem={problem} field={field} />
       </span>
     </div>

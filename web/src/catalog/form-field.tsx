@@ -5,18 +5,7 @@
 import type { ComponentChildren } from 'preact';
 import type { ApiProblem } from '../api/errors.js';
 import { FieldProblem } from '../components/problem.js';
-
-/** An element id for a form key such as `parameters.web:port` (ids are safest without ':' and '.'). */
-export function inputIdOf(field: string): string {
-  return 'f-' + field.replace(/[^A-Za-z0-9_-]/g, (c) => `_${c.charCodeAt(0).toString(16)}`);
-}
-
-export const messageIdOf = (field: string): string => `${inputIdOf(field)}-problem`;
-
-/** The attributes an input spreads to be marked invalid and described by its message. */
-export function invalidAttributes(problem: ApiProblem | undefined, field: string): { 'aria-invalid'?: true; 'aria-describedby'?: string } {
-  return problem?.fields.has(field) ? { 'aria-invalid': true, 'aria-describedby': messageIdOf(field) } : {};
-}
+import { inputIdOf, messageIdOf } from '../components/field-attributes.js';
 
 interface Props {
   field: string;
@@ -33,7 +22,7 @@ export function FormField({ field, label, hint, problem, children }: Props) {
       <div class="control">
         {children}
         {hint && <span class="hint">{hint}</span>}
-        <span id={messageIdOf(field)}>
+        <span id={messageIdOf(inputIdOf(field))}>
           <FieldProblem problem={problem} field={field} />
         </span>
       </div>

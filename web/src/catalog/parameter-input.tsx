@@ -1,7 +1,7 @@
 /** The input of one launch parameter, by its type: a password is typed unseen, a text gets lines, a choice a list. */
 import { ParameterType } from '../../../proto/gen/es/slipstream/v1/modules_pb.js';
 import type { ApiProblem } from '../api/errors.js';
-import { inputIdOf, invalidAttributes } from './form-field.js';
+import { inputIdOf, invalidAttributes } from '../components/field-attributes.js';
 import type { LaunchInput } from './launch-model.js';
 
 interface Props {
