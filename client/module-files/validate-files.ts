@@ -25,12 +25,13 @@ const offlineNothing: ModuleLookup = () => Promise.resolve(undefined);
 
 /**
  * A lookup answering unpinned references from the given documents. A pinned
- * `path@N` is not answered: a file is the next version, not version N.
+ * `path@N` is not answered: a file is the next version, not version N; nor is
+ * `path:TAG`, which only the catalog knows.
  */
 export function fileLookup(documents: readonly ModuleDocument[]): ModuleLookup {
   const byPath = new Map(documents.map((d) => [d.path, d]));
   return (ref) => {
-    const document = ref.version === undefined ? byPath.get(ref.path) : undefined;
+    const document = ref.version === undefined && ref.tag === undefined ? byPath.get(ref.path) : undefined;
     if (document === undefined) return Promise.resolve(undefined);
     const stored: StoredModule = {
       document,

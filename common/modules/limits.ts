@@ -16,6 +16,9 @@ export const MAX_MODULE_PATH_SEGMENTS = 10;
 /** One segment of a module path: a letter or digit, then letters, digits, `_`, `.`, `-`; 63 at most. */
 export const MODULE_PATH_SEGMENT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
+/** A module tag (`path:TAG`): a lowercase letter, then lowercase letters, digits, `.`, `_`, `-`; 63 at most. */
+export const MODULE_TAG_PATTERN = /^[a-z][a-z0-9._-]{0,62}$/;
+
 /** A module's or a parameter's description has at most this many characters. */
 export const MAX_DESCRIPTION_LENGTH = 4096;
 

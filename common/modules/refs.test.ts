@@ -4,6 +4,8 @@ import {
   formatModuleReference,
   isPathUnderPrefix,
   isValidModulePath,
+  moduleReferenceProblem,
+  moduleTagProblem,
   parameterNameProblem,
   parseMappingSource,
   parseModuleReference,
@@ -34,6 +36,37 @@ describe('module paths and references', () => {
       expect(parseModuleReference(text)).toBeUndefined();
     },
   );
+
+  it('parses and formats tag references', () => {
+    expect(parseModuleReference('shop/shop:production')).toEqual({ path: 'shop/shop', tag: 'production' });
+    expect(parseModuleReference('shop/shop:v1.2_rc-3')).toEqual({ path: 'shop/shop', tag: 'v1.2_rc-3' });
+    expect(formatModuleReference({ path: 'shop/shop', tag: 'production' })).toBe('shop/shop:production');
+    expect(formatModuleReference(parseModuleReference(`a:${'t'.repeat(63)}`)!)).toBe(`a:${'t'.repeat(63)}`);
+  });
+
+  it.each([
+    ['shop/shop:', 'tag'],
+    ['shop/shop:Production', 'tag'],
+    ['shop/shop:1st', 'tag'],
+    ['shop/shop:-x', 'tag'],
+    ['shop/shop:a/b', 'tag'],
+    [`shop/shop:${'t'.repeat(64)}`, 'tag'],
+    ['shop/shop@7:production', 'cannot be combined'],
+    ['shop/shop:production@7', 'cannot be combined'],
+    ['shop/shop:a:b', 'cannot be combined'],
+    [':production', 'path'],
+  ])('rejects the tag reference %j, naming the %s', (text, words) => {
+    expect(parseModuleReference(text)).toBeUndefined();
+    expect(moduleReferenceProblem(text)).toContain(words);
+    expect(moduleReferenceProblem(text)).toContain('path:TAG');
+  });
+
+  it('names what is wrong with a tag', () => {
+    expect(moduleTagProblem('stable')).toBeUndefined();
+    expect(moduleTagProblem('a')).toBeUndefined();
+    expect(moduleTagProblem('Stable')).toMatch(/lowercase letter/);
+    expect(moduleTagProblem('')).toMatch(/lowercase letter/);
+  });
 
   it('has folder semantics for prefixes', () => {
     expect(isPathUnderPrefix('a/b', 'a/b')).toBe(true);

@@ -1,6 +1,6 @@
 /**
  * The textual grammar of the catalog: module paths and references
- * (`path`, `path@N`), parameter names, and mapping sources (`'literal'`,
+ * (`path`, `path@N`, `path:TAG`), parameter names, and mapping sources (`'literal'`,
  * `node:output`, `node.N:output`, `ss:name`). Syntax only: whether the named
  * thing exists is checked elsewhere.
  */
@@ -8,6 +8,7 @@ import {
   MAX_MODULE_PATH_LENGTH,
   MAX_MODULE_PATH_SEGMENTS,
   MODULE_PATH_SEGMENT_PATTERN,
+  MODULE_TAG_PATTERN,
   NODE_NAME_PATTERN,
   PARAMETER_NAME_PATTERN,
   RUN_PARAMETER_NAME_PATTERN,
@@ -50,33 +51,52 @@ export function isValidModulePath(path: string): boolean {
 }
 
 /**
- * Why `text` is not a valid module reference (`path` or `path@N`, N >= 1), or
- * undefined when it is valid.
+ * Why `tag` cannot name a module tag (`stable`, `production`), or undefined
+ * when it can: a lowercase letter, then lowercase letters, digits, '.', '_'
+ * or '-', at most 63 characters.
+ */
+export function moduleTagProblem(tag: string): string | undefined {
+  if (MODULE_TAG_PATTERN.test(tag)) return undefined;
+  return `tag '${tag}' must start with a lowercase letter, then lowercase letters, digits, '.', '_' or '-', at most 63 characters`;
+}
+
+const REFERENCE_FORMS = 'must be a module reference (path, path@N or path:TAG)';
+
+/**
+ * Why `text` is not a valid module reference (`path`, `path@N` with N >= 1,
+ * or `path:TAG`), or undefined when it is valid. `@N` and `:TAG` exclude each other.
  */
 export function moduleReferenceProblem(text: string): string | undefined {
-  const at = text.indexOf('@');
-  const path = at < 0 ? text : text.slice(0, at);
+  const cut = text.search(/[@:]/);
+  const path = cut < 0 ? text : text.slice(0, cut);
   const problem = modulePathProblem(path);
-  if (problem !== undefined) return `must be a module reference (path or path@N): path ${problem}`;
-  if (at >= 0) {
-    const version = text.slice(at + 1);
-    if (!VERSION_PATTERN.test(version) || !Number.isSafeInteger(Number(version))) {
-      return `must be a module reference (path or path@N): version '${version}' must be a positive integer`;
-    }
+  if (problem !== undefined) return `${REFERENCE_FORMS}: path ${problem}`;
+  if (cut < 0) return undefined;
+  const suffix = text.slice(cut + 1);
+  if (/[@:]/.test(suffix)) return `${REFERENCE_FORMS}: a version (@N) and a tag (:TAG) cannot be combined`;
+  if (text[cut] === ':') {
+    const tagProblem = moduleTagProblem(suffix);
+    return tagProblem === undefined ? undefined : `${REFERENCE_FORMS}: ${tagProblem}`;
+  }
+  if (!VERSION_PATTERN.test(suffix) || !Number.isSafeInteger(Number(suffix))) {
+    return `${REFERENCE_FORMS}: version '${suffix}' must be a positive integer`;
   }
   return undefined;
 }
 
-/** Parses `path` (latest) or `path@N` (pinned, N a positive integer); undefined when invalid. */
+/** Parses `path` (latest), `path@N` (pinned, N a positive integer) or `path:TAG` (the version TAG points at); undefined when invalid. */
 export function parseModuleReference(text: string): ModuleReference | undefined {
   if (moduleReferenceProblem(text) !== undefined) return undefined;
-  const at = text.indexOf('@');
-  return at < 0 ? { path: text } : { path: text.slice(0, at), version: Number(text.slice(at + 1)) };
+  const cut = text.search(/[@:]/);
+  if (cut < 0) return { path: text };
+  const path = text.slice(0, cut);
+  return text[cut] === ':' ? { path, tag: text.slice(cut + 1) } : { path, version: Number(text.slice(cut + 1)) };
 }
 
-/** Writes a reference as users do: `path` or `path@N`. */
+/** Writes a reference as users do: `path`, `path@N` or `path:TAG`. */
 export function formatModuleReference(ref: ModuleReference): string {
-  return ref.version === undefined ? ref.path : `${ref.path}@${ref.version}`;
+  if (ref.version !== undefined) return `${ref.path}@${ref.version}`;
+  return ref.tag === undefined ? ref.path : `${ref.path}:${ref.tag}`;
 }
 
 /**

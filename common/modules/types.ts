@@ -88,10 +88,12 @@ export interface ApplicationDocument extends ModuleHeader {
 /** The content of one module version. */
 export type ModuleDocument = ProjectDocument | ComponentDocument | ApplicationDocument;
 
-/** A reference as written: `path` (latest) or `path@N` (pinned). */
+/** A reference as written: `path` (latest), `path@N` (pinned) or `path:TAG` (the version the tag points at). */
 export interface ModuleReference {
   path: string;
   version?: number;
+  /** A tag of the module; never together with `version`. */
+  tag?: string;
 }
 
 /** An exact version. */
