@@ -198,6 +198,49 @@ export function scaleActionToJSON(object: ScaleAction): string {
   }
 }
 
+export enum RunKind {
+  RUN_KIND_UNSPECIFIED = 0,
+  RUN_KIND_DEPLOYMENT = 1,
+  /**
+   * RUN_KIND_IMAGE_BUILD - Boots a component's base image, runs its preinstall, packages and
+   * postinstall (not its deployment), then the controller snapshots the VM.
+   */
+  RUN_KIND_IMAGE_BUILD = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function runKindFromJSON(object: any): RunKind {
+  switch (object) {
+    case 0:
+    case "RUN_KIND_UNSPECIFIED":
+      return RunKind.RUN_KIND_UNSPECIFIED;
+    case 1:
+    case "RUN_KIND_DEPLOYMENT":
+      return RunKind.RUN_KIND_DEPLOYMENT;
+    case 2:
+    case "RUN_KIND_IMAGE_BUILD":
+      return RunKind.RUN_KIND_IMAGE_BUILD;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RunKind.UNRECOGNIZED;
+  }
+}
+
+export function runKindToJSON(object: RunKind): string {
+  switch (object) {
+    case RunKind.RUN_KIND_UNSPECIFIED:
+      return "RUN_KIND_UNSPECIFIED";
+    case RunKind.RUN_KIND_DEPLOYMENT:
+      return "RUN_KIND_DEPLOYMENT";
+    case RunKind.RUN_KIND_IMAGE_BUILD:
+      return "RUN_KIND_IMAGE_BUILD";
+    case RunKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Which output of a script a log line comes from. */
 export enum OutputStream {
   OUTPUT_STREAM_UNSPECIFIED = 0,
@@ -269,6 +312,8 @@ export interface Run {
    * WatchRun's snapshots and the runs the other run calls return fill it.
    */
   warnings: string[];
+  /** What the run is for: a deployment, or an image build (ImageService). */
+  runKind: RunKind;
 }
 
 export interface RunNode {
@@ -278,6 +323,12 @@ export interface RunNode {
   multiplicity: number;
   maxProvisioningFailures: number;
   instances: NodeInstance[];
+  /**
+   * The built image the node's instances boot (ImageService) instead of the
+   * component's base image; they skip preinstall, packages and postinstall.
+   * Empty when they boot the base image.
+   */
+  builtImageId: string;
 }
 
 export interface NodeInstance {
@@ -638,6 +689,7 @@ function createBaseRun(): Run {
     finishedAt: undefined,
     nodes: [],
     warnings: [],
+    runKind: 0,
   };
 }
 
@@ -693,6 +745,9 @@ export const Run: MessageFns<Run> = {
     }
     for (const v of message.warnings) {
       writer.uint32(138).string(v!);
+    }
+    if (message.runKind !== 0) {
+      writer.uint32(144).int32(message.runKind);
     }
     return writer;
   },
@@ -846,6 +901,14 @@ export const Run: MessageFns<Run> = {
             message.warnings.push(reader.string());
             continue;
           }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.runKind = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -915,6 +978,11 @@ export const Run: MessageFns<Run> = {
       warnings: globalThis.Array.isArray(object?.warnings)
         ? object.warnings.map((e: any) => globalThis.String(e))
         : [],
+      runKind: isSet(object.runKind)
+        ? runKindFromJSON(object.runKind)
+        : isSet(object.run_kind)
+        ? runKindFromJSON(object.run_kind)
+        : 0,
     };
   },
 
@@ -971,6 +1039,9 @@ export const Run: MessageFns<Run> = {
     if (message.warnings?.length) {
       obj.warnings = message.warnings;
     }
+    if (message.runKind !== 0) {
+      obj.runKind = runKindToJSON(message.runKind);
+    }
     return obj;
   },
 
@@ -998,12 +1069,21 @@ export const Run: MessageFns<Run> = {
     message.finishedAt = object.finishedAt ?? undefined;
     message.nodes = object.nodes?.map((e) => RunNode.fromPartial(e)) || [];
     message.warnings = object.warnings?.map((e) => e) || [];
+    message.runKind = object.runKind ?? 0;
     return message;
   },
 };
 
 function createBaseRunNode(): RunNode {
-  return { name: "", component: undefined, cloud: "", multiplicity: 0, maxProvisioningFailures: 0, instances: [] };
+  return {
+    name: "",
+    component: undefined,
+    cloud: "",
+    multiplicity: 0,
+    maxProvisioningFailures: 0,
+    instances: [],
+    builtImageId: "",
+  };
 }
 
 export const RunNode: MessageFns<RunNode> = {
@@ -1025,6 +1105,9 @@ export const RunNode: MessageFns<RunNode> = {
     }
     for (const v of message.instances) {
       NodeInstance.encode(v!, writer.uint32(50).fork()).join();
+    }
+    if (message.builtImageId !== "") {
+      writer.uint32(58).string(message.builtImageId);
     }
     return writer;
   },
@@ -1090,6 +1173,14 @@ export const RunNode: MessageFns<RunNode> = {
             message.instances.push(NodeInstance.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.builtImageId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1116,6 +1207,11 @@ export const RunNode: MessageFns<RunNode> = {
       instances: globalThis.Array.isArray(object?.instances)
         ? object.instances.map((e: any) => NodeInstance.fromJSON(e))
         : [],
+      builtImageId: isSet(object.builtImageId)
+        ? globalThis.String(object.builtImageId)
+        : isSet(object.built_image_id)
+        ? globalThis.String(object.built_image_id)
+        : "",
     };
   },
 
@@ -1139,6 +1235,9 @@ export const RunNode: MessageFns<RunNode> = {
     if (message.instances?.length) {
       obj.instances = message.instances.map((e) => NodeInstance.toJSON(e));
     }
+    if (message.builtImageId !== "") {
+      obj.builtImageId = message.builtImageId;
+    }
     return obj;
   },
 
@@ -1155,6 +1254,7 @@ export const RunNode: MessageFns<RunNode> = {
     message.multiplicity = object.multiplicity ?? 0;
     message.maxProvisioningFailures = object.maxProvisioningFailures ?? 0;
     message.instances = object.instances?.map((e) => NodeInstance.fromPartial(e)) || [];
+    message.builtImageId = object.builtImageId ?? "";
     return message;
   },
 };
