@@ -6,6 +6,8 @@ import { ControllerReplicaEntity } from './controller-replica.js';
 import { ControllerSecretEntity } from './controller-secret.js';
 import { ModuleVersionEntity } from './module-version.js';
 import { ModuleEntity } from './module.js';
+import { ModuleTagHistoryEntity } from './module-tag-history.js';
+import { ModuleTagEntity } from './module-tag.js';
 import { TenantEntity } from './tenant.js';
 import { UserEntity } from './user.js';
 import { RunInstanceEntity } from './run-instance.js';
@@ -24,6 +26,8 @@ export {
   ControllerReplicaEntity,
   ControllerSecretEntity,
   ModuleEntity,
+  ModuleTagEntity,
+  ModuleTagHistoryEntity,
   ModuleVersionEntity,
   RunEntity,
   RunInstanceEntity,
@@ -43,6 +47,8 @@ export const ALL_ENTITIES = [
   ApiTokenEntity,
   ModuleEntity,
   ModuleVersionEntity,
+  ModuleTagEntity,
+  ModuleTagHistoryEntity,
   RunEntity,
   RunTagEntity,
   RunInstanceEntity,

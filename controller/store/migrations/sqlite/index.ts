@@ -5,6 +5,7 @@ import { Migration20261126154253_clouds } from './Migration20261126154253_clouds
 import { Migration20261206024947_replicas } from './Migration20261206024947_replicas.js';
 import { Migration20261206190055_finished_runs } from './Migration20261206190055_finished_runs.js';
 import { Migration20261206191712_journal_events } from './Migration20261206191712_journal_events.js';
+import { Migration20261207010000_module_tags } from './Migration20261207010000_module_tags.js';
 
 /** Every sqlite migration, oldest first (written by create-migration.ts). */
 export const sqliteMigrations: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261206024947_replicas', class: Migration20261206024947_replicas },
   { name: 'Migration20261206190055_finished_runs', class: Migration20261206190055_finished_runs },
   { name: 'Migration20261206191712_journal_events', class: Migration20261206191712_journal_events },
+  { name: 'Migration20261207010000_module_tags', class: Migration20261207010000_module_tags },
 ];
