@@ -122,9 +122,49 @@ export function runsOnControllerHost(driver: ConnectorDriver): driver is Connect
   return (driver as Partial<ControllerHostDriver>).runsOnControllerHost === true;
 }
 
-/** Optional ability: build an image from a running VM. */
+/** Where a built image is: `pending` while the cloud makes it, then `available` (VMs can boot it) or `failed`. */
+export type ImageState = 'pending' | 'available' | 'failed';
+
+/** What the cloud says about one built image. */
+export interface ImageStatus {
+  state: ImageState;
+  /** Why the image failed (or, for a human, what a pending one waits for), when the cloud tells. */
+  message?: string;
+}
+
+/**
+ * Optional ability of a connector (capabilities().buildImage): build an image
+ * from a VM it made. The build may stop, reboot or generalize the VM (Azure
+ * deallocates and generalizes it, which leaves it unable to start again), so
+ * the caller terminates the VM once the image is no longer `pending`.
+ */
 export interface ImageBuilder {
+  /**
+   * Starts an image of the VM named `name` and returns the cloud's native image
+   * id (what VmSpec.image takes) at once, usually while still `pending`.
+   * ConnectorError `not_found` when the VM does not exist (any more),
+   * `invalid` when the name or the VM cannot make an image on this cloud.
+   */
   buildImage(vmId: string, name: string): Promise<string>;
+  /**
+   * The image's state; an image the cloud does not know (deleted, never made,
+   * not an id of this cloud) is `failed` with a message, never an exception.
+   * Throws ConnectorError only when the cloud could not be asked (auth, transient).
+   */
+  imageStatus(imageId: string): Promise<ImageStatus>;
+  /** Deletes the image (and what only it used, such as EC2 snapshots); succeeds when it is already gone. */
+  deleteImage(imageId: string): Promise<void>;
+}
+
+/** True when the connector can build images (its capabilities say so and it has the methods). */
+export function buildsImages(connector: CloudConnector): connector is CloudConnector & ImageBuilder {
+  const builder = connector as Partial<ImageBuilder>;
+  return (
+    connector.capabilities().buildImage &&
+    typeof builder.buildImage === 'function' &&
+    typeof builder.imageStatus === 'function' &&
+    typeof builder.deleteImage === 'function'
+  );
 }
 
 /** What a driver gets to build a connector. */

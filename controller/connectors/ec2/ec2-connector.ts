@@ -6,12 +6,13 @@
  * tagged with the spec's idempotency key (for emulators that ignore
  * ClientToken, such as moto, and for tokens EC2 has forgotten).
  */
-import type { _InstanceType, EC2Client, EC2ClientConfig, Filter, Instance, RunInstancesCommandInput } from '@aws-sdk/client-ec2';
+import type { _InstanceType, EC2Client, EC2ClientConfig, Filter, Image, Instance, RunInstancesCommandInput } from '@aws-sdk/client-ec2';
 import type { Logger } from 'pino';
 import { MAX_USER_DATA_BYTES } from '../boot/cloud-init.js';
-import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type ImageBuilder, type VmInfo, type VmSpec } from '../connector.js';
+import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type ImageBuilder, type ImageStatus, type VmInfo, type VmSpec } from '../connector.js';
 import { KeyedLock } from '../../concurrency/keyed-lock.js';
 import { isNotFound, toConnectorError } from './errors.js';
+import { amiStatus, isImageId } from './images.js';
 import { defaultInstanceType } from './instance-types.js';
 import { clientToken, EC2_TAG, idempotencyTagValue, isInstanceId, specTags, toVmInfo } from './instances.js';
 import { loadEc2Sdk, type Ec2Sdk } from './sdk.js';
@@ -165,6 +166,41 @@ export class Ec2Connector implements CloudConnector, ImageBuilder {
     }
   }
 
+  /** DescribeImages: EC2 keeps a deregistered AMI out of it, which is `failed` here like one never made. */
+  async imageStatus(imageId: string): Promise<ImageStatus> {
+    if (!isImageId(imageId)) return { state: 'failed', message: `ec2: ${imageId} is not an AMI id` };
+    try {
+      const image = await this.findImage(imageId);
+      return image ? amiStatus(image) : { state: 'failed', message: `ec2: image ${imageId} does not exist` };
+    } catch (err) {
+      if (isNotFound(err)) return { state: 'failed', message: `ec2: image ${imageId} does not exist` };
+      throw this.error(err, 'image status');
+    }
+  }
+
+  /** Deregisters the AMI, then deletes the EBS snapshots it was made of (EC2 keeps, and bills, them otherwise). */
+  async deleteImage(imageId: string): Promise<void> {
+    if (!isImageId(imageId)) return;
+    try {
+      const image = await this.findImage(imageId);
+      if (!image) return;
+      const { sdk, client } = await this.api();
+      await client.send(new sdk.DeregisterImageCommand({ ImageId: imageId }));
+      const snapshots = (image.BlockDeviceMappings ?? []).flatMap((m) => (m.Ebs?.SnapshotId ? [m.Ebs.SnapshotId] : []));
+      for (const snapshotId of snapshots) {
+        try {
+          await client.send(new sdk.DeleteSnapshotCommand({ SnapshotId: snapshotId }));
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
+      }
+      this.log.info({ imageId, snapshots }, 'ec2 image deregistered');
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw this.error(err, 'delete image');
+    }
+  }
+
   async close(): Promise<void> {
     await this.provisions.idle();
     const api = await this.apiLoading?.catch(() => undefined);
@@ -247,6 +283,13 @@ export class Ec2Connector implements CloudConnector, ImageBuilder {
     if (!device) throw new ConnectorError('not_found', `ec2: image ${image} does not exist or has no root device`);
     this.rootDevices.set(image, device);
     return device;
+  }
+
+  /** The AMI, or undefined when EC2 does not list it. */
+  private async findImage(imageId: string): Promise<Image | undefined> {
+    const { sdk, client } = await this.api();
+    const output = await client.send(new sdk.DescribeImagesCommand({ ImageIds: [imageId] }));
+    return output.Images?.find((i) => i.ImageId === imageId);
   }
 
   /** Every instance matching `filters`, all pages. */

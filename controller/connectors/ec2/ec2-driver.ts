@@ -7,6 +7,7 @@
 import type { EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { ConnectorError, type CloudConnector, type ConnectorContext, type ConnectorDriver, type ImageValidator } from '../connector.js';
 import { Ec2Connector } from './ec2-connector.js';
+import { amiIdProblem } from './images.js';
 import { parseEc2Settings, validateEc2Options, validateEc2Settings } from './settings.js';
 
 /** The name clouds use to pick this driver. */
@@ -53,7 +54,7 @@ export function createEc2Driver(options: Ec2DriverOptions = {}): ConnectorDriver
     name: EC2_DRIVER_NAME,
     validateSettings: validateEc2Settings,
     validateOptions: validateEc2Options,
-    imageProblem: (image) => (/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(image) ? undefined : 'must be an AMI id: ami- followed by 8 or 17 hex digits'),
+    imageProblem: amiIdProblem,
     create(settings: Record<string, string>, context: ConnectorContext): CloudConnector {
       const violations = validateEc2Settings(settings);
       if (violations.length > 0) {
