@@ -1,4 +1,5 @@
 import { ApiTokenEntity } from './api-token.js';
+import { BuiltImageEntity } from './built-image.js';
 import { CloudCredentialEntity } from './cloud-credential.js';
 import { CloudEntity } from './cloud.js';
 import { QuotaEntity } from './quota.js';
@@ -20,6 +21,7 @@ import { RunEntity } from './run.js';
 
 export {
   ApiTokenEntity,
+  BuiltImageEntity,
   CloudCredentialEntity,
   CloudEntity,
   QuotaEntity,
@@ -61,4 +63,5 @@ export const ALL_ENTITIES = [
   CloudEntity,
   CloudCredentialEntity,
   QuotaEntity,
+  BuiltImageEntity,
 ];

@@ -34,6 +34,8 @@ export const RunEntity = defineEntity({
     modulePath: p.string().length(255),
     moduleVersion: p.integer(),
     kind: p.string().length(16),
+    /** `deployment` or `image_build` (an ImageService build: common/runs/run-kinds.ts). */
+    runKind: p.string().length(16).default('deployment'),
     /** The ResolvedPlan after launch overrides. */
     plan: p.text(),
     state: p.string().length(16),
