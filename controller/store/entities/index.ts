@@ -5,6 +5,7 @@ import { CloudEntity } from './cloud.js';
 import { QuotaEntity } from './quota.js';
 import { ControllerReplicaEntity } from './controller-replica.js';
 import { ControllerSecretEntity } from './controller-secret.js';
+import { ModulePublicationEntity } from './module-publication.js';
 import { ModuleVersionEntity } from './module-version.js';
 import { ModuleEntity } from './module.js';
 import { ModuleTagHistoryEntity } from './module-tag-history.js';
@@ -28,6 +29,7 @@ export {
   ControllerReplicaEntity,
   ControllerSecretEntity,
   ModuleEntity,
+  ModulePublicationEntity,
   ModuleTagEntity,
   ModuleTagHistoryEntity,
   ModuleVersionEntity,
@@ -64,4 +66,5 @@ export const ALL_ENTITIES = [
   CloudCredentialEntity,
   QuotaEntity,
   BuiltImageEntity,
+  ModulePublicationEntity,
 ];
