@@ -94,6 +94,8 @@ export interface ModuleReference {
   version?: number;
   /** A tag of the module; never together with `version`. */
   tag?: string;
+  /** The owner tenant of a module shared with the caller (`@TENANT/path`); absent = the caller's own catalog. */
+  tenant?: string;
 }
 
 /** An exact version. */
@@ -148,6 +150,12 @@ export interface ResolvedNode {
 /** The fully resolved, pinned plan a run executes. */
 export interface ResolvedPlan {
   module: PinnedModuleRef;
+  /**
+   * The owner tenant's name when the module is shared with the caller
+   * (`@TENANT/path`): every reference of the plan lies in that tenant's
+   * catalog. Absent for the caller's own modules.
+   */
+  tenant?: string;
   kind: 'application' | 'component';
   nodes: ResolvedNode[];
 }

@@ -294,6 +294,8 @@ export interface ModuleVersion {
   message: string;
   /** sha256 of the canonical content; equal content means equal hash. */
   contentHash: string;
+  /** The tags pointing at this version now, by name (GetModule, ListModuleVersions). */
+  tags: string[];
 }
 
 /** A listing row: the latest version's metadata, no content. */
@@ -308,6 +310,11 @@ export interface ModuleSummary {
 export interface ModuleRef {
   path: string;
   version: number;
+  /**
+   * The owner tenant when the module is another tenant's, shared with the
+   * caller (`@TENANT/path`); empty for the caller's own catalog.
+   */
+  tenant: string;
 }
 
 export interface SaveModuleRequest {
@@ -445,6 +452,163 @@ export interface ResolvedRecipes {
 export interface RecipeStep {
   module?: ModuleRef | undefined;
   script: string;
+}
+
+/** One publication: a module of the caller's tenant made readable by others. */
+export interface ModulePublication {
+  path: string;
+  /** The published version; 0 = every version, present and future. */
+  version: number;
+  /** The tenant it is published to; empty = every tenant. */
+  tenant: string;
+  publishedBy: string;
+  publishedAt?: Date | undefined;
+}
+
+export interface PublishModuleRequest {
+  /** Path of a module of the caller's tenant (not a project). */
+  path: string;
+  /** The version to publish; 0 = every version, present and future. */
+  version: number;
+  /**
+   * Tenant names to publish to; empty = every tenant. Names are not checked
+   * for existence (that would tell whether a tenant exists).
+   */
+  tenants: string[];
+}
+
+export interface PublishModuleResponse {
+  /** The publications the call made or renewed. */
+  publications: ModulePublication[];
+}
+
+export interface UnpublishModuleRequest {
+  path: string;
+  /**
+   * Withdraw only the publications to these tenants; empty = to anyone,
+   * the publication to every tenant included.
+   */
+  tenants: string[];
+  /**
+   * Withdraw only the publication of this version (0 = of any version,
+   * the all-versions one included).
+   */
+  version: number;
+}
+
+export interface UnpublishModuleResponse {
+  /** How many publications were withdrawn (0 when none matched). */
+  removed: number;
+}
+
+export interface ListPublicationsRequest {
+  /** Only this module's publications; empty = all of the tenant's. */
+  path: string;
+  pageSize: number;
+  pageToken: string;
+}
+
+export interface ListPublicationsResponse {
+  publications: ModulePublication[];
+  nextPageToken: string;
+}
+
+export interface ListSharedModulesRequest {
+  pageSize: number;
+  pageToken: string;
+}
+
+/** A module another tenant shares with the caller's tenant. */
+export interface SharedModule {
+  /** The owner tenant: the module is `@tenant/path`. */
+  tenant: string;
+  path: string;
+  kind: ModuleKind;
+  /** The description of the newest version the caller can read. */
+  description: string;
+  /** True when every version is readable. */
+  allVersions: boolean;
+  /** The readable versions, newest first (with all_versions: every version). */
+  versions: number[];
+}
+
+export interface ListSharedModulesResponse {
+  modules: SharedModule[];
+  nextPageToken: string;
+}
+
+/** Where a named tag of a module points now. */
+export interface ModuleTag {
+  /** `^[a-z][a-z0-9._-]{0,62}$`. */
+  name: string;
+  version: number;
+  /** The user who last set it, and when. */
+  setBy: string;
+  setAt?: Date | undefined;
+}
+
+/** One move of a tag: set (old_version 0), moved, or removed (new_version 0). */
+export interface ModuleTagChange {
+  tag: string;
+  oldVersion: number;
+  newVersion: number;
+  actor: string;
+  time?: Date | undefined;
+  message: string;
+}
+
+export interface SetModuleTagRequest {
+  /** Path of a live module of the caller's tenant. */
+  path: string;
+  /** The tag's name: a lowercase letter, then lowercase letters, digits, '.', '_' or '-'. */
+  tag: string;
+  /** An existing version of the module (>= 1). */
+  version: number;
+  /** Why, kept in the tag's history. */
+  message: string;
+}
+
+export interface SetModuleTagResponse {
+  tag?:
+    | ModuleTag
+    | undefined;
+  /** Where the tag pointed before; 0 when it is new. */
+  previousVersion: number;
+}
+
+export interface DeleteModuleTagRequest {
+  path: string;
+  tag: string;
+  /** Why, kept in the tag's history. */
+  message: string;
+}
+
+export interface DeleteModuleTagResponse {
+  /** Where the removed tag pointed. */
+  previousVersion: number;
+}
+
+export interface ListModuleTagsRequest {
+  path: string;
+}
+
+export interface ListModuleTagsResponse {
+  /** Ordered by name. */
+  tags: ModuleTag[];
+}
+
+export interface ListModuleTagHistoryRequest {
+  path: string;
+  /** Only this tag's moves; empty = every tag's. */
+  tag: string;
+  pageSize: number;
+  pageToken: string;
+}
+
+export interface ListModuleTagHistoryResponse {
+  /** Newest first. */
+  changes: ModuleTagChange[];
+  nextPageToken: string;
 }
 
 function createBaseModuleSpec(): ModuleSpec {
@@ -2206,7 +2370,7 @@ export const Module: MessageFns<Module> = {
 };
 
 function createBaseModuleVersion(): ModuleVersion {
-  return { version: 0, author: "", createdAt: undefined, message: "", contentHash: "" };
+  return { version: 0, author: "", createdAt: undefined, message: "", contentHash: "", tags: [] };
 }
 
 export const ModuleVersion: MessageFns<ModuleVersion> = {
@@ -2225,6 +2389,9 @@ export const ModuleVersion: MessageFns<ModuleVersion> = {
     }
     if (message.contentHash !== "") {
       writer.uint32(42).string(message.contentHash);
+    }
+    for (const v of message.tags) {
+      writer.uint32(50).string(v!);
     }
     return writer;
   },
@@ -2282,6 +2449,14 @@ export const ModuleVersion: MessageFns<ModuleVersion> = {
             message.contentHash = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.tags.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2309,6 +2484,7 @@ export const ModuleVersion: MessageFns<ModuleVersion> = {
         : isSet(object.content_hash)
         ? globalThis.String(object.content_hash)
         : "",
+      tags: globalThis.Array.isArray(object?.tags) ? object.tags.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -2329,6 +2505,9 @@ export const ModuleVersion: MessageFns<ModuleVersion> = {
     if (message.contentHash !== "") {
       obj.contentHash = message.contentHash;
     }
+    if (message.tags?.length) {
+      obj.tags = message.tags;
+    }
     return obj;
   },
 
@@ -2342,6 +2521,7 @@ export const ModuleVersion: MessageFns<ModuleVersion> = {
     message.createdAt = object.createdAt ?? undefined;
     message.message = object.message ?? "";
     message.contentHash = object.contentHash ?? "";
+    message.tags = object.tags?.map((e) => e) || [];
     return message;
   },
 };
@@ -2466,7 +2646,7 @@ export const ModuleSummary: MessageFns<ModuleSummary> = {
 };
 
 function createBaseModuleRef(): ModuleRef {
-  return { path: "", version: 0 };
+  return { path: "", version: 0, tenant: "" };
 }
 
 export const ModuleRef: MessageFns<ModuleRef> = {
@@ -2476,6 +2656,9 @@ export const ModuleRef: MessageFns<ModuleRef> = {
     }
     if (message.version !== 0) {
       writer.uint32(16).int32(message.version);
+    }
+    if (message.tenant !== "") {
+      writer.uint32(26).string(message.tenant);
     }
     return writer;
   },
@@ -2509,6 +2692,14 @@ export const ModuleRef: MessageFns<ModuleRef> = {
             message.version = reader.int32();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tenant = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2525,6 +2716,7 @@ export const ModuleRef: MessageFns<ModuleRef> = {
     return {
       path: isSet(object.path) ? globalThis.String(object.path) : "",
       version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      tenant: isSet(object.tenant) ? globalThis.String(object.tenant) : "",
     };
   },
 
@@ -2536,6 +2728,9 @@ export const ModuleRef: MessageFns<ModuleRef> = {
     if (message.version !== 0) {
       obj.version = Math.round(message.version);
     }
+    if (message.tenant !== "") {
+      obj.tenant = message.tenant;
+    }
     return obj;
   },
 
@@ -2546,6 +2741,7 @@ export const ModuleRef: MessageFns<ModuleRef> = {
     const message = createBaseModuleRef();
     message.path = object.path ?? "";
     message.version = object.version ?? 0;
+    message.tenant = object.tenant ?? "";
     return message;
   },
 };
@@ -4576,6 +4772,2050 @@ export const RecipeStep: MessageFns<RecipeStep> = {
   },
 };
 
+function createBaseModulePublication(): ModulePublication {
+  return { path: "", version: 0, tenant: "", publishedBy: "", publishedAt: undefined };
+}
+
+export const ModulePublication: MessageFns<ModulePublication> = {
+  encode(message: ModulePublication, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.version !== 0) {
+      writer.uint32(16).int32(message.version);
+    }
+    if (message.tenant !== "") {
+      writer.uint32(26).string(message.tenant);
+    }
+    if (message.publishedBy !== "") {
+      writer.uint32(34).string(message.publishedBy);
+    }
+    if (message.publishedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.publishedAt), writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ModulePublication {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseModulePublication();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.version = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tenant = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.publishedBy = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.publishedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ModulePublication {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      tenant: isSet(object.tenant) ? globalThis.String(object.tenant) : "",
+      publishedBy: isSet(object.publishedBy)
+        ? globalThis.String(object.publishedBy)
+        : isSet(object.published_by)
+        ? globalThis.String(object.published_by)
+        : "",
+      publishedAt: isSet(object.publishedAt)
+        ? fromJsonTimestamp(object.publishedAt)
+        : isSet(object.published_at)
+        ? fromJsonTimestamp(object.published_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ModulePublication): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.tenant !== "") {
+      obj.tenant = message.tenant;
+    }
+    if (message.publishedBy !== "") {
+      obj.publishedBy = message.publishedBy;
+    }
+    if (message.publishedAt !== undefined) {
+      obj.publishedAt = message.publishedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ModulePublication>, I>>(base?: I): ModulePublication {
+    return ModulePublication.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ModulePublication>, I>>(object: I): ModulePublication {
+    const message = createBaseModulePublication();
+    message.path = object.path ?? "";
+    message.version = object.version ?? 0;
+    message.tenant = object.tenant ?? "";
+    message.publishedBy = object.publishedBy ?? "";
+    message.publishedAt = object.publishedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBasePublishModuleRequest(): PublishModuleRequest {
+  return { path: "", version: 0, tenants: [] };
+}
+
+export const PublishModuleRequest: MessageFns<PublishModuleRequest> = {
+  encode(message: PublishModuleRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.version !== 0) {
+      writer.uint32(16).int32(message.version);
+    }
+    for (const v of message.tenants) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PublishModuleRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePublishModuleRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.version = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tenants.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PublishModuleRequest {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      tenants: globalThis.Array.isArray(object?.tenants) ? object.tenants.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: PublishModuleRequest): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.tenants?.length) {
+      obj.tenants = message.tenants;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PublishModuleRequest>, I>>(base?: I): PublishModuleRequest {
+    return PublishModuleRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PublishModuleRequest>, I>>(object: I): PublishModuleRequest {
+    const message = createBasePublishModuleRequest();
+    message.path = object.path ?? "";
+    message.version = object.version ?? 0;
+    message.tenants = object.tenants?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBasePublishModuleResponse(): PublishModuleResponse {
+  return { publications: [] };
+}
+
+export const PublishModuleResponse: MessageFns<PublishModuleResponse> = {
+  encode(message: PublishModuleResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.publications) {
+      ModulePublication.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PublishModuleResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePublishModuleResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.publications.push(ModulePublication.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PublishModuleResponse {
+    return {
+      publications: globalThis.Array.isArray(object?.publications)
+        ? object.publications.map((e: any) => ModulePublication.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PublishModuleResponse): unknown {
+    const obj: any = {};
+    if (message.publications?.length) {
+      obj.publications = message.publications.map((e) => ModulePublication.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PublishModuleResponse>, I>>(base?: I): PublishModuleResponse {
+    return PublishModuleResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PublishModuleResponse>, I>>(object: I): PublishModuleResponse {
+    const message = createBasePublishModuleResponse();
+    message.publications = object.publications?.map((e) => ModulePublication.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseUnpublishModuleRequest(): UnpublishModuleRequest {
+  return { path: "", tenants: [], version: 0 };
+}
+
+export const UnpublishModuleRequest: MessageFns<UnpublishModuleRequest> = {
+  encode(message: UnpublishModuleRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    for (const v of message.tenants) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.version !== 0) {
+      writer.uint32(24).int32(message.version);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnpublishModuleRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnpublishModuleRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tenants.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.version = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UnpublishModuleRequest {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      tenants: globalThis.Array.isArray(object?.tenants) ? object.tenants.map((e: any) => globalThis.String(e)) : [],
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+    };
+  },
+
+  toJSON(message: UnpublishModuleRequest): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.tenants?.length) {
+      obj.tenants = message.tenants;
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UnpublishModuleRequest>, I>>(base?: I): UnpublishModuleRequest {
+    return UnpublishModuleRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UnpublishModuleRequest>, I>>(object: I): UnpublishModuleRequest {
+    const message = createBaseUnpublishModuleRequest();
+    message.path = object.path ?? "";
+    message.tenants = object.tenants?.map((e) => e) || [];
+    message.version = object.version ?? 0;
+    return message;
+  },
+};
+
+function createBaseUnpublishModuleResponse(): UnpublishModuleResponse {
+  return { removed: 0 };
+}
+
+export const UnpublishModuleResponse: MessageFns<UnpublishModuleResponse> = {
+  encode(message: UnpublishModuleResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.removed !== 0) {
+      writer.uint32(8).int32(message.removed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnpublishModuleResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnpublishModuleResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.removed = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UnpublishModuleResponse {
+    return { removed: isSet(object.removed) ? globalThis.Number(object.removed) : 0 };
+  },
+
+  toJSON(message: UnpublishModuleResponse): unknown {
+    const obj: any = {};
+    if (message.removed !== 0) {
+      obj.removed = Math.round(message.removed);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UnpublishModuleResponse>, I>>(base?: I): UnpublishModuleResponse {
+    return UnpublishModuleResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UnpublishModuleResponse>, I>>(object: I): UnpublishModuleResponse {
+    const message = createBaseUnpublishModuleResponse();
+    message.removed = object.removed ?? 0;
+    return message;
+  },
+};
+
+function createBaseListPublicationsRequest(): ListPublicationsRequest {
+  return { path: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListPublicationsRequest: MessageFns<ListPublicationsRequest> = {
+  encode(message: ListPublicationsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(26).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPublicationsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPublicationsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPublicationsRequest {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListPublicationsRequest): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPublicationsRequest>, I>>(base?: I): ListPublicationsRequest {
+    return ListPublicationsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPublicationsRequest>, I>>(object: I): ListPublicationsRequest {
+    const message = createBaseListPublicationsRequest();
+    message.path = object.path ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListPublicationsResponse(): ListPublicationsResponse {
+  return { publications: [], nextPageToken: "" };
+}
+
+export const ListPublicationsResponse: MessageFns<ListPublicationsResponse> = {
+  encode(message: ListPublicationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.publications) {
+      ModulePublication.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPublicationsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPublicationsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.publications.push(ModulePublication.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPublicationsResponse {
+    return {
+      publications: globalThis.Array.isArray(object?.publications)
+        ? object.publications.map((e: any) => ModulePublication.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListPublicationsResponse): unknown {
+    const obj: any = {};
+    if (message.publications?.length) {
+      obj.publications = message.publications.map((e) => ModulePublication.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPublicationsResponse>, I>>(base?: I): ListPublicationsResponse {
+    return ListPublicationsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPublicationsResponse>, I>>(object: I): ListPublicationsResponse {
+    const message = createBaseListPublicationsResponse();
+    message.publications = object.publications?.map((e) => ModulePublication.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListSharedModulesRequest(): ListSharedModulesRequest {
+  return { pageSize: 0, pageToken: "" };
+}
+
+export const ListSharedModulesRequest: MessageFns<ListSharedModulesRequest> = {
+  encode(message: ListSharedModulesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pageSize !== 0) {
+      writer.uint32(8).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(18).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListSharedModulesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListSharedModulesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListSharedModulesRequest {
+    return {
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListSharedModulesRequest): unknown {
+    const obj: any = {};
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListSharedModulesRequest>, I>>(base?: I): ListSharedModulesRequest {
+    return ListSharedModulesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListSharedModulesRequest>, I>>(object: I): ListSharedModulesRequest {
+    const message = createBaseListSharedModulesRequest();
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseSharedModule(): SharedModule {
+  return { tenant: "", path: "", kind: 0, description: "", allVersions: false, versions: [] };
+}
+
+export const SharedModule: MessageFns<SharedModule> = {
+  encode(message: SharedModule, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenant !== "") {
+      writer.uint32(10).string(message.tenant);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(24).int32(message.kind);
+    }
+    if (message.description !== "") {
+      writer.uint32(34).string(message.description);
+    }
+    if (message.allVersions !== false) {
+      writer.uint32(40).bool(message.allVersions);
+    }
+    if (message.versions.length !== 0) {
+      writer.uint32(50).fork();
+      for (const v of message.versions) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SharedModule {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSharedModule();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenant = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.allVersions = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag === 48) {
+              message.versions.push(reader.int32());
+
+              continue;
+            }
+
+            if (tag === 50) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.versions.push(reader.int32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SharedModule {
+    return {
+      tenant: isSet(object.tenant) ? globalThis.String(object.tenant) : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      kind: isSet(object.kind) ? moduleKindFromJSON(object.kind) : 0,
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      allVersions: isSet(object.allVersions)
+        ? globalThis.Boolean(object.allVersions)
+        : isSet(object.all_versions)
+        ? globalThis.Boolean(object.all_versions)
+        : false,
+      versions: globalThis.Array.isArray(object?.versions) ? object.versions.map((e: any) => globalThis.Number(e)) : [],
+    };
+  },
+
+  toJSON(message: SharedModule): unknown {
+    const obj: any = {};
+    if (message.tenant !== "") {
+      obj.tenant = message.tenant;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.kind !== 0) {
+      obj.kind = moduleKindToJSON(message.kind);
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.allVersions !== false) {
+      obj.allVersions = message.allVersions;
+    }
+    if (message.versions?.length) {
+      obj.versions = message.versions.map((e) => Math.round(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SharedModule>, I>>(base?: I): SharedModule {
+    return SharedModule.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SharedModule>, I>>(object: I): SharedModule {
+    const message = createBaseSharedModule();
+    message.tenant = object.tenant ?? "";
+    message.path = object.path ?? "";
+    message.kind = object.kind ?? 0;
+    message.description = object.description ?? "";
+    message.allVersions = object.allVersions ?? false;
+    message.versions = object.versions?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseListSharedModulesResponse(): ListSharedModulesResponse {
+  return { modules: [], nextPageToken: "" };
+}
+
+export const ListSharedModulesResponse: MessageFns<ListSharedModulesResponse> = {
+  encode(message: ListSharedModulesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.modules) {
+      SharedModule.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListSharedModulesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListSharedModulesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.modules.push(SharedModule.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListSharedModulesResponse {
+    return {
+      modules: globalThis.Array.isArray(object?.modules)
+        ? object.modules.map((e: any) => SharedModule.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListSharedModulesResponse): unknown {
+    const obj: any = {};
+    if (message.modules?.length) {
+      obj.modules = message.modules.map((e) => SharedModule.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListSharedModulesResponse>, I>>(base?: I): ListSharedModulesResponse {
+    return ListSharedModulesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListSharedModulesResponse>, I>>(object: I): ListSharedModulesResponse {
+    const message = createBaseListSharedModulesResponse();
+    message.modules = object.modules?.map((e) => SharedModule.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseModuleTag(): ModuleTag {
+  return { name: "", version: 0, setBy: "", setAt: undefined };
+}
+
+export const ModuleTag: MessageFns<ModuleTag> = {
+  encode(message: ModuleTag, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== 0) {
+      writer.uint32(16).int32(message.version);
+    }
+    if (message.setBy !== "") {
+      writer.uint32(26).string(message.setBy);
+    }
+    if (message.setAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.setAt), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ModuleTag {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseModuleTag();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.version = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.setBy = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.setAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ModuleTag {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      setBy: isSet(object.setBy)
+        ? globalThis.String(object.setBy)
+        : isSet(object.set_by)
+        ? globalThis.String(object.set_by)
+        : "",
+      setAt: isSet(object.setAt)
+        ? fromJsonTimestamp(object.setAt)
+        : isSet(object.set_at)
+        ? fromJsonTimestamp(object.set_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ModuleTag): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.setBy !== "") {
+      obj.setBy = message.setBy;
+    }
+    if (message.setAt !== undefined) {
+      obj.setAt = message.setAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ModuleTag>, I>>(base?: I): ModuleTag {
+    return ModuleTag.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ModuleTag>, I>>(object: I): ModuleTag {
+    const message = createBaseModuleTag();
+    message.name = object.name ?? "";
+    message.version = object.version ?? 0;
+    message.setBy = object.setBy ?? "";
+    message.setAt = object.setAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseModuleTagChange(): ModuleTagChange {
+  return { tag: "", oldVersion: 0, newVersion: 0, actor: "", time: undefined, message: "" };
+}
+
+export const ModuleTagChange: MessageFns<ModuleTagChange> = {
+  encode(message: ModuleTagChange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tag !== "") {
+      writer.uint32(10).string(message.tag);
+    }
+    if (message.oldVersion !== 0) {
+      writer.uint32(16).int32(message.oldVersion);
+    }
+    if (message.newVersion !== 0) {
+      writer.uint32(24).int32(message.newVersion);
+    }
+    if (message.actor !== "") {
+      writer.uint32(34).string(message.actor);
+    }
+    if (message.time !== undefined) {
+      Timestamp.encode(toTimestamp(message.time), writer.uint32(42).fork()).join();
+    }
+    if (message.message !== "") {
+      writer.uint32(50).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ModuleTagChange {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseModuleTagChange();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tag = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.oldVersion = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.newVersion = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.actor = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.time = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ModuleTagChange {
+    return {
+      tag: isSet(object.tag) ? globalThis.String(object.tag) : "",
+      oldVersion: isSet(object.oldVersion)
+        ? globalThis.Number(object.oldVersion)
+        : isSet(object.old_version)
+        ? globalThis.Number(object.old_version)
+        : 0,
+      newVersion: isSet(object.newVersion)
+        ? globalThis.Number(object.newVersion)
+        : isSet(object.new_version)
+        ? globalThis.Number(object.new_version)
+        : 0,
+      actor: isSet(object.actor) ? globalThis.String(object.actor) : "",
+      time: isSet(object.time) ? fromJsonTimestamp(object.time) : undefined,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: ModuleTagChange): unknown {
+    const obj: any = {};
+    if (message.tag !== "") {
+      obj.tag = message.tag;
+    }
+    if (message.oldVersion !== 0) {
+      obj.oldVersion = Math.round(message.oldVersion);
+    }
+    if (message.newVersion !== 0) {
+      obj.newVersion = Math.round(message.newVersion);
+    }
+    if (message.actor !== "") {
+      obj.actor = message.actor;
+    }
+    if (message.time !== undefined) {
+      obj.time = message.time.toISOString();
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ModuleTagChange>, I>>(base?: I): ModuleTagChange {
+    return ModuleTagChange.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ModuleTagChange>, I>>(object: I): ModuleTagChange {
+    const message = createBaseModuleTagChange();
+    message.tag = object.tag ?? "";
+    message.oldVersion = object.oldVersion ?? 0;
+    message.newVersion = object.newVersion ?? 0;
+    message.actor = object.actor ?? "";
+    message.time = object.time ?? undefined;
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBaseSetModuleTagRequest(): SetModuleTagRequest {
+  return { path: "", tag: "", version: 0, message: "" };
+}
+
+export const SetModuleTagRequest: MessageFns<SetModuleTagRequest> = {
+  encode(message: SetModuleTagRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.tag !== "") {
+      writer.uint32(18).string(message.tag);
+    }
+    if (message.version !== 0) {
+      writer.uint32(24).int32(message.version);
+    }
+    if (message.message !== "") {
+      writer.uint32(34).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetModuleTagRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetModuleTagRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tag = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.version = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetModuleTagRequest {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      tag: isSet(object.tag) ? globalThis.String(object.tag) : "",
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: SetModuleTagRequest): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.tag !== "") {
+      obj.tag = message.tag;
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetModuleTagRequest>, I>>(base?: I): SetModuleTagRequest {
+    return SetModuleTagRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetModuleTagRequest>, I>>(object: I): SetModuleTagRequest {
+    const message = createBaseSetModuleTagRequest();
+    message.path = object.path ?? "";
+    message.tag = object.tag ?? "";
+    message.version = object.version ?? 0;
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBaseSetModuleTagResponse(): SetModuleTagResponse {
+  return { tag: undefined, previousVersion: 0 };
+}
+
+export const SetModuleTagResponse: MessageFns<SetModuleTagResponse> = {
+  encode(message: SetModuleTagResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tag !== undefined) {
+      ModuleTag.encode(message.tag, writer.uint32(10).fork()).join();
+    }
+    if (message.previousVersion !== 0) {
+      writer.uint32(16).int32(message.previousVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetModuleTagResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetModuleTagResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tag = ModuleTag.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.previousVersion = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetModuleTagResponse {
+    return {
+      tag: isSet(object.tag) ? ModuleTag.fromJSON(object.tag) : undefined,
+      previousVersion: isSet(object.previousVersion)
+        ? globalThis.Number(object.previousVersion)
+        : isSet(object.previous_version)
+        ? globalThis.Number(object.previous_version)
+        : 0,
+    };
+  },
+
+  toJSON(message: SetModuleTagResponse): unknown {
+    const obj: any = {};
+    if (message.tag !== undefined) {
+      obj.tag = ModuleTag.toJSON(message.tag);
+    }
+    if (message.previousVersion !== 0) {
+      obj.previousVersion = Math.round(message.previousVersion);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetModuleTagResponse>, I>>(base?: I): SetModuleTagResponse {
+    return SetModuleTagResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetModuleTagResponse>, I>>(object: I): SetModuleTagResponse {
+    const message = createBaseSetModuleTagResponse();
+    message.tag = (object.tag !== undefined && object.tag !== null) ? ModuleTag.fromPartial(object.tag) : undefined;
+    message.previousVersion = object.previousVersion ?? 0;
+    return message;
+  },
+};
+
+function createBaseDeleteModuleTagRequest(): DeleteModuleTagRequest {
+  return { path: "", tag: "", message: "" };
+}
+
+export const DeleteModuleTagRequest: MessageFns<DeleteModuleTagRequest> = {
+  encode(message: DeleteModuleTagRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.tag !== "") {
+      writer.uint32(18).string(message.tag);
+    }
+    if (message.message !== "") {
+      writer.uint32(26).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteModuleTagRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteModuleTagRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tag = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteModuleTagRequest {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      tag: isSet(object.tag) ? globalThis.String(object.tag) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: DeleteModuleTagRequest): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.tag !== "") {
+      obj.tag = message.tag;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteModuleTagRequest>, I>>(base?: I): DeleteModuleTagRequest {
+    return DeleteModuleTagRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteModuleTagRequest>, I>>(object: I): DeleteModuleTagRequest {
+    const message = createBaseDeleteModuleTagRequest();
+    message.path = object.path ?? "";
+    message.tag = object.tag ?? "";
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteModuleTagResponse(): DeleteModuleTagResponse {
+  return { previousVersion: 0 };
+}
+
+export const DeleteModuleTagResponse: MessageFns<DeleteModuleTagResponse> = {
+  encode(message: DeleteModuleTagResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.previousVersion !== 0) {
+      writer.uint32(8).int32(message.previousVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteModuleTagResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteModuleTagResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.previousVersion = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteModuleTagResponse {
+    return {
+      previousVersion: isSet(object.previousVersion)
+        ? globalThis.Number(object.previousVersion)
+        : isSet(object.previous_version)
+        ? globalThis.Number(object.previous_version)
+        : 0,
+    };
+  },
+
+  toJSON(message: DeleteModuleTagResponse): unknown {
+    const obj: any = {};
+    if (message.previousVersion !== 0) {
+      obj.previousVersion = Math.round(message.previousVersion);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteModuleTagResponse>, I>>(base?: I): DeleteModuleTagResponse {
+    return DeleteModuleTagResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteModuleTagResponse>, I>>(object: I): DeleteModuleTagResponse {
+    const message = createBaseDeleteModuleTagResponse();
+    message.previousVersion = object.previousVersion ?? 0;
+    return message;
+  },
+};
+
+function createBaseListModuleTagsRequest(): ListModuleTagsRequest {
+  return { path: "" };
+}
+
+export const ListModuleTagsRequest: MessageFns<ListModuleTagsRequest> = {
+  encode(message: ListModuleTagsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListModuleTagsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListModuleTagsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListModuleTagsRequest {
+    return { path: isSet(object.path) ? globalThis.String(object.path) : "" };
+  },
+
+  toJSON(message: ListModuleTagsRequest): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListModuleTagsRequest>, I>>(base?: I): ListModuleTagsRequest {
+    return ListModuleTagsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListModuleTagsRequest>, I>>(object: I): ListModuleTagsRequest {
+    const message = createBaseListModuleTagsRequest();
+    message.path = object.path ?? "";
+    return message;
+  },
+};
+
+function createBaseListModuleTagsResponse(): ListModuleTagsResponse {
+  return { tags: [] };
+}
+
+export const ListModuleTagsResponse: MessageFns<ListModuleTagsResponse> = {
+  encode(message: ListModuleTagsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.tags) {
+      ModuleTag.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListModuleTagsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListModuleTagsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tags.push(ModuleTag.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListModuleTagsResponse {
+    return { tags: globalThis.Array.isArray(object?.tags) ? object.tags.map((e: any) => ModuleTag.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: ListModuleTagsResponse): unknown {
+    const obj: any = {};
+    if (message.tags?.length) {
+      obj.tags = message.tags.map((e) => ModuleTag.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListModuleTagsResponse>, I>>(base?: I): ListModuleTagsResponse {
+    return ListModuleTagsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListModuleTagsResponse>, I>>(object: I): ListModuleTagsResponse {
+    const message = createBaseListModuleTagsResponse();
+    message.tags = object.tags?.map((e) => ModuleTag.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseListModuleTagHistoryRequest(): ListModuleTagHistoryRequest {
+  return { path: "", tag: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListModuleTagHistoryRequest: MessageFns<ListModuleTagHistoryRequest> = {
+  encode(message: ListModuleTagHistoryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.tag !== "") {
+      writer.uint32(18).string(message.tag);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(24).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(34).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListModuleTagHistoryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListModuleTagHistoryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tag = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListModuleTagHistoryRequest {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      tag: isSet(object.tag) ? globalThis.String(object.tag) : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListModuleTagHistoryRequest): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.tag !== "") {
+      obj.tag = message.tag;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListModuleTagHistoryRequest>, I>>(base?: I): ListModuleTagHistoryRequest {
+    return ListModuleTagHistoryRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListModuleTagHistoryRequest>, I>>(object: I): ListModuleTagHistoryRequest {
+    const message = createBaseListModuleTagHistoryRequest();
+    message.path = object.path ?? "";
+    message.tag = object.tag ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListModuleTagHistoryResponse(): ListModuleTagHistoryResponse {
+  return { changes: [], nextPageToken: "" };
+}
+
+export const ListModuleTagHistoryResponse: MessageFns<ListModuleTagHistoryResponse> = {
+  encode(message: ListModuleTagHistoryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.changes) {
+      ModuleTagChange.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListModuleTagHistoryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListModuleTagHistoryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.changes.push(ModuleTagChange.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListModuleTagHistoryResponse {
+    return {
+      changes: globalThis.Array.isArray(object?.changes)
+        ? object.changes.map((e: any) => ModuleTagChange.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListModuleTagHistoryResponse): unknown {
+    const obj: any = {};
+    if (message.changes?.length) {
+      obj.changes = message.changes.map((e) => ModuleTagChange.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListModuleTagHistoryResponse>, I>>(base?: I): ListModuleTagHistoryResponse {
+    return ListModuleTagHistoryResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListModuleTagHistoryResponse>, I>>(object: I): ListModuleTagHistoryResponse {
+    const message = createBaseListModuleTagHistoryResponse();
+    message.changes = object.changes?.map((e) => ModuleTagChange.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
 /** The version-controlled module catalog of the caller's tenant. */
 export type ModuleServiceService = typeof ModuleServiceService;
 export const ModuleServiceService = {
@@ -4658,6 +6898,113 @@ export const ModuleServiceService = {
       Buffer.from(ResolveModuleResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ResolveModuleResponse => ResolveModuleResponse.decode(value),
   },
+  /**
+   * Promotion: points a named tag of a live module (`stable`, `production`)
+   * at one of its versions, creating or moving it, and records the move in
+   * the tag's history. `path:TAG` then resolves to that version (GetModule,
+   * ResolveModule, RunService.LaunchRun); a run pins it at launch.
+   */
+  setModuleTag: {
+    path: "/slipstream.v1.ModuleService/SetModuleTag" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetModuleTagRequest): Buffer => Buffer.from(SetModuleTagRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetModuleTagRequest => SetModuleTagRequest.decode(value),
+    responseSerialize: (value: SetModuleTagResponse): Buffer =>
+      Buffer.from(SetModuleTagResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetModuleTagResponse => SetModuleTagResponse.decode(value),
+  },
+  /** Removes a tag of a live module (recorded in its history). */
+  deleteModuleTag: {
+    path: "/slipstream.v1.ModuleService/DeleteModuleTag" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteModuleTagRequest): Buffer =>
+      Buffer.from(DeleteModuleTagRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteModuleTagRequest => DeleteModuleTagRequest.decode(value),
+    responseSerialize: (value: DeleteModuleTagResponse): Buffer =>
+      Buffer.from(DeleteModuleTagResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteModuleTagResponse => DeleteModuleTagResponse.decode(value),
+  },
+  /** The current tags of a module, by name. */
+  listModuleTags: {
+    path: "/slipstream.v1.ModuleService/ListModuleTags" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListModuleTagsRequest): Buffer =>
+      Buffer.from(ListModuleTagsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListModuleTagsRequest => ListModuleTagsRequest.decode(value),
+    responseSerialize: (value: ListModuleTagsResponse): Buffer =>
+      Buffer.from(ListModuleTagsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListModuleTagsResponse => ListModuleTagsResponse.decode(value),
+  },
+  /** Every move of a module's tags (or of one tag), newest first. */
+  listModuleTagHistory: {
+    path: "/slipstream.v1.ModuleService/ListModuleTagHistory" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListModuleTagHistoryRequest): Buffer =>
+      Buffer.from(ListModuleTagHistoryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListModuleTagHistoryRequest => ListModuleTagHistoryRequest.decode(value),
+    responseSerialize: (value: ListModuleTagHistoryResponse): Buffer =>
+      Buffer.from(ListModuleTagHistoryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListModuleTagHistoryResponse => ListModuleTagHistoryResponse.decode(value),
+  },
+  /**
+   * Sharing across tenants: publishes a module of the caller's tenant,
+   * read-only, at one version or all, to every tenant or to named tenants.
+   * Other tenants then read it as `@TENANT/path` (GetModule,
+   * ListModuleVersions, ResolveModule, RunService.LaunchRun) and never change it.
+   */
+  publishModule: {
+    path: "/slipstream.v1.ModuleService/PublishModule" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PublishModuleRequest): Buffer => Buffer.from(PublishModuleRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PublishModuleRequest => PublishModuleRequest.decode(value),
+    responseSerialize: (value: PublishModuleResponse): Buffer =>
+      Buffer.from(PublishModuleResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PublishModuleResponse => PublishModuleResponse.decode(value),
+  },
+  /**
+   * Withdraws publications: new reads and launches stop; runs already
+   * launched from the module keep their pinned plan and go on.
+   */
+  unpublishModule: {
+    path: "/slipstream.v1.ModuleService/UnpublishModule" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UnpublishModuleRequest): Buffer =>
+      Buffer.from(UnpublishModuleRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UnpublishModuleRequest => UnpublishModuleRequest.decode(value),
+    responseSerialize: (value: UnpublishModuleResponse): Buffer =>
+      Buffer.from(UnpublishModuleResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UnpublishModuleResponse => UnpublishModuleResponse.decode(value),
+  },
+  /** What the caller's tenant shares. */
+  listPublications: {
+    path: "/slipstream.v1.ModuleService/ListPublications" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPublicationsRequest): Buffer =>
+      Buffer.from(ListPublicationsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPublicationsRequest => ListPublicationsRequest.decode(value),
+    responseSerialize: (value: ListPublicationsResponse): Buffer =>
+      Buffer.from(ListPublicationsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPublicationsResponse => ListPublicationsResponse.decode(value),
+  },
+  /** What other tenants share with the caller's tenant. */
+  listSharedModules: {
+    path: "/slipstream.v1.ModuleService/ListSharedModules" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListSharedModulesRequest): Buffer =>
+      Buffer.from(ListSharedModulesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListSharedModulesRequest => ListSharedModulesRequest.decode(value),
+    responseSerialize: (value: ListSharedModulesResponse): Buffer =>
+      Buffer.from(ListSharedModulesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListSharedModulesResponse => ListSharedModulesResponse.decode(value),
+  },
 } as const;
 
 export interface ModuleServiceServer extends UntypedServiceImplementation {
@@ -4678,6 +7025,35 @@ export interface ModuleServiceServer extends UntypedServiceImplementation {
   validateModule: handleUnaryCall<ValidateModuleRequest, ValidateModuleResponse>;
   /** Resolves an application or component reference into the pinned plan a run executes. */
   resolveModule: handleUnaryCall<ResolveModuleRequest, ResolveModuleResponse>;
+  /**
+   * Promotion: points a named tag of a live module (`stable`, `production`)
+   * at one of its versions, creating or moving it, and records the move in
+   * the tag's history. `path:TAG` then resolves to that version (GetModule,
+   * ResolveModule, RunService.LaunchRun); a run pins it at launch.
+   */
+  setModuleTag: handleUnaryCall<SetModuleTagRequest, SetModuleTagResponse>;
+  /** Removes a tag of a live module (recorded in its history). */
+  deleteModuleTag: handleUnaryCall<DeleteModuleTagRequest, DeleteModuleTagResponse>;
+  /** The current tags of a module, by name. */
+  listModuleTags: handleUnaryCall<ListModuleTagsRequest, ListModuleTagsResponse>;
+  /** Every move of a module's tags (or of one tag), newest first. */
+  listModuleTagHistory: handleUnaryCall<ListModuleTagHistoryRequest, ListModuleTagHistoryResponse>;
+  /**
+   * Sharing across tenants: publishes a module of the caller's tenant,
+   * read-only, at one version or all, to every tenant or to named tenants.
+   * Other tenants then read it as `@TENANT/path` (GetModule,
+   * ListModuleVersions, ResolveModule, RunService.LaunchRun) and never change it.
+   */
+  publishModule: handleUnaryCall<PublishModuleRequest, PublishModuleResponse>;
+  /**
+   * Withdraws publications: new reads and launches stop; runs already
+   * launched from the module keep their pinned plan and go on.
+   */
+  unpublishModule: handleUnaryCall<UnpublishModuleRequest, UnpublishModuleResponse>;
+  /** What the caller's tenant shares. */
+  listPublications: handleUnaryCall<ListPublicationsRequest, ListPublicationsResponse>;
+  /** What other tenants share with the caller's tenant. */
+  listSharedModules: handleUnaryCall<ListSharedModulesRequest, ListSharedModulesResponse>;
 }
 
 export interface ModuleServiceClient extends Client {
@@ -4795,6 +7171,147 @@ export interface ModuleServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ResolveModuleResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Promotion: points a named tag of a live module (`stable`, `production`)
+   * at one of its versions, creating or moving it, and records the move in
+   * the tag's history. `path:TAG` then resolves to that version (GetModule,
+   * ResolveModule, RunService.LaunchRun); a run pins it at launch.
+   */
+  setModuleTag(
+    request: SetModuleTagRequest,
+    callback: (error: ServiceError | null, response: SetModuleTagResponse) => void,
+  ): ClientUnaryCall;
+  setModuleTag(
+    request: SetModuleTagRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetModuleTagResponse) => void,
+  ): ClientUnaryCall;
+  setModuleTag(
+    request: SetModuleTagRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetModuleTagResponse) => void,
+  ): ClientUnaryCall;
+  /** Removes a tag of a live module (recorded in its history). */
+  deleteModuleTag(
+    request: DeleteModuleTagRequest,
+    callback: (error: ServiceError | null, response: DeleteModuleTagResponse) => void,
+  ): ClientUnaryCall;
+  deleteModuleTag(
+    request: DeleteModuleTagRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteModuleTagResponse) => void,
+  ): ClientUnaryCall;
+  deleteModuleTag(
+    request: DeleteModuleTagRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteModuleTagResponse) => void,
+  ): ClientUnaryCall;
+  /** The current tags of a module, by name. */
+  listModuleTags(
+    request: ListModuleTagsRequest,
+    callback: (error: ServiceError | null, response: ListModuleTagsResponse) => void,
+  ): ClientUnaryCall;
+  listModuleTags(
+    request: ListModuleTagsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListModuleTagsResponse) => void,
+  ): ClientUnaryCall;
+  listModuleTags(
+    request: ListModuleTagsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListModuleTagsResponse) => void,
+  ): ClientUnaryCall;
+  /** Every move of a module's tags (or of one tag), newest first. */
+  listModuleTagHistory(
+    request: ListModuleTagHistoryRequest,
+    callback: (error: ServiceError | null, response: ListModuleTagHistoryResponse) => void,
+  ): ClientUnaryCall;
+  listModuleTagHistory(
+    request: ListModuleTagHistoryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListModuleTagHistoryResponse) => void,
+  ): ClientUnaryCall;
+  listModuleTagHistory(
+    request: ListModuleTagHistoryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListModuleTagHistoryResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Sharing across tenants: publishes a module of the caller's tenant,
+   * read-only, at one version or all, to every tenant or to named tenants.
+   * Other tenants then read it as `@TENANT/path` (GetModule,
+   * ListModuleVersions, ResolveModule, RunService.LaunchRun) and never change it.
+   */
+  publishModule(
+    request: PublishModuleRequest,
+    callback: (error: ServiceError | null, response: PublishModuleResponse) => void,
+  ): ClientUnaryCall;
+  publishModule(
+    request: PublishModuleRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PublishModuleResponse) => void,
+  ): ClientUnaryCall;
+  publishModule(
+    request: PublishModuleRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PublishModuleResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Withdraws publications: new reads and launches stop; runs already
+   * launched from the module keep their pinned plan and go on.
+   */
+  unpublishModule(
+    request: UnpublishModuleRequest,
+    callback: (error: ServiceError | null, response: UnpublishModuleResponse) => void,
+  ): ClientUnaryCall;
+  unpublishModule(
+    request: UnpublishModuleRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UnpublishModuleResponse) => void,
+  ): ClientUnaryCall;
+  unpublishModule(
+    request: UnpublishModuleRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UnpublishModuleResponse) => void,
+  ): ClientUnaryCall;
+  /** What the caller's tenant shares. */
+  listPublications(
+    request: ListPublicationsRequest,
+    callback: (error: ServiceError | null, response: ListPublicationsResponse) => void,
+  ): ClientUnaryCall;
+  listPublications(
+    request: ListPublicationsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPublicationsResponse) => void,
+  ): ClientUnaryCall;
+  listPublications(
+    request: ListPublicationsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPublicationsResponse) => void,
+  ): ClientUnaryCall;
+  /** What other tenants share with the caller's tenant. */
+  listSharedModules(
+    request: ListSharedModulesRequest,
+    callback: (error: ServiceError | null, response: ListSharedModulesResponse) => void,
+  ): ClientUnaryCall;
+  listSharedModules(
+    request: ListSharedModulesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListSharedModulesResponse) => void,
+  ): ClientUnaryCall;
+  listSharedModules(
+    request: ListSharedModulesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListSharedModulesResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file slipstream/v1/modules.proto.
  */
 export const file_slipstream_v1_modules: GenFile = /*@__PURE__*/
-  fileDesc("ChtzbGlwc3RyZWFtL3YxL21vZHVsZXMucHJvdG8SDXNsaXBzdHJlYW0udjEi0AEKCk1vZHVsZVNwZWMSDAoEcGF0aBgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRItCgdwcm9qZWN0GAMgASgLMhouc2xpcHN0cmVhbS52MS5Qcm9qZWN0U3BlY0gAEjEKCWNvbXBvbmVudBgEIAEoCzIcLnNsaXBzdHJlYW0udjEuQ29tcG9uZW50U3BlY0gAEjUKC2FwcGxpY2F0aW9uGAUgASgLMh4uc2xpcHN0cmVhbS52MS5BcHBsaWNhdGlvblNwZWNIAEIGCgRraW5kIg0KC1Byb2plY3RTcGVjIpYCCg1Db21wb25lbnRTcGVjEg4KBnBhcmVudBgBIAEoCRI4CgZpbWFnZXMYAiADKAsyKC5zbGlwc3RyZWFtLnYxLkNvbXBvbmVudFNwZWMuSW1hZ2VzRW50cnkSKwoJcmVzb3VyY2VzGAMgASgLMhguc2xpcHN0cmVhbS52MS5SZXNvdXJjZXMSJwoHcmVjaXBlcxgEIAEoCzIWLnNsaXBzdHJlYW0udjEuUmVjaXBlcxI2CgpwYXJhbWV0ZXJzGAUgAygLMiIuc2xpcHN0cmVhbS52MS5QYXJhbWV0ZXJEZWZpbml0aW9uGi0KC0ltYWdlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi8QEKCVJlc291cmNlcxIQCgNjcHUYASABKAVIAIgBARITCgZyYW1fZ2IYAiABKAFIAYgBARIUCgdkaXNrX2diGAMgASgFSAKIAQESNAoGY2xvdWRzGAQgAygLMiQuc2xpcHN0cmVhbS52MS5SZXNvdXJjZXMuQ2xvdWRzRW50cnkaUgoLQ2xvdWRzRW50cnkSCwoDa2V5GAEgASgJEjIKBXZhbHVlGAIgASgLMiMuc2xpcHN0cmVhbS52MS5DbG91ZFJlc291cmNlT3B0aW9uczoCOAFCBgoEX2NwdUIJCgdfcmFtX2diQgoKCF9kaXNrX2diIokBChRDbG91ZFJlc291cmNlT3B0aW9ucxJBCgdvcHRpb25zGAEgAygLMjAuc2xpcHN0cmVhbS52MS5DbG91ZFJlc291cmNlT3B0aW9ucy5PcHRpb25zRW50cnkaLgoMT3B0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiuwEKB1JlY2lwZXMSEgoKcHJlaW5zdGFsbBgBIAEoCRIQCghwYWNrYWdlcxgCIAMoCRITCgtwb3N0aW5zdGFsbBgDIAEoCRISCgpkZXBsb3ltZW50GAQgASgJEhEKCXJlcG9ydGluZxgFIAEoCRIRCglvbl92bV9hZGQYBiABKAkSFAoMb25fdm1fcmVtb3ZlGAcgASgJEhEKCXByZV9zY2FsZRgIIAEoCRISCgpwb3N0X3NjYWxlGAkgASgJIugBChNQYXJhbWV0ZXJEZWZpbml0aW9uEgwKBG5hbWUYASABKAkSMgoIY2F0ZWdvcnkYAiABKA4yIC5zbGlwc3RyZWFtLnYxLlBhcmFtZXRlckNhdGVnb3J5EioKBHR5cGUYAyABKA4yHC5zbGlwc3RyZWFtLnYxLlBhcmFtZXRlclR5cGUSDgoGdmFsdWVzGAQgAygJEhoKDWRlZmF1bHRfdmFsdWUYBSABKAlIAIgBARITCgtkZXNjcmlwdGlvbhgGIAEoCRIQCghyZXF1aXJlZBgHIAEoCEIQCg5fZGVmYXVsdF92YWx1ZSI5Cg9BcHBsaWNhdGlvblNwZWMSJgoFbm9kZXMYASADKAsyFy5zbGlwc3RyZWFtLnYxLk5vZGVTcGVjIvMBCghOb2RlU3BlYxIMCgRuYW1lGAEgASgJEhEKCWNvbXBvbmVudBgCIAEoCRIZCgxtdWx0aXBsaWNpdHkYAyABKAVIAIgBARINCgVjbG91ZBgEIAEoCRIhChltYXhfcHJvdmlzaW9uaW5nX2ZhaWx1cmVzGAUgASgFEjcKCG1hcHBpbmdzGAYgAygLMiUuc2xpcHN0cmVhbS52MS5Ob2RlU3BlYy5NYXBwaW5nc0VudHJ5Gi8KDU1hcHBpbmdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIPCg1fbXVsdGlwbGljaXR5IrIBCgZNb2R1bGUSJwoEc3BlYxgBIAEoCzIZLnNsaXBzdHJlYW0udjEuTW9kdWxlU3BlYxInCgRraW5kGAIgASgOMhkuc2xpcHN0cmVhbS52MS5Nb2R1bGVLaW5kEi0KB3ZlcnNpb24YAyABKAsyHC5zbGlwc3RyZWFtLnYxLk1vZHVsZVZlcnNpb24SFgoObGF0ZXN0X3ZlcnNpb24YBCABKAUSDwoHZGVsZXRlZBgFIAEoCCKHAQoNTW9kdWxlVmVyc2lvbhIPCgd2ZXJzaW9uGAEgASgFEg4KBmF1dGhvchgCIAEoCRIuCgpjcmVhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdtZXNzYWdlGAQgASgJEhQKDGNvbnRlbnRfaGFzaBgFIAEoCSKJAQoNTW9kdWxlU3VtbWFyeRIMCgRwYXRoGAEgASgJEicKBGtpbmQYAiABKA4yGS5zbGlwc3RyZWFtLnYxLk1vZHVsZUtpbmQSEwoLZGVzY3JpcHRpb24YAyABKAkSLAoGbGF0ZXN0GAQgASgLMhwuc2xpcHN0cmVhbS52MS5Nb2R1bGVWZXJzaW9uIioKCU1vZHVsZVJlZhIMCgRwYXRoGAEgASgJEg8KB3ZlcnNpb24YAiABKAUijwEKEVNhdmVNb2R1bGVSZXF1ZXN0EicKBHNwZWMYASABKAsyGS5zbGlwc3RyZWFtLnYxLk1vZHVsZVNwZWMSDwoHbWVzc2FnZRgCIAEoCRIkChdleHBlY3RlZF9sYXRlc3RfdmVyc2lvbhgDIAEoBUgAiAEBQhoKGF9leHBlY3RlZF9sYXRlc3RfdmVyc2lvbiJMChJTYXZlTW9kdWxlUmVzcG9uc2USJQoGbW9kdWxlGAEgASgLMhUuc2xpcHN0cmVhbS52MS5Nb2R1bGUSDwoHY3JlYXRlZBgCIAEoCCIfChBHZXRNb2R1bGVSZXF1ZXN0EgsKA3JlZhgBIAEoCSI6ChFHZXRNb2R1bGVSZXNwb25zZRIlCgZtb2R1bGUYASABKAsyFS5zbGlwc3RyZWFtLnYxLk1vZHVsZSJ0ChJMaXN0TW9kdWxlc1JlcXVlc3QSDgoGcHJlZml4GAEgASgJEicKBGtpbmQYAiABKA4yGS5zbGlwc3RyZWFtLnYxLk1vZHVsZUtpbmQSEQoJcGFnZV9zaXplGAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAkiXQoTTGlzdE1vZHVsZXNSZXNwb25zZRItCgdtb2R1bGVzGAEgAygLMhwuc2xpcHN0cmVhbS52MS5Nb2R1bGVTdW1tYXJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJQChlMaXN0TW9kdWxlVmVyc2lvbnNSZXF1ZXN0EgwKBHBhdGgYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiZQoaTGlzdE1vZHVsZVZlcnNpb25zUmVzcG9uc2USLgoIdmVyc2lvbnMYASADKAsyHC5zbGlwc3RyZWFtLnYxLk1vZHVsZVZlcnNpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIiMKE0RlbGV0ZU1vZHVsZVJlcXVlc3QSDAoEcGF0aBgBIAEoCSIWChREZWxldGVNb2R1bGVSZXNwb25zZSJAChVWYWxpZGF0ZU1vZHVsZVJlcXVlc3QSJwoEc3BlYxgBIAEoCzIZLnNsaXBzdHJlYW0udjEuTW9kdWxlU3BlYyIYChZWYWxpZGF0ZU1vZHVsZVJlc3BvbnNlIiMKFFJlc29sdmVNb2R1bGVSZXF1ZXN0EgsKA3JlZhgBIAEoCSJCChVSZXNvbHZlTW9kdWxlUmVzcG9uc2USKQoEcGxhbhgBIAEoCzIbLnNsaXBzdHJlYW0udjEuUmVzb2x2ZWRQbGFuIo0BCgxSZXNvbHZlZFBsYW4SKAoGbW9kdWxlGAEgASgLMhguc2xpcHN0cmVhbS52MS5Nb2R1bGVSZWYSJwoEa2luZBgCIAEoDjIZLnNsaXBzdHJlYW0udjEuTW9kdWxlS2luZBIqCgVub2RlcxgDIAMoCzIbLnNsaXBzdHJlYW0udjEuUmVzb2x2ZWROb2RlIroECgxSZXNvbHZlZE5vZGUSDAoEbmFtZRgBIAEoCRIrCgljb21wb25lbnQYAiABKAsyGC5zbGlwc3RyZWFtLnYxLk1vZHVsZVJlZhIpCgdsaW5lYWdlGAMgAygLMhguc2xpcHN0cmVhbS52MS5Nb2R1bGVSZWYSFAoMbXVsdGlwbGljaXR5GAQgASgFEg0KBWNsb3VkGAUgASgJEiEKGW1heF9wcm92aXNpb25pbmdfZmFpbHVyZXMYBiABKAUSNwoGaW1hZ2VzGAcgAygLMicuc2xpcHN0cmVhbS52MS5SZXNvbHZlZE5vZGUuSW1hZ2VzRW50cnkSKwoJcmVzb3VyY2VzGAggASgLMhguc2xpcHN0cmVhbS52MS5SZXNvdXJjZXMSEAoIcGFja2FnZXMYCSADKAkSLwoHcmVjaXBlcxgKIAEoCzIeLnNsaXBzdHJlYW0udjEuUmVzb2x2ZWRSZWNpcGVzEjYKCnBhcmFtZXRlcnMYCyADKAsyIi5zbGlwc3RyZWFtLnYxLlBhcmFtZXRlckRlZmluaXRpb24SOwoIbWFwcGluZ3MYDCADKAsyKS5zbGlwc3RyZWFtLnYxLlJlc29sdmVkTm9kZS5NYXBwaW5nc0VudHJ5Gi0KC0ltYWdlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaLwoNTWFwcGluZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIokDCg9SZXNvbHZlZFJlY2lwZXMSLQoKcHJlaW5zdGFsbBgBIAMoCzIZLnNsaXBzdHJlYW0udjEuUmVjaXBlU3RlcBIuCgtwb3N0aW5zdGFsbBgCIAMoCzIZLnNsaXBzdHJlYW0udjEuUmVjaXBlU3RlcBItCgpkZXBsb3ltZW50GAMgAygLMhkuc2xpcHN0cmVhbS52MS5SZWNpcGVTdGVwEiwKCXJlcG9ydGluZxgEIAMoCzIZLnNsaXBzdHJlYW0udjEuUmVjaXBlU3RlcBIsCglvbl92bV9hZGQYBSADKAsyGS5zbGlwc3RyZWFtLnYxLlJlY2lwZVN0ZXASLwoMb25fdm1fcmVtb3ZlGAYgAygLMhkuc2xpcHN0cmVhbS52MS5SZWNpcGVTdGVwEiwKCXByZV9zY2FsZRgHIAMoCzIZLnNsaXBzdHJlYW0udjEuUmVjaXBlU3RlcBItCgpwb3N0X3NjYWxlGAggAygLMhkuc2xpcHN0cmVhbS52MS5SZWNpcGVTdGVwIkYKClJlY2lwZVN0ZXASKAoGbW9kdWxlGAEgASgLMhguc2xpcHN0cmVhbS52MS5Nb2R1bGVSZWYSDgoGc2NyaXB0GAIgASgJKnoKCk1vZHVsZUtpbmQSGwoXTU9EVUxFX0tJTkRfVU5TUEVDSUZJRUQQABIXChNNT0RVTEVfS0lORF9QUk9KRUNUEAESGQoVTU9EVUxFX0tJTkRfQ09NUE9ORU5UEAISGwoXTU9EVUxFX0tJTkRfQVBQTElDQVRJT04QAyp0ChFQYXJhbWV0ZXJDYXRlZ29yeRIiCh5QQVJBTUVURVJfQ0FURUdPUllfVU5TUEVDSUZJRUQQABIcChhQQVJBTUVURVJfQ0FURUdPUllfSU5QVVQQARIdChlQQVJBTUVURVJfQ0FURUdPUllfT1VUUFVUEAIqzQEKDVBhcmFtZXRlclR5cGUSHgoaUEFSQU1FVEVSX1RZUEVfVU5TUEVDSUZJRUQQABIZChVQQVJBTUVURVJfVFlQRV9TVFJJTkcQARIXChNQQVJBTUVURVJfVFlQRV9URVhUEAISGwoXUEFSQU1FVEVSX1RZUEVfUEFTU1dPUkQQAxIaChZQQVJBTUVURVJfVFlQRV9CT09MRUFOEAQSFgoSUEFSQU1FVEVSX1RZUEVfSU5UEAUSFwoTUEFSQU1FVEVSX1RZUEVfRU5VTRAGMocFCg1Nb2R1bGVTZXJ2aWNlElEKClNhdmVNb2R1bGUSIC5zbGlwc3RyZWFtLnYxLlNhdmVNb2R1bGVSZXF1ZXN0GiEuc2xpcHN0cmVhbS52MS5TYXZlTW9kdWxlUmVzcG9uc2USTgoJR2V0TW9kdWxlEh8uc2xpcHN0cmVhbS52MS5HZXRNb2R1bGVSZXF1ZXN0GiAuc2xpcHN0cmVhbS52MS5HZXRNb2R1bGVSZXNwb25zZRJUCgtMaXN0TW9kdWxlcxIhLnNsaXBzdHJlYW0udjEuTGlzdE1vZHVsZXNSZXF1ZXN0GiIuc2xpcHN0cmVhbS52MS5MaXN0TW9kdWxlc1Jlc3BvbnNlEmkKEkxpc3RNb2R1bGVWZXJzaW9ucxIoLnNsaXBzdHJlYW0udjEuTGlzdE1vZHVsZVZlcnNpb25zUmVxdWVzdBopLnNsaXBzdHJlYW0udjEuTGlzdE1vZHVsZVZlcnNpb25zUmVzcG9uc2USVwoMRGVsZXRlTW9kdWxlEiIuc2xpcHN0cmVhbS52MS5EZWxldGVNb2R1bGVSZXF1ZXN0GiMuc2xpcHN0cmVhbS52MS5EZWxldGVNb2R1bGVSZXNwb25zZRJdCg5WYWxpZGF0ZU1vZHVsZRIkLnNsaXBzdHJlYW0udjEuVmFsaWRhdGVNb2R1bGVSZXF1ZXN0GiUuc2xpcHN0cmVhbS52MS5WYWxpZGF0ZU1vZHVsZVJlc3BvbnNlEloKDVJlc29sdmVNb2R1bGUSIy5zbGlwc3RyZWFtLnYxLlJlc29sdmVNb2R1bGVSZXF1ZXN0GiQuc2xpcHN0cmVhbS52MS5SZXNvbHZlTW9kdWxlUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChtzbGlwc3RyZWFtL3YxL21vZHVsZXMucHJvdG8SDXNsaXBzdHJlYW0udjEi0AEKCk1vZHVsZVNwZWMSDAoEcGF0aBgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRItCgdwcm9qZWN0GAMgASgLMhouc2xpcHN0cmVhbS52MS5Qcm9qZWN0U3BlY0gAEjEKCWNvbXBvbmVudBgEIAEoCzIcLnNsaXBzdHJlYW0udjEuQ29tcG9uZW50U3BlY0gAEjUKC2FwcGxpY2F0aW9uGAUgASgLMh4uc2xpcHN0cmVhbS52MS5BcHBsaWNhdGlvblNwZWNIAEIGCgRraW5kIg0KC1Byb2plY3RTcGVjIpYCCg1Db21wb25lbnRTcGVjEg4KBnBhcmVudBgBIAEoCRI4CgZpbWFnZXMYAiADKAsyKC5zbGlwc3RyZWFtLnYxLkNvbXBvbmVudFNwZWMuSW1hZ2VzRW50cnkSKwoJcmVzb3VyY2VzGAMgASgLMhguc2xpcHN0cmVhbS52MS5SZXNvdXJjZXMSJwoHcmVjaXBlcxgEIAEoCzIWLnNsaXBzdHJlYW0udjEuUmVjaXBlcxI2CgpwYXJhbWV0ZXJzGAUgAygLMiIuc2xpcHN0cmVhbS52MS5QYXJhbWV0ZXJEZWZpbml0aW9uGi0KC0ltYWdlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi8QEKCVJlc291cmNlcxIQCgNjcHUYASABKAVIAIgBARITCgZyYW1fZ2IYAiABKAFIAYgBARIUCgdkaXNrX2diGAMgASgFSAKIAQESNAoGY2xvdWRzGAQgAygLMiQuc2xpcHN0cmVhbS52MS5SZXNvdXJjZXMuQ2xvdWRzRW50cnkaUgoLQ2xvdWRzRW50cnkSCwoDa2V5GAEgASgJEjIKBXZhbHVlGAIgASgLMiMuc2xpcHN0cmVhbS52MS5DbG91ZFJlc291cmNlT3B0aW9uczoCOAFCBgoEX2NwdUIJCgdfcmFtX2diQgoKCF9kaXNrX2diIokBChRDbG91ZFJlc291cmNlT3B0aW9ucxJBCgdvcHRpb25zGAEgAygLMjAuc2xpcHN0cmVhbS52MS5DbG91ZFJlc291cmNlT3B0aW9ucy5PcHRpb25zRW50cnkaLgoMT3B0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiuwEKB1JlY2lwZXMSEgoKcHJlaW5zdGFsbBgBIAEoCRIQCghwYWNrYWdlcxgCIAMoCRITCgtwb3N0aW5zdGFsbBgDIAEoCRISCgpkZXBsb3ltZW50GAQgASgJEhEKCXJlcG9ydGluZxgFIAEoCRIRCglvbl92bV9hZGQYBiABKAkSFAoMb25fdm1fcmVtb3ZlGAcgASgJEhEKCXByZV9zY2FsZRgIIAEoCRISCgpwb3N0X3NjYWxlGAkgASgJIugBChNQYXJhbWV0ZXJEZWZpbml0aW9uEgwKBG5hbWUYASABKAkSMgoIY2F0ZWdvcnkYAiABKA4yIC5zbGlwc3RyZWFtLnYxLlBhcmFtZXRlckNhdGVnb3J5EioKBHR5cGUYAyABKA4yHC5zbGlwc3RyZWFtLnYxLlBhcmFtZXRlclR5cGUSDgoGdmFsdWVzGAQgAygJEhoKDWRlZmF1bHRfdmFsdWUYBSABKAlIAIgBARITCgtkZXNjcmlwdGlvbhgGIAEoCRIQCghyZXF1aXJlZBgHIAEoCEIQCg5fZGVmYXVsdF92YWx1ZSI5Cg9BcHBsaWNhdGlvblNwZWMSJgoFbm9kZXMYASADKAsyFy5zbGlwc3RyZWFtLnYxLk5vZGVTcGVjIvMBCghOb2RlU3BlYxIMCgRuYW1lGAEgASgJEhEKCWNvbXBvbmVudBgCIAEoCRIZCgxtdWx0aXBsaWNpdHkYAyABKAVIAIgBARINCgVjbG91ZBgEIAEoCRIhChltYXhfcHJvdmlzaW9uaW5nX2ZhaWx1cmVzGAUgASgFEjcKCG1hcHBpbmdzGAYgAygLMiUuc2xpcHN0cmVhbS52MS5Ob2RlU3BlYy5NYXBwaW5nc0VudHJ5Gi8KDU1hcHBpbmdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIPCg1fbXVsdGlwbGljaXR5IrIBCgZNb2R1bGUSJwoEc3BlYxgBIAEoCzIZLnNsaXBzdHJlYW0udjEuTW9kdWxlU3BlYxInCgRraW5kGAIgASgOMhkuc2xpcHN0cmVhbS52MS5Nb2R1bGVLaW5kEi0KB3ZlcnNpb24YAyABKAsyHC5zbGlwc3RyZWFtLnYxLk1vZHVsZVZlcnNpb24SFgoObGF0ZXN0X3ZlcnNpb24YBCABKAUSDwoHZGVsZXRlZBgFIAEoCCKVAQoNTW9kdWxlVmVyc2lvbhIPCgd2ZXJzaW9uGAEgASgFEg4KBmF1dGhvchgCIAEoCRIuCgpjcmVhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdtZXNzYWdlGAQgASgJEhQKDGNvbnRlbnRfaGFzaBgFIAEoCRIMCgR0YWdzGAYgAygJIokBCg1Nb2R1bGVTdW1tYXJ5EgwKBHBhdGgYASABKAkSJwoEa2luZBgCIAEoDjIZLnNsaXBzdHJlYW0udjEuTW9kdWxlS2luZBITCgtkZXNjcmlwdGlvbhgDIAEoCRIsCgZsYXRlc3QYBCABKAsyHC5zbGlwc3RyZWFtLnYxLk1vZHVsZVZlcnNpb24iOgoJTW9kdWxlUmVmEgwKBHBhdGgYASABKAkSDwoHdmVyc2lvbhgCIAEoBRIOCgZ0ZW5hbnQYAyABKAkijwEKEVNhdmVNb2R1bGVSZXF1ZXN0EicKBHNwZWMYASABKAsyGS5zbGlwc3RyZWFtLnYxLk1vZHVsZVNwZWMSDwoHbWVzc2FnZRgCIAEoCRIkChdleHBlY3RlZF9sYXRlc3RfdmVyc2lvbhgDIAEoBUgAiAEBQhoKGF9leHBlY3RlZF9sYXRlc3RfdmVyc2lvbiJMChJTYXZlTW9kdWxlUmVzcG9uc2USJQoGbW9kdWxlGAEgASgLMhUuc2xpcHN0cmVhbS52MS5Nb2R1bGUSDwoHY3JlYXRlZBgCIAEoCCIfChBHZXRNb2R1bGVSZXF1ZXN0EgsKA3JlZhgBIAEoCSI6ChFHZXRNb2R1bGVSZXNwb25zZRIlCgZtb2R1bGUYASABKAsyFS5zbGlwc3RyZWFtLnYxLk1vZHVsZSJ0ChJMaXN0TW9kdWxlc1JlcXVlc3QSDgoGcHJlZml4GAEgASgJEicKBGtpbmQYAiABKA4yGS5zbGlwc3RyZWFtLnYxLk1vZHVsZUtpbmQSEQoJcGFnZV9zaXplGAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAkiXQoTTGlzdE1vZHVsZXNSZXNwb25zZRItCgdtb2R1bGVzGAEgAygLMhwuc2xpcHN0cmVhbS52MS5Nb2R1bGVTdW1tYXJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJQChlMaXN0TW9kdWxlVmVyc2lvbnNSZXF1ZXN0EgwKBHBhdGgYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiZQoaTGlzdE1vZHVsZVZlcnNpb25zUmVzcG9uc2USLgoIdmVyc2lvbnMYASADKAsyHC5zbGlwc3RyZWFtLnYxLk1vZHVsZVZlcnNpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIiMKE0RlbGV0ZU1vZHVsZVJlcXVlc3QSDAoEcGF0aBgBIAEoCSIWChREZWxldGVNb2R1bGVSZXNwb25zZSJAChVWYWxpZGF0ZU1vZHVsZVJlcXVlc3QSJwoEc3BlYxgBIAEoCzIZLnNsaXBzdHJlYW0udjEuTW9kdWxlU3BlYyIYChZWYWxpZGF0ZU1vZHVsZVJlc3BvbnNlIiMKFFJlc29sdmVNb2R1bGVSZXF1ZXN0EgsKA3JlZhgBIAEoCSJCChVSZXNvbHZlTW9kdWxlUmVzcG9uc2USKQoEcGxhbhgBIAEoCzIbLnNsaXBzdHJlYW0udjEuUmVzb2x2ZWRQbGFuIo0BCgxSZXNvbHZlZFBsYW4SKAoGbW9kdWxlGAEgASgLMhguc2xpcHN0cmVhbS52MS5Nb2R1bGVSZWYSJwoEa2luZBgCIAEoDjIZLnNsaXBzdHJlYW0udjEuTW9kdWxlS2luZBIqCgVub2RlcxgDIAMoCzIbLnNsaXBzdHJlYW0udjEuUmVzb2x2ZWROb2RlIroECgxSZXNvbHZlZE5vZGUSDAoEbmFtZRgBIAEoCRIrCgljb21wb25lbnQYAiABKAsyGC5zbGlwc3RyZWFtLnYxLk1vZHVsZVJlZhIpCgdsaW5lYWdlGAMgAygLMhguc2xpcHN0cmVhbS52MS5Nb2R1bGVSZWYSFAoMbXVsdGlwbGljaXR5GAQgASgFEg0KBWNsb3VkGAUgASgJEiEKGW1heF9wcm92aXNpb25pbmdfZmFpbHVyZXMYBiABKAUSNwoGaW1hZ2VzGAcgAygLMicuc2xpcHN0cmVhbS52MS5SZXNvbHZlZE5vZGUuSW1hZ2VzRW50cnkSKwoJcmVzb3VyY2VzGAggASgLMhguc2xpcHN0cmVhbS52MS5SZXNvdXJjZXMSEAoIcGFja2FnZXMYCSADKAkSLwoHcmVjaXBlcxgKIAEoCzIeLnNsaXBzdHJlYW0udjEuUmVzb2x2ZWRSZWNpcGVzEjYKCnBhcmFtZXRlcnMYCyADKAsyIi5zbGlwc3RyZWFtLnYxLlBhcmFtZXRlckRlZmluaXRpb24SOwoIbWFwcGluZ3MYDCADKAsyKS5zbGlwc3RyZWFtLnYxLlJlc29sdmVkTm9kZS5NYXBwaW5nc0VudHJ5Gi0KC0ltYWdlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaLwoNTWFwcGluZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIokDCg9SZXNvbHZlZFJlY2lwZXMSLQoKcHJlaW5zdGFsbBgBIAMoCzIZLnNsaXBzdHJlYW0udjEuUmVjaXBlU3RlcBIuCgtwb3N0aW5zdGFsbBgCIAMoCzIZLnNsaXBzdHJlYW0udjEuUmVjaXBlU3RlcBItCgpkZXBsb3ltZW50GAMgAygLMhkuc2xpcHN0cmVhbS52MS5SZWNpcGVTdGVwEiwKCXJlcG9ydGluZxgEIAMoCzIZLnNsaXBzdHJlYW0udjEuUmVjaXBlU3RlcBIsCglvbl92bV9hZGQYBSADKAsyGS5zbGlwc3RyZWFtLnYxLlJlY2lwZVN0ZXASLwoMb25fdm1fcmVtb3ZlGAYgAygLMhkuc2xpcHN0cmVhbS52MS5SZWNpcGVTdGVwEiwKCXByZV9zY2FsZRgHIAMoCzIZLnNsaXBzdHJlYW0udjEuUmVjaXBlU3RlcBItCgpwb3N0X3NjYWxlGAggAygLMhkuc2xpcHN0cmVhbS52MS5SZWNpcGVTdGVwIkYKClJlY2lwZVN0ZXASKAoGbW9kdWxlGAEgASgLMhguc2xpcHN0cmVhbS52MS5Nb2R1bGVSZWYSDgoGc2NyaXB0GAIgASgJIooBChFNb2R1bGVQdWJsaWNhdGlvbhIMCgRwYXRoGAEgASgJEg8KB3ZlcnNpb24YAiABKAUSDgoGdGVuYW50GAMgASgJEhQKDHB1Ymxpc2hlZF9ieRgEIAEoCRIwCgxwdWJsaXNoZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkYKFFB1Ymxpc2hNb2R1bGVSZXF1ZXN0EgwKBHBhdGgYASABKAkSDwoHdmVyc2lvbhgCIAEoBRIPCgd0ZW5hbnRzGAMgAygJIk8KFVB1Ymxpc2hNb2R1bGVSZXNwb25zZRI2CgxwdWJsaWNhdGlvbnMYASADKAsyIC5zbGlwc3RyZWFtLnYxLk1vZHVsZVB1YmxpY2F0aW9uIkgKFlVucHVibGlzaE1vZHVsZVJlcXVlc3QSDAoEcGF0aBgBIAEoCRIPCgd0ZW5hbnRzGAIgAygJEg8KB3ZlcnNpb24YAyABKAUiKgoXVW5wdWJsaXNoTW9kdWxlUmVzcG9uc2USDwoHcmVtb3ZlZBgBIAEoBSJOChdMaXN0UHVibGljYXRpb25zUmVxdWVzdBIMCgRwYXRoGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImsKGExpc3RQdWJsaWNhdGlvbnNSZXNwb25zZRI2CgxwdWJsaWNhdGlvbnMYASADKAsyIC5zbGlwc3RyZWFtLnYxLk1vZHVsZVB1YmxpY2F0aW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJBChhMaXN0U2hhcmVkTW9kdWxlc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkikgEKDFNoYXJlZE1vZHVsZRIOCgZ0ZW5hbnQYASABKAkSDAoEcGF0aBgCIAEoCRInCgRraW5kGAMgASgOMhkuc2xpcHN0cmVhbS52MS5Nb2R1bGVLaW5kEhMKC2Rlc2NyaXB0aW9uGAQgASgJEhQKDGFsbF92ZXJzaW9ucxgFIAEoCBIQCgh2ZXJzaW9ucxgGIAMoBSJiChlMaXN0U2hhcmVkTW9kdWxlc1Jlc3BvbnNlEiwKB21vZHVsZXMYASADKAsyGy5zbGlwc3RyZWFtLnYxLlNoYXJlZE1vZHVsZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiZgoJTW9kdWxlVGFnEgwKBG5hbWUYASABKAkSDwoHdmVyc2lvbhgCIAEoBRIOCgZzZXRfYnkYAyABKAkSKgoGc2V0X2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKSAQoPTW9kdWxlVGFnQ2hhbmdlEgsKA3RhZxgBIAEoCRITCgtvbGRfdmVyc2lvbhgCIAEoBRITCgtuZXdfdmVyc2lvbhgDIAEoBRINCgVhY3RvchgEIAEoCRIoCgR0aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdtZXNzYWdlGAYgASgJIlIKE1NldE1vZHVsZVRhZ1JlcXVlc3QSDAoEcGF0aBgBIAEoCRILCgN0YWcYAiABKAkSDwoHdmVyc2lvbhgDIAEoBRIPCgdtZXNzYWdlGAQgASgJIlcKFFNldE1vZHVsZVRhZ1Jlc3BvbnNlEiUKA3RhZxgBIAEoCzIYLnNsaXBzdHJlYW0udjEuTW9kdWxlVGFnEhgKEHByZXZpb3VzX3ZlcnNpb24YAiABKAUiRAoWRGVsZXRlTW9kdWxlVGFnUmVxdWVzdBIMCgRwYXRoGAEgASgJEgsKA3RhZxgCIAEoCRIPCgdtZXNzYWdlGAMgASgJIjMKF0RlbGV0ZU1vZHVsZVRhZ1Jlc3BvbnNlEhgKEHByZXZpb3VzX3ZlcnNpb24YASABKAUiJQoVTGlzdE1vZHVsZVRhZ3NSZXF1ZXN0EgwKBHBhdGgYASABKAkiQAoWTGlzdE1vZHVsZVRhZ3NSZXNwb25zZRImCgR0YWdzGAEgAygLMhguc2xpcHN0cmVhbS52MS5Nb2R1bGVUYWciXwobTGlzdE1vZHVsZVRhZ0hpc3RvcnlSZXF1ZXN0EgwKBHBhdGgYASABKAkSCwoDdGFnGAIgASgJEhEKCXBhZ2Vfc2l6ZRgDIAEoBRISCgpwYWdlX3Rva2VuGAQgASgJImgKHExpc3RNb2R1bGVUYWdIaXN0b3J5UmVzcG9uc2USLwoHY2hhbmdlcxgBIAMoCzIeLnNsaXBzdHJlYW0udjEuTW9kdWxlVGFnQ2hhbmdlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSp6CgpNb2R1bGVLaW5kEhsKF01PRFVMRV9LSU5EX1VOU1BFQ0lGSUVEEAASFwoTTU9EVUxFX0tJTkRfUFJPSkVDVBABEhkKFU1PRFVMRV9LSU5EX0NPTVBPTkVOVBACEhsKF01PRFVMRV9LSU5EX0FQUExJQ0FUSU9OEAMqdAoRUGFyYW1ldGVyQ2F0ZWdvcnkSIgoeUEFSQU1FVEVSX0NBVEVHT1JZX1VOU1BFQ0lGSUVEEAASHAoYUEFSQU1FVEVSX0NBVEVHT1JZX0lOUFVUEAESHQoZUEFSQU1FVEVSX0NBVEVHT1JZX09VVFBVVBACKs0BCg1QYXJhbWV0ZXJUeXBlEh4KGlBBUkFNRVRFUl9UWVBFX1VOU1BFQ0lGSUVEEAASGQoVUEFSQU1FVEVSX1RZUEVfU1RSSU5HEAESFwoTUEFSQU1FVEVSX1RZUEVfVEVYVBACEhsKF1BBUkFNRVRFUl9UWVBFX1BBU1NXT1JEEAMSGgoWUEFSQU1FVEVSX1RZUEVfQk9PTEVBThAEEhYKElBBUkFNRVRFUl9UWVBFX0lOVBAFEhcKE1BBUkFNRVRFUl9UWVBFX0VOVU0QBjKdCwoNTW9kdWxlU2VydmljZRJRCgpTYXZlTW9kdWxlEiAuc2xpcHN0cmVhbS52MS5TYXZlTW9kdWxlUmVxdWVzdBohLnNsaXBzdHJlYW0udjEuU2F2ZU1vZHVsZVJlc3BvbnNlEk4KCUdldE1vZHVsZRIfLnNsaXBzdHJlYW0udjEuR2V0TW9kdWxlUmVxdWVzdBogLnNsaXBzdHJlYW0udjEuR2V0TW9kdWxlUmVzcG9uc2USVAoLTGlzdE1vZHVsZXMSIS5zbGlwc3RyZWFtLnYxLkxpc3RNb2R1bGVzUmVxdWVzdBoiLnNsaXBzdHJlYW0udjEuTGlzdE1vZHVsZXNSZXNwb25zZRJpChJMaXN0TW9kdWxlVmVyc2lvbnMSKC5zbGlwc3RyZWFtLnYxLkxpc3RNb2R1bGVWZXJzaW9uc1JlcXVlc3QaKS5zbGlwc3RyZWFtLnYxLkxpc3RNb2R1bGVWZXJzaW9uc1Jlc3BvbnNlElcKDERlbGV0ZU1vZHVsZRIiLnNsaXBzdHJlYW0udjEuRGVsZXRlTW9kdWxlUmVxdWVzdBojLnNsaXBzdHJlYW0udjEuRGVsZXRlTW9kdWxlUmVzcG9uc2USXQoOVmFsaWRhdGVNb2R1bGUSJC5zbGlwc3RyZWFtLnYxLlZhbGlkYXRlTW9kdWxlUmVxdWVzdBolLnNsaXBzdHJlYW0udjEuVmFsaWRhdGVNb2R1bGVSZXNwb25zZRJaCg1SZXNvbHZlTW9kdWxlEiMuc2xpcHN0cmVhbS52MS5SZXNvbHZlTW9kdWxlUmVxdWVzdBokLnNsaXBzdHJlYW0udjEuUmVzb2x2ZU1vZHVsZVJlc3BvbnNlElcKDFNldE1vZHVsZVRhZxIiLnNsaXBzdHJlYW0udjEuU2V0TW9kdWxlVGFnUmVxdWVzdBojLnNsaXBzdHJlYW0udjEuU2V0TW9kdWxlVGFnUmVzcG9uc2USYAoPRGVsZXRlTW9kdWxlVGFnEiUuc2xpcHN0cmVhbS52MS5EZWxldGVNb2R1bGVUYWdSZXF1ZXN0GiYuc2xpcHN0cmVhbS52MS5EZWxldGVNb2R1bGVUYWdSZXNwb25zZRJdCg5MaXN0TW9kdWxlVGFncxIkLnNsaXBzdHJlYW0udjEuTGlzdE1vZHVsZVRhZ3NSZXF1ZXN0GiUuc2xpcHN0cmVhbS52MS5MaXN0TW9kdWxlVGFnc1Jlc3BvbnNlEm8KFExpc3RNb2R1bGVUYWdIaXN0b3J5Eiouc2xpcHN0cmVhbS52MS5MaXN0TW9kdWxlVGFnSGlzdG9yeVJlcXVlc3QaKy5zbGlwc3RyZWFtLnYxLkxpc3RNb2R1bGVUYWdIaXN0b3J5UmVzcG9uc2USWgoNUHVibGlzaE1vZHVsZRIjLnNsaXBzdHJlYW0udjEuUHVibGlzaE1vZHVsZVJlcXVlc3QaJC5zbGlwc3RyZWFtLnYxLlB1Ymxpc2hNb2R1bGVSZXNwb25zZRJgCg9VbnB1Ymxpc2hNb2R1bGUSJS5zbGlwc3RyZWFtLnYxLlVucHVibGlzaE1vZHVsZVJlcXVlc3QaJi5zbGlwc3RyZWFtLnYxLlVucHVibGlzaE1vZHVsZVJlc3BvbnNlEmMKEExpc3RQdWJsaWNhdGlvbnMSJi5zbGlwc3RyZWFtLnYxLkxpc3RQdWJsaWNhdGlvbnNSZXF1ZXN0Gicuc2xpcHN0cmVhbS52MS5MaXN0UHVibGljYXRpb25zUmVzcG9uc2USZgoRTGlzdFNoYXJlZE1vZHVsZXMSJy5zbGlwc3RyZWFtLnYxLkxpc3RTaGFyZWRNb2R1bGVzUmVxdWVzdBooLnNsaXBzdHJlYW0udjEuTGlzdFNoYXJlZE1vZHVsZXNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * What the author writes: the content of one module version.
@@ -424,6 +424,13 @@ export type ModuleVersion = Message<"slipstream.v1.ModuleVersion"> & {
    * @generated from field: string content_hash = 5;
    */
   contentHash: string;
+
+  /**
+   * The tags pointing at this version now, by name (GetModule, ListModuleVersions).
+   *
+   * @generated from field: repeated string tags = 6;
+   */
+  tags: string[];
 };
 
 /**
@@ -482,6 +489,14 @@ export type ModuleRef = Message<"slipstream.v1.ModuleRef"> & {
    * @generated from field: int32 version = 2;
    */
   version: number;
+
+  /**
+   * The owner tenant when the module is another tenant's, shared with the
+   * caller (`@TENANT/path`); empty for the caller's own catalog.
+   *
+   * @generated from field: string tenant = 3;
+   */
+  tenant: string;
 };
 
 /**
@@ -972,6 +987,589 @@ export const RecipeStepSchema: GenMessage<RecipeStep> = /*@__PURE__*/
   messageDesc(file_slipstream_v1_modules, 30);
 
 /**
+ * One publication: a module of the caller's tenant made readable by others.
+ *
+ * @generated from message slipstream.v1.ModulePublication
+ */
+export type ModulePublication = Message<"slipstream.v1.ModulePublication"> & {
+  /**
+   * @generated from field: string path = 1;
+   */
+  path: string;
+
+  /**
+   * The published version; 0 = every version, present and future.
+   *
+   * @generated from field: int32 version = 2;
+   */
+  version: number;
+
+  /**
+   * The tenant it is published to; empty = every tenant.
+   *
+   * @generated from field: string tenant = 3;
+   */
+  tenant: string;
+
+  /**
+   * @generated from field: string published_by = 4;
+   */
+  publishedBy: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp published_at = 5;
+   */
+  publishedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message slipstream.v1.ModulePublication.
+ * Use `create(ModulePublicationSchema)` to create a new message.
+ */
+export const ModulePublicationSchema: GenMessage<ModulePublication> = /*@__PURE__*/
+  messageDesc(file_slipstream_v1_modules, 31);
+
+/**
+ * @generated from message slipstream.v1.PublishModuleRequest
+ */
+export type PublishModuleRequest = Message<"slipstream.v1.PublishModuleRequest"> & {
+  /**
+   * Path of a module of the caller's tenant (not a project).
+   *
+   * @generated from field: string path = 1;
+   */
+  path: string;
+
+  /**
+   * The version to publish; 0 = every version, present and future.
+   *
+   * @generated from field: int32 version = 2;
+   */
+  version: number;
+
+  /**
+   * Tenant names to publish to; empty = every tenant. Names are not checked
+   * for existence (that would tell whether a tenant exists).
+   *
+   * @generated from field: repeated string tenants = 3;
+   */
+  tenants: string[];
+};
+
+/**
+ * Describes the message slipstream.v1.PublishModuleRequest.
+ * Use `create(PublishModuleRequestSchema)` to create a new message.
+ */
+export const PublishModuleRequestSchema: GenMessage<PublishModuleRequest> = /*@__PURE__*/
+  messageDesc(file_slipstream_v1_modules, 32);
+
+/**
+ * @generated from message slipstream.v1.PublishModuleResponse
+ */
+export type PublishModuleResponse = Message<"slipstream.v1.PublishModuleResponse"> & {
+  /**
+   * The publications the call made or renewed.
+   *
+   * @generated from field: repeated slipstream.v1.ModulePublication publications = 1;
+   */
+  publications: ModulePublication[];
+};
+
+/**
+ * Describes the message slipstream.v1.PublishModuleResponse.
+ * Use `create(PublishModuleResponseSchema)` to create a new message.
+ */
+export const PublishModuleResponseSchema: GenMessage<PublishModuleResponse> = /*@__PURE__*/
+  messageDesc(file_slipstream_v1_modules, 33);
+
+/**
+ * @generated from message slipstream.v1.UnpublishModuleRequest
+ */
+export type UnpublishModuleRequest = Message<"slipstream.v1.UnpublishModuleRequest"> & {
+  /**
+   * @generated from field: string path = 1;
+   */
+  path: string;
+
+  /**
+   * Withdraw only the publications to these tenants; empty = to anyone,
+   * the publication to every tenant included.
+   *
+   * @generated from field: repeated string tenants = 2;
+   */
+  tenants: string[];
+
+  /**
+   * Withdraw only the publication of this version (0 = of any version,
+   * the all-versions one included).
+   *
+   * @generated from field: int32 version = 3;
+   */
+  version: number;
+};
+
+/**
+ * Describes the message slipstream.v1.UnpublishModuleRequest.
+ * Use `create(UnpublishModuleRequestSchema)` to create a new message.
+ */
+export const UnpublishModuleRequestSchema: GenMessage<UnpublishModuleRequest> = /*@__PURE__*/
+  messageDesc(file_slipstream_v1_modules, 34);
+
+/**
+ * @generated from message slipstream.v1.UnpublishModuleResponse
+ */
+export type UnpublishModuleResponse = Message<"slipstream.v1.UnpublishModuleResponse"> & {
+  /**
+   * How many publications were withdrawn (0 when none matched).
+   *
+   * @generated from field: int32 removed = 1;
+   */
+  removed: number;
+};
+
+/**
+ * Describes the message slipstream.v1.UnpublishModuleResponse.
+ * Use `create(UnpublishModuleResponseSchema)` to create a new message.
+ */
+export const UnpublishModuleResponseSchema: GenMessage<UnpublishModuleResponse> = /*@__PURE__*/
+  messageDesc(file_slipstream_v1_modules, 35);
+
+/**
+ * @generated from message slipstream.v1.ListPublicationsRequest
+ */
+export type ListPublicationsRequest = Message<"slipstream.v1.ListPublicationsRequest"> & {
+  /**
+   * Only this module's publications; empty = all of the tenant's.
+   *
+   * @generated from field: string path = 1;
+   */
+  path: string;
+
+  /**
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message slipstream.v1.ListPublicationsRequest.
+ * Use `create(ListPublicationsRequestSchema)` to create a new message.
+ */
+export const ListPublicationsRequestSchema: GenMessage<ListPublicationsRequest> = /*@__PURE__*/
+  messageDesc(file_slipstream_v1_modules, 36);
+
+/**
+ * @generated from message slipstream.v1.ListPublicationsResponse
+ */
+export type ListPublicationsResponse = Message<"slipstream.v1.ListPublicationsResponse"> & {
+  /**
+   * @generated from field: repeated slipstream.v1.ModulePublication publications = 1;
+   */
+  publications: ModulePublication[];
+
+  /**
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message slipstream.v1.ListPublicationsResponse.
+ * Use `create(ListPublicationsResponseSchema)` to create a new message.
+ */
+export const ListPublicationsResponseSchema: GenMessage<ListPublicationsResponse> = /*@__PURE__*/
+  messageDesc(file_slipstream_v1_modules, 37);
+
+/**
+ * @generated from message slipstream.v1.ListSharedModulesRequest
+ */
+export type ListSharedModulesRequest = Message<"slipstream.v1.ListSharedModulesRequest"> & {
+  /**
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message slipstream.v1.ListSharedModulesRequest.
+ * Use `create(ListSharedModulesRequestSchema)` to create a new message.
+ */
+export const ListSharedModulesRequestSchema: GenMessage<ListSharedModulesRequest> = /*@__PURE__*/
+  messageDesc(file_slipstream_v1_modules, 38);
+
+/**
+ * A module another tenant shares with the caller's tenant.
+ *
+ * @generated from message slipstream.v1.SharedModule
+ */
+export type SharedModule = Message<"slipstream.v1.SharedModule"> & {
+  /**
+   * The owner tenant: the module is `@tenant/path`.
+   *
+   * @generated from field: string tenant = 1;
+   */
+  tenant: string;
+
+  /**
+   * @generated from field: string path = 2;
+   */
+  path: string;
+
+  /**
+   * @generated from field: slipstream.v1.ModuleKind kind = 3;
+   */
+  kind: ModuleKind;
+
+  /**
+   * The description of the newest version the caller can read.
+   *
+   * @generated from field: string description = 4;
+   */
+  description: string;
+
+  /**
+   * True when every version is readable.
+   *
+   * @generated from field: bool all_versions = 5;
+   */
+  allVersions: boolean;
+
+  /**
+   * The readable versions, newest first (with all_versions: every version).
+   *
+   * @generated from field: repeated int32 versions = 6;
+   */
+  versions: number[];
+};
+
+/**
+ * Describes the message slipstream.v1.SharedModule.
+ * Use `create(SharedModuleSchema)` to create a new message.
+ */
+export const SharedModuleSchema: GenMessage<SharedModule> = /*@__PURE__*/
+  messageDesc(file_slipstream_v1_modules, 39);
+
+/**
+ * @generated from message slipstream.v1.ListSharedModulesResponse
+ */
+export type ListSharedModulesResponse = Message<"slipstream.v1.ListSharedModulesResponse"> & {
+  /**
+   * @generated from field: repeated slipstream.v1.SharedModule modules = 1;
+   */
+  modules: SharedModule[];
+
+  /**
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message slipstream.v1.ListSharedModulesResponse.
+ * Use `create(ListSharedModulesResponseSchema)` to create a new message.
+ */
+export const ListSharedModulesResponseSchema: GenMessage<ListSharedModulesResponse> = /*@__PURE__*/
+  messageDesc(file_slipstream_v1_modules, 40);
+
+/**
+ * Where a named tag of a module points now.
+ *
+ * @generated from message slipstream.v1.ModuleTag
+ */
+export type ModuleTag = Message<"slipstream.v1.ModuleTag"> & {
+  /**
+   * `^[a-z][a-z0-9._-]{0,62}$`.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: int32 version = 2;
+   */
+  version: number;
+
+  /**
+   * The user who last set it, and when.
+   *
+   * @generated from field: string set_by = 3;
+   */
+  setBy: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp set_at = 4;
+   */
+  setAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message slipstream.v1.ModuleTag.
+ * Use `create(ModuleTagSchema)` to create a new message.
+ */
+export const ModuleTagSchema: GenMessage<ModuleTag> = /*@__PURE__*/
+  messageDesc(file_slipstream_v1_modules, 41);
+
+/**
+ * One move of a tag: set (old_version 0), moved, or removed (new_version 0).
+ *
+ * @generated from message slipstream.v1.ModuleTagChange
+ */
+export type ModuleTagChange = Message<"slipstream.v1.ModuleTagChange"> & {
+  /**
+   * @generated from field: string tag = 1;
+   */
+  tag: string;
+
+  /**
+   * @generated from field: int32 old_version = 2;
+   */
+  oldVersion: number;
+
+  /**
+   * @generated from field: int32 new_version = 3;
+   */
+  newVersion: number;
+
+  /**
+   * @generated from field: string actor = 4;
+   */
+  actor: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp time = 5;
+   */
+  time?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string message = 6;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message slipstream.v1.ModuleTagChange.
+ * Use `create(ModuleTagChangeSchema)` to create a new message.
+ */
+export const ModuleTagChangeSchema: GenMessage<ModuleTagChange> = /*@__PURE__*/
+  messageDesc(file_slipstream_v1_modules, 42);
+
+/**
+ * @generated from message slipstream.v1.SetModuleTagRequest
+ */
+export type SetModuleTagRequest = Message<"slipstream.v1.SetModuleTagRequest"> & {
+  /**
+   * Path of a live module of the caller's tenant.
+   *
+   * @generated from field: string path = 1;
+   */
+  path: string;
+
+  /**
+   * The tag's name: a lowercase letter, then lowercase letters, digits, '.', '_' or '-'.
+   *
+   * @generated from field: string tag = 2;
+   */
+  tag: string;
+
+  /**
+   * An existing version of the module (>= 1).
+   *
+   * @generated from field: int32 version = 3;
+   */
+  version: number;
+
+  /**
+   * Why, kept in the tag's history.
+   *
+   * @generated from field: string message = 4;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message slipstream.v1.SetModuleTagRequest.
+ * Use `create(SetModuleTagRequestSchema)` to create a new message.
+ */
+export const SetModuleTagRequestSchema: GenMessage<SetModuleTagRequest> = /*@__PURE__*/
+  messageDesc(file_slipstream_v1_modules, 43);
+
+/**
+ * @generated from message slipstream.v1.SetModuleTagResponse
+ */
+export type SetModuleTagResponse = Message<"slipstream.v1.SetModuleTagResponse"> & {
+  /**
+   * @generated from field: slipstream.v1.ModuleTag tag = 1;
+   */
+  tag?: ModuleTag | undefined;
+
+  /**
+   * Where the tag pointed before; 0 when it is new.
+   *
+   * @generated from field: int32 previous_version = 2;
+   */
+  previousVersion: number;
+};
+
+/**
+ * Describes the message slipstream.v1.SetModuleTagResponse.
+ * Use `create(SetModuleTagResponseSchema)` to create a new message.
+ */
+export const SetModuleTagResponseSchema: GenMessage<SetModuleTagResponse> = /*@__PURE__*/
+  messageDesc(file_slipstream_v1_modules, 44);
+
+/**
+ * @generated from message slipstream.v1.DeleteModuleTagRequest
+ */
+export type DeleteModuleTagRequest = Message<"slipstream.v1.DeleteModuleTagRequest"> & {
+  /**
+   * @generated from field: string path = 1;
+   */
+  path: string;
+
+  /**
+   * @generated from field: string tag = 2;
+   */
+  tag: string;
+
+  /**
+   * Why, kept in the tag's history.
+   *
+   * @generated from field: string message = 3;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message slipstream.v1.DeleteModuleTagRequest.
+ * Use `create(DeleteModuleTagRequestSchema)` to create a new message.
+ */
+export const DeleteModuleTagRequestSchema: GenMessage<DeleteModuleTagRequest> = /*@__PURE__*/
+  messageDesc(file_slipstream_v1_modules, 45);
+
+/**
+ * @generated from message slipstream.v1.DeleteModuleTagResponse
+ */
+export type DeleteModuleTagResponse = Message<"slipstream.v1.DeleteModuleTagResponse"> & {
+  /**
+   * Where the removed tag pointed.
+   *
+   * @generated from field: int32 previous_version = 1;
+   */
+  previousVersion: number;
+};
+
+/**
+ * Describes the message slipstream.v1.DeleteModuleTagResponse.
+ * Use `create(DeleteModuleTagResponseSchema)` to create a new message.
+ */
+export const DeleteModuleTagResponseSchema: GenMessage<DeleteModuleTagResponse> = /*@__PURE__*/
+  messageDesc(file_slipstream_v1_modules, 46);
+
+/**
+ * @generated from message slipstream.v1.ListModuleTagsRequest
+ */
+export type ListModuleTagsRequest = Message<"slipstream.v1.ListModuleTagsRequest"> & {
+  /**
+   * @generated from field: string path = 1;
+   */
+  path: string;
+};
+
+/**
+ * Describes the message slipstream.v1.ListModuleTagsRequest.
+ * Use `create(ListModuleTagsRequestSchema)` to create a new message.
+ */
+export const ListModuleTagsRequestSchema: GenMessage<ListModuleTagsRequest> = /*@__PURE__*/
+  messageDesc(file_slipstream_v1_modules, 47);
+
+/**
+ * @generated from message slipstream.v1.ListModuleTagsResponse
+ */
+export type ListModuleTagsResponse = Message<"slipstream.v1.ListModuleTagsResponse"> & {
+  /**
+   * Ordered by name.
+   *
+   * @generated from field: repeated slipstream.v1.ModuleTag tags = 1;
+   */
+  tags: ModuleTag[];
+};
+
+/**
+ * Describes the message slipstream.v1.ListModuleTagsResponse.
+ * Use `create(ListModuleTagsResponseSchema)` to create a new message.
+ */
+export const ListModuleTagsResponseSchema: GenMessage<ListModuleTagsResponse> = /*@__PURE__*/
+  messageDesc(file_slipstream_v1_modules, 48);
+
+/**
+ * @generated from message slipstream.v1.ListModuleTagHistoryRequest
+ */
+export type ListModuleTagHistoryRequest = Message<"slipstream.v1.ListModuleTagHistoryRequest"> & {
+  /**
+   * @generated from field: string path = 1;
+   */
+  path: string;
+
+  /**
+   * Only this tag's moves; empty = every tag's.
+   *
+   * @generated from field: string tag = 2;
+   */
+  tag: string;
+
+  /**
+   * @generated from field: int32 page_size = 3;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 4;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message slipstream.v1.ListModuleTagHistoryRequest.
+ * Use `create(ListModuleTagHistoryRequestSchema)` to create a new message.
+ */
+export const ListModuleTagHistoryRequestSchema: GenMessage<ListModuleTagHistoryRequest> = /*@__PURE__*/
+  messageDesc(file_slipstream_v1_modules, 49);
+
+/**
+ * @generated from message slipstream.v1.ListModuleTagHistoryResponse
+ */
+export type ListModuleTagHistoryResponse = Message<"slipstream.v1.ListModuleTagHistoryResponse"> & {
+  /**
+   * Newest first.
+   *
+   * @generated from field: repeated slipstream.v1.ModuleTagChange changes = 1;
+   */
+  changes: ModuleTagChange[];
+
+  /**
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message slipstream.v1.ListModuleTagHistoryResponse.
+ * Use `create(ListModuleTagHistoryResponseSchema)` to create a new message.
+ */
+export const ListModuleTagHistoryResponseSchema: GenMessage<ListModuleTagHistoryResponse> = /*@__PURE__*/
+  messageDesc(file_slipstream_v1_modules, 50);
+
+/**
  * @generated from enum slipstream.v1.ModuleKind
  */
 export enum ModuleKind {
@@ -1150,6 +1748,93 @@ export const ModuleService: GenService<{
     methodKind: "unary";
     input: typeof ResolveModuleRequestSchema;
     output: typeof ResolveModuleResponseSchema;
+  },
+  /**
+   * Promotion: points a named tag of a live module (`stable`, `production`)
+   * at one of its versions, creating or moving it, and records the move in
+   * the tag's history. `path:TAG` then resolves to that version (GetModule,
+   * ResolveModule, RunService.LaunchRun); a run pins it at launch.
+   *
+   * @generated from rpc slipstream.v1.ModuleService.SetModuleTag
+   */
+  setModuleTag: {
+    methodKind: "unary";
+    input: typeof SetModuleTagRequestSchema;
+    output: typeof SetModuleTagResponseSchema;
+  },
+  /**
+   * Removes a tag of a live module (recorded in its history).
+   *
+   * @generated from rpc slipstream.v1.ModuleService.DeleteModuleTag
+   */
+  deleteModuleTag: {
+    methodKind: "unary";
+    input: typeof DeleteModuleTagRequestSchema;
+    output: typeof DeleteModuleTagResponseSchema;
+  },
+  /**
+   * The current tags of a module, by name.
+   *
+   * @generated from rpc slipstream.v1.ModuleService.ListModuleTags
+   */
+  listModuleTags: {
+    methodKind: "unary";
+    input: typeof ListModuleTagsRequestSchema;
+    output: typeof ListModuleTagsResponseSchema;
+  },
+  /**
+   * Every move of a module's tags (or of one tag), newest first.
+   *
+   * @generated from rpc slipstream.v1.ModuleService.ListModuleTagHistory
+   */
+  listModuleTagHistory: {
+    methodKind: "unary";
+    input: typeof ListModuleTagHistoryRequestSchema;
+    output: typeof ListModuleTagHistoryResponseSchema;
+  },
+  /**
+   * Sharing across tenants: publishes a module of the caller's tenant,
+   * read-only, at one version or all, to every tenant or to named tenants.
+   * Other tenants then read it as `@TENANT/path` (GetModule,
+   * ListModuleVersions, ResolveModule, RunService.LaunchRun) and never change it.
+   *
+   * @generated from rpc slipstream.v1.ModuleService.PublishModule
+   */
+  publishModule: {
+    methodKind: "unary";
+    input: typeof PublishModuleRequestSchema;
+    output: typeof PublishModuleResponseSchema;
+  },
+  /**
+   * Withdraws publications: new reads and launches stop; runs already
+   * launched from the module keep their pinned plan and go on.
+   *
+   * @generated from rpc slipstream.v1.ModuleService.UnpublishModule
+   */
+  unpublishModule: {
+    methodKind: "unary";
+    input: typeof UnpublishModuleRequestSchema;
+    output: typeof UnpublishModuleResponseSchema;
+  },
+  /**
+   * What the caller's tenant shares.
+   *
+   * @generated from rpc slipstream.v1.ModuleService.ListPublications
+   */
+  listPublications: {
+    methodKind: "unary";
+    input: typeof ListPublicationsRequestSchema;
+    output: typeof ListPublicationsResponseSchema;
+  },
+  /**
+   * What other tenants share with the caller's tenant.
+   *
+   * @generated from rpc slipstream.v1.ModuleService.ListSharedModules
+   */
+  listSharedModules: {
+    methodKind: "unary";
+    input: typeof ListSharedModulesRequestSchema;
+    output: typeof ListSharedModulesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_slipstream_v1_modules, 0);
