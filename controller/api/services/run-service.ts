@@ -1,9 +1,7 @@
 import { createReadStream } from 'node:fs';
 import * as pb from '../../../proto/gen/slipstream/v1/runs.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, throwIfViolations } from '../../../common/errors.js';
-import { parseModuleReference } from '../../../common/modules/refs.js';
-import { resolveModule } from '../../domain/modules/resolve.js';
-import { planLaunch } from '../../domain/runs/launch.js';
+import { launchSyntaxViolations, planRunLaunch, type LaunchChoices } from './launch-planning.js';
 import type { CloudDirectory } from '../../scheduler/cloud-directory.js';
 import { formatParameterKey, parseParameterKey, valueTooLarge, writtenOnlyByController } from '../../domain/runs/parameter-keys.js';
 import { activeInstances } from '../../domain/runs/instance-lookups.js';
@@ -61,17 +59,24 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
   const view = (ctx: RpcContext, id: string) => ctx.store.read(async (repos) => runView(repos, deps.hub, await tenantRun(repos, ctx, id)));
   return {
     launchRun: unaryRpc(deps, 'LaunchRun', 'deployer', async (req: pb.LaunchRunRequest, ctx) => {
-      const ref = parseModuleReference(req.module);
-      if (!ref) throw new InvalidArgumentError([{ field: 'module', description: 'must be PATH or PATH@VERSION of an application or component' }]);
       if (req.requestId.length > 128) throw new InvalidArgumentError([{ field: 'request_id', description: 'must be at most 128 characters' }]);
       const keepRunning = keepRunningFromProto(req.keepRunning);
       if (req.keepRunning !== pb.KeepRunning.KEEP_RUNNING_UNSPECIFIED && !keepRunning) {
         throw new InvalidArgumentError([{ field: 'keep_running', description: 'is not a known value' }]);
       }
-      const multiplicityViolations = Object.entries(req.multiplicities)
-        .filter(([, n]) => !Number.isInteger(n) || n < 0 || n > 10_000)
-        .map(([node]) => ({ field: `multiplicities.${node}`, description: 'must be 0 to 10000' }));
-      throwIfViolations(multiplicityViolations);
+      const choices: LaunchChoices = {
+        module: req.module,
+        defaultCloud: req.defaultCloud || deps.defaultCloud,
+        nodeClouds: req.nodeClouds,
+        parameters: req.parameters,
+        multiplicities: req.multiplicities,
+        tags: req.tags,
+        keepRunning,
+        scalable: req.scalable,
+        timeoutMinutes: req.timeoutMinutes,
+        sshPublicKeys: req.sshPublicKeys,
+      };
+      throwIfViolations(launchSyntaxViolations(choices));
       // One read of the clouds for both: what the launch may name, and which of them run on the controller's host.
       const definitions = await deps.clouds.list();
       const catalog = await deps.clouds.catalog(definitions);
@@ -81,48 +86,30 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
           const earlier = await repos.runs.findByRequestId(ctx.principal.tenantId, req.requestId);
           if (earlier) return { id: earlier.id, created: false, rows: 0, lease: undefined };
         }
-        const lookup = (r: { path: string; version?: number }) => repos.modules.findVersion(ctx.principal.tenantId, r.path, r.version);
-        const plan = await resolveModule(req.module, lookup, { multiplicities: req.multiplicities });
-        const unknownNodes = Object.keys(req.multiplicities).filter((n) => !plan.nodes.some((p) => p.name === n));
-        throwIfViolations(unknownNodes.map((n) => ({ field: `multiplicities.${n}`, description: `unknown node '${n}'` })));
-        const launch = planLaunch(
-          plan,
-          {
-            defaultCloud: req.defaultCloud || deps.defaultCloud,
-            nodeClouds: req.nodeClouds,
-            parameters: req.parameters,
-            tags: req.tags,
-            keepRunning,
-            scalable: req.scalable,
-            timeoutMinutes: req.timeoutMinutes,
-            sshPublicKeys: req.sshPublicKeys,
-          },
-          catalog,
-        );
-        throwIfViolations(launch.violations);
-        await enforceQuotas(repos, callerTenant(ctx.principal), launch.plan!.instances.map((i) => i.cloud), hostClouds);
-        const lease = await deps.placement.placeNewRun(launch.plan!.instances.some((i) => hostClouds.has(i.cloud)));
+        const { resolved: plan, launch } = await planRunLaunch(repos, ctx.principal.tenantId, choices, catalog);
+        await enforceQuotas(repos, callerTenant(ctx.principal), launch.instances.map((i) => i.cloud), hostClouds);
+        const lease = await deps.placement.placeNewRun(launch.instances.some((i) => hostClouds.has(i.cloud)));
         const run = await repos.runs.create({
           lease,
           tenantId: ctx.principal.tenantId,
           owner: ctx.principal.userName,
-          plan: launch.plan!.plan,
-          keepRunning: launch.plan!.keepRunning,
-          scalable: req.scalable,
-          timeoutMinutes: launch.plan!.timeoutMinutes,
-          defaultCloud: req.defaultCloud || deps.defaultCloud,
-          tags: req.tags,
-          sshKeys: req.sshPublicKeys,
+          plan: launch.plan,
+          keepRunning: launch.keepRunning,
+          scalable: choices.scalable,
+          timeoutMinutes: launch.timeoutMinutes,
+          defaultCloud: choices.defaultCloud,
+          tags: choices.tags,
+          sshKeys: choices.sshPublicKeys,
           requestId: req.requestId || null,
-          nodes: launch.plan!.nodes,
-          instances: launch.plan!.instances,
-          parameters: launch.plan!.parameters,
+          nodes: launch.nodes,
+          instances: launch.instances,
+          parameters: launch.parameters,
         });
         repos.journal.append(run, [
           { kind: 'event', type: 'launch', actor: `user:${ctx.principal.userName}`, text: `launched ${plan.module.path}@${plan.module.version}` },
         ]);
         await repos.flush();
-        return { id: run.id, created: true, rows: launch.plan!.instances.length + launch.plan!.parameters.length, lease };
+        return { id: run.id, created: true, rows: launch.instances.length + launch.parameters.length, lease };
       });
       if (runId.created) {
         ctx.log.info({ runId: runId.id, module: req.module }, 'run launched');

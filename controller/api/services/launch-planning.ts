@@ -1,0 +1,68 @@
+/**
+ * The checks and planning a launch does before anything is written: the
+ * module reference resolved against the caller's catalog, then the operator's
+ * choices checked against the plan and the clouds (planLaunch). LaunchRun
+ * runs it to create a run; SaveTemplate runs it as a dry run, so that a
+ * template is held to exactly the rules its launches will meet.
+ */
+import { InvalidArgumentError, throwIfViolations } from '../../../common/errors.js';
+import { parseModuleReference } from '../../../common/modules/refs.js';
+import type { ModuleLookup, ResolvedPlan } from '../../../common/modules/types.js';
+import type { KeepRunning } from '../../../common/runs/states.js';
+import { resolveModule } from '../../domain/modules/resolve.js';
+import { planLaunch, type CloudCatalog, type LaunchPlan } from '../../domain/runs/launch.js';
+import type { Repositories } from '../../store/repositories/index.js';
+
+/** A launch as the domain sees it: LaunchRunRequest's choices, with proto enums converted. */
+export interface LaunchChoices {
+  /** Module reference as the resolver takes it. */
+  module: string;
+  /** Cloud of every node that names none (already defaulted to the controller's). */
+  defaultCloud: string;
+  nodeClouds: Record<string, string>;
+  parameters: Record<string, string>;
+  multiplicities: Record<string, number>;
+  tags: string[];
+  keepRunning: KeepRunning | undefined;
+  scalable: boolean;
+  timeoutMinutes: number;
+  sshPublicKeys: string[];
+}
+
+/** The caller's catalog, as launches resolve module references in it. */
+export function launchLookup(repos: Repositories, tenantId: string): ModuleLookup {
+  return (r) => repos.modules.findVersion(tenantId, r.path, r.version);
+}
+
+/** Violations of the launch's fields that need neither the catalog nor the clouds. */
+export function launchSyntaxViolations(choices: Pick<LaunchChoices, 'module' | 'multiplicities'>): { field: string; description: string }[] {
+  const violations = [];
+  if (!parseModuleReference(choices.module)) {
+    violations.push({ field: 'module', description: 'must be PATH or PATH@VERSION of an application or component' });
+  }
+  for (const [node, n] of Object.entries(choices.multiplicities)) {
+    if (!Number.isInteger(n) || n < 0 || n > 10_000) violations.push({ field: `multiplicities.${node}`, description: 'must be 0 to 10000' });
+  }
+  return violations;
+}
+
+/**
+ * Resolves the module and plans the launch, or throws: InvalidArgumentError
+ * with every violation, NotFoundError for a missing module,
+ * FailedPreconditionError for a project.
+ */
+export async function planRunLaunch(
+  repos: Repositories,
+  tenantId: string,
+  choices: LaunchChoices,
+  clouds: CloudCatalog,
+): Promise<{ resolved: ResolvedPlan; launch: LaunchPlan }> {
+  throwIfViolations(launchSyntaxViolations(choices));
+  const resolved = await resolveModule(choices.module, launchLookup(repos, tenantId), { multiplicities: choices.multiplicities });
+  const unknownNodes = Object.keys(choices.multiplicities).filter((n) => !resolved.nodes.some((p) => p.name === n));
+  throwIfViolations(unknownNodes.map((n) => ({ field: `multiplicities.${n}`, description: `unknown node '${n}'` })));
+  const launch = planLaunch(resolved, choices, clouds);
+  throwIfViolations(launch.violations);
+  if (!launch.plan) throw new InvalidArgumentError([{ field: 'module', description: 'cannot be launched' }]);
+  return { resolved, launch: launch.plan };
+}
