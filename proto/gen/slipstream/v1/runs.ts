@@ -314,6 +314,11 @@ export interface Run {
   warnings: string[];
   /** What the run is for: a deployment, or an image build (ImageService). */
   runKind: RunKind;
+  /**
+   * `name@N`: the deployment template (TemplateService) the run was launched
+   * from, pinned to the version used; empty for a launch without one.
+   */
+  template: string;
 }
 
 export interface RunNode {
@@ -367,6 +372,16 @@ export interface LaunchRunRequest {
   sshPublicKeys: string[];
   /** Makes a retried launch return the first run instead of starting another. */
   requestId: string;
+  /**
+   * `name` (latest) or `name@N` of a deployment template (TemplateService)
+   * to launch. With it `module` may be empty; the fields given here override
+   * the template's: module, default_cloud, keep_running, timeout_minutes when
+   * set, scalable when true; node_clouds, parameters and multiplicities are
+   * merged key by key (this request's value wins); tags and ssh_public_keys
+   * are added to the template's. Violations of a value the template gave are
+   * named `template.FIELD`.
+   */
+  template: string;
 }
 
 export interface LaunchRunRequest_NodeCloudsEntry {
@@ -690,6 +705,7 @@ function createBaseRun(): Run {
     nodes: [],
     warnings: [],
     runKind: 0,
+    template: "",
   };
 }
 
@@ -748,6 +764,9 @@ export const Run: MessageFns<Run> = {
     }
     if (message.runKind !== 0) {
       writer.uint32(144).int32(message.runKind);
+    }
+    if (message.template !== "") {
+      writer.uint32(154).string(message.template);
     }
     return writer;
   },
@@ -909,6 +928,14 @@ export const Run: MessageFns<Run> = {
             message.runKind = reader.int32() as any;
             continue;
           }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.template = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -983,6 +1010,7 @@ export const Run: MessageFns<Run> = {
         : isSet(object.run_kind)
         ? runKindFromJSON(object.run_kind)
         : 0,
+      template: isSet(object.template) ? globalThis.String(object.template) : "",
     };
   },
 
@@ -1042,6 +1070,9 @@ export const Run: MessageFns<Run> = {
     if (message.runKind !== 0) {
       obj.runKind = runKindToJSON(message.runKind);
     }
+    if (message.template !== "") {
+      obj.template = message.template;
+    }
     return obj;
   },
 
@@ -1070,6 +1101,7 @@ export const Run: MessageFns<Run> = {
     message.nodes = object.nodes?.map((e) => RunNode.fromPartial(e)) || [];
     message.warnings = object.warnings?.map((e) => e) || [];
     message.runKind = object.runKind ?? 0;
+    message.template = object.template ?? "";
     return message;
   },
 };
@@ -1520,6 +1552,7 @@ function createBaseLaunchRunRequest(): LaunchRunRequest {
     timeoutMinutes: 0,
     sshPublicKeys: [],
     requestId: "",
+    template: "",
   };
 }
 
@@ -1557,6 +1590,9 @@ export const LaunchRunRequest: MessageFns<LaunchRunRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(90).string(message.requestId);
+    }
+    if (message.template !== "") {
+      writer.uint32(98).string(message.template);
     }
     return writer;
   },
@@ -1671,6 +1707,14 @@ export const LaunchRunRequest: MessageFns<LaunchRunRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.template = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1770,6 +1814,7 @@ export const LaunchRunRequest: MessageFns<LaunchRunRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      template: isSet(object.template) ? globalThis.String(object.template) : "",
     };
   },
 
@@ -1826,6 +1871,9 @@ export const LaunchRunRequest: MessageFns<LaunchRunRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.template !== "") {
+      obj.template = message.template;
+    }
     return obj;
   },
 
@@ -1869,6 +1917,7 @@ export const LaunchRunRequest: MessageFns<LaunchRunRequest> = {
     message.timeoutMinutes = object.timeoutMinutes ?? 0;
     message.sshPublicKeys = object.sshPublicKeys?.map((e) => e) || [];
     message.requestId = object.requestId ?? "";
+    message.template = object.template ?? "";
     return message;
   },
 };
