@@ -10,6 +10,8 @@ import { ModuleVersionEntity } from './module-version.js';
 import { ModuleEntity } from './module.js';
 import { ModuleTagHistoryEntity } from './module-tag-history.js';
 import { ModuleTagEntity } from './module-tag.js';
+import { TemplateVersionEntity } from './template-version.js';
+import { TemplateEntity } from './template.js';
 import { TenantEntity } from './tenant.js';
 import { UserEntity } from './user.js';
 import { RunInstanceEntity } from './run-instance.js';
@@ -40,6 +42,8 @@ export {
   RunReportEntity,
   RunRequestEntity,
   RunTagEntity,
+  TemplateEntity,
+  TemplateVersionEntity,
   TenantEntity,
   UserEntity,
 };
@@ -67,4 +71,6 @@ export const ALL_ENTITIES = [
   QuotaEntity,
   BuiltImageEntity,
   ModulePublicationEntity,
+  TemplateEntity,
+  TemplateVersionEntity,
 ];

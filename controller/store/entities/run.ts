@@ -65,6 +65,8 @@ export const RunEntity = defineEntity({
      * only a replica with the same key may hold the run's lease.
      */
     leaseBinding: p.string().length(255).nullable(),
+    /** `name@N` of the deployment template the run was launched from, or null. */
+    template: p.string().length(80).nullable(),
     createdAt: p.datetime(),
     stateChangedAt: p.datetime(),
     finishedAt: p.datetime().nullable(),

@@ -8,6 +8,7 @@ import { Migration20261206190055_finished_runs } from './Migration20261206190055
 import { Migration20261206191712_journal_events } from './Migration20261206191712_journal_events.js';
 import { Migration20261207010000_module_tags } from './Migration20261207010000_module_tags.js';
 import { Migration20261207010100_module_publications } from './Migration20261207010100_module_publications.js';
+import { Migration20261207010200_templates } from './Migration20261207010200_templates.js';
 import { Migration20261207010300_built_images } from './Migration20261207010300_built_images.js';
 
 /** Every postgresql migration, oldest first (written by create-migration.ts). */
@@ -21,5 +22,6 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261206191712_journal_events', class: Migration20261206191712_journal_events },
   { name: 'Migration20261207010000_module_tags', class: Migration20261207010000_module_tags },
   { name: 'Migration20261207010100_module_publications', class: Migration20261207010100_module_publications },
+  { name: 'Migration20261207010200_templates', class: Migration20261207010200_templates },
   { name: 'Migration20261207010300_built_images', class: Migration20261207010300_built_images },
 ];
