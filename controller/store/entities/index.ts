@@ -21,6 +21,7 @@ import { RunReportEntity } from './run-report.js';
 import { RunRequestEntity } from './run-request.js';
 import { RunTagEntity } from './run-tag.js';
 import { RunEntity } from './run.js';
+import { UsageArchiveEntity } from './usage-archive.js';
 
 export {
   ApiTokenEntity,
@@ -45,6 +46,7 @@ export {
   TemplateEntity,
   TemplateVersionEntity,
   TenantEntity,
+  UsageArchiveEntity,
   UserEntity,
 };
 
@@ -69,6 +71,7 @@ export const ALL_ENTITIES = [
   CloudEntity,
   CloudCredentialEntity,
   QuotaEntity,
+  UsageArchiveEntity,
   BuiltImageEntity,
   ModulePublicationEntity,
   TemplateEntity,

@@ -6,6 +6,8 @@ export const RunInstanceEntity = defineEntity({
   name: 'RunInstance',
   tableName: 'run_instances',
   uniques: [{ properties: ['run', 'name'] }],
+  // Usage over a period reads the VMs still alive or stopped since its start (UsageRepository).
+  indexes: [{ properties: ['vmStoppedAt'] }],
   properties: (p) => ({
     id: p.uuid().primary(),
     run: p.manyToOne(RunEntity).mapToPk().deleteRule('cascade'),
@@ -24,6 +26,10 @@ export const RunInstanceEntity = defineEntity({
     credentialHash: p.string().length(64).nullable().unique(),
     lastError: p.text().nullable(),
     createdAt: p.datetime(),
+    /** When its VM was known to run (committed with `vm` turning `running`); never moved afterwards. Usage meters from it. */
+    vmStartedAt: p.datetime().nullable(),
+    /** When its VM was known gone (destroyed, or lost): `vm` leaving `running`. Null while it may still run. */
+    vmStoppedAt: p.datetime().nullable(),
   }),
 });
 

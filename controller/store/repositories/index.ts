@@ -18,6 +18,7 @@ import { UserRepository } from './users.js';
 
 /** The repositories of one unit of work, all on the same EntityManager fork. */
 export class Repositories {
+import { UsageRepository } from './usage.js';
   readonly tenants: TenantRepository;
   readonly users: UserRepository;
   readonly tokens: TokenRepository;
@@ -46,6 +47,8 @@ export class Repositories {
     this.tokens = new TokenRepository(em);
     this.modules = new ModuleRepository(em, cipher);
     this.instances = new RunInstanceRepository(em);
+  /** Instance-hours and launched runs over a period (usage metering). */
+  readonly usage: UsageRepository;
     this.runs = new RunRepository(em, cipher, sealing, this.instances);
     this.journal = new RunJournalRepository(em);
     this.parameters = new RunParameterRepository(em, sealing, this.journal, prepared);
@@ -61,3 +64,4 @@ export class Repositories {
     return this.journal.flush();
   }
 }
+    this.usage = new UsageRepository(em);

@@ -4,6 +4,7 @@ import { RunReportEntity } from '../entities/run-report.js';
 import { RunEntity } from '../entities/run.js';
 import { isUuid } from './ids.js';
 import { dbDate, execute, placeholders } from './raw-sql.js';
+import { UsageRepository } from './usage.js';
 
 const FINAL = FINAL_STATES.map((s) => `'${s}'`).join(', ');
 /** The VM states of an instance whose VM may still exist (the domain's instancesWithVm). */
@@ -50,7 +51,7 @@ export class RunDeletionRepository {
 
   /**
    * Deletes these runs (checked by `deletable` in the same transaction) and
-   * every row of theirs; returns the paths of their report files. The
+   * every row of theirs, their usage kept in usage_archive; returns the paths of their report files. The
    * foreign keys cascade too, but the children go first, explicitly, so that
    * nothing depends on SQLite's per-connection foreign_keys setting.
    */
@@ -58,6 +59,8 @@ export class RunDeletionRepository {
     if (runIds.length === 0) return { runs: 0, reportPaths: [] };
     const reports = await this.em.find(RunReportEntity, { run: { $in: [...runIds] } }, { fields: ['path'] });
     const ids = placeholders(runIds.length);
+    // Usage over a period still counts a run deleted since (usage_archive).
+    await new UsageRepository(this.em).archive(runIds);
     for (const table of RUN_CHILD_TABLES) await execute(this.em, `delete from ${table} where run_id in (${ids})`, runIds, 'run');
     const runs = await this.em.nativeDelete(RunEntity, { id: { $in: [...runIds] } });
     return { runs, reportPaths: reports.map((report) => report.path) };

@@ -1,5 +1,5 @@
 import { raw, type EntityManager } from '@mikro-orm/core';
-import type { RunModel } from '../../domain/runs/types.js';
+import type { RunModel, VmLifecycle } from '../../domain/runs/types.js';
 import { FINAL_STATES } from '../../../common/runs/states.js';
 import { RunInstanceEntity, type RunInstanceRow } from '../entities/run-instance.js';
 import { RunEntity } from '../entities/run.js';
@@ -36,7 +36,21 @@ export function newInstanceRow(runId: string, instance: NewInstance, now: Date):
     credentialHash: null,
     lastError: null,
     createdAt: now,
+    vmStartedAt: null,
+    vmStoppedAt: null,
   };
+}
+
+/**
+ * The usage clock of a VM whose lifecycle moved from `from` to `to` at `now`:
+ * it starts when the VM turns running and stops when it leaves running
+ * (destroyed, or lost). Written in the same commit as the move, so that a
+ * controller killed and restarted neither loses nor repeats an interval.
+ */
+export function vmClock(from: VmLifecycle, to: VmLifecycle, now: Date): Partial<Pick<RunInstanceRow, 'vmStartedAt' | 'vmStoppedAt'>> {
+  if (from !== 'running' && to === 'running') return { vmStartedAt: now };
+  if (from === 'running' && to !== 'running') return { vmStoppedAt: now };
+  return {};
 }
 
 /**
@@ -83,14 +97,21 @@ export class RunInstanceRepository {
    * own fields go through RunRepository.advanceRun.
    */
   async applyChanges(runId: string, before: RunModel, after: RunModel, now: Date): Promise<void> {
-    const groups = new Map<string, { values: Pick<RunInstanceRow, 'vm' | 'completedEpoch' | 'completedState' | 'scaleState'>; names: string[] }>();
+    type Values = Pick<RunInstanceRow, 'vm' | 'completedEpoch' | 'completedState' | 'scaleState'> & Partial<Pick<RunInstanceRow, 'vmStartedAt' | 'vmStoppedAt'>>;
+    const groups = new Map<string, { values: Values; names: string[] }>();
     // A transition keeps the instances in order and only appends: the same position holds the same instance.
     for (const [at, instance] of after.instances.entries()) {
       const old = before.instances[at];
       if (old && old.name !== instance.name) throw new Error(`instance ${instance.name} moved in the run's list (was ${old.name} at ${at})`);
       // The state machine copies an instance only to change it.
       if (old === instance) continue;
-      const values = { vm: instance.vm, completedEpoch: instance.completedEpoch, completedState: instance.completedState ?? null, scaleState: instance.scaleState };
+      const values: Values = {
+        vm: instance.vm,
+        completedEpoch: instance.completedEpoch,
+        completedState: instance.completedState ?? null,
+        scaleState: instance.scaleState,
+        ...vmClock(old?.vm ?? 'pending', instance.vm, now),
+      };
       if (!old) {
         Object.assign(this.add(runId, instance, now), values);
         continue;

@@ -9,6 +9,7 @@ import { Migration20261207010000_module_tags } from './Migration20261207010000_m
 import { Migration20261207010100_module_publications } from './Migration20261207010100_module_publications.js';
 import { Migration20261207010200_templates } from './Migration20261207010200_templates.js';
 import { Migration20261207010300_built_images } from './Migration20261207010300_built_images.js';
+import { Migration20261207010400_usage } from './Migration20261207010400_usage.js';
 
 /** Every sqlite migration, oldest first (written by create-migration.ts). */
 export const sqliteMigrations: MigrationObject[] = [
@@ -22,4 +23,5 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261207010100_module_publications', class: Migration20261207010100_module_publications },
   { name: 'Migration20261207010200_templates', class: Migration20261207010200_templates },
   { name: 'Migration20261207010300_built_images', class: Migration20261207010300_built_images },
+  { name: 'Migration20261207010400_usage', class: Migration20261207010400_usage },
 ];
