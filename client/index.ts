@@ -16,6 +16,7 @@ import { ModuleServiceClient } from '../proto/gen/slipstream/v1/modules.js';
 import { RunServiceClient } from '../proto/gen/slipstream/v1/runs.js';
 import { TenantServiceClient } from '../proto/gen/slipstream/v1/tenants.js';
 import { TokenServiceClient } from '../proto/gen/slipstream/v1/tokens.js';
+import { UsageServiceClient } from '../proto/gen/slipstream/v1/usage.js';
 import { UserServiceClient } from '../proto/gen/slipstream/v1/users.js';
 import { compileClientOptions, type CompiledClientOptions, type SlipstreamClientOptions } from './options.js';
 import { ReplicaChannel } from './replica-channel.js';
@@ -26,6 +27,7 @@ import { ModulesClient } from './services/modules.js';
 import { RunsClient } from './services/runs.js';
 import { createTenantsClient, type TenantsClient } from './services/tenants.js';
 import { createTokensClient, type TokensClient } from './services/tokens.js';
+import { UsageClient } from './services/usage.js';
 import { createUsersClient, type UsersClient } from './services/users.js';
 
 export * from './errors.js';
@@ -63,6 +65,8 @@ export { REPORT_CORRUPT } from './services/report-download.js';
 export type { TenantsClient } from './services/tenants.js';
 export type { TokensClient } from './services/tokens.js';
 export type { UsersClient } from './services/users.js';
+export type { Usage, UsageQuery, UsageRow } from './services/usage.js';
+export { UsageClient } from './services/usage.js';
 export { readModuleFiles, parseModuleFile, type ModuleFile, type YamlSyntaxError } from './module-files/read.js';
 export { moduleToYaml } from './module-files/to-yaml.js';
 export { validateModuleFiles, isValidFile, type ValidatedFile } from './module-files/validate-files.js';
@@ -79,6 +83,8 @@ export interface SlipstreamClient {
   readonly clouds: CloudsClient;
   /** The controller replicas (operator admins). */
   readonly controllers: ControllersClient;
+  /** Usage metering (admins). */
+  readonly usage: UsageClient;
   /** Auth metadata, deadlines, cancellation and error mapping, for calls on the raw clients. */
   readonly rpc: Rpc;
   /** Closes the shared channel; in-flight calls fail with CANCELLED / UNAVAILABLE. */
@@ -118,6 +124,7 @@ export function createSlipstreamClient(options: SlipstreamClientOptions): Slipst
     runs: new RunsClient(rpc, new RunServiceClient(compiled.address, creds, clientOptions)),
     clouds: new CloudsClient(rpc, new CloudServiceClient(compiled.address, creds, clientOptions)),
     controllers: createControllersClient(rpc, new ControllerServiceClient(compiled.address, creds, clientOptions)),
+    usage: new UsageClient(rpc, new UsageServiceClient(compiled.address, creds, clientOptions)),
     rpc,
     close: () => channel.close(),
   };

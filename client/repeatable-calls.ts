@@ -32,6 +32,7 @@ const READS: ReadonlySet<string> = new Set(
     'UserService/GetUser',
     'UserService/ListUsers',
     'ControllerService/ListControllers',
+    'UsageService/GetUsage',
   ].map((method) => `/slipstream.v1.${method}`),
 );
 

@@ -64,6 +64,7 @@ import * as userDelete from './commands/user/delete.js';
 import * as userGet from './commands/user/get.js';
 import * as userList from './commands/user/list.js';
 import * as userSetRole from './commands/user/set-role.js';
+import * as usage from './commands/usage/show.js';
 import * as whoami from './commands/user/whoami.js';
 
 type Registrar = { register(parent: Command, host: CommandHost): void };
@@ -160,6 +161,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
       parseTlsServerName,
     );
   whoami.register(program, host);
+  usage.register(program, host);
   for (const [noun, description, verbs] of GROUPS) {
     const group = program.command(noun).description(description);
     for (const verb of verbs) verb.register(group, host);

@@ -62,6 +62,8 @@ export const ENTRY_LIMITS: Readonly<Record<string, number>> = Object.freeze({
   'slipstream.v1.ParameterDefinition.values': aboveDomain(MAX_ENUM_VALUES),
   'slipstream.v1.ApplicationSpec.nodes': aboveDomain(MAX_NODES),
   'slipstream.v1.NodeSpec.mappings': 1_000,
+  // UsageService: four keys, repeated at most (each unknown one is a violation)
+  'slipstream.v1.GetUsageRequest.group_by': 16,
   // AgentService: an agent sends at most 200 lines a batch (agent/log-shipper.ts)
   'slipstream.v1.LogBatch.lines': 1_000,
 });

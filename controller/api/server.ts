@@ -16,6 +16,7 @@ import { ModuleServiceService } from '../../proto/gen/slipstream/v1/modules.js';
 import { RunServiceService } from '../../proto/gen/slipstream/v1/runs.js';
 import { TenantServiceService } from '../../proto/gen/slipstream/v1/tenants.js';
 import { TokenServiceService } from '../../proto/gen/slipstream/v1/tokens.js';
+import { UsageServiceService } from '../../proto/gen/slipstream/v1/usage.js';
 import { UserServiceService } from '../../proto/gen/slipstream/v1/users.js';
 import { AgentSessionSlots } from './guards/agent-session-slots.js';
 import { CallLimits, DEFAULT_CALL_LIMITS, type CallLimitOptions } from './guards/call-limits.js';
@@ -32,6 +33,7 @@ import { moduleService } from './services/module-service.js';
 import { runService, type RunServiceDeps } from './services/run-service.js';
 import { tenantService } from './services/tenant-service.js';
 import { tokenService } from './services/token-service.js';
+import { usageService } from './services/usage-service.js';
 import { userService } from './services/user-service.js';
 
 /** Our services, by their full name (the health service reports each). */
@@ -44,6 +46,7 @@ export const SERVED = [
   'slipstream.v1.AgentService',
   'slipstream.v1.CloudService',
   'slipstream.v1.ControllerService',
+  'slipstream.v1.UsageService',
 ] as const;
 
 /** The services libraries add beside ours. */
@@ -120,6 +123,7 @@ export async function startApiServer(
   server.addService(AgentServiceService, { ...agents, session: sessions.limit(agents.session) });
   server.addService(CloudServiceService, cloudService(deps));
   server.addService(ControllerServiceService, controllerService(deps));
+  server.addService(UsageServiceService, usageService(deps));
 
   const health = new ServingHealth(SERVED, !options.startNotServing);
   health.addToServer(server);

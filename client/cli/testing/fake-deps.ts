@@ -16,7 +16,7 @@ export type MethodsOf<T> = {
 };
 
 /** The services a client offers, by their name on SlipstreamClient. */
-export type ServiceName = 'modules' | 'runs' | 'clouds' | 'tenants' | 'users' | 'tokens' | 'controllers';
+export type ServiceName = 'modules' | 'runs' | 'clouds' | 'tenants' | 'users' | 'tokens' | 'controllers' | 'usage';
 
 /** For each service, the methods this test expects to be called (typed as the real ones). */
 export type FakeServices = {
@@ -76,7 +76,7 @@ export function fakeDeps(
   });
 }
 
-const SERVICE_NAMES: readonly string[] = ['modules', 'runs', 'clouds', 'tenants', 'users', 'tokens', 'controllers'] satisfies ServiceName[];
+const SERVICE_NAMES: readonly string[] = ['modules', 'runs', 'clouds', 'tenants', 'users', 'tokens', 'controllers', 'usage'] satisfies ServiceName[];
 
 function isServiceName(name: string): name is ServiceName {
   return SERVICE_NAMES.includes(name);

@@ -91,6 +91,7 @@ export const READ_METHODS: ReadonlySet<string> = new Set([
   'ListClouds',
   'ListQuotas',
   'ListControllers',
+  'GetUsage',
 ]);
 
 /** How long a caller refused a stream is asked to wait: slots free only when streams close. */

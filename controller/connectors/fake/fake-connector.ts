@@ -1,9 +1,11 @@
 /**
  * A `fake` cloud: VMs live in a shared in-memory world, or are run by a
  * delegate connector (real agents) while the fake injects failures around it.
+ * Images are the delegate's when it builds them, else the world's, with the
+ * outcome the settings inject.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type VmInfo, type VmSpec } from '../connector.js';
+import { buildsImages, ConnectorError, type CloudConnector, type ConnectorCapabilities, type ImageBuilder, type ImageStatus, type VmInfo, type VmSpec } from '../connector.js';
 import type { FakeSettings } from './settings.js';
 import type { FakeVm, FakeWorld } from './world.js';
 
@@ -11,7 +13,7 @@ import type { FakeVm, FakeWorld } from './world.js';
 export const FAKE_RETRY_AFTER_MS = 50;
 
 /** A `fake` cloud (see the file comment); made by the `fake` driver. */
-export class FakeConnector implements CloudConnector {
+export class FakeConnector implements CloudConnector, ImageBuilder {
   readonly driver = 'fake';
   private readonly settings: FakeSettings;
   private readonly world: FakeWorld;
@@ -24,7 +26,40 @@ export class FakeConnector implements CloudConnector {
   }
 
   capabilities(): ConnectorCapabilities {
-    return this.delegate?.capabilities() ?? { buildImage: false, sshKeys: false, maxParallelProvisioning: 8 };
+    const own = this.delegate?.capabilities() ?? { buildImage: true, sshKeys: false, maxParallelProvisioning: 8 };
+    const delegateBuilds = !this.delegate || buildsImages(this.delegate);
+    return { ...own, buildImage: delegateBuilds && this.settings.imageOutcome !== 'unsupported' };
+  }
+
+  async buildImage(vmId: string, name: string): Promise<string> {
+    this.countImageCall();
+    const vm = this.world.vms.get(vmId);
+    if (vm?.lost) throw new ConnectorError('not_found', `fake: build image: VM ${vmId} does not exist`);
+    if (this.delegate) return this.imageDelegate().buildImage(vmId, name);
+    if (!vm || vm.state === 'terminated') throw new ConnectorError('not_found', `fake: build image: VM ${vmId} does not exist`);
+    const imageId = this.world.nextImageId();
+    const outcome: ImageStatus =
+      this.settings.imageOutcome === 'failed' ? { state: 'failed', message: this.settings.failMessage ?? `fake: image ${imageId} failed (injected)` } : { state: 'available' };
+    this.world.images.set(imageId, { imageId, name, sourceVm: vmId, outcome, pendingPolls: this.settings.imagePendingPolls });
+    return imageId;
+  }
+
+  async imageStatus(imageId: string): Promise<ImageStatus> {
+    this.countImageCall();
+    if (this.delegate) return this.imageDelegate().imageStatus(imageId);
+    const image = this.world.images.get(imageId);
+    if (!image) return { state: 'failed', message: `fake: image ${imageId} does not exist` };
+    if (image.pendingPolls > 0) {
+      image.pendingPolls -= 1;
+      return { state: 'pending' };
+    }
+    return { ...image.outcome };
+  }
+
+  async deleteImage(imageId: string): Promise<void> {
+    this.countImageCall();
+    if (this.delegate) return this.imageDelegate().deleteImage(imageId);
+    this.world.images.delete(imageId);
   }
 
   async provision(spec: VmSpec, signal?: AbortSignal): Promise<VmInfo> {
@@ -76,6 +111,18 @@ export class FakeConnector implements CloudConnector {
 
   async close(): Promise<void> {
     await this.delegate?.close();
+  }
+
+  /** Counts an image call, refused like the real cloud's would be when images are `unsupported`. */
+  private countImageCall(): void {
+    this.world.imageCalls += 1;
+    this.count();
+    if (!this.capabilities().buildImage) throw new ConnectorError('invalid', 'fake: this cloud cannot build images');
+  }
+
+  private imageDelegate(): ImageBuilder {
+    if (!this.delegate || !buildsImages(this.delegate)) throw new ConnectorError('invalid', 'fake: the delegate cannot build images');
+    return this.delegate;
   }
 
   /** Counts a call of any kind, failing it while the world is throttled. */

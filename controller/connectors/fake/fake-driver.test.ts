@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../test/helpers/poll.js';
-import { ConnectorError, type CloudConnector, type VmSpec } from '../connector.js';
+import { buildsImages, ConnectorError, type CloudConnector, type ImageBuilder, type VmSpec } from '../connector.js';
 import { createLocalDriver } from '../local/local-driver.js';
 import { isProcessAlive } from '../local/processes.js';
 import { standInAgentCommand } from '../local/stand-in-agent.js';
@@ -221,5 +221,60 @@ describe('fake driver in front of the local driver', () => {
     expect(await connector.describe(web1.vmId)).toMatchObject({ state: 'terminated' });
     expect(fakeWorld('delegated').terminateCalls).toBe(1);
     await connector.close();
+  });
+});
+
+describe('fake driver: images', () => {
+  it('builds images in its world, pending for a few status calls, then available', async () => {
+    const { connector, world } = fake({ imagePendingPolls: '2' });
+    if (!buildsImages(connector)) throw new Error('the fake should build images');
+    const vm = await connector.provision(spec());
+    const imageId = await connector.buildImage(vm.vmId, 'web');
+    expect(imageId).toBe(`fake-image-${world.name}-2`);
+    expect(world.images.get(imageId)).toMatchObject({ name: 'web', sourceVm: vm.vmId });
+    expect(await connector.imageStatus(imageId)).toEqual({ state: 'pending' });
+    expect(await connector.imageStatus(imageId)).toEqual({ state: 'pending' });
+    expect(await connector.imageStatus(imageId)).toEqual({ state: 'available' });
+    await connector.deleteImage(imageId);
+    await connector.deleteImage(imageId);
+    expect(await connector.imageStatus(imageId)).toEqual({ state: 'failed', message: `fake: image ${imageId} does not exist` });
+    expect(await failure(connector.buildImage('fake-nowhere-1', 'web'))).toMatchObject({ kind: 'not_found' });
+    await connector.terminate(vm.vmId);
+    expect(await failure(connector.buildImage(vm.vmId, 'web'))).toMatchObject({ kind: 'not_found' });
+    expect(world.imageCalls).toBe(9);
+  });
+
+  it('injects a failed image (with failMessage) and a cloud that cannot build images', async () => {
+    const failing = fake({ imageOutcome: 'failed', imagePendingPolls: '0', failMessage: 'snapshot quota exceeded' }).connector as CloudConnector & ImageBuilder;
+    const vm = await failing.provision(spec());
+    const imageId = await failing.buildImage(vm.vmId, 'web');
+    expect(await failing.imageStatus(imageId)).toEqual({ state: 'failed', message: 'snapshot quota exceeded' });
+
+    const { connector } = fake({ imageOutcome: 'unsupported' });
+    expect(connector.capabilities().buildImage).toBe(false);
+    expect(buildsImages(connector)).toBe(false);
+    const other = await connector.provision(spec());
+    expect(await failure((connector as CloudConnector & ImageBuilder).buildImage(other.vmId, 'web'))).toMatchObject({ kind: 'invalid', message: 'fake: this cloud cannot build images' });
+    expect(createFakeDriver().validateSettings({ imageOutcome: 'maybe', imagePendingPolls: '-1' }).map((v) => v.field)).toEqual([
+      'settings.imageOutcome',
+      'settings.imagePendingPolls',
+    ]);
+  });
+
+  it('hands image calls to a delegate that builds images (local snapshots)', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'slipstream-fake-image-'));
+    const connector = createFakeDriver({ delegate: createLocalDriver({ agentCommand: standInAgentCommand }) }).create({ world: 'delegated-images' }, { dataDir, log, credentials: {} });
+    cleanups.push(async () => {
+      for (const vm of await connector.listTagged({ controllerId: 'ctl-1' })) await connector.terminate(vm.vmId);
+      await connector.close();
+      await rm(dataDir, { recursive: true, force: true });
+    });
+    if (!buildsImages(connector)) throw new Error('the fake in front of local should build images');
+    const vm = await connector.provision(spec());
+    await waitFor('the agent to start', async () => ((await readFile(join(dataDir, 'local-vms', 'run-1', 'web.1', 'starts.log'), 'utf8').catch(() => '')) ? true : undefined));
+    const imageId = await connector.buildImage(vm.vmId, 'web');
+    expect(imageId).toMatch(/^local-image-[0-9a-f]{16}$/);
+    expect(await connector.imageStatus(imageId)).toEqual({ state: 'available' });
+    expect(fakeWorld('delegated-images').images.size).toBe(0);
   });
 });

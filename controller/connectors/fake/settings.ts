@@ -18,10 +18,18 @@ export interface FakeSettings {
   throttleFirst: number;
   /** Every Nth provision call of the world (N, 2N, ...) fails with `failKind` (transient ones with a retry hint); 0 = none. */
   failEveryNth: number;
+  /**
+   * What an image build of the in-memory world comes to (a delegate builds its own):
+   * `available`, `failed` (status says failMessage or a default), or `unsupported`
+   * (the cloud cannot build images: capabilities().buildImage is false). Default `available`.
+   */
+  imageOutcome: 'available' | 'failed' | 'unsupported';
+  /** How many imageStatus calls see a new image `pending` before its outcome. Default 1. */
+  imagePendingPolls: number;
 }
 
 /** The setting names this driver knows. */
-export const FAKE_SETTING_NAMES = ['world', 'failProvision', 'failKind', 'failMessage', 'provisionDelayMs', 'loseInstance', 'throttleFirst', 'failEveryNth'] as const;
+export const FAKE_SETTING_NAMES = ['world', 'failProvision', 'failKind', 'failMessage', 'provisionDelayMs', 'loseInstance', 'throttleFirst', 'failEveryNth', 'imageOutcome', 'imagePendingPolls'] as const;
 
 const KINDS: ConnectorErrorKind[] = ['auth', 'quota', 'capacity', 'not_found', 'invalid', 'transient'];
 const WORLD = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -38,6 +46,8 @@ const RULES: Record<(typeof FAKE_SETTING_NAMES)[number], [test: (value: string) 
   loseInstance: [(v) => INSTANCE.test(v), 'must be an instance name, NODE.N'],
   throttleFirst: [(v) => COUNT.test(v), 'must be a non-negative integer'],
   failEveryNth: [(v) => COUNT.test(v), 'must be a non-negative integer (0 = none)'],
+  imageOutcome: [(v) => ['available', 'failed', 'unsupported'].includes(v), 'must be one of available, failed, unsupported'],
+  imagePendingPolls: [(v) => COUNT.test(v), 'must be a non-negative integer'],
 };
 
 const isFakeSetting = (key: string): key is (typeof FAKE_SETTING_NAMES)[number] => (FAKE_SETTING_NAMES as readonly string[]).includes(key);
@@ -77,5 +87,7 @@ export function parseFakeSettings(settings: Record<string, string>): FakeSetting
     loseInstance: settings.loseInstance,
     throttleFirst: number('throttleFirst', 0),
     failEveryNth: number('failEveryNth', 0),
+    imageOutcome: (settings.imageOutcome as FakeSettings['imageOutcome'] | undefined) ?? 'available',
+    imagePendingPolls: number('imagePendingPolls', 1),
   };
 }

@@ -3,7 +3,7 @@
  * this process and by the tests that inspect it: call counts (which drive the
  * injected failures) and the VMs.
  */
-import type { CloudConnector, VmInfo, VmSpec, VmState } from '../connector.js';
+import type { CloudConnector, ImageStatus, VmInfo, VmSpec, VmState } from '../connector.js';
 
 /** One VM of a fake world. */
 export interface FakeVm {
@@ -21,7 +21,18 @@ export interface FakeVm {
   readonly delegate: CloudConnector | undefined;
 }
 
-/** Call counters and VMs of one fake world. */
+/** One image built in a fake world (without a delegate). */
+export interface FakeImage {
+  readonly imageId: string;
+  readonly name: string;
+  readonly sourceVm: string;
+  /** What status says once the image is no longer pending. */
+  readonly outcome: ImageStatus;
+  /** Status calls left that see it `pending`. */
+  pendingPolls: number;
+}
+
+/** Call counters, VMs and images of one fake world. */
 export class FakeWorld {
   readonly name: string;
   /** Every call, any method: what `throttleFirst` counts. */
@@ -33,6 +44,9 @@ export class FakeWorld {
   listCalls = 0;
   /** The VMs, by vmId, lost and terminated ones included. */
   readonly vms = new Map<string, FakeVm>();
+  imageCalls = 0;
+  /** The images built (without a delegate), by id. */
+  readonly images = new Map<string, FakeImage>();
   /** @internal Provisions in flight or done, by idempotency key. */
   readonly byKey = new Map<string, Promise<FakeVm>>();
   private sequence = 0;
@@ -45,6 +59,12 @@ export class FakeWorld {
   nextVmId(): string {
     this.sequence += 1;
     return `fake-${this.name}-${this.sequence}`;
+  }
+
+  /** @internal A new image id of this world. */
+  nextImageId(): string {
+    this.sequence += 1;
+    return `fake-image-${this.name}-${this.sequence}`;
   }
 
   /** The VM made for `instance` (`node.N`) of `runId`, if any (the latest one). */
@@ -65,8 +85,9 @@ export class FakeWorld {
 
   /** Forgets every VM and count (delegated VMs keep running: terminate them first). */
   reset(): void {
-    this.calls = this.provisionCalls = this.describeCalls = this.terminateCalls = this.listCalls = 0;
+    this.calls = this.provisionCalls = this.describeCalls = this.terminateCalls = this.listCalls = this.imageCalls = 0;
     this.vms.clear();
+    this.images.clear();
     this.byKey.clear();
     this.sequence = 0;
   }

@@ -4,15 +4,18 @@
  * controller and a restarted one finds them. It works in that folder, or,
  * when VMs run as another user (the controller is root), in
  * `<workRoot>/<runId>/<instance>/`, owned by that user, while its record
- * stays where only the controller can read or change it.
+ * stays where only the controller can read or change it. Images are
+ * snapshots of a VM's work dir (images.ts).
  */
+import { lstat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
-import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type VmInfo, type VmSpec, type VmState } from '../connector.js';
+import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type ImageBuilder, type ImageStatus, type VmInfo, type VmSpec, type VmState } from '../connector.js';
 import type { AgentConfig } from '../../../agent/config.js';
 import { localAgentConfig, spawnAgent, vmEnvironment, vmEnvironmentMarkers, writeAgentConfig } from './agent-launch.js';
 import { agentOutputSize, lastAgentMessage } from './agent-output.js';
 import { toConnectorError } from './errors.js';
+import { isLocalImageId, LocalImageStore, localImageProblem } from './images.js';
 import { KeyedLock } from '../../concurrency/keyed-lock.js';
 import type { CompiledLocalDriverOptions } from './options.js';
 import { findVmProcesses, isProcessAlive, killVmProcesses, readProcStat } from './processes.js';
@@ -46,18 +49,20 @@ export interface LocalConnectorParts {
 }
 
 /** A `local` cloud (see the file comment); made by the `local` driver. */
-export class LocalConnector implements CloudConnector {
+export class LocalConnector implements CloudConnector, ImageBuilder {
   readonly driver = 'local';
   private readonly parts: LocalConnectorParts;
-  /** One operation at a time per VM folder (provision and terminate of one VM never interleave). */
+  /** One operation at a time per VM folder (provision, terminate and snapshot of one VM never interleave). */
   private readonly lock = new KeyedLock();
+  private readonly images: LocalImageStore;
 
   constructor(parts: LocalConnectorParts) {
     this.parts = parts;
+    this.images = new LocalImageStore(parts.dataDir);
   }
 
   capabilities(): ConnectorCapabilities {
-    return { buildImage: false, sshKeys: false, maxParallelProvisioning: this.parts.settings.maxParallel };
+    return { buildImage: true, sshKeys: false, maxParallelProvisioning: this.parts.settings.maxParallel };
   }
 
   async provision(spec: VmSpec, signal?: AbortSignal): Promise<VmInfo> {
@@ -69,6 +74,8 @@ export class LocalConnector implements CloudConnector {
     if (spec.agentConfig.runId !== runId || spec.agentConfig.instance !== instance) {
       throw new ConnectorError('invalid', `local: the agent config is not for instance ${instance} of run ${runId}`);
     }
+    const imageProblem = localImageProblem(spec.image);
+    if (imageProblem) throw new ConnectorError('invalid', `local: image '${spec.image}' ${imageProblem}`);
     const dir = vmDir(this.parts.dataDir, runId, instance);
     return this.lock.run(dir, async () => {
       let record = await this.read(dir);
@@ -123,6 +130,48 @@ export class LocalConnector implements CloudConnector {
     return Promise.all(tagged.map((r) => this.info(r)));
   }
 
+  /**
+   * Snapshots the VM's work dir (see images.ts) while it runs or after it
+   * stopped; the image is whole and `available` when this returns.
+   */
+  async buildImage(vmId: string, name: string): Promise<string> {
+    if (!/^[^\p{Cc}]{1,128}$/u.test(name)) throw new ConnectorError('invalid', 'local: build image: the name must be 1 to 128 characters, none of them control characters');
+    const found = await this.find(vmId);
+    if (!found) throw new ConnectorError('not_found', `local: build image: VM ${vmId} does not exist`);
+    return this.lock.run(found.dir, async () => {
+      const record = (await this.read(found.dir)) ?? found.record;
+      if (record.state === 'terminated') throw new ConnectorError('not_found', `local: build image: VM ${vmId} was terminated`);
+      if (record.state === 'starting') throw new ConnectorError('invalid', `local: build image: VM ${vmId} has not started`);
+      const workDir = workDirOf(record, found.dir);
+      try {
+        const image = await this.images.snapshot(
+          { workDir, ...(record.uid === undefined ? {} : { user: await this.vmUser(workDir, record.uid) }) },
+          { name, tenant: record.tags.tenant, controllerId: record.tags.controllerId, sourceVm: vmId },
+        );
+        this.parts.log.info({ vmId, imageId: image.imageId, bytes: image.bytes }, 'local image built');
+        return image.imageId;
+      } catch (err) {
+        throw toConnectorError(err, `build image of ${vmId}`);
+      }
+    });
+  }
+
+  async imageStatus(imageId: string): Promise<ImageStatus> {
+    try {
+      return await this.images.status(imageId);
+    } catch (err) {
+      throw toConnectorError(err, `image status of ${imageId}`);
+    }
+  }
+
+  async deleteImage(imageId: string): Promise<void> {
+    try {
+      await this.images.remove(imageId);
+    } catch (err) {
+      throw toConnectorError(err, `delete image ${imageId}`);
+    }
+  }
+
   /** Waits for operations in flight; VMs keep running, like real ones when a controller stops. */
   async close(): Promise<void> {
     await this.lock.idle();
@@ -136,6 +185,7 @@ export class LocalConnector implements CloudConnector {
     // A start that was interrupted keeps the folder and user it began with (an older controller may have begun it).
     const workDir = previous ? workDirOf(previous, dir) : workRoot !== undefined ? join(workRoot, runId, instance) : dir;
     const runAs = previous && previous.uid === undefined ? undefined : this.parts.options.placement.runAs;
+    if (isLocalImageId(spec.image) && !previous?.seededFrom) await this.checkImage(spec.image, spec.tags.tenant);
     let config: AgentConfig;
     try {
       config = localAgentConfig(spec.agentConfig, workDir, vmId);
@@ -157,6 +207,13 @@ export class LocalConnector implements CloudConnector {
         ...(runAs ? { uid: runAs.uid } : {}),
       };
       let pid = previous && (await this.orphanedAgent(vmEnvironmentMarkers(runId, instance, dir), previous.uid));
+      if (pid === undefined && isLocalImageId(spec.image) && record.seededFrom !== spec.image) {
+        // Before the agent and its config: the image never holds either, and a start interrupted here unpacks again.
+        await this.images.unpack(spec.image, { workDir, ...(runAs ? { user: runAs } : {}) });
+        record = { ...record, seededFrom: spec.image };
+        await this.write(dir, record);
+        this.parts.log.info({ vmId, imageId: spec.image }, 'local vm seeded from image');
+      }
       if (pid === undefined) {
         record = { ...record, outputStart: await agentOutputSize(dir) };
         await this.write(dir, record);
@@ -180,6 +237,24 @@ export class LocalConnector implements CloudConnector {
     } catch (err) {
       throw toConnectorError(err, `start ${vmId}`);
     }
+  }
+
+  /** Throws not_found unless `imageId` is an image of `tenant` (another tenant's is not there for it, as on a cloud account of its own). */
+  private async checkImage(imageId: string, tenant: string): Promise<void> {
+    let image;
+    try {
+      image = await this.images.read(imageId);
+    } catch (err) {
+      throw toConnectorError(err, `read image ${imageId}`);
+    }
+    if (image?.tenant !== tenant) throw new ConnectorError('not_found', `local: image ${imageId} does not exist`);
+  }
+
+  /** The VM's own user (uid and the group of its work dir, which ensureWorkDir gave it). */
+  private async vmUser(workDir: string, uid: number): Promise<{ uid: number; gid: number }> {
+    const info = await lstat(workDir);
+    if (!info.isDirectory() || info.uid !== uid) throw new ConnectorError('invalid', `local: ${workDir} is not the work dir of uid ${uid}`);
+    return { uid, gid: info.gid };
   }
 
   /** The agent (the session leader) of an earlier start whose record was never completed. */

@@ -315,7 +315,7 @@ describe('local driver: settings, options, capabilities', () => {
   it('states its capabilities and refuses to create a connector from bad settings', async () => {
     const { connector } = await setup({ agentCommand: standInAgentCommand }, { maxParallel: '3' });
     expect(connector.driver).toBe('local');
-    expect(connector.capabilities()).toEqual({ buildImage: false, sshKeys: false, maxParallelProvisioning: 3 });
+    expect(connector.capabilities()).toEqual({ buildImage: true, sshKeys: false, maxParallelProvisioning: 3 });
     expect(driver.create({}, { dataDir: tmpdir(), log, credentials: {} }).capabilities().maxParallelProvisioning).toBe(8);
     expect(() => driver.create({ zone: 'a' }, { dataDir: tmpdir(), log, credentials: {} })).toThrow(ConnectorError);
   });

@@ -4,7 +4,8 @@
  * file cloud user-data carries. Linux only (it reads /proc).
  */
 import { resolve } from 'node:path';
-import { ConnectorError, type CloudConnector, type ConnectorContext, type ConnectorDriver, type ControllerHostDriver } from '../connector.js';
+import { ConnectorError, type CloudConnector, type ConnectorContext, type ConnectorDriver, type ControllerHostDriver, type ImageValidator } from '../connector.js';
+import { localImageProblem } from './images.js';
 import { LocalConnector } from './local-connector.js';
 import { compileLocalDriverOptions, type LocalDriverOptions } from './options.js';
 import { parseLocalSettings, validateLocalOptions, validateLocalSettings } from './settings.js';
@@ -17,13 +18,15 @@ export const LOCAL_DRIVER_NAME = 'local';
  * agents' environment, where VMs work and as whom) are compiled now and throw
  * on bad values.
  */
-export function createLocalDriver(options: LocalDriverOptions = {}): ConnectorDriver & ControllerHostDriver {
+export function createLocalDriver(options: LocalDriverOptions = {}): ConnectorDriver & ControllerHostDriver & ImageValidator {
   const compiled = compileLocalDriverOptions(options);
   return {
     name: LOCAL_DRIVER_NAME,
     runsOnControllerHost: true,
     validateSettings: validateLocalSettings,
     validateOptions: validateLocalOptions,
+    // Any base image name is fine (a local VM boots none); only what claims to be a built image must be one.
+    imageProblem: localImageProblem,
     create(settings: Record<string, string>, context: ConnectorContext): CloudConnector {
       const violations = validateLocalSettings(settings);
       if (violations.length > 0) {

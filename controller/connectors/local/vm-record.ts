@@ -32,6 +32,8 @@ export interface LocalVmRecord {
   outputStart?: number;
   /** The agent's work dir when it is not the record's folder (the VM runs as another user). */
   workDir?: string;
+  /** The local image the work dir was unpacked from, once it was (a start interrupted before does it again). */
+  seededFrom?: string;
   /** The uid the VM's processes run as, when not the controller's: terminate kills only processes of that uid. */
   uid?: number;
   createdAt: string;
