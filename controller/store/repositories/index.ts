@@ -2,9 +2,12 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { CredentialCipher } from '../../auth/credential-cipher.js';
 import type { PreparedStatements } from '../prepared-statements.js';
 import { AgentLoginRepository } from './agent-logins.js';
+import { BuiltImageRepository } from './built-images.js';
 import { CloudRepository } from './clouds.js';
 import { ModuleRepository } from './modules.js';
+import { ModuleTagRepository } from './module-tags.js';
 import { ParameterSealing } from './parameter-sealing.js';
+import { PublicationRepository } from './publications.js';
 import { ReplicaRepository } from './replicas.js';
 import { RunDeletionRepository } from './run-deletions.js';
 import { RunInstanceRepository } from './run-instances.js';
@@ -12,17 +15,24 @@ import { RunJournalRepository } from './run-journal.js';
 import { RunParameterRepository } from './run-parameters.js';
 import { RunReportRepository } from './run-reports.js';
 import { RunRepository } from './runs.js';
+import { TemplateRepository } from './templates.js';
 import { TenantRepository } from './tenants.js';
 import { TokenRepository } from './tokens.js';
+import { UsageRepository } from './usage.js';
 import { UserRepository } from './users.js';
 
 /** The repositories of one unit of work, all on the same EntityManager fork. */
 export class Repositories {
-import { UsageRepository } from './usage.js';
   readonly tenants: TenantRepository;
   readonly users: UserRepository;
   readonly tokens: TokenRepository;
   readonly modules: ModuleRepository;
+  /** Deployment templates (saved launches) and their versions. */
+  readonly templates: TemplateRepository;
+  /** The modules' promotion tags and their history. */
+  readonly moduleTags: ModuleTagRepository;
+  /** Modules published to other tenants (sharing). */
+  readonly publications: PublicationRepository;
   readonly runs: RunRepository;
   /** The runs' instances, parameters, journal and reports, and their agents' logins. */
   readonly instances: RunInstanceRepository;
@@ -33,8 +43,12 @@ import { UsageRepository } from './usage.js';
   /** Deleting final runs for good (retention, DeleteRun). */
   readonly deletions: RunDeletionRepository;
   readonly clouds: CloudRepository;
+  /** Images built from components (ImageService). */
+  readonly builtImages: BuiltImageRepository;
   /** The controller replicas sharing the database (read side). */
   readonly replicas: ReplicaRepository;
+  /** Instance-hours and launched runs over a period (usage metering). */
+  readonly usage: UsageRepository;
 
   /**
    * `cipher`: seals the password values the runs and modules store.
@@ -46,9 +60,10 @@ import { UsageRepository } from './usage.js';
     this.users = new UserRepository(em);
     this.tokens = new TokenRepository(em);
     this.modules = new ModuleRepository(em, cipher);
+    this.templates = new TemplateRepository(em, cipher);
+    this.moduleTags = new ModuleTagRepository(em);
+    this.publications = new PublicationRepository(em);
     this.instances = new RunInstanceRepository(em);
-  /** Instance-hours and launched runs over a period (usage metering). */
-  readonly usage: UsageRepository;
     this.runs = new RunRepository(em, cipher, sealing, this.instances);
     this.journal = new RunJournalRepository(em);
     this.parameters = new RunParameterRepository(em, sealing, this.journal, prepared);
@@ -56,7 +71,9 @@ import { UsageRepository } from './usage.js';
     this.agentLogins = new AgentLoginRepository(em, this.instances, prepared);
     this.deletions = new RunDeletionRepository(em);
     this.clouds = new CloudRepository(em);
+    this.builtImages = new BuiltImageRepository(em);
     this.replicas = new ReplicaRepository(em);
+    this.usage = new UsageRepository(em);
   }
 
   /** Writes the unit of work's changes: the staged journal entries in bulk, then the managed entities. */
@@ -64,4 +81,3 @@ import { UsageRepository } from './usage.js';
     return this.journal.flush();
   }
 }
-    this.usage = new UsageRepository(em);
