@@ -43,8 +43,10 @@ export type {
   ResolvedModule,
   SaveModuleOptions,
   SaveModuleResult,
+  TagMoveOptions,
 } from './services/modules.js';
 export { ModulesClient } from './services/modules.js';
+export type { ModuleTag, ModuleTagChange } from '../common/modules/tags.js';
 export type {
   KeepRunning,
   NodeInstance,

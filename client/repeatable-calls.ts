@@ -22,6 +22,8 @@ const READS: ReadonlySet<string> = new Set(
     'ModuleService/ListModuleVersions',
     'ModuleService/ValidateModule',
     'ModuleService/ResolveModule',
+    'ModuleService/ListModuleTags',
+    'ModuleService/ListModuleTagHistory',
     'CloudService/GetCloud',
     'CloudService/ListClouds',
     'CloudService/ListQuotas',

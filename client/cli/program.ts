@@ -34,6 +34,9 @@ import * as moduleList from './commands/module/list.js';
 import * as modulePull from './commands/module/pull.js';
 import * as modulePush from './commands/module/push.js';
 import * as moduleResolve from './commands/module/resolve.js';
+import * as moduleTag from './commands/module/tag.js';
+import * as moduleTags from './commands/module/tags.js';
+import * as moduleUntag from './commands/module/untag.js';
 import * as moduleValidate from './commands/module/validate.js';
 import * as quotaList from './commands/quota/list.js';
 import * as quotaSet from './commands/quota/set.js';
@@ -75,7 +78,7 @@ const GROUPS: ReadonlyArray<readonly [string, string, readonly Registrar[]]> = [
   [
     'module',
     'the module catalog: push, pull, inspect',
-    [modulePush, modulePull, moduleGet, moduleList, moduleHistory, moduleDelete, moduleValidate, moduleResolve],
+    [modulePush, modulePull, moduleGet, moduleList, moduleHistory, moduleDelete, moduleValidate, moduleResolve, moduleTag, moduleUntag, moduleTags],
   ],
   [
     'run',

@@ -18,6 +18,8 @@ import type {
   ResolvedPlan,
   StoredModule,
 } from '../../common/modules/types.js';
+import { moduleTagChangeFromProto, moduleTagFromProto } from '../../common/convert/module-tags.js';
+import type { ModuleTag, ModuleTagChange } from '../../common/modules/tags.js';
 import type { CallOptions } from '../options.js';
 import { collectPages } from '../pagination.js';
 import { bound, type Rpc } from '../rpc.js';
@@ -57,6 +59,12 @@ export interface ListModulesFilter {
   /** Folder prefix: `a/b` lists `a/b` and everything below it. */
   prefix?: string;
   kind?: ModuleKind;
+}
+
+/** Options of `setTag` and `deleteTag`. */
+export interface TagMoveOptions extends CallOptions {
+  /** Why, kept in the tag's history. */
+  message?: string;
 }
 
 /** A resolved plan with its wire form. */
@@ -138,5 +146,37 @@ export class ModulesClient {
     const response = await this.rpc.unary(bound(this.raw, 'resolveModule'), { ref }, call);
     const raw = response.plan ?? pb.ResolvedPlan.create();
     return { plan: resolvedPlanFromProto(raw), raw };
+  }
+
+  /**
+   * Points a tag of the module at one of its versions (creating or moving it;
+   * editor and up). `previousVersion` is where it pointed before, undefined when new.
+   */
+  async setTag(path: string, tag: string, version: number, options: TagMoveOptions = {}): Promise<{ tag: ModuleTag; previousVersion?: number }> {
+    const request = { path, tag, version, message: options.message ?? '' };
+    const raw = await this.rpc.unary(bound(this.raw, 'setModuleTag'), request, options);
+    const set = moduleTagFromProto(raw.tag ?? pb.ModuleTag.create());
+    return raw.previousVersion > 0 ? { tag: set, previousVersion: raw.previousVersion } : { tag: set };
+  }
+
+  /** Removes a tag of the module (editor and up); returns the version it pointed at. */
+  async deleteTag(path: string, tag: string, options: TagMoveOptions = {}): Promise<number> {
+    const raw = await this.rpc.unary(bound(this.raw, 'deleteModuleTag'), { path, tag, message: options.message ?? '' }, options);
+    return raw.previousVersion;
+  }
+
+  /** The module's current tags, by name. */
+  async tags(path: string, call?: CallOptions): Promise<ModuleTag[]> {
+    const raw = await this.rpc.unary(bound(this.raw, 'listModuleTags'), { path }, call);
+    return raw.tags.map(moduleTagFromProto);
+  }
+
+  /** Every move of the module's tags (of `tag` only, when given), newest first (all pages). */
+  tagHistory(path: string, tag?: string, call?: CallOptions): Promise<ModuleTagChange[]> {
+    return collectPages(async (pageToken) => {
+      const request = { path, tag: tag ?? '', pageSize: 0, pageToken };
+      const page = await this.rpc.unary(bound(this.raw, 'listModuleTagHistory'), request, call);
+      return { items: page.changes.map(moduleTagChangeFromProto), nextPageToken: page.nextPageToken };
+    });
   }
 }

@@ -181,7 +181,7 @@ export function moduleSpecToRaw(spec: pb.ModuleSpec): Record<string, unknown> {
 
 /** Version metadata -> wire. */
 export function moduleVersionToProto(info: ModuleVersionInfo): pb.ModuleVersion {
-  return { ...info };
+  return { ...info, tags: info.tags ?? [] };
 }
 
 /** Wire version metadata -> domain. */
@@ -192,6 +192,7 @@ export function moduleVersionFromProto(v: pb.ModuleVersion | undefined): ModuleV
     createdAt: v?.createdAt ?? new Date(0),
     message: v?.message ?? '',
     contentHash: v?.contentHash ?? '',
+    ...(v !== undefined && v.tags.length > 0 && { tags: [...v.tags] }),
   };
 }
 

@@ -111,6 +111,8 @@ export interface ModuleVersionInfo {
   createdAt: Date;
   message: string;
   contentHash: string;
+  /** The tags pointing at this version now, by name, where the catalog tells them. */
+  tags?: string[];
 }
 
 /** A module version as the catalog returns it. */

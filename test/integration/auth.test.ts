@@ -36,6 +36,11 @@ const CASES: RpcCase[] = [
   { name: 'DeleteModule', minRole: 'editor', crossTenant: 'not-found', call: (c) => c.modules.delete('shared/doomed') },
   { name: 'ValidateModule', minRole: 'viewer', crossTenant: 'invalid-reference', call: (c) => c.modules.validate(application('shared/app3', A_COMPONENT)) },
   { name: 'ResolveModule', minRole: 'viewer', crossTenant: 'not-found', call: (c) => c.modules.resolve(A_APP) },
+  { name: 'SetModuleTag', minRole: 'editor', crossTenant: 'not-found', call: (c) => c.modules.setTag(A_COMPONENT, 'stable', 1) },
+  { name: 'DeleteModuleTag', minRole: 'editor', crossTenant: 'not-found', call: (c) => c.modules.deleteTag(A_COMPONENT, 'stable') },
+  { name: 'ListModuleTags', minRole: 'viewer', crossTenant: 'not-found', call: (c) => c.modules.tags(A_COMPONENT) },
+  { name: 'ListModuleTagHistory', minRole: 'viewer', crossTenant: 'not-found', call: (c) => c.modules.tagHistory(A_COMPONENT) },
+  { name: 'ResolveModule:TAG', minRole: 'viewer', crossTenant: 'not-found', call: (c) => c.modules.resolve(`${A_COMPONENT}:pinned`) },
   // TenantService
   { name: 'CreateTenant', minRole: 'admin', operatorOnly: true, call: (c) => c.tenants.create({ name: `t-${Math.random().toString(36).slice(2, 8)}` }) },
   { name: 'GetTenant', minRole: 'viewer', call: (c) => c.tenants.get({}) },
@@ -101,6 +106,7 @@ describe.each(TEST_DATABASES)('auth and tenant isolation on %s', (database) => {
     await adminA.modules.save(component(A_COMPONENT));
     await adminA.modules.save(application(A_APP, A_COMPONENT));
     await adminA.modules.save(component('shared/doomed'));
+    await adminA.modules.setTag(A_COMPONENT, 'pinned', 1);
 
     const toRevoke = await adminA.tokens.create({ name: 'to-revoke' });
     await adminA.tokens.revoke({ id: toRevoke.token!.id });

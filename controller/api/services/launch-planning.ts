@@ -12,6 +12,7 @@ import type { KeepRunning } from '../../../common/runs/states.js';
 import { resolveModule } from '../../domain/modules/resolve.js';
 import { planLaunch, type CloudCatalog, type LaunchPlan } from '../../domain/runs/launch.js';
 import type { Repositories } from '../../store/repositories/index.js';
+import { tenantCatalogLookup } from './catalog-lookup.js';
 
 /** A launch as the domain sees it: LaunchRunRequest's choices, with proto enums converted. */
 export interface LaunchChoices {
@@ -31,14 +32,14 @@ export interface LaunchChoices {
 
 /** The caller's catalog, as launches resolve module references in it. */
 export function launchLookup(repos: Repositories, tenantId: string): ModuleLookup {
-  return (r) => repos.modules.findVersion(tenantId, r.path, r.version);
+  return tenantCatalogLookup(repos, tenantId);
 }
 
 /** Violations of the launch's fields that need neither the catalog nor the clouds. */
 export function launchSyntaxViolations(choices: Pick<LaunchChoices, 'module' | 'multiplicities'>): { field: string; description: string }[] {
   const violations = [];
   if (!parseModuleReference(choices.module)) {
-    violations.push({ field: 'module', description: 'must be PATH or PATH@VERSION of an application or component' });
+    violations.push({ field: 'module', description: 'must be PATH, PATH@VERSION or PATH:TAG of an application or component' });
   }
   for (const [node, n] of Object.entries(choices.multiplicities)) {
     if (!Number.isInteger(n) || n < 0 || n > 10_000) violations.push({ field: `multiplicities.${node}`, description: 'must be 0 to 10000' });

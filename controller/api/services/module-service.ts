@@ -15,13 +15,26 @@ import {
   resolvedPlanToProto,
 } from '../../../common/convert/modules.js';
 import { unaryRpc, type ApiDeps } from '../rpc.js';
+import { tenantCatalogLookup } from './catalog-lookup.js';
+import { moduleTagHandlers } from './module-tag-handlers.js';
+import { publicationHandlers } from './publication-handlers.js';
+import { refuseSharedWrite } from './shared-catalog.js';
+import { getSharedModule, listSharedVersions, resolveForCaller, sharedOrOwn } from './shared-module-reads.js';
+import { referenceNotFound } from '../../domain/modules/reference-not-found.js';
 
 /** Saves retried after losing a race to a concurrent save of the same module. */
 const SAVE_ATTEMPTS = 3;
 
 /** The catalog as seen by one tenant. */
 function catalogLookup(repos: Repositories, tenantId: string): ModuleLookup {
-  return (ref) => repos.modules.findVersion(tenantId, ref.path, ref.version);
+  return tenantCatalogLookup(repos, tenantId);
+}
+
+/** The version with the names of the tags pointing at it now (GetModule shows them). */
+async function withTags(repos: Repositories, tenantId: string, stored: StoredModule): Promise<StoredModule> {
+  const row = await repos.modules.findRow(tenantId, stored.document.path);
+  const tags = row ? (await repos.moduleTags.namesByVersion(row.id, [stored.info.version])).get(stored.info.version) : undefined;
+  return tags ? { ...stored, info: { ...stored.info, tags } } : stored;
 }
 
 async function validated(repos: Repositories, tenantId: string, spec: pb.ModuleSpec | undefined) {
@@ -33,7 +46,7 @@ async function validated(repos: Repositories, tenantId: string, spec: pb.ModuleS
 
 function requireReference(ref: string) {
   const parsed = parseModuleReference(ref);
-  if (!parsed) throw new InvalidArgumentError([{ field: 'ref', description: 'must be PATH or PATH@VERSION, for example apps/web@3' }]);
+  if (!parsed) throw new InvalidArgumentError([{ field: 'ref', description: 'must be PATH, PATH@VERSION or PATH:TAG, for example apps/web@3 or apps/web:stable' }]);
   return parsed;
 }
 
@@ -46,6 +59,8 @@ function requirePath(path: string, field = 'path'): string {
 export function moduleService(deps: ApiDeps): pb.ModuleServiceServer {
   return {
     saveModule: unaryRpc(deps, 'SaveModule', 'editor', async (req: pb.SaveModuleRequest, ctx) => {
+      // Another tenant's module (`@TENANT/path`) is read-only.
+      await ctx.store.read((repos) => refuseSharedWrite(repos, ctx.principal.tenantId, req.spec?.path ?? '', 'path'));
       for (let attempt = 1; ; attempt++) {
         try {
           return await ctx.store.write(async (repos) => {
@@ -84,12 +99,16 @@ export function moduleService(deps: ApiDeps): pb.ModuleServiceServer {
       }
     }),
 
-    getModule: unaryRpc(deps, 'GetModule', 'viewer', async (req: pb.GetModuleRequest, ctx) => {
+    getModule: unaryRpc(deps, 'GetModule', 'viewer', async (request: pb.GetModuleRequest, ctx) => {
+      const named = await sharedOrOwn(ctx, request.ref, 'ref');
+      if ('shared' in named) return getSharedModule(ctx, named.shared, request.ref);
+      const req = { ...request, ref: named.own };
       const ref = requireReference(req.ref);
-      const found: StoredModule | undefined = await ctx.store.read((repos) =>
-        repos.modules.findVersion(ctx.principal.tenantId, ref.path, ref.version),
-      );
-      if (!found) throw new NotFoundError('module', req.ref);
+      const found: StoredModule | undefined = await ctx.store.read(async (repos) => {
+        const stored = await catalogLookup(repos, ctx.principal.tenantId)(ref);
+        return stored && withTags(repos, ctx.principal.tenantId, stored);
+      });
+      if (!found) throw referenceNotFound(req.ref, ref);
       return { module: moduleToProto(found) };
     }),
 
@@ -114,18 +133,23 @@ export function moduleService(deps: ApiDeps): pb.ModuleServiceServer {
       };
     }),
 
-    listModuleVersions: unaryRpc(deps, 'ListModuleVersions', 'viewer', async (req: pb.ListModuleVersionsRequest, ctx) => {
+    listModuleVersions: unaryRpc(deps, 'ListModuleVersions', 'viewer', async (request: pb.ListModuleVersionsRequest, ctx) => {
+      const named = await sharedOrOwn(ctx, request.path, 'path');
+      if ('shared' in named) return listSharedVersions(ctx, named.shared, request);
+      const req = { ...request, path: named.own };
       const path = requirePath(req.path);
       const page = await ctx.store.read(async (repos) => {
         const row = await repos.modules.findRow(ctx.principal.tenantId, path);
         if (!row) throw new NotFoundError('module', path);
-        return repos.modules.listVersions(row, req.pageSize, req.pageToken);
+        const versions = await repos.modules.listVersions(row, req.pageSize, req.pageToken);
+        const tags = await repos.moduleTags.namesByVersion(row.id, versions.rows.map((v) => v.version));
+        return { ...versions, rows: versions.rows.map((v) => ({ ...v, ...(tags.has(v.version) && { tags: tags.get(v.version) }) })) };
       });
       return { versions: page.rows.map(moduleVersionToProto), nextPageToken: page.next };
     }),
 
     deleteModule: unaryRpc(deps, 'DeleteModule', 'editor', async (req: pb.DeleteModuleRequest, ctx) => {
-      const path = requirePath(req.path);
+      const path = requirePath(await ctx.store.read((repos) => refuseSharedWrite(repos, ctx.principal.tenantId, req.path, 'path')));
       await ctx.store.write(async (repos) => {
         const row = await repos.modules.getLiveRow(ctx.principal.tenantId, path);
         await repos.modules.markDeleted(row, new Date());
@@ -140,9 +164,14 @@ export function moduleService(deps: ApiDeps): pb.ModuleServiceServer {
     }),
 
     resolveModule: unaryRpc(deps, 'ResolveModule', 'viewer', async (req: pb.ResolveModuleRequest, ctx) => {
-      requireReference(req.ref);
-      const plan = await ctx.store.read((repos) => resolveModule(req.ref, catalogLookup(repos, ctx.principal.tenantId)));
+      const named = await sharedOrOwn(ctx, req.ref, 'ref');
+      if ('shared' in named) return resolveForCaller(ctx, req.ref);
+      requireReference(named.own);
+      const plan = await ctx.store.read((repos) => resolveModule(named.own, catalogLookup(repos, ctx.principal.tenantId)));
       return { plan: resolvedPlanToProto(plan) };
     }),
+
+    ...moduleTagHandlers(deps),
+    ...publicationHandlers(deps),
   };
 }

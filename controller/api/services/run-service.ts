@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import * as pb from '../../../proto/gen/slipstream/v1/runs.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, throwIfViolations } from '../../../common/errors.js';
+import { launchEventText } from '../../domain/runs/launch-event-text.js';
 import { launchSyntaxViolations, planRunLaunch, type LaunchChoices } from './launch-planning.js';
 import type { CloudDirectory } from '../../scheduler/cloud-directory.js';
 import { formatParameterKey, parseParameterKey, valueTooLarge, writtenOnlyByController } from '../../domain/runs/parameter-keys.js';
@@ -106,7 +107,7 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
           parameters: launch.parameters,
         });
         repos.journal.append(run, [
-          { kind: 'event', type: 'launch', actor: `user:${ctx.principal.userName}`, text: `launched ${plan.module.path}@${plan.module.version}` },
+          { kind: 'event', type: 'launch', actor: `user:${ctx.principal.userName}`, text: launchEventText(choices.module, plan.module) },
         ]);
         await repos.flush();
         return { id: run.id, created: true, rows: launch.instances.length + launch.parameters.length, lease };

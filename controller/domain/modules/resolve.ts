@@ -3,7 +3,7 @@
  * executes, with every component's lineage flattened (images, resources,
  * packages, recipes, parameters) the way inheritance defines it.
  */
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, summarizeViolations, type FieldViolation } from '../../../common/errors.js';
+import { FailedPreconditionError, InvalidArgumentError, summarizeViolations, type FieldViolation } from '../../../common/errors.js';
 import { MAX_MULTIPLICITY } from '../../../common/modules/limits.js';
 import {
   checkNodeWiring,
@@ -29,6 +29,7 @@ import {
   type ResolvedRecipes,
   type Resources,
 } from '../../../common/modules/types.js';
+import { referenceNotFound } from './reference-not-found.js';
 
 /** Launch-time changes to the stored module that resolution applies. */
 export interface ResolveOverrides {
@@ -37,13 +38,14 @@ export interface ResolveOverrides {
 }
 
 /**
- * Resolves `ref` (`path` or `path@N`) into a pinned plan: every reference
+ * Resolves `ref` (`path`, `path@N` or `path:TAG`) into a pinned plan: every reference
  * pinned to the version found; a component becomes one node named
  * {@link SINGLE_COMPONENT_NODE} with multiplicity 1. Multiplicity overrides
  * apply per node (maxProvisioningFailures is capped at the new multiplicity).
  * Required inputs are not checked here: values supplied at launch may fill them.
  *
- * @throws NotFoundError for an unknown or deleted module (pinned or not).
+ * @throws NotFoundError for an unknown or deleted module (pinned or not), or
+ *   an unknown tag (naming it).
  * @throws FailedPreconditionError `NOT_LAUNCHABLE` for a project.
  * @throws InvalidArgumentError when `ref` or an override is malformed, or the
  *   stored module's references no longer resolve consistently (missing or
@@ -56,7 +58,7 @@ export async function resolveModule(ref: string, lookup: ModuleLookup, overrides
   }
   const cached = memoizeLookup(lookup);
   const stored = await cached(parsed);
-  if (stored === undefined || stored.deleted) throw new NotFoundError('module', ref);
+  if (stored === undefined || stored.deleted) throw referenceNotFound(ref, parsed);
   const doc = stored.document;
   if (doc.kind === 'project') {
     throw new FailedPreconditionError('NOT_LAUNCHABLE', ref, `module '${ref}' is a project; only applications and components can be launched`);

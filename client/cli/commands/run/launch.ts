@@ -102,7 +102,7 @@ export function register(parent: Command, host: CommandHost): void {
   parent
     .command('launch')
     .description('launch an application or component; --wait follows it live until it is Ready or final')
-    .argument('<ref>', 'module path, or path@N for a version')
+    .argument('<ref>', 'module path, path@N for a version, or path:TAG for the version a tag points at')
     .option('--param <node:key=value>', 'input parameter value (repeatable)', parseNodeParameter)
     .option('--cloud <node=cloud>', 'cloud of one node (repeatable)', parseNodeCloud)
     .option('--default-cloud <cloud>', 'cloud of every node that names none')
