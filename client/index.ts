@@ -16,6 +16,7 @@ import { ModuleServiceClient } from '../proto/gen/slipstream/v1/modules.js';
 import { RunServiceClient } from '../proto/gen/slipstream/v1/runs.js';
 import { TenantServiceClient } from '../proto/gen/slipstream/v1/tenants.js';
 import { TokenServiceClient } from '../proto/gen/slipstream/v1/tokens.js';
+import { TemplateServiceClient } from '../proto/gen/slipstream/v1/templates.js';
 import { UsageServiceClient } from '../proto/gen/slipstream/v1/usage.js';
 import { UserServiceClient } from '../proto/gen/slipstream/v1/users.js';
 import { compileClientOptions, type CompiledClientOptions, type SlipstreamClientOptions } from './options.js';
@@ -27,6 +28,7 @@ import { ModulesClient } from './services/modules.js';
 import { RunsClient } from './services/runs.js';
 import { createTenantsClient, type TenantsClient } from './services/tenants.js';
 import { createTokensClient, type TokensClient } from './services/tokens.js';
+import { TemplatesClient } from './services/templates.js';
 import { UsageClient } from './services/usage.js';
 import { createUsersClient, type UsersClient } from './services/users.js';
 
@@ -69,6 +71,9 @@ export type { TokensClient } from './services/tokens.js';
 export type { UsersClient } from './services/users.js';
 export type { Usage, UsageQuery, UsageRow } from './services/usage.js';
 export { UsageClient } from './services/usage.js';
+export type { FetchedTemplate, SaveTemplateOptions, SaveTemplateResult } from './services/templates.js';
+export { TemplatesClient } from './services/templates.js';
+export type { StoredTemplate, TemplateListing, TemplateSpec, TemplateVersionInfo } from '../common/templates/types.js';
 export { readModuleFiles, parseModuleFile, type ModuleFile, type YamlSyntaxError } from './module-files/read.js';
 export { moduleToYaml } from './module-files/to-yaml.js';
 export { validateModuleFiles, isValidFile, type ValidatedFile } from './module-files/validate-files.js';
@@ -87,6 +92,8 @@ export interface SlipstreamClient {
   readonly controllers: ControllersClient;
   /** Usage metering (admins). */
   readonly usage: UsageClient;
+  /** Deployment templates: saved launches (`runs.launch({ template })` launches one). */
+  readonly templates: TemplatesClient;
   /** Auth metadata, deadlines, cancellation and error mapping, for calls on the raw clients. */
   readonly rpc: Rpc;
   /** Closes the shared channel; in-flight calls fail with CANCELLED / UNAVAILABLE. */
@@ -127,6 +134,7 @@ export function createSlipstreamClient(options: SlipstreamClientOptions): Slipst
     clouds: new CloudsClient(rpc, new CloudServiceClient(compiled.address, creds, clientOptions)),
     controllers: createControllersClient(rpc, new ControllerServiceClient(compiled.address, creds, clientOptions)),
     usage: new UsageClient(rpc, new UsageServiceClient(compiled.address, creds, clientOptions)),
+    templates: new TemplatesClient(rpc, new TemplateServiceClient(compiled.address, creds, clientOptions)),
     rpc,
     close: () => channel.close(),
   };

@@ -35,6 +35,9 @@ const READS: ReadonlySet<string> = new Set(
     'UserService/ListUsers',
     'ControllerService/ListControllers',
     'UsageService/GetUsage',
+    'TemplateService/GetTemplate',
+    'TemplateService/ListTemplates',
+    'TemplateService/ListTemplateVersions',
   ].map((method) => `/slipstream.v1.${method}`),
 );
 

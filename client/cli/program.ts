@@ -60,6 +60,11 @@ import * as tenantCreate from './commands/tenant/create.js';
 import * as tenantGet from './commands/tenant/get.js';
 import * as tenantList from './commands/tenant/list.js';
 import * as tokenCreate from './commands/token/create.js';
+import * as templateDelete from './commands/template/delete.js';
+import * as templateGet from './commands/template/get.js';
+import * as templateHistory from './commands/template/history.js';
+import * as templateList from './commands/template/list.js';
+import * as templateSave from './commands/template/save.js';
 import * as tokenList from './commands/token/list.js';
 import * as tokenRevoke from './commands/token/revoke.js';
 import * as userCreate from './commands/user/create.js';
@@ -100,6 +105,7 @@ const GROUPS: ReadonlyArray<readonly [string, string, readonly Registrar[]]> = [
       runReports,
     ],
   ],
+  ['template', 'deployment templates: saved launches (run launch --template NAME)', [templateSave, templateGet, templateList, templateHistory, templateDelete]],
   [
     'cloud',
     'clouds: drivers and their settings (changes: operator admins)',

@@ -117,6 +117,8 @@ export interface Run {
   tags: string[];
   defaultCloud: string;
   owner: string;
+  /** `name@N` of the deployment template the run was launched from; undefined without one. */
+  template: string | undefined;
   createdAt: Date | undefined;
   stateChangedAt: Date | undefined;
   finishedAt: Date | undefined;
@@ -157,6 +159,7 @@ export function runFromProto(message: pb.Run | undefined): Run {
     tags: [...raw.tags],
     defaultCloud: raw.defaultCloud,
     owner: raw.owner,
+    template: raw.template || undefined,
     createdAt: raw.createdAt,
     stateChangedAt: raw.stateChangedAt,
     finishedAt: raw.finishedAt,

@@ -29,8 +29,10 @@ import {
 
 /** What to launch and how; only `module` is required. */
 export interface LaunchRunOptions extends CallOptions {
-  /** `path` or `path@N` of an application or component. */
+  /** `path` or `path@N` of an application or component; with `template`, '' launches the template's. */
   module: string;
+  /** `name` or `name@N` of a deployment template: these options override its fields (maps key by key, tags added). */
+  template?: string;
   /** Cloud of every node that names none (default: the controller's). */
   defaultCloud?: string;
   /** Node name -> cloud. */
@@ -122,6 +124,7 @@ export class RunsClient {
       timeoutMinutes: options.timeoutMinutes ?? 0,
       sshPublicKeys: options.sshPublicKeys ?? [],
       requestId: options.requestId ?? '',
+      template: options.template ?? '',
     };
     const response = await this.rpc.unary(bound(this.raw, 'launchRun'), request, options);
     return runFromProto(response.run);

@@ -24,6 +24,7 @@ import {
   MAX_PARAMETER_VALUE_BYTES,
   MAX_RECIPE_BYTES,
 } from '../../common/modules/limits.js';
+import { MAX_TEMPLATE_DESCRIPTION_LENGTH } from '../../common/templates/types.js';
 
 /** Clouds a component names images or options for, settings of a cloud, fields of a credential: clouds and drivers are few. */
 const FEW = 100;
@@ -62,6 +63,12 @@ export const ENTRY_LIMITS: Readonly<Record<string, number>> = Object.freeze({
   'slipstream.v1.ParameterDefinition.values': aboveDomain(MAX_ENUM_VALUES),
   'slipstream.v1.ApplicationSpec.nodes': aboveDomain(MAX_NODES),
   'slipstream.v1.NodeSpec.mappings': 1_000,
+  // TemplateService (a template holds a launch: LaunchRunRequest's limits)
+  'slipstream.v1.TemplateSpec.node_clouds': aboveDomain(MAX_NODES),
+  'slipstream.v1.TemplateSpec.parameters': 1_000,
+  'slipstream.v1.TemplateSpec.multiplicities': aboveDomain(MAX_NODES),
+  'slipstream.v1.TemplateSpec.tags': aboveDomain(MAX_TAGS),
+  'slipstream.v1.TemplateSpec.ssh_public_keys': 100,
   // UsageService: four keys, repeated at most (each unknown one is a violation)
   'slipstream.v1.GetUsageRequest.group_by': 16,
   // AgentService: an agent sends at most 200 lines a batch (agent/log-shipper.ts)
@@ -90,6 +97,10 @@ export const STRING_BYTE_LIMITS: Readonly<Record<string, number>> = Object.freez
   'slipstream.v1.LaunchRunRequest.parameters': aboveDomain(MAX_RUNTIME_VALUE_BYTES),
   'slipstream.v1.LaunchRunRequest.ssh_public_keys': aboveDomain(16 * 1024),
   'slipstream.v1.SetRunParameterRequest.value': aboveDomain(MAX_RUNTIME_VALUE_BYTES),
+  'slipstream.v1.TemplateSpec.parameters': aboveDomain(MAX_RUNTIME_VALUE_BYTES),
+  'slipstream.v1.TemplateSpec.ssh_public_keys': aboveDomain(16 * 1024),
+  'slipstream.v1.TemplateSpec.description': aboveDomain(bytesOfChars(MAX_TEMPLATE_DESCRIPTION_LENGTH)),
+  'slipstream.v1.SaveTemplateRequest.message': 16 * 1024,
   // An SSH public key (Azure), a service account key (GCP), a certificate.
   'slipstream.v1.CreateCloudRequest.settings': 16 * 1024,
   'slipstream.v1.UpdateCloudRequest.settings': 16 * 1024,

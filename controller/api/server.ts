@@ -14,6 +14,7 @@ import { CloudServiceService } from '../../proto/gen/slipstream/v1/clouds.js';
 import { ControllerServiceService } from '../../proto/gen/slipstream/v1/controllers.js';
 import { ModuleServiceService } from '../../proto/gen/slipstream/v1/modules.js';
 import { RunServiceService } from '../../proto/gen/slipstream/v1/runs.js';
+import { TemplateServiceService } from '../../proto/gen/slipstream/v1/templates.js';
 import { TenantServiceService } from '../../proto/gen/slipstream/v1/tenants.js';
 import { TokenServiceService } from '../../proto/gen/slipstream/v1/tokens.js';
 import { UsageServiceService } from '../../proto/gen/slipstream/v1/usage.js';
@@ -31,6 +32,7 @@ import { cloudService, type CloudServiceDeps } from './services/cloud-service.js
 import { controllerService, type ControllerServiceDeps } from './services/controller-service.js';
 import { moduleService } from './services/module-service.js';
 import { runService, type RunServiceDeps } from './services/run-service.js';
+import { templateService } from './services/template-service.js';
 import { tenantService } from './services/tenant-service.js';
 import { tokenService } from './services/token-service.js';
 import { usageService } from './services/usage-service.js';
@@ -46,6 +48,7 @@ export const SERVED = [
   'slipstream.v1.AgentService',
   'slipstream.v1.CloudService',
   'slipstream.v1.ControllerService',
+  'slipstream.v1.TemplateService',
   'slipstream.v1.UsageService',
 ] as const;
 
@@ -123,6 +126,7 @@ export async function startApiServer(
   server.addService(AgentServiceService, { ...agents, session: sessions.limit(agents.session) });
   server.addService(CloudServiceService, cloudService(deps));
   server.addService(ControllerServiceService, controllerService(deps));
+  server.addService(TemplateServiceService, templateService(deps));
   server.addService(UsageServiceService, usageService(deps));
 
   const health = new ServingHealth(SERVED, !options.startNotServing);

@@ -81,7 +81,7 @@ describe.each(TEST_DATABASES)('controller restart on %s', (database) => {
 
     const launched = await call(raw.launchRun, {
       module: 'durable/app', defaultCloud: '', nodeClouds: {}, parameters: {}, multiplicities: {}, tags: ['durable'],
-      keepRunning: 0, scalable: false, timeoutMinutes: 10, sshPublicKeys: [], requestId: '',
+      keepRunning: 0, scalable: false, timeoutMinutes: 10, sshPublicKeys: [], requestId: '', template: '',
     });
     const runId = launched.run!.id;
     const getRun = () => call(raw.getRun, { id: runId }).then((r) => r.run!);

@@ -87,6 +87,7 @@ export async function seedFinishedRuns(store: Store, tenantId: string, count: nu
       leaseHolder: null,
       leaseEpoch: 0,
       leaseBinding: null,
+      template: null,
       createdAt: new Date(at.getTime() - 3600_000),
       stateChangedAt: at,
       finishedAt: final ? at : null,

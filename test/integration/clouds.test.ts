@@ -74,7 +74,7 @@ describe.each(TEST_DATABASES)('clouds, credentials and quotas on %s', (database)
     const err = (await tenant.rpc
       .unary(tenant.runs.raw.launchRun.bind(tenant.runs.raw), {
         module: 'q/app', defaultCloud: '', nodeClouds: {}, parameters: {}, multiplicities: {}, tags: [],
-        keepRunning: 0, scalable: false, timeoutMinutes: 0, sshPublicKeys: [], requestId: '',
+        keepRunning: 0, scalable: false, timeoutMinutes: 0, sshPublicKeys: [], requestId: '', template: '',
       })
       .catch((e: unknown) => e)) as SlipstreamError;
     expect(err.code).toBe(status.RESOURCE_EXHAUSTED);

@@ -36,6 +36,8 @@ export function runFields(run: Run): [string, string][] {
   return [
     ['id', run.id],
     ['module', moduleLabel(run.module)],
+    // Only for a run launched from a template: the other runs' records stay as they were.
+    ...(run.template ? [['template', run.template] as [string, string]] : []),
     ['kind', run.kind ?? 'unknown'],
     ['state', `${run.state ?? 'unknown'}${run.recoveryMode ? ' (recovery mode)' : ''}`],
     ['abort', run.abortMessage ?? ''],

@@ -40,6 +40,7 @@ export const BROWSER_SERVICES = [
   'slipstream.v1.CloudService',
   'slipstream.v1.ControllerService',
   'slipstream.v1.UsageService',
+  'slipstream.v1.TemplateService',
 ] as const;
 
 /** Where the HTTP server sends a request to: paths of the contract's services. */

@@ -39,6 +39,7 @@ export function runToProto(row: RunRow, model: RunModel, tags: string[], facts: 
     tags,
     defaultCloud: row.defaultCloud,
     owner: row.owner,
+    template: row.template ?? '',
     createdAt: row.createdAt,
     stateChangedAt: model.stateChangedAt,
     finishedAt: row.finishedAt ?? undefined,

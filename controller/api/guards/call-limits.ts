@@ -49,6 +49,8 @@ export const MUTATING_METHODS: ReadonlySet<string> = new Set([
   'SetRunParameter',
   'SaveModule',
   'DeleteModule',
+  'SaveTemplate',
+  'DeleteTemplate',
   'SetModuleTag',
   'DeleteModuleTag',
   'CreateTenant',
@@ -96,6 +98,9 @@ export const READ_METHODS: ReadonlySet<string> = new Set([
   'ListQuotas',
   'ListControllers',
   'GetUsage',
+  'GetTemplate',
+  'ListTemplates',
+  'ListTemplateVersions',
 ]);
 
 /** How long a caller refused a stream is asked to wait: slots free only when streams close. */

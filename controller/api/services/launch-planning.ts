@@ -5,12 +5,13 @@
  * runs it to create a run; SaveTemplate runs it as a dry run, so that a
  * template is held to exactly the rules its launches will meet.
  */
-import { InvalidArgumentError, throwIfViolations } from '../../../common/errors.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, throwIfViolations, type FieldViolation } from '../../../common/errors.js';
 import { parseModuleReference } from '../../../common/modules/refs.js';
 import type { ModuleLookup, ResolvedPlan } from '../../../common/modules/types.js';
 import type { KeepRunning } from '../../../common/runs/states.js';
 import { resolveModule } from '../../domain/modules/resolve.js';
-import { planLaunch, type CloudCatalog, type LaunchPlan } from '../../domain/runs/launch.js';
+import { planLaunch, type CloudCatalog, type LaunchPlan, type PlanLaunchOptions } from '../../domain/runs/launch.js';
+import { templateViolations, type TemplateOrigin } from '../../domain/templates/launch-from-template.js';
 import type { Repositories } from '../../store/repositories/index.js';
 import { tenantCatalogLookup } from './catalog-lookup.js';
 
@@ -28,6 +29,8 @@ export interface LaunchChoices {
   scalable: boolean;
   timeoutMinutes: number;
   sshPublicKeys: string[];
+  /** Set when the launch uses a deployment template: violations of its values name its fields. */
+  template?: TemplateOrigin;
 }
 
 /** The caller's catalog, as launches resolve module references in it. */
@@ -36,34 +39,57 @@ export function launchLookup(repos: Repositories, tenantId: string): ModuleLooku
 }
 
 /** Violations of the launch's fields that need neither the catalog nor the clouds. */
-export function launchSyntaxViolations(choices: Pick<LaunchChoices, 'module' | 'multiplicities'>): { field: string; description: string }[] {
-  const violations = [];
+export function launchSyntaxViolations(choices: Pick<LaunchChoices, 'module' | 'multiplicities' | 'template'>): FieldViolation[] {
+  const violations: FieldViolation[] = [];
   if (!parseModuleReference(choices.module)) {
     violations.push({ field: 'module', description: 'must be PATH, PATH@VERSION or PATH:TAG of an application or component' });
   }
   for (const [node, n] of Object.entries(choices.multiplicities)) {
     if (!Number.isInteger(n) || n < 0 || n > 10_000) violations.push({ field: `multiplicities.${node}`, description: 'must be 0 to 10000' });
   }
-  return violations;
+  return choices.template ? templateViolations(violations, choices.template) : violations;
+}
+
+/**
+ * Why the module cannot be launched when `err` says so (it is missing, or a
+ * tag of it, or it is a project), else undefined: for the callers that
+ * report it as a field (a template's module) rather than as NOT_FOUND.
+ */
+export function moduleUnavailable(err: unknown): string | undefined {
+  if (err instanceof NotFoundError) return err.message;
+  if (err instanceof FailedPreconditionError && err.reason === 'NOT_LAUNCHABLE') return err.message;
+  return undefined;
 }
 
 /**
  * Resolves the module and plans the launch, or throws: InvalidArgumentError
  * with every violation, NotFoundError for a missing module,
- * FailedPreconditionError for a project.
+ * FailedPreconditionError for a project. With a template, violations of its
+ * values name its fields, and a module of its that cannot be launched is the
+ * violation `template.module`.
  */
 export async function planRunLaunch(
   repos: Repositories,
   tenantId: string,
   choices: LaunchChoices,
   clouds: CloudCatalog,
+  options: PlanLaunchOptions = {},
 ): Promise<{ resolved: ResolvedPlan; launch: LaunchPlan }> {
   throwIfViolations(launchSyntaxViolations(choices));
-  const resolved = await resolveModule(choices.module, launchLookup(repos, tenantId), { multiplicities: choices.multiplicities });
-  const unknownNodes = Object.keys(choices.multiplicities).filter((n) => !resolved.nodes.some((p) => p.name === n));
-  throwIfViolations(unknownNodes.map((n) => ({ field: `multiplicities.${n}`, description: `unknown node '${n}'` })));
-  const launch = planLaunch(resolved, choices, clouds);
-  throwIfViolations(launch.violations);
-  if (!launch.plan) throw new InvalidArgumentError([{ field: 'module', description: 'cannot be launched' }]);
-  return { resolved, launch: launch.plan };
+  try {
+    const resolved = await resolveModule(choices.module, launchLookup(repos, tenantId), { multiplicities: choices.multiplicities });
+    const unknownNodes = Object.keys(choices.multiplicities).filter((n) => !resolved.nodes.some((p) => p.name === n));
+    throwIfViolations(unknownNodes.map((n) => ({ field: `multiplicities.${n}`, description: `unknown node '${n}'` })));
+    const launch = planLaunch(resolved, choices, clouds, options);
+    throwIfViolations(launch.violations);
+    if (!launch.plan) throw new InvalidArgumentError([{ field: 'module', description: 'cannot be launched' }]);
+    return { resolved, launch: launch.plan };
+  } catch (err) {
+    const template = choices.template;
+    if (!template) throw err;
+    if (err instanceof InvalidArgumentError) throw new InvalidArgumentError(templateViolations(err.violations, template));
+    const unavailable = moduleUnavailable(err);
+    if (unavailable && template.gave('module')) throw new InvalidArgumentError(templateViolations([{ field: 'module', description: unavailable }], template));
+    throw err;
+  }
 }

@@ -2,7 +2,8 @@ import { createReadStream } from 'node:fs';
 import * as pb from '../../../proto/gen/slipstream/v1/runs.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, throwIfViolations } from '../../../common/errors.js';
 import { launchEventText } from '../../domain/runs/launch-event-text.js';
-import { launchSyntaxViolations, planRunLaunch, type LaunchChoices } from './launch-planning.js';
+import { launchSyntaxViolations, planRunLaunch } from './launch-planning.js';
+import { launchChoices } from './template-launch.js';
 import type { CloudDirectory } from '../../scheduler/cloud-directory.js';
 import { formatParameterKey, parseParameterKey, valueTooLarge, writtenOnlyByController } from '../../domain/runs/parameter-keys.js';
 import { activeInstances } from '../../domain/runs/instance-lookups.js';
@@ -65,9 +66,9 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
       if (req.keepRunning !== pb.KeepRunning.KEEP_RUNNING_UNSPECIFIED && !keepRunning) {
         throw new InvalidArgumentError([{ field: 'keep_running', description: 'is not a known value' }]);
       }
-      const choices: LaunchChoices = {
+      const choices = await launchChoices(ctx, {
         module: req.module,
-        defaultCloud: req.defaultCloud || deps.defaultCloud,
+        defaultCloud: req.defaultCloud,
         nodeClouds: req.nodeClouds,
         parameters: req.parameters,
         multiplicities: req.multiplicities,
@@ -76,7 +77,7 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
         scalable: req.scalable,
         timeoutMinutes: req.timeoutMinutes,
         sshPublicKeys: req.sshPublicKeys,
-      };
+      }, req.template, deps.defaultCloud);
       throwIfViolations(launchSyntaxViolations(choices));
       // One read of the clouds for both: what the launch may name, and which of them run on the controller's host.
       const definitions = await deps.clouds.list();
@@ -102,18 +103,19 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
           tags: choices.tags,
           sshKeys: choices.sshPublicKeys,
           requestId: req.requestId || null,
+          template: choices.template?.ref ?? null,
           nodes: launch.nodes,
           instances: launch.instances,
           parameters: launch.parameters,
         });
         repos.journal.append(run, [
-          { kind: 'event', type: 'launch', actor: `user:${ctx.principal.userName}`, text: launchEventText(choices.module, plan.module) },
+          { kind: 'event', type: 'launch', actor: `user:${ctx.principal.userName}`, text: `${launchEventText(choices.module, plan.module)}${choices.template ? ` from template ${choices.template.ref}` : ''}` },
         ]);
         await repos.flush();
         return { id: run.id, created: true, rows: launch.instances.length + launch.parameters.length, lease };
       });
       if (runId.created) {
-        ctx.log.info({ runId: runId.id, module: req.module }, 'run launched');
+        ctx.log.info({ runId: runId.id, module: choices.module, template: choices.template?.ref }, 'run launched');
         if (runId.rows >= LARGE_LAUNCH_ROWS) {
           // Not awaited: the run starts at once, its statements find their rows through the index once the statistics land.
           deps.store.refreshRunStatistics().catch((err: unknown) => ctx.log.warn({ err, runId: runId.id }, 'refreshing the run tables’ statistics failed'));

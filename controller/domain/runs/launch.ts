@@ -47,11 +47,22 @@ export interface LaunchPlan {
   parameters: ParameterSeed[];
 }
 
+/** How planLaunch checks. */
+export interface PlanLaunchOptions {
+  /**
+   * False for a launch that is only a part of one (a deployment template,
+   * checked at save): required inputs may be left to the launches that use
+   * it. Default true.
+   */
+  requireInputs?: boolean;
+}
+
 /** Validates the launch against the plan and the clouds; returns the run to create or the violations. */
 export function planLaunch(
   plan: ResolvedPlan,
   request: LaunchRequest,
   clouds: CloudCatalog,
+  options: PlanLaunchOptions = {},
 ): { plan?: LaunchPlan; violations: FieldViolation[] } {
   const violations: FieldViolation[] = [];
   const report = (field: string, description: string) => violations.push({ field, description });
@@ -113,7 +124,7 @@ export function planLaunch(
       }
     }
     const supplied = { ...node.mappings, ...Object.fromEntries(Object.keys(overrides.get(node.name) ?? {}).map((k) => [k, 'launch'])) };
-    for (const missing of unsatisfiedRequiredInputs(node.parameters, supplied)) {
+    for (const missing of options.requireInputs === false ? [] : unsatisfiedRequiredInputs(node.parameters, supplied)) {
       report(`parameters.${node.name}:${missing}`, `required input '${missing}' of node '${node.name}' is neither mapped, defaulted nor supplied`);
     }
     nodeInfos.push({ name: node.name, maxProvisioningFailures: node.maxProvisioningFailures, nextIndex: node.multiplicity + 1 });

@@ -6,7 +6,6 @@ import { BuiltImageRepository } from './built-images.js';
 import { CloudRepository } from './clouds.js';
 import { ModuleRepository } from './modules.js';
 import { ModuleTagRepository } from './module-tags.js';
-import { ModuleTagRepository } from './module-tags.js';
 import { ParameterSealing } from './parameter-sealing.js';
 import { PublicationRepository } from './publications.js';
 import { ReplicaRepository } from './replicas.js';
@@ -28,8 +27,6 @@ export class Repositories {
   readonly users: UserRepository;
   readonly tokens: TokenRepository;
   readonly modules: ModuleRepository;
-  /** The modules' promotion tags and their history. */
-  readonly moduleTags: ModuleTagRepository;
   /** Deployment templates (saved launches) and their versions. */
   readonly templates: TemplateRepository;
   /** The modules' promotion tags and their history. */
@@ -63,7 +60,6 @@ export class Repositories {
     this.users = new UserRepository(em);
     this.tokens = new TokenRepository(em);
     this.modules = new ModuleRepository(em, cipher);
-    this.moduleTags = new ModuleTagRepository(em);
     this.templates = new TemplateRepository(em, cipher);
     this.moduleTags = new ModuleTagRepository(em);
     this.publications = new PublicationRepository(em);

@@ -31,6 +31,8 @@ export interface NewRun {
   tags: string[];
   sshKeys: string[];
   requestId: string | null;
+  /** `name@N` of the deployment template it was launched from. */
+  template?: string | null;
   nodes: RunNodeInfo[];
   instances: NewInstance[];
   parameters: ParameterSeed[];
@@ -92,6 +94,7 @@ export class RunRepository {
       scale: null,
       finalState: null,
       requestId: input.requestId,
+      template: input.template ?? null,
       lastSequence: 0,
       leaseHolder: input.lease?.holder ?? null,
       leaseEpoch: input.lease?.epoch ?? 0,

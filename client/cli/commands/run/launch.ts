@@ -1,50 +1,25 @@
-/** `slipstream run launch REF [flags] [--wait]`: starts a run; with --wait follows it live until it settles. */
+/** `slipstream run launch [REF] [--template NAME[@N]] [flags] [--wait]`: starts a run; with --wait follows it live until it settles. */
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { Option, type Command } from 'commander';
-import { KEEP_RUNNING, type KeepRunning } from '../../../../common/runs/states.js';
+import type { Command } from 'commander';
 import { guarded, type CommandHost } from '../../command-kit.js';
 import type { CliDeps, OutputOptions } from '../../deps.js';
 import { UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
-import { collect, parseIntAtLeast, parseNodeCloud, parseNodeMultiplicity, parseNodeParameter } from '../../flags.js';
 import { printJson } from '../../output.js';
 import { waitForRun } from '../../run-follow.js';
 import { moduleLabel, runJson } from '../../views/runs.js';
+import { addLaunchFlags, launchChoicesOf, readSshKeys, type LaunchChoiceOptions, type LaunchFlags } from './launch-flags.js';
 
 /** Options of `run launch`. */
-export interface RunLaunchOptions extends OutputOptions {
-  /** `path` or `path@N` of an application or component. */
-  ref: string;
-  /** `node:param` -> value. */
-  parameters?: Record<string, string>;
-  /** Node -> cloud. */
-  nodeClouds?: Record<string, string>;
-  defaultCloud?: string;
-  /** Node -> multiplicity. */
-  multiplicities?: Record<string, number>;
-  keepRunning?: KeepRunning;
-  scalable?: boolean;
-  timeoutMinutes?: number;
-  tags?: string[];
-  /** Files holding SSH public keys. */
-  sshKeyFiles?: string[];
+export interface RunLaunchOptions extends OutputOptions, LaunchChoiceOptions {
+  /** `path` or `path@N` of an application or component; may be omitted with `template`. */
+  ref?: string;
+  /** `name` or `name@N` of a deployment template; the other options override its fields. */
+  template?: string;
   /** Default: a fresh one, so that the client may repeat the launch on another replica without starting a second run. */
   requestId?: string;
   /** Follow the run until it is Ready (and stays) or final. */
   wait?: boolean;
-}
-
-async function readSshKeys(files: readonly string[]): Promise<string[]> {
-  return Promise.all(
-    files.map(async (file) => {
-      const key = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-        throw new UsageError(`--ssh-key ${file}: cannot read it (${error.code ?? error.message})`);
-      });
-      if (key.trim() === '') throw new UsageError(`--ssh-key ${file}: the file is empty`);
-      return key.trim();
-    }),
-  );
 }
 
 /**
@@ -54,10 +29,12 @@ async function readSshKeys(files: readonly string[]): Promise<string[]> {
  */
 export function run(deps: CliDeps, opts: RunLaunchOptions): Promise<number> {
   return guarded(deps, async () => {
+    if (!opts.ref && !opts.template) throw new UsageError('name the module to launch (REF), or a template with --template NAME[@N]');
     const sshPublicKeys = await readSshKeys(opts.sshKeyFiles ?? []);
     const client = deps.connect();
     const launched = await client.runs.launch({
-      module: opts.ref,
+      module: opts.ref ?? '',
+      template: opts.template,
       parameters: opts.parameters,
       nodeClouds: opts.nodeClouds,
       defaultCloud: opts.defaultCloud,
@@ -75,7 +52,7 @@ export function run(deps: CliDeps, opts: RunLaunchOptions): Promise<number> {
     } else {
       deps.stdout.write(`${launched.id}\n`);
       deps.stderr.write(
-        `launched ${moduleLabel(launched.module)} (${launched.state ?? 'unknown'}); follow it with: slipstream run watch ${launched.id}\n`,
+        `launched ${moduleLabel(launched.module)}${launched.template ? ` from template ${launched.template}` : ''} (${launched.state ?? 'unknown'}); follow it with: slipstream run watch ${launched.id}\n`,
       );
     }
     return ExitCode.ok;
@@ -83,50 +60,29 @@ export function run(deps: CliDeps, opts: RunLaunchOptions): Promise<number> {
 }
 
 /** The flags of `run launch`, as commander parses them. */
-interface LaunchFlags {
-  param?: Record<string, string>;
-  cloud?: Record<string, string>;
-  defaultCloud?: string;
-  multiplicity?: Record<string, number>;
-  keepRunning?: KeepRunning;
-  scalable?: boolean;
-  timeout?: number;
-  tag?: string[];
-  sshKey?: string[];
+interface RunLaunchFlags extends LaunchFlags {
+  template?: string;
   requestId?: string;
   wait?: boolean;
 }
 
 /** Registers `run launch`. */
 export function register(parent: Command, host: CommandHost): void {
-  parent
-    .command('launch')
-    .description('launch an application or component; --wait follows it live until it is Ready or final')
-    .argument('<ref>', 'module path, path@N for a version, or path:TAG for the version a tag points at')
-    .option('--param <node:key=value>', 'input parameter value (repeatable)', parseNodeParameter)
-    .option('--cloud <node=cloud>', 'cloud of one node (repeatable)', parseNodeCloud)
-    .option('--default-cloud <cloud>', 'cloud of every node that names none')
-    .option('--multiplicity <node=N>', 'instances of one node (repeatable)', parseNodeMultiplicity)
-    .addOption(new Option('--keep-running <when>', 'keep the VMs after Ready (default: on-success)').choices(KEEP_RUNNING))
-    .option('--scalable', 'stay in Ready and allow scale actions')
-    .option('--timeout <minutes>', 'abort after this long in one transitional state (default: 30)', parseIntAtLeast(1))
-    .option('--tag <tag>', 'tag the run (repeatable)', collect)
-    .option('--ssh-key <file>', 'SSH public key file installed on every VM (repeatable)', collect)
+  addLaunchFlags(
+    parent
+      .command('launch')
+      .description('launch an application or component (or a deployment template); --wait follows it live until it is Ready or final')
+      .argument('[ref]', 'module path, path@N for a version, or path:TAG (optional with --template)')
+      .option('--template <name[@N]>', "launch this deployment template; the other flags override its fields"),
+  )
     .option('--request-id <id>', 'makes a retried launch return the first run instead of starting another')
     .option('--wait', 'follow the run live; exit 0 when Ready or Done, 3 when aborted or cancelled')
-    .action((ref: string, flags: LaunchFlags, command: Command) =>
+    .action((ref: string | undefined, flags: RunLaunchFlags, command: Command) =>
       host.invoke(command, run, (g) => ({
         output: g.output,
         ref,
-        parameters: flags.param,
-        nodeClouds: flags.cloud,
-        defaultCloud: flags.defaultCloud,
-        multiplicities: flags.multiplicity,
-        keepRunning: flags.keepRunning,
-        scalable: flags.scalable,
-        timeoutMinutes: flags.timeout,
-        tags: flags.tag,
-        sshKeyFiles: flags.sshKey,
+        template: flags.template,
+        ...launchChoicesOf(flags),
         requestId: flags.requestId,
         wait: flags.wait,
       })),
