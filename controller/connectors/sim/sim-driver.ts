@@ -3,11 +3,24 @@
  * one of a SimPool's worker processes, with its own gRPC connection, whose
  * recipes are interpreted rather than run by bash (sim-recipes.ts). It is
  * registered only when the controller is given a pool, in its process or
- * reached over loopback (sim-vm-host.ts).
+ * reached over loopback (sim-vm-host.ts). Its images are records only
+ * (sim-images.ts).
  */
 import { join, resolve } from 'node:path';
 import type { FieldViolation } from '../../../common/errors.js';
-import { ConnectorError, type CloudConnector, type ConnectorContext, type ConnectorDriver, type VmInfo, type VmSpec, type VmTags } from '../connector.js';
+import {
+  ConnectorError,
+  type CloudConnector,
+  type ConnectorCapabilities,
+  type ConnectorContext,
+  type ConnectorDriver,
+  type ImageBuilder,
+  type ImageStatus,
+  type VmInfo,
+  type VmSpec,
+  type VmTags,
+} from '../connector.js';
+import { isSimImageId, SimImageStore } from './sim-images.js';
 import type { SimVmHost } from './sim-vm-host.js';
 
 export const SIM_DRIVER_NAME = 'sim';
@@ -27,22 +40,43 @@ function info(vm: { vmId: string; tags: VmTags }): VmInfo {
   return { vmId: vm.vmId, state: 'running', ip: '127.0.0.1', hostname: 'localhost', tags: vm.tags };
 }
 
-class SimConnector implements CloudConnector {
+class SimConnector implements CloudConnector, ImageBuilder {
   readonly driver = SIM_DRIVER_NAME;
+  private readonly images: SimImageStore;
 
   constructor(
     private readonly pool: SimVmHost,
     private readonly dataDir: string,
-  ) {}
+  ) {
+    this.images = new SimImageStore(dataDir);
+  }
 
-  capabilities() {
-    return { buildImage: false, sshKeys: false, maxParallelProvisioning: 256 };
+  capabilities(): ConnectorCapabilities {
+    return { buildImage: true, sshKeys: false, maxParallelProvisioning: 256 };
+  }
+
+  async buildImage(vmId: string, name: string): Promise<string> {
+    const vm = await this.pool.vm(vmId);
+    if (!vm) throw new ConnectorError('not_found', `sim: build image: VM ${vmId} does not exist`);
+    if (name.length === 0 || name.length > 128) throw new ConnectorError('invalid', 'sim: build image: the name must be 1 to 128 characters');
+    return (await this.images.create({ name, tenant: vm.tags.tenant, sourceVm: vmId })).imageId;
+  }
+
+  imageStatus(imageId: string): Promise<ImageStatus> {
+    return this.images.status(imageId);
+  }
+
+  deleteImage(imageId: string): Promise<void> {
+    return this.images.remove(imageId);
   }
 
   async provision(spec: VmSpec, signal?: AbortSignal): Promise<VmInfo> {
     signal?.throwIfAborted();
     const { runId, instance } = spec.tags;
     if (!SAFE_NAME.test(runId) || !SAFE_NAME.test(instance)) throw new ConnectorError('invalid', `sim: '${runId}/${instance}' cannot name a folder`);
+    if (isSimImageId(spec.image) && (await this.images.read(spec.image))?.tenant !== spec.tags.tenant) {
+      throw new ConnectorError('not_found', `sim: image ${spec.image} does not exist`);
+    }
     const vmId = simVmId(spec.tags);
     // A sim agent dials the controller in plaintext on this machine unless the config carries a CA.
     const config = { ...spec.agentConfig, installPackages: false, installSshKeys: false, hostname: 'localhost', ip: '127.0.0.1', instanceId: vmId };
