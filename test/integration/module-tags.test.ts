@@ -191,7 +191,7 @@ describe.each(TEST_DATABASES)('module tags on %s', (database) => {
     r = await cli(['module', 'tags', 'shop/app']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^TAG\tVERSION\tSET BY\tSET AT\nproduction\t@2\tadmin\t\d{4}-\d\d-\d\dT[^\n]+\n$/);
-    r = await cli(['module', 'tags', 'shop/app', '--history', 'production', '-o', 'json']);
+    r = await cli(['module', 'tags', 'shop/app', '--history', 'production', '--output', 'json']);
     expect((JSON.parse(r.out) as { oldVersion?: number; newVersion?: number; message: string }[]).map((c) => [c.oldVersion, c.newVersion, c.message])).toEqual([
       [1, 2, ''],
       [undefined, 1, 'go live'],
