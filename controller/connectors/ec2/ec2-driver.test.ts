@@ -7,6 +7,7 @@ import {
   DescribeImagesCommand,
   DescribeInstanceAttributeCommand,
   DescribeInstancesCommand,
+  DescribeSnapshotsCommand,
   DescribeVolumesCommand,
   EC2Client,
   type Instance,
@@ -17,6 +18,7 @@ import { freePort } from '../../../test/helpers/free-port.js';
 import { waitFor } from '../../../test/helpers/poll.js';
 import { ConnectorError, type CloudConnector, type ImageBuilder, type VmSpec } from '../connector.js';
 import { createEc2Driver, type Ec2DriverOptions } from './ec2-driver.js';
+import { amiStatus } from './images.js';
 import { startMoto, type MotoServer } from '../../../test/fakes/ec2/moto-server.js';
 
 const log = pino({ level: 'silent' });
@@ -254,5 +256,45 @@ describe('ec2 driver on moto: describe, list, terminate', () => {
     expect(tagMap(images.Images![0]!.Tags)).toMatchObject({ 'slipstream:controller': controllerId, 'slipstream:tenant': 'acme', 'slipstream:source-vm': vm.vmId });
     expect(((await failure(connector.buildImage('i-0123456789abcdef0', 'x image'))) as ConnectorError).kind).toBe('not_found');
     expect(((await failure(connector.buildImage(vm.vmId, 'no*stars'))) as ConnectorError).kind).toBe('invalid');
+  });
+
+  it('reports an image available once EC2 says so, failed when EC2 does not know it, and deletes it with its snapshots', async () => {
+    const controllerId = newController();
+    const connector = open();
+    const vm = await connector.provision(spec(controllerId));
+    const imageId = await connector.buildImage(vm.vmId, 'web image (v2)');
+    const status = await waitFor('the image to leave pending', async () => {
+      const current = await connector.imageStatus(imageId);
+      return current.state === 'pending' ? undefined : current;
+    });
+    expect(status).toEqual({ state: 'available' });
+    const snapshots = (await inspect.send(new DescribeImagesCommand({ ImageIds: [imageId] }))).Images![0]!.BlockDeviceMappings!.flatMap((m) =>
+      m.Ebs?.SnapshotId ? [m.Ebs.SnapshotId] : [],
+    );
+    expect(snapshots).toHaveLength(1);
+
+    expect(await connector.imageStatus('ami-00000000000000000')).toEqual({ state: 'failed', message: 'ec2: image ami-00000000000000000 does not exist' });
+    expect(await connector.imageStatus('not-an-ami')).toEqual({ state: 'failed', message: 'ec2: not-an-ami is not an AMI id' });
+
+    await connector.deleteImage(imageId);
+    expect(await connector.imageStatus(imageId)).toEqual({ state: 'failed', message: `ec2: image ${imageId} does not exist` });
+    for (const snapshotId of snapshots) {
+      const left = await inspect.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] })).then((o) => o.Snapshots ?? [], () => []);
+      expect(left).toEqual([]);
+    }
+    await connector.deleteImage(imageId);
+    await connector.deleteImage('ami-00000000000000000');
+    await connector.deleteImage('not-an-ami');
+  });
+
+  it('maps the AMI states EC2 reports', () => {
+    expect(amiStatus({ ImageId: 'ami-1', State: 'pending' })).toEqual({ state: 'pending' });
+    expect(amiStatus({ ImageId: 'ami-1', State: 'transient', StateReason: { Code: 'x', Message: 'copying' } })).toEqual({ state: 'pending', message: 'copying' });
+    expect(amiStatus({ ImageId: 'ami-1', State: 'available' })).toEqual({ state: 'available' });
+    expect(amiStatus({ ImageId: 'ami-1', State: 'failed', StateReason: { Code: 'Client.SnapshotLimitExceeded', Message: 'too many snapshots' } })).toEqual({
+      state: 'failed',
+      message: 'ec2: image ami-1 is failed: too many snapshots',
+    });
+    expect(amiStatus({ ImageId: 'ami-1', State: 'deregistered' })).toEqual({ state: 'failed', message: 'ec2: image ami-1 is deregistered' });
   });
 });
