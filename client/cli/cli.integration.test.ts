@@ -110,8 +110,8 @@ describe.each(TEST_DATABASES)('slipstream CLI on %s', (database) => {
     expect(push.out).toBe('unchanged lib/base@1\ncreated lib/web@2\nunchanged apps/shop@1\n');
 
     const history = await cli(['module', 'history', 'lib/web']);
-    expect(history.out.split('\n')[0]).toBe('VERSION\tCREATED\tAUTHOR\tHASH\tMESSAGE');
-    expect(history.out.split('\n').slice(1, 3).map((l) => [l.split('\t')[0], l.split('\t')[4]])).toEqual([
+    expect(history.out.split('\n')[0]).toBe('VERSION\tCREATED\tAUTHOR\tHASH\tTAGS\tMESSAGE');
+    expect(history.out.split('\n').slice(1, 3).map((l) => [l.split('\t')[0], l.split('\t')[5]])).toEqual([
       ['2', 'louder'],
       ['1', 'initial import'],
     ]);

@@ -1,4 +1,4 @@
-/** `slipstream module history PATH`: the versions of a module, newest first. */
+/** `slipstream module history PATH`: the versions of a module, newest first, with the tags pointing at each. */
 import type { Command } from 'commander';
 import type { ModuleVersionInfo } from '../../../../common/modules/types.js';
 import { guarded, type CommandHost } from '../../command-kit.js';
@@ -16,6 +16,8 @@ const COLUMNS: Column<ModuleVersionInfo>[] = [
   { header: 'created', value: (v) => formatTime(v.createdAt) },
   { header: 'author', value: (v) => v.author },
   { header: 'hash', value: (v) => v.contentHash.slice(0, 12) },
+  // The promotion tags pointing at the version now.
+  { header: 'tags', value: (v) => (v.tags ?? []).join(',') },
   { header: 'message', value: (v) => v.message },
 ];
 
