@@ -18,6 +18,7 @@ import { TenantServiceClient } from '../proto/gen/slipstream/v1/tenants.js';
 import { TokenServiceClient } from '../proto/gen/slipstream/v1/tokens.js';
 import { TemplateServiceClient } from '../proto/gen/slipstream/v1/templates.js';
 import { UsageServiceClient } from '../proto/gen/slipstream/v1/usage.js';
+import { ImageServiceClient } from '../proto/gen/slipstream/v1/images.js';
 import { UserServiceClient } from '../proto/gen/slipstream/v1/users.js';
 import { compileClientOptions, type CompiledClientOptions, type SlipstreamClientOptions } from './options.js';
 import { ReplicaChannel } from './replica-channel.js';
@@ -30,6 +31,7 @@ import { createTenantsClient, type TenantsClient } from './services/tenants.js';
 import { createTokensClient, type TokensClient } from './services/tokens.js';
 import { TemplatesClient } from './services/templates.js';
 import { UsageClient } from './services/usage.js';
+import { createImagesClient, type ImagesClient } from './services/images.js';
 import { createUsersClient, type UsersClient } from './services/users.js';
 
 export * from './errors.js';
@@ -71,6 +73,7 @@ export type { TokensClient } from './services/tokens.js';
 export type { UsersClient } from './services/users.js';
 export type { Usage, UsageQuery, UsageRow } from './services/usage.js';
 export { UsageClient } from './services/usage.js';
+export type { ImagesClient } from './services/images.js';
 export type { FetchedTemplate, SaveTemplateOptions, SaveTemplateResult } from './services/templates.js';
 export { TemplatesClient } from './services/templates.js';
 export type { StoredTemplate, TemplateListing, TemplateSpec, TemplateVersionInfo } from '../common/templates/types.js';
@@ -94,6 +97,8 @@ export interface SlipstreamClient {
   readonly usage: UsageClient;
   /** Deployment templates: saved launches (`runs.launch({ template })` launches one). */
   readonly templates: TemplatesClient;
+  /** Images built from components: build (a run of kind image build), list, delete. */
+  readonly images: ImagesClient;
   /** Auth metadata, deadlines, cancellation and error mapping, for calls on the raw clients. */
   readonly rpc: Rpc;
   /** Closes the shared channel; in-flight calls fail with CANCELLED / UNAVAILABLE. */
@@ -135,6 +140,7 @@ export function createSlipstreamClient(options: SlipstreamClientOptions): Slipst
     controllers: createControllersClient(rpc, new ControllerServiceClient(compiled.address, creds, clientOptions)),
     usage: new UsageClient(rpc, new UsageServiceClient(compiled.address, creds, clientOptions)),
     templates: new TemplatesClient(rpc, new TemplateServiceClient(compiled.address, creds, clientOptions)),
+    images: createImagesClient(rpc, new ImageServiceClient(compiled.address, creds, clientOptions)),
     rpc,
     close: () => channel.close(),
   };

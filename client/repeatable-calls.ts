@@ -36,6 +36,7 @@ const READS: ReadonlySet<string> = new Set(
     'ControllerService/ListControllers',
     'UsageService/GetUsage',
     'TemplateService/GetTemplate',
+    'ImageService/ListImages',
     'TemplateService/ListTemplates',
     'TemplateService/ListTemplateVersions',
   ].map((method) => `/slipstream.v1.${method}`),

@@ -27,6 +27,8 @@ import type { CompiledControllerOptions } from './options.js';
 import { AgentHub } from './scheduler/agent-hub.js';
 import { BootstrapTokens } from './auth/bootstrap-tokens.js';
 import { Provisioner } from './scheduler/provisioner.js';
+import { ImageSnapshots } from './scheduler/image-snapshots.js';
+import type { RunEffects } from './scheduler/run-loop.js';
 import { Reconciler, type ReconcileReport } from './scheduler/reconciler.js';
 import { RunDeletion } from './scheduler/run-deletion.js';
 import { LocalVmRunFolders } from './connectors/local/run-folders.js';
@@ -248,12 +250,28 @@ export async function startController(options: CompiledControllerOptions, log: L
       },
     };
     // The run loop: the engine's cloud effects go to the provisioner, whose outcomes come back as the engine's inputs.
-    const engine = new RunEngine({
+    const engine: RunEngine = new RunEngine({
       store,
       bus,
       hub,
       log: log.child({ component: 'engine' }),
-      effects: (inputs) => new Provisioner(store, clouds, tokens, provisionerOptions, inputs, log.child({ component: 'provisioner' })),
+      effects: (inputs): RunEffects => {
+        const provisioner = new Provisioner(store, clouds, tokens, provisionerOptions, inputs, log.child({ component: 'provisioner' }));
+        // Image builds' snapshots: the engine (called only once it runs effects) says which runs it still drives.
+        const snapshots = new ImageSnapshots({
+          store,
+          clouds,
+          runs: { dispatch: (runId, input) => inputs.dispatch(runId, input), owns: (runId) => engine.owns(runId), recordEvent: (runId, entry) => engine.recordEvent(runId, entry) },
+          log: log.child({ component: 'images' }),
+        });
+        return {
+          provision: (runId, instance) => provisioner.provision(runId, instance),
+          destroy: (runId, instances) => provisioner.destroy(runId, instances),
+          snapshot: (runId) => snapshots.snapshot(runId),
+          finished: (runId, run) => snapshots.finished(runId, run),
+          stop: () => snapshots.stop(),
+        };
+      },
       ownership: leases,
       remote: requests ?? new TakenRuns(),
       metrics,

@@ -147,6 +147,18 @@ export interface ResolvedNode {
   recipes: ResolvedRecipes;
   parameters: ParameterDefinition[];
   mappings: Record<string, string>;
+  /**
+   * Cloud -> the image built from this very component (ImageService) that the
+   * node's instances on that cloud boot instead of `images[cloud]`, skipping
+   * preinstall, packages and postinstall. Set at launch; absent: none.
+   */
+  builtImages?: Record<string, BuiltImageUse>;
+}
+
+/** A built image a node boots, and the build (its run's id) that made it. */
+export interface BuiltImageUse {
+  imageId: string;
+  build: string;
 }
 
 /** The fully resolved, pinned plan a run executes. */

@@ -15,6 +15,7 @@ import { ControllerServiceService } from '../../proto/gen/slipstream/v1/controll
 import { ModuleServiceService } from '../../proto/gen/slipstream/v1/modules.js';
 import { RunServiceService } from '../../proto/gen/slipstream/v1/runs.js';
 import { TemplateServiceService } from '../../proto/gen/slipstream/v1/templates.js';
+import { ImageServiceService } from '../../proto/gen/slipstream/v1/images.js';
 import { TenantServiceService } from '../../proto/gen/slipstream/v1/tenants.js';
 import { TokenServiceService } from '../../proto/gen/slipstream/v1/tokens.js';
 import { UsageServiceService } from '../../proto/gen/slipstream/v1/usage.js';
@@ -32,6 +33,7 @@ import { cloudService, type CloudServiceDeps } from './services/cloud-service.js
 import { controllerService, type ControllerServiceDeps } from './services/controller-service.js';
 import { moduleService } from './services/module-service.js';
 import { runService, type RunServiceDeps } from './services/run-service.js';
+import { imageService } from './services/image-service.js';
 import { templateService } from './services/template-service.js';
 import { tenantService } from './services/tenant-service.js';
 import { tokenService } from './services/token-service.js';
@@ -50,6 +52,7 @@ export const SERVED = [
   'slipstream.v1.ControllerService',
   'slipstream.v1.TemplateService',
   'slipstream.v1.UsageService',
+  'slipstream.v1.ImageService',
 ] as const;
 
 /** The services libraries add beside ours. */
@@ -128,6 +131,7 @@ export async function startApiServer(
   server.addService(ControllerServiceService, controllerService(deps));
   server.addService(TemplateServiceService, templateService(deps));
   server.addService(UsageServiceService, usageService(deps));
+  server.addService(ImageServiceService, imageService(deps));
 
   const health = new ServingHealth(SERVED, !options.startNotServing);
   health.addToServer(server);

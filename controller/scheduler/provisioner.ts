@@ -115,7 +115,8 @@ export class Provisioner implements RunEffects {
     const log = this.log.child({ runId, instance, cloud: row.cloud });
     try {
       if (!node) throw new ConnectorError('invalid', `node '${row.node}' is not in the run's plan`);
-      const image = node.images[row.cloud];
+      // An image built from this component on this cloud, when the launch found one (ImageService), else its base image.
+      const image = node.builtImages?.[row.cloud]?.imageId ?? node.images[row.cloud];
       if (!image) throw new ConnectorError('invalid', `component ${node.component.path}@${node.component.version} has no image for cloud '${row.cloud}'`);
       const addresses = this.options.agentAddresses?.() ?? [];
       const agentConfig: AgentConfig = {

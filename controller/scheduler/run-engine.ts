@@ -443,6 +443,10 @@ export class RunEngine implements RunInputs {
           session.send({ type: 'shutdown', reason: `run ${run.state}` });
           session.close();
         }
+        if (run.kind === 'image_build' && this.effects.finished) this.track(this.effects.finished(runId, run));
+        break;
+      case 'snapshot':
+        if (this.effects.snapshot) this.track(this.effects.snapshot(runId));
         break;
       default:
         break;
@@ -474,6 +478,11 @@ export class RunEngine implements RunInputs {
       if (model.state === 'Finalizing') {
         const withVm = model.instances.filter((i) => i.vm === 'pending' || i.vm === 'running').map((i) => i.name);
         this.apply(runId, model, { type: 'destroy', instances: withVm });
+        continue;
+      }
+      // An image build taken over mid-snapshot: its stored build says where the snapshot stands.
+      if (model.kind === 'image_build' && model.state === 'Ready' && model.abortMessage === undefined) {
+        this.apply(runId, model, { type: 'snapshot' });
         continue;
       }
       for (const instance of model.instances) {
@@ -523,6 +532,7 @@ export class RunEngine implements RunInputs {
   /** Stops the ticker and waits for started side effects to settle. */
   async stop(): Promise<void> {
     if (this.ticker) clearInterval(this.ticker);
+    this.effects.stop?.();
     await Promise.allSettled([...this.background]);
   }
 }

@@ -18,4 +18,14 @@ export interface RunEffects {
   provision(runId: string, instance: string): Promise<void>;
   /** Destroys the instances' VMs, then reports `vms-destroyed` for those that are gone. */
   destroy(runId: string, instances: readonly string[]): Promise<void>;
+  /**
+   * An image build's snapshot: images its VM, waits for the image, then
+   * reports `image-built` (or `abort`). Resumable: called again for a run
+   * taken over mid-snapshot, it picks up where the stored build is.
+   */
+  snapshot?(runId: string): Promise<void>;
+  /** The run turned final (its build, if it is one, can no longer make an image). */
+  finished?(runId: string, run: { kind?: string; state: string; abortMessage?: string | undefined }): Promise<void>;
+  /** Ends long waits (snapshots) so that stopping the engine does not wait them out; the runs' next owner resumes them. */
+  stop?(): void;
 }

@@ -68,6 +68,7 @@ export async function seedFinishedRuns(store: Store, tenantId: string, count: nu
       modulePath: 'acme/app',
       moduleVersion: 1,
       kind: 'application',
+      runKind: 'deployment',
       plan: JSON.stringify({ module: { path: 'acme/app', version: 1 }, kind: 'application', nodes: [] }),
       state,
       epoch: 0,

@@ -41,6 +41,7 @@ export const BROWSER_SERVICES = [
   'slipstream.v1.ControllerService',
   'slipstream.v1.UsageService',
   'slipstream.v1.TemplateService',
+  'slipstream.v1.ImageService',
 ] as const;
 
 /** Where the HTTP server sends a request to: paths of the contract's services. */

@@ -13,6 +13,8 @@ import { outputGapNotice } from '../../../common/runs/output-gap.js';
 import { MASKED_VALUE } from '../../scheduler/parameter-writer.js';
 import { moduleKindToProto } from '../../../common/convert/modules.js';
 import { outputStreamToProto } from '../../../common/convert/output-streams.js';
+import { runKindToProto } from '../../../common/convert/run-kinds.js';
+import { runKindOf } from '../../../common/runs/run-kinds.js';
 
 /** What the Run message shows of each instance beyond the state machine's view. */
 export interface InstanceFacts {
@@ -28,7 +30,8 @@ export function runToProto(row: RunRow, model: RunModel, tags: string[], facts: 
   const plan = JSON.parse(row.plan) as ResolvedPlan;
   return {
     id: row.id,
-    module: { path: row.modulePath, version: row.moduleVersion },
+    // A run of a module another tenant shares names its owner (every reference of the plan lies in that catalog).
+    module: { path: row.modulePath, version: row.moduleVersion, tenant: plan.tenant ?? '' },
     kind: moduleKindToProto(row.kind === 'application' ? 'application' : 'component'),
     state: runStateToProto(model.state),
     abortMessage: model.abortMessage ?? '',
@@ -43,31 +46,36 @@ export function runToProto(row: RunRow, model: RunModel, tags: string[], facts: 
     createdAt: row.createdAt,
     stateChangedAt: model.stateChangedAt,
     finishedAt: row.finishedAt ?? undefined,
-    nodes: plan.nodes.map((node) => ({
-      name: node.name,
-      component: node.component,
-      cloud: model.instances.find((i) => i.node === node.name)?.cloud ?? node.cloud ?? row.defaultCloud,
-      multiplicity: model.instances.filter((i) => i.node === node.name && i.vm !== 'failed' && i.scaleState !== 'removed').length,
-      maxProvisioningFailures: node.maxProvisioningFailures,
-      instances: model.instances
-        .filter((i) => i.node === node.name)
-        .map((i) => {
-          const f = facts.get(i.name) ?? {};
-          return {
-            name: i.name,
-            index: i.index,
-            vmState: i.vm,
-            stateCustom: f.stateCustom ?? '',
-            completedState: i.completedState ? runStateToProto(i.completedState) : pb.RunState.RUN_STATE_UNSPECIFIED,
-            scaleState: i.scaleState,
-            instanceId: f.vmId ?? '',
-            ip: f.ip ?? '',
-            hostname: f.hostname ?? '',
-            agentConnected: f.connected ?? false,
-          };
-        }),
-    })),
+    nodes: plan.nodes.map((node) => {
+      const cloud = model.instances.find((i) => i.node === node.name)?.cloud ?? node.cloud ?? row.defaultCloud;
+      return {
+        name: node.name,
+        component: { ...node.component, tenant: plan.tenant ?? '' },
+        cloud,
+        builtImageId: node.builtImages?.[cloud]?.imageId ?? '',
+        multiplicity: model.instances.filter((i) => i.node === node.name && i.vm !== 'failed' && i.scaleState !== 'removed').length,
+        maxProvisioningFailures: node.maxProvisioningFailures,
+        instances: model.instances
+          .filter((i) => i.node === node.name)
+          .map((i) => {
+            const f = facts.get(i.name) ?? {};
+            return {
+              name: i.name,
+              index: i.index,
+              vmState: i.vm,
+              stateCustom: f.stateCustom ?? '',
+              completedState: i.completedState ? runStateToProto(i.completedState) : pb.RunState.RUN_STATE_UNSPECIFIED,
+              scaleState: i.scaleState,
+              instanceId: f.vmId ?? '',
+              ip: f.ip ?? '',
+              hostname: f.hostname ?? '',
+              agentConnected: f.connected ?? false,
+            };
+          }),
+      };
+    }),
     warnings,
+    runKind: runKindToProto(runKindOf(row.runKind)),
   };
 }
 

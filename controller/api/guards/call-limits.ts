@@ -50,6 +50,8 @@ export const MUTATING_METHODS: ReadonlySet<string> = new Set([
   'SaveModule',
   'DeleteModule',
   'SaveTemplate',
+  'BuildImage',
+  'DeleteImage',
   'DeleteTemplate',
   'SetModuleTag',
   'DeleteModuleTag',
@@ -99,6 +101,7 @@ export const READ_METHODS: ReadonlySet<string> = new Set([
   'ListControllers',
   'GetUsage',
   'GetTemplate',
+  'ListImages',
   'ListTemplates',
   'ListTemplateVersions',
 ]);

@@ -22,6 +22,7 @@ export function agentPlanFor(runId: string, node: ResolvedNode, index: number, c
     preScale: scripts(node.recipes.preScale),
     postScale: scripts(node.recipes.postScale),
     sshPublicKeys: sshKeys,
-    imageBuiltFromComponent: false,
+    // The VM boots an image built from this component: its preinstall, packages and postinstall already ran there.
+    imageBuiltFromComponent: node.builtImages?.[cloud] !== undefined,
   };
 }

@@ -3,6 +3,7 @@ import * as pb from '../../../proto/gen/slipstream/v1/runs.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, throwIfViolations } from '../../../common/errors.js';
 import { launchEventText } from '../../domain/runs/launch-event-text.js';
 import { launchSyntaxViolations, planRunLaunch } from './launch-planning.js';
+import { withBuiltImages } from './built-image-use.js';
 import { launchChoices } from './template-launch.js';
 import type { CloudDirectory } from '../../scheduler/cloud-directory.js';
 import { formatParameterKey, parseParameterKey, valueTooLarge, writtenOnlyByController } from '../../domain/runs/parameter-keys.js';
@@ -89,13 +90,15 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
           if (earlier) return { id: earlier.id, created: false, rows: 0, lease: undefined };
         }
         const { resolved: plan, launch } = await planRunLaunch(repos, ctx.principal.tenantId, choices, catalog);
+        // Nodes whose component was built into an image on their cloud boot it (ImageService).
+        const booted = await withBuiltImages(repos, ctx.principal.tenantId, launch.plan, launch.instances);
         await enforceQuotas(repos, callerTenant(ctx.principal), launch.instances.map((i) => i.cloud), hostClouds);
         const lease = await deps.placement.placeNewRun(launch.instances.some((i) => hostClouds.has(i.cloud)));
         const run = await repos.runs.create({
           lease,
           tenantId: ctx.principal.tenantId,
           owner: ctx.principal.userName,
-          plan: launch.plan,
+          plan: booted.plan,
           keepRunning: launch.keepRunning,
           scalable: choices.scalable,
           timeoutMinutes: launch.timeoutMinutes,
@@ -110,6 +113,7 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
         });
         repos.journal.append(run, [
           { kind: 'event', type: 'launch', actor: `user:${ctx.principal.userName}`, text: `${launchEventText(choices.module, plan.module)}${choices.template ? ` from template ${choices.template.ref}` : ''}` },
+          ...booted.events.map((text) => ({ kind: 'event' as const, type: 'image', actor: 'controller', text })),
         ]);
         await repos.flush();
         return { id: run.id, created: true, rows: launch.instances.length + launch.parameters.length, lease };

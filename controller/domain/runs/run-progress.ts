@@ -16,6 +16,8 @@ const NEXT_STATE: Partial<Record<RunState, RunState>> = {
 
 function shouldStayReady(run: RunModel): boolean {
   const aborted = run.abortMessage !== undefined;
+  // An image build waits in Ready for its snapshot (then image-built ends it), unless aborted.
+  if (run.kind === 'image_build') return !aborted;
   return (
     run.scalable ||
     run.keepRunning === 'always' ||
@@ -59,6 +61,7 @@ export function removeScaledInstances(d: Draft): void {
 export function enterReady(d: Draft): void {
   d.enter('Ready');
   finishScale(d);
+  if (d.run.kind === 'image_build' && d.run.abortMessage === undefined) d.effects.push({ type: 'snapshot' });
   leaveReadyIfDue(d);
 }
 

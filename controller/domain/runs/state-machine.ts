@@ -106,7 +106,8 @@ function applyInput(d: Draft, input: RunInput): void {
     case 'terminate':
       if (isFinal(run.state) || run.state === 'Finalizing') break;
       d.event('terminate', input.actor, `terminate requested in ${run.state}`);
-      if (run.state === 'Ready') finalize(d, run.abortMessage === undefined ? 'Done' : 'Aborted', input.actor);
+      // An image build terminated before its image is available made no image: Cancelled, never Done.
+      if (run.state === 'Ready' && run.kind !== 'image_build') finalize(d, run.abortMessage === undefined ? 'Done' : 'Aborted', input.actor);
       else finalize(d, 'Cancelled', input.actor);
       break;
     case 'tick': {
@@ -167,6 +168,11 @@ function applyInput(d: Draft, input: RunInput): void {
       d.effects.push({ type: 'provision', instances: added });
       break;
     }
+    case 'image-built':
+      if (run.kind !== 'image_build' || run.state !== 'Ready' || run.abortMessage !== undefined) break;
+      d.event('image', 'controller', `image ${input.imageId} is available`);
+      finalize(d, 'Done');
+      break;
     case 'scale-remove': {
       if (run.state !== 'Ready' || run.scale || run.abortMessage !== undefined || input.instances.length === 0) break;
       const names = [...new Set(input.instances)];

@@ -3,6 +3,7 @@
  * and decides. Pure data; the store and the wire convert at their edges.
  */
 import type { FinalState, KeepRunning, RunState } from '../../../common/runs/states.js';
+import type { RunKind } from '../../../common/runs/run-kinds.js';
 
 /** The VM's life as the controller sees it. */
 export type VmLifecycle = 'pending' | 'running' | 'failed' | 'terminated';
@@ -41,6 +42,8 @@ export interface ScaleOperation {
 }
 
 export interface RunModel {
+  /** Absent: a deployment. An image build stays in Ready (not aborted) until its snapshot is done. */
+  kind?: RunKind;
   state: RunState;
   /** Deployment cycle: 0 at launch, +1 per scale action. */
   epoch: number;
@@ -78,7 +81,9 @@ export type RunInput =
   | { type: 'vms-destroyed'; instances: string[] }
   | { type: 'instance-lost'; instance: string; message: string }
   | { type: 'scale-add'; node: string; count: number; cloud: string; actor: Actor }
-  | { type: 'scale-remove'; instances: string[]; actor: Actor };
+  | { type: 'scale-remove'; instances: string[]; actor: Actor }
+  /** An image build's snapshot is available (the controller recorded it): the build is done. */
+  | { type: 'image-built'; imageId: string };
 
 export type EventType =
   | 'state'
@@ -88,7 +93,9 @@ export type EventType =
   | 'provisioning-failure'
   | 'terminate'
   | 'timeout'
-  | 'instance-lost';
+  | 'instance-lost'
+  /** An image build's steps: started, snapshot requested, image available or failed. */
+  | 'image';
 
 export type Effect =
   /** Create these instances' VMs. */
@@ -101,6 +108,8 @@ export type Effect =
   | { type: 'finished' }
   /** Journal an event; a `state` event also carries its change as data, so that readers never parse the message. */
   | { type: 'event'; eventType: EventType; actor: Actor; message: string; change?: StateChange }
+  /** An image build reached Ready: snapshot its VM, then feed `image-built` (or `abort` when the image fails). */
+  | { type: 'snapshot' }
   /** Set a runtime parameter (`ss:state`, `node.N:scale.state`, `node:ids`, ...). */
   | { type: 'set-parameter'; key: string; value: string };
 

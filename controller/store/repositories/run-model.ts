@@ -2,6 +2,7 @@ import type { RunInstance, RunModel, RunNodeInfo, ScaleOperation, ScaleState, Vm
 import type { FinalState, KeepRunning, RunState } from '../../../common/runs/states.js';
 import type { RunInstanceRow } from '../entities/run-instance.js';
 import type { RunRow } from '../entities/run.js';
+import { runKindOf } from '../../../common/runs/run-kinds.js';
 
 /** Between the stored run and instance rows and the state machine's model of a run. */
 
@@ -21,6 +22,7 @@ function toInstance(row: RunInstanceRow): RunInstance {
 /** The state machine's view of a stored run. */
 export function toRunModel(row: RunRow, instances: RunInstanceRow[]): RunModel {
   return {
+    ...(runKindOf(row.runKind) === 'image_build' ? { kind: 'image_build' as const } : {}),
     state: row.state as RunState,
     epoch: row.epoch,
     abortMessage: row.abortMessage ?? undefined,

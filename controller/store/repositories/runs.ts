@@ -4,6 +4,7 @@ import type { CredentialCipher } from '../../auth/credential-cipher.js';
 import type { ResolvedPlan } from '../../../common/modules/types.js';
 import { FINAL_STATES, isFinal, type KeepRunning, type RunState } from '../../../common/runs/states.js';
 import type { ParameterSeed } from '../../domain/runs/parameter-plan.js';
+import type { RunKind } from '../../../common/runs/run-kinds.js';
 import type { RunModel, RunNodeInfo } from '../../domain/runs/types.js';
 import { RunInstanceEntity, type RunInstanceRow } from '../entities/run-instance.js';
 import { RunParameterEntity, type RunParameterRow } from '../entities/run-parameter.js';
@@ -21,6 +22,8 @@ import { runColumns, sameColumn, toRunModel } from './run-model.js';
 import { advanceSequence } from './run-sequence.js';
 
 export interface NewRun {
+  /** Default: a deployment. */
+  kind?: RunKind;
   tenantId: string;
   owner: string;
   plan: ResolvedPlan;
@@ -79,6 +82,7 @@ export class RunRepository {
       modulePath: input.plan.module.path,
       moduleVersion: input.plan.module.version,
       kind: input.plan.kind,
+      runKind: input.kind ?? 'deployment',
       plan: JSON.stringify(sealPlan(this.cipher, id, input.plan)),
       state: 'Initializing',
       epoch: 0,

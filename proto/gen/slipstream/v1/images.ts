@@ -882,9 +882,9 @@ export const ImageServiceService = {
     responseDeserialize: (value: Buffer): ListImagesResponse => ListImagesResponse.decode(value),
   },
   /**
-   * Forgets a built image (later runs boot the base image again); the
-   * cloud's image itself is left alone. A build in progress is
-   * FAILED_PRECONDITION.
+   * Deletes a built image on its cloud and forgets it: later runs boot the
+   * base image again (runs that booted it keep their VMs). A build in
+   * progress is FAILED_PRECONDITION.
    */
   deleteImage: {
     path: "/slipstream.v1.ImageService/DeleteImage" as const,
@@ -908,9 +908,9 @@ export interface ImageServiceServer extends UntypedServiceImplementation {
   /** The tenant's built images, newest first. */
   listImages: handleUnaryCall<ListImagesRequest, ListImagesResponse>;
   /**
-   * Forgets a built image (later runs boot the base image again); the
-   * cloud's image itself is left alone. A build in progress is
-   * FAILED_PRECONDITION.
+   * Deletes a built image on its cloud and forgets it: later runs boot the
+   * base image again (runs that booted it keep their VMs). A build in
+   * progress is FAILED_PRECONDITION.
    */
   deleteImage: handleUnaryCall<DeleteImageRequest, DeleteImageResponse>;
 }
@@ -954,9 +954,9 @@ export interface ImageServiceClient extends Client {
     callback: (error: ServiceError | null, response: ListImagesResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Forgets a built image (later runs boot the base image again); the
-   * cloud's image itself is left alone. A build in progress is
-   * FAILED_PRECONDITION.
+   * Deletes a built image on its cloud and forgets it: later runs boot the
+   * base image again (runs that booted it keep their VMs). A build in
+   * progress is FAILED_PRECONDITION.
    */
   deleteImage(
     request: DeleteImageRequest,

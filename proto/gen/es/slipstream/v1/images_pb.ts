@@ -297,9 +297,9 @@ export const ImageService: GenService<{
     output: typeof ListImagesResponseSchema;
   },
   /**
-   * Forgets a built image (later runs boot the base image again); the
-   * cloud's image itself is left alone. A build in progress is
-   * FAILED_PRECONDITION.
+   * Deletes a built image on its cloud and forgets it: later runs boot the
+   * base image again (runs that booted it keep their VMs). A build in
+   * progress is FAILED_PRECONDITION.
    *
    * @generated from rpc slipstream.v1.ImageService.DeleteImage
    */

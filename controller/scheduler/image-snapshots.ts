@@ -1,0 +1,183 @@
+/**
+ * The controller's part of an image build (ImageService): once the build's
+ * VM has run its recipes and the run waits in Ready, the VM is imaged
+ * (ImageBuilder.buildImage), the image polled until the cloud says it is
+ * available or failed, the outcome stored on the build and fed to the run
+ * (`image-built`, or an abort with the cloud's message); Finalizing then
+ * destroys the VM as for any run. Everything it needs to go on is in the
+ * database (the build's image id and when the snapshot was requested), so
+ * the replica that holds the run's lease next (after a restart or a
+ * failover) resumes the wait instead of imaging the VM again.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { buildsImages, ConnectorError, type CloudConnector, type ImageBuilder } from '../connectors/connector.js';
+import { withRetries } from '../connectors/retry.js';
+import type { JournalEntry } from '../store/repositories/run-journal.js';
+import type { Store } from '../store/store.js';
+import type { CloudDirectory } from './cloud-directory.js';
+import type { RunInputs } from './run-loop.js';
+
+/** How often the cloud is asked about an image being made. */
+export const IMAGE_POLL_MS = 2_000;
+
+/** What the snapshots need from the run engine, beyond its inputs. */
+export interface SnapshotRuns extends RunInputs {
+  /** Whether this replica still drives the run: a replica that lost it stops waiting. */
+  owns(runId: string): boolean;
+  /** Records an event of the run (`image` events). */
+  recordEvent(runId: string, entry: Omit<JournalEntry, 'kind'>): Promise<void>;
+}
+
+export interface ImageSnapshotsOptions {
+  store: Store;
+  clouds: CloudDirectory;
+  runs: SnapshotRuns;
+  log: Logger;
+  /** Default IMAGE_POLL_MS. */
+  pollMs?: number;
+}
+
+/** Why a build cannot go on: the run is aborted with this message. */
+class BuildFailure extends Error {}
+
+/** Images image builds' VMs and waits for their images (see the file comment). */
+export class ImageSnapshots {
+  private readonly inflight = new Map<string, Promise<void>>();
+  private readonly stopping = new AbortController();
+  private readonly pollMs: number;
+
+  constructor(private readonly options: ImageSnapshotsOptions) {
+    this.pollMs = options.pollMs ?? IMAGE_POLL_MS;
+  }
+
+  /** Snapshots the build run's VM (once: a second call while one is in flight joins it). */
+  snapshot(runId: string): Promise<void> {
+    const existing = this.inflight.get(runId);
+    if (existing) return existing;
+    const task = this.drive(runId)
+      .catch((err: unknown) => this.options.log.error({ err, runId }, 'image snapshot failed unexpectedly'))
+      .finally(() => this.inflight.delete(runId));
+    this.inflight.set(runId, task);
+    return task;
+  }
+
+  /** The build's run ended: a build that did not make its image is failed, with the run's reason. */
+  async finished(runId: string, run: { state: string; abortMessage?: string | undefined }): Promise<void> {
+    const message = run.abortMessage ?? (run.state === 'Cancelled' ? 'the build was cancelled' : `the build ended ${run.state}`);
+    await this.options.store.write((repos) => repos.builtImages.failed(runId, message));
+  }
+
+  /** Stops waiting (the process is stopping): whoever drives the runs next resumes them. */
+  stop(): void {
+    this.stopping.abort();
+  }
+
+  private async drive(runId: string): Promise<void> {
+    const { store, runs, log } = this.options;
+    const found = await store.read(async (repos) => ({
+      run: await repos.runs.findById(runId),
+      build: await repos.builtImages.byRun(runId),
+      instances: await repos.instances.ofRun(runId),
+    }));
+    if (!found.run || !found.build) {
+      log.warn({ runId }, 'image build run without its build record; nothing to snapshot');
+      return;
+    }
+    const { run, build } = found;
+    try {
+      if (build.state === 'available' && build.imageId) {
+        // Stored before the run heard of it (a restart in between): tell the run now.
+        await runs.dispatch(runId, { type: 'image-built', imageId: build.imageId });
+        return;
+      }
+      if (build.state === 'failed') throw new BuildFailure(build.message ?? 'the image failed');
+      const connector = await this.connectorOf(build.cloud, run.tenant);
+      let imageId = build.imageId;
+      let requestedAt = build.snapshotAt ?? new Date();
+      if (!imageId) {
+        const vm = found.instances.find((i) => i.vmId && i.vm === 'running');
+        if (!vm?.vmId) throw new BuildFailure('the build has no running VM to image');
+        const name = imageName(build.modulePath, build.moduleVersion, runId);
+        imageId = await withRetries(() => connector.buildImage(vm.vmId!, name), { attempts: 5, baseDelayMs: 500, maxDelayMs: 10_000, signal: this.stopping.signal });
+        requestedAt = new Date();
+        const requested = imageId;
+        await store.write((repos) => repos.builtImages.snapshotRequested(runId, requested, requestedAt));
+        await runs.recordEvent(runId, { type: 'image', actor: 'controller', text: `snapshot of ${vm.name} (${vm.vmId}) requested: image ${imageId}` });
+        log.info({ runId, imageId, vmId: vm.vmId }, 'image snapshot requested');
+      }
+      await this.waitAvailable(runId, connector, imageId, requestedAt.getTime() + run.timeoutMinutes * 60_000, run.timeoutMinutes);
+    } catch (err) {
+      if (this.stopping.signal.aborted) return;
+      const message =
+        err instanceof BuildFailure ? err.message : err instanceof ConnectorError ? `${err.kind}: ${err.message}` : 'internal error while imaging the VM';
+      if (!(err instanceof BuildFailure) && !(err instanceof ConnectorError)) log.error({ err, runId }, 'image snapshot failed');
+      await this.fail(runId, message);
+    }
+  }
+
+  /** Polls the image until it is available (then the run is told) or failed, or the deadline passes. */
+  private async waitAvailable(runId: string, connector: CloudConnector & ImageBuilder, imageId: string, deadline: number, minutes: number): Promise<void> {
+    const { store, runs, log } = this.options;
+    for (;;) {
+      if (this.stopping.signal.aborted || !runs.owns(runId)) return;
+      let status;
+      try {
+        status = await connector.imageStatus(imageId);
+      } catch (err) {
+        // A cloud that could not be asked now may answer at the next poll; anything else is final.
+        if (!(err instanceof ConnectorError) || !err.retryable) throw err;
+        log.warn({ runId, imageId, kind: err.kind, message: err.message }, 'asking the cloud about the image failed; asking again');
+      }
+      if (status?.state === 'available') {
+        await store.write((repos) => repos.builtImages.available(runId, new Date()));
+        log.info({ runId, imageId }, 'image available');
+        await runs.dispatch(runId, { type: 'image-built', imageId });
+        return;
+      }
+      if (status?.state === 'failed') throw new BuildFailure(`image ${imageId} failed: ${status.message ?? 'the cloud gave no reason'}`);
+      if (Date.now() >= deadline) throw new BuildFailure(`image ${imageId} was not available within ${minutes} minute(s)`);
+      try {
+        await sleep(Math.min(this.pollMs, Math.max(0, deadline - Date.now())), undefined, { signal: this.stopping.signal });
+      } catch {
+        return;
+      }
+    }
+  }
+
+  private async connectorOf(cloud: string, tenant: string): Promise<CloudConnector & ImageBuilder> {
+    let connector: CloudConnector;
+    try {
+      connector = await this.options.clouds.connector(cloud, tenant);
+    } catch (err) {
+      throw new BuildFailure(`cloud ${cloud}: ${(err as Error).message}`);
+    }
+    if (!buildsImages(connector)) throw new BuildFailure(cannotBuildImages(cloud, connector.driver));
+    return connector;
+  }
+
+  /** Stores the failure, says so in the run's events and aborts the run (which destroys the VM). */
+  private async fail(runId: string, message: string): Promise<void> {
+    const { store, runs, log } = this.options;
+    log.warn({ runId, message }, 'image build failed');
+    await store.write((repos) => repos.builtImages.failed(runId, message));
+    await runs.recordEvent(runId, { type: 'image', actor: 'controller', text: `image build failed: ${message}` });
+    await runs.dispatch(runId, { type: 'abort', message, actor: 'controller' });
+  }
+}
+
+/** The refusal for a cloud whose driver cannot build images (BuildImage says the same). */
+export function cannotBuildImages(cloud: string, driver: string): string {
+  return `cloud ${cloud} (driver ${driver}) cannot build images`;
+}
+
+/**
+ * The image's name on the cloud: the component and version, and the build's
+ * id for uniqueness, in the characters every cloud's image names accept
+ * (letters, digits, '-'), at most 63.
+ */
+export function imageName(path: string, version: number, buildId: string): string {
+  const component = path.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const suffix = `-v${version}-${buildId.slice(0, 8)}`;
+  return `ss-${component}`.slice(0, 63 - suffix.length).replace(/-+$/, '') + suffix;
+}
