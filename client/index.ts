@@ -47,9 +47,11 @@ export type {
   ResolvedModule,
   SaveModuleOptions,
   SaveModuleResult,
+  PublishOptions,
   TagMoveOptions,
 } from './services/modules.js';
 export { ModulesClient } from './services/modules.js';
+export type { ModulePublication, SharedModule } from '../common/modules/sharing.js';
 export type { ModuleTag, ModuleTagChange } from '../common/modules/tags.js';
 export type {
   KeepRunning,

@@ -23,6 +23,8 @@ const READS: ReadonlySet<string> = new Set(
     'ModuleService/ValidateModule',
     'ModuleService/ResolveModule',
     'ModuleService/ListModuleTags',
+    'ModuleService/ListPublications',
+    'ModuleService/ListSharedModules',
     'ModuleService/ListModuleTagHistory',
     'CloudService/GetCloud',
     'CloudService/ListClouds',
@@ -46,6 +48,9 @@ const READS: ReadonlySet<string> = new Set(
 const IDEMPOTENT: Readonly<Record<string, (request: unknown) => boolean>> = {
   '/slipstream.v1.RunService/LaunchRun': (request) => hasRequestId(request),
   '/slipstream.v1.RunService/AbortRun': () => true,
+  // Publishing renews a publication that exists; withdrawing one that is gone withdraws nothing.
+  '/slipstream.v1.ModuleService/PublishModule': () => true,
+  '/slipstream.v1.ModuleService/UnpublishModule': () => true,
 };
 
 function hasRequestId(request: unknown): boolean {

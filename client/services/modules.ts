@@ -20,6 +20,8 @@ import type {
 } from '../../common/modules/types.js';
 import { moduleTagChangeFromProto, moduleTagFromProto } from '../../common/convert/module-tags.js';
 import type { ModuleTag, ModuleTagChange } from '../../common/modules/tags.js';
+import { modulePublicationFromProto, sharedModuleFromProto } from '../../common/convert/sharing.js';
+import type { ModulePublication, SharedModule } from '../../common/modules/sharing.js';
 import type { CallOptions } from '../options.js';
 import { collectPages } from '../pagination.js';
 import { bound, type Rpc } from '../rpc.js';
@@ -179,4 +181,49 @@ export class ModulesClient {
       return { items: page.changes.map(moduleTagChangeFromProto), nextPageToken: page.nextPageToken };
     });
   }
+
+  /**
+   * Publishes a module of the caller's tenant, read-only, to other tenants
+   * (editor and up): `version` (absent: every version) to `tenants` (absent
+   * or empty: every tenant). Returns the publications made or renewed.
+   */
+  async publish(path: string, options: PublishOptions = {}, call?: CallOptions): Promise<ModulePublication[]> {
+    const request = { path, version: options.version ?? 0, tenants: [...(options.tenants ?? [])] };
+    const raw = await this.rpc.unary(bound(this.raw, 'publishModule'), request, call);
+    return raw.publications.map(modulePublicationFromProto);
+  }
+
+  /**
+   * Withdraws publications of the module (editor and up): to `tenants` only
+   * (absent or empty: to anyone), of `version` only (absent: of any).
+   * Returns how many were withdrawn; runs already launched go on.
+   */
+  async unpublish(path: string, options: PublishOptions = {}, call?: CallOptions): Promise<number> {
+    const request = { path, version: options.version ?? 0, tenants: [...(options.tenants ?? [])] };
+    return (await this.rpc.unary(bound(this.raw, 'unpublishModule'), request, call)).removed;
+  }
+
+  /** What the caller's tenant publishes (of `path` only, when given), all pages. */
+  publications(path?: string, call?: CallOptions): Promise<ModulePublication[]> {
+    return collectPages(async (pageToken) => {
+      const page = await this.rpc.unary(bound(this.raw, 'listPublications'), { path: path ?? '', pageSize: 0, pageToken }, call);
+      return { items: page.publications.map(modulePublicationFromProto), nextPageToken: page.nextPageToken };
+    });
+  }
+
+  /** What other tenants share with the caller's tenant (read as `@tenant/path`), all pages. */
+  shared(call?: CallOptions): Promise<SharedModule[]> {
+    return collectPages(async (pageToken) => {
+      const page = await this.rpc.unary(bound(this.raw, 'listSharedModules'), { pageSize: 0, pageToken }, call);
+      return { items: page.modules.map(sharedModuleFromProto), nextPageToken: page.nextPageToken };
+    });
+  }
+}
+
+/** Options of `publish` and `unpublish`. */
+export interface PublishOptions {
+  /** One version; absent: every version (publish) or any version (unpublish). */
+  version?: number;
+  /** Named tenants; absent or empty: every tenant (publish) or anyone (unpublish). */
+  tenants?: readonly string[];
 }

@@ -204,6 +204,7 @@ export function moduleToProto(m: StoredModule): pb.Module {
     version: moduleVersionToProto(m.info),
     latestVersion: m.latestVersion,
     deleted: m.deleted,
+    tenant: '',
   };
 }
 
@@ -220,16 +221,17 @@ export function moduleFromProto(m: pb.Module): StoredModule {
   };
 }
 
-function refToProto(ref: PinnedModuleRef): pb.ModuleRef {
-  return { path: ref.path, version: ref.version };
+/** `tenant`: the owner of a shared module's plan (every reference of it lies in that catalog); '' for the caller's own. */
+function refInTenantToProto(ref: PinnedModuleRef, tenant: string): pb.ModuleRef {
+  return { path: ref.path, version: ref.version, tenant };
 }
 
 function refFromProto(ref: pb.ModuleRef | undefined): PinnedModuleRef {
   return { path: ref?.path ?? '', version: ref?.version ?? 0 };
 }
 
-function stepsToProto(steps: RecipeStep[]): pb.RecipeStep[] {
-  return steps.map((s) => ({ module: refToProto(s.module), script: s.script }));
+function stepsToProto(steps: RecipeStep[], tenant: string): pb.RecipeStep[] {
+  return steps.map((s) => ({ module: refInTenantToProto(s.module, tenant), script: s.script }));
 }
 
 function stepsFromProto(steps: pb.RecipeStep[] | undefined): RecipeStep[] {
@@ -238,12 +240,14 @@ function stepsFromProto(steps: pb.RecipeStep[] | undefined): RecipeStep[] {
 
 /** A resolved plan -> wire. */
 export function resolvedPlanToProto(plan: ResolvedPlan): pb.ResolvedPlan {
+  const owner = plan.tenant ?? '';
+  const refToProto = (ref: PinnedModuleRef) => refInTenantToProto(ref, owner);
   return {
     module: refToProto(plan.module),
     kind: moduleKindToProto(plan.kind),
     nodes: plan.nodes.map((n) => {
       const recipes = {} as pb.ResolvedRecipes;
-      for (const name of RECIPE_NAMES) recipes[name] = stepsToProto(n.recipes[name]);
+      for (const name of RECIPE_NAMES) recipes[name] = stepsToProto(n.recipes[name], owner);
       return {
         name: n.name,
         component: refToProto(n.component),
@@ -266,6 +270,7 @@ export function resolvedPlanToProto(plan: ResolvedPlan): pb.ResolvedPlan {
 export function resolvedPlanFromProto(plan: pb.ResolvedPlan): ResolvedPlan {
   return {
     module: refFromProto(plan.module),
+    ...(plan.module?.tenant && { tenant: plan.module.tenant }),
     kind: moduleKindFromProto(plan.kind) === 'application' ? 'application' : 'component',
     nodes: plan.nodes.map((n) => {
       const recipes = {} as ResolvedRecipes;

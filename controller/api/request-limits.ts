@@ -25,6 +25,7 @@ import {
   MAX_RECIPE_BYTES,
 } from '../../common/modules/limits.js';
 import { MAX_TEMPLATE_DESCRIPTION_LENGTH } from '../../common/templates/types.js';
+import { MAX_PUBLICATION_TENANTS } from '../../common/modules/sharing.js';
 
 /** Clouds a component names images or options for, settings of a cloud, fields of a credential: clouds and drivers are few. */
 const FEW = 100;
@@ -63,6 +64,9 @@ export const ENTRY_LIMITS: Readonly<Record<string, number>> = Object.freeze({
   'slipstream.v1.ParameterDefinition.values': aboveDomain(MAX_ENUM_VALUES),
   'slipstream.v1.ApplicationSpec.nodes': aboveDomain(MAX_NODES),
   'slipstream.v1.NodeSpec.mappings': 1_000,
+  // ModuleService sharing: the handlers refuse more than MAX_PUBLICATION_TENANTS, naming the field
+  'slipstream.v1.PublishModuleRequest.tenants': aboveDomain(MAX_PUBLICATION_TENANTS),
+  'slipstream.v1.UnpublishModuleRequest.tenants': aboveDomain(MAX_PUBLICATION_TENANTS),
   // TemplateService (a template holds a launch: LaunchRunRequest's limits)
   'slipstream.v1.TemplateSpec.node_clouds': aboveDomain(MAX_NODES),
   'slipstream.v1.TemplateSpec.parameters': 1_000,

@@ -6,10 +6,10 @@
  * template is held to exactly the rules its launches will meet.
  */
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, throwIfViolations, type FieldViolation } from '../../../common/errors.js';
-import { parseModuleReference } from '../../../common/modules/refs.js';
+import { parseCatalogReference } from '../../../common/modules/shared-refs.js';
 import type { ModuleLookup, ResolvedPlan } from '../../../common/modules/types.js';
 import type { KeepRunning } from '../../../common/runs/states.js';
-import { resolveModule } from '../../domain/modules/resolve.js';
+import { resolveCallerReference } from './shared-catalog.js';
 import { planLaunch, type CloudCatalog, type LaunchPlan, type PlanLaunchOptions } from '../../domain/runs/launch.js';
 import { templateViolations, type TemplateOrigin } from '../../domain/templates/launch-from-template.js';
 import type { Repositories } from '../../store/repositories/index.js';
@@ -41,7 +41,8 @@ export function launchLookup(repos: Repositories, tenantId: string): ModuleLooku
 /** Violations of the launch's fields that need neither the catalog nor the clouds. */
 export function launchSyntaxViolations(choices: Pick<LaunchChoices, 'module' | 'multiplicities' | 'template'>): FieldViolation[] {
   const violations: FieldViolation[] = [];
-  if (!parseModuleReference(choices.module)) {
+  // `@TENANT/...` names a module another tenant shares (resolved in its owner's catalog).
+  if (!parseCatalogReference(choices.module)) {
     violations.push({ field: 'module', description: 'must be PATH, PATH@VERSION or PATH:TAG of an application or component' });
   }
   for (const [node, n] of Object.entries(choices.multiplicities)) {
@@ -77,7 +78,9 @@ export async function planRunLaunch(
 ): Promise<{ resolved: ResolvedPlan; launch: LaunchPlan }> {
   throwIfViolations(launchSyntaxViolations(choices));
   try {
-    const resolved = await resolveModule(choices.module, launchLookup(repos, tenantId), { multiplicities: choices.multiplicities });
+    const resolved = await resolveCallerReference(repos, tenantId, choices.module, 'module', launchLookup(repos, tenantId), {
+      multiplicities: choices.multiplicities,
+    });
     const unknownNodes = Object.keys(choices.multiplicities).filter((n) => !resolved.nodes.some((p) => p.name === n));
     throwIfViolations(unknownNodes.map((n) => ({ field: `multiplicities.${n}`, description: `unknown node '${n}'` })));
     const launch = planLaunch(resolved, choices, clouds, options);

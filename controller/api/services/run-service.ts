@@ -3,8 +3,8 @@ import * as pb from '../../../proto/gen/slipstream/v1/runs.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, throwIfViolations } from '../../../common/errors.js';
 import { launchEventText } from '../../domain/runs/launch-event-text.js';
 import { launchSyntaxViolations, planRunLaunch } from './launch-planning.js';
-import { withBuiltImages } from './built-image-use.js';
 import { launchChoices } from './template-launch.js';
+import { withBuiltImages } from './built-image-use.js';
 import type { CloudDirectory } from '../../scheduler/cloud-directory.js';
 import { formatParameterKey, parseParameterKey, valueTooLarge, writtenOnlyByController } from '../../domain/runs/parameter-keys.js';
 import { activeInstances } from '../../domain/runs/instance-lookups.js';
@@ -112,7 +112,7 @@ export function runService(deps: RunServiceDeps): pb.RunServiceServer {
           parameters: launch.parameters,
         });
         repos.journal.append(run, [
-          { kind: 'event', type: 'launch', actor: `user:${ctx.principal.userName}`, text: `${launchEventText(choices.module, plan.module)}${choices.template ? ` from template ${choices.template.ref}` : ''}` },
+          { kind: 'event', type: 'launch', actor: `user:${ctx.principal.userName}`, text: `${launchEventText(choices.module, plan.module, plan.tenant)}${choices.template ? ` from template ${choices.template.ref}` : ''}` },
           ...booted.events.map((text) => ({ kind: 'event' as const, type: 'image', actor: 'controller', text })),
         ]);
         await repos.flush();

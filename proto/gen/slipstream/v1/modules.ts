@@ -284,6 +284,13 @@ export interface Module {
   latestVersion: number;
   /** True once the module was deleted (only pinned reads return it). */
   deleted: boolean;
+  /**
+   * The owner tenant when it is another tenant's module, shared with the
+   * caller (`@TENANT/path`); empty for the caller's own. Of a shared module,
+   * latest_version is the newest version the caller may read, and password
+   * parameters carry no default (the owner's secrets stay with the owner).
+   */
+  tenant: string;
 }
 
 /** Metadata of one immutable version. */
@@ -2229,7 +2236,7 @@ export const NodeSpec_MappingsEntry: MessageFns<NodeSpec_MappingsEntry> = {
 };
 
 function createBaseModule(): Module {
-  return { spec: undefined, kind: 0, version: undefined, latestVersion: 0, deleted: false };
+  return { spec: undefined, kind: 0, version: undefined, latestVersion: 0, deleted: false, tenant: "" };
 }
 
 export const Module: MessageFns<Module> = {
@@ -2248,6 +2255,9 @@ export const Module: MessageFns<Module> = {
     }
     if (message.deleted !== false) {
       writer.uint32(40).bool(message.deleted);
+    }
+    if (message.tenant !== "") {
+      writer.uint32(50).string(message.tenant);
     }
     return writer;
   },
@@ -2305,6 +2315,14 @@ export const Module: MessageFns<Module> = {
             message.deleted = reader.bool();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.tenant = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2328,6 +2346,7 @@ export const Module: MessageFns<Module> = {
         ? globalThis.Number(object.latest_version)
         : 0,
       deleted: isSet(object.deleted) ? globalThis.Boolean(object.deleted) : false,
+      tenant: isSet(object.tenant) ? globalThis.String(object.tenant) : "",
     };
   },
 
@@ -2348,6 +2367,9 @@ export const Module: MessageFns<Module> = {
     if (message.deleted !== false) {
       obj.deleted = message.deleted;
     }
+    if (message.tenant !== "") {
+      obj.tenant = message.tenant;
+    }
     return obj;
   },
 
@@ -2365,6 +2387,7 @@ export const Module: MessageFns<Module> = {
       : undefined;
     message.latestVersion = object.latestVersion ?? 0;
     message.deleted = object.deleted ?? false;
+    message.tenant = object.tenant ?? "";
     return message;
   },
 };
