@@ -5,7 +5,8 @@
  * launches the version the tag points at (the run pins it); bad input names
  * the field; a deleted module's tags do not resolve; node components and
  * parents may name a tag; concurrent moves of one tag take turns, so the
- * history stays a chain.
+ * history stays a chain; a launch by tag runs the tagged version on the
+ * local driver.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -228,4 +229,19 @@ describe.each(TEST_DATABASES)('module tags on %s', (database) => {
     r = await cli(['module', 'untag', 'shop/app', 'production', '-m', 'retired']);
     expect([r.code, r.err]).toEqual([0, 'removed tag shop/app:production (was @1)\n']);
   }, 60_000);
+
+  it('run launch PATH:TAG --wait runs the tagged version on the local driver to the end', async () => {
+    await admin.modules.save(component('t/hello', { recipes: { deployment: 'echo one' } }));
+    await admin.modules.save(component('t/hello', { recipes: { deployment: 'echo two' } }));
+    await admin.modules.save(component('t/hello', { recipes: { deployment: 'echo three' } }));
+    await admin.modules.setTag('t/hello', 'stable', 2);
+    const r = await cli(['--output', 'json', 'run', 'launch', 't/hello:stable', '--wait', '--keep-running', 'never']);
+    expect(r.code, r.err).toBe(0);
+    const run = JSON.parse(r.out) as { id: string; state: string; module: { path: string; version: number } };
+    expect(run).toMatchObject({ state: 'Done', module: { path: 't/hello', version: 2 } });
+    expect(r.err).toContain(`run ${run.id}  t/hello@2  Done`);
+    const logs = await cli(['run', 'logs', run.id]);
+    expect(logs.out).toMatch(/ machine\.1 deployment: two$/m);
+    expect((await admin.runs.events(run.id)).find((e) => e.type === 'launch')?.message).toBe('launched t/hello:stable (@2)');
+  }, 120_000);
 });
