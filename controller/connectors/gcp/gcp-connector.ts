@@ -3,13 +3,15 @@
  * driven through @google-cloud/compute over its REST transport. Instance
  * names derive from the idempotency key, so a retried provision (or one after
  * a controller crash) meets its own VM as `alreadyExists` and adopts it.
+ * Images are made from a VM's boot disk after stopping the VM (images.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { InstancesClient, ZoneOperationsClient, protos } from '@google-cloud/compute';
+import type { GlobalOperationsClient, ImagesClient, InstancesClient, ZoneOperationsClient, protos } from '@google-cloud/compute';
 import type { AuthClient } from 'google-auth-library';
 import type { Logger } from 'pino';
-import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type VmInfo, type VmSpec, type VmTags } from '../connector.js';
+import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type ImageBuilder, type ImageStatus, type VmInfo, type VmSpec, type VmTags } from '../connector.js';
 import { isAlreadyExists, isNotFound, operationFailure, toConnectorError } from './errors.js';
+import { gcpImageId, gcpImageName, gcpImageStatus, parseGcpImageId } from './images.js';
 import { instanceResource, toVmInfo } from './instance.js';
 import { isSlipstreamName, labelFilter, readTags } from './naming.js';
 import type { CompiledGcpDriverOptions } from './options.js';
@@ -30,14 +32,16 @@ export interface GcpConnectorParts {
 /** Instances per list page (the API's maximum). */
 const PAGE_SIZE = 500;
 
-/** The two Compute clients a connector talks through. */
+/** The Compute clients a connector talks through. */
 interface ComputeClients {
   instances: InstancesClient;
   operations: ZoneOperationsClient;
+  images: ImagesClient;
+  globalOperations: GlobalOperationsClient;
 }
 
 /** A `gcp` cloud (see the file comment); made by the `gcp` driver. */
-export class GcpConnector implements CloudConnector {
+export class GcpConnector implements CloudConnector, ImageBuilder {
   readonly driver = 'gcp';
   private readonly settings: GcpSettings;
   private readonly options: CompiledGcpDriverOptions;
@@ -57,7 +61,88 @@ export class GcpConnector implements CloudConnector {
   }
 
   capabilities(): ConnectorCapabilities {
-    return { buildImage: false, sshKeys: false, maxParallelProvisioning: this.settings.maxParallel };
+    return { buildImage: true, sshKeys: false, maxParallelProvisioning: this.settings.maxParallel };
+  }
+
+  /**
+   * Stops the VM (GCE refuses an image of a disk a running VM uses, and a
+   * stopped one's file system is consistent), then inserts an image of its
+   * boot disk and returns its id without waiting: the image is `pending`
+   * until GCE has copied the disk. A repeated call for the same VM and name
+   * returns the image the first one made.
+   */
+  buildImage(vmId: string, name: string): Promise<string> {
+    return this.track(async () => {
+      if (name.trim() === '' || name.length > 2048) throw new ConnectorError('invalid', 'gcp: build image: the name must be 1 to 2048 characters');
+      const instance = RESOURCE_NAME.test(vmId) ? await this.get(vmId) : undefined;
+      if (!instance) throw new ConnectorError('not_found', `gcp: build image: instance ${vmId} does not exist`);
+      const disk = instance.disks?.find((d) => d.boot)?.source;
+      if (!disk) throw new ConnectorError('invalid', `gcp: build image: instance ${vmId} has no boot disk`);
+      const imageName = gcpImageName(name, vmId);
+      const imageId = gcpImageId(this.settings.project, imageName);
+      const { images, instances } = await this.clients();
+      if (instance.status !== 'TERMINATED') {
+        const action = `stop instance ${vmId}`;
+        let operation: Operation;
+        try {
+          const [lro] = await instances.stop({ project: this.settings.project, zone: this.settings.zone, instance: vmId });
+          operation = lro.latestResponse as Operation;
+        } catch (err) {
+          throw toConnectorError(err, action);
+        }
+        const failure = operationFailure(await this.waitForOperation(operation, action, undefined), action);
+        if (failure) throw failure;
+      }
+      const action = `insert image ${imageName}`;
+      try {
+        const [lro] = await images.insert({
+          project: this.settings.project,
+          imageResource: { name: imageName, description: name, sourceDisk: disk, labels: { ...(instance.labels ?? {}) } },
+        });
+        const failure = operationFailure(lro.latestResponse as Operation, action);
+        if (failure) throw failure;
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw toConnectorError(err, action);
+        await this.adoptImage(imageId, imageName, disk);
+      }
+      this.log.info({ vmId, imageId }, 'gcp image creation started');
+      return imageId;
+    });
+  }
+
+  /** images.get: READY is available, PENDING pending; FAILED, DELETING and an image GCE does not know are failed. */
+  imageStatus(imageId: string): Promise<ImageStatus> {
+    return this.track(async () => {
+      const ref = parseGcpImageId(imageId);
+      if (!ref) return { state: 'failed', message: `gcp: ${imageId} is not an image id (projects/P/global/images/NAME)` };
+      try {
+        const [image] = await (await this.clients()).images.get({ project: ref.project, image: ref.name });
+        return gcpImageStatus(image, imageId);
+      } catch (err) {
+        if (isNotFound(err)) return { state: 'failed', message: `gcp: image ${imageId} does not exist` };
+        throw toConnectorError(err, `get image ${imageId}`);
+      }
+    });
+  }
+
+  /** Deletes the image and waits for the deletion; an image already gone is success. */
+  deleteImage(imageId: string): Promise<void> {
+    return this.track(async () => {
+      const ref = parseGcpImageId(imageId);
+      if (!ref) return;
+      const action = `delete image ${imageId}`;
+      let operation: Operation;
+      try {
+        const [lro] = await (await this.clients()).images.delete({ project: ref.project, image: ref.name });
+        operation = lro.latestResponse as Operation;
+      } catch (err) {
+        if (isNotFound(err)) return;
+        throw toConnectorError(err, action);
+      }
+      const failure = operationFailure(await this.waitForOperation(operation, action, undefined), action);
+      if (failure && failure.kind !== 'not_found') throw failure;
+      this.log.info({ imageId }, 'gcp image deleted');
+    });
   }
 
   /**
@@ -126,7 +211,7 @@ export class GcpConnector implements CloudConnector {
     this.closed = true;
     await Promise.allSettled([...this.inflight]);
     const clients = await this.clientsLoading?.catch(() => undefined);
-    if (clients) await Promise.all([clients.instances.close(), clients.operations.close()]);
+    if (clients) await Promise.all([clients.instances.close(), clients.operations.close(), clients.images.close(), clients.globalOperations.close()]);
   }
 
   /**
@@ -135,7 +220,7 @@ export class GcpConnector implements CloudConnector {
    * startup.
    */
   private clients(): Promise<ComputeClients> {
-    this.clientsLoading ??= Promise.all([import('@google-cloud/compute'), this.authClient]).then(([{ InstancesClient, ZoneOperationsClient }, authClient]) => {
+    this.clientsLoading ??= Promise.all([import('@google-cloud/compute'), this.authClient]).then(([compute, authClient]) => {
       const endpoint = this.settings.endpoint;
       // The clients keep and mutate their options object: each gets its own.
       const options = () => ({
@@ -143,7 +228,12 @@ export class GcpConnector implements CloudConnector {
         authClient,
         ...(endpoint ? { apiEndpoint: endpoint.host, port: endpoint.port, protocol: endpoint.protocol } : {}),
       });
-      return { instances: new InstancesClient(options()), operations: new ZoneOperationsClient(options()) };
+      return {
+        instances: new compute.InstancesClient(options()),
+        operations: new compute.ZoneOperationsClient(options()),
+        images: new compute.ImagesClient(options()),
+        globalOperations: new compute.GlobalOperationsClient(options()),
+      };
     });
     this.clientsLoading.catch(() => (this.clientsLoading = undefined)); // a failed load is tried again by the next call
     return this.clientsLoading;
@@ -223,6 +313,18 @@ export class GcpConnector implements CloudConnector {
     return true;
   }
 
+  /** The image an earlier build made under `imageName`, when it is of the same disk; else `invalid` (the name is taken). */
+  private async adoptImage(imageId: string, imageName: string, disk: string): Promise<void> {
+    let image;
+    try {
+      [image] = await (await this.clients()).images.get({ project: this.settings.project, image: imageName });
+    } catch (err) {
+      throw toConnectorError(err, `get image ${imageName}`);
+    }
+    const diskPath = (link: string | null | undefined) => /projects\/[^/]+\/zones\/[^/]+\/disks\/[^/]+$/.exec(link ?? '')?.[0];
+    if (diskPath(image.sourceDisk) !== diskPath(disk)) throw new ConnectorError('invalid', `gcp: build image: ${imageId} exists already and was made from another disk`);
+  }
+
   /** Deletes a VM whose create was cancelled; failures are logged (listTagged still finds the VM). */
   private async discard(name: string): Promise<void> {
     try {
@@ -249,8 +351,10 @@ export class GcpConnector implements CloudConnector {
       }
       const started = Date.now();
       const request = { project: this.settings.project, zone: this.settings.zone, operation: current.name };
+      // Image operations are global: they have no zone.
+      const wait = (c: ComputeClients) => (current.zone ? c.operations.wait(request) : c.globalOperations.wait({ project: request.project, operation: request.operation }));
       try {
-        [current] = await abortable(this.clients().then((c) => c.operations.wait(request)), signal);
+        [current] = await abortable(this.clients().then(wait), signal);
       } catch (err) {
         if (signal?.aborted) throw signal.reason;
         throw toConnectorError(err, `${action}: wait for operation ${request.operation}`);

@@ -209,7 +209,7 @@ describe('gcp driver: describe, terminate, list', () => {
 
   it('states its capabilities and refuses calls once closed', async () => {
     const connector = connect({ maxParallel: '3' });
-    expect(connector.capabilities()).toEqual({ buildImage: false, sshKeys: false, maxParallelProvisioning: 3 });
+    expect(connector.capabilities()).toEqual({ buildImage: true, sshKeys: false, maxParallelProvisioning: 3 });
     expect(connect().capabilities().maxParallelProvisioning).toBe(8);
     await connector.close();
     expect(await failure(connector.describe('ss-00000000000000000000'))).toMatchObject({ kind: 'invalid', message: 'gcp: the connector is closed' });
