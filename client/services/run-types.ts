@@ -10,6 +10,8 @@ import { keepRunningFromProto, runStateFromProto } from '../../common/convert/ru
 import { outputStreamFromProto, type OutputStreamName } from '../../common/convert/output-streams.js';
 import type { ModuleKind, PinnedModuleRef } from '../../common/modules/types.js';
 import type { KeepRunning, RunState } from '../../common/runs/states.js';
+import { runKindFromProto } from '../../common/convert/run-kinds.js';
+import type { RunKind } from '../../common/runs/run-kinds.js';
 
 export type { KeepRunning, RunState } from '../../common/runs/states.js';
 
@@ -99,6 +101,8 @@ export interface RunNode {
   multiplicity: number;
   maxProvisioningFailures: number;
   instances: NodeInstance[];
+  /** The image built from the component (ImageService) its instances boot; undefined when they boot the base image. */
+  builtImageId: string | undefined;
 }
 
 /** A run as GetRun, ListRuns, LaunchRun and the other run calls return it. */
@@ -106,6 +110,8 @@ export interface Run {
   id: string;
   module: PinnedModuleRef;
   kind: ModuleKind | undefined;
+  /** A deployment, or an image build (ImageService). */
+  runKind: RunKind;
   /** Undefined only if the server sent a state this client does not know. */
   state: RunState | undefined;
   /** Set once the abort flag is raised (the first message wins); undefined otherwise. */
@@ -150,6 +156,7 @@ export function runFromProto(message: pb.Run | undefined): Run {
     id: raw.id,
     module: { path: raw.module?.path ?? '', version: raw.module?.version ?? 0 },
     kind: moduleKindFromProto(raw.kind),
+    runKind: runKindFromProto(raw.runKind),
     state: runStateFromProto(raw.state),
     abortMessage: raw.abortMessage || undefined,
     recoveryMode: raw.recoveryMode,
@@ -170,6 +177,7 @@ export function runFromProto(message: pb.Run | undefined): Run {
       multiplicity: n.multiplicity,
       maxProvisioningFailures: n.maxProvisioningFailures,
       instances: n.instances.map(instanceFromProto),
+      builtImageId: n.builtImageId || undefined,
     })),
     warnings: [...raw.warnings],
     raw,

@@ -8,7 +8,6 @@
 import * as pb from '../../../proto/gen/slipstream/v1/images.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, throwIfViolations, type FieldViolation } from '../../../common/errors.js';
 import { moduleReferenceProblem, modulePathProblem } from '../../../common/modules/refs.js';
-import { SINGLE_COMPONENT_NODE } from '../../../common/modules/types.js';
 import { DEFAULT_TIMEOUT_MINUTES, timeoutMinutesProblem } from '../../../common/runs/run-timeout.js';
 import { buildsImages } from '../../connectors/connector.js';
 import { resolveModule } from '../../domain/modules/resolve.js';
@@ -64,7 +63,8 @@ export function imageService(deps: ImageServiceDeps): pb.ImageServiceServer {
       const catalog = await deps.clouds.catalog(definitions);
       const hostClouds = await controllerHostClouds(deps.clouds, definitions);
       const created = await ctx.store.write(async (repos) => {
-        const resolved = await resolveModule(req.ref, launchLookup(repos, ctx.principal.tenantId), { multiplicities: { [SINGLE_COMPONENT_NODE]: 1 } });
+        // The build's plan makes it one instance (imageBuildPlan).
+        const resolved = await resolveModule(req.ref, launchLookup(repos, ctx.principal.tenantId));
         if (resolved.kind !== 'component') {
           throw new FailedPreconditionError('NOT_A_COMPONENT', req.ref, `module '${req.ref}' is an ${resolved.kind}; images are built from components`);
         }
