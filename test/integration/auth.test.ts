@@ -4,7 +4,7 @@
  */
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlipstreamClient, type SlipstreamClient, SlipstreamError } from '../../client/index.js';
+import { createSlipstreamClient, type SlipstreamClient, SlipstreamError, type TemplateSpec } from '../../client/index.js';
 import type { Role } from '../../common/roles.js';
 import { Role as PbRole } from '../../proto/gen/slipstream/v1/users.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
@@ -25,6 +25,10 @@ interface RpcCase {
 
 const A_COMPONENT = 'shared/base';
 const A_APP = 'shared/app';
+const A_TEMPLATE = 'a-template';
+
+/** A deployment template of tenant A's application. */
+const templateOf = (name: string): TemplateSpec => ({ name, module: A_APP, nodeClouds: {}, parameters: {}, multiplicities: {}, tags: [], scalable: false, sshPublicKeys: [] });
 
 const CASES: RpcCase[] = [
   // ModuleService
@@ -56,6 +60,13 @@ const CASES: RpcCase[] = [
   { name: 'CreateToken', minRole: 'viewer', call: (c) => c.tokens.create({ name: 'extra' }) },
   { name: 'ListTokens', minRole: 'viewer', call: (c) => c.tokens.list({}) },
   { name: 'RevokeToken', minRole: 'viewer', crossTenant: 'not-found', call: (c) => c.tokens.revoke({ id: '00000000-0000-4000-8000-000000000000' }) },
+  // TemplateService
+  { name: 'SaveTemplate', minRole: 'editor', call: (c) => c.templates.save(templateOf('by-role')) },
+  { name: 'GetTemplate', minRole: 'viewer', crossTenant: 'not-found', call: (c) => c.templates.get(A_TEMPLATE) },
+  { name: 'GetTemplate@1', minRole: 'viewer', crossTenant: 'not-found', call: (c) => c.templates.get(`${A_TEMPLATE}@1`) },
+  { name: 'ListTemplates', minRole: 'viewer', call: (c) => c.templates.list() },
+  { name: 'ListTemplateVersions', minRole: 'viewer', crossTenant: 'not-found', call: (c) => c.templates.history(A_TEMPLATE) },
+  { name: 'DeleteTemplate', minRole: 'editor', crossTenant: 'not-found', call: (c) => c.templates.delete('doomed-template') },
 ];
 
 async function codeOf(promise: Promise<unknown>): Promise<status | 'ok'> {
@@ -106,6 +117,8 @@ describe.each(TEST_DATABASES)('auth and tenant isolation on %s', (database) => {
     await adminA.modules.save(component(A_COMPONENT));
     await adminA.modules.save(application(A_APP, A_COMPONENT));
     await adminA.modules.save(component('shared/doomed'));
+    await adminA.templates.save(templateOf(A_TEMPLATE));
+    await adminA.templates.save(templateOf('doomed-template'));
     await adminA.modules.setTag(A_COMPONENT, 'pinned', 1);
 
     const toRevoke = await adminA.tokens.create({ name: 'to-revoke' });
