@@ -27,15 +27,22 @@ import * as contextShow from './commands/context/show.js';
 import * as contextUse from './commands/context/use.js';
 import * as credentialDelete from './commands/credential/delete.js';
 import * as credentialSet from './commands/credential/set.js';
+import * as imageBuild from './commands/image/build.js';
+import * as imageDelete from './commands/image/delete.js';
+import * as imageList from './commands/image/list.js';
 import * as moduleDelete from './commands/module/delete.js';
 import * as moduleGet from './commands/module/get.js';
 import * as moduleHistory from './commands/module/history.js';
 import * as moduleList from './commands/module/list.js';
+import * as modulePublications from './commands/module/publications.js';
+import * as modulePublish from './commands/module/publish.js';
 import * as modulePull from './commands/module/pull.js';
 import * as modulePush from './commands/module/push.js';
 import * as moduleResolve from './commands/module/resolve.js';
+import * as moduleShared from './commands/module/shared.js';
 import * as moduleTag from './commands/module/tag.js';
 import * as moduleTags from './commands/module/tags.js';
+import * as moduleUnpublish from './commands/module/unpublish.js';
 import * as moduleUntag from './commands/module/untag.js';
 import * as moduleValidate from './commands/module/validate.js';
 import * as quotaList from './commands/quota/list.js';
@@ -83,7 +90,7 @@ const GROUPS: ReadonlyArray<readonly [string, string, readonly Registrar[]]> = [
   [
     'module',
     'the module catalog: push, pull, inspect',
-    [modulePush, modulePull, moduleGet, moduleList, moduleHistory, moduleDelete, moduleValidate, moduleResolve, moduleTag, moduleUntag, moduleTags],
+    [modulePush, modulePull, moduleGet, moduleList, moduleHistory, moduleDelete, moduleValidate, moduleResolve, moduleTag, moduleUntag, moduleTags, modulePublish, moduleUnpublish, modulePublications, moduleShared],
   ],
   [
     'run',
@@ -106,6 +113,7 @@ const GROUPS: ReadonlyArray<readonly [string, string, readonly Registrar[]]> = [
     ],
   ],
   ['template', 'deployment templates: saved launches (run launch --template NAME)', [templateSave, templateGet, templateList, templateHistory, templateDelete]],
+  ['image', 'images built from components: build (a run of its own kind), list, delete', [imageBuild, imageList, imageDelete]],
   [
     'cloud',
     'clouds: drivers and their settings (changes: operator admins)',
