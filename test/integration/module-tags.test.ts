@@ -120,6 +120,16 @@ describe.each(TEST_DATABASES)('module tags on %s', (database) => {
     expect(unknownVersion.message).toMatch(/no version 9; its latest is 3/);
     expect(fields(await failure(editor.modules.deleteTag('lib/base', '1st')))).toEqual(['tag']);
     expect(fields(await failure(viewer.modules.tagHistory('lib/base', 'UPPER')))).toEqual(['tag']);
+    await editor.modules.setTag('lib/base', 'paged', 1);
+    await editor.modules.setTag('lib/base', 'paged', 2);
+    const historyPage = (pageSize: number, pageToken: string) =>
+      viewer.rpc.unary(viewer.modules.raw.listModuleTagHistory.bind(viewer.modules.raw), { path: 'lib/base', tag: 'paged', pageSize, pageToken });
+    const firstPage = await historyPage(1, '');
+    expect(firstPage.changes.map((c) => [c.oldVersion, c.newVersion])).toEqual([[1, 2]]);
+    const secondPage = await historyPage(1, firstPage.nextPageToken);
+    expect([secondPage.changes.map((c) => [c.oldVersion, c.newVersion]), secondPage.nextPageToken]).toEqual([[[0, 1]], '']);
+    expect(fields(await failure(historyPage(1, Buffer.from(JSON.stringify({ after: 'lib/base' })).toString('base64url'))))).toEqual(['page_token']);
+    expect(fields(await failure(historyPage(-1, '')))).toEqual(['page_size']);
     expect(fields(await failure(viewer.modules.resolve('lib/base:UPPER')))).toEqual(['ref']);
     expect(fields(await failure(viewer.modules.resolve('lib/base@1:stable')))).toEqual(['ref']);
 

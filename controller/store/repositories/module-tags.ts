@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode, type EntityManager } from '@mikro-orm/core';
-import { NotFoundError } from '../../../common/errors.js';
+import { InvalidArgumentError, NotFoundError } from '../../../common/errors.js';
 import type { ModuleTag, ModuleTagChange } from '../../../common/modules/tags.js';
 import { ModuleTagHistoryEntity, type ModuleTagHistoryRow } from '../entities/module-tag-history.js';
 import { ModuleTagEntity, type ModuleTagRow } from '../entities/module-tag.js';
@@ -98,13 +98,16 @@ export class ModuleTagRepository {
   async history(moduleId: string, tag: string | undefined, size: number, token: string): Promise<{ rows: ModuleTagChange[]; next: string }> {
     const limit = pageSize(size);
     const after = decodePageToken(token);
-    const below = after === undefined ? undefined : Number(after);
+    // A token of another listing decodes too: only a sequence number is one of this listing's.
+    if (after !== undefined && !/^[1-9][0-9]{0,9}$/.test(after)) {
+      throw new InvalidArgumentError([{ field: 'page_token', description: 'is not a token returned by this listing' }]);
+    }
     const rows = await this.em.find(
       ModuleTagHistoryEntity,
       {
         module: moduleId,
         ...(tag !== undefined && { tag }),
-        ...(below !== undefined && Number.isInteger(below) && { sequence: { $lt: below } }),
+        ...(after !== undefined && { sequence: { $lt: Number(after) } }),
       },
       { orderBy: { sequence: 'desc' }, limit: limit + 1 },
     );
