@@ -45,6 +45,12 @@ const CASES: RpcCase[] = [
   { name: 'ListModuleTags', minRole: 'viewer', crossTenant: 'not-found', call: (c) => c.modules.tags(A_COMPONENT) },
   { name: 'ListModuleTagHistory', minRole: 'viewer', crossTenant: 'not-found', call: (c) => c.modules.tagHistory(A_COMPONENT) },
   { name: 'ResolveModule:TAG', minRole: 'viewer', crossTenant: 'not-found', call: (c) => c.modules.resolve(`${A_COMPONENT}:pinned`) },
+  // Sharing: tenant A names its own module as @acme/...; unpublished, tenant B finds nothing there.
+  { name: 'GetModule@TENANT', minRole: 'viewer', crossTenant: 'not-found', call: (c) => c.modules.get(`@acme/${A_COMPONENT}`) },
+  { name: 'PublishModule', minRole: 'editor', crossTenant: 'not-found', call: (c) => c.modules.publish(A_COMPONENT, { tenants: ['initech'] }) },
+  { name: 'UnpublishModule', minRole: 'editor', crossTenant: 'not-found', call: (c) => c.modules.unpublish(A_COMPONENT, { tenants: ['initech'] }) },
+  { name: 'ListPublications', minRole: 'viewer', call: (c) => c.modules.publications() },
+  { name: 'ListSharedModules', minRole: 'viewer', call: (c) => c.modules.shared() },
   // TenantService
   { name: 'CreateTenant', minRole: 'admin', operatorOnly: true, call: (c) => c.tenants.create({ name: `t-${Math.random().toString(36).slice(2, 8)}` }) },
   { name: 'GetTenant', minRole: 'viewer', call: (c) => c.tenants.get({}) },

@@ -10,4 +10,11 @@ describe('launchEventText', () => {
     expect(launchEventText('shop/shop', { path: 'shop/shop', version: 7 })).toBe('launched shop/shop@7');
     expect(launchEventText('shop/shop@3', { path: 'shop/shop', version: 3 })).toBe('launched shop/shop@3');
   });
+
+  it('names the owner of a module another tenant shares', () => {
+    expect(launchEventText('@acme/shop/shop', { path: 'shop/shop', version: 7 }, 'acme')).toBe('launched @acme/shop/shop@7 (shared by tenant acme)');
+    expect(launchEventText('@acme/shop/shop:production', { path: 'shop/shop', version: 7 }, 'acme')).toBe(
+      'launched @acme/shop/shop:production (@7) (shared by tenant acme)',
+    );
+  });
 });
