@@ -3,16 +3,19 @@
  * with its own NIC in the configured subnet. Names derive from the
  * idempotency key (`ss-<hash>`, `ss-<hash>-nic`), so a retry, a resumed
  * provision or a restarted controller finds what an earlier attempt made.
+ * Images are managed images captured from a VM, which Azure requires to be
+ * deallocated and generalized first (it can never start again).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { VirtualMachine } from '@azure/arm-compute';
+import type { Image, VirtualMachine } from '@azure/arm-compute';
 import type { NetworkInterface } from '@azure/arm-network';
 import type { Logger } from 'pino';
-import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type VmInfo, type VmSpec } from '../connector.js';
+import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type ImageBuilder, type ImageStatus, type VmInfo, type VmSpec } from '../connector.js';
 import { KeyedLock } from '../../concurrency/keyed-lock.js';
 import type { AzureClients } from './clients.js';
 import { isNotFound, toConnectorError } from './errors.js';
 import { IMAGE_RULE, parseImage } from './image.js';
+import { azureImageName, azureImageStatus, parseManagedImageId, powerAndOsState } from './images.js';
 import { AZURE_VM_NAME, MAX_TAG_VALUE, azureVmName, nicName, resourceTags, sameVmTags, vmTagsOf } from './names.js';
 import type { CompiledAzureDriverOptions } from './options.js';
 import { parseAzureOptions, validateAzureOptions, type AzureSettings } from './settings.js';
@@ -33,7 +36,7 @@ export interface AzureConnectorParts {
 }
 
 /** An `azure` cloud (see the file comment); made by the `azure` driver. */
-export class AzureConnector implements CloudConnector {
+export class AzureConnector implements CloudConnector, ImageBuilder {
   readonly driver = 'azure';
   private readonly settings: AzureSettings;
   private readonly options: CompiledAzureDriverOptions;
@@ -51,7 +54,79 @@ export class AzureConnector implements CloudConnector {
   }
 
   capabilities(): ConnectorCapabilities {
-    return { buildImage: false, sshKeys: false, maxParallelProvisioning: this.settings.maxParallel };
+    return { buildImage: true, sshKeys: false, maxParallelProvisioning: this.settings.maxParallel };
+  }
+
+  /**
+   * Deallocates and generalizes the VM (Azure captures only generalized VMs;
+   * the VM can never start again), then starts a managed image of it in the
+   * cloud's resource group and returns its ARM id without waiting: the image
+   * is `pending` while Azure creates it. A repeated call for the same VM and
+   * name (after a crash) returns the image the first one started.
+   */
+  async buildImage(vmId: string, name: string): Promise<string> {
+    const clients = await this.ready();
+    if (name.trim() === '' || name.length > 256) throw new ConnectorError('invalid', 'azure: build image: the name must be 1 to 256 characters');
+    if (!AZURE_VM_NAME.test(vmId)) throw new ConnectorError('not_found', `azure: build image: VM ${vmId} does not exist`);
+    const imageName = azureImageName(name, vmId);
+    return this.lock.run(vmId, () =>
+      this.guard(`build image of ${vmId}`, undefined, async () => {
+        const vm = await this.findVm(clients, vmId, undefined, true);
+        const tags = vm && vmTagsOf(vm.tags);
+        if (!vm || !tags) throw new ConnectorError('not_found', `azure: build image: VM ${vmId} does not exist`);
+        const imageId = `/subscriptions/${this.settings.subscriptionId}/resourceGroups/${this.settings.resourceGroup}/providers/Microsoft.Compute/images/${imageName}`;
+        const earlier = await this.findImage(clients, this.settings.resourceGroup, imageName);
+        if (earlier) {
+          if (earlier.sourceVirtualMachine?.id?.toLowerCase() !== vm.id?.toLowerCase()) {
+            throw new ConnectorError('invalid', `azure: build image: ${imageName} exists already and was captured from another VM`);
+          }
+          return imageId;
+        }
+        const { power, generalized } = powerAndOsState(vm);
+        if (!generalized) {
+          if (power !== 'deallocated') {
+            await clients.compute.virtualMachines.deallocate(this.settings.resourceGroup, vmId, { updateIntervalInMs: this.options.pollIntervalMs });
+          }
+          await clients.compute.virtualMachines.generalize(this.settings.resourceGroup, vmId);
+        }
+        const creating = clients.compute.images.createOrUpdate(
+          this.settings.resourceGroup,
+          imageName,
+          { location: vm.location ?? this.settings.location, tags: { ...resourceTags(tags), 'slipstream-source-vm': vmId }, sourceVirtualMachine: { id: vm.id! } },
+          { updateIntervalInMs: this.options.pollIntervalMs },
+        );
+        // Sent and accepted, not awaited to the end: imageStatus follows it.
+        await creating.submitted();
+        this.log.info({ vmId, imageId }, 'azure image creation started');
+        return imageId;
+      }),
+    );
+  }
+
+  /** The image's provisioning state: Succeeded is available, Creating pending, Failed (and an image ARM does not know) failed. */
+  async imageStatus(imageId: string): Promise<ImageStatus> {
+    const clients = await this.ready();
+    const ref = parseManagedImageId(imageId);
+    if (!ref) return { state: 'failed', message: `azure: ${imageId} is not the id of a managed image` };
+    return this.guard(`image status of ${imageId}`, undefined, async () => {
+      const image = await this.findImage(clients, ref.resourceGroup, ref.name);
+      return image ? azureImageStatus(image, imageId) : { state: 'failed', message: `azure: image ${imageId} does not exist` };
+    });
+  }
+
+  /** Deletes the managed image and waits for it; one already gone is success. */
+  async deleteImage(imageId: string): Promise<void> {
+    const clients = await this.ready();
+    const ref = parseManagedImageId(imageId);
+    if (!ref) return;
+    await this.guard(`delete image ${imageId}`, undefined, async () => {
+      try {
+        await clients.compute.images.delete(ref.resourceGroup, ref.name, { updateIntervalInMs: this.options.pollIntervalMs });
+        this.log.info({ imageId }, 'azure image deleted');
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    });
   }
 
   async provision(spec: VmSpec, signal?: AbortSignal): Promise<VmInfo> {
@@ -229,6 +304,15 @@ export class AzureConnector implements CloudConnector {
         abortSignal: signal,
         ...(instanceView && { expand: 'instanceView' }),
       });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private async findImage(clients: AzureClients, resourceGroup: string, name: string): Promise<Image | undefined> {
+    try {
+      return await clients.compute.images.get(resourceGroup, name);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;

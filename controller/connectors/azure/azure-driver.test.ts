@@ -239,7 +239,7 @@ describe('azure driver: describe, list, terminate', () => {
   });
 
   it('states its capabilities', () => {
-    expect(connector().capabilities()).toEqual({ buildImage: false, sshKeys: false, maxParallelProvisioning: 8 });
+    expect(connector().capabilities()).toEqual({ buildImage: true, sshKeys: false, maxParallelProvisioning: 8 });
     expect(connector({}, { maxParallel: '3' }).capabilities().maxParallelProvisioning).toBe(3);
   });
 });

@@ -2,7 +2,14 @@
  * Test fixture: a local stand-in for Azure Resource Manager (and, optionally,
  * the Entra token endpoint), because no real Azure can run here. HTTPS on
  * 127.0.0.1:0 with a self-signed certificate made at start; it speaks only the REST calls the azure driver makes: NIC
- * PUT/GET/DELETE/list, VM PUT/GET/DELETE/list, and operation status GETs.
+ * PUT/GET/DELETE/list, VM PUT/GET/DELETE/list, VM deallocate and generalize,
+ * managed image PUT (from a VM)/GET/DELETE, and operation status GETs.
+ *
+ * Images follow ARM's rules: generalize is refused while the VM runs (it must
+ * be deallocated or stopped), an image from a VM needs the VM generalized and
+ * in the image's location, a generalized VM stays generalized, and a VM PUT
+ * naming a managed image of this group that does not exist (or is not ready)
+ * is refused.
  *
  * Long-running operations answer 201/202 with an `Azure-AsyncOperation` URL and
  * complete after `pollsUntilDone` GETs of that URL or of the resource (never
@@ -77,7 +84,8 @@ class HttpError extends Error {
   }
 }
 
-const PREFIX = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/(microsoft\.compute\/virtualmachines|microsoft\.network\/networkinterfaces)(?:\/([^/]+))?$/i;
+const PREFIX =
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/(microsoft\.compute\/virtualmachines|microsoft\.compute\/images|microsoft\.network\/networkinterfaces)(?:\/([^/]+))?(?:\/(deallocate|generalize))?$/i;
 const OPERATION = /^\/subscriptions\/([^/]+)\/providers\/microsoft\.(compute|network)\/locations\/([^/]+)\/operations\/([^/]+)$/i;
 
 /** A running fake ARM; see the file comment. */
@@ -89,6 +97,10 @@ export class FakeArmServer {
   /** VMs by lowercase name, as ARM returns them (without customData). */
   readonly vms = new Map<string, Json>();
   readonly nics = new Map<string, Json>();
+  /** Managed images by lowercase name, as ARM returns them. */
+  readonly images = new Map<string, Json>();
+  /** Power state (`running`, `deallocating`, `deallocated`) and whether generalized, by lowercase VM name. */
+  readonly vmStates = new Map<string, { power: string; generalized: boolean }>();
   /** Managed disks (by lowercase name) with the VM that made them. */
   readonly disks = new Map<string, { vm: string; deleteOption: string }>();
   readonly requests: RecordedRequest[] = [];
@@ -99,6 +111,7 @@ export class FakeArmServer {
   private readonly operations = new Map<string, Operation>();
   private readonly injections: Injection[] = [];
   private readonly vmFailures: Array<{ code: string; message: string }> = [];
+  private readonly imageFailures: Array<{ code: string; message: string }> = [];
   private server: Server | undefined;
   private nextIp = 4;
 
@@ -132,6 +145,11 @@ export class FakeArmServer {
   /** The next VM create or delete operation ends Failed with this ARM error (after its polls). */
   failNextVmOperation(code: string, message = `injected ${code}`): void {
     this.vmFailures.push({ code, message });
+  }
+
+  /** The next image create operation ends Failed with this ARM error (the image stays, `Failed`). */
+  failNextImageOperation(code: string, message = `injected ${code}`): void {
+    this.imageFailures.push({ code, message });
   }
 
   /** Recorded requests with this method whose path matches. */
@@ -193,12 +211,23 @@ export class FakeArmServer {
     if (operation && method === 'GET') return this.getOperation(operation[4]!, res);
     const match = PREFIX.exec(url.pathname);
     if (!match) throw new HttpError(404, 'InvalidResourceType', `no route for ${method} ${url.pathname}`);
-    const [, subscription, group, type, name] = match as unknown as [string, string, string, string, string | undefined];
+    const [, subscription, group, type, name, action] = match as unknown as [string, string, string, string, string | undefined, string | undefined];
     if (subscription !== this.options.subscriptionId) throw new HttpError(404, 'SubscriptionNotFound', `The subscription '${subscription}' could not be found.`);
     if (group.toLowerCase() !== this.options.resourceGroup.toLowerCase()) {
       throw new HttpError(404, 'ResourceGroupNotFound', `Resource group '${group}' could not be found.`);
     }
     const isVm = type.toLowerCase() === 'microsoft.compute/virtualmachines';
+    if (action !== undefined) {
+      if (!isVm || name === undefined || method !== 'POST') throw new HttpError(405, 'MethodNotAllowed', `${method} ${url.pathname}`);
+      return action.toLowerCase() === 'deallocate' ? this.deallocateVm(name.toLowerCase(), url, res) : this.generalizeVm(name.toLowerCase(), res);
+    }
+    if (type.toLowerCase() === 'microsoft.compute/images') {
+      if (name === undefined) throw new HttpError(405, 'MethodNotAllowed', `${method} on a collection`);
+      if (method === 'GET') return this.getImage(name.toLowerCase(), res);
+      if (method === 'PUT') return this.putImage(name, body ?? {}, url, res);
+      if (method === 'DELETE') return this.deleteImage(name.toLowerCase(), url, res);
+      throw new HttpError(405, 'MethodNotAllowed', `${method} is not supported here`);
+    }
     if (name === undefined) {
       if (method !== 'GET') throw new HttpError(405, 'MethodNotAllowed', `${method} on a collection`);
       return this.list(isVm ? this.vms : this.nics, url, res);
@@ -231,8 +260,9 @@ export class FakeArmServer {
     if (!vm) throw notFound('Microsoft.Compute/virtualMachines', key, this.options.resourceGroup, 'ResourceNotFound');
     if (url.searchParams.get('$expand') !== 'instanceView') return send(res, 200, vm);
     const provisioning = String(vm.properties.provisioningState);
-    const power = provisioning === 'Succeeded' || provisioning === 'Updating' ? 'running' : provisioning === 'Creating' ? 'starting' : 'stopped';
-    const statuses = [{ code: `ProvisioningState/${provisioning.toLowerCase()}` }, { code: `PowerState/${power}` }];
+    const state = this.vmStates.get(key);
+    const power = state && state.power !== 'running' ? state.power : provisioning === 'Succeeded' || provisioning === 'Updating' ? 'running' : provisioning === 'Creating' ? 'starting' : 'stopped';
+    const statuses = [{ code: `ProvisioningState/${provisioning.toLowerCase()}` }, { code: `PowerState/${power}` }, ...(state?.generalized ? [{ code: 'OSState/generalized' }] : [])];
     send(res, 200, { ...vm, properties: { ...vm.properties, instanceView: { computerName: vm.properties.osProfile?.computerName, statuses } } });
   }
 
@@ -255,7 +285,18 @@ export class FakeArmServer {
       const owner = nic.properties.virtualMachine?.id;
       if (owner && owner !== vmId) throw new HttpError(400, 'NicInUse', `Network interface ${ref.id} is used by ${owner}.`);
     }
+    const imageRef = props.storageProfile?.imageReference?.id;
+    if (typeof imageRef === 'string' && /\/providers\/microsoft\.compute\/images\/[^/]+$/i.test(imageRef)) {
+      const image = this.images.get(imageRef.split('/').at(-1)!.toLowerCase());
+      if (!image || image.id.toLowerCase() !== imageRef.toLowerCase() || image.properties.provisioningState !== 'Succeeded') {
+        throw new HttpError(404, 'NotFound', `The Image '${imageRef}' cannot be found in '${body.location}' region.`);
+      }
+    }
     const existing = this.vms.get(key);
+    if (existing && this.vmStates.get(key)?.generalized) {
+      throw new HttpError(409, 'OperationNotAllowed', `Operation 'Update VM' is not allowed on VM '${name}' since the VM is generalized.`);
+    }
+    if (!existing) this.vmStates.set(key, { power: 'running', generalized: false });
     // ARM never returns customData.
     const osProfile = props.osProfile ? { ...props.osProfile, customData: undefined } : existing?.properties.osProfile;
     const vm: Json = {
@@ -289,12 +330,99 @@ export class FakeArmServer {
         return;
       }
       this.vms.delete(key);
+      this.vmStates.delete(key);
       for (const ref of vm.properties.networkProfile?.networkInterfaces ?? []) {
         const nicKey = String(ref.id).split('/').at(-1)!.toLowerCase();
         if (ref.properties?.deleteOption === 'Delete') this.nics.delete(nicKey);
         else if (this.nics.get(nicKey)) this.nics.get(nicKey)!.properties.virtualMachine = undefined;
       }
       for (const [name, disk] of this.disks) if (disk.vm === key && disk.deleteOption === 'Delete') this.disks.delete(name);
+    });
+    send(res, 202, undefined, { 'Azure-AsyncOperation': this.operationUrl('Compute', operation, url) });
+  }
+
+  /** POST deallocate: 202 and an operation; the VM is `deallocated` when it is done. */
+  private deallocateVm(key: string, url: URL, res: ServerResponse): void {
+    const vm = this.vms.get(key);
+    if (!vm) throw notFound('Microsoft.Compute/virtualMachines', key, this.options.resourceGroup, 'ResourceNotFound');
+    const state = this.vmStates.get(key) ?? { power: 'running', generalized: false };
+    this.vmStates.set(key, state);
+    if (state.power !== 'deallocated') state.power = 'deallocating';
+    const operation = this.startOperation('compute', `vm:${key}`, undefined, () => {
+      state.power = 'deallocated';
+    });
+    send(res, 202, undefined, { 'Azure-AsyncOperation': this.operationUrl('Compute', operation, url) });
+  }
+
+  /** POST generalize: synchronous; refused unless the VM is deallocated (or stopped). */
+  private generalizeVm(key: string, res: ServerResponse): void {
+    const vm = this.vms.get(key);
+    if (!vm) throw notFound('Microsoft.Compute/virtualMachines', key, this.options.resourceGroup, 'ResourceNotFound');
+    const state = this.vmStates.get(key) ?? { power: 'running', generalized: false };
+    if (state.power !== 'deallocated' && state.power !== 'stopped') {
+      throw new HttpError(409, 'OperationNotAllowed', `Operation 'generalize' is not allowed on VM '${vm.name}' since the VM is ${state.power}.`);
+    }
+    state.generalized = true;
+    this.vmStates.set(key, state);
+    send(res, 200, undefined);
+  }
+
+  private getImage(key: string, res: ServerResponse): void {
+    this.advance(`image:${key}`);
+    const image = this.images.get(key);
+    if (!image) throw notFound('Microsoft.Compute/images', key, this.options.resourceGroup, 'ResourceNotFound');
+    send(res, 200, image);
+  }
+
+  /** PUT of a managed image from `properties.sourceVirtualMachine`: the VM must exist, be generalized and be in the image's location. */
+  private putImage(name: string, body: Json, url: URL, res: ServerResponse): void {
+    const key = name.toLowerCase();
+    if (!/^[A-Za-z0-9]([\w.-]{0,78}[\w])?$/.test(name)) {
+      throw new HttpError(400, 'InvalidParameter', `Image name '${name}' is invalid: 1 to 80 letters, digits, '_', '.' and '-', starting with a letter or digit and ending with a letter, digit or '_'.`);
+    }
+    const sourceId = body.properties?.sourceVirtualMachine?.id;
+    if (typeof sourceId !== 'string') {
+      throw new HttpError(400, 'InvalidParameter', 'Required parameter sourceVirtualMachine (or storageProfile) is missing (the fake makes images from VMs only).');
+    }
+    const vmKey = sourceId.split('/').at(-1)!.toLowerCase();
+    const vm = this.vms.get(vmKey);
+    if (!vm || vm.id.toLowerCase() !== sourceId.toLowerCase()) throw notFound('Microsoft.Compute/virtualMachines', vmKey, this.options.resourceGroup, 'NotFound');
+    if (!this.vmStates.get(vmKey)?.generalized) {
+      throw new HttpError(409, 'OperationNotAllowed', `The operation 'Create Image' requires the Virtual Machine '${vm.name}' to be Generalized.`);
+    }
+    if (String(body.location).toLowerCase() !== String(vm.location).toLowerCase()) {
+      throw new HttpError(400, 'InvalidParameter', `The source virtual machine '${sourceId}' must be in the same location as the image ('${body.location}').`);
+    }
+    const existing = this.images.get(key);
+    if (existing && existing.properties.sourceVirtualMachine.id.toLowerCase() !== sourceId.toLowerCase()) {
+      throw new HttpError(409, 'PropertyChangeNotAllowed', "Changing property 'sourceVirtualMachine' is not allowed.");
+    }
+    const image: Json = {
+      id: this.resourceId('Microsoft.Compute/images', name),
+      name,
+      type: 'Microsoft.Compute/images',
+      location: body.location,
+      tags: body.tags ?? {},
+      properties: {
+        sourceVirtualMachine: { id: sourceId },
+        storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', caching: 'ReadWrite', storageAccountType: 'Standard_LRS' }, dataDisks: [] },
+        hyperVGeneration: body.properties?.hyperVGeneration ?? 'V1',
+        provisioningState: 'Creating',
+      },
+    };
+    this.images.set(key, image);
+    const operation = this.startOperation('compute', `image:${key}`, this.imageFailures.shift(), (failed) => {
+      image.properties.provisioningState = failed ? 'Failed' : 'Succeeded';
+    });
+    send(res, existing ? 200 : 201, image, { 'Azure-AsyncOperation': this.operationUrl('Compute', operation, url) });
+  }
+
+  private deleteImage(key: string, url: URL, res: ServerResponse): void {
+    const image = this.images.get(key);
+    if (!image) return send(res, 204, undefined);
+    image.properties.provisioningState = 'Deleting';
+    const operation = this.startOperation('compute', `image:${key}`, undefined, () => {
+      this.images.delete(key);
     });
     send(res, 202, undefined, { 'Azure-AsyncOperation': this.operationUrl('Compute', operation, url) });
   }
