@@ -11,9 +11,14 @@
  * cloud, a malformed reference; roles (editor builds, viewer lists); other
  * tenants see nothing; DeleteImage forgets the image and deletes it.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
+import { runCli } from '../../client/cli/program.js';
+import { createTestDeps } from '../../client/cli/test-io.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, type SlipstreamError } from '../../client/errors.js';
 import type { ModuleDocument } from '../../common/modules/types.js';
 import { ImageState } from '../../proto/gen/slipstream/v1/images.js';
@@ -49,6 +54,14 @@ describe.each(TEST_DATABASES)('image builds on %s', (database) => {
   let deployer: SlipstreamClient;
   let viewer: SlipstreamClient;
   let otherTenant: SlipstreamClient;
+  let dir: string;
+  const tokens: Record<string, string> = {};
+
+  const cli = async (argv: string[], user = 'eddie') => {
+    const deps = createTestDeps({ env: { SLIPSTREAM_ADDR: controller.address, SLIPSTREAM_TOKEN: tokens[user]! }, configPath: join(dir, 'config.yaml') });
+    const code = await runCli(argv, deps);
+    return { code, out: deps.out(), err: deps.err() };
+  };
 
   const final = async (client: SlipstreamClient, id: string) =>
     waitFor(`run ${id} to be final`, async () => {
@@ -59,7 +72,8 @@ describe.each(TEST_DATABASES)('image builds on %s', (database) => {
   const eventTexts = async (id: string) => (await admin.runs.events(id)).map((e) => `${e.type}: ${e.message}`);
   const userClient = async (name: string, role: PbRole) => {
     await admin.users.create({ name, role });
-    return createSlipstreamClient({ address: controller.address, token: (await admin.tokens.create({ name: 'test', user: name })).secret });
+    tokens[name] = (await admin.tokens.create({ name: 'test', user: name })).secret;
+    return createSlipstreamClient({ address: controller.address, token: tokens[name] });
   };
 
   beforeAll(async () => {
@@ -68,6 +82,7 @@ describe.each(TEST_DATABASES)('image builds on %s', (database) => {
       extraClouds: [{ name: 'noimg', driver: 'fake', settings: { imageOutcome: 'unsupported' } }],
     });
     admin = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
+    dir = await mkdtemp(join(tmpdir(), 'slipstream-image-build-'));
     editor = await userClient('eddie', PbRole.ROLE_EDITOR);
     deployer = await userClient('dora', PbRole.ROLE_DEPLOYER);
     viewer = await userClient('vic', PbRole.ROLE_VIEWER);
@@ -80,6 +95,7 @@ describe.each(TEST_DATABASES)('image builds on %s', (database) => {
   afterAll(async () => {
     for (const c of [admin, editor, deployer, viewer, otherTenant]) c?.close();
     await controller?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('builds an image: recipes but not deployment, a snapshot, Done; a run of that version boots it and skips the recipes', async () => {
@@ -178,4 +194,43 @@ describe.each(TEST_DATABASES)('image builds on %s', (database) => {
     const invalid = await viewer.images.list({ path: 'Bad Path' }).catch((e: unknown) => e);
     expect((invalid as InvalidArgumentError).violations.map((v) => v.field)).toEqual(['path']);
   });
+
+  it('slipstream image build --wait prints the image id (exit 0), exits 3 when the build aborts; image list; usage and refusals', async () => {
+    await editor.modules.save({ ...web('cli'), path: 'img/cli' });
+    await editor.modules.save({ ...web('broken'), path: 'img/broken', recipes: { preinstall: 'echo about to fail; exit 7', deployment: 'echo never' } });
+
+    const built = await cli(['image', 'build', 'img/cli', '--cloud', 'local', '--wait']);
+    expect(built.code).toBe(0);
+    expect(built.out).toMatch(/^local-image-[0-9a-f]{16}\n$/);
+    expect(built.err).toContain('state: Done');
+    const listed = await cli(['image', 'list', 'img/cli'], 'vic');
+    expect(listed.code).toBe(0);
+    expect(listed.out).toContain(`img/cli@1\tlocal\tavailable\t${built.out.trim()}\teddie`);
+
+    const aborted = await cli(['image', 'build', 'img/broken', '--cloud', 'local', '--wait']);
+    expect(aborted.code).toBe(3);
+    expect(aborted.out).toBe('');
+    expect(aborted.err).toContain('state: Aborted');
+    const failed = (await viewer.images.list({ path: 'img/broken' })).images[0]!;
+    expect(failed.state).toBe(ImageState.IMAGE_STATE_FAILED);
+    expect(failed.message).toContain('preinstall');
+    // A failed build is never booted: the component runs its recipes.
+    const run = await deployer.runs.launch({ module: 'img/broken', keepRunning: 'never' });
+    expect(run.nodes[0]!.builtImageId).toBeUndefined();
+    await final(deployer, run.id);
+
+    const started = await cli(['image', 'build', 'img/cli', '--cloud', 'local']);
+    expect(started.code).toBe(0);
+    expect(started.err).toContain('follow it with: slipstream run watch');
+    await final(editor, started.out.trim());
+    const getBuild = await cli(['run', 'get', started.out.trim()]);
+    expect(getBuild.out).toContain('run kind');
+    expect(getBuild.out).toContain('image build');
+
+    const refused = await cli(['image', 'build', 'img/cli', '--cloud', 'noimg']);
+    expect(refused).toMatchObject({ code: 1, out: '' });
+    expect(refused.err).toContain('cloud: cloud noimg (driver fake) cannot build images');
+    expect((await cli(['image', 'build', 'img/cli'])).code).toBe(2);
+    expect((await cli(['image', 'build', 'img/cli', '--cloud', 'local'], 'vic')).code).toBe(4);
+  }, 240_000);
 });

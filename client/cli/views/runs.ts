@@ -23,7 +23,8 @@ export function moduleLabel(ref: PinnedModuleRef): string {
 
 export const RUN_COLUMNS: Column<Run>[] = [
   { header: 'id', value: (r) => r.id },
-  { header: 'module', value: (r) => moduleLabel(r.module) },
+  // An image build says so beside its component; deployments read as before.
+  { header: 'module', value: (r) => `${moduleLabel(r.module)}${r.runKind === 'image_build' ? ' (image build)' : ''}` },
   { header: 'state', value: (r) => r.state ?? 'unknown' },
   { header: 'created', value: (r) => formatTime(r.createdAt) },
   { header: 'owner', value: (r) => r.owner },
@@ -39,6 +40,9 @@ export function runFields(run: Run): [string, string][] {
     // Only for a run launched from a template: the other runs' records stay as they were.
     ...(run.template ? [['template', run.template] as [string, string]] : []),
     ['kind', run.kind ?? 'unknown'],
+    // Only for image builds, and for nodes that boot a built image: the other runs' records stay as they were.
+    ...(run.runKind === 'image_build' ? [['run kind', 'image build'] as [string, string]] : []),
+    ...run.nodes.flatMap((n): [string, string][] => (n.builtImageId ? [['built image', `${n.name}: ${n.builtImageId} on ${n.cloud}`]] : [])),
     ['state', `${run.state ?? 'unknown'}${run.recoveryMode ? ' (recovery mode)' : ''}`],
     ['abort', run.abortMessage ?? ''],
     // One field per warning and none without: a script reads `warning` lines as it reads `abort`.
