@@ -148,6 +148,12 @@ describe.each(TEST_DATABASES)('sharing modules across tenants on %s', (database)
     expect(await globexViewer.modules.shared()).toEqual([
       { tenant: 'acme', path: 'shop/shop', kind: 'application', description: 'first', allVersions: false, versions: [1] },
     ]);
+    // Tags resolve in acme's catalog, to published versions only.
+    await acme.modules.setTag('shop/shop', 'production', 1);
+    await acme.modules.setTag('shop/shop', 'beta', 2);
+    expect((await globexViewer.modules.resolve('@acme/shop/shop:production')).plan.module).toEqual({ path: 'shop/shop', version: 1 });
+    expect((await failure(globexViewer.modules.get('@acme/shop/shop:beta'))).code).toBe(status.NOT_FOUND);
+    expect((await failure(initech.modules.get('@acme/shop/shop:production'))).code).toBe(status.NOT_FOUND);
     // acme itself reads its own module by either name, every version.
     expect((await acme.modules.get('@acme/shop/shop')).info.version).toBe(2);
   });
@@ -182,6 +188,9 @@ describe.each(TEST_DATABASES)('sharing modules across tenants on %s', (database)
     const republish = await failure(globex.modules.publish('@acme/shop/shop', { tenants: ['initech'] }));
     expect(violations(republish)).toEqual([{ field: 'path', description: READ_ONLY }]);
     expect((await failure(globex.modules.unpublish('@acme/shop/shop'))).code).toBe(status.INVALID_ARGUMENT);
+    const tag = await failure(globex.modules.setTag('@acme/shop/shop', 'stable', 2));
+    expect(violations(tag)).toEqual([{ field: 'path', description: READ_ONLY }]);
+    expect(violations(await failure(globex.modules.deleteTag('@acme/shop/shop', 'stable')))).toEqual([{ field: 'path', description: READ_ONLY }]);
     const hidden = [() => globex.modules.delete('@acme/shop/web'), () => globex.modules.publish('@acme/shop/base'), () => globex.modules.delete('@nosuch/x')];
     for (const write of hidden) expect((await failure(write())).code).toBe(status.NOT_FOUND);
     expect((await acme.modules.get('shop/shop')).info.version).toBe(2);

@@ -10,6 +10,7 @@ import { moduleTagChangeToProto, moduleTagToProto } from '../../../common/conver
 import { modulePathProblem, moduleTagProblem } from '../../../common/modules/refs.js';
 import type { Repositories } from '../../store/repositories/index.js';
 import { unaryRpc, type ApiDeps, type RpcContext } from '../rpc.js';
+import { refuseSharedWrite } from './shared-catalog.js';
 
 type TagHandlers = Pick<pb.ModuleServiceServer, 'setModuleTag' | 'deleteModuleTag' | 'listModuleTags' | 'listModuleTagHistory'>;
 
@@ -30,10 +31,16 @@ async function moduleRow(repos: Repositories, ctx: RpcContext, path: string) {
   return row;
 }
 
+/** Another tenant's module (`@TENANT/path`) is read-only: INVALID_ARGUMENT when the caller sees it, NOT_FOUND otherwise. */
+async function refuseTagOfShared(ctx: RpcContext, path: string): Promise<void> {
+  await ctx.store.read((repos) => refuseSharedWrite(repos, ctx.principal.tenantId, path, 'path'));
+}
+
 /** Handlers of the ModuleService's tag calls. */
 export function moduleTagHandlers(deps: ApiDeps): TagHandlers {
   return {
     setModuleTag: unaryRpc(deps, 'SetModuleTag', 'editor', async (req: pb.SetModuleTagRequest, ctx) => {
+      await refuseTagOfShared(ctx, req.path);
       const violations = [...pathViolation(req.path), ...tagViolation(req.tag)];
       if (!Number.isInteger(req.version) || req.version < 1) {
         violations.push({ field: 'version', description: 'must be a version of the module (1 or more)' });
@@ -55,6 +62,7 @@ export function moduleTagHandlers(deps: ApiDeps): TagHandlers {
     }),
 
     deleteModuleTag: unaryRpc(deps, 'DeleteModuleTag', 'editor', async (req: pb.DeleteModuleTagRequest, ctx) => {
+      await refuseTagOfShared(ctx, req.path);
       throwIfViolations([...pathViolation(req.path), ...tagViolation(req.tag)]);
       const previous = await ctx.store.write(async (repos) => {
         const module = await repos.moduleTags.lockLiveModule(ctx.principal.tenantId, req.path);
