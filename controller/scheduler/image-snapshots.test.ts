@@ -1,0 +1,206 @@
+/**
+ * ImageSnapshots on both databases, against the `fake` driver's in-memory
+ * images: the snapshot is requested once, its id and time stored; a
+ * snapshotter stopped mid-wait (a controller restart) and a new one on the
+ * same database resume the wait without imaging the VM again; a failed image
+ * or a deadline aborts the run with the cloud's message and fails the build;
+ * a replica that lost the run stops waiting.
+ */
+import { tmpdir } from 'node:os';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../test/helpers/poll.js';
+import { openTestStore } from '../../test/helpers/store.js';
+import { TEST_DATABASES } from '../../test/helpers/databases.js';
+import { createFakeDriver, fakeWorld } from '../connectors/fake/fake-driver.js';
+import { ConnectorRegistry } from '../connectors/registry.js';
+import type { RunInput } from '../domain/runs/types.js';
+import type { JournalEntry } from '../store/repositories/run-journal.js';
+import type { Store } from '../store/store.js';
+import { CloudDirectory } from './cloud-directory.js';
+import { ImageSnapshots, imageName, type SnapshotRuns } from './image-snapshots.js';
+
+const log = pino({ level: 'silent' });
+let worlds = 0;
+
+/** What the snapshotter told the run: its inputs and events. */
+class RecordingRuns implements SnapshotRuns {
+  inputs: RunInput[] = [];
+  events: string[] = [];
+  owned = true;
+  async dispatch(_runId: string, input: RunInput): Promise<unknown> {
+    this.inputs.push(input);
+    return undefined;
+  }
+  owns(): boolean {
+    return this.owned;
+  }
+  async recordEvent(_runId: string, entry: Omit<JournalEntry, 'kind'>): Promise<void> {
+    this.events.push(entry.text);
+  }
+}
+
+describe.each(TEST_DATABASES)('image snapshots on %s', (database) => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  /** A build run in Ready with its VM made in a fake world whose images stay pending for `pendingPolls` polls. */
+  async function setUp(settings: Record<string, string>, timeoutMinutes = 30) {
+    const opened = await openTestStore(database);
+    cleanups.push(() => opened.dispose());
+    const world = `snap${++worlds}`;
+    const clouds = new CloudDirectory(new ConnectorRegistry().register(createFakeDriver()), [{ name: 'lab', driver: 'fake', settings: { world, ...settings } }], opened.store, opened.cipher, {
+      dataDir: tmpdir(),
+      log,
+    });
+    cleanups.push(() => clouds.close());
+    const { runId, tenantId } = await opened.store.write(async (repos) => {
+      const tenant = await repos.tenants.create({ name: 'acme', displayName: 'acme', operator: false });
+      const run = await repos.runs.create({
+        kind: 'image_build',
+        tenantId: tenant.id,
+        owner: 'eddie',
+        plan: { module: { path: 'img/web', version: 3 }, kind: 'component', nodes: [] },
+        keepRunning: 'never',
+        scalable: false,
+        timeoutMinutes,
+        defaultCloud: 'lab',
+        tags: [],
+        sshKeys: [],
+        requestId: null,
+        nodes: [{ name: 'machine', maxProvisioningFailures: 0, nextIndex: 2 }],
+        instances: [{ name: 'machine.1', node: 'machine', index: 1, cloud: 'lab' }],
+        parameters: [],
+      });
+      repos.builtImages.create({ id: run.id, tenantId: tenant.id, modulePath: 'img/web', moduleVersion: 3, cloud: 'lab', baseImage: 'base', sourceDigest: 'd'.repeat(64), builtBy: 'eddie' });
+      await repos.flush();
+      return { runId: run.id, tenantId: tenant.id };
+    });
+    const connector = await clouds.connector('lab', tenantId);
+    const vm = await connector.provision({
+      tags: { controllerId: 'ctl', tenant: tenantId, runId, instance: 'machine.1' },
+      image: 'base',
+      options: {},
+      agentConfig: { controller: '127.0.0.1:1', runId, instance: 'machine.1', bootstrapToken: 'x' },
+      userData: '',
+      idempotencyKey: `${runId}/machine.1`,
+    });
+    await opened.store.write(async (repos) => {
+      await repos.instances.setVmIds(runId, [['machine.1', vm.vmId]]);
+      const row = await repos.instances.find(runId, 'machine.1');
+      row!.vm = 'running';
+      await repos.flush();
+    });
+    const snapshots = (runs: SnapshotRuns) => new ImageSnapshots({ store: opened.store, clouds, runs, log, pollMs: 20 });
+    return { store: opened.store, runId, world: fakeWorld(world), snapshots, vmId: vm.vmId };
+  }
+
+  const build = (store: Store, runId: string) => store.read((repos) => repos.builtImages.byRun(runId));
+
+  it('requests the snapshot once, waits for it, stores it available and tells the run', async () => {
+    const { store, runId, world, snapshots, vmId } = await setUp({ imagePendingPolls: '3' });
+    const runs = new RecordingRuns();
+    await snapshots(runs).snapshot(runId);
+    const [image] = [...world.images.values()];
+    expect(world.images.size).toBe(1);
+    expect(image).toMatchObject({ sourceVm: vmId, name: imageName('img/web', 3, runId) });
+    expect(runs.inputs).toEqual([{ type: 'image-built', imageId: image!.imageId }]);
+    expect(runs.events).toEqual([`snapshot of machine.1 (${vmId}) requested: image ${image!.imageId}`]);
+    expect(await build(store, runId)).toMatchObject({ state: 'available', imageId: image!.imageId, message: null });
+    expect((await build(store, runId))!.builtAt).toBeInstanceOf(Date);
+  });
+
+  it('resumes a wait a stopped controller left: no second image, the stored one is awaited', async () => {
+    const { store, runId, world, snapshots } = await setUp({ imagePendingPolls: '1000000' });
+    const first = snapshots(new RecordingRuns());
+    const waiting = first.snapshot(runId);
+    const requested = await waitFor('the snapshot to be requested and stored', async () => (await build(store, runId))?.imageId ?? undefined);
+    first.stop();
+    await waiting;
+    expect((await build(store, runId))!.state).toBe('building');
+
+    // The next owner (a restarted controller): the same stored build, the cloud finishes the image meanwhile.
+    const runs = new RecordingRuns();
+    const resumed = snapshots(runs).snapshot(runId);
+    await waitFor('the resumed wait to poll', async () => (world.images.get(requested)!.pendingPolls < 1000000 - 1 ? true : undefined));
+    world.images.get(requested)!.pendingPolls = 0;
+    await resumed;
+    expect(world.images.size).toBe(1);
+    expect(runs.events).toEqual([]);
+    expect(runs.inputs).toEqual([{ type: 'image-built', imageId: requested }]);
+    expect((await build(store, runId))!.state).toBe('available');
+
+    // Told again (the run had not heard of it before a crash): the stored outcome, no cloud call.
+    const again = new RecordingRuns();
+    const calls = world.calls;
+    await snapshots(again).snapshot(runId);
+    expect(again.inputs).toEqual([{ type: 'image-built', imageId: requested }]);
+    expect(world.calls).toBe(calls);
+  });
+
+  it('aborts the run with the cloud’s message when the image fails, and fails the build', async () => {
+    const { store, runId, snapshots } = await setUp({ imageOutcome: 'failed', failMessage: 'disk snapshot quota exceeded' });
+    const runs = new RecordingRuns();
+    await snapshots(runs).snapshot(runId);
+    const imageId = (await build(store, runId))!.imageId;
+    const message = `image ${imageId} failed: disk snapshot quota exceeded`;
+    expect(runs.inputs).toEqual([{ type: 'abort', message, actor: 'controller' }]);
+    expect(runs.events.at(-1)).toBe(`image build failed: ${message}`);
+    expect(await build(store, runId)).toMatchObject({ state: 'failed', message });
+  });
+
+  it('aborts when the image is not available before the deadline (the run’s timeout from the request)', async () => {
+    const { store, runId, snapshots } = await setUp({ imagePendingPolls: '1000000' }, 1);
+    const first = snapshots(new RecordingRuns());
+    const waiting = first.snapshot(runId);
+    const imageId = await waitFor('the snapshot to be requested', async () => (await build(store, runId))?.imageId ?? undefined);
+    first.stop();
+    await waiting;
+    // Requested over a minute ago, before a restart: the deadline passed while no controller waited.
+    await store.write((repos) => repos.builtImages.snapshotRequested(runId, imageId, new Date(Date.now() - 61_000)));
+    const runs = new RecordingRuns();
+    await snapshots(runs).snapshot(runId);
+    const message = `image ${imageId} was not available within 1 minute(s)`;
+    expect(runs.inputs).toEqual([{ type: 'abort', message, actor: 'controller' }]);
+    expect(await build(store, runId)).toMatchObject({ state: 'failed', message });
+  });
+
+  it('aborts with the cloud’s word when the stored image is unknown to it', async () => {
+    const { store, runId, snapshots } = await setUp({});
+    await store.write((repos) => repos.builtImages.snapshotRequested(runId, 'fake-image-gone', new Date()));
+    const runs = new RecordingRuns();
+    await snapshots(runs).snapshot(runId);
+    expect(runs.inputs).toEqual([{ type: 'abort', message: 'image fake-image-gone failed: fake: image fake-image-gone does not exist', actor: 'controller' }]);
+  });
+
+  it('stops waiting on a run this replica no longer drives', async () => {
+    const { store, runId, snapshots } = await setUp({ imagePendingPolls: '1000000' });
+    const runs = new RecordingRuns();
+    const waiting = snapshots(runs).snapshot(runId);
+    await waitFor('the snapshot to be requested', async () => (await build(store, runId))?.imageId ?? undefined);
+    runs.owned = false;
+    await waiting;
+    expect(runs.inputs).toEqual([]);
+    expect((await build(store, runId))!.state).toBe('building');
+  });
+
+  it('fails the build when its run ends otherwise, keeping an available one', async () => {
+    const { store, runId, snapshots } = await setUp({});
+    await snapshots(new RecordingRuns()).finished(runId, { state: 'Aborted', abortMessage: 'machine.1: preinstall exited 7' });
+    expect(await build(store, runId)).toMatchObject({ state: 'failed', message: 'machine.1: preinstall exited 7' });
+    await store.write((repos) => repos.builtImages.available(runId, new Date()));
+    await snapshots(new RecordingRuns()).finished(runId, { state: 'Cancelled' });
+    expect((await build(store, runId))!.state).toBe('available');
+  });
+});
+
+describe('imageName', () => {
+  it('is the component, version and build, in characters every cloud takes, at most 63', () => {
+    expect(imageName('shop/Web_Server', 12, '0123456789abcdef')).toBe('ss-shop-web-server-v12-01234567');
+    const long = imageName(`${'a'.repeat(40)}/${'b'.repeat(40)}`, 1, '89abcdef01234567');
+    expect(long.length).toBeLessThanOrEqual(63);
+    expect(long).toMatch(/^ss-a+-b+-v1-89abcdef$/);
+  });
+});
