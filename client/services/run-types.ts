@@ -108,7 +108,8 @@ export interface RunNode {
 /** A run as GetRun, ListRuns, LaunchRun and the other run calls return it. */
 export interface Run {
   id: string;
-  module: PinnedModuleRef;
+  /** The launched version; `tenant` names the owner of a module another tenant shares (`@tenant/path`), absent for the caller's own. */
+  module: PinnedModuleRef & { tenant?: string };
   kind: ModuleKind | undefined;
   /** A deployment, or an image build (ImageService). */
   runKind: RunKind;
@@ -154,7 +155,7 @@ export function runFromProto(message: pb.Run | undefined): Run {
   const raw = message ?? pb.Run.create();
   return {
     id: raw.id,
-    module: { path: raw.module?.path ?? '', version: raw.module?.version ?? 0 },
+    module: { path: raw.module?.path ?? '', version: raw.module?.version ?? 0, ...(raw.module?.tenant && { tenant: raw.module.tenant }) },
     kind: moduleKindFromProto(raw.kind),
     runKind: runKindFromProto(raw.runKind),
     state: runStateFromProto(raw.state),

@@ -218,7 +218,7 @@ describe.each(TEST_DATABASES)('sharing modules across tenants on %s', (database)
 
   it('a run of a shared module is the launcher’s; unpublishing blocks new launches and leaves it to reach Ready and terminate', async () => {
     const launched = await globexDeployer.runs.launch({ module: '@acme/shop/shop', keepRunning: 'always' });
-    expect(launched.module).toEqual({ path: 'shop/shop', version: 2 });
+    expect(launched.module).toEqual({ path: 'shop/shop', version: 2, tenant: 'acme' });
     expect(launched.raw.module?.tenant).toBe('acme');
     const events = await globexDeployer.runs.events(launched.id);
     expect(events.find((e) => e.type === 'launch')?.message).toBe('launched @acme/shop/shop@2 (shared by tenant acme)');
@@ -265,6 +265,8 @@ describe.each(TEST_DATABASES)('sharing modules across tenants on %s', (database)
     expect(launch.code).toBe(0);
     const runId = (JSON.parse(launch.out) as { id: string }).id;
     expect((await globexDeployer.runs.get(runId)).raw.module?.tenant).toBe('acme');
+    const shown = await cli(tokens.globexDeployer!, ['run', 'get', runId]);
+    expect(shown.out).toMatch(/module\s+@acme\/shop\/shop@2/);
     await globexDeployer.runs.terminate(runId);
 
     const readOnly = await cli(tokens.globex!, ['module', 'delete', '@acme/shop/shop']);

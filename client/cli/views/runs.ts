@@ -17,8 +17,9 @@ export function runJson(run: Run): RunJson {
 }
 
 /** `path@version`. */
-export function moduleLabel(ref: PinnedModuleRef): string {
-  return `${ref.path}@${ref.version}`;
+export function moduleLabel(ref: PinnedModuleRef & { tenant?: string }): string {
+  // A module another tenant shares reads as it was launched: @TENANT/path@N.
+  return `${ref.tenant ? `@${ref.tenant}/` : ''}${ref.path}@${ref.version}`;
 }
 
 export const RUN_COLUMNS: Column<Run>[] = [
