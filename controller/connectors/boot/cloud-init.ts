@@ -20,8 +20,10 @@ export interface BootInput {
   caCertificate?: string;
 }
 
-const AGENT_DIR = '/opt/slipstream';
-const WORK_DIR = '/var/lib/slipstream';
+/** Where the agent, its config and its install script go on a cloud VM. */
+export const AGENT_DIR = '/opt/slipstream';
+/** The agent's work dir on a cloud VM. */
+export const WORK_DIR = '/var/lib/slipstream';
 
 /** Thrown when the rendered user-data would exceed the clouds' limit. */
 export class UserDataTooLargeError extends Error {

@@ -13,10 +13,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { agentPaths } from '../../../agent/paths.js';
+import { join } from 'node:path';
+import { agentOwnFiles } from '../agent-own-files.js';
 import { ConnectorError, type ImageStatus } from '../connector.js';
-import { AGENT_OUTPUT_LOG } from './agent-output.js';
 import { isProcessAlive } from './processes.js';
 import { runTar } from './tar.js';
 import { writeFileAtomic } from './vm-record.js';
@@ -52,15 +51,6 @@ export function localImageProblem(image: string): string | undefined {
   return `must be ${LOCAL_IMAGE_PREFIX} followed by 16 hex digits (an image the local driver built)`;
 }
 
-/** Names of the work dir's entries that are the agent's or the driver's, never a recipe's (see the file comment). */
-export function excludedFromImage(): string[] {
-  const paths = agentPaths('/');
-  const agentOwn = [paths.stateFile, paths.logsDir, paths.reportsDir, paths.binDir, paths.scriptsDir, paths.tmpDir, paths.socketPath].map((p) => basename(p));
-  // The atomic writers' temporary names (`state.json.<pid>.tmp`, `vm.json.<hex>.tmp`) too.
-  const files = ['agent.json', 'vm.json', AGENT_OUTPUT_LOG, ...agentOwn];
-  return [...files, ...files.map((name) => `${name}.*.tmp`)];
-}
-
 /** Keeps images under `<dataDir>/images` (0700: only the controller reads them). */
 export class LocalImageStore {
   private readonly root: string;
@@ -83,7 +73,7 @@ export class LocalImageStore {
     try {
       const archive = await open(join(staging, IMAGE_FILES), 'wx', 0o600);
       try {
-        const args = ['--create', '--file=-', `--directory=${source.workDir}`, '--anchored', ...excludedFromImage().map((name) => `--exclude=./${name}`), '.'];
+        const args = ['--create', '--file=-', `--directory=${source.workDir}`, '--anchored', ...agentOwnFiles().map((name) => `--exclude=./${name}`), '.'];
         const result = await runTar({ args, archive: { fd: archive.fd, direction: 'out' }, ...(source.user ? { user: source.user } : {}) });
         // 1: a file changed while tar read it. The recipes are over by now, so that is a log's last line, not a torn install.
         if (result.code > 1) throw new ConnectorError('invalid', `local: build image: tar could not read ${source.workDir} (exit ${result.code}): ${result.stderr}`);
