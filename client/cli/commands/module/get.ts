@@ -32,6 +32,6 @@ export function register(parent: Command, host: CommandHost): void {
   parent
     .command('get')
     .description('show a module version (YAML; --output json adds its metadata)')
-    .argument('<ref>', 'module path, path@N for a version, or path:TAG for the version a tag points at')
+    .argument('<ref>', 'module path, path@N for a version, or path:TAG for the version a tag points at; @TENANT/... for a module another tenant shares')
     .action((ref: string, _flags: unknown, command: Command) => host.invoke(command, run, (g) => ({ output: g.output, ref })));
 }

@@ -34,6 +34,6 @@ export function register(parent: Command, host: CommandHost): void {
   parent
     .command('history')
     .description('list the versions of a module, newest first')
-    .argument('<path>', 'module path')
+    .argument('<path>', 'module path, or @TENANT/path for a module another tenant shares')
     .action((path: string, _flags: unknown, command: Command) => host.invoke(command, run, (g) => ({ output: g.output, path })));
 }

@@ -42,7 +42,7 @@ export function register(parent: Command, host: CommandHost): void {
   parent
     .command('pull')
     .description('write a module version as its YAML file')
-    .argument('<ref>', 'module path, path@N for a version, or path:TAG for the version a tag points at')
+    .argument('<ref>', 'module path, path@N for a version, or path:TAG for the version a tag points at; @TENANT/... for a module another tenant shares')
     .option('-o, --out <file-or-dir>', 'file to write, or directory to write <path>.yaml into (default: stdout)')
     .action((ref: string, flags: { out?: string }, command: Command) =>
       host.invoke(command, run, () => ({ ref, out: flags.out })),

@@ -27,6 +27,6 @@ export function register(parent: Command, host: CommandHost): void {
   parent
     .command('resolve')
     .description('show the pinned plan (lineage, recipes, parameters) a run would execute')
-    .argument('<ref>', 'application or component: path, path@N, or path:TAG')
+    .argument('<ref>', 'application or component: path, path@N, or path:TAG; @TENANT/... for a shared one')
     .action((ref: string, _flags: unknown, command: Command) => host.invoke(command, run, (g) => ({ output: g.output, ref })));
 }

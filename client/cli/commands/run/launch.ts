@@ -72,7 +72,7 @@ export function register(parent: Command, host: CommandHost): void {
     parent
       .command('launch')
       .description('launch an application or component (or a deployment template); --wait follows it live until it is Ready or final')
-      .argument('[ref]', 'module path, path@N for a version, or path:TAG (optional with --template)')
+      .argument('[ref]', 'module path, path@N for a version, or path:TAG; @TENANT/... for a module another tenant shares (optional with --template)')
       .option('--template <name[@N]>', "launch this deployment template; the other flags override its fields"),
   )
     .option('--request-id <id>', 'makes a retried launch return the first run instead of starting another')
