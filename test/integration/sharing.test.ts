@@ -240,6 +240,32 @@ describe.each(TEST_DATABASES)('sharing modules across tenants on %s', (database)
     await waitFor('the shared run to be Done', async () => ((await globexDeployer.runs.get(launched.id)).state === 'Done' ? true : undefined), 60_000);
   }, 150_000);
 
+  it('listings page through publications and shared modules in order', async () => {
+    await initech.modules.save({ ...base, path: 'tools/base' });
+    await initech.modules.publish('tools/base');
+    for (const path of ['shop/base', 'shop/web', 'shop/shop']) await acme.modules.publish(path, { tenants: ['globex'] });
+    await acme.modules.publish('shop/web', { version: 1 });
+    const sharedPages: string[][] = [];
+    let token = '';
+    do {
+      const page = await globex.rpc.unary(globex.modules.raw.listSharedModules.bind(globex.modules.raw), { pageSize: 2, pageToken: token });
+      sharedPages.push(page.modules.map((m) => `@${m.tenant}/${m.path}:${m.versions.join(',')}`));
+      token = page.nextPageToken;
+    } while (token !== '');
+    expect(sharedPages).toEqual([['@acme/shop/base:1', '@acme/shop/shop:2,1'], ['@acme/shop/web:1', '@initech/tools/base:1']]);
+    const publicationPages: string[][] = [];
+    do {
+      const page = await acme.rpc.unary(acme.modules.raw.listPublications.bind(acme.modules.raw), { path: '', pageSize: 2, pageToken: token });
+      publicationPages.push(page.publications.map((p) => `${p.path}@${p.version}>${p.tenant || '*'}`));
+      token = page.nextPageToken;
+    } while (token !== '');
+    expect(publicationPages.flat().sort()).toEqual(['shop/base@0>globex', 'shop/shop@0>globex', 'shop/web@0>globex', 'shop/web@1>*']);
+    expect(publicationPages.map((p) => p.length)).toEqual([2, 2]);
+    expect(publicationPages.flat().slice(0, 1)).toEqual(['shop/base@0>globex']);
+    for (const path of ['shop/base', 'shop/web', 'shop/shop']) await acme.modules.unpublish(path);
+    await initech.modules.unpublish('tools/base');
+  });
+
   it('the CLI publishes, lists, reads, pulls and launches shared modules', async () => {
     const published = await cli(tokens.acme!, ['module', 'publish', 'shop/shop@2', '--to', 'globex']);
     expect(published.code).toBe(0);
