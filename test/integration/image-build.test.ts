@@ -29,7 +29,7 @@ import { application } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/poll.js';
 
 /** A component whose preinstall and postinstall say they ran and leave a file its deployment reads. */
-function web(marker: string): ModuleDocument {
+function web(marker: string): Extract<ModuleDocument, { kind: 'component' }> {
   return {
     kind: 'component',
     path: 'img/web',
