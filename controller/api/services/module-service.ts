@@ -18,8 +18,7 @@ import { unaryRpc, type ApiDeps } from '../rpc.js';
 import { tenantCatalogLookup } from './catalog-lookup.js';
 import { moduleTagHandlers } from './module-tag-handlers.js';
 import { publicationHandlers } from './publication-handlers.js';
-import { refuseSharedWrite } from './shared-catalog.js';
-import { getSharedModule, listSharedVersions, resolveForCaller, sharedOrOwn } from './shared-module-reads.js';
+import { getSharedModule, listSharedVersions, resolveForCaller, sharedOrOwn, writablePath } from './shared-module-reads.js';
 import { referenceNotFound } from '../../domain/modules/reference-not-found.js';
 
 /** Saves retried after losing a race to a concurrent save of the same module. */
@@ -60,7 +59,7 @@ export function moduleService(deps: ApiDeps): pb.ModuleServiceServer {
   return {
     saveModule: unaryRpc(deps, 'SaveModule', 'editor', async (req: pb.SaveModuleRequest, ctx) => {
       // Another tenant's module (`@TENANT/path`) is read-only.
-      await ctx.store.read((repos) => refuseSharedWrite(repos, ctx.principal.tenantId, req.spec?.path ?? '', 'path'));
+      await writablePath(ctx, req.spec?.path ?? '', 'path');
       for (let attempt = 1; ; attempt++) {
         try {
           return await ctx.store.write(async (repos) => {
@@ -149,7 +148,7 @@ export function moduleService(deps: ApiDeps): pb.ModuleServiceServer {
     }),
 
     deleteModule: unaryRpc(deps, 'DeleteModule', 'editor', async (req: pb.DeleteModuleRequest, ctx) => {
-      const path = requirePath(await ctx.store.read((repos) => refuseSharedWrite(repos, ctx.principal.tenantId, req.path, 'path')));
+      const path = requirePath(await writablePath(ctx, req.path, 'path'));
       await ctx.store.write(async (repos) => {
         const row = await repos.modules.getLiveRow(ctx.principal.tenantId, path);
         await repos.modules.markDeleted(row, new Date());

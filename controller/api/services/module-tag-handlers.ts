@@ -10,7 +10,7 @@ import { moduleTagChangeToProto, moduleTagToProto } from '../../../common/conver
 import { modulePathProblem, moduleTagProblem } from '../../../common/modules/refs.js';
 import type { Repositories } from '../../store/repositories/index.js';
 import { unaryRpc, type ApiDeps, type RpcContext } from '../rpc.js';
-import { refuseSharedWrite } from './shared-catalog.js';
+import { writablePath } from './shared-module-reads.js';
 
 type TagHandlers = Pick<pb.ModuleServiceServer, 'setModuleTag' | 'deleteModuleTag' | 'listModuleTags' | 'listModuleTagHistory'>;
 
@@ -33,7 +33,7 @@ async function moduleRow(repos: Repositories, ctx: RpcContext, path: string) {
 
 /** Another tenant's module (`@TENANT/path`) is read-only: INVALID_ARGUMENT when the caller sees it, NOT_FOUND otherwise. */
 async function refuseTagOfShared(ctx: RpcContext, path: string): Promise<void> {
-  await ctx.store.read((repos) => refuseSharedWrite(repos, ctx.principal.tenantId, path, 'path'));
+  await writablePath(ctx, path, 'path');
 }
 
 /** Handlers of the ModuleService's tag calls. */

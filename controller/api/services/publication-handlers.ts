@@ -15,8 +15,8 @@ import type { ModuleKind } from '../../../common/modules/types.js';
 import { DNS_LABEL, DNS_LABEL_RULE } from '../../../common/names.js';
 import type { Publication } from '../../store/repositories/publications.js';
 import type { Repositories } from '../../store/repositories/index.js';
-import { unaryRpc, type ApiDeps, type RpcContext } from '../rpc.js';
-import { refuseSharedWrite } from './shared-catalog.js';
+import { unaryRpc, type ApiDeps } from '../rpc.js';
+import { writablePath } from './shared-module-reads.js';
 
 type PublicationHandlers = Pick<pb.ModuleServiceServer, 'publishModule' | 'unpublishModule' | 'listPublications' | 'listSharedModules'>;
 
@@ -46,15 +46,6 @@ function tenantViolations(tenants: readonly string[], own: string): FieldViolati
   return violations;
 }
 
-/**
- * The caller's module path in `req.path`: `@TENANT/...` is refused as a
- * write through another tenant's module (read-only, or NOT_FOUND when the
- * caller cannot see it); the caller's own `@TENANT/` prefix is dropped.
- */
-async function ownPath(ctx: RpcContext, path: string): Promise<string> {
-  return ctx.store.read((repos) => refuseSharedWrite(repos, ctx.principal.tenantId, path, 'path'));
-}
-
 function toDomain(p: Publication): ModulePublication {
   return {
     path: p.path,
@@ -76,7 +67,7 @@ async function visibleDescription(repos: Repositories, ownerId: string, path: st
 export function publicationHandlers(deps: ApiDeps): PublicationHandlers {
   return {
     publishModule: unaryRpc(deps, 'PublishModule', 'editor', async (req: pb.PublishModuleRequest, ctx) => {
-      const path = await ownPath(ctx, req.path);
+      const path = await writablePath(ctx, req.path, 'path');
       throwIfViolations([...pathViolations(path), ...versionViolations(req.version), ...tenantViolations(req.tenants, ctx.principal.tenantName)]);
       const published = await ctx.store.write(async (repos) => {
         const module = await repos.modules.getLiveRow(ctx.principal.tenantId, path);
@@ -94,7 +85,7 @@ export function publicationHandlers(deps: ApiDeps): PublicationHandlers {
     }),
 
     unpublishModule: unaryRpc(deps, 'UnpublishModule', 'editor', async (req: pb.UnpublishModuleRequest, ctx) => {
-      const path = await ownPath(ctx, req.path);
+      const path = await writablePath(ctx, req.path, 'path');
       throwIfViolations([...pathViolations(path), ...versionViolations(req.version), ...tenantViolations(req.tenants, ctx.principal.tenantName)]);
       const removed = await ctx.store.write(async (repos) => {
         // Deleted modules too: their publications no longer show, but withdrawing them must stay possible.

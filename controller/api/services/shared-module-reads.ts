@@ -11,7 +11,15 @@ import { moduleToProto, moduleVersionToProto, resolvedPlanToProto } from '../../
 import { isSharedReference } from '../../../common/modules/shared-refs.js';
 import type { RpcContext } from '../rpc.js';
 import { tenantCatalogLookup } from './catalog-lookup.js';
-import { classifyReference, findSharedModule, isVisible, readSharedModule, resolveCallerReference, type SharedReference } from './shared-catalog.js';
+import {
+  classifyReference,
+  findSharedModule,
+  isVisible,
+  readSharedModule,
+  refuseSharedWrite,
+  resolveCallerReference,
+  type SharedReference,
+} from './shared-catalog.js';
 
 /**
  * `{ own }`: the reference in the caller's catalog (`text` itself, or
@@ -22,6 +30,17 @@ export async function sharedOrOwn(ctx: RpcContext, text: string, field: string):
   if (!isSharedReference(text)) return { own: text };
   const classified = await ctx.store.read((repos) => classifyReference(repos, ctx.principal.tenantId, text, field));
   return classified.kind === 'own' ? { own: classified.text } : { shared: classified.ref };
+}
+
+/**
+ * A write's module path (SaveModule, DeleteModule, tags, publishing): text
+ * without `@` as is, the caller's own `@TENANT/` dropped; another tenant's
+ * module is refused (read-only when the caller sees it, else NOT_FOUND).
+ * Reads the store only for `@...`.
+ */
+export async function writablePath(ctx: RpcContext, text: string, field: string): Promise<string> {
+  if (!isSharedReference(text)) return text;
+  return ctx.store.read((repos) => refuseSharedWrite(repos, ctx.principal.tenantId, text, field));
 }
 
 /** GetModule of another tenant's module (`text` as the caller wrote it). */
