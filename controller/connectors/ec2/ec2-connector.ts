@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { MAX_USER_DATA_BYTES } from '../boot/cloud-init.js';
 import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type ImageBuilder, type ImageStatus, type VmInfo, type VmSpec } from '../connector.js';
 import { KeyedLock } from '../../concurrency/keyed-lock.js';
-import { isNotFound, toConnectorError } from './errors.js';
+import { errorCodeOf, isNotFound, toConnectorError } from './errors.js';
 import { amiStatus, isImageId } from './images.js';
 import { defaultInstanceType } from './instance-types.js';
 import { clientToken, EC2_TAG, idempotencyTagValue, isInstanceId, specTags, toVmInfo } from './instances.js';
@@ -149,6 +149,9 @@ export class Ec2Connector implements CloudConnector, ImageBuilder {
       { Key: 'slipstream:source-vm', Value: vmId },
     ];
     try {
+      // A repeated build (the first call's answer was lost, or the controller restarted): the AMI it made.
+      const earlier = await this.imageNamed(name, vmId);
+      if (earlier) return earlier;
       const { sdk, client } = await this.api();
       const output = await client.send(
         new sdk.CreateImageCommand({
@@ -162,6 +165,11 @@ export class Ec2Connector implements CloudConnector, ImageBuilder {
       this.log.info({ vmId, imageId: output.ImageId }, 'ec2 image creation started');
       return output.ImageId;
     } catch (err) {
+      // Two calls at once: the other one's AMI, when it is of this instance (EC2 keeps AMI names unique per account and region).
+      if (errorCodeOf(err) === 'InvalidAMIName.Duplicate') {
+        const earlier = await this.imageNamed(name, vmId).catch(() => undefined);
+        if (earlier) return earlier;
+      }
       throw this.error(err, 'build image');
     }
   }
@@ -283,6 +291,21 @@ export class Ec2Connector implements CloudConnector, ImageBuilder {
     if (!device) throw new ConnectorError('not_found', `ec2: image ${image} does not exist or has no root device`);
     this.rootDevices.set(image, device);
     return device;
+  }
+
+  /** This account's AMI named `name` that was made from instance `vmId` (by its tag), if any. */
+  private async imageNamed(name: string, vmId: string): Promise<string | undefined> {
+    const { sdk, client } = await this.api();
+    const output = await client.send(
+      new sdk.DescribeImagesCommand({
+        Owners: ['self'],
+        Filters: [
+          { Name: 'name', Values: [name] },
+          { Name: 'tag:slipstream:source-vm', Values: [vmId] },
+        ],
+      }),
+    );
+    return output.Images?.find((i) => i.Name === name && i.State !== 'deregistered')?.ImageId;
   }
 
   /** The AMI, or undefined when EC2 does not list it. */

@@ -254,6 +254,8 @@ describe('ec2 driver on moto: describe, list, terminate', () => {
     const images = await inspect.send(new DescribeImagesCommand({ ImageIds: [imageId] }));
     expect(images.Images![0]!.Name).toBe('web image (v1)');
     expect(tagMap(images.Images![0]!.Tags)).toMatchObject({ 'slipstream:controller': controllerId, 'slipstream:tenant': 'acme', 'slipstream:source-vm': vm.vmId });
+    // Asked again with the same name (the first answer was lost): the same AMI.
+    expect(await connector.buildImage(vm.vmId, 'web image (v1)')).toBe(imageId);
     expect(((await failure(connector.buildImage('i-0123456789abcdef0', 'x image'))) as ConnectorError).kind).toBe('not_found');
     expect(((await failure(connector.buildImage(vm.vmId, 'no*stars'))) as ConnectorError).kind).toBe('invalid');
   });

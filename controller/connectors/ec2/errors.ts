@@ -103,6 +103,11 @@ export function toConnectorError(err: unknown, action: string, context: Ec2Error
 }
 
 /** True when `err` says the instance (or another named resource) does not exist. */
+/** The EC2 error code of an SDK error (`InvalidAMIName.Duplicate`, ...), if it has one. */
+export function errorCodeOf(err: unknown): string | undefined {
+  return errorCode((typeof err === 'object' && err !== null ? err : {}) as SdkErrorLike);
+}
+
 export function isNotFound(err: unknown): boolean {
   const code = errorCode((typeof err === 'object' && err !== null ? err : {}) as SdkErrorLike);
   return code !== undefined && code.endsWith('.NotFound');
