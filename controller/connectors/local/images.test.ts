@@ -94,6 +94,9 @@ describe('local driver: images', () => {
 
     const imageId = await connector.buildImage(vm.vmId, 'shop web (v3)');
     expect(imageId).toMatch(/^local-image-[0-9a-f]{16}$/);
+    // Asked again: the same image, not a second snapshot.
+    expect(await connector.buildImage(vm.vmId, 'shop web (v3)')).toBe(imageId);
+    expect((await readdir(join(dataDir, 'images'))).length).toBe(1);
     expect(await connector.imageStatus(imageId)).toEqual({ state: 'available' });
     const imageDir = join(dataDir, 'images', imageId.slice('local-image-'.length));
     expect((await lstat(join(dataDir, 'images'))).mode & 0o777).toBe(0o700);

@@ -11,7 +11,7 @@
  * record and the agent's output; sockets are skipped by tar itself. The next
  * VM's agent makes all of these anew, as its own.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { lstat, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { agentOwnFiles } from '../agent-own-files.js';
@@ -38,6 +38,14 @@ export interface LocalImageRecord {
   sourceVm: string;
   createdAt: string;
   bytes: number;
+}
+
+/**
+ * The id of the image of `vmId` named `name`: the same for the same VM and
+ * name, so that a build asked again (its first answer lost) finds its image.
+ */
+export function localImageId(vmId: string, name: string): string {
+  return `${LOCAL_IMAGE_PREFIX}${createHash('sha256').update(`${vmId}\0${name}`, 'utf8').digest('hex').slice(0, 16)}`;
 }
 
 /** True when `image` is a local image id. */
@@ -67,7 +75,8 @@ export class LocalImageStore {
   async snapshot(source: { workDir: string; user?: { uid: number; gid: number } }, about: Omit<LocalImageRecord, 'version' | 'imageId' | 'createdAt' | 'bytes'>): Promise<LocalImageRecord> {
     await mkdir(this.root, { recursive: true, mode: 0o700 });
     await this.removeAbandoned();
-    const hex = randomBytes(8).toString('hex');
+    const imageId = localImageId(about.sourceVm, about.name);
+    const hex = imageId.slice(LOCAL_IMAGE_PREFIX.length);
     const staging = join(this.root, `.building-${hex}-${process.pid}`);
     await mkdir(staging, { mode: 0o700 });
     try {
@@ -82,7 +91,7 @@ export class LocalImageStore {
       }
       const record: LocalImageRecord = {
         version: 1,
-        imageId: `${LOCAL_IMAGE_PREFIX}${hex}`,
+        imageId,
         ...about,
         createdAt: new Date().toISOString(),
         bytes: (await stat(join(staging, IMAGE_FILES))).size,

@@ -15,7 +15,7 @@ import type { AgentConfig } from '../../../agent/config.js';
 import { localAgentConfig, spawnAgent, vmEnvironment, vmEnvironmentMarkers, writeAgentConfig } from './agent-launch.js';
 import { agentOutputSize, lastAgentMessage } from './agent-output.js';
 import { toConnectorError } from './errors.js';
-import { isLocalImageId, LocalImageStore, localImageProblem } from './images.js';
+import { isLocalImageId, localImageId, LocalImageStore, localImageProblem } from './images.js';
 import { KeyedLock } from '../../concurrency/keyed-lock.js';
 import type { CompiledLocalDriverOptions } from './options.js';
 import { findVmProcesses, isProcessAlive, killVmProcesses, readProcStat } from './processes.js';
@@ -144,6 +144,9 @@ export class LocalConnector implements CloudConnector, ImageBuilder {
       if (record.state === 'starting') throw new ConnectorError('invalid', `local: build image: VM ${vmId} has not started`);
       const workDir = workDirOf(record, found.dir);
       try {
+        // Asked again (the first answer was lost): the image it made.
+        const earlier = await this.images.read(localImageId(vmId, name));
+        if (earlier?.sourceVm === vmId) return earlier.imageId;
         const image = await this.images.snapshot(
           { workDir, ...(record.uid === undefined ? {} : { user: await this.vmUser(workDir, record.uid) }) },
           { name, tenant: record.tags.tenant, controllerId: record.tags.controllerId, sourceVm: vmId },

@@ -5,7 +5,7 @@
  * boot them and skip the recipes at benchmark scale. Like a local image, it
  * boots only VMs of the tenant that built it.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageStatus } from '../connector.js';
@@ -35,9 +35,12 @@ export class SimImageStore {
     this.root = join(dataDir, 'sim-images');
   }
 
+  /** Records the image of `about.sourceVm` named `about.name` (the same id, and the first record, when asked again). */
   async create(about: Omit<SimImageRecord, 'imageId' | 'createdAt'>): Promise<SimImageRecord> {
     await mkdir(this.root, { recursive: true, mode: 0o700 });
-    const hex = randomBytes(8).toString('hex');
+    const hex = createHash('sha256').update(`${about.sourceVm}\0${about.name}`, 'utf8').digest('hex').slice(0, 16);
+    const earlier = await this.read(`sim-image-${hex}`);
+    if (earlier) return earlier;
     const record: SimImageRecord = { imageId: `sim-image-${hex}`, ...about, createdAt: new Date().toISOString() };
     await writeFileAtomic(join(this.root, `${hex}.json`), `${JSON.stringify(record)}\n`, 0o600);
     return record;
