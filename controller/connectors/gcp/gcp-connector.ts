@@ -3,7 +3,7 @@
  * driven through @google-cloud/compute over its REST transport. Instance
  * names derive from the idempotency key, so a retried provision (or one after
  * a controller crash) meets its own VM as `alreadyExists` and adopts it.
- * Images are made from a VM's boot disk after stopping the VM (images.ts).
+ * Images are made from a VM's boot disk while it runs (images.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GlobalOperationsClient, ImagesClient, InstancesClient, ZoneOperationsClient, protos } from '@google-cloud/compute';
@@ -65,11 +65,14 @@ export class GcpConnector implements CloudConnector, ImageBuilder {
   }
 
   /**
-   * Stops the VM (GCE refuses an image of a disk a running VM uses, and a
-   * stopped one's file system is consistent), then inserts an image of its
-   * boot disk and returns its id without waiting: the image is `pending`
-   * until GCE has copied the disk. A repeated call for the same VM and name
-   * returns the image the first one made.
+   * Inserts an image of the VM's boot disk and returns its id without
+   * waiting: the image is `pending` until GCE has copied the disk. The VM
+   * keeps running (forceCreate: GCE refuses a running VM's disk without it):
+   * a stopped VM would look lost to the controller's reconciler, and the
+   * image build has the agent sync and clear its files first
+   * (boot/image-preparation.ts), so the copy is crash-consistent with nothing
+   * in flight. A repeated call for the same VM and name returns the image
+   * the first one made.
    */
   buildImage(vmId: string, name: string): Promise<string> {
     return this.track(async () => {
@@ -80,23 +83,12 @@ export class GcpConnector implements CloudConnector, ImageBuilder {
       if (!disk) throw new ConnectorError('invalid', `gcp: build image: instance ${vmId} has no boot disk`);
       const imageName = gcpImageName(name, vmId);
       const imageId = gcpImageId(this.settings.project, imageName);
-      const { images, instances } = await this.clients();
-      if (instance.status !== 'TERMINATED') {
-        const action = `stop instance ${vmId}`;
-        let operation: Operation;
-        try {
-          const [lro] = await instances.stop({ project: this.settings.project, zone: this.settings.zone, instance: vmId });
-          operation = lro.latestResponse as Operation;
-        } catch (err) {
-          throw toConnectorError(err, action);
-        }
-        const failure = operationFailure(await this.waitForOperation(operation, action, undefined), action);
-        if (failure) throw failure;
-      }
+      const { images } = await this.clients();
       const action = `insert image ${imageName}`;
       try {
         const [lro] = await images.insert({
           project: this.settings.project,
+          forceCreate: true,
           imageResource: { name: imageName, description: name, sourceDisk: disk, labels: { ...(instance.labels ?? {}) } },
         });
         const failure = operationFailure(lro.latestResponse as Operation, action);
