@@ -129,7 +129,8 @@ export function imageService(deps: ImageServiceDeps): pb.ImageServiceServer {
       const pathProblem = req.path ? modulePathProblem(req.path) : undefined;
       if (pathProblem) violations.push({ field: 'path', description: pathProblem });
       throwIfViolations(violations);
-      const rows = await ctx.store.read((repos) => repos.builtImages.list(ctx.principal.tenantId, { path: req.path, cloud: req.cloud }));
+      const listed = await ctx.store.read((repos) => repos.builtImages.list(ctx.principal.tenantId, { path: req.path, cloud: req.cloud }));
+      const rows = listed.some((r) => r.state === 'building') ? await ctx.store.write((repos) => repos.builtImages.settleEnded(listed)) : listed;
       return { images: rows.map(builtImageToProto) };
     }),
 
@@ -159,5 +160,7 @@ export function imageService(deps: ImageServiceDeps): pb.ImageServiceServer {
 async function tenantBuild(ctx: RpcContext, id: string) {
   const row = await ctx.store.read((repos) => repos.builtImages.findForTenant(ctx.principal.tenantId, id));
   if (!row) throw new NotFoundError('image', id);
-  return row;
+  if (row.state !== 'building') return row;
+  const [settled] = await ctx.store.write((repos) => repos.builtImages.settleEnded([row]));
+  return settled!;
 }

@@ -1,5 +1,7 @@
 import { raw, type EntityManager, type FilterQuery } from '@mikro-orm/core';
+import { isFinal } from '../../../common/runs/states.js';
 import { BuiltImageEntity, type BuiltImageRow } from '../entities/built-image.js';
+import { RunEntity } from '../entities/run.js';
 
 /** Where a build stands, as stored. */
 export type BuiltImageState = 'building' | 'available' | 'failed';
@@ -100,6 +102,27 @@ export class BuiltImageRepository {
   /** The build failed (unless its image is already available): never booted. */
   async failed(id: string, message: string): Promise<void> {
     await this.em.nativeUpdate(BuiltImageEntity, { id, state: 'building' }, { state: 'failed', message });
+  }
+
+  /**
+   * Fails the builds among `rows` still `building` whose run is final or
+   * gone: their run ended without the controller recording it (a crash
+   * between the run's last commit and the build's). Returns the rows as stored now.
+   */
+  async settleEnded(rows: BuiltImageRow[]): Promise<BuiltImageRow[]> {
+    const building = rows.filter((r) => r.state === 'building');
+    if (building.length === 0) return rows;
+    const runs = await this.em.find(RunEntity, { id: { $in: building.map((r) => r.id) } }, { fields: ['id', 'state', 'abortMessage'] });
+    const byId = new Map(runs.map((r) => [r.id, r]));
+    for (const row of building) {
+      const run = byId.get(row.id);
+      if (run && !isFinal(run.state)) continue;
+      const message = run ? (run.abortMessage ?? `the build ended ${run.state}`) : 'the build run is gone';
+      await this.failed(row.id, message);
+      row.state = 'failed';
+      row.message = message;
+    }
+    return rows;
   }
 
   /** Forgets a build. */
