@@ -7,6 +7,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSlipstreamClient, type SlipstreamClient } from '../../client/index.js';
+import { FailedPreconditionError } from '../../client/errors.js';
 import { ImageState } from '../../proto/gen/slipstream/v1/images.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
 import { TEST_DATABASES } from '../helpers/databases.js';
@@ -55,6 +56,10 @@ describe.each(TEST_DATABASES)('an image build across a controller restart on %s'
     const after = createSlipstreamClient({ address: second.address, token: first.adminToken });
     clients.push(after);
     await waitFor('the agent to reconnect', async () => ((await after.runs.get(build.runId)).nodes[0]?.instances[0]?.agentConnected ? true : undefined), 60_000);
+    // A build in progress cannot be deleted.
+    const deleting = await after.images.delete({ id: build.id }).catch((e: unknown) => e);
+    expect(deleting).toBeInstanceOf(FailedPreconditionError);
+    expect((deleting as Error).message).toContain('is in progress');
     await after.runs.setParameter(build.runId, 'machine.1:go', 'now');
     const ended = await waitFor(
       'the build to end',

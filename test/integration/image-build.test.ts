@@ -183,6 +183,9 @@ describe.each(TEST_DATABASES)('image builds on %s', (database) => {
     expect((app as Error).message).toContain('images are built from components');
     await expect(editor.images.build({ ref: 'img/missing', cloud: 'local' })).rejects.toBeInstanceOf(NotFoundError);
     await expect(otherTenant.images.build({ ref: 'img/web', cloud: 'local' })).rejects.toBeInstanceOf(NotFoundError);
+    const badId = await editor.images.delete({ id: 'not-a-build' }).catch((e: unknown) => e);
+    expect((badId as InvalidArgumentError).violations).toEqual([{ field: 'id', description: 'must be an image build id (a UUID)' }]);
+    await expect(editor.images.delete({ id: '00000000-0000-4000-8000-000000000000' })).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('editors build images; deployers and viewers may not, viewers list', async () => {
