@@ -186,13 +186,29 @@ describe.each(TEST_DATABASES)('image snapshots on %s', (database) => {
     expect((await build(store, runId))!.state).toBe('building');
   });
 
+  it('stops waiting when the build is terminated mid-snapshot: failed, never available', async () => {
+    const { store, runId, world, snapshots } = await setUp({ imagePendingPolls: '1000000' });
+    const runs = new RecordingRuns();
+    const snapshotter = snapshots(runs);
+    const waiting = snapshotter.snapshot(runId);
+    const imageId = await waitFor('the snapshot to be requested', async () => (await build(store, runId))?.imageId ?? undefined);
+    await snapshotter.finished(runId, { state: 'Cancelled' });
+    world.images.get(imageId)!.pendingPolls = 0;
+    await waiting;
+    expect(runs.inputs).toEqual([]);
+    expect(await build(store, runId)).toMatchObject({ state: 'failed', message: 'the build was cancelled', imageId });
+  });
+
   it('fails the build when its run ends otherwise, keeping an available one', async () => {
     const { store, runId, snapshots } = await setUp({});
     await snapshots(new RecordingRuns()).finished(runId, { state: 'Aborted', abortMessage: 'machine.1: preinstall exited 7' });
     expect(await build(store, runId)).toMatchObject({ state: 'failed', message: 'machine.1: preinstall exited 7' });
-    await store.write((repos) => repos.builtImages.available(runId, new Date()));
-    await snapshots(new RecordingRuns()).finished(runId, { state: 'Cancelled' });
-    expect((await build(store, runId))!.state).toBe('available');
+    // A failed build is never made available after all.
+    expect(await store.write((repos) => repos.builtImages.available(runId, new Date()))).toBe(false);
+    const other = await setUp({});
+    expect(await other.store.write((repos) => repos.builtImages.available(other.runId, new Date()))).toBe(true);
+    await other.snapshots(new RecordingRuns()).finished(other.runId, { state: 'Done' });
+    expect((await build(other.store, other.runId))!.state).toBe('available');
   });
 });
 

@@ -44,6 +44,8 @@ class BuildFailure extends Error {}
 /** Images image builds' VMs and waits for their images (see the file comment). */
 export class ImageSnapshots {
   private readonly inflight = new Map<string, Promise<void>>();
+  /** Per run in flight: aborted when its run ends otherwise (terminated) or the process stops. */
+  private readonly cancels = new Map<string, AbortController>();
   private readonly stopping = new AbortController();
   private readonly pollMs: number;
 
@@ -55,15 +57,22 @@ export class ImageSnapshots {
   snapshot(runId: string): Promise<void> {
     const existing = this.inflight.get(runId);
     if (existing) return existing;
-    const task = this.drive(runId)
+    const cancel = new AbortController();
+    this.cancels.set(runId, cancel);
+    const task = this.drive(runId, AbortSignal.any([cancel.signal, this.stopping.signal]))
       .catch((err: unknown) => this.options.log.error({ err, runId }, 'image snapshot failed unexpectedly'))
-      .finally(() => this.inflight.delete(runId));
+      .finally(() => {
+        this.inflight.delete(runId);
+        this.cancels.delete(runId);
+      });
     this.inflight.set(runId, task);
     return task;
   }
 
   /** The build's run ended: a build that did not make its image is failed, with the run's reason. */
   async finished(runId: string, run: { state: string; abortMessage?: string | undefined }): Promise<void> {
+    // A wait in flight (the build was terminated mid-snapshot) ends: its image is never booted.
+    this.cancels.get(runId)?.abort();
     const message = run.abortMessage ?? (run.state === 'Cancelled' ? 'the build was cancelled' : `the build ended ${run.state}`);
     await this.options.store.write((repos) => repos.builtImages.failed(runId, message));
   }
@@ -73,7 +82,7 @@ export class ImageSnapshots {
     this.stopping.abort();
   }
 
-  private async drive(runId: string): Promise<void> {
+  private async drive(runId: string, signal: AbortSignal): Promise<void> {
     const { store, runs, log } = this.options;
     const found = await store.read(async (repos) => ({
       run: await repos.runs.findById(runId),
@@ -99,16 +108,16 @@ export class ImageSnapshots {
         const vm = found.instances.find((i) => i.vmId && i.vm === 'running');
         if (!vm?.vmId) throw new BuildFailure('the build has no running VM to image');
         const name = imageName(build.modulePath, build.moduleVersion, runId);
-        imageId = await withRetries(() => connector.buildImage(vm.vmId!, name), { attempts: 5, baseDelayMs: 500, maxDelayMs: 10_000, signal: this.stopping.signal });
+        imageId = await withRetries(() => connector.buildImage(vm.vmId!, name), { attempts: 5, baseDelayMs: 500, maxDelayMs: 10_000, signal });
         requestedAt = new Date();
         const requested = imageId;
         await store.write((repos) => repos.builtImages.snapshotRequested(runId, requested, requestedAt));
         await runs.recordEvent(runId, { type: 'image', actor: 'controller', text: `snapshot of ${vm.name} (${vm.vmId}) requested: image ${imageId}` });
         log.info({ runId, imageId, vmId: vm.vmId }, 'image snapshot requested');
       }
-      await this.waitAvailable(runId, connector, imageId, requestedAt.getTime() + run.timeoutMinutes * 60_000, run.timeoutMinutes);
+      await this.waitAvailable(runId, connector, imageId, requestedAt.getTime() + run.timeoutMinutes * 60_000, run.timeoutMinutes, signal);
     } catch (err) {
-      if (this.stopping.signal.aborted) return;
+      if (signal.aborted) return;
       const message =
         err instanceof BuildFailure ? err.message : err instanceof ConnectorError ? `${err.kind}: ${err.message}` : 'internal error while imaging the VM';
       if (!(err instanceof BuildFailure) && !(err instanceof ConnectorError)) log.error({ err, runId }, 'image snapshot failed');
@@ -117,10 +126,17 @@ export class ImageSnapshots {
   }
 
   /** Polls the image until it is available (then the run is told) or failed, or the deadline passes. */
-  private async waitAvailable(runId: string, connector: CloudConnector & ImageBuilder, imageId: string, deadline: number, minutes: number): Promise<void> {
+  private async waitAvailable(
+    runId: string,
+    connector: CloudConnector & ImageBuilder,
+    imageId: string,
+    deadline: number,
+    minutes: number,
+    signal: AbortSignal,
+  ): Promise<void> {
     const { store, runs, log } = this.options;
     for (;;) {
-      if (this.stopping.signal.aborted || !runs.owns(runId)) return;
+      if (signal.aborted || !runs.owns(runId)) return;
       let status;
       try {
         status = await connector.imageStatus(imageId);
@@ -130,7 +146,8 @@ export class ImageSnapshots {
         log.warn({ runId, imageId, kind: err.kind, message: err.message }, 'asking the cloud about the image failed; asking again');
       }
       if (status?.state === 'available') {
-        await store.write((repos) => repos.builtImages.available(runId, new Date()));
+        // Not when the run ended meanwhile (terminated): that build failed, its image is not booted.
+        if (!(await store.write((repos) => repos.builtImages.available(runId, new Date())))) return;
         log.info({ runId, imageId }, 'image available');
         await runs.dispatch(runId, { type: 'image-built', imageId });
         return;
@@ -138,7 +155,7 @@ export class ImageSnapshots {
       if (status?.state === 'failed') throw new BuildFailure(`image ${imageId} failed: ${status.message ?? 'the cloud gave no reason'}`);
       if (Date.now() >= deadline) throw new BuildFailure(`image ${imageId} was not available within ${minutes} minute(s)`);
       try {
-        await sleep(Math.min(this.pollMs, Math.max(0, deadline - Date.now())), undefined, { signal: this.stopping.signal });
+        await sleep(Math.min(this.pollMs, Math.max(0, deadline - Date.now())), undefined, { signal });
       } catch {
         return;
       }

@@ -94,9 +94,9 @@ export class BuiltImageRepository {
     await this.em.nativeUpdate(BuiltImageEntity, { id }, { imageId, snapshotAt: at });
   }
 
-  /** The image is available: later launches boot it. */
-  async available(id: string, at: Date): Promise<void> {
-    await this.em.nativeUpdate(BuiltImageEntity, { id }, { state: 'available', builtAt: at, message: null });
+  /** The image is available: later launches boot it. Not for a build that already failed (its run ended first). */
+  async available(id: string, at: Date): Promise<boolean> {
+    return (await this.em.nativeUpdate(BuiltImageEntity, { id, state: 'building' }, { state: 'available', builtAt: at, message: null })) > 0;
   }
 
   /** The build failed (unless its image is already available): never booted. */
