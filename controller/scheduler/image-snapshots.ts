@@ -20,6 +20,8 @@ import type { RunInputs } from './run-loop.js';
 
 /** How often the cloud is asked about an image being made. */
 export const IMAGE_POLL_MS = 2_000;
+/** How long after an unexpected failure (the database unreachable, ...) a snapshot is tried again. */
+const RETRY_AFTER_FAILURE_MS = 15_000;
 
 /** What the snapshots need from the run engine, beyond its inputs. */
 export interface SnapshotRuns extends RunInputs {
@@ -60,7 +62,13 @@ export class ImageSnapshots {
     const cancel = new AbortController();
     this.cancels.set(runId, cancel);
     const task = this.drive(runId, AbortSignal.any([cancel.signal, this.stopping.signal]))
-      .catch((err: unknown) => this.options.log.error({ err, runId }, 'image snapshot failed unexpectedly'))
+      .catch((err: unknown) => {
+        // Not a verdict on the build (that is drive's): the run waits in Ready, so try again while this replica drives it.
+        this.options.log.error({ err, runId }, 'image snapshot failed unexpectedly; trying again');
+        setTimeout(() => {
+          if (!this.stopping.signal.aborted && !cancel.signal.aborted && this.options.runs.owns(runId)) void this.snapshot(runId);
+        }, RETRY_AFTER_FAILURE_MS).unref();
+      })
       .finally(() => {
         this.inflight.delete(runId);
         this.cancels.delete(runId);
@@ -89,8 +97,11 @@ export class ImageSnapshots {
       build: await repos.builtImages.byRun(runId),
       instances: await repos.instances.ofRun(runId),
     }));
-    if (!found.run || !found.build) {
-      log.warn({ runId }, 'image build run without its build record; nothing to snapshot');
+    if (!found.run) return;
+    if (!found.build) {
+      // Never written apart from its run; should it be missing, the run must not wait in Ready for good.
+      log.error({ runId }, 'image build run without its build record');
+      await runs.dispatch(runId, { type: 'abort', message: 'the image build record is missing', actor: 'controller' });
       return;
     }
     const { run, build } = found;
