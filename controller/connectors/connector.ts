@@ -96,6 +96,20 @@ export interface CloudConnector {
   close(): Promise<void>;
 }
 
+/**
+ * Optional ability of a driver: what a connector made with these (valid)
+ * settings can do, known without a tenant's credentials or any client of the
+ * cloud (GetCloud and ListClouds show it to tenants without credentials).
+ */
+export interface CapabilitiesReporter {
+  capabilitiesOf(settings: Record<string, string>): ConnectorCapabilities;
+}
+
+/** True when the driver tells its connectors' capabilities from settings alone. */
+export function reportsCapabilities(driver: ConnectorDriver): driver is ConnectorDriver & CapabilitiesReporter {
+  return typeof (driver as Partial<CapabilitiesReporter>).capabilitiesOf === 'function';
+}
+
 /** Optional ability of a driver: tell a malformed native image id before anything is created. */
 export interface ImageValidator {
   /** Why `image` cannot be an image of this cloud, or undefined when it can. */

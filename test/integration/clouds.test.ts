@@ -53,6 +53,20 @@ describe.each(TEST_DATABASES)('clouds, credentials and quotas on %s', (database)
     expect(listed.clouds.map((c) => c.name)).toEqual(['local', 'lab']);
   });
 
+  it('GetCloud and ListClouds tell what each cloud can do from its driver and settings, without the caller’s credentials', async () => {
+    await call(operator, 'createCloud', { name: 'noimages', driver: 'fake', settings: { imageOutcome: 'unsupported', maxParallel: '3' } });
+    const listed = await call<pb.ListCloudsRequest, pb.ListCloudsResponse>(tenant, 'listClouds', {});
+    const capabilities = new Map(listed.clouds.map((c) => [c.name, c.capabilities]));
+    // local (and the fake in front of it) images a VM's folder; sshKeys and the parallelism are the local driver's.
+    expect(capabilities.get('local')).toEqual({ buildImage: true, sshKeys: false, maxParallelProvisioning: 8 });
+    expect(capabilities.get('lab')).toEqual({ buildImage: true, sshKeys: false, maxParallelProvisioning: 8 });
+    // The settings count: images refused, the delegate's maxParallel setting read.
+    expect(capabilities.get('noimages')).toEqual({ buildImage: false, sshKeys: false, maxParallelProvisioning: 3 });
+    const got = await call<pb.GetCloudRequest, pb.GetCloudResponse>(tenant, 'getCloud', { name: 'noimages' });
+    expect(got.cloud).toMatchObject({ hasCredential: false, capabilities: { buildImage: false, maxParallelProvisioning: 3 } });
+    await call(operator, 'deleteCloud', { name: 'noimages' });
+  });
+
   it('credentials are write-only: encrypted at rest, never returned, never logged', async () => {
     await call(tenant, 'setCredential', { cloud: 'lab', fields: { accessKeyId: 'AKIA1', secretAccessKey: SECRET } });
     const got = await call<pb.GetCloudRequest, pb.GetCloudResponse>(tenant, 'getCloud', { name: 'lab' });

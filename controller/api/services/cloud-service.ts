@@ -2,7 +2,7 @@ import type * as pb from '../../../proto/gen/slipstream/v1/clouds.js';
 import type { CredentialCipher } from '../../auth/credential-cipher.js';
 import type { Principal } from '../../auth/principal.js';
 import type { CloudDefinition, CloudDirectory } from '../../scheduler/cloud-directory.js';
-import { ConnectorError } from '../../connectors/connector.js';
+import { ConnectorError, reportsCapabilities, type ConnectorDriver } from '../../connectors/connector.js';
 import {
   FailedPreconditionError,
   InvalidArgumentError,
@@ -43,6 +43,21 @@ async function requireCloud(deps: CloudServiceDeps, name: string): Promise<Cloud
   return definition;
 }
 
+/**
+ * What a cloud's connectors can do, from its driver and settings alone (no
+ * tenant's credentials needed); nothing for a driver that cannot tell.
+ */
+function capabilitiesView(driver: ConnectorDriver, settings: Record<string, string>): pb.CloudCapabilities | undefined {
+  if (!reportsCapabilities(driver)) return undefined;
+  try {
+    const { buildImage, sshKeys, maxParallelProvisioning } = driver.capabilitiesOf(settings);
+    return { buildImage, sshKeys, maxParallelProvisioning };
+  } catch {
+    // Settings stored before a driver's rules tightened: shown without capabilities rather than failing the listing.
+    return undefined;
+  }
+}
+
 /** The tenant a quota call is about: the caller's, or (operator admins only) another one. */
 async function quotaTenant(repos: Repositories, ctx: RpcContext, name: string): Promise<QuotaTenant> {
   if (name === '' || name === ctx.principal.tenantName) return callerTenant(ctx.principal);
@@ -63,7 +78,7 @@ export function cloudService(deps: CloudServiceDeps): pb.CloudServiceServer {
       driver: definition.driver,
       settings: { ...definition.settings },
       hasCredential: withCredential.has(definition.name),
-      capabilities: driver ? { buildImage: false, sshKeys: definition.driver !== 'local', maxParallelProvisioning: 0 } : undefined,
+      capabilities: driver && capabilitiesView(driver, definition.settings),
       createdAt: row?.createdAt,
     };
   };

@@ -54,7 +54,7 @@ export class AzureConnector implements CloudConnector, ImageBuilder {
   }
 
   capabilities(): ConnectorCapabilities {
-    return { buildImage: true, sshKeys: false, maxParallelProvisioning: this.settings.maxParallel };
+    return azureCapabilities(this.settings);
   }
 
   /**
@@ -361,4 +361,9 @@ export class AzureConnector implements CloudConnector, ImageBuilder {
       throw toConnectorError(err, action);
     }
   }
+}
+
+/** What a Azure connector with these settings can do (its driver tells it without credentials: capabilitiesOf). */
+export function azureCapabilities(settings: AzureSettings): ConnectorCapabilities {
+  return { buildImage: true, sshKeys: false, maxParallelProvisioning: settings.maxParallel };
 }

@@ -6,8 +6,8 @@
  * Slipstream tags; deleting the VM deletes its NIC and OS disk.
  */
 import { validateImage } from './image.js';
-import { ConnectorError, type CloudConnector, type ConnectorContext, type ConnectorDriver, type ImageValidator } from '../connector.js';
-import { AzureConnector } from './azure-connector.js';
+import { ConnectorError, type CapabilitiesReporter, type CloudConnector, type ConnectorContext, type ConnectorDriver, type ImageValidator } from '../connector.js';
+import { AzureConnector, azureCapabilities } from './azure-connector.js';
 import { createAzureClients, credentialProblem } from './clients.js';
 import { compileAzureDriverOptions, type AzureDriverOptions } from './options.js';
 import { parseAzureSettings, validateAzureOptions, validateAzureSettings } from './settings.js';
@@ -19,10 +19,11 @@ export const AZURE_DRIVER_NAME = 'azure';
  * Makes the `azure` driver; `options` (an injected credential, trusted CAs,
  * polling and retries) are compiled now and throw on bad values.
  */
-export function createAzureDriver(options: AzureDriverOptions = {}): ConnectorDriver & ImageValidator {
+export function createAzureDriver(options: AzureDriverOptions = {}): ConnectorDriver & CapabilitiesReporter & ImageValidator {
   const compiled = compileAzureDriverOptions(options);
   return {
     name: AZURE_DRIVER_NAME,
+    capabilitiesOf: (settings: Record<string, string>) => azureCapabilities(parseAzureSettings(settings)),
     validateSettings: validateAzureSettings,
     validateOptions: validateAzureOptions,
     imageProblem: (image) => validateImage(image)[0]?.description,

@@ -62,7 +62,7 @@ export class Ec2Connector implements CloudConnector, ImageBuilder {
   }
 
   capabilities(): ConnectorCapabilities {
-    return { buildImage: true, sshKeys: true, maxParallelProvisioning: this.settings.maxParallel };
+    return ec2Capabilities(this.settings);
   }
 
   async provision(spec: VmSpec, signal?: AbortSignal): Promise<VmInfo> {
@@ -333,4 +333,9 @@ export class Ec2Connector implements CloudConnector, ImageBuilder {
   private error(err: unknown, action: string): ConnectorError {
     return toConnectorError(err, action, { secrets: this.secrets });
   }
+}
+
+/** What a EC2 connector with these settings can do (its driver tells it without credentials: capabilitiesOf). */
+export function ec2Capabilities(settings: Ec2Settings): ConnectorCapabilities {
+  return { buildImage: true, sshKeys: true, maxParallelProvisioning: settings.maxParallel };
 }

@@ -5,8 +5,8 @@
  * optional `sessionToken`) sign the calls, else the SDK's default chain does.
  */
 import type { EC2ClientConfig } from '@aws-sdk/client-ec2';
-import { ConnectorError, type CloudConnector, type ConnectorContext, type ConnectorDriver, type ImageValidator } from '../connector.js';
-import { Ec2Connector } from './ec2-connector.js';
+import { ConnectorError, type CapabilitiesReporter, type CloudConnector, type ConnectorContext, type ConnectorDriver, type ImageValidator } from '../connector.js';
+import { Ec2Connector, ec2Capabilities } from './ec2-connector.js';
 import { amiIdProblem } from './images.js';
 import { parseEc2Settings, validateEc2Options, validateEc2Settings } from './settings.js';
 
@@ -48,10 +48,11 @@ export function compileEc2DriverOptions(input: Ec2DriverOptions = {}): CompiledE
 }
 
 /** Makes the `ec2` driver; `options` are compiled now and throw on bad values. */
-export function createEc2Driver(options: Ec2DriverOptions = {}): ConnectorDriver & ImageValidator {
+export function createEc2Driver(options: Ec2DriverOptions = {}): ConnectorDriver & CapabilitiesReporter & ImageValidator {
   const compiled = compileEc2DriverOptions(options);
   return {
     name: EC2_DRIVER_NAME,
+    capabilitiesOf: (settings: Record<string, string>) => ec2Capabilities(parseEc2Settings(settings)),
     validateSettings: validateEc2Settings,
     validateOptions: validateEc2Options,
     imageProblem: amiIdProblem,

@@ -26,9 +26,7 @@ export class FakeConnector implements CloudConnector, ImageBuilder {
   }
 
   capabilities(): ConnectorCapabilities {
-    const own = this.delegate?.capabilities() ?? { buildImage: true, sshKeys: false, maxParallelProvisioning: 8 };
-    const delegateBuilds = !this.delegate || buildsImages(this.delegate);
-    return { ...own, buildImage: delegateBuilds && this.settings.imageOutcome !== 'unsupported' };
+    return fakeCapabilities(this.settings, this.delegate && { ...this.delegate.capabilities(), buildImage: buildsImages(this.delegate) });
   }
 
   async buildImage(vmId: string, name: string): Promise<string> {
@@ -176,4 +174,17 @@ export class FakeConnector implements CloudConnector, ImageBuilder {
 
 function info(vm: FakeVm): VmInfo {
   return { ...vm.provisioned, state: vm.state, tags: { ...vm.provisioned.tags } };
+}
+
+/** The in-memory world's own capabilities (no delegate). */
+const WORLD_CAPABILITIES: ConnectorCapabilities = Object.freeze({ buildImage: true, sshKeys: false, maxParallelProvisioning: 8 });
+
+/**
+ * What a fake cloud can do: its delegate's (or the in-memory world's), images
+ * only when the delegate builds them and the settings do not make the cloud
+ * `unsupported`. The driver tells it from settings alone (capabilitiesOf).
+ */
+export function fakeCapabilities(settings: FakeSettings, delegate: ConnectorCapabilities | undefined): ConnectorCapabilities {
+  const own = delegate ?? WORLD_CAPABILITIES;
+  return { ...own, buildImage: own.buildImage && settings.imageOutcome !== 'unsupported' };
 }

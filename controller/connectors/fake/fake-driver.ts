@@ -5,9 +5,17 @@
  * (`fakeWorld(name)`); with a delegate driver they are real (e.g. `local`
  * agents) and the fake only injects the failures.
  */
-import { ConnectorError, runsOnControllerHost, type CloudConnector, type ConnectorContext, type ConnectorDriver } from '../connector.js';
+import {
+  ConnectorError,
+  reportsCapabilities,
+  runsOnControllerHost,
+  type CapabilitiesReporter,
+  type CloudConnector,
+  type ConnectorContext,
+  type ConnectorDriver,
+} from '../connector.js';
 import type { FieldViolation } from '../../../common/errors.js';
-import { FakeConnector } from './fake-connector.js';
+import { FakeConnector, fakeCapabilities } from './fake-connector.js';
 import { checkFakeSettings, parseFakeSettings, unknownFakeSetting } from './settings.js';
 import { fakeWorld } from './world.js';
 
@@ -25,7 +33,7 @@ export interface FakeDriverOptions {
 }
 
 /** Makes the `fake` driver, optionally in front of a real one. */
-export function createFakeDriver(options: FakeDriverOptions = {}): ConnectorDriver {
+export function createFakeDriver(options: FakeDriverOptions = {}): ConnectorDriver & CapabilitiesReporter {
   const delegate = options.delegate;
   const validateSettings = (settings: Record<string, string>): FieldViolation[] => {
     const { violations, rest } = checkFakeSettings(settings);
@@ -37,6 +45,12 @@ export function createFakeDriver(options: FakeDriverOptions = {}): ConnectorDriv
     // Its VMs are the delegate's: on the controller's host when the delegate's are.
     ...(delegate && runsOnControllerHost(delegate) ? { runsOnControllerHost: true as const } : {}),
     validateSettings,
+    capabilitiesOf(settings: Record<string, string>) {
+      // A delegate that cannot tell its capabilities without credentials is taken to build no images.
+      const rest = checkFakeSettings(settings).rest;
+      const delegated = delegate && (reportsCapabilities(delegate) ? delegate.capabilitiesOf(rest) : { buildImage: false, sshKeys: false, maxParallelProvisioning: 0 });
+      return fakeCapabilities(parseFakeSettings(settings), delegated);
+    },
     validateOptions(componentOptions: Record<string, string>): FieldViolation[] {
       if (delegate) return delegate.validateOptions(componentOptions);
       return Object.keys(componentOptions).map((key) => ({ field: `options.${key}`, description: 'is not an option of the fake driver (it has none)' }));

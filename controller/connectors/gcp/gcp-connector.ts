@@ -61,7 +61,7 @@ export class GcpConnector implements CloudConnector, ImageBuilder {
   }
 
   capabilities(): ConnectorCapabilities {
-    return { buildImage: true, sshKeys: false, maxParallelProvisioning: this.settings.maxParallel };
+    return gcpCapabilities(this.settings);
   }
 
   /**
@@ -382,4 +382,9 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
+}
+
+/** What a GCE connector with these settings can do (its driver tells it without credentials: capabilitiesOf). */
+export function gcpCapabilities(settings: GcpSettings): ConnectorCapabilities {
+  return { buildImage: true, sshKeys: false, maxParallelProvisioning: settings.maxParallel };
 }

@@ -5,8 +5,8 @@
  * `externalIp`, `endpoint`, `maxParallel`. Component options: `machineType`,
  * `diskSizeGB`, `subnetwork`, `tags`. Credentials: `serviceAccountJson`.
  */
-import { ConnectorError, type CloudConnector, type ConnectorContext, type ConnectorDriver, type ImageValidator } from '../connector.js';
-import { GcpConnector } from './gcp-connector.js';
+import { ConnectorError, type CapabilitiesReporter, type CloudConnector, type ConnectorContext, type ConnectorDriver, type ImageValidator } from '../connector.js';
+import { GcpConnector, gcpCapabilities } from './gcp-connector.js';
 import { compileGcpDriverOptions, type GcpDriverOptions } from './options.js';
 import { checkGcpImage, parseGcpSettings, validateGcpOptions, validateGcpSettings } from './settings.js';
 
@@ -17,10 +17,11 @@ export const GCP_DRIVER_NAME = 'gcp';
  * Makes the `gcp` driver; `options` (how credentials become an auth client,
  * operation deadlines) are compiled now and throw on bad values.
  */
-export function createGcpDriver(options: GcpDriverOptions = {}): ConnectorDriver & ImageValidator {
+export function createGcpDriver(options: GcpDriverOptions = {}): ConnectorDriver & CapabilitiesReporter & ImageValidator {
   const compiled = compileGcpDriverOptions(options);
   return {
     name: GCP_DRIVER_NAME,
+    capabilitiesOf: (settings: Record<string, string>) => gcpCapabilities(parseGcpSettings(settings)),
     validateSettings: validateGcpSettings,
     validateOptions: validateGcpOptions,
     imageProblem: checkGcpImage,

@@ -62,7 +62,7 @@ export class LocalConnector implements CloudConnector, ImageBuilder {
   }
 
   capabilities(): ConnectorCapabilities {
-    return { buildImage: true, sshKeys: false, maxParallelProvisioning: this.parts.settings.maxParallel };
+    return localCapabilities(this.parts.settings);
   }
 
   async provision(spec: VmSpec, signal?: AbortSignal): Promise<VmInfo> {
@@ -311,4 +311,9 @@ export class LocalConnector implements CloudConnector, ImageBuilder {
       throw toConnectorError(err, `write ${dir}/vm.json`);
     }
   }
+}
+
+/** What a local connector with these settings can do (its driver tells it without credentials: capabilitiesOf). */
+export function localCapabilities(settings: LocalSettings): ConnectorCapabilities {
+  return { buildImage: true, sshKeys: false, maxParallelProvisioning: settings.maxParallel };
 }

@@ -4,9 +4,9 @@
  * file cloud user-data carries. Linux only (it reads /proc).
  */
 import { resolve } from 'node:path';
-import { ConnectorError, type CloudConnector, type ConnectorContext, type ConnectorDriver, type ControllerHostDriver, type ImageValidator } from '../connector.js';
+import { ConnectorError, type CapabilitiesReporter, type CloudConnector, type ConnectorContext, type ConnectorDriver, type ControllerHostDriver, type ImageValidator } from '../connector.js';
 import { localImageProblem } from './images.js';
-import { LocalConnector } from './local-connector.js';
+import { LocalConnector, localCapabilities } from './local-connector.js';
 import { compileLocalDriverOptions, type LocalDriverOptions } from './options.js';
 import { parseLocalSettings, validateLocalOptions, validateLocalSettings } from './settings.js';
 
@@ -18,10 +18,11 @@ export const LOCAL_DRIVER_NAME = 'local';
  * agents' environment, where VMs work and as whom) are compiled now and throw
  * on bad values.
  */
-export function createLocalDriver(options: LocalDriverOptions = {}): ConnectorDriver & ControllerHostDriver & ImageValidator {
+export function createLocalDriver(options: LocalDriverOptions = {}): ConnectorDriver & CapabilitiesReporter & ControllerHostDriver & ImageValidator {
   const compiled = compileLocalDriverOptions(options);
   return {
     name: LOCAL_DRIVER_NAME,
+    capabilitiesOf: (settings: Record<string, string>) => localCapabilities(parseLocalSettings(settings)),
     runsOnControllerHost: true,
     validateSettings: validateLocalSettings,
     validateOptions: validateLocalOptions,

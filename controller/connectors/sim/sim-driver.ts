@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import type { FieldViolation } from '../../../common/errors.js';
 import {
   ConnectorError,
+  type CapabilitiesReporter,
   type CloudConnector,
   type ConnectorCapabilities,
   type ConnectorContext,
@@ -40,6 +41,9 @@ function info(vm: { vmId: string; tags: VmTags }): VmInfo {
   return { vmId: vm.vmId, state: 'running', ip: '127.0.0.1', hostname: 'localhost', tags: vm.tags };
 }
 
+/** What every sim connector can do (it has no settings). */
+const SIM_CAPABILITIES: ConnectorCapabilities = Object.freeze({ buildImage: true, sshKeys: false, maxParallelProvisioning: 256 });
+
 class SimConnector implements CloudConnector, ImageBuilder {
   readonly driver = SIM_DRIVER_NAME;
   private readonly images: SimImageStore;
@@ -52,7 +56,7 @@ class SimConnector implements CloudConnector, ImageBuilder {
   }
 
   capabilities(): ConnectorCapabilities {
-    return { buildImage: true, sshKeys: false, maxParallelProvisioning: 256 };
+    return SIM_CAPABILITIES;
   }
 
   async buildImage(vmId: string, name: string): Promise<string> {
@@ -105,11 +109,12 @@ class SimConnector implements CloudConnector, ImageBuilder {
 }
 
 /** Makes the `sim` driver over `options.pool`. */
-export function createSimDriver(options: SimDriverOptions): ConnectorDriver {
+export function createSimDriver(options: SimDriverOptions): ConnectorDriver & CapabilitiesReporter {
   const noKeys = (kind: 'settings' | 'options') => (values: Record<string, string>): FieldViolation[] =>
     Object.keys(values).map((key) => ({ field: `${kind}.${key}`, description: `is not a${kind === 'options' ? 'n option' : ' setting'} of the sim driver (it has none)` }));
   return {
     name: SIM_DRIVER_NAME,
+    capabilitiesOf: () => SIM_CAPABILITIES,
     validateSettings: noKeys('settings'),
     validateOptions: noKeys('options'),
     create(_settings: Record<string, string>, context: ConnectorContext): CloudConnector {
