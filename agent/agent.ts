@@ -8,12 +8,13 @@
 import { mkdirSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import type { RunState } from '../proto/gen/slipstream/v1/runs.js';
+import { RunState } from '../proto/gen/slipstream/v1/runs.js';
 import { requestErrorFromProto } from '../common/convert/request-errors.js';
 import { createAgentClient } from './channel.js';
 import { controllerAddressesOf } from './config.js';
 import { ControllerChannels, type ControllerRoute } from './controller-channels.js';
 import { EnrollCancelledError, enroll } from './enroll.js';
+import { prepareForImage } from './image-preparation.js';
 import { LocalSocketServer } from './local-socket.js';
 import { LogBuffer } from './log-buffer.js';
 import { compileAgentOptions, type AgentOptions, type CompiledAgentOptions } from './options.js';
@@ -32,10 +33,11 @@ import { StateStore } from './state-store.js';
 
 /**
  * Why the agent ended: the run reached Finalizing or a final state
- * (`finished`), the controller sent Shutdown, `stop()` was called, or a fatal
- * error (refused token or credential, unusable state file).
+ * (`finished`), the controller sent Shutdown, `stop()` was called, a fatal
+ * error (refused token or credential, unusable state file), or its VM
+ * prepared itself to be imaged (`prepared`: image-preparation.ts).
  */
-export type AgentExitReason = 'finished' | 'shutdown' | 'stopped' | 'fatal';
+export type AgentExitReason = 'finished' | 'shutdown' | 'stopped' | 'fatal' | 'prepared';
 
 /** How the agent ended. */
 export interface AgentExit {
@@ -99,6 +101,8 @@ class Agent {
   private socket: LocalSocketServer | undefined;
   private driver: PhaseDriver | undefined;
   private ending: Promise<void> | undefined;
+  /** Set once the image preparation started: from then on nothing is written to the disk that becomes an image. */
+  private preparing: Promise<void> | undefined;
 
   constructor(
     private readonly options: CompiledAgentOptions,
@@ -207,7 +211,14 @@ class Agent {
         const sent = session.send({ $case: 'stateComplete', value: { state, epoch } });
         this.log.info({ state: stateName(state), epoch, sent }, 'state complete');
       },
+      completed: (done) => {
+        // An image build's VM, its reports sent: strip the agent's identity off the disk, tell the controller, exit.
+        if (done.state !== RunState.RUN_STATE_READY || done.abortMessage || done.scale || !done.plan.imagePreparation) return;
+        this.preparing ??= this.prepareImage(session, credential, done.plan.imagePreparation);
+      },
       ended: (state) => {
+        // The state file is gone with the image preparation: do not write it back into the disk being imaged.
+        if (this.preparing) return void this.end({ reason: 'finished', state, exitCode: 0 });
         void this.store
           .update((s) => {
             s.finished = true;
@@ -259,6 +270,23 @@ class Agent {
       controller,
       log: log.child({ component: 'phases' }),
     };
+  }
+
+  /** Runs the image preparation (image-preparation.ts); once the controller was told, the agent ends. */
+  private async prepareImage(session: AgentSession, credential: string, script: string): Promise<void> {
+    const controller = this.phaseEnvironment(session, credential).controller;
+    const outcome = await prepareForImage({
+      script,
+      workDir: this.options.paths.workDir,
+      env: this.options.env,
+      logs: this.logs,
+      log: this.log,
+      setParameter: controller.setParameter,
+      abort: controller.abort,
+      signal: this.lifetime.signal,
+    });
+    // Failed: the run was aborted; the controller ends this agent as the run finalizes.
+    if (outcome === 'prepared') await this.end({ reason: 'prepared', exitCode: 0 });
   }
 
   /**

@@ -24,6 +24,17 @@ export interface PhaseDriverDeps {
   sendComplete(state: RunState, epoch: number): void;
   /** The run reached `state` (Finalizing or final): the agent should exit. */
   ended(state: RunState): void;
+  /** A state was completed (or found completed again after a reconnect) and reported, with the plan it ran. */
+  completed?(done: CompletedState): void;
+}
+
+/** What `completed` is told. */
+export interface CompletedState {
+  state: RunState;
+  epoch: number;
+  abortMessage: string;
+  scale?: ScaleCommand;
+  plan: AgentPlan;
 }
 
 interface Command {
@@ -111,8 +122,10 @@ export class PhaseDriver {
     const completed = { epoch: store.get().completedEpoch, state: store.get().completedState };
     const order = compareEpochState(command, completed);
     if (order <= 0 && !running) {
-      if (order === 0) this.deps.sendComplete(command.state, command.epoch);
-      else log.info({ state: stateName(command.state), epoch: command.epoch }, 'stale state ignored');
+      if (order === 0) {
+        this.deps.sendComplete(command.state, command.epoch);
+        this.tellCompleted(command);
+      } else log.info({ state: stateName(command.state), epoch: command.epoch }, 'stale state ignored');
       return;
     }
     if (running) {
@@ -169,10 +182,15 @@ export class PhaseDriver {
       });
       log.info({ state: name, epoch: command.epoch, outcome }, 'phase completed');
       this.deps.sendComplete(command.state, command.epoch);
+      this.tellCompleted(command);
     } catch (err) {
       // Only the state file can fail here; without it the phase cannot be recorded, so it is not reported.
       log.error({ state: name, epoch: command.epoch, err: err as Error }, 'phase bookkeeping failed');
     }
+  }
+
+  private tellCompleted(command: Command): void {
+    this.deps.completed?.({ ...command, plan: this.plan ?? EMPTY_PLAN });
   }
 
   private interrupt(reason: InterruptReason): void {

@@ -153,6 +153,12 @@ export interface ResolvedNode {
    * preinstall, packages and postinstall. Set at launch; absent: none.
    */
   builtImages?: Record<string, BuiltImageUse>;
+  /**
+   * Only in an image build's plan, on a cloud whose VMs prepare themselves
+   * before they are imaged: the script the agent runs once its reports are
+   * sent (then it sets IMAGE_PREPARED_PARAMETER). Absent: none.
+   */
+  imagePreparation?: string;
 }
 
 /** A built image a node boots, and the build (its run's id) that made it. */

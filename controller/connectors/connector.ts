@@ -170,6 +170,25 @@ export interface ImageBuilder {
   deleteImage(imageId: string): Promise<void>;
 }
 
+/**
+ * Optional ability of an image-building connector whose VMs' disks hold the
+ * agent's identity (its state with the node's credential, its boot config
+ * with the bootstrap token, cloud-init's cached user-data), which the cloud's
+ * imaging cannot leave out (cloud VMs; `local` and `sim` leave those files
+ * out themselves). The image build's VM runs the script on itself (its agent,
+ * once its reports are sent) before the controller requests the snapshot.
+ */
+export interface ImagePreparer {
+  /** The bash script the VM runs before it is imaged, or undefined when this connector's VMs need none. */
+  imagePreparationScript(): string | undefined;
+}
+
+/** What a build's VM on this connector runs before it is imaged (ImagePreparer), or undefined for none. */
+export function imagePreparationOf(connector: CloudConnector): string | undefined {
+  const preparer = connector as Partial<ImagePreparer>;
+  return typeof preparer.imagePreparationScript === 'function' ? preparer.imagePreparationScript() : undefined;
+}
+
 /** True when the connector can build images (its capabilities say so and it has the methods). */
 export function buildsImages(connector: CloudConnector): connector is CloudConnector & ImageBuilder {
   const builder = connector as Partial<ImageBuilder>;

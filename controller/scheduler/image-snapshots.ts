@@ -7,12 +7,15 @@
  * destroys the VM as for any run. Everything it needs to go on is in the
  * database (the build's image id and when the snapshot was requested), so
  * the replica that holds the run's lease next (after a restart or a
- * failover) resumes the wait instead of imaging the VM again.
+ * failover) resumes the wait instead of imaging the VM again. On a cloud
+ * whose VMs prepare themselves first (the plan's imagePreparation), the VM
+ * is imaged only once its agent set `image.prepared`, also a stored fact.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { buildsImages, ConnectorError, type CloudConnector, type ImageBuilder } from '../connectors/connector.js';
 import { withRetries } from '../connectors/retry.js';
+import { IMAGE_PREPARED_PARAMETER } from '../../common/images/image-preparation.js';
 import type { JournalEntry } from '../store/repositories/run-journal.js';
 import type { Store } from '../store/store.js';
 import type { CloudDirectory } from './cloud-directory.js';
@@ -92,11 +95,10 @@ export class ImageSnapshots {
 
   private async drive(runId: string, signal: AbortSignal): Promise<void> {
     const { store, runs, log } = this.options;
-    const found = await store.read(async (repos) => ({
-      run: await repos.runs.findById(runId),
-      build: await repos.builtImages.byRun(runId),
-      instances: await repos.instances.ofRun(runId),
-    }));
+    const found = await store.read(async (repos) => {
+      const run = await repos.runs.findById(runId);
+      return { run, plan: run && repos.runs.plan(run), build: await repos.builtImages.byRun(runId), instances: await repos.instances.ofRun(runId) };
+    });
     if (!found.run) return;
     if (!found.build) {
       // Never written apart from its run; should it be missing, the run must not wait in Ready for good.
@@ -118,6 +120,11 @@ export class ImageSnapshots {
       if (!imageId) {
         const vm = found.instances.find((i) => i.vmId && i.vm === 'running');
         if (!vm?.vmId) throw new BuildFailure('the build has no running VM to image');
+        // The VM strips the agent's identity off its disk first (its plan said so): image it only once it did.
+        if (found.plan?.nodes.find((n) => n.name === vm.node)?.imagePreparation !== undefined) {
+          const deadline = run.stateChangedAt.getTime() + run.timeoutMinutes * 60_000;
+          if (!(await this.waitPrepared(runId, vm.name, deadline, run.timeoutMinutes, signal))) return;
+        }
         const name = imageName(build.modulePath, build.moduleVersion, runId);
         imageId = await withRetries(() => connector.buildImage(vm.vmId!, name), { attempts: 5, baseDelayMs: 500, maxDelayMs: 10_000, signal });
         requestedAt = new Date();
@@ -133,6 +140,37 @@ export class ImageSnapshots {
         err instanceof BuildFailure ? err.message : err instanceof ConnectorError ? `${err.kind}: ${err.message}` : 'internal error while imaging the VM';
       if (!(err instanceof BuildFailure) && !(err instanceof ConnectorError)) log.error({ err, runId }, 'image snapshot failed');
       await this.fail(runId, message);
+    }
+  }
+
+  /**
+   * Waits until the build's agent set its `image.prepared` parameter (it ran
+   * the image preparation script, after its reports). The parameter is in the
+   * database, so a controller that restarts meanwhile waits on (or finds it
+   * set), for the run's timeout from when it entered Ready. False when the
+   * wait stopped (this replica no longer drives the run, or it is stopping).
+   */
+  private async waitPrepared(runId: string, instance: string, deadline: number, minutes: number, signal: AbortSignal): Promise<boolean> {
+    const { store, runs } = this.options;
+    const key = `${instance}:${IMAGE_PREPARED_PARAMETER}`;
+    let announced = false;
+    for (;;) {
+      if (signal.aborted || !runs.owns(runId)) return false;
+      const prepared = await store.read((repos) => repos.parameters.get(runId, key));
+      if (prepared?.value) {
+        await runs.recordEvent(runId, { type: 'image', actor: 'controller', text: `${instance} prepared itself to be imaged (${prepared.value})` });
+        return true;
+      }
+      if (Date.now() >= deadline) throw new BuildFailure(`${instance} did not prepare itself to be imaged within ${minutes} minute(s)`);
+      if (!announced) {
+        announced = true;
+        await runs.recordEvent(runId, { type: 'image', actor: 'controller', text: `waiting for ${instance} to prepare itself to be imaged` });
+      }
+      try {
+        await sleep(Math.min(this.pollMs, Math.max(0, deadline - Date.now())), undefined, { signal });
+      } catch {
+        return false;
+      }
     }
   }
 

@@ -158,6 +158,23 @@ export class Reconciler {
     });
   }
 
+  /**
+   * True when the run is an image build whose snapshot was requested (its
+   * image id stored) or is being requested (the run waits in Ready, not
+   * aborted): imaging stops the VM on some clouds (Azure deallocates and
+   * generalizes it), which is the build's doing, not a loss. Asked only of
+   * stopped VMs; a VM gone or terminated is lost all the same.
+   */
+  private async stoppedByImageBuild(runId: string): Promise<boolean> {
+    return this.store.read(async (repos) => {
+      const build = await repos.builtImages.byRun(runId);
+      if (!build || build.state === 'failed') return false;
+      if (build.imageId !== null) return true;
+      const run = await repos.runs.findById(runId);
+      return run?.state === 'Ready' && run.abortMessage === null;
+    });
+  }
+
   private async findLost(connector: CloudConnector, tenantId: string, cloud: string, vms: VmInfo[], report: ReconcileReport): Promise<void> {
     const seen = new Map(vms.map((vm) => [vm.vmId, vm]));
     const expected = (await this.store.read((repos) => repos.instances.runningOn(tenantId, cloud))).filter((instance) => this.replica.owns(instance.runId));
@@ -167,6 +184,10 @@ export class Reconciler {
       // Listings can lag behind creation: confirm with a direct look before declaring it lost.
       const described = await connector.describe(instance.vmId).catch(() => listed);
       if (described && described.state !== 'terminated' && described.state !== 'stopped') continue;
+      if (described?.state === 'stopped' && (await this.stoppedByImageBuild(instance.runId))) {
+        this.log.debug({ runId: instance.runId, instance: instance.name, vmId: instance.vmId }, 'VM stopped by its image build; not lost');
+        continue;
+      }
       report.lost.push(`${instance.runId}/${instance.name}`);
       this.metrics.found('instance_lost', 1);
       await this.inputs.dispatch(instance.runId, {

@@ -24,5 +24,6 @@ export function agentPlanFor(runId: string, node: ResolvedNode, index: number, c
     sshPublicKeys: sshKeys,
     // The VM boots an image built from this component: its preinstall, packages and postinstall already ran there.
     imageBuiltFromComponent: node.builtImages?.[cloud] !== undefined,
+    imagePreparation: node.imagePreparation ?? '',
   };
 }

@@ -9,7 +9,7 @@ import * as pb from '../../../proto/gen/slipstream/v1/images.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, throwIfViolations, type FieldViolation } from '../../../common/errors.js';
 import { moduleReferenceProblem, modulePathProblem } from '../../../common/modules/refs.js';
 import { DEFAULT_TIMEOUT_MINUTES, timeoutMinutesProblem } from '../../../common/runs/run-timeout.js';
-import { buildsImages } from '../../connectors/connector.js';
+import { buildsImages, imagePreparationOf } from '../../connectors/connector.js';
 import { resolveModule } from '../../domain/modules/resolve.js';
 import { imageBuildPlan } from '../../domain/images/build-plan.js';
 import { imageSourceDigest } from '../../domain/images/source-digest.js';
@@ -30,15 +30,15 @@ function asBuildViolation(v: FieldViolation): FieldViolation {
   return v.field === 'default_cloud' ? { ...v, field: 'cloud' } : v;
 }
 
-/** The connector's refusal to build images on `cloud`, or undefined when it can. */
-async function imageBuildProblem(deps: ImageServiceDeps, cloud: string, tenantId: string): Promise<string | undefined> {
+/** The connector's refusal to build images on `cloud`, or what its VMs run before they are imaged (ImagePreparer). */
+async function imageBuildCloud(deps: ImageServiceDeps, cloud: string, tenantId: string): Promise<{ problem: string } | { preparation: string | undefined }> {
   let connector;
   try {
     connector = await deps.clouds.connector(cloud, tenantId);
   } catch (err) {
-    return `cloud ${cloud}: ${(err as Error).message}`;
+    return { problem: `cloud ${cloud}: ${(err as Error).message}` };
   }
-  return buildsImages(connector) ? undefined : cannotBuildImages(cloud, connector.driver);
+  return buildsImages(connector) ? { preparation: imagePreparationOf(connector) } : { problem: cannotBuildImages(cloud, connector.driver) };
 }
 
 /** Handlers of slipstream.v1.ImageService. */
@@ -58,8 +58,8 @@ export function imageService(deps: ImageServiceDeps): pb.ImageServiceServer {
       if (!definition) {
         throw new InvalidArgumentError([{ field: 'cloud', description: `unknown cloud '${req.cloud}'; known: ${definitions.map((c) => c.name).join(', ')}` }]);
       }
-      const cannot = await imageBuildProblem(deps, req.cloud, ctx.principal.tenantId);
-      if (cannot) throw new InvalidArgumentError([{ field: 'cloud', description: cannot }]);
+      const cloud = await imageBuildCloud(deps, req.cloud, ctx.principal.tenantId);
+      if ('problem' in cloud) throw new InvalidArgumentError([{ field: 'cloud', description: cloud.problem }]);
       const catalog = await deps.clouds.catalog(definitions);
       const hostClouds = await controllerHostClouds(deps.clouds, definitions);
       const created = await ctx.store.write(async (repos) => {
@@ -69,7 +69,7 @@ export function imageService(deps: ImageServiceDeps): pb.ImageServiceServer {
           throw new FailedPreconditionError('NOT_A_COMPONENT', req.ref, `module '${req.ref}' is an ${resolved.kind}; images are built from components`);
         }
         const launch = planLaunch(
-          imageBuildPlan(resolved),
+          imageBuildPlan(resolved, cloud.preparation),
           { defaultCloud: req.cloud, nodeClouds: {}, parameters: {}, tags: [], keepRunning: 'never', scalable: false, timeoutMinutes, sshPublicKeys: [] },
           catalog,
         );

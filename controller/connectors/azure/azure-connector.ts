@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Image, VirtualMachine } from '@azure/arm-compute';
 import type { NetworkInterface } from '@azure/arm-network';
 import type { Logger } from 'pino';
-import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type ImageBuilder, type ImageStatus, type VmInfo, type VmSpec } from '../connector.js';
+import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type ImageBuilder, type ImagePreparer, type ImageStatus, type VmInfo, type VmSpec } from '../connector.js';
 import { KeyedLock } from '../../concurrency/keyed-lock.js';
 import type { AzureClients } from './clients.js';
 import { isNotFound, toConnectorError } from './errors.js';
@@ -21,6 +21,7 @@ import type { CompiledAzureDriverOptions } from './options.js';
 import { parseAzureOptions, validateAzureOptions, type AzureSettings } from './settings.js';
 import { throwawaySshPublicKey } from './ssh-key.js';
 import { isSettling, nicModel, privateIpOf, vmInfoOf, vmModel, type VmPlan } from './vm-model.js';
+import { imagePreparationScript } from '../boot/image-preparation.js';
 
 /** Azure's limit on customData: 64 KiB of base64. */
 export const MAX_CUSTOM_DATA_CHARS = 87_380;
@@ -36,7 +37,7 @@ export interface AzureConnectorParts {
 }
 
 /** An `azure` cloud (see the file comment); made by the `azure` driver. */
-export class AzureConnector implements CloudConnector, ImageBuilder {
+export class AzureConnector implements CloudConnector, ImageBuilder, ImagePreparer {
   readonly driver = 'azure';
   private readonly settings: AzureSettings;
   private readonly options: CompiledAzureDriverOptions;
@@ -55,6 +56,11 @@ export class AzureConnector implements CloudConnector, ImageBuilder {
 
   capabilities(): ConnectorCapabilities {
     return azureCapabilities(this.settings);
+  }
+
+  /** The VM's disk holds the agent's state and boot config and cloud-init's user-data: it strips them before it is imaged. */
+  imagePreparationScript(): string {
+    return imagePreparationScript();
   }
 
   /**

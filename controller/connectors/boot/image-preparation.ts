@@ -6,11 +6,16 @@
  * config (the bootstrap token) and cloud-init's record of this instance (its
  * cached user-data holds the same token; without the record, a VM booted
  * from the image runs cloud-init's first boot again and gets its own). What
- * the recipes installed stays. The agent service is stopped last: the
- * controller sees the agent leave and snapshots.
+ * the recipes installed stays. The agent service is disabled last (a VM
+ * booted from the image starts no agent before cloud-init gave it its own
+ * config).
  *
  * Cloud drivers cannot run it themselves (EC2 and GCE have no API to run a
- * command in a VM): the image build's plan has the agent run it.
+ * command in a VM): their connectors hand it out (ImagePreparer), the image
+ * build's plan carries it, and the agent runs it once its reports are sent,
+ * tells the controller (common/images/image-preparation.ts) and exits; the
+ * controller requests the snapshot only then. Not `--now`: stopping the unit
+ * would kill the agent before it could tell.
  */
 import { agentOwnFiles } from '../agent-own-files.js';
 import { AGENT_DIR, WORK_DIR } from './cloud-init.js';
@@ -21,8 +26,8 @@ export interface ImagePreparationPaths {
   agentDir?: string;
   /** cloud-init's state folder. */
   cloudDir?: string;
-  /** Run `systemctl disable --now` on the agent's unit at the end. Default true. */
-  stopAgent?: boolean;
+  /** Run `systemctl disable` on the agent's unit at the end (the agent exits by itself). Default true. */
+  disableAgent?: boolean;
 }
 
 /** Quotes one word for bash. */
@@ -48,7 +53,7 @@ export function imagePreparationScript(paths: ImagePreparationPaths = {}): strin
     // What `cloud-init clean` removes: the instance's data (user-data included) and the first-boot markers.
     `rm -rf -- ${quote(cloudDir)}/instances ${quote(cloudDir)}/instance ${quote(cloudDir)}/data ${quote(cloudDir)}/sem`,
     'sync',
-    ...(paths.stopAgent === false ? [] : ['systemctl disable --now slipstream-agent.service']),
+    ...(paths.disableAgent === false ? [] : ['systemctl disable slipstream-agent.service']),
     '',
   ].join('\n');
 }

@@ -9,7 +9,7 @@
 import type { _InstanceType, EC2Client, EC2ClientConfig, Filter, Image, Instance, RunInstancesCommandInput } from '@aws-sdk/client-ec2';
 import type { Logger } from 'pino';
 import { MAX_USER_DATA_BYTES } from '../boot/cloud-init.js';
-import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type ImageBuilder, type ImageStatus, type VmInfo, type VmSpec } from '../connector.js';
+import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type ImageBuilder, type ImagePreparer, type ImageStatus, type VmInfo, type VmSpec } from '../connector.js';
 import { KeyedLock } from '../../concurrency/keyed-lock.js';
 import { errorCodeOf, isNotFound, toConnectorError } from './errors.js';
 import { amiStatus, isImageId } from './images.js';
@@ -17,6 +17,7 @@ import { defaultInstanceType } from './instance-types.js';
 import { clientToken, EC2_TAG, idempotencyTagValue, isInstanceId, specTags, toVmInfo } from './instances.js';
 import { loadEc2Sdk, type Ec2Sdk } from './sdk.js';
 import { parseEc2Options, validateEc2Options, type Ec2Settings } from './settings.js';
+import { imagePreparationScript } from '../boot/image-preparation.js';
 
 /** The loaded SDK and the one client a connector sends through. */
 interface Ec2Api {
@@ -40,7 +41,7 @@ export interface Ec2ConnectorConfig {
 const IMAGE_NAME = /^[a-zA-Z0-9()[\] ./'@_-]{3,128}$/;
 
 /** An `ec2` cloud (see the file comment); made by the `ec2` driver. */
-export class Ec2Connector implements CloudConnector, ImageBuilder {
+export class Ec2Connector implements CloudConnector, ImageBuilder, ImagePreparer {
   readonly driver = 'ec2';
   private readonly clientConfig: EC2ClientConfig;
   private apiLoading: Promise<Ec2Api> | undefined;
@@ -63,6 +64,11 @@ export class Ec2Connector implements CloudConnector, ImageBuilder {
 
   capabilities(): ConnectorCapabilities {
     return ec2Capabilities(this.settings);
+  }
+
+  /** The VM's disk holds the agent's state and boot config and cloud-init's user-data: it strips them before it is imaged. */
+  imagePreparationScript(): string {
+    return imagePreparationScript();
   }
 
   async provision(spec: VmSpec, signal?: AbortSignal): Promise<VmInfo> {

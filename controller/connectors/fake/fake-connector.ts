@@ -5,7 +5,18 @@
  * outcome the settings inject.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildsImages, ConnectorError, type CloudConnector, type ConnectorCapabilities, type ImageBuilder, type ImageStatus, type VmInfo, type VmSpec } from '../connector.js';
+import {
+  buildsImages,
+  ConnectorError,
+  type CloudConnector,
+  type ConnectorCapabilities,
+  type ImageBuilder,
+  type ImagePreparer,
+  type ImageStatus,
+  type VmInfo,
+  type VmSpec,
+} from '../connector.js';
+import { imagePreparationScript } from '../boot/image-preparation.js';
 import type { FakeSettings } from './settings.js';
 import type { FakeVm, FakeWorld } from './world.js';
 
@@ -13,7 +24,7 @@ import type { FakeVm, FakeWorld } from './world.js';
 export const FAKE_RETRY_AFTER_MS = 50;
 
 /** A `fake` cloud (see the file comment); made by the `fake` driver. */
-export class FakeConnector implements CloudConnector, ImageBuilder {
+export class FakeConnector implements CloudConnector, ImageBuilder, ImagePreparer {
   readonly driver = 'fake';
   private readonly settings: FakeSettings;
   private readonly world: FakeWorld;
@@ -29,10 +40,29 @@ export class FakeConnector implements CloudConnector, ImageBuilder {
     return fakeCapabilities(this.settings, this.delegate && { ...this.delegate.capabilities(), buildImage: buildsImages(this.delegate) });
   }
 
+  /**
+   * With `imagePreparation`: the cloud VMs' script, run in the agent's work
+   * dir (`cd .`), its boot config looked for there too, no cloud-init record
+   * and no service to disable.
+   */
+  imagePreparationScript(): string | undefined {
+    if (!this.settings.imagePreparation) return undefined;
+    return imagePreparationScript({ workDir: '.', agentDir: '.', cloudDir: './.fake-cloud-init', disableAgent: false });
+  }
+
   async buildImage(vmId: string, name: string): Promise<string> {
     this.countImageCall();
     const vm = this.world.vms.get(vmId);
     if (vm?.lost) throw new ConnectorError('not_found', `fake: build image: VM ${vmId} does not exist`);
+    const imageId = await this.makeImage(vm, vmId, name);
+    if (vm && this.settings.imageStopsVm) {
+      vm.state = 'stopped';
+      vm.stoppedByImage = true;
+    }
+    return imageId;
+  }
+
+  private async makeImage(vm: FakeVm | undefined, vmId: string, name: string): Promise<string> {
     if (this.delegate) return this.imageDelegate().buildImage(vmId, name);
     if (!vm || vm.state === 'terminated') throw new ConnectorError('not_found', `fake: build image: VM ${vmId} does not exist`);
     const imageId = this.world.nextImageId();
@@ -84,7 +114,7 @@ export class FakeConnector implements CloudConnector, ImageBuilder {
     this.count();
     const vm = this.world.vms.get(vmId);
     if (vm?.lost) return undefined;
-    if (this.delegate) return this.delegate.describe(vmId);
+    if (this.delegate) return stoppedByImage(vm, await this.delegate.describe(vmId));
     return vm && info(vm);
   }
 
@@ -101,7 +131,7 @@ export class FakeConnector implements CloudConnector, ImageBuilder {
     this.world.listCalls += 1;
     this.count();
     const visible = (vmId: string) => !this.world.vms.get(vmId)?.lost;
-    if (this.delegate) return (await this.delegate.listTagged(filter)).filter((vm) => visible(vm.vmId));
+    if (this.delegate) return (await this.delegate.listTagged(filter)).filter((vm) => visible(vm.vmId)).map((vm) => stoppedByImage(this.world.vms.get(vm.vmId), vm)!);
     return [...this.world.vms.values()]
       .filter((vm) => !vm.lost && vm.spec.tags.controllerId === filter.controllerId && (filter.runId === undefined || vm.spec.tags.runId === filter.runId))
       .map(info);
@@ -170,6 +200,12 @@ export class FakeConnector implements CloudConnector, ImageBuilder {
     this.world.vms.set(vm.vmId, vm);
     return vm;
   }
+}
+
+/** A delegated VM as the delegate sees it, `stopped` when an image build stopped it (and the delegate still runs it). */
+function stoppedByImage(vm: FakeVm | undefined, seen: VmInfo | undefined): VmInfo | undefined {
+  if (!seen || !vm?.stoppedByImage || seen.state === 'terminated') return seen;
+  return { ...seen, state: 'stopped' };
 }
 
 function info(vm: FakeVm): VmInfo {

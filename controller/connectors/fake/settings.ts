@@ -26,10 +26,18 @@ export interface FakeSettings {
   imageOutcome: 'available' | 'failed' | 'unsupported';
   /** How many imageStatus calls see a new image `pending` before its outcome. Default 1. */
   imagePendingPolls: number;
+  /**
+   * The cloud's VMs prepare themselves before they are imaged, as cloud VMs do
+   * (ImagePreparer): the image preparation script, run in the agent's work dir.
+   * Default false.
+   */
+  imagePreparation: boolean;
+  /** buildImage leaves the VM `stopped`, as an Azure capture (deallocate, generalize) does. Default false. */
+  imageStopsVm: boolean;
 }
 
 /** The setting names this driver knows. */
-export const FAKE_SETTING_NAMES = ['world', 'failProvision', 'failKind', 'failMessage', 'provisionDelayMs', 'loseInstance', 'throttleFirst', 'failEveryNth', 'imageOutcome', 'imagePendingPolls'] as const;
+export const FAKE_SETTING_NAMES = ['world', 'failProvision', 'failKind', 'failMessage', 'provisionDelayMs', 'loseInstance', 'throttleFirst', 'failEveryNth', 'imageOutcome', 'imagePendingPolls', 'imagePreparation', 'imageStopsVm'] as const;
 
 const KINDS: ConnectorErrorKind[] = ['auth', 'quota', 'capacity', 'not_found', 'invalid', 'transient'];
 const WORLD = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -48,6 +56,8 @@ const RULES: Record<(typeof FAKE_SETTING_NAMES)[number], [test: (value: string) 
   failEveryNth: [(v) => COUNT.test(v), 'must be a non-negative integer (0 = none)'],
   imageOutcome: [(v) => ['available', 'failed', 'unsupported'].includes(v), 'must be one of available, failed, unsupported'],
   imagePendingPolls: [(v) => COUNT.test(v), 'must be a non-negative integer'],
+  imagePreparation: [(v) => v === 'true' || v === 'false', 'must be true or false'],
+  imageStopsVm: [(v) => v === 'true' || v === 'false', 'must be true or false'],
 };
 
 const isFakeSetting = (key: string): key is (typeof FAKE_SETTING_NAMES)[number] => (FAKE_SETTING_NAMES as readonly string[]).includes(key);
@@ -89,5 +99,7 @@ export function parseFakeSettings(settings: Record<string, string>): FakeSetting
     failEveryNth: number('failEveryNth', 0),
     imageOutcome: (settings.imageOutcome as FakeSettings['imageOutcome'] | undefined) ?? 'available',
     imagePendingPolls: number('imagePendingPolls', 1),
+    imagePreparation: settings.imagePreparation === 'true',
+    imageStopsVm: settings.imageStopsVm === 'true',
   };
 }

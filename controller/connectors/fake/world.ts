@@ -17,6 +17,8 @@ export interface FakeVm {
   state: VmState;
   /** Vanished: describe says undefined and listTagged leaves it out. */
   lost: boolean;
+  /** Stopped by an image build (`imageStopsVm`): shown `stopped`, also when a delegate runs it. */
+  stoppedByImage?: boolean;
   /** The connector actually running the VM (a `local` one), when the fake delegates. */
   readonly delegate: CloudConnector | undefined;
 }

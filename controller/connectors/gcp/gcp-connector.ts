@@ -9,13 +9,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { GlobalOperationsClient, ImagesClient, InstancesClient, ZoneOperationsClient, protos } from '@google-cloud/compute';
 import type { AuthClient } from 'google-auth-library';
 import type { Logger } from 'pino';
-import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type ImageBuilder, type ImageStatus, type VmInfo, type VmSpec, type VmTags } from '../connector.js';
+import { ConnectorError, type CloudConnector, type ConnectorCapabilities, type ImageBuilder, type ImagePreparer, type ImageStatus, type VmInfo, type VmSpec, type VmTags } from '../connector.js';
 import { isAlreadyExists, isNotFound, operationFailure, toConnectorError } from './errors.js';
 import { gcpImageId, gcpImageName, gcpImageStatus, parseGcpImageId } from './images.js';
 import { instanceResource, toVmInfo } from './instance.js';
 import { isSlipstreamName, labelFilter, readTags } from './naming.js';
 import type { CompiledGcpDriverOptions } from './options.js';
 import { RESOURCE_NAME, type GcpSettings } from './settings.js';
+import { imagePreparationScript } from '../boot/image-preparation.js';
 
 type Instance = protos.google.cloud.compute.v1.IInstance;
 type Operation = protos.google.cloud.compute.v1.IOperation;
@@ -41,7 +42,7 @@ interface ComputeClients {
 }
 
 /** A `gcp` cloud (see the file comment); made by the `gcp` driver. */
-export class GcpConnector implements CloudConnector, ImageBuilder {
+export class GcpConnector implements CloudConnector, ImageBuilder, ImagePreparer {
   readonly driver = 'gcp';
   private readonly settings: GcpSettings;
   private readonly options: CompiledGcpDriverOptions;
@@ -62,6 +63,11 @@ export class GcpConnector implements CloudConnector, ImageBuilder {
 
   capabilities(): ConnectorCapabilities {
     return gcpCapabilities(this.settings);
+  }
+
+  /** The VM's disk holds the agent's state and boot config and cloud-init's user-data: it strips them before it is imaged. */
+  imagePreparationScript(): string {
+    return imagePreparationScript();
   }
 
   /**

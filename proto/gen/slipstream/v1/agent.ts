@@ -330,6 +330,12 @@ export interface AgentPlan {
   sshPublicKeys: string[];
   /** The image was built from this component: skip preinstall, packages and postinstall. */
   imageBuiltFromComponent: boolean;
+  /**
+   * An image build on a cloud whose VMs prepare themselves before they are imaged: the bash script the
+   * agent runs (in its work dir) once the run is Ready, its reports sent; it then sets its instance
+   * parameter image.prepared and exits, and the controller requests the snapshot. Empty: none.
+   */
+  imagePreparation: string;
 }
 
 export interface AgentScript {
@@ -2352,6 +2358,7 @@ function createBaseAgentPlan(): AgentPlan {
     postScale: [],
     sshPublicKeys: [],
     imageBuiltFromComponent: false,
+    imagePreparation: "",
   };
 }
 
@@ -2401,6 +2408,9 @@ export const AgentPlan: MessageFns<AgentPlan> = {
     }
     if (message.imageBuiltFromComponent !== false) {
       writer.uint32(120).bool(message.imageBuiltFromComponent);
+    }
+    if (message.imagePreparation !== "") {
+      writer.uint32(130).string(message.imagePreparation);
     }
     return writer;
   },
@@ -2538,6 +2548,14 @@ export const AgentPlan: MessageFns<AgentPlan> = {
             message.imageBuiltFromComponent = reader.bool();
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.imagePreparation = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2603,6 +2621,11 @@ export const AgentPlan: MessageFns<AgentPlan> = {
         : isSet(object.image_built_from_component)
         ? globalThis.Boolean(object.image_built_from_component)
         : false,
+      imagePreparation: isSet(object.imagePreparation)
+        ? globalThis.String(object.imagePreparation)
+        : isSet(object.image_preparation)
+        ? globalThis.String(object.image_preparation)
+        : "",
     };
   },
 
@@ -2653,6 +2676,9 @@ export const AgentPlan: MessageFns<AgentPlan> = {
     if (message.imageBuiltFromComponent !== false) {
       obj.imageBuiltFromComponent = message.imageBuiltFromComponent;
     }
+    if (message.imagePreparation !== "") {
+      obj.imagePreparation = message.imagePreparation;
+    }
     return obj;
   },
 
@@ -2676,6 +2702,7 @@ export const AgentPlan: MessageFns<AgentPlan> = {
     message.postScale = object.postScale?.map((e) => AgentScript.fromPartial(e)) || [];
     message.sshPublicKeys = object.sshPublicKeys?.map((e) => e) || [];
     message.imageBuiltFromComponent = object.imageBuiltFromComponent ?? false;
+    message.imagePreparation = object.imagePreparation ?? "";
     return message;
   },
 };
