@@ -4,7 +4,9 @@
  * snapshotter stopped mid-wait (a controller restart) and a new one on the
  * same database resume the wait without imaging the VM again; a failed image
  * or a deadline aborts the run with the cloud's message and fails the build;
- * a replica that lost the run stops waiting.
+ * a replica that lost the run stops waiting. On a cloud whose VMs prepare
+ * themselves, no snapshot before the agent's `image.prepared`, across a
+ * restart too. The reconciler does not call lost a VM its build stopped.
  */
 import { tmpdir } from 'node:os';
 import pino from 'pino';
@@ -15,10 +17,15 @@ import { TEST_DATABASES } from '../../test/helpers/databases.js';
 import { createFakeDriver, fakeWorld } from '../connectors/fake/fake-driver.js';
 import { ConnectorRegistry } from '../connectors/registry.js';
 import type { RunInput } from '../domain/runs/types.js';
+import { IMAGE_PREPARED_PARAMETER } from '../../common/images/image-preparation.js';
+import type { ResolvedNode } from '../../common/modules/types.js';
 import type { JournalEntry } from '../store/repositories/run-journal.js';
 import type { Store } from '../store/store.js';
 import { CloudDirectory } from './cloud-directory.js';
 import { ImageSnapshots, imageName, type SnapshotRuns } from './image-snapshots.js';
+import { Reconciler } from './reconciler.js';
+
+const PREPARED_KEY = `machine.1:${IMAGE_PREPARED_PARAMETER}`;
 
 const log = pino({ level: 'silent' });
 let worlds = 0;
@@ -47,7 +54,7 @@ describe.each(TEST_DATABASES)('image snapshots on %s', (database) => {
   });
 
   /** A build run in Ready with its VM made in a fake world whose images stay pending for `pendingPolls` polls. */
-  async function setUp(settings: Record<string, string>, timeoutMinutes = 30) {
+  async function setUp(settings: Record<string, string>, timeoutMinutes = 30, options: { preparation?: boolean } = {}) {
     const opened = await openTestStore(database);
     cleanups.push(() => opened.dispose());
     const world = `snap${++worlds}`;
@@ -62,7 +69,12 @@ describe.each(TEST_DATABASES)('image snapshots on %s', (database) => {
         kind: 'image_build',
         tenantId: tenant.id,
         owner: 'eddie',
-        plan: { module: { path: 'img/web', version: 3 }, kind: 'component', nodes: [] },
+        // With a preparation: the build plan's node as imageBuildPlan makes it on a cloud whose VMs prepare themselves.
+        plan: {
+          module: { path: 'img/web', version: 3 },
+          kind: 'component',
+          nodes: options.preparation ? [{ name: 'machine', parameters: [], imagePreparation: 'rm -f state.json' } as unknown as ResolvedNode] : [],
+        },
         keepRunning: 'never',
         scalable: false,
         timeoutMinutes,
@@ -72,7 +84,7 @@ describe.each(TEST_DATABASES)('image snapshots on %s', (database) => {
         requestId: null,
         nodes: [{ name: 'machine', maxProvisioningFailures: 0, nextIndex: 2 }],
         instances: [{ name: 'machine.1', node: 'machine', index: 1, cloud: 'lab' }],
-        parameters: [],
+        parameters: options.preparation ? [{ key: PREPARED_KEY, value: null, secret: false, description: '' }] : [],
       });
       repos.builtImages.create({ id: run.id, tenantId: tenant.id, modulePath: 'img/web', moduleVersion: 3, cloud: 'lab', baseImage: 'base', sourceDigest: 'd'.repeat(64), builtBy: 'eddie' });
       await repos.flush();
@@ -94,7 +106,7 @@ describe.each(TEST_DATABASES)('image snapshots on %s', (database) => {
       await repos.flush();
     });
     const snapshots = (runs: SnapshotRuns) => new ImageSnapshots({ store: opened.store, clouds, runs, log, pollMs: 20 });
-    return { store: opened.store, runId, world: fakeWorld(world), snapshots, vmId: vm.vmId };
+    return { store: opened.store, clouds, runId, world: fakeWorld(world), snapshots, vmId: vm.vmId };
   }
 
   const build = (store: Store, runId: string) => store.read((repos) => repos.builtImages.byRun(runId));
@@ -138,6 +150,106 @@ describe.each(TEST_DATABASES)('image snapshots on %s', (database) => {
     await snapshots(again).snapshot(runId);
     expect(again.inputs).toEqual([{ type: 'image-built', imageId: requested }]);
     expect(world.calls).toBe(calls);
+  });
+
+  it('on a cloud whose VMs prepare themselves, requests no snapshot before the agent said so, also across a restart', async () => {
+    const { store, runId, world, snapshots, vmId } = await setUp({ imagePreparation: 'true' }, 30, { preparation: true });
+    const before = new RecordingRuns();
+    const first = snapshots(before);
+    const waiting = first.snapshot(runId);
+    await waitFor('the wait for the preparation to be announced', async () => (before.events.length > 0 ? true : undefined));
+    expect(before.events).toEqual(['waiting for machine.1 to prepare itself to be imaged']);
+    // A restart while the agent prepares: nothing was imaged, nothing stored.
+    first.stop();
+    await waiting;
+    expect(world.images.size).toBe(0);
+    expect(world.imageCalls).toBe(0);
+    expect((await build(store, runId))!.imageId).toBeNull();
+
+    const runs = new RecordingRuns();
+    const resumed = snapshots(runs).snapshot(runId);
+    await waitFor('the resumed wait to be announced', async () => (runs.events.length > 0 ? true : undefined));
+    expect(world.imageCalls).toBe(0);
+    // The agent sets its parameter (as its session would): the snapshot follows.
+    await store.write((repos) => repos.parameters.updateValues(runId, new Map([[PREPARED_KEY, '2026-12-07T01:00:00.000Z']]), new Date(), new Set()));
+    await resumed;
+    const [image] = [...world.images.values()];
+    expect(image).toMatchObject({ sourceVm: vmId });
+    expect(runs.events).toEqual([
+      'waiting for machine.1 to prepare itself to be imaged',
+      'machine.1 prepared itself to be imaged (2026-12-07T01:00:00.000Z)',
+      `snapshot of machine.1 (${vmId}) requested: image ${image!.imageId}`,
+    ]);
+    expect(runs.inputs).toEqual([{ type: 'image-built', imageId: image!.imageId }]);
+  });
+
+  it('aborts a build whose VM did not prepare itself within the run’s timeout from Ready', async () => {
+    const { store, runId, world, snapshots } = await setUp({ imagePreparation: 'true' }, 1, { preparation: true });
+    await store.write(async (repos) => {
+      const run = await repos.runs.findById(runId);
+      run!.stateChangedAt = new Date(Date.now() - 61_000);
+      await repos.flush();
+    });
+    const runs = new RecordingRuns();
+    await snapshots(runs).snapshot(runId);
+    const message = 'machine.1 did not prepare itself to be imaged within 1 minute(s)';
+    expect(runs.inputs).toEqual([{ type: 'abort', message, actor: 'controller' }]);
+    expect(await build(store, runId)).toMatchObject({ state: 'failed', message });
+    expect(world.imageCalls).toBe(0);
+  });
+
+  describe('the reconciler', () => {
+    /** A reconciler of controller `ctl` whose instance-lost inputs are recorded. */
+    const reconcilerOf = (store: Store, clouds: CloudDirectory) => {
+      const inputs: RunInput[] = [];
+      const reconciler = new Reconciler(store, clouds, { dispatch: async (_runId, input) => void inputs.push(input) }, 'ctl', log);
+      return { reconciler, inputs };
+    };
+
+    it('does not call lost a VM its image build stopped (an Azure capture deallocates it)', async () => {
+      const { store, clouds, runId, world, snapshots, vmId } = await setUp({ imageStopsVm: 'true', imagePendingPolls: '1000000' });
+      const snapshotter = snapshots(new RecordingRuns());
+      const waiting = snapshotter.snapshot(runId);
+      await waitFor('the snapshot to be requested', async () => (await build(store, runId))?.imageId ?? undefined);
+      expect(world.vms.get(vmId)!.state).toBe('stopped');
+      const { reconciler, inputs } = reconcilerOf(store, clouds);
+      expect((await reconciler.reconcile()).lost).toEqual([]);
+      expect(inputs).toEqual([]);
+      snapshotter.stop();
+      await waiting;
+    });
+
+    it('does not call lost a VM stopped while its snapshot is being requested (the run waits in Ready, no image id yet)', async () => {
+      const { store, clouds, runId, world, vmId } = await setUp({});
+      await store.write(async (repos) => {
+        const run = await repos.runs.findById(runId);
+        run!.state = 'Ready';
+        await repos.flush();
+      });
+      world.vms.get(vmId)!.state = 'stopped';
+      const { reconciler, inputs } = reconcilerOf(store, clouds);
+      expect((await reconciler.reconcile()).lost).toEqual([]);
+      expect(inputs).toEqual([]);
+    });
+
+    it('still calls lost a stopped VM of a build that requested nothing, a failed build’s, and a vanished one', async () => {
+      const stopped = await setUp({});
+      stopped.world.vms.get(stopped.vmId)!.state = 'stopped';
+      const first = reconcilerOf(stopped.store, stopped.clouds);
+      expect((await first.reconciler.reconcile()).lost).toEqual([`${stopped.runId}/machine.1`]);
+      expect(first.inputs).toMatchObject([{ type: 'instance-lost', instance: 'machine.1' }]);
+
+      const failed = await setUp({ imageStopsVm: 'true' });
+      await failed.store.write((repos) => repos.builtImages.snapshotRequested(failed.runId, 'fake-image-x', new Date()));
+      await failed.store.write((repos) => repos.builtImages.failed(failed.runId, 'the image failed'));
+      failed.world.vms.get(failed.vmId)!.state = 'stopped';
+      expect((await reconcilerOf(failed.store, failed.clouds).reconciler.reconcile()).lost).toEqual([`${failed.runId}/machine.1`]);
+
+      const gone = await setUp({});
+      await gone.store.write((repos) => repos.builtImages.snapshotRequested(gone.runId, 'fake-image-y', new Date()));
+      await gone.world.lose(gone.vmId);
+      expect((await reconcilerOf(gone.store, gone.clouds).reconciler.reconcile()).lost).toEqual([`${gone.runId}/machine.1`]);
+    });
   });
 
   it('aborts the run with the cloud’s message when the image fails, and fails the build', async () => {
