@@ -9,7 +9,10 @@
  * base image and runs them. Errors: an application, an unknown cloud, a cloud
  * whose driver cannot build images, a component without an image for the
  * cloud, a malformed reference; roles (editor builds, viewer lists); other
- * tenants see nothing; DeleteImage forgets the image and deletes it.
+ * tenants see nothing; DeleteImage forgets the image and deletes it. On a
+ * cloud whose VMs prepare themselves (a fake `imagePreparation` in front of
+ * `local`), the agent runs the preparation and sets `image.prepared` before
+ * the snapshot is requested.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -79,7 +82,11 @@ describe.each(TEST_DATABASES)('image builds on %s', (database) => {
   beforeAll(async () => {
     controller = await startTestController({
       database,
-      extraClouds: [{ name: 'noimg', driver: 'fake', settings: { imageOutcome: 'unsupported' } }],
+      extraClouds: [
+        { name: 'noimg', driver: 'fake', settings: { imageOutcome: 'unsupported' } },
+        // Local VMs that prepare themselves before they are imaged, as cloud VMs do.
+        { name: 'prep', driver: 'fake', settings: { imagePreparation: 'true' } },
+      ],
     });
     admin = createSlipstreamClient({ address: controller.address, token: controller.adminToken });
     dir = await mkdtemp(join(tmpdir(), 'slipstream-image-build-'));
@@ -163,6 +170,28 @@ describe.each(TEST_DATABASES)('image builds on %s', (database) => {
     const after = await deployer.runs.launch({ module: 'img/web@1', keepRunning: 'never' });
     expect(after.nodes[0]!.builtImageId).toBeUndefined();
     await final(deployer, after.id);
+  }, 240_000);
+
+  it('on a cloud whose VMs prepare themselves, the agent strips its files and says so before the snapshot; the image boots', async () => {
+    await editor.modules.save({ ...web('prep'), path: 'img/prep', images: { prep: 'debian-12' } });
+    const build = (await editor.images.build({ ref: 'img/prep', cloud: 'prep' })).image!;
+    const buildRun = await final(editor, build.runId);
+    expect(buildRun.state).toBe('Done');
+    const prepared = (await admin.runs.getParameter(build.runId, 'machine:image.prepared')).value;
+    expect(Number.isNaN(Date.parse(prepared))).toBe(false);
+    const imageEvents = (await eventTexts(build.runId)).filter((e) => e.startsWith('image: '));
+    const preparedAt = imageEvents.indexOf(`image: machine.1 prepared itself to be imaged (${prepared})`);
+    const requestedAt = imageEvents.findIndex((e) => e.startsWith('image: snapshot of machine.1'));
+    expect(preparedAt).toBeGreaterThan(0);
+    expect(requestedAt).toBeGreaterThan(preparedAt);
+    // The VM stopped its agent (the local driver sees a stopped VM): not lost, the build went on.
+    expect((await eventTexts(build.runId)).join('\n')).not.toContain('instance-lost');
+
+    const run = await deployer.runs.launch({ module: 'img/prep', defaultCloud: 'prep', keepRunning: 'never' });
+    expect(run.nodes[0]!.builtImageId).toMatch(/^local-image-/);
+    expect((await final(deployer, run.id)).state).toBe('Done');
+    expect(await logText(run.id)).not.toContain('PREINSTALL-RAN');
+    expect((await admin.runs.getParameter(run.id, 'machine:url')).value).toBe('prep');
   }, 240_000);
 
   it('refuses what cannot be built, naming the field', async () => {
