@@ -43,7 +43,7 @@ export function launchSyntaxViolations(choices: Pick<LaunchChoices, 'module' | '
   const violations: FieldViolation[] = [];
   // `@TENANT/...` names a module another tenant shares (resolved in its owner's catalog).
   if (!parseCatalogReference(choices.module)) {
-    violations.push({ field: 'module', description: 'must be PATH, PATH@VERSION or PATH:TAG of an application or component' });
+    violations.push({ field: 'module', description: 'must be PATH, PATH@VERSION or PATH:TAG of an application or component, or @TENANT/PATH... of one shared with this tenant' });
   }
   for (const [node, n] of Object.entries(choices.multiplicities)) {
     if (!Number.isInteger(n) || n < 0 || n > 10_000) violations.push({ field: `multiplicities.${node}`, description: 'must be 0 to 10000' });
