@@ -22,7 +22,8 @@ import { createSlipstreamClient, type SlipstreamClient } from '../../client/inde
 import { newTokenSecret } from '../../controller/auth/token-secret.js';
 import { Role } from '../../proto/gen/slipstream/v1/users.js';
 import { HealthCheckResponse_ServingStatus, HealthClient } from '../../proto/gen/grpc/health/v1/health.js';
-import { spawnController, startedPort, type ControllerProcess } from '../helpers/controller-process.js';
+import { controllerIdOf, spawnController, startedPort, type ControllerProcess } from '../helpers/controller-process.js';
+import { killLocalVms } from '../helpers/controller.js';
 import { component } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/poll.js';
 import { createTemporaryDatabase } from '../helpers/postgres.js';
@@ -165,6 +166,9 @@ async function startTarget(options: CampaignOptions): Promise<Target> {
       proc.child.kill('SIGTERM');
       await proc.exited;
     }
+    // A fuzzed LaunchRun or BuildImage may have started local VMs; they outlive their controller by design.
+    const controllerId = await controllerIdOf(dataDir, database?.url).catch(() => undefined);
+    if (controllerId) await killLocalVms(dataDir, controllerId);
     await database?.drop();
     await rm(dataDir, { recursive: true, force: true });
     await rm(`${dataDir}-local-vms`, { recursive: true, force: true });
