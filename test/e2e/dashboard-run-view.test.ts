@@ -59,7 +59,8 @@ describe.skipIf(skip !== undefined)('dashboard run view', () => {
 
   it('follows the run to Ready: state machine, instances, timeline, masked password, events', async () => {
     await admin.locator('[data-testid="run-view"][data-state="Ready"]').waitFor({ timeout: RUN_TIMEOUT_MS });
-    expect(await admin.locator('[data-testid="state-machine"] [aria-current="step"]').getAttribute('data-state')).toBe('Ready');
+    // The state machine follows the run's state-change events, which may render a frame after the run's own state.
+    await admin.locator('[data-testid="state-machine"] [aria-current="step"][data-state="Ready"]').waitFor({ timeout: RUN_TIMEOUT_MS });
 
     const instances = admin.getByTestId('instances');
     for (const name of ['web.1', 'web.2']) {

@@ -150,8 +150,17 @@ describe(`call limits on ${database}`, () => {
       waits = again.filter((o): o is ResourceExhaustedError => o instanceof ResourceExhaustedError).map((e) => e.retryDelayMs!);
     }
     expect(waits.length).toBeGreaterThan(0);
-    await new Promise((resolve) => setTimeout(resolve, Math.max(...waits)));
-    expect(await rawLaunch(token)).not.toBeInstanceOf(ResourceExhaustedError);
+    // Honouring the hints gets a call through at once or after a second hint: a call of the same round that ran after
+    // a refusal may have taken the token that refusal's hint promised (seen on a loaded machine).
+    let delayMs = Math.max(...waits);
+    let outcome: unknown;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      outcome = await rawLaunch(token);
+      if (!(outcome instanceof ResourceExhaustedError)) break;
+      delayMs = outcome.retryDelayMs!;
+    }
+    expect(outcome).not.toBeInstanceOf(ResourceExhaustedError);
   });
 
   it('the client library waits as told and repeats a refused call: a push from a token whose bucket is empty goes through', async () => {
