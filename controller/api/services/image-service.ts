@@ -18,7 +18,7 @@ import { cannotBuildImages } from '../../scheduler/image-snapshots.js';
 import { isUuid } from '../../store/repositories/ids.js';
 import { builtImageToProto } from '../convert/images.js';
 import { unaryRpc, type RpcContext } from '../rpc.js';
-import { launchLookup } from './launch-planning.js';
+import { tenantCatalogLookup } from './catalog-lookup.js';
 import { callerTenant, controllerHostClouds, enforceQuotas } from './quotas.js';
 import type { RunServiceDeps } from './run-service.js';
 
@@ -64,7 +64,7 @@ export function imageService(deps: ImageServiceDeps): pb.ImageServiceServer {
       const hostClouds = await controllerHostClouds(deps.clouds, definitions);
       const created = await ctx.store.write(async (repos) => {
         // The build's plan makes it one instance (imageBuildPlan).
-        const resolved = await resolveModule(req.ref, launchLookup(repos, ctx.principal.tenantId));
+        const resolved = await resolveModule(req.ref, tenantCatalogLookup(repos, ctx.principal.tenantId));
         if (resolved.kind !== 'component') {
           throw new FailedPreconditionError('NOT_A_COMPONENT', req.ref, `module '${req.ref}' is an ${resolved.kind}; images are built from components`);
         }

@@ -7,35 +7,20 @@
  */
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, throwIfViolations, type FieldViolation } from '../../../common/errors.js';
 import { parseCatalogReference } from '../../../common/modules/shared-refs.js';
-import type { ModuleLookup, ResolvedPlan } from '../../../common/modules/types.js';
-import type { KeepRunning } from '../../../common/runs/states.js';
+import type { ResolvedPlan } from '../../../common/modules/types.js';
 import { resolveCallerReference } from './shared-catalog.js';
 import { planLaunch, type CloudCatalog, type LaunchPlan, type PlanLaunchOptions } from '../../domain/runs/launch.js';
-import { templateViolations, type TemplateOrigin } from '../../domain/templates/launch-from-template.js';
+import { templateViolations, type RequestedLaunch, type TemplateOrigin } from '../../domain/templates/launch-from-template.js';
 import type { Repositories } from '../../store/repositories/index.js';
 import { tenantCatalogLookup } from './catalog-lookup.js';
 
-/** A launch as the domain sees it: LaunchRunRequest's choices, with proto enums converted. */
-export interface LaunchChoices {
-  /** Module reference as the resolver takes it. */
-  module: string;
-  /** Cloud of every node that names none (already defaulted to the controller's). */
-  defaultCloud: string;
-  nodeClouds: Record<string, string>;
-  parameters: Record<string, string>;
-  multiplicities: Record<string, number>;
-  tags: string[];
-  keepRunning: KeepRunning | undefined;
-  scalable: boolean;
-  timeoutMinutes: number;
-  sshPublicKeys: string[];
-  /** Set when the launch uses a deployment template: violations of its values name its fields. */
+/**
+ * A launch as the domain sees it: LaunchRunRequest's choices, with proto enums
+ * converted and the default cloud already defaulted to the controller's; with
+ * a template, violations of its values name its fields.
+ */
+export interface LaunchChoices extends RequestedLaunch {
   template?: TemplateOrigin;
-}
-
-/** The caller's catalog, as launches resolve module references in it. */
-export function launchLookup(repos: Repositories, tenantId: string): ModuleLookup {
-  return tenantCatalogLookup(repos, tenantId);
 }
 
 /** Violations of the launch's fields that need neither the catalog nor the clouds. */
@@ -78,7 +63,7 @@ export async function planRunLaunch(
 ): Promise<{ resolved: ResolvedPlan; launch: LaunchPlan }> {
   throwIfViolations(launchSyntaxViolations(choices));
   try {
-    const resolved = await resolveCallerReference(repos, tenantId, choices.module, 'module', launchLookup(repos, tenantId), {
+    const resolved = await resolveCallerReference(repos, tenantId, choices.module, 'module', tenantCatalogLookup(repos, tenantId), {
       multiplicities: choices.multiplicities,
     });
     const unknownNodes = Object.keys(choices.multiplicities).filter((n) => !resolved.nodes.some((p) => p.name === n));
