@@ -6,6 +6,7 @@
  * template is held to exactly the rules its launches will meet.
  */
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, throwIfViolations, type FieldViolation } from '../../../common/errors.js';
+import { MAX_MULTIPLICITY } from '../../../common/modules/limits.js';
 import { parseCatalogReference } from '../../../common/modules/shared-refs.js';
 import type { ResolvedPlan } from '../../../common/modules/types.js';
 import { resolveCallerReference } from './shared-catalog.js';
@@ -31,7 +32,7 @@ export function launchSyntaxViolations(choices: Pick<LaunchChoices, 'module' | '
     violations.push({ field: 'module', description: 'must be PATH, PATH@VERSION or PATH:TAG of an application or component, or @TENANT/PATH... of one shared with this tenant' });
   }
   for (const [node, n] of Object.entries(choices.multiplicities)) {
-    if (!Number.isInteger(n) || n < 0 || n > 10_000) violations.push({ field: `multiplicities.${node}`, description: 'must be 0 to 10000' });
+    if (!Number.isInteger(n) || n < 0 || n > MAX_MULTIPLICITY) violations.push({ field: `multiplicities.${node}`, description: `must be 0 to ${MAX_MULTIPLICITY}` });
   }
   return choices.template ? templateViolations(violations, choices.template) : violations;
 }
