@@ -9,6 +9,21 @@ import { tlsTargetSettings } from '../common/tls-server-name.js';
 import { AgentServiceClient } from '../proto/gen/slipstream/v1/agent.js';
 import type { AgentConfig } from './config.js';
 
+/** The agent channel's options besides TLS (the bench's bare reconnect baseline dials with the same). */
+export const AGENT_CHANNEL_OPTIONS = Object.freeze({
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  'grpc.max_receive_message_length': 16 * 1024 * 1024,
+  // Its own connection even when agents share a process (the `sim` driver runs thousands per process).
+  'grpc.use_local_subchannel_pool': 1,
+  // grpc-js's own reconnect backoff grows to 120 s by default, on top of the session's: after a
+  // controller restart an agent would wait long after the controller is back.
+  'grpc.initial_reconnect_backoff_ms': 500,
+  'grpc.max_reconnect_backoff_ms': 5_000,
+  // Nothing reads channelz; it costs a tracker per channel and per call.
+  'grpc.enable_channelz': 0,
+});
+
 /** Creates the AgentService client of one controller address (one channel, reused across reconnects); default `config.controller`. */
 export function createAgentClient(config: AgentConfig, address = config.controller): AgentServiceClient {
   // Never the IP as the TLS server name: Node warns (DEP0123); the certificate is still checked against it.
@@ -16,20 +31,7 @@ export function createAgentClient(config: AgentConfig, address = config.controll
   const channelCredentials = tls
     ? credentials.createSsl(Buffer.from(config.caCertificate ?? '', 'utf8'), null, null, tls.verifyOptions)
     : credentials.createInsecure();
-  return new AgentServiceClient(channelTarget(address), channelCredentials, {
-    ...tls?.channelOptions,
-    'grpc.keepalive_time_ms': 30_000,
-    'grpc.keepalive_timeout_ms': 10_000,
-    'grpc.max_receive_message_length': 16 * 1024 * 1024,
-    // Its own connection even when agents share a process (the `sim` driver runs thousands per process).
-    'grpc.use_local_subchannel_pool': 1,
-    // grpc-js's own reconnect backoff grows to 120 s by default, on top of the session's: after a
-    // controller restart an agent would wait long after the controller is back.
-    'grpc.initial_reconnect_backoff_ms': 500,
-    'grpc.max_reconnect_backoff_ms': 5_000,
-    // Nothing reads channelz; it costs a tracker per channel and per call.
-    'grpc.enable_channelz': 0,
-  });
+  return new AgentServiceClient(channelTarget(address), channelCredentials, { ...tls?.channelOptions, ...AGENT_CHANNEL_OPTIONS });
 }
 
 /**
