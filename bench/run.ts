@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { measureRawPg } from './baselines/raw-pg.js';
 import { measureRawUnary } from './baselines/raw-unary.js';
+import { measureEtcdPeer } from './peers/etcd.js';
 import { somaxconn } from '../controller/api/listener.js';
 import type { SimLogKind } from '../controller/connectors/sim/sim-protocol.js';
 import { startBenchController } from './lib/bench-controller.js';
@@ -22,7 +23,7 @@ import { benchSource } from './lib/source.js';
 import { cliStartup } from './scenarios/cli-startup.js';
 import { fleet } from './scenarios/fleet.js';
 import { footprint } from './scenarios/footprint.js';
-import { propagation } from './scenarios/propagation.js';
+import { propagation, rawRelayBaseline } from './scenarios/propagation.js';
 import { replicas } from './scenarios/replicas.js';
 import { throughput } from './scenarios/throughput.js';
 
@@ -73,7 +74,7 @@ let agentLogs: SimLogKind[] = [];
 log(`${quick ? 'quick' : 'full'} run: fleets of ${sizes.small} and ${sizes.large}, ${opts.workers} sim workers`);
 const ctl = await startBenchController({ workers: opts.workers });
 try {
-  const ctx: BenchContext = { ctl, quick, figures, dataLoss, baselines: new Map(), log };
+  const ctx: BenchContext = { ctl, quick, figures, dataLoss, baselines: new Map(), peers: new Map(), log };
   log('raw-unary baseline');
   const unary = await measureRawUnary({ messageBytes: 64, inFlight: 16, durationMs: sizes.unaryMs });
   ctx.baselines.set('raw-unary', { name: 'raw-unary', value: unary.callsPerSecond, unit: 'calls/s' });
@@ -82,6 +83,12 @@ try {
   const rawPg = await measureRawPg({ databaseUrl: ctl.databaseUrl, durationMs: sizes.pgMs });
   figures.push(info('baseline', 'raw-pg single-row upserts', rawPg.singleUpsertsPerSecond, 'rows/s'));
   figures.push(info('baseline', 'raw-pg 100-row batched upserts', rawPg.batchedRowsPerSecond, 'rows/s'));
+  // etcd beside the scenarios that will run: propagation and the small barrier with `small`, the large barrier with `large`.
+  await measureEtcdPeer(ctx, {
+    samples: selected('small') ? sizes.samples : 0,
+    barriers: [...(selected('small') ? [sizes.small] : []), ...(selected('large') ? [sizes.large] : [])],
+    processes: opts.workers,
+  });
 
   const modules = { samples: sizes.samples, throughputRounds: sizes.throughputRounds };
   await saveBenchModules(ctl.client, modules);
@@ -94,6 +101,8 @@ try {
 
   if (selected('small')) {
     const small = await fleet(ctx, { size: sizes.small, deployTargetMs: 5_000, barrierTargetMs: 300 });
+    // Measured here, with the fleet connected, so that the relay and propagation share the machine's state.
+    await rawRelayBaseline(ctx, sizes.samples);
     await propagation(ctx, sizes.small);
     await small.terminate();
   }

@@ -24,6 +24,8 @@ function rawMethod(path: string, requestStream: boolean, responseStream: boolean
 
 export const ECHO_SERVICE = { echo: rawMethod('/bench.raw.Echo/Echo', false, false) } satisfies grpc.ServiceDefinition;
 export const FANOUT_SERVICE = { subscribe: rawMethod('/bench.raw.Fanout/Subscribe', true, true) } satisfies grpc.ServiceDefinition;
+/** One bidi stream per agent, carrying sets and gets up and acks and values down (raw-relay-wire.ts frames them). */
+export const RELAY_SERVICE = { connect: rawMethod('/bench.raw.Relay/Connect', true, true) } satisfies grpc.ServiceDefinition;
 
 /** grpc-js refuses messages over 4 MiB by default; a baseline must take any size the caller asks for. */
 export const UNLIMITED_MESSAGES: grpc.ChannelOptions = {
