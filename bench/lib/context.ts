@@ -10,6 +10,11 @@ export interface BenchContext {
   dataLoss: string[];
   /** Baselines measured earlier in this run, by name. */
   baselines: Map<string, Baseline>;
+  /**
+   * The same figures measured on peer systems (etcd) earlier in this run, by name; empty when none is installed,
+   * absent where nothing measures peers (the profiling scripts).
+   */
+  peers?: Map<string, Baseline>;
   log(message: string): void;
 }
 

@@ -23,6 +23,8 @@ export interface Figure {
   /** `<= 300 ms`, `>= 1.0x raw-unary`; empty when the figure is informative only. */
   target: string;
   baseline?: Baseline;
+  /** The same thing measured on another system (etcd) in this run, shown beside it; never part of the target. */
+  peer?: Baseline;
   /** value / baseline.value, when a baseline is given. */
   ratio?: number;
   /** undefined for informative figures. */
@@ -53,6 +55,11 @@ export function info(scenario: string, figure: string, value: number, unit: stri
   return withBaseline({ scenario, figure, value, unit, target: '', pass: undefined }, baseline);
 }
 
+/** `figure` with `peer` beside it; unchanged when there is no peer (its system is not installed). */
+export function withPeer(figure: Figure, peer: Baseline | undefined): Figure {
+  return peer ? { ...figure, peer } : figure;
+}
+
 function withBaseline(figure: Figure, baseline: Baseline | undefined): Figure {
   if (!baseline) return figure;
   return { ...figure, baseline, ratio: baseline.value === 0 ? undefined : figure.value / baseline.value };
@@ -66,7 +73,7 @@ function round(value: number): string {
 
 /** The table every run prints. */
 export function renderTable(figures: readonly Figure[]): string {
-  const table = new Table({ head: ['scenario', 'figure', 'value', 'baseline (same run)', 'ratio', 'target', 'result'] });
+  const table = new Table({ head: ['scenario', 'figure', 'value', 'baseline (same run)', 'ratio', 'peer (same run)', 'target', 'result'] });
   for (const f of figures) {
     table.push([
       f.scenario,
@@ -74,6 +81,7 @@ export function renderTable(figures: readonly Figure[]): string {
       `${round(f.value)} ${f.unit}`,
       f.baseline ? `${f.baseline.name}: ${round(f.baseline.value)} ${f.baseline.unit}` : '',
       f.ratio === undefined ? '' : `${round(f.ratio)}x`,
+      f.peer ? `${f.peer.name}: ${round(f.peer.value)} ${f.peer.unit}` : '',
       f.target,
       f.pass === undefined ? '' : f.pass ? 'pass' : 'FAIL',
     ]);
