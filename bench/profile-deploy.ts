@@ -11,6 +11,7 @@ import type { BenchContext } from './lib/context.js';
 import { renderTable, type Figure } from './lib/figures.js';
 import { saveBenchModules } from './lib/sim-modules.js';
 import { stateTimes } from './lib/runs.js';
+import { startCpuTimeline } from './lib/cpu.js';
 import { positiveWhole } from './lib/options.js';
 import { fleet } from './scenarios/fleet.js';
 
@@ -27,6 +28,7 @@ const figures: Figure[] = [];
 try {
   const ctx: BenchContext = { ctl, quick: false, figures, dataLoss: [], baselines: new Map(), log: (m) => process.stderr.write(`${m}\n`) };
   await saveBenchModules(ctl.client, { samples: 1, throughputRounds: 1 });
+  const timeline = startCpuTimeline(ctl.pool.pids, 100);
   const run = await fleet(ctx, { size, deployTargetMs: 0, barrierTargetMs: 0, ...(storm ? { storm: { targetMs: 0 } } : {}) });
   // When the agents got through each step, relative to the first enrollment: where a deploy spends its time.
   const records = await ctl.pool.records();
@@ -44,6 +46,24 @@ try {
   // When the run entered each state, relative to its creation (the journal's clock, the deploy figure's).
   const { createdAt, entered } = await stateTimes(ctl.db, run.runId);
   process.stderr.write(`run states: ${[...entered].map(([state, at]) => `${state} +${at - createdAt} ms`).join(', ')}\n`);
+  // Where the cores went between launch and Ready, by 100 ms slice, in cores busy; on a shared machine idle is what
+  // nobody used, and what other processes took is not a serial wait of ours.
+  const slices = timeline.stop();
+  const readyAt = entered.get('Ready') ?? Number.POSITIVE_INFINITY;
+  const busy = (seconds: number, wallMs: number) => ((seconds * 1000) / wallMs).toFixed(2);
+  process.stderr.write(`cores busy by slice (t from the run's creation): controller+bench / agents / postgres = ours; machine\n`);
+  let idleCoreSeconds = 0;
+  let othersCoreSeconds = 0;
+  for (const { startedAt, wallMs, spent, machine } of slices) {
+    if (startedAt + wallMs < createdAt || startedAt > readyAt) continue;
+    const ours = spent.controller + spent.agents + spent.postgres;
+    idleCoreSeconds += Math.max(0, (availableParallelism() * wallMs) / 1000 - machine);
+    othersCoreSeconds += Math.max(0, machine - ours);
+    process.stderr.write(
+      `  t=${startedAt - createdAt} +${wallMs}: ${busy(spent.controller, wallMs)} / ${busy(spent.agents, wallMs)} / ${busy(spent.postgres, wallMs)} = ${busy(ours, wallMs)}; ${busy(machine, wallMs)}\n`,
+    );
+  }
+  process.stderr.write(`from launch to Ready: ${idleCoreSeconds.toFixed(2)} core-seconds idle, ${othersCoreSeconds.toFixed(2)} used by other processes\n`);
   await run.terminate();
 } finally {
   await ctl.close();

@@ -72,3 +72,57 @@ export function cpuSpent(before: CpuSample, after: CpuSample): CpuSpent {
   const spent = (b: Map<number, number>, a: Map<number, number>) => [...a].reduce((sum, [pid, s]) => sum + s - (b.get(pid) ?? 0), 0);
   return { controller: after.controller - before.controller, agents: spent(before.agents, after.agents), postgres: spent(before.postgres, after.postgres) };
 }
+
+/**
+ * The CPU floor of what was spent: the wall seconds it would take with every one of `cores` busy the whole time (no
+ * process waiting on another). A scenario's wall time over this is time when some core idled.
+ */
+export function cpuFloorSeconds(spent: CpuSpent, cores: number): number {
+  return (spent.controller + spent.agents + spent.postgres) / cores;
+}
+
+/** CPU seconds spent in one interval of a timeline, by group, and the interval's wall length. */
+export interface CpuSlice {
+  /** When the slice began (epoch ms, the clock of the run journal's times). */
+  startedAt: number;
+  wallMs: number;
+  spent: CpuSpent;
+  /** CPU seconds every process on the machine used (/proc/stat): on a shared machine, what others took. */
+  machine: number;
+}
+
+/** CPU seconds every process on the machine has used so far (all CPUs, all but idle and iowait). */
+function machineSeconds(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = cpu;
+  return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
+}
+
+/**
+ * Samples the CPU of this process, the agents' workers and PostgreSQL every
+ * `intervalMs` until stopped: when the cores idled during a scenario (a
+ * slice whose groups together used less than the cores is a serial wait).
+ * The sampler's own timer runs in this process; a slice is as long as the
+ * timer was late, so a busy event loop stretches slices, never hides CPU.
+ */
+export function startCpuTimeline(agentPids: readonly number[], intervalMs = 100): { stop(): CpuSlice[] } {
+  const slices: CpuSlice[] = [];
+  let last = sampleCpu(agentPids);
+  let lastMachine = machineSeconds();
+  let lastAt = Date.now();
+  const timer = setInterval(() => {
+    const now = sampleCpu(agentPids);
+    const machine = machineSeconds();
+    const at = Date.now();
+    if (last && now) slices.push({ startedAt: lastAt, wallMs: at - lastAt, spent: cpuSpent(last, now), machine: machine - lastMachine });
+    last = now;
+    lastMachine = machine;
+    lastAt = at;
+  }, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return slices;
+    },
+  };
+}
