@@ -11,7 +11,7 @@ import type { BenchContext } from './lib/context.js';
 import { renderTable, type Figure } from './lib/figures.js';
 import { saveBenchModules } from './lib/sim-modules.js';
 import { stateTimes } from './lib/runs.js';
-import { startCpuTimeline } from './lib/cpu.js';
+import { databaseName, startCpuTimeline } from './lib/cpu.js';
 import { positiveWhole } from './lib/options.js';
 import { fleet } from './scenarios/fleet.js';
 
@@ -28,7 +28,7 @@ const figures: Figure[] = [];
 try {
   const ctx: BenchContext = { ctl, quick: false, figures, dataLoss: [], baselines: new Map(), log: (m) => process.stderr.write(`${m}\n`) };
   await saveBenchModules(ctl.client, { samples: 1, throughputRounds: 1 });
-  const timeline = startCpuTimeline(ctl.pool.pids, 100);
+  const timeline = startCpuTimeline(ctl.pool.pids, databaseName(ctl.databaseUrl));
   const run = await fleet(ctx, { size, deployTargetMs: 0, barrierTargetMs: 0, ...(storm ? { storm: { targetMs: 0 } } : {}) });
   // When the agents got through each step, relative to the first enrollment: where a deploy spends its time.
   const records = await ctl.pool.records();

@@ -46,13 +46,25 @@ export function secondsByPid(pids: readonly number[]): Map<number, number> {
   return seconds;
 }
 
-/** The PostgreSQL server's processes (the postmaster and every backend), by command name. */
-export function postgresPids(): number[] {
+/** A backend's title, `postgres: <cluster>: <user> <database> <client>(<port>) <activity>`: the database it serves. */
+const BACKEND_TITLE = /^postgres: [^:]*: \S+ (\S+) (?:\S+\(\d+\)|\[local\])/;
+
+/**
+ * The PostgreSQL server's processes (the postmaster, its helpers and the
+ * backends), by command name; given a database, backends serving other
+ * databases are left out (on a shared machine they are someone else's work).
+ */
+export function postgresPids(database?: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') pids.push(Number(entry));
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      if (database !== undefined) {
+        const serves = BACKEND_TITLE.exec(readFileSync(`/proc/${entry}/cmdline`, 'utf8'))?.[1];
+        if (serves !== undefined && serves !== database) continue;
+      }
+      pids.push(Number(entry));
     } catch {
       // The process ended while we looked.
     }
@@ -60,11 +72,11 @@ export function postgresPids(): number[] {
   return pids;
 }
 
-/** A sample now; undefined off Linux. */
-export function sampleCpu(agentPids: readonly number[]): CpuSample | undefined {
+/** A sample now; undefined off Linux. With a database, PostgreSQL counts only backends serving it (and the server's own processes). */
+export function sampleCpu(agentPids: readonly number[], database?: string): CpuSample | undefined {
   if (process.platform !== 'linux') return undefined;
   const own = process.cpuUsage();
-  return { controller: (own.user + own.system) / 1e6, agents: secondsByPid(agentPids), postgres: secondsByPid(postgresPids()) };
+  return { controller: (own.user + own.system) / 1e6, agents: secondsByPid(agentPids), postgres: secondsByPid(postgresPids(database)) };
 }
 
 /** What was spent between two samples: a process that started in between counts whole. */
@@ -105,13 +117,13 @@ function machineSeconds(): number {
  * The sampler's own timer runs in this process; a slice is as long as the
  * timer was late, so a busy event loop stretches slices, never hides CPU.
  */
-export function startCpuTimeline(agentPids: readonly number[], intervalMs = 100): { stop(): CpuSlice[] } {
+export function startCpuTimeline(agentPids: readonly number[], database?: string, intervalMs = 100): { stop(): CpuSlice[] } {
   const slices: CpuSlice[] = [];
-  let last = sampleCpu(agentPids);
+  let last = sampleCpu(agentPids, database);
   let lastMachine = machineSeconds();
   let lastAt = Date.now();
   const timer = setInterval(() => {
-    const now = sampleCpu(agentPids);
+    const now = sampleCpu(agentPids, database);
     const machine = machineSeconds();
     const at = Date.now();
     if (last && now) slices.push({ startedAt: lastAt, wallMs: at - lastAt, spent: cpuSpent(last, now), machine: machine - lastMachine });
@@ -125,4 +137,9 @@ export function startCpuTimeline(agentPids: readonly number[], intervalMs = 100)
       return slices;
     },
   };
+}
+
+/** The database a connection string names (its path). */
+export function databaseName(databaseUrl: string): string {
+  return decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
 }

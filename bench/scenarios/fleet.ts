@@ -10,7 +10,7 @@ import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
 import { measureBareReconnect } from '../baselines/bare-reconnect.js';
 import { measureRawFanout } from '../baselines/raw-fanout.js';
 import { checkAcknowledged } from '../lib/checks.js';
-import { cpuFloorSeconds, cpuSpent, sampleCpu } from '../lib/cpu.js';
+import { cpuFloorSeconds, cpuSpent, databaseName, sampleCpu } from '../lib/cpu.js';
 import { settleMemory, type BenchContext } from '../lib/context.js';
 import { atMost, atMostTimes, exactly, info, type Baseline } from '../lib/figures.js';
 import { launch, stateTimes, terminateAndDrain, waitForState } from '../lib/runs.js';
@@ -51,11 +51,12 @@ export async function fleet(ctx: BenchContext, options: FleetOptions): Promise<{
   const rssBefore = await settleMemory();
 
   ctx.log(`${scenario}: deploying`);
-  const cpuBefore = sampleCpu(ctl.pool.pids);
+  const database = databaseName(ctl.databaseUrl);
+  const cpuBefore = sampleCpu(ctl.pool.pids, database);
   const sampledFrom = Date.now();
   const runId = await launch(ctl.client, 'bench/deploy', { w: n });
   await waitForState(ctl.db, runId, 'Ready', Math.max(180_000, n * 60));
-  const cpuAfter = sampleCpu(ctl.pool.pids);
+  const cpuAfter = sampleCpu(ctl.pool.pids, database);
   const sampledMs = Date.now() - sampledFrom;
   const times = await stateTimes(ctl.db, runId);
   const deployMs = times.entered.get('Ready')! - times.createdAt;
