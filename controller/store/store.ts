@@ -46,6 +46,15 @@ async function oneAtATime<T>(target: DatabaseTarget, work: () => Promise<T>): Pr
  * repositories seal password values with the cipher.
  */
 export class Store {
+  /**
+   * The EntityManager of every writeStatement, made once: a statement is raw
+   * SQL (prepared, or a query builder's plain rows once it was fenced off),
+   * never managed entities, so its identity map stays empty and statements
+   * may share it. A fork each cost about 0.2 ms of CPU on the path every
+   * agent's parameter set waits on.
+   */
+  private statementEm: EntityManager | undefined;
+
   private constructor(
     private readonly orm: MikroORM,
     readonly flavour: DatabaseTarget['flavour'],
@@ -109,7 +118,8 @@ export class Store {
    */
   async writeStatement<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
     if (!this.prepared) return this.write(work);
-    return work(new Repositories(this.orm.em.fork(), this.cipher, this.prepared));
+    this.statementEm ??= this.orm.em.fork();
+    return work(new Repositories(this.statementEm, this.cipher, this.prepared));
   }
 
   /**

@@ -8,7 +8,7 @@ import { activeInstances, instanceNamed } from '../../domain/runs/instance-looku
 import { reportMissingEvent } from '../../domain/runs/report-missing.js';
 import { isFinal } from '../../../common/runs/states.js';
 import type { AgentHub } from '../../scheduler/agent-hub.js';
-import { waitForValues, type WaitFailure } from '../../scheduler/parameter-waits.js';
+import { waitForValues, type WaitResult } from '../../scheduler/parameter-waits.js';
 import { NO_PARAMETER_WAIT_METRICS, type ParameterWaitMetrics } from '../../metrics/ports.js';
 import type { RunBus } from '../../scheduler/run-bus.js';
 import type { RunEngine } from '../../scheduler/run-engine.js';
@@ -195,11 +195,11 @@ export class AgentSession {
         return;
       }
       case 'parameterGet':
-        return this.parameterGet(m.value);
+        return this.parameterGet(m.value, request);
       case 'parameterSet':
         return this.parameterSet(m.value);
       case 'parameterGetAll':
-        return this.parameterGetAll(m.value);
+        return this.parameterGetAll(m.value, request);
       case 'abort':
         return this.abort(m.value);
       case 'reportMissing':
@@ -302,7 +302,7 @@ export class AgentSession {
     return (await this.deps.engine.parameterValues(this.agent.runId, keys)) ?? new Map();
   }
 
-  private async parameterGet(get: pb.ParameterGet): Promise<void> {
+  private async parameterGet(get: pb.ParameterGet, request: pb.SessionRequest): Promise<void> {
     const key = this.qualify(get.key);
     if (!key) return this.replyParameter(get.requestId, get.key, undefined, 'invalid', `'${get.key}' is not a parameter key`);
     const current = (await this.read([key])).get(key);
@@ -310,31 +310,44 @@ export class AgentSession {
     if (current !== null) return this.replyParameter(get.requestId, key, current);
     if (!get.wait) return this.replyParameter(get.requestId, key, undefined, 'not-set', `parameter ${key} has no value yet`);
     if (this.waitingGets >= MAX_WAITING_GETS) return this.replyParameter(get.requestId, key, undefined, 'resource-exhausted', TOO_MANY_WAITS);
-    const result = await this.waiting(() =>
-      waitForValues(this.deps.bus, this.agent.runId, [key], () => this.read([key]), {
-        timeoutMs: get.timeoutMs,
-        signal: this.cancel.signal,
-        abortMessage: () => this.abortMessage(),
-      }),
-    );
-    if ('values' in result) this.replyParameter(get.requestId, key, result.values.get(key));
-    else this.replyParameter(get.requestId, key, undefined, result.failure, result.message);
+    this.waitThenAnswer(request, [key], () => this.read([key]), get.timeoutMs, (result) => {
+      if ('values' in result) this.replyParameter(get.requestId, key, result.values.get(key));
+      else this.replyParameter(get.requestId, key, undefined, result.failure, result.message);
+    });
   }
 
-  /** Counts a waiting get while it waits, and in the metrics how it ended. */
-  private async waiting<T extends { values: unknown } | { failure: WaitFailure }>(wait: () => Promise<T>): Promise<T> {
+  /**
+   * Waits for the values of `keys` and answers with `answer`, called once: when
+   * a commit completes the wait, in that commit's announcement, so the answer
+   * goes out before the set is acknowledged and without a chain of promises
+   * between (waitForValues). Counts the wait while it lasts, and in the
+   * metrics how it ended; an answer that throws is answered as a failed
+   * request is.
+   */
+  private waitThenAnswer(
+    request: pb.SessionRequest,
+    keys: readonly string[],
+    read: () => Promise<Map<string, string | null>>,
+    timeoutMs: number,
+    answer: (result: WaitResult) => void,
+  ): void {
     const metrics = this.deps.metrics ?? NO_PARAMETER_WAIT_METRICS;
     this.waitingGets++;
     metrics.waitStarted();
-    let outcome: 'satisfied' | WaitFailure = 'aborted';
-    try {
-      const result = await wait();
-      outcome = 'values' in result ? 'satisfied' : result.failure;
-      return result;
-    } finally {
+    const options = { timeoutMs, signal: this.cancel.signal, abortMessage: () => this.abortMessage() };
+    waitForValues(this.deps.bus, this.agent.runId, keys, read, options, (result) => {
       this.waitingGets--;
-      metrics.waitEnded(outcome);
-    }
+      metrics.waitEnded('values' in result ? 'satisfied' : result.failure);
+      try {
+        answer(result);
+      } catch (err) {
+        try {
+          this.failed(request, err);
+        } catch (again) {
+          this.log.error({ err: again }, 'answering a failed agent message failed');
+        }
+      }
+    });
   }
 
   private async parameterSet(set: pb.ParameterSet): Promise<void> {
@@ -361,7 +374,7 @@ export class AgentSession {
     ack();
   }
 
-  private async parameterGetAll(get: pb.ParameterGetAll): Promise<void> {
+  private async parameterGetAll(get: pb.ParameterGetAll, request: pb.SessionRequest): Promise<void> {
     const reply = (values: string[], error?: RequestError, errorMessage?: string) =>
       this.send({ message: { $case: 'parameterGetAll', value: { requestId: get.requestId, values, ...requestErrorToProto(error, errorMessage) } } });
     const snapshot = await this.deps.engine.snapshot(this.agent.runId);
@@ -375,14 +388,9 @@ export class AgentSession {
     if (keys.some((k) => !current.has(k))) return reply([], 'not-found', `parameter ${get.key} does not exist on node ${get.node}`);
     if (!get.wait) return reply(keys.map((k) => current.get(k) ?? ''));
     if (this.waitingGets >= MAX_WAITING_GETS) return reply([], 'resource-exhausted', TOO_MANY_WAITS);
-    const result = await this.waiting(() =>
-      waitForValues(this.deps.bus, this.agent.runId, keys, read, {
-        timeoutMs: get.timeoutMs,
-        signal: this.cancel.signal,
-        abortMessage: () => this.abortMessage(),
-      }),
-    );
-    if ('values' in result) reply(keys.map((k) => result.values.get(k)!));
-    else reply([], result.failure, result.message);
+    this.waitThenAnswer(request, keys, read, get.timeoutMs, (result) => {
+      if ('values' in result) reply(keys.map((k) => result.values.get(k)!));
+      else reply([], result.failure, result.message);
+    });
   }
 }
