@@ -8,7 +8,8 @@
 /**
  * RunParameterRepository.commitSets as one statement: $1 run id, $2 number
  * of journal entries, $3 time of the change, $4 the keys and $6 their
- * values, $5 the entries numbered from 1, $7 the lease epoch the writer
+ * values, $5 the journal rows numbered from 1 (JSON, as journalRows makes
+ * them; the run id is $1's), $7 the lease epoch the writer
  * holds. Nothing is written when the run row is missing or its lease epoch
  * is another (fenced: another replica owns the run now).
  *
@@ -32,9 +33,9 @@ export const COMMIT_PARAMETER_SETS = `
     returning 1
   ), journal as (
     insert into run_journal (id, run_id, sequence, "time", kind, "type", actor, instance, subject, "text")
-    select j.id, $1, run.base + j.n, j."time", j.kind, j."type", j.actor, j.instance, j.subject, j."text"
+    select j.id, $1, run.base + j.sequence, j."time", j.kind, j."type", j.actor, j.instance, j.subject, j."text"
     from run, jsonb_to_recordset($5::jsonb)
-      as j(id uuid, n int, "time" timestamptz, kind text, "type" text, actor text, instance text, subject text, "text" text)
+      as j(id uuid, sequence int, "time" timestamptz, kind text, "type" text, actor text, instance text, subject text, "text" text)
     returning 1
   )
   select base from run`;

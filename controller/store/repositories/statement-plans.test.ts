@@ -75,7 +75,7 @@ describe.runIf(TEST_DATABASES.includes('postgres'))('hot-path statements on a la
 
   it('parameters.commitSets reads the rows of the keys it sets, not the run’s other parameters', async () => {
     const keys = ['web.7:url', 'web.1500:url'];
-    const entries = keys.map((subject, i) => ({ id: crypto.randomUUID(), n: i + 1, time: new Date().toISOString(), kind: 'parameter', type: 'set', actor: 'agent:web.7', instance: '', subject, text: 'x' }));
+    const entries = keys.map((subject, i) => ({ id: crypto.randomUUID(), sequence: i + 1, time: new Date().toISOString(), kind: 'parameter', type: 'set', actor: 'agent:web.7', instance: '', subject, text: 'x' }));
     const plan = await explain(COMMIT_PARAMETER_SETS, [testRun.runId, entries.length, new Date(), keys, JSON.stringify(entries), ['x', 'y'], 0]);
     expect(rowsScanned(plan, 'run_parameters')).toBeLessThanOrEqual(2 * keys.length);
     const { rows } = await client.query<{ key: string; value: string }>('select "key", "value" from run_parameters where run_id = $1 and "value" is not null order by "key"', [testRun.runId]);
