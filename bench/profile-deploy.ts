@@ -46,24 +46,35 @@ try {
   // When the run entered each state, relative to its creation (the journal's clock, the deploy figure's).
   const { createdAt, entered } = await stateTimes(ctl.db, run.runId);
   process.stderr.write(`run states: ${[...entered].map(([state, at]) => `${state} +${at - createdAt} ms`).join(', ')}\n`);
-  // Where the cores went between launch and Ready, by 100 ms slice, in cores busy; on a shared machine idle is what
-  // nobody used, and what other processes took is not a serial wait of ours.
+  // Where the cores went between launch and Ready, by 100 ms slice, in cores: what our processes ran, what they were
+  // ready to run but waited for a core (on a shared machine, others' work crowds them out), and the machine's total.
+  // A slice whose ran + waited is under the cores is a serial wait of ours: part of the deploy slept.
   const slices = timeline.stop();
   const readyAt = entered.get('Ready') ?? Number.POSITIVE_INFINITY;
+  const cores = availableParallelism();
   const busy = (seconds: number, wallMs: number) => ((seconds * 1000) / wallMs).toFixed(2);
-  process.stderr.write(`cores busy by slice (t from the run's creation): controller+bench / agents / postgres = ours; machine\n`);
-  let idleCoreSeconds = 0;
-  let othersCoreSeconds = 0;
-  for (const { startedAt, wallMs, spent, machine } of slices) {
+  const sum = (s: { controller: number; agents: number; postgres: number }) => s.controller + s.agents + s.postgres;
+  process.stderr.write(`cores by slice (t from the run's creation): ran controller+bench / agents / postgres, waited, demand; machine\n`);
+  let sleptCoreSeconds = 0;
+  let waitedCoreSeconds = 0;
+  // The same, by the state the run was in: where the slack is.
+  const phases = [['Initializing', createdAt] as const, ...[...entered].filter(([, at]) => at <= readyAt)];
+  const phaseOf = (at: number) => phases.findLast(([, from]) => from <= at)?.[0] ?? 'Initializing';
+  const slackByPhase = new Map<string, number>();
+  for (const { startedAt, wallMs, spent, waited, machine } of slices) {
     if (startedAt + wallMs < createdAt || startedAt > readyAt) continue;
-    const ours = spent.controller + spent.agents + spent.postgres;
-    idleCoreSeconds += Math.max(0, (availableParallelism() * wallMs) / 1000 - machine);
-    othersCoreSeconds += Math.max(0, machine - ours);
+    const demand = sum(spent) + sum(waited);
+    const slack = Math.max(0, (cores * wallMs) / 1000 - demand);
+    sleptCoreSeconds += slack;
+    slackByPhase.set(phaseOf(startedAt + wallMs / 2), (slackByPhase.get(phaseOf(startedAt + wallMs / 2)) ?? 0) + slack);
+    waitedCoreSeconds += sum(waited);
     process.stderr.write(
-      `  t=${startedAt - createdAt} +${wallMs}: ${busy(spent.controller, wallMs)} / ${busy(spent.agents, wallMs)} / ${busy(spent.postgres, wallMs)} = ${busy(ours, wallMs)}; ${busy(machine, wallMs)}\n`,
+      `  t=${startedAt - createdAt} +${wallMs}: ${busy(spent.controller, wallMs)} / ${busy(spent.agents, wallMs)} / ${busy(spent.postgres, wallMs)}, ` +
+        `${busy(sum(waited), wallMs)}, ${busy(demand, wallMs)}; ${busy(machine, wallMs)}\n`,
     );
   }
-  process.stderr.write(`from launch to Ready: ${idleCoreSeconds.toFixed(2)} core-seconds idle, ${othersCoreSeconds.toFixed(2)} used by other processes\n`);
+  process.stderr.write(`core-seconds left unwanted by state: ${[...slackByPhase].map(([state, slack]) => `${state} ${slack.toFixed(2)}`).join(', ')}\n`);
+  process.stderr.write(`from launch to Ready: ${sleptCoreSeconds.toFixed(2)} core-seconds that our processes left unwanted, ${waitedCoreSeconds.toFixed(2)} s they waited for a core\n`);
   await run.terminate();
 } finally {
   await ctl.close();

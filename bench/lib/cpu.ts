@@ -101,6 +101,32 @@ export interface CpuSlice {
   spent: CpuSpent;
   /** CPU seconds every process on the machine used (/proc/stat): on a shared machine, what others took. */
   machine: number;
+  /**
+   * Seconds the groups' threads were ready to run but waited for a core
+   * (schedstat run delay): on a shared machine, demand that others' work
+   * crowded out. What a group neither ran nor waited to run, it slept.
+   */
+  waited: CpuSpent;
+}
+
+/** Seconds every thread of each of these processes has waited for a core so far (/proc/<pid>/task/<tid>/schedstat). */
+function runDelayByPid(pids: readonly number[]): Map<number, number> {
+  const delays = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      let nanos = 0;
+      for (const tid of readdirSync(`/proc/${pid}/task`)) nanos += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+      delays.set(pid, nanos / 1e9);
+    } catch {
+      // The process (or one of its threads) ended while we looked.
+    }
+  }
+  return delays;
+}
+
+/** Run delays so far, by group, shaped as a CpuSample so that cpuSpent subtracts two of them. */
+function sampleRunDelay(agentPids: readonly number[], database?: string): CpuSample {
+  return { controller: runDelayByPid([process.pid]).get(process.pid) ?? 0, agents: runDelayByPid(agentPids), postgres: runDelayByPid(postgresPids(database)) };
 }
 
 /** CPU seconds every process on the machine has used so far (all CPUs, all but idle and iowait). */
@@ -120,14 +146,19 @@ function machineSeconds(): number {
 export function startCpuTimeline(agentPids: readonly number[], database?: string, intervalMs = 100): { stop(): CpuSlice[] } {
   const slices: CpuSlice[] = [];
   let last = sampleCpu(agentPids, database);
+  let lastDelay = sampleRunDelay(agentPids, database);
   let lastMachine = machineSeconds();
   let lastAt = Date.now();
   const timer = setInterval(() => {
     const now = sampleCpu(agentPids, database);
+    const delay = sampleRunDelay(agentPids, database);
     const machine = machineSeconds();
     const at = Date.now();
-    if (last && now) slices.push({ startedAt: lastAt, wallMs: at - lastAt, spent: cpuSpent(last, now), machine: machine - lastMachine });
+    if (last && now) {
+      slices.push({ startedAt: lastAt, wallMs: at - lastAt, spent: cpuSpent(last, now), machine: machine - lastMachine, waited: cpuSpent(lastDelay, delay) });
+    }
     last = now;
+    lastDelay = delay;
     lastMachine = machine;
     lastAt = at;
   }, intervalMs);
