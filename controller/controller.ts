@@ -314,6 +314,9 @@ export async function startController(options: CompiledControllerOptions, log: L
       [new LocalVmRunFolders(options.dataDir, options.localVms, retentionLog), replicaRunMemory(leases, engine)],
       (runIds) => bus.deleted(runIds),
     );
+    // Agents that dial in before the runs are taken (all of them after a restart) wait for it, not for a retry.
+    let tookRuns!: () => void;
+    const runsTaken = new Promise<void>((resolve) => (tookRuns = resolve));
     const server: ApiServer = await startApiServer(
       {
         store,
@@ -324,7 +327,7 @@ export async function startController(options: CompiledControllerOptions, log: L
         engine,
         bus,
         hub,
-        owners: { owns: (runId) => engine.owns(runId), ownerAgentAddress: (runId) => leases.holderAgentAddress(runId) },
+        owners: { owns: (runId) => engine.owns(runId), ownerAgentAddress: (runId) => leases.holderAgentAddress(runId), runsTaken },
         placement: leases,
         deletion,
         replicaId: self.id,
@@ -365,6 +368,7 @@ export async function startController(options: CompiledControllerOptions, log: L
     const { server: bundleServer } = await served;
     // Takes its runs (alone: all of them) and resumes them, then serves: health says SERVING from here on.
     await membership.serve();
+    tookRuns();
     server.setServing(true);
     engine.start();
     const reconcilerReplica = { owns: (runId: string) => engine.owns(runId), runsSingletonWork: async () => (locks ? locks.holdsSingletonWork() : true) };

@@ -51,4 +51,10 @@ export interface AgentRouting {
   owns(runId: string): boolean;
   /** `host:port` of the agent endpoint of the replica that owns the run; undefined when none owns it right now. */
   ownerAgentAddress(runId: string): Promise<string | undefined>;
+  /**
+   * Resolves once this replica has taken the runs it starts with (a single
+   * controller: all of them); until then a run nobody drives may be about to
+   * be driven here. Absent: nothing to wait for.
+   */
+  runsTaken?: Promise<void>;
 }

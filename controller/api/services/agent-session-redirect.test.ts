@@ -127,6 +127,52 @@ describe('AgentSession on a replica that does not drive the run', () => {
     }
   });
 
+  it('holds a session that arrives before the replica took its runs, and welcomes it once the run is driven here', async () => {
+    replica = { hub: new AgentHub(), engineUses: [], drives: true };
+    let owned = false;
+    let tookRuns!: () => void;
+    const runsTaken = new Promise<void>((resolve) => (tookRuns = resolve));
+    owners = { owns: () => owned, ownerAgentAddress: () => Promise.resolve(undefined), runsTaken };
+    const seen = openSession();
+    // Neither a redirect nor a welcome while the runs are being taken.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(seen.messages).toEqual([]);
+    owned = true;
+    tookRuns();
+    await expect.poll(() => seen.messages[0]?.message?.$case).toBe('welcome');
+    expect(replica.hub.isConnected(AGENT.runId, AGENT.instance)).toBe(true);
+    for (const [, session] of replica.hub.forRun(AGENT.runId)) session.close();
+    await seen.status;
+  });
+
+  it('redirects a held session whose run this replica did not take, as the owner says then', async () => {
+    replica = { hub: new AgentHub(), engineUses: [], drives: false };
+    const lease: { holder?: string } = {};
+    let tookRuns!: () => void;
+    const runsTaken = new Promise<void>((resolve) => (tookRuns = resolve));
+    owners = { owns: () => false, ownerAgentAddress: () => Promise.resolve(lease.holder), runsTaken };
+    const seen = openSession();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(seen.messages).toEqual([]);
+    lease.holder = OWNER;
+    tookRuns();
+    const ended = await seen.status;
+    expect(ended.code).toBe(status.UNAVAILABLE);
+    expect(seen.messages.map((m) => m.message)).toEqual([
+      { $case: 'redirect', value: { address: OWNER, reason: `run run-1 is driven by the controller replica at ${OWNER}` } },
+    ]);
+    expect(replica.engineUses).toEqual([]);
+  });
+
+  it('does not hold once the runs are taken: a run nobody drives then is a takeover under way', async () => {
+    replica = { hub: new AgentHub(), engineUses: [], drives: false };
+    owners = { owns: () => false, ownerAgentAddress: () => Promise.resolve(undefined), runsTaken: Promise.resolve() };
+    const seen = openSession();
+    const ended = await seen.status;
+    expect(ended.details).toContain('retry later');
+    expect(seen.messages.map((m) => m.message?.$case)).toEqual(['redirect']);
+  });
+
   it('redirects a session whose run moved away between its start and its hello, before it reaches the hub', async () => {
     replica = { hub: new AgentHub(), engineUses: [], drives: true };
     let asked = 0;

@@ -78,7 +78,12 @@ export class AgentSession {
     this.call.on('error', end);
     this.call.on('close', end);
     // Before anything is read: a session of a run driven elsewhere never reaches the hub or the engine here.
-    if (!this.deps.owners.owns(this.agent.runId)) return void this.redirectToOwner();
+    if (!this.deps.owners.owns(this.agent.runId)) return void this.routeUnowned();
+    this.serve();
+  }
+
+  /** Reads the agent's messages and ends the session when the run ends. */
+  private serve(): void {
     this.call.on('data', (request: pb.SessionRequest) => {
       void this.handle(request)
         .catch((err: unknown) => this.failed(request, err))
@@ -107,16 +112,45 @@ export class AgentSession {
     this.close();
   }
 
+  /**
+   * A session of a run this replica does not drive when it starts. While the
+   * replica has not taken its runs yet (it starts: after a restart, every
+   * agent dials back at once) and nobody else drives the run, the session
+   * waits for that instead of sending the agent away to ask again a second
+   * later: its hello is read once the run is driven here.
+   */
+  private async routeUnowned(): Promise<void> {
+    const address = await this.ownerAddress();
+    const { runsTaken } = this.deps.owners;
+    if (address === '' && runsTaken) {
+      if (this.cancel.signal.aborted) return;
+      const stopped = new Promise<void>((resolve) => this.cancel.signal.addEventListener('abort', () => resolve(), { once: true }));
+      await Promise.race([runsTaken, stopped]);
+      if (this.cancel.signal.aborted) return;
+      if (this.deps.owners.owns(this.agent.runId)) return this.serve();
+      return this.redirectToOwner();
+    }
+    this.redirectTo(address);
+  }
+
   /** Sends the agent to the replica that drives its run, as the owner's address says now. */
   private async redirectToOwner(): Promise<void> {
-    const runId = this.agent.runId;
-    let address = '';
+    this.redirectTo(await this.ownerAddress());
+  }
+
+  /** The agent address of the replica that drives the run; '' when none does right now (or it cannot be looked up). */
+  private async ownerAddress(): Promise<string> {
     try {
-      address = (await this.deps.owners.ownerAgentAddress(runId)) ?? '';
+      return (await this.deps.owners.ownerAgentAddress(this.agent.runId)) ?? '';
     } catch (err) {
       // Sent on without an address: the agent retries later, as for a run between owners.
       this.log.warn({ err }, 'looking up the owner of a run failed');
+      return '';
     }
+  }
+
+  private redirectTo(address: string): void {
+    const runId = this.agent.runId;
     const reason = address ? `run ${runId} is driven by the controller replica at ${address}` : `no controller replica drives run ${runId} right now`;
     this.redirect({ type: 'redirect', address, reason });
   }
