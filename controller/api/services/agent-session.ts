@@ -47,6 +47,9 @@ export const MAX_WAITING_GETS = 1_000;
 const HANDLER_FAILED = 'the controller could not handle the request; try again';
 const TOO_MANY_WAITS = `more than ${MAX_WAITING_GETS} gets of this agent are waiting; wait for some to end`;
 
+/** Why a session's own signal aborted: it closed (nothing reads the reason; its waits end on `aborted`). */
+const SESSION_CLOSED = Object.freeze({ sessionClosed: true });
+
 /** One agent's session stream: the controller's side of everything an agent asks and is told. */
 export class AgentSession {
   private readonly cancel = new AbortController();
@@ -176,7 +179,8 @@ export class AgentSession {
   /** Ends the session; with `failure`, the stream ends with that status instead of OK. */
   private close(failure?: { code: status; details: string }): void {
     if (this.cancel.signal.aborted) return;
-    this.cancel.abort();
+    // A reason of our own: the default one is a DOMException whose stack is captured, for every session a stop ends.
+    this.cancel.abort(SESSION_CLOSED);
     this.unregister?.();
     this.unsubscribeRun?.();
     if (failure && this.call.writable) this.call.emit('error', failure);
