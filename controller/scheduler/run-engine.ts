@@ -196,10 +196,10 @@ export class RunEngine implements RunInputs {
    * no parameter of the run are skipped and returned as `unknown`.
    */
   setParameters(runId: string, sets: { key: string; value: string }[], actor: string): Promise<SetOutcome> {
-    const bySets = sets.map(({ key, value }) => ({ key, value, actor }));
-    if (!this.owns(runId)) return this.remote.setParameters(runId, bySets);
+    const attributed = sets.map(({ key, value }) => ({ key, value, actor }));
+    if (!this.owns(runId)) return this.remote.setParameters(runId, attributed);
     this.metrics.parameterSets(actor.startsWith('agent:') ? 'agent' : 'operator', sets.length);
-    return new Promise((resolve, reject) => this.submit(runId, { kind: 'sets', sets: bySets, resolve, reject }));
+    return new Promise((resolve, reject) => this.submit(runId, { kind: 'sets', sets: attributed, resolve, reject }));
   }
 
   /** Appends an agent's log lines to the run's journal. */
