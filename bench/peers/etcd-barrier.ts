@@ -35,7 +35,7 @@ export async function measureEtcdBarrier(options: { endpoint: string; parties: n
     await withDeadline(Promise.all(reports.map((next) => next('ready'))), 60_000 + parties * 20, 'setting up the etcd barrier parties');
     await delay(SETTLE_MS);
     for (const child of children) child.send({ type: 'go' });
-    const entered = await withDeadline(Promise.all(reports.map((next) => next('entered'))), 60_000 + parties * 10, 'the etcd barrier');
+    const entered = await withDeadline(Promise.all(reports.map((next) => next('entered'))), 60_000 + parties * 60, 'the etcd barrier');
     const lastPut = entered.map((e) => BigInt(e.lastPutNs)).reduce((max, ns) => (ns > max ? ns : max));
     const lastReady = entered.map((e) => BigInt(e.lastReadyNs)).reduce((max, ns) => (ns > max ? ns : max));
     return { ms: nsToMs(lastPut, lastReady), parties };
