@@ -7,8 +7,9 @@
  */
 import { measureRawRelay } from '../baselines/raw-relay.js';
 import { percentile, type BenchContext } from '../lib/context.js';
-import { atMostTimes, info, type Baseline } from '../lib/figures.js';
+import { atMostTimes, info, withPeer, type Baseline } from '../lib/figures.js';
 import { launch, terminateAndDrain, waitForState } from '../lib/runs.js';
+import { etcdPeerKeys } from '../peers/etcd.js';
 
 /** The baseline both propagation figures are judged against: the p50, for the p99 too. */
 export const RAW_RELAY_P50 = 'raw relay p50';
@@ -36,8 +37,9 @@ export async function propagation(ctx: BenchContext, connected: number): Promise
   const { rows } = await ctl.db.query<{ value: string }>('select value from run_parameters where run_id = $1 and key = $2', [runId, 'pong.1:latencies']);
   const latencies = (rows[0]?.value ?? '').split(',').filter(Boolean).map((v) => Number(v) / 1000).sort((a, b) => a - b);
   const scenario = 'propagation';
-  ctx.figures.push(atMostTimes(scenario, `set -> mapped pending get returns, p50 (${connected} agents connected)`, percentile(latencies, 50), 'ms', 1.2, relay));
-  ctx.figures.push(atMostTimes(scenario, `  p99`, percentile(latencies, 99), 'ms', 5, relay));
+  const p50 = atMostTimes(scenario, `set -> mapped pending get returns, p50 (${connected} agents connected)`, percentile(latencies, 50), 'ms', 1.2, relay);
+  ctx.figures.push(withPeer(p50, ctx.peers?.get(etcdPeerKeys.propagationP50)));
+  ctx.figures.push(withPeer(atMostTimes(scenario, `  p99`, percentile(latencies, 99), 'ms', 5, relay), ctx.peers?.get(etcdPeerKeys.propagationP99)));
   ctx.figures.push(info(scenario, `  samples`, latencies.length, ''));
   await terminateAndDrain(ctl.client, ctl.db, ctl.pool, runId, 60_000);
 }
