@@ -42,10 +42,15 @@ export class ControllerMetrics implements EngineMetrics, ParameterWaitMetrics, R
   readonly registry = new Registry();
   /** Counts gRPC calls as they end (grpc-calls.ts). */
   readonly grpcCalls: Counter<'method' | 'code'>;
-  private readonly parameterSetsTotal: Counter<'origin'>;
-  private readonly waitsStarted: Counter;
-  private readonly waitsEnded: Counter<'outcome'>;
-  private readonly waitsInProgress: Gauge;
+  /**
+   * The per-set and per-wait counts, tallied in plain numbers and handed to
+   * their metrics when scraped: prom-client turns the labels of every inc()
+   * into a key string (its labelled children too), and these count on every
+   * agent's set and get.
+   */
+  private readonly setsByOrigin: Record<ParameterSetOrigin, number> = { agent: 0, operator: 0 };
+  private readonly waitsEndedByOutcome: Record<ParameterWaitOutcome, number> = { satisfied: 0, timeout: 0, aborted: 0 };
+  private waitsStartedCount = 0;
   private readonly commitSeconds: Histogram;
   private readonly commitItems: Histogram;
   private readonly cloudCalls: Counter<'operation' | 'cloud' | 'driver' | 'outcome'>;
@@ -57,6 +62,10 @@ export class ControllerMetrics implements EngineMetrics, ParameterWaitMetrics, R
   /** `store`: where the cluster-wide gauges count, at each scrape. */
   constructor(store: Store, log: Logger) {
     const replica = () => this.replica;
+    const setsByOrigin = this.setsByOrigin;
+    const waitsEndedByOutcome = this.waitsEndedByOutcome;
+    const waitsStarted = () => this.waitsStartedCount;
+    const waitsInProgress = () => this.waitsStartedCount - Object.values(waitsEndedByOutcome).reduce((sum, n) => sum + n, 0);
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: `${PREFIX}controller_` });
     const queryFailed = (err: unknown, gauge: string) => log.warn({ err, gauge }, 'counting for a metric failed; its series are left out of this scrape');
@@ -101,24 +110,44 @@ export class ControllerMetrics implements EngineMetrics, ParameterWaitMetrics, R
         if (sources) this.set(sources.agentsConnected());
       },
     });
-    this.parameterSetsTotal = new Counter({
+    // Every origin and outcome has a series from the start: a rate over a counter that appears at its first event misses that event.
+    new Counter({
       name: `${PREFIX}parameter_sets_total`,
       help: 'Parameter values submitted to runs this replica drives, by agents (ss-set) or operators (the API)',
       labelNames: ['origin'],
       registers,
+      collect() {
+        this.reset();
+        for (const [origin, count] of Object.entries(setsByOrigin)) this.inc({ origin }, count);
+      },
     });
-    this.waitsStarted = new Counter({
+    new Counter({
       name: `${PREFIX}parameter_waits_started_total`,
       help: 'Agents\' gets that waited for a value (ss-get --wait and get-all with wait) on this replica',
       registers,
+      collect() {
+        this.reset();
+        this.inc(waitsStarted());
+      },
     });
-    this.waitsEnded = new Counter({
+    new Counter({
       name: `${PREFIX}parameter_waits_ended_total`,
       help: 'Waiting gets that ended: satisfied (the value came), timeout, or aborted (the run aborted or the session ended)',
       labelNames: ['outcome'],
       registers,
+      collect() {
+        this.reset();
+        for (const [outcome, count] of Object.entries(waitsEndedByOutcome)) this.inc({ outcome }, count);
+      },
     });
-    this.waitsInProgress = new Gauge({ name: `${PREFIX}parameter_waits_in_progress`, help: 'Gets waiting for a value now on this replica', registers });
+    new Gauge({
+      name: `${PREFIX}parameter_waits_in_progress`,
+      help: 'Gets waiting for a value now on this replica',
+      registers,
+      collect() {
+        this.set(waitsInProgress());
+      },
+    });
     this.commitSeconds = new Histogram({
       name: `${PREFIX}run_commit_duration_seconds`,
       help: 'Time to commit one batch of a run\'s group commit (state machine inputs, parameter sets and log lines together)',
@@ -157,8 +186,6 @@ export class ControllerMetrics implements EngineMetrics, ParameterWaitMetrics, R
       registers,
     });
     // Zero series from the start: a rate over a counter that appears at its first event misses that event.
-    for (const origin of ['agent', 'operator'] satisfies ParameterSetOrigin[]) this.parameterSetsTotal.inc({ origin }, 0);
-    for (const outcome of ['satisfied', 'timeout', 'aborted'] satisfies ParameterWaitOutcome[]) this.waitsEnded.inc({ outcome }, 0);
     for (const kind of ['stray_terminated', 'stray_terminate_failed', 'instance_lost', 'cloud_unlisted'] satisfies ReconcilerFinding[]) this.findings.inc({ kind }, 0);
   }
 
@@ -178,17 +205,15 @@ export class ControllerMetrics implements EngineMetrics, ParameterWaitMetrics, R
   }
 
   parameterSets(origin: ParameterSetOrigin, values: number): void {
-    this.parameterSetsTotal.inc({ origin }, values);
+    this.setsByOrigin[origin] += values;
   }
 
   waitStarted(): void {
-    this.waitsStarted.inc();
-    this.waitsInProgress.inc();
+    this.waitsStartedCount++;
   }
 
   waitEnded(outcome: ParameterWaitOutcome): void {
-    this.waitsEnded.inc({ outcome });
-    this.waitsInProgress.dec();
+    this.waitsEndedByOutcome[outcome]++;
   }
 
   found(kind: ReconcilerFinding, count: number): void {
