@@ -7,6 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 /** CPU seconds so far, by process id, of this process, the agents' workers and PostgreSQL. */
 export interface CpuSample {
+  /** Every process on the machine (/proc/stat), when read. */
+  machine?: number;
   controller: number;
   agents: Map<number, number>;
   postgres: Map<number, number>;
@@ -19,6 +21,8 @@ export interface CpuSpent {
   agents: number;
   /** PostgreSQL processes that ended in between are not counted (their CPU is gone with them). */
   postgres: number;
+  /** What the rest of the machine used meanwhile (other processes, the kernel's interrupts), when both samples read it. */
+  others?: number;
 }
 
 /** /proc reports times in USER_HZ, 100 on every Linux architecture Node runs on. */
@@ -76,13 +80,15 @@ export function postgresPids(database?: string): number[] {
 export function sampleCpu(agentPids: readonly number[], database?: string): CpuSample | undefined {
   if (process.platform !== 'linux') return undefined;
   const own = process.cpuUsage();
-  return { controller: (own.user + own.system) / 1e6, agents: secondsByPid(agentPids), postgres: secondsByPid(postgresPids(database)) };
+  return { machine: machineSeconds(), controller: (own.user + own.system) / 1e6, agents: secondsByPid(agentPids), postgres: secondsByPid(postgresPids(database)) };
 }
 
 /** What was spent between two samples: a process that started in between counts whole. */
 export function cpuSpent(before: CpuSample, after: CpuSample): CpuSpent {
   const spent = (b: Map<number, number>, a: Map<number, number>) => [...a].reduce((sum, [pid, s]) => sum + s - (b.get(pid) ?? 0), 0);
-  return { controller: after.controller - before.controller, agents: spent(before.agents, after.agents), postgres: spent(before.postgres, after.postgres) };
+  const ours = { controller: after.controller - before.controller, agents: spent(before.agents, after.agents), postgres: spent(before.postgres, after.postgres) };
+  if (before.machine === undefined || after.machine === undefined) return ours;
+  return { ...ours, others: Math.max(0, after.machine - before.machine - ours.controller - ours.agents - ours.postgres) };
 }
 
 /**
