@@ -29,7 +29,7 @@ try {
   const ctx: BenchContext = { ctl, quick: false, figures, dataLoss: [], baselines: new Map(), log: (m) => process.stderr.write(`${m}\n`) };
   await saveBenchModules(ctl.client, { samples: 1, throughputRounds: 1 });
   const timeline = startCpuTimeline(ctl.pool.pids, databaseName(ctl.databaseUrl));
-  const run = await fleet(ctx, { size, deployTargetMs: 0, barrierTargetMs: 0, ...(storm ? { storm: { targetMs: 0 } } : {}) });
+  const run = await fleet(ctx, { size, storm: !!storm });
   // When the agents got through each step, relative to the first enrollment: where a deploy spends its time.
   const records = await ctl.pool.records();
   const first = Math.min(...records.flatMap((r) => r.events.filter((e) => e[0] === 'enrolled').map((e) => e[3])));

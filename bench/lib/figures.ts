@@ -102,10 +102,25 @@ export interface BenchReport {
   /** somaxconn: net.core.somaxconn, the kernel's cap on the controller's accept queue (null where unreadable). */
   machine: { cpus: number; node: string; totalMemoryBytes: number; somaxconn: number | null };
   figures: Figure[];
+  /** The judged figures (those with a target) met and missed, the missed ones named: the run's verdict at a glance. */
+  targets: { met: number; missed: string[] };
   /** Data checks that failed (lost sets or completions, duplicate phases, agents that gave up). */
   dataLoss: string[];
   /** The sim agents' warnings and errors, counted by message (the workers do not print them). */
   agentLogs: SimLogKind[];
+}
+
+/** Which judged figures met their targets; a figure is named by its scenario and its line (an indented line after the figure it belongs to). */
+export function targetVerdict(figures: readonly Figure[]): BenchReport['targets'] {
+  let heading = '';
+  const missed: string[] = [];
+  let met = 0;
+  for (const f of figures) {
+    if (!f.figure.startsWith(' ')) heading = f.figure;
+    if (f.pass === true) met++;
+    else if (f.pass === false) missed.push(`${f.scenario}: ${f.figure.startsWith(' ') ? `${heading} /${f.figure.trimStart()}` : f.figure} (${f.target})`);
+  }
+  return { met, missed };
 }
 
 export function writeReport(path: string, report: BenchReport): void {
