@@ -61,10 +61,21 @@ describe('bench etcd peer', () => {
         expect(ms).toBeGreaterThan(0);
       }
       expect(propagation.p50Ms).toBeLessThanOrEqual(propagation.p99Ms);
-      const barrier = await measureEtcdBarrier({ endpoint: etcd.endpoint, parties: 20, processes: 2 });
-      expect(barrier.parties).toBe(20);
-      expect(Number.isFinite(barrier.ms)).toBe(true);
-      expect(barrier.ms).toBeGreaterThan(0);
+      for (const spreadMs of [0, 100]) {
+        const barrier = await measureEtcdBarrier({ endpoint: etcd.endpoint, parties: 20, processes: 2, spreadMs });
+        expect(barrier.parties).toBe(20);
+        expect(barrier.spreadMs).toBe(spreadMs);
+        expect(Number.isFinite(barrier.ms)).toBe(true);
+        expect(barrier.ms).toBeGreaterThan(0);
+        expect(barrier.lastPutAckedMs).toBeGreaterThan(0);
+        expect(barrier.lastCountedMs).toBeGreaterThan(barrier.lastPutAckedMs);
+        expect(barrier.readyTxns).toBeGreaterThanOrEqual(1);
+        // All at once, every party may count 20 and make ready itself: then no watch saw it.
+        if (barrier.readyTxns < 20) expect(barrier.firstSawReadyMs).toBeLessThanOrEqual(barrier.ms);
+        else expect(barrier.firstSawReadyMs).toBeNaN();
+        // Every party that did not make ready saw it through its watch.
+        expect(barrier.watchEvents).toBeGreaterThanOrEqual(20 - barrier.readyTxns);
+      }
     } finally {
       await etcd.stop();
     }
