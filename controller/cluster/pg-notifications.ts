@@ -57,6 +57,12 @@ export class PgNotifications {
     await this.sender.query('select pg_notify($1, $2)', [channel, payload]);
   }
 
+  /** Sends a notification per payload, in one statement (one round trip; delivered together once it commits). */
+  async notifyAll(channel: string, payloads: readonly string[]): Promise<void> {
+    if (payloads.length === 0) return;
+    await this.sender.query('select pg_notify($1, payload) from unnest($2::text[]) as payload', [channel, payloads]);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);

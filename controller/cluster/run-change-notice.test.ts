@@ -5,7 +5,7 @@ import { NoticeCoalescer, parseNotice } from './run-change-notice.js';
 describe('run change notices', () => {
   it('carry a deletion beside the changes of the same tick, in one notice per run', async () => {
     const sent: string[] = [];
-    const coalescer = new NoticeCoalescer('replica-a', 60_000, async (payload) => void sent.push(payload), pino({ level: 'silent' }));
+    const coalescer = new NoticeCoalescer('replica-a', 60_000, async (payloads) => void sent.push(...payloads), pino({ level: 'silent' }));
     coalescer.add('run-1', { kind: 'state', state: 'Done', epoch: 1, abortMessage: undefined });
     coalescer.addDeleted('run-1');
     coalescer.addDeleted('run-2');

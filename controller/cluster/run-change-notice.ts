@@ -35,11 +35,16 @@ export function parseNotice(payload: string): RunChangeNotice | undefined {
   return { run, replica, seq, kinds: KINDS.filter((k) => kinds.includes(k)) };
 }
 
+/** The most notices one send carries (one statement each: bounded whatever the tick gathered). */
+const NOTICES_PER_SEND = 1_000;
+
 /**
  * Coalesces this replica's local publishes into notices: at most one per
  * run per tick, sent one tick after the run's first change in it, and never
  * two ticks' sends at once (while one is out, the next gathers), so that
  * thousands of commits a second become a few notices each covering many.
+ * A tick's notices of every run go out together (one statement per
+ * NOTICES_PER_SEND), not one round trip per run.
  */
 export class NoticeCoalescer {
   private pending = new Map<string, { seq?: number; kinds: Set<RunActivityKind> }>();
@@ -49,7 +54,8 @@ export class NoticeCoalescer {
   constructor(
     private readonly replica: string,
     private readonly tickMs: number,
-    private readonly send: (payload: string) => Promise<void>,
+    /** Sends these notices (one statement: all or none). */
+    private readonly send: (payloads: string[]) => Promise<void>,
     private readonly log: Logger,
   ) {}
 
@@ -95,18 +101,21 @@ export class NoticeCoalescer {
   }
 
   private async sendPending(): Promise<void> {
-    const batch = this.pending;
+    const payloads = [...this.pending].map(([run, { seq, kinds }]) => {
+      const notice: RunChangeNotice = { run, replica: this.replica, ...(seq === undefined ? {} : { seq }), kinds: [...kinds] };
+      return JSON.stringify(notice);
+    });
     this.pending = new Map();
-    await Promise.all(
-      [...batch].map(async ([run, { seq, kinds }]) => {
-        const notice: RunChangeNotice = { run, replica: this.replica, ...(seq === undefined ? {} : { seq }), kinds: [...kinds] };
-        try {
-          await this.send(JSON.stringify(notice));
-        } catch (err) {
+    const sends: Promise<void>[] = [];
+    for (let start = 0; start < payloads.length; start += NOTICES_PER_SEND) {
+      const chunk = payloads.slice(start, start + NOTICES_PER_SEND);
+      sends.push(
+        this.send(chunk).catch((err: unknown) => {
           // The other replicas' poll catches up from the tables.
-          this.log.warn({ err, runId: run }, 'run change notice not sent');
-        }
-      }),
-    );
+          this.log.warn({ err, notices: chunk.length }, 'run change notices not sent');
+        }),
+      );
+    }
+    await Promise.all(sends);
   }
 }

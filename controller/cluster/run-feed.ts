@@ -63,7 +63,7 @@ export class RunFeed implements RunBusTap {
     this.coalescer = new NoticeCoalescer(
       options.replicaId,
       options.coalesceMs ?? 15,
-      (payload) => options.notifications.notify(RUN_CHANGES_CHANNEL, payload),
+      (payloads) => options.notifications.notifyAll(RUN_CHANGES_CHANNEL, payloads),
       this.log,
     );
   }
