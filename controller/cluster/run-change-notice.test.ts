@@ -16,6 +16,23 @@ describe('run change notices', () => {
     ]);
   });
 
+  it('send a tick\'s notices of every run together, at most 1,000 a send, and log a failed send instead of throwing', async () => {
+    const sends: string[][] = [];
+    const coalescer = new NoticeCoalescer(
+      'replica-a',
+      60_000,
+      async (payloads) => {
+        sends.push(payloads);
+        if (sends.length === 2) throw new Error('connection lost');
+      },
+      pino({ level: 'silent' }),
+    );
+    for (let i = 0; i < 2_500; i++) coalescer.addDeleted(`run-${i}`);
+    await coalescer.flush();
+    expect(sends.map((payloads) => payloads.length)).toEqual([1_000, 1_000, 500]);
+    expect(new Set(sends.flat().map((p) => parseNotice(p)?.run)).size).toBe(2_500);
+  });
+
   it('read kinds this replica does not know as absent, not as a broken notice', () => {
     expect(parseNotice(JSON.stringify({ run: 'r', replica: 'b', kinds: ['deleted', 'renamed'] }))).toEqual({ run: 'r', replica: 'b', seq: undefined, kinds: ['deleted'] });
   });
