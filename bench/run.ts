@@ -83,9 +83,8 @@ try {
   const rawPg = await measureRawPg({ databaseUrl: ctl.databaseUrl, durationMs: sizes.pgMs });
   figures.push(info('baseline', 'raw-pg single-row upserts', rawPg.singleUpsertsPerSecond, 'rows/s'));
   figures.push(info('baseline', 'raw-pg 100-row batched upserts', rawPg.batchedRowsPerSecond, 'rows/s'));
-  // etcd beside the small fleet's scenarios when they run. Not the large barrier: 1,000 parties already took etcd
-  // 27-34 s (3 runs, load 13-16 on 2 cores); 10,000 (ten times the clients and puts, each count over ten times the keys)
-  // was not tried.
+  // etcd beside the small fleet's scenarios when they run. Not beside the large fleet: its barrier's parties enter 5 ms
+  // apart (bench/peers/etcd-barrier.ts), so 10,000 would take 50 s of entering after setting up 10,000 clients.
   if (selected('small')) await measureEtcdPeer(ctx, { samples: sizes.samples, barriers: [sizes.small], processes: opts.workers });
 
   const modules = { samples: sizes.samples, throughputRounds: sizes.throughputRounds };

@@ -43,6 +43,12 @@ function barrierMs(records: readonly SimAgentRecord[], from: RunState, to: RunSt
   return (lastReceived - lastCompleted) / 1000;
 }
 
+/** From the first agent's completion of `state` to the last's. */
+function completionSpreadMs(records: readonly SimAgentRecord[], state: RunState): number {
+  const completions = records.map((r) => micros(r.events.find((e) => e[0] === 'state-completed' && e[1] === state && e[2] === 0)) ?? Number.NaN);
+  return (Math.max(...completions) - Math.min(...completions)) / 1000;
+}
+
 /** Deploys the fleet and measures; the fleet stays Ready until the returned terminate is called. */
 export async function fleet(ctx: BenchContext, options: FleetOptions): Promise<{ runId: string; terminate(): Promise<void> }> {
   const { ctl } = ctx;
@@ -92,6 +98,8 @@ export async function fleet(ctx: BenchContext, options: FleetOptions): Promise<{
   const fanoutBaseline = { name: 'raw-fanout', value: fanout.ms, unit: 'ms' };
   const judged = atMostTimes('barrier', `Executing -> SendingReports, N=${n}`, barrier, 'ms', 2, fanoutBaseline);
   ctx.figures.push(withPeer(judged, ctx.peers?.get(etcdPeerKeys.barrier(n))));
+  // The barrier's window opens at the last completion: how spread the others were decides how much of their work is behind it.
+  ctx.figures.push(info('barrier', `  Executing completions, first to last`, completionSpreadMs(records, RunState.RUN_STATE_EXECUTING), 'ms'));
   ctx.figures.push(info('barrier', `  Provisioning -> Executing, N=${n}`, barrierMs(records, RunState.RUN_STATE_PROVISIONING, RunState.RUN_STATE_EXECUTING), 'ms'));
 
   const problems = await checkAcknowledged(ctl.db, runId, records);
