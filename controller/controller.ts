@@ -7,6 +7,7 @@ import { advertisedAddresses, isUnspecifiedHost, portOfUrl } from './advertised-
 import { ConnectGateway } from './api/browser/connect-gateway.js';
 import { DashboardFiles, dashboardFolder } from './dashboard/dashboard-files.js';
 import { startApiServer, type ApiServer } from './api/server.js';
+import { holdOnHost } from './api/listener.js';
 import { AgentAuthenticator } from './auth/agent-authenticator.js';
 import { Authenticator } from './auth/authenticator.js';
 import { loadGivenPki, loadOrCreatePki } from './auth/pki.js';
@@ -101,15 +102,35 @@ export async function startController(options: CompiledControllerOptions, log: L
   let bundleServing: Promise<{ bundle: AgentBundle; server: BundleServer }> | undefined;
   const cipher = new CredentialCipher(loadCredentialKey(options.credentialKey, options.dataDir));
   const replicasLog = log.child({ component: 'replicas' });
+  // The agents' port opens first: after a restart every agent dials while the database, PKI and clouds are set up, and
+  // a refused agent backs off (up to 1 s) where a held connection is served the moment the API is. Nothing is read
+  // from them before the API server takes them over.
+  const apiLog = log.child({ component: 'api' });
+  const agentPort = await holdOnHost(options.listen.host, options.listen.port, (err) => apiLog.warn({ err }, 'accepting a connection failed'));
+  let agentPortServed = false;
+  const closeAgentPort = async () => {
+    if (agentPortServed) return; // the API server's shutdown closes it
+    agentPort.destroyConnections();
+    await agentPort.close();
+  };
   // Before anything is migrated or written: on PostgreSQL, a controller that may not share the database refuses here.
   const locks =
-    options.database.flavour === 'postgresql' ? await DatabaseLocks.acquire(options.database.location, options.ha ? 'ha' : 'single', replicasLog) : undefined;
+    options.database.flavour === 'postgresql'
+      ? await DatabaseLocks.acquire(options.database.location, options.ha ? 'ha' : 'single', replicasLog).catch(async (err: unknown) => {
+          await closeAgentPort();
+          throw err;
+        })
+      : undefined;
   const store = await Store.open(options.database, log.child({ component: 'store' }), cipher).catch(async (err: unknown) => {
     await locks?.release();
+    await closeAgentPort();
     throw err;
   });
   // Shutdown steps, by name, in the order they were set up; run in reverse, each timed (a slow stop says which step).
-  const closers: [step: string, close: () => Promise<void>][] = [['database', () => store.close()]];
+  const closers: [step: string, close: () => Promise<void>][] = [
+    ['agent port (before the API served it)', closeAgentPort],
+    ['database', () => store.close()],
+  ];
   const self: ReplicaIdentity = {
     id: randomUUID(),
     host: hostname(),
@@ -323,7 +344,7 @@ export async function startController(options: CompiledControllerOptions, log: L
         authenticator: new Authenticator(store),
         agentAuthenticator: new AgentAuthenticator(store),
         bootstrapTokens: tokens,
-        log: log.child({ component: 'api' }),
+        log: apiLog,
         engine,
         bus,
         hub,
@@ -344,8 +365,9 @@ export async function startController(options: CompiledControllerOptions, log: L
       options.listen.port,
       pki,
       options.callLimits,
-      { startNotServing: true, interceptors: [grpcCallCounter(metrics.grpcCalls)] },
+      { startNotServing: true, interceptors: [grpcCallCounter(metrics.grpcCalls)], listeners: agentPort },
     );
+    agentPortServed = true;
     // Steps run in reverse: the engine's effects in flight settle while this replica still holds their runs, then the
     // runs are handed back (a run handed back while its VMs were being made would have them made again by its next
     // owner), then the API server drains, its agents' sessions ending (they reconnect to the new owners).

@@ -45,6 +45,12 @@ export interface Listeners {
   destroyConnections(): void;
 }
 
+/** Listeners that accept before anything serves: what they accept waits, unread, until `serve` says who takes it. */
+export interface HeldListeners extends Listeners {
+  /** Hands `onConnection` every connection held so far and each one accepted from now on. */
+  serve(onConnection: (socket: Socket) => void): void;
+}
+
 /**
  * Listens on every address `host` resolves to (a name like `localhost` may be
  * both 127.0.0.1 and ::1, as grpc-js's own bind serves), all on one port: the
@@ -56,19 +62,40 @@ export async function listenOnHost(
   onConnection: (socket: Socket) => void,
   onAcceptError: (err: Error) => void,
 ): Promise<Listeners> {
+  const listeners = await holdOnHost(host, port, onAcceptError);
+  listeners.serve(onConnection);
+  return listeners;
+}
+
+/**
+ * Listens as listenOnHost does, but holds each connection accepted, unread,
+ * until `serve`: a controller that restarts opens its port first, so that
+ * agents dialling while it opens its database wait in a connection, not in a
+ * reconnect backoff after a refusal (grpc-js clients wait 20 s for a
+ * handshake). Sockets are paused from the accept: nothing is read before the
+ * HTTP/2 or TLS server that takes one reads it itself.
+ */
+export async function holdOnHost(host: string, port: number, onAcceptError: (err: Error) => void): Promise<HeldListeners> {
   const addresses = isWildcard(host) ? [host] : [...new Set((await lookup(host, { all: true })).map((a) => a.address))];
   const servers: Server[] = [];
   const open = new Set<Socket>();
+  let held: Socket[] | undefined = [];
+  let serving: ((socket: Socket) => void) | undefined;
+  const handOver = (socket: Socket) => {
+    socket.resume();
+    serving?.(socket);
+  };
   const accept = (socket: Socket) => {
     open.add(socket);
     socket.once('close', () => open.delete(socket));
-    onConnection(socket);
+    if (held) held.push(socket);
+    else handOver(socket);
   };
   const closeAll = () => Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined);
   let bound = port;
   try {
     for (const address of addresses) {
-      const server = createServer({ noDelay: true }, accept);
+      const server = createServer({ noDelay: true, pauseOnConnect: true }, accept);
       servers.push(server);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -88,6 +115,12 @@ export async function listenOnHost(
   }
   return {
     port: bound,
+    serve: (onConnection) => {
+      serving = onConnection;
+      const waiting = held ?? [];
+      held = undefined;
+      for (const socket of waiting) if (!socket.destroyed) handOver(socket);
+    },
     close: closeAll,
     destroyConnections: () => {
       for (const socket of open) socket.destroy();

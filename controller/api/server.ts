@@ -23,7 +23,7 @@ import { UserServiceService } from '../../proto/gen/slipstream/v1/users.js';
 import { AgentSessionSlots } from './guards/agent-session-slots.js';
 import { CallLimits, DEFAULT_CALL_LIMITS, type CallLimitOptions } from './guards/call-limits.js';
 import { InflightCalls } from './inflight-calls.js';
-import { acceptQueueLimit, listenOnHost } from './listener.js';
+import { acceptQueueLimit, holdOnHost, type HeldListeners } from './listener.js';
 import { addReflectionService, loadDescriptorSet } from './reflection.js';
 import { RequestGuard } from './request-guard.js';
 import { MAX_REQUEST_BYTES } from './request-limits.js';
@@ -90,6 +90,11 @@ export interface ApiServerOptions {
    * the request guard's refusals too (the metrics' call counter).
    */
   interceptors?: ServerInterceptor[];
+  /**
+   * Listeners opened before the server was built (holdOnHost): it serves the connections they hold and
+   * accepts on them, instead of listening on `host` and `port` itself.
+   */
+  listeners?: HeldListeners;
 }
 
 /**
@@ -140,12 +145,8 @@ export async function startApiServer(
   const log = deps.log.child({ part: 'grpc' });
   // Our own listeners hand their sockets to grpc-js, because its bind cannot set the accept queue (listener.ts).
   const injector = server.createConnectionInjector(credentialsOf(pki));
-  const listeners = await listenOnHost(
-    host,
-    port,
-    (socket) => injector.injectConnection(socket),
-    (err) => log.warn({ err }, 'accepting a connection failed'),
-  );
+  const listeners = options.listeners ?? (await holdOnHost(host, port, (err) => log.warn({ err }, 'accepting a connection failed')));
+  listeners.serve((socket) => injector.injectConnection(socket));
   const boundPort = listeners.port;
   log.info({ host, port: boundPort, acceptQueue: acceptQueueLimit() }, 'listening');
   return {
