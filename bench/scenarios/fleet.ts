@@ -43,6 +43,11 @@ function barrierMs(records: readonly SimAgentRecord[], from: RunState, to: RunSt
   return (lastReceived - lastCompleted) / 1000;
 }
 
+async function measureBare(ctx: BenchContext, scenario: string, n: number) {
+  ctx.log(`${scenario}: bare-reconnect baseline`);
+  return measureBareReconnect({ clients: n, processes: ctx.ctl.pool.size });
+}
+
 /** From the first agent's completion of `state` to the last's. */
 function completionSpreadMs(records: readonly SimAgentRecord[], state: RunState): number {
   const completions = records.map((r) => micros(r.events.find((e) => e[0] === 'state-completed' && e[1] === state && e[2] === 0)) ?? Number.NaN);
@@ -56,6 +61,9 @@ export async function fleet(ctx: BenchContext, options: FleetOptions): Promise<{
   const scenario = `fleet N=${n}`;
   ctx.log(`${scenario}: raw-fanout baseline`);
   const fanout = await measureRawFanout({ streams: n, processes: ctl.pool.size });
+  // Before the fleet, as raw-fanout: its server lives in this process, and beside 10,000 connected agents its 10,000
+  // connections took this process past its 20,000 open files (EMFILE in the controller, streams never opened).
+  const bare = options.storm ? await measureBare(ctx, scenario, n) : undefined;
   const rssBefore = await settleMemory();
 
   ctx.log(`${scenario}: deploying`);
@@ -115,10 +123,7 @@ export async function fleet(ctx: BenchContext, options: FleetOptions): Promise<{
     ctx.figures.push(info('memory', `  sim worker RSS per agent (agent side)`, workers.reduce((s, w) => s + w.rssBytes, 0) / n / 1024, 'KiB'));
   }
 
-  if (options.storm) {
-    // Beside the fleet, as the storm will find the machine: its idle agents stay connected meanwhile.
-    ctx.log(`${scenario}: bare-reconnect baseline`);
-    const bare = await measureBareReconnect({ clients: n, processes: ctl.pool.size });
+  if (bare) {
     const bareBaseline = { name: 'bare-reconnect', value: bare.ms, unit: 'ms' };
     ctx.log(`${scenario}: restarting the controller under ${n} agents`);
     const began = process.hrtime.bigint() / 1000n;
