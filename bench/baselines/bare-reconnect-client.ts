@@ -11,6 +11,7 @@
  * Usage: bare-reconnect-client.ts PORT COUNT BATCH
  */
 import * as grpc from '@grpc/grpc-js';
+import { childLifecycle, report } from '../lib/child-reports.js';
 import { Backoff, DEFAULT_BACKOFF, sleep } from '../../agent/backoff.js';
 import { AGENT_CHANNEL_OPTIONS, channelTarget } from '../../agent/channel.js';
 import { FANOUT_SERVICE } from './common.js';
@@ -36,21 +37,9 @@ const READY_WAIT_MS = 30_000;
 const [port = 0, count = 0, batch = 0] = process.argv.slice(2).map(Number);
 if (!(port > 0 && count > 0 && batch > 0)) throw new Error('usage: bare-reconnect-client.ts PORT COUNT BATCH');
 
-const send = (message: BareReconnectChildMessage, then: () => void = () => undefined): void => {
-  if (!process.send) throw new Error('bare-reconnect-client must be spawned with an IPC channel');
-  process.send(message, then);
-};
-
-// The IPC channel closes when the parent exits however it exits, so no child lingers with thousands of sockets.
-process.on('disconnect', () => process.exit(0));
-
-let failed = false;
-function fail(err: unknown): void {
-  if (failed) return;
-  failed = true;
-  const message = err instanceof Error ? err.message : String(err);
-  send({ type: 'failed', message }, () => process.exit(1));
-}
+// Exits when the parent does (its IPC channel closes), so no child lingers with its sockets; reports a failure and exits 1.
+const fail = childLifecycle();
+const send = (message: BareReconnectChildMessage): void => report(message);
 
 const HELLO = Buffer.from('hello');
 

@@ -7,6 +7,7 @@
  * Usage: fanout-client.ts PORT COUNT BATCH
  */
 import * as grpc from '@grpc/grpc-js';
+import { childLifecycle, report } from '../lib/child-reports.js';
 import { FANOUT_SERVICE, UNLIMITED_MESSAGES } from './common.js';
 
 export type FanoutChildMessage =
@@ -23,21 +24,9 @@ const FanoutClientConstructor = grpc.makeGenericClientConstructor(FANOUT_SERVICE
 const [port = 0, count = 0, batch = 0] = process.argv.slice(2).map(Number);
 if (!(port > 0 && count > 0 && batch > 0)) throw new Error('usage: fanout-client.ts PORT COUNT BATCH');
 
-const send = (message: FanoutChildMessage, then: () => void = () => undefined): void => {
-  if (!process.send) throw new Error('fanout-client must be spawned with an IPC channel');
-  process.send(message, then);
-};
-
-// The IPC channel closes when the parent exits however it exits, so no child lingers with thousands of sockets.
-process.on('disconnect', () => process.exit(0));
-
-let failed = false;
-function fail(err: unknown): void {
-  if (failed) return;
-  failed = true;
-  const message = err instanceof Error ? err.message : String(err);
-  send({ type: 'failed', message }, () => process.exit(1));
-}
+// Exits when the parent does (its IPC channel closes), so no child lingers with its sockets; reports a failure and exits 1.
+const fail = childLifecycle();
+const send = (message: FanoutChildMessage): void => report(message);
 
 const HELLO = Buffer.from('hello');
 /** Kept reachable for the life of the process; grpc-js would keep them anyway, this makes it explicit. */

@@ -10,6 +10,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
+import { childLifecycle, report } from '../lib/child-reports.js';
 import { nsToMs, RELAY_SERVICE, UNLIMITED_MESSAGES } from './common.js';
 import { decodeReply, encodeRequest, type RelayReply, type RelayRequest } from './raw-relay-wire.js';
 
@@ -24,21 +25,9 @@ const RelayClientConstructor = grpc.makeGenericClientConstructor(RELAY_SERVICE, 
 const [port = 0, samples = 0, warmup = -1, paceMs = -1] = process.argv.slice(2).map(Number);
 if (!(port > 0 && samples > 0 && warmup >= 0 && paceMs >= 0)) throw new Error('usage: raw-relay-agents.ts PORT SAMPLES WARMUP PACE_MS');
 
-const send = (message: RelayChildMessage, then: () => void = () => undefined): void => {
-  if (!process.send) throw new Error('raw-relay-agents must be spawned with an IPC channel');
-  process.send(message, then);
-};
-
-// The IPC channel closes when the parent exits however it exits, so the agents never linger.
-process.on('disconnect', () => process.exit(0));
-
-let failed = false;
-function fail(err: unknown): void {
-  if (failed) return;
-  failed = true;
-  const message = err instanceof Error ? err.message : String(err);
-  send({ type: 'failed', message }, () => process.exit(1));
-}
+// Exits when the parent does (its IPC channel closes), so no child lingers with its sockets; reports a failure and exits 1.
+const fail = childLifecycle();
+const send = (message: RelayChildMessage): void => report(message);
 
 interface Arrival {
   reply: RelayReply;

@@ -23,7 +23,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Etcd3, Lease, Watcher } from 'etcd3';
-import { childLifecycle, report } from './child-reports.js';
+import { childLifecycle, report } from '../lib/child-reports.js';
 import { connectEtcd } from './etcd-client.js';
 
 /** One party's stamps, ns on CLOCK_MONOTONIC as decimal strings (IPC carries no bigint). */

@@ -12,7 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { ChildProcess } from 'node:child_process';
 import { msToNs, nsToMs, requireInteger, spawnSibling, stopChild, withDeadline } from '../baselines/common.js';
 import { percentile } from '../lib/context.js';
-import { reportsOf } from './child-reports.js';
+import { reportsOf } from '../lib/child-reports.js';
 import type { BarrierGo, BarrierReport, PartyTimes } from './etcd-barrier-child.js';
 
 /** Idle time between the last party's set-up and the barrier, so that connection set-up work is over. */

@@ -8,7 +8,7 @@
  * Usage: etcd-propagation-child.ts ping|pong ENDPOINT PREFIX SAMPLES
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { childLifecycle, report } from './child-reports.js';
+import { childLifecycle, report } from '../lib/child-reports.js';
 import { connectEtcd, monotonicStamp } from './etcd-client.js';
 
 export type PropagationReport = { type: 'ready' } | { type: 'done' } | { type: 'latencies'; ms: number[] };

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { requireInteger, spawnSibling, stopChild, withDeadline } from '../baselines/common.js';
 import { percentile } from '../lib/context.js';
-import { reportsOf } from './child-reports.js';
+import { reportsOf } from '../lib/child-reports.js';
 import type { PropagationReport } from './etcd-propagation-child.js';
 
 export interface EtcdPropagationResult {

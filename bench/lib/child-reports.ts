@@ -1,5 +1,5 @@
 /**
- * The IPC between a peer measurement and its child processes: the child
+ * The IPC between a measurement (a baseline or a peer) and its child processes: the child
  * sends typed reports (and `failed` when it fails), the parent awaits them by
  * type; a child that exits or fails first rejects every report still awaited.
  */
@@ -9,7 +9,7 @@ export type Failed = { type: 'failed'; message: string };
 
 /** Child side: sends a report, then calls `then` once it is written. */
 export function report<M extends { type: string }>(message: M | Failed, then: () => void = () => undefined): void {
-  if (!process.send) throw new Error('a peer child must be spawned with an IPC channel');
+  if (!process.send) throw new Error('a measurement child must be spawned with an IPC channel');
   process.send(message, then);
 }
 
