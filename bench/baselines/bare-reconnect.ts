@@ -15,6 +15,7 @@ import * as grpc from '@grpc/grpc-js';
 import { listenOnHost, type Listeners } from '../../controller/api/listener.js';
 import type { BareReconnectChildMessage, BareReconnectParentMessage } from './bare-reconnect-client.js';
 import { exited, FANOUT_SERVICE, nsToMs, requireInteger, spawnSibling, stopChild, withDeadline } from './common.js';
+import { reportsOf } from '../lib/child-reports.js';
 
 export interface BareReconnectOptions {
   clients: number;
@@ -38,11 +39,6 @@ const SERVER_OPTIONS: grpc.ServerOptions = {
   'grpc.enable_channelz': 0,
   'grpc.http2.min_ping_interval_without_data_ms': 10_000,
 };
-
-interface ChildReports {
-  ready: Promise<void>;
-  back: Promise<bigint>;
-}
 
 /** One bare server: answers each stream's first message with its generation, and ends them all when stopped. */
 class BareServer {
@@ -104,18 +100,18 @@ export async function measureBareReconnect(options: BareReconnectOptions): Promi
   const children: ChildProcess[] = [];
   try {
     const failures: Promise<never>[] = [];
-    const reports: ChildReports[] = [];
+    const reports: ReturnType<typeof reportsOf<BareReconnectChildMessage>>[] = [];
     for (let i = 0; i < processes; i++) {
       const count = Math.floor(clients / processes) + (i < clients % processes ? 1 : 0);
       const child = spawnSibling('./bare-reconnect-client.ts', [String(port), String(count), String(CONNECT_BATCH)], 'inherit');
       children.push(child);
       failures.push(exited(child, `bare-reconnect-client ${i}`));
-      reports.push(listen(child, `bare-reconnect-client ${i}`));
+      reports.push(reportsOf<BareReconnectChildMessage>(child, `bare-reconnect-client ${i}`));
     }
     const anyFailure = Promise.race(failures);
     // Generous: a connect storm of this size is slow on a 2-core machine, but must still end.
     const deadlineMs = 60_000 + clients * 10;
-    await withDeadline(Promise.race([Promise.all(reports.map((r) => r.ready)), anyFailure]), deadlineMs, 'opening the streams');
+    await withDeadline(Promise.race([Promise.all(reports.map((next) => next('ready'))), anyFailure]), deadlineMs, 'opening the streams');
 
     const expect: BareReconnectParentMessage = { type: 'expect', generation: 2 };
     for (const child of children) child.send(expect);
@@ -123,36 +119,11 @@ export async function measureBareReconnect(options: BareReconnectOptions): Promi
     await server.stop();
     server = await BareServer.start(2, port);
     const downMs = nsToMs(began, process.hrtime.bigint());
-    const backs = await withDeadline(Promise.race([Promise.all(reports.map((r) => r.back)), anyFailure]), deadlineMs, 'the reconnect');
+    const backs = await withDeadline(Promise.race([Promise.all(reports.map((next) => next('back').then((m) => BigInt(m.maxNs)))), anyFailure]), deadlineMs, 'the reconnect');
     const last = backs.reduce((max, ns) => (ns > max ? ns : max));
     return { ms: nsToMs(began, last), downMs, clients };
   } finally {
     await Promise.all(children.map((child) => stopChild(child)));
     await server.stop();
   }
-}
-
-/** The child's two reports; both reject if it fails or exits first. Marked handled, as either may never be awaited. */
-function listen(child: ChildProcess, name: string): ChildReports {
-  let ready!: { resolve: () => void; reject: (err: Error) => void };
-  let back!: { resolve: (ns: bigint) => void; reject: (err: Error) => void };
-  const reports: ChildReports = {
-    ready: new Promise<void>((resolve, reject) => (ready = { resolve, reject })),
-    back: new Promise<bigint>((resolve, reject) => (back = { resolve, reject })),
-  };
-  reports.ready.catch(() => undefined);
-  reports.back.catch(() => undefined);
-  const fail = (err: Error): void => {
-    ready.reject(err);
-    back.reject(err);
-  };
-  child.on('message', (raw: unknown) => {
-    const message = raw as BareReconnectChildMessage;
-    if (message.type === 'ready') ready.resolve();
-    else if (message.type === 'back') back.resolve(BigInt(message.maxNs));
-    else fail(new Error(`${name}: ${message.message}`));
-  });
-  // Settled promises ignore this, so it only bites when the child dies before reporting.
-  child.once('exit', (code, signal) => fail(new Error(`${name} exited before reporting (code ${code}, signal ${signal})`)));
-  return reports;
 }

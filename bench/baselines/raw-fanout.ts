@@ -18,6 +18,7 @@ import {
   UNLIMITED_MESSAGES,
   withDeadline,
 } from './common.js';
+import { reportsOf } from '../lib/child-reports.js';
 import type { FanoutChildMessage } from './fanout-client.js';
 
 export { nsToMs } from './common.js';
@@ -40,11 +41,6 @@ const CONNECT_BATCH = 200;
 /** Idle time between the last hello and the broadcast, so that connection set-up work is over. */
 const SETTLE_MS = 200;
 const ACK = Buffer.from('ack');
-
-interface ChildReports {
-  ready: Promise<void>;
-  arrived: Promise<bigint>;
-}
 
 export async function measureRawFanout(options: RawFanoutOptions): Promise<RawFanoutResult> {
   const { streams, processes } = options;
@@ -77,26 +73,26 @@ export async function measureRawFanout(options: RawFanoutOptions): Promise<RawFa
   try {
     const port = await bind(server);
     const failures: Promise<never>[] = [];
-    const reports: ChildReports[] = [];
+    const reports: ReturnType<typeof reportsOf<FanoutChildMessage>>[] = [];
     for (let i = 0; i < processes; i++) {
       const count = Math.floor(streams / processes) + (i < streams % processes ? 1 : 0);
       const child = spawnSibling('./fanout-client.ts', [String(port), String(count), String(CONNECT_BATCH)], 'inherit');
       children.push(child);
       failures.push(exited(child, `fanout-client ${i}`));
-      reports.push(listen(child, `fanout-client ${i}`));
+      reports.push(reportsOf<FanoutChildMessage>(child, `fanout-client ${i}`));
     }
     const anyFailure = Promise.race(failures);
 
     // Generous: a connect storm of this size is slow on a 2-core machine, but must still end.
     const setupMs = 60_000 + streams * 10;
-    await withDeadline(Promise.race([Promise.all([everyHello, ...reports.map((r) => r.ready)]), anyFailure]), setupMs, 'opening the streams');
+    await withDeadline(Promise.race([Promise.all([everyHello, ...reports.map((next) => next('ready'))]), anyFailure]), setupMs, 'opening the streams');
     if (peers.size !== streams) throw new Error(`${streams} streams arrived over ${peers.size} connections; each must have its own`);
     await delay(SETTLE_MS);
 
     const message = Buffer.alloc(messageBytes, 0x62);
     const t0 = process.hrtime.bigint();
     for (const call of accepted) call.write(message);
-    const arrivals = await withDeadline(Promise.race([Promise.all(reports.map((r) => r.arrived)), anyFailure]), 60_000, 'the broadcast');
+    const arrivals = await withDeadline(Promise.race([Promise.all(reports.map((next) => next('arrived').then((m) => BigInt(m.maxNs)))), anyFailure]), 60_000, 'the broadcast');
     const last = arrivals.reduce((max, ns) => (ns > max ? ns : max));
     return { ms: nsToMs(t0, last), streams };
   } finally {
@@ -109,29 +105,4 @@ function bind(server: grpc.Server): Promise<number> {
   return new Promise((resolve, reject) => {
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
   });
-}
-
-/** The child's two reports; both reject if it fails or exits first. Marked handled, as either may never be awaited. */
-function listen(child: ChildProcess, name: string): ChildReports {
-  let ready!: { resolve: () => void; reject: (err: Error) => void };
-  let arrived!: { resolve: (ns: bigint) => void; reject: (err: Error) => void };
-  const reports: ChildReports = {
-    ready: new Promise<void>((resolve, reject) => (ready = { resolve, reject })),
-    arrived: new Promise<bigint>((resolve, reject) => (arrived = { resolve, reject })),
-  };
-  reports.ready.catch(() => undefined);
-  reports.arrived.catch(() => undefined);
-  const fail = (err: Error): void => {
-    ready.reject(err);
-    arrived.reject(err);
-  };
-  child.on('message', (raw: unknown) => {
-    const message = raw as FanoutChildMessage;
-    if (message.type === 'ready') ready.resolve();
-    else if (message.type === 'arrived') arrived.resolve(BigInt(message.maxNs));
-    else fail(new Error(`${name}: ${message.message}`));
-  });
-  // Settled promises ignore this, so it only bites when the child dies before reporting.
-  child.once('exit', (code, signal) => fail(new Error(`${name} exited before reporting (code ${code}, signal ${signal})`)));
-  return reports;
 }
