@@ -14,9 +14,10 @@ import type { ChildProcess } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
 import pg from 'pg';
 import { percentile } from '../lib/context.js';
-import { exited, RELAY_SERVICE, requireInteger, spawnSibling, stopChild, UNLIMITED_MESSAGES, withDeadline } from './common.js';
+import { RELAY_SERVICE, requireInteger, spawnSibling, stopChild, UNLIMITED_MESSAGES, withDeadline } from './common.js';
 import type { RelayChildMessage } from './raw-relay-agents.js';
 import { decodeRequest, encodeReply } from './raw-relay-wire.js';
+import { reportsOf } from '../lib/child-reports.js';
 
 export interface RawRelayOptions {
   databaseUrl: string;
@@ -121,7 +122,8 @@ export async function measureRawRelay(options: RawRelayOptions): Promise<RawRela
     server.addService(RELAY_SERVICE, { connect: new RelayServer(db, serverFailed).connect });
     const port = await bind(server);
     child = spawnSibling('./raw-relay-agents.ts', [String(port), String(samples), String(warmup), String(paceMs)], 'inherit');
-    const report = Promise.race([latencies(child), exited(child, 'raw-relay-agents'), serverFailure]);
+    const done = reportsOf<RelayChildMessage>(child, 'raw-relay-agents')('done').then((m) => m.latenciesMs);
+    const report = Promise.race([done, serverFailure]);
     // Generous for a loaded 2-core machine, but a stuck relay must still end.
     const latenciesMs = await withDeadline(report, 60_000 + (warmup + samples) * (paceMs + 200), 'raw relay rounds');
     latenciesMs.sort((x, y) => x - y);
@@ -140,16 +142,5 @@ export async function measureRawRelay(options: RawRelayOptions): Promise<RawRela
 function bind(server: grpc.Server): Promise<number> {
   return new Promise((resolve, reject) => {
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
-  });
-}
-
-/** The child's report; rejects if it reports a failure. Its early exit is `exited`'s to report. */
-function latencies(child: ChildProcess): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    child.on('message', (raw: unknown) => {
-      const message = raw as RelayChildMessage;
-      if (message.type === 'done') resolve(message.latenciesMs);
-      else reject(new Error(`raw-relay-agents: ${message.message}`));
-    });
   });
 }

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ChildProcess } from 'node:child_process';
-import { msToNs, nsToMs, requireInteger, spawnSibling, stopChild, withDeadline } from '../baselines/common.js';
+import { msToNs, nsToMs, requireInteger, shareOf, spawnSibling, stopChild, withDeadline } from '../baselines/common.js';
 import { percentile } from '../lib/context.js';
 import { reportsOf } from '../lib/child-reports.js';
 import type { BarrierGo, BarrierReport, PartyTimes } from './etcd-barrier-child.js';
@@ -55,7 +55,7 @@ export async function measureEtcdBarrier(options: { endpoint: string; parties: n
     const reports = [];
     let first = 0;
     for (let i = 0; i < processes; i++) {
-      const count = Math.floor(parties / processes) + (i < parties % processes ? 1 : 0);
+      const count = shareOf(parties, processes, i);
       const args = [endpoint, prefix, String(parties), String(first), String(count), String(i), String(processes)];
       const child = spawnSibling('../peers/etcd-barrier-child.ts', args, 'inherit');
       children.push(child);
