@@ -11,7 +11,7 @@ import type { BenchContext } from './lib/context.js';
 import { renderTable, type Figure } from './lib/figures.js';
 import { saveBenchModules } from './lib/sim-modules.js';
 import { stateTimes } from './lib/runs.js';
-import { databaseName, startCpuTimeline } from './lib/cpu.js';
+import { databaseName, ourSeconds, startCpuTimeline } from './lib/cpu.js';
 import { positiveWhole } from './lib/options.js';
 import { fleet } from './scenarios/fleet.js';
 
@@ -53,7 +53,6 @@ try {
   const readyAt = entered.get('Ready') ?? Number.POSITIVE_INFINITY;
   const cores = availableParallelism();
   const busy = (seconds: number, wallMs: number) => ((seconds * 1000) / wallMs).toFixed(2);
-  const sum = (s: { controller: number; agents: number; postgres: number }) => s.controller + s.agents + s.postgres;
   process.stderr.write(`cores by slice (t from the run's creation): ran controller+bench / agents / postgres, waited, demand; machine\n`);
   let sleptCoreSeconds = 0;
   let waitedCoreSeconds = 0;
@@ -63,14 +62,15 @@ try {
   const slackByPhase = new Map<string, number>();
   for (const { startedAt, wallMs, spent, waited, machine } of slices) {
     if (startedAt + wallMs < createdAt || startedAt > readyAt) continue;
-    const demand = sum(spent) + sum(waited);
+    const demand = ourSeconds(spent) + ourSeconds(waited);
     const slack = Math.max(0, (cores * wallMs) / 1000 - demand);
     sleptCoreSeconds += slack;
-    slackByPhase.set(phaseOf(startedAt + wallMs / 2), (slackByPhase.get(phaseOf(startedAt + wallMs / 2)) ?? 0) + slack);
-    waitedCoreSeconds += sum(waited);
+    const phase = phaseOf(startedAt + wallMs / 2);
+    slackByPhase.set(phase, (slackByPhase.get(phase) ?? 0) + slack);
+    waitedCoreSeconds += ourSeconds(waited);
     process.stderr.write(
       `  t=${startedAt - createdAt} +${wallMs}: ${busy(spent.controller, wallMs)} / ${busy(spent.agents, wallMs)} / ${busy(spent.postgres, wallMs)}, ` +
-        `${busy(sum(waited), wallMs)}, ${busy(demand, wallMs)}; ${busy(machine, wallMs)}\n`,
+        `${busy(ourSeconds(waited), wallMs)}, ${busy(demand, wallMs)}; ${busy(machine, wallMs)}\n`,
     );
   }
   process.stderr.write(`core-seconds left unwanted by state: ${[...slackByPhase].map(([state, slack]) => `${state} ${slack.toFixed(2)}`).join(', ')}\n`);

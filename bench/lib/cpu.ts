@@ -96,7 +96,12 @@ export function cpuSpent(before: CpuSample, after: CpuSample): CpuSpent {
  * process waiting on another). A scenario's wall time over this is time when some core idled.
  */
 export function cpuFloorSeconds(spent: CpuSpent, cores: number): number {
-  return (spent.controller + spent.agents + spent.postgres) / cores;
+  return ourSeconds(spent) / cores;
+}
+
+/** The controller's, the sim agents' and PostgreSQL's seconds together. */
+export function ourSeconds(spent: Pick<CpuSpent, 'controller' | 'agents' | 'postgres'>): number {
+  return spent.controller + spent.agents + spent.postgres;
 }
 
 /** CPU seconds spent in one interval of a timeline, by group, and the interval's wall length. */
@@ -153,19 +158,17 @@ export function startCpuTimeline(agentPids: readonly number[], database?: string
   const slices: CpuSlice[] = [];
   let last = sampleCpu(agentPids, database);
   let lastDelay = sampleRunDelay(agentPids, database);
-  let lastMachine = machineSeconds();
   let lastAt = Date.now();
   const timer = setInterval(() => {
     const now = sampleCpu(agentPids, database);
     const delay = sampleRunDelay(agentPids, database);
-    const machine = machineSeconds();
     const at = Date.now();
-    if (last && now) {
-      slices.push({ startedAt: lastAt, wallMs: at - lastAt, spent: cpuSpent(last, now), machine: machine - lastMachine, waited: cpuSpent(lastDelay, delay) });
+    // sampleCpu reads the machine's total on Linux, the only place it returns a sample.
+    if (last?.machine !== undefined && now?.machine !== undefined) {
+      slices.push({ startedAt: lastAt, wallMs: at - lastAt, spent: cpuSpent(last, now), machine: now.machine - last.machine, waited: cpuSpent(lastDelay, delay) });
     }
     last = now;
     lastDelay = delay;
-    lastMachine = machine;
     lastAt = at;
   }, intervalMs);
   return {
