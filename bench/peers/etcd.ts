@@ -18,7 +18,8 @@ import { startEtcd } from './etcd-server.js';
  * Each party enters this long after the one before. Spread thinner, etcd did not keep up on this loaded 2-core
  * machine (1,000 parties over 2 s: puts acked p50 0.8 s, p99 1.7 s, against 3 ms and 87 ms over 5 s, one run each),
  * and the figure would measure the queue of earlier parties' requests instead of the barrier after the last one.
- * How far apart the fleet's agents complete Executing is not measured: they finish as the controller takes their sets.
+ * Gentler than the fleet, which prints its own spread beside its barrier: its 1,000 agents completed Executing within
+ * 507 and 604 ms in two quiet runs, where these parties take 5 s to enter.
  */
 export const ENTRY_SPACING_MS = 5;
 
