@@ -110,17 +110,20 @@ export class ControllerMetrics implements EngineMetrics, ParameterWaitMetrics, R
         if (sources) this.set(sources.agentsConnected());
       },
     });
-    // Every origin and outcome has a series from the start: a rate over a counter that appears at its first event misses that event.
-    new Counter({
-      name: `${PREFIX}parameter_sets_total`,
-      help: 'Parameter values submitted to runs this replica drives, by agents (ss-set) or operators (the API)',
-      labelNames: ['origin'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [origin, count] of Object.entries(setsByOrigin)) this.inc({ origin }, count);
-      },
-    });
+    // A counter read from a tally at each scrape. Every label value has a series from the start: a rate over a counter
+    // that appears at its first event misses that event.
+    const talliedCounter = (name: string, help: string, label: string, tally: Readonly<Record<string, number>>) =>
+      new Counter({
+        name: `${PREFIX}${name}`,
+        help,
+        labelNames: [label],
+        registers,
+        collect() {
+          this.reset();
+          for (const [value, count] of Object.entries(tally)) this.inc({ [label]: value }, count);
+        },
+      });
+    talliedCounter('parameter_sets_total', 'Parameter values submitted to runs this replica drives, by agents (ss-set) or operators (the API)', 'origin', setsByOrigin);
     new Counter({
       name: `${PREFIX}parameter_waits_started_total`,
       help: 'Agents\' gets that waited for a value (ss-get --wait and get-all with wait) on this replica',
@@ -130,16 +133,12 @@ export class ControllerMetrics implements EngineMetrics, ParameterWaitMetrics, R
         this.inc(waitsStarted());
       },
     });
-    new Counter({
-      name: `${PREFIX}parameter_waits_ended_total`,
-      help: 'Waiting gets that ended: satisfied (the value came), timeout, or aborted (the run aborted or the session ended)',
-      labelNames: ['outcome'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [outcome, count] of Object.entries(waitsEndedByOutcome)) this.inc({ outcome }, count);
-      },
-    });
+    talliedCounter(
+      'parameter_waits_ended_total',
+      'Waiting gets that ended: satisfied (the value came), timeout, or aborted (the run aborted or the session ended)',
+      'outcome',
+      waitsEndedByOutcome,
+    );
     new Gauge({
       name: `${PREFIX}parameter_waits_in_progress`,
       help: 'Gets waiting for a value now on this replica',
