@@ -19,12 +19,12 @@ import {
   type ServiceDefinition,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TcpProxy } from '../../test/helpers/tcp-proxy.js';
 import { waitFor } from '../../test/helpers/poll.js';
-import { bidiStreamHandler, clientStreamHandler, serverStreamHandler, unaryHandler, type CallScope } from './call-handlers.js';
+import { CALL_ENDED, bidiStreamHandler, callGone, callSignal, clientStreamHandler, serverStreamHandler, unaryHandler, type CallScope } from './call-handlers.js';
 
 type Message = { n: number; pad?: string };
 const json = { serialize: (m: Message) => Buffer.from(JSON.stringify(m)), deserialize: (b: Buffer) => JSON.parse(b.toString()) as Message };
@@ -56,19 +56,55 @@ interface CallsClient extends Client {
 }
 
 /** What the handlers saw, by the `n` of the call's (first) request. */
-const seen = new Map<number, { aborted: boolean; waitEnded: boolean; blocked?: boolean }>();
+const seen = new Map<number, { aborted: boolean; waitEnded: boolean; blocked?: boolean; reason?: unknown }>();
 
 /** Waits until the call's signal aborts, as a handler's wait on a store or a parameter would. */
 async function waitForAbort(n: number, { signal }: CallScope): Promise<void> {
-  const record = { aborted: false, waitEnded: false };
+  const record: { aborted: boolean; waitEnded: boolean; reason?: unknown } = { aborted: false, waitEnded: false };
   seen.set(n, record);
-  signal.addEventListener('abort', () => (record.aborted = true));
+  signal.addEventListener('abort', () => {
+    record.aborted = true;
+    record.reason = signal.reason;
+  });
   await once(new EventTarget(), 'never', { signal }).catch(() => undefined);
   record.waitEnded = true;
 }
 
 const log = pino({ level: 'silent' });
 const PAD = 'x'.repeat(64 * 1024);
+
+describe('callSignal', () => {
+  const fakeCall = (cancelled: boolean) => Object.assign(new EventEmitter(), { cancelled });
+
+  it('aborts with the one shared AbortError when the call is cancelled, and at once for a call cancelled already', () => {
+    const call = fakeCall(false);
+    const signal = callSignal(call);
+    expect(signal.aborted).toBe(false);
+    call.emit('cancelled');
+    expect(signal.reason).toBe(CALL_ENDED);
+    expect(callSignal(fakeCall(true)).reason).toBe(CALL_ENDED);
+    expect(CALL_ENDED.name).toBe('AbortError');
+    expect(Object.isFrozen(CALL_ENDED)).toBe(true);
+  });
+
+  it('callGone: the reason thrown as it is (throwIfAborted) or wrapped by a wait that took the signal, not other errors', async () => {
+    const call = fakeCall(false);
+    const signal = callSignal(call);
+    const waiting = once(new EventTarget(), 'never', { signal }).catch((err: unknown) => err);
+    call.emit('cancelled');
+    const thrown = (() => {
+      try {
+        signal.throwIfAborted();
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(callGone(thrown, signal)).toBe(true);
+    expect(callGone(await waiting, signal)).toBe(true);
+    expect(callGone(new Error('the store failed'), signal)).toBe(false);
+    expect(callGone(CALL_ENDED, callSignal(fakeCall(false)))).toBe(false);
+  });
+});
 
 describe('call handlers', () => {
   let server: Server;
@@ -143,6 +179,7 @@ describe('call handlers', () => {
     await handlerReleased(n);
     await waitFor('the client to see the cancel', async () => code);
     expect(code).toBe(status.CANCELLED);
+    expect(seen.get(n)!.reason).toBe(CALL_ENDED);
   });
 
   it('a unary call whose deadline passes: the handler stops waiting', async () => {

@@ -37,11 +37,19 @@ interface CancellableCall {
   once(event: 'cancelled', listener: () => void): unknown;
 }
 
+/**
+ * The reason every call's signal aborts with. One shared error: abort() without a reason builds a DOMException and
+ * captures its stack, 8-10 us more per call measured here, paid at every call's end (grpc-js reports the end of each call
+ * as a cancel) and 10,000 times over when a shutdown cancels 10,000 agent sessions (a sixth of that step's time in
+ * a profile). Named AbortError, as the default reason is, for code that tells an abort by its name; frozen, as it is shared.
+ */
+export const CALL_ENDED: Error = Object.freeze(Object.assign(new Error('the call ended: cancelled, past its deadline, its connection gone, or over'), { name: 'AbortError' }));
+
 /** The signal of `call` (see CallScope.signal). */
 export function callSignal(call: CancellableCall): AbortSignal {
   const controller = new AbortController();
-  if (call.cancelled) controller.abort();
-  else call.once('cancelled', () => controller.abort());
+  if (call.cancelled) controller.abort(CALL_ENDED);
+  else call.once('cancelled', () => controller.abort(CALL_ENDED));
   return controller.signal;
 }
 
