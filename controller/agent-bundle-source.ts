@@ -14,7 +14,11 @@ export async function provideAgentBundle(path: string): Promise<AgentBundle> {
     const { buildAgentBundle } = await import('../agent/build.js');
     return buildAgentBundle(path, { private: true });
   }
-  const prebuilt = join(codeRoot(), 'agent.mjs');
+  return copyPrebuiltBundle(join(codeRoot(), 'agent.mjs'), path);
+}
+
+/** Copies a bundle built before (the build's, or one an earlier start made) to `path`, owner-only, as a built controller's start does. */
+export async function copyPrebuiltBundle(prebuilt: string, path: string): Promise<AgentBundle> {
   const bytes = await readFile(prebuilt).catch((err: unknown) => {
     throw new Error(`the agent bundle ${prebuilt} is missing from this build (run npm run build): ${(err as Error).message}`);
   });
