@@ -40,7 +40,7 @@ interface CancellableCall {
 /**
  * The reason every call's signal aborts with. One shared error: abort() without a reason builds a DOMException and
  * captures its stack, 8-10 us more per call measured here, paid at every call's end (grpc-js reports the end of each call
- * as a cancel) and 10,000 times over when a shutdown cancels 10,000 agent sessions (a sixth of that step's time in
+ * as a cancel) and 10,000 times over when a shutdown cancels 10,000 agent sessions (172 ms of the 2.9 s stop in
  * a profile). Named AbortError, as the default reason is, for code that tells an abort by its name; frozen, as it is shared.
  */
 export const CALL_ENDED: Error = Object.freeze(Object.assign(new Error('the call ended: cancelled, past its deadline, its connection gone, or over'), { name: 'AbortError' }));
