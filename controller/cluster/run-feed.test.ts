@@ -99,6 +99,7 @@ describe('RunFeed: the run bus between replicas on PostgreSQL', () => {
       if (change.kind === 'instances') heard.instances++;
     });
     on.bus.subscribeKeys(runId, ['web.1:url', 'db.1:password'], (key, value) => heard.values.push({ key, value }));
+    await on.bus.listening(runId);
     const rows = await on.store.read((repos) => repos.journal.entries(runId, 0, ['event', 'parameter', 'log'], 10_000));
     heard.backlog = rows.map((r) => r.sequence);
     return heard;

@@ -32,6 +32,8 @@ interface Watched {
   again: boolean;
   /** Another replica announced an instances change, to pass on after the catch-up. */
   instances: boolean;
+  /** Settles when the baseline read is over (read, or failed: the poll sets it later, as before). */
+  baselineRead: Promise<void>;
 }
 
 const JOURNAL_PAGE = 1_000;
@@ -96,9 +98,14 @@ export class RunFeed implements RunBusTap {
 
   /** RunBusTap: the run's first subscriber came; its delivery starts at the run row as it is now. */
   watched(runId: string): void {
-    const watched: Watched = { delivery: new RunDelivery(), running: false, again: false, instances: false };
+    const watched: Watched = { delivery: new RunDelivery(), running: false, again: false, instances: false, baselineRead: Promise.resolve() };
     this.runs.set(runId, watched);
-    this.readBaseline(runId, watched);
+    watched.baselineRead = this.readBaseline(runId, watched);
+  }
+
+  /** RunBusTap: resolves once the run's baseline is read, so that what commits after it reaches the run's subscribers here. */
+  listening(runId: string): Promise<void> {
+    return this.runs.get(runId)?.baselineRead ?? Promise.resolve();
   }
 
   /** RunBusTap: nobody here listens to the run any more. */
@@ -133,17 +140,17 @@ export class RunFeed implements RunBusTap {
   }
 
   /** Reads the run row before anything else of the run is read, so that what commits after the subscribe is heard. */
-  private readBaseline(runId: string, watched: Watched): void {
+  private readBaseline(runId: string, watched: Watched): Promise<void> {
     watched.running = true;
-    this.track(
-      readPositions(this.options.store, [runId])
-        .then((positions) => {
-          const position = positions.get(runId);
-          if (position && this.current(runId, watched)) watched.delivery.setBaseline(position);
-        })
-        .catch((err: unknown) => this.log.warn({ err, runId }, 'run feed baseline not read; the poll retries'))
-        .finally(() => this.readDone(runId, watched)),
-    );
+    const read = readPositions(this.options.store, [runId])
+      .then((positions) => {
+        const position = positions.get(runId);
+        if (position && this.current(runId, watched)) watched.delivery.setBaseline(position);
+      })
+      .catch((err: unknown) => this.log.warn({ err, runId }, 'run feed baseline not read; the poll retries'))
+      .finally(() => this.readDone(runId, watched));
+    this.track(read);
+    return read;
   }
 
   /** Brings the run's subscribers up to the tables (`position`: the run row, when just read). */

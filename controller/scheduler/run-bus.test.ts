@@ -60,6 +60,37 @@ describe('RunBus', () => {
   });
 });
 
+describe('RunBus.listening', () => {
+  it('waits for its tap to have read where a watched run starts; at once without a tap or for a run nobody here watches', async () => {
+    const untapped = new RunBus();
+    untapped.subscribe('r1', () => {});
+    await untapped.listening('r1');
+
+    const bus = new RunBus();
+    let baselineRead!: () => void;
+    const asked: string[] = [];
+    bus.setTap({
+      watched: () => {},
+      unwatched: () => {},
+      published: (_runId, change) => change,
+      listening: (runId) => {
+        asked.push(runId);
+        return new Promise<void>((resolve) => (baselineRead = resolve));
+      },
+    });
+    await bus.listening('nobody-watches');
+    expect(asked).toEqual([]);
+    bus.subscribe('r1', () => {});
+    let listening = false;
+    const waited = bus.listening('r1').then(() => (listening = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(listening).toBe(false);
+    baselineRead();
+    await waited;
+    expect(asked).toEqual(['r1']);
+  });
+});
+
 describe('RunBus activity (watchers of every run)', () => {
   it('hears every run’s local publishes, deletions, other replicas’ notices and a possible loss of them; deletions reach the tap', () => {
     const bus = new RunBus();

@@ -47,6 +47,8 @@ export interface RunBusTap {
   watched(runId: string): void;
   /** A run lost its last subscriber. */
   unwatched(runId: string): void;
+  /** Resolves once changes other replicas commit to the watched run from now on reach its subscribers here (the feed's starting point is read). */
+  listening?(runId: string): Promise<void>;
   /** A local publish, before subscribers hear it: returns what they are to hear, undefined for nothing (they heard it already). */
   published(runId: string, change: RunChange): RunChange | undefined;
   /** Runs this process deleted, for the other replicas' watchers of every run. */
@@ -71,6 +73,15 @@ export class RunBus {
   /** Subscribes to one run's changes (of the given kinds, default all); returns the unsubscribe function. */
   subscribe(runId: string, listener: RunListener, kinds: readonly RunChange['kind'][] = ALL_KINDS): () => void {
     return this.watching(runId, () => register(this.listeners, runId, kinds, listener));
+  }
+
+  /**
+   * Resolves once a subscriber of the run hears every change committed from now on, also on another replica: a
+   * watch reads its backlog from the database after this, so that nothing commits between the backlog and what
+   * the feed starts from. At once without a tap or for a run nobody here subscribes to.
+   */
+  listening(runId: string): Promise<void> {
+    return (this.isWatched(runId) && this.tap?.listening?.(runId)) || Promise.resolve();
   }
 
   /** Subscribes to the values of some of a run's parameters; returns the unsubscribe function. */

@@ -78,6 +78,8 @@ export async function watchRun(deps: RunServiceDeps, ctx: WatchContext, req: pb.
   let secretKeys: SecretKeyTest | undefined;
   const isSecret: SecretKeyTest = (key) => secretKeys?.(key) ?? true;
   try {
+    // On a replica, what other replicas commit is heard from the feed's starting point on: the replay below must read past it.
+    await deps.bus.listening(req.id);
     const snapshot = async () => {
       const run = await ctx.store.read(async (repos) => {
         const row = (await repos.runs.findById(req.id))!;
