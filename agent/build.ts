@@ -39,6 +39,12 @@ export interface AgentBundle {
   sha256: string;
 }
 
+/** A bundle as buildAgentBundle made it: with the files it was made from. */
+export interface BuiltAgentBundle extends AgentBundle {
+  /** Every file esbuild read (sources, generated code, node_modules), relative to the repository root. */
+  inputs: string[];
+}
+
 /** How buildAgentBundle writes its file. */
 export interface BundleFileOptions {
   /**
@@ -50,14 +56,16 @@ export interface BundleFileOptions {
 }
 
 /** Builds the agent bundle into `outFile` (default dist/agent.mjs). */
-export async function buildAgentBundle(outFile: string = DEFAULT_AGENT_BUNDLE, options: BundleFileOptions = {}): Promise<AgentBundle> {
+export async function buildAgentBundle(outFile: string = DEFAULT_AGENT_BUNDLE, options: BundleFileOptions = {}): Promise<BuiltAgentBundle> {
   const path = resolve(outFile);
   await mkdir(dirname(path), { recursive: true, ...(options.private ? { mode: 0o700 } : {}) });
   if (options.private) await chmod(dirname(path), 0o700);
   // Built beside it under a name of its own, then renamed over it: replicas sharing a data dir (and controllers
   // restarted in one process) build it at once while others serve it.
   const building = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await build({
+  const { metafile } = await build({
+    absWorkingDir: ROOT,
+    metafile: true,
     entryPoints: [resolve(ROOT, 'agent', 'main.ts')],
     outfile: building,
     bundle: true,
@@ -75,7 +83,7 @@ export async function buildAgentBundle(outFile: string = DEFAULT_AGENT_BUNDLE, o
   if (options.private) await chmod(building, 0o600);
   const bytes = await readFile(building);
   await rename(building, path);
-  return { path, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+  return { path, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), inputs: Object.keys(metafile.inputs) };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -7,20 +7,21 @@ import { codeRoot, runningFromSources } from '../common/package-root.js';
 /**
  * Puts the agent bundle the controller serves to VMs at `path` (owner-only). Built code copies the bundle its
  * build made (`dist/agent.mjs`): nothing is compiled at start. From the sources (development, tests) the agent is
- * bundled now with esbuild, a development dependency, so an edit to the agent is what its VMs run.
+ * bundled with esbuild, a development dependency, whenever its sources changed since the last bundle, so an edit
+ * to the agent is what its VMs run.
  */
 export async function provideAgentBundle(path: string): Promise<AgentBundle> {
   if (runningFromSources()) {
-    const { buildAgentBundle } = await import('../agent/build.js');
-    return buildAgentBundle(path, { private: true });
+    const { bundleFromSources } = await import('./agent-bundle-cache.js');
+    return bundleFromSources(path);
   }
-  return copyPrebuiltBundle(join(codeRoot(), 'agent.mjs'), path);
+  return copyPrebuiltBundle(join(codeRoot(), 'agent.mjs'), path, ' from this build (run npm run build)');
 }
 
 /** Copies a bundle built before (the build's, or one an earlier start made) to `path`, owner-only, as a built controller's start does. */
-export async function copyPrebuiltBundle(prebuilt: string, path: string): Promise<AgentBundle> {
+export async function copyPrebuiltBundle(prebuilt: string, path: string, missingFrom = ''): Promise<AgentBundle> {
   const bytes = await readFile(prebuilt).catch((err: unknown) => {
-    throw new Error(`the agent bundle ${prebuilt} is missing from this build (run npm run build): ${(err as Error).message}`);
+    throw new Error(`the agent bundle ${prebuilt} is missing${missingFrom}: ${(err as Error).message}`);
   });
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   await chmod(dirname(path), 0o700);
