@@ -19,7 +19,8 @@ describe('agent bundle', () => {
     const out = join(await tempDir(), 'agent.mjs');
     const bundle = await buildAgentBundle(out);
     const bytes = await readFile(out);
-    expect(bundle).toEqual({ path: out, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+    expect(bundle).toMatchObject({ path: out, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+    expect(bundle.inputs).toEqual(expect.arrayContaining(['agent/main.ts', 'common/backoff.ts', 'proto/gen/slipstream/v1/agent.ts']));
     expect(bundle.bytes).toBeLessThan(1_500_000);
 
     f = await FakeController.start({ plan: { deployment: [{ source: 'app/web@1', script: 'ss-set from-bundle yes' }] } });
