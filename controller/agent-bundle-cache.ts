@@ -8,8 +8,8 @@ import { copyPrebuiltBundle } from './agent-bundle-source.js';
 /**
  * The agent bundle of a controller running from sources, kept between starts: esbuild runs again only when a file
  * the last bundle was made from has changed, so an edit to the agent is still what its VMs run. The test suite
- * starts a controller about 190 times; each bundling took 0.35-0.45 s there, with esbuild's threads taking the
- * cores the tests run on.
+ * bundled the agent 179 times in one run, 450 ms each on average, esbuild's threads taking the cores the tests
+ * run on.
  */
 export interface BundleCache {
   /** Where the bundles and the manifest naming the current one live. */
