@@ -11,7 +11,6 @@ const common: TestProjectInlineConfiguration['test'] = {
   testTimeout: 60_000,
   hookTimeout: 60_000,
   pool: 'forks',
-  globalSetup: ['test/global-setup.ts'],
   env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
 };
 
@@ -21,6 +20,8 @@ export default defineConfig({
     // controllers, agents and timeouts, not computing. A full run took 543 s this way on a loaded machine
     // (load average 7-9), against 713 s one at a time.
     maxWorkers: 2,
+    // Here, not in each project: a project's own globalSetup runs once per project (twice a run here).
+    globalSetup: ['test/global-setup.ts'],
     projects: [
       {
         test: {
