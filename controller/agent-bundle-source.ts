@@ -18,7 +18,11 @@ export async function provideAgentBundle(path: string): Promise<AgentBundle> {
   return copyPrebuiltBundle(join(codeRoot(), 'agent.mjs'), path, ' from this build (run npm run build)');
 }
 
-/** Copies a bundle built before (the build's, or one an earlier start made) to `path`, owner-only, as a built controller's start does. */
+/**
+ * Copies a bundle built before (the build's, the bundle cache's, or one an earlier start made) to `path`,
+ * owner-only, as a built controller's start does. `missingFrom` ends the message when there is no such file: where
+ * it should have come from.
+ */
 export async function copyPrebuiltBundle(prebuilt: string, path: string, missingFrom = ''): Promise<AgentBundle> {
   const bytes = await readFile(prebuilt).catch((err: unknown) => {
     throw new Error(`the agent bundle ${prebuilt} is missing${missingFrom}: ${(err as Error).message}`);
