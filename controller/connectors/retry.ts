@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import pRetry from 'p-retry';
 import { ConnectorError } from './connector.js';
 
@@ -10,7 +11,9 @@ export interface RetryOptions {
 
 /**
  * Runs a cloud call, retrying retryable ConnectorErrors with exponential
- * backoff and jitter; a cloud's Retry-After hint adds its wait first.
+ * backoff and jitter; a cloud's Retry-After hint adds its wait first. An
+ * abort of `signal` ends a wait (the backoff's or the hint's) and rejects at
+ * once; a call in flight is not cut.
  */
 export function withRetries<T>(call: () => Promise<T>, options: RetryOptions): Promise<T> {
   return pRetry(call, {
@@ -22,7 +25,7 @@ export function withRetries<T>(call: () => Promise<T>, options: RetryOptions): P
     shouldRetry: ({ error }) => error instanceof ConnectorError && error.retryable,
     onFailedAttempt: async ({ error }) => {
       const hint = error instanceof ConnectorError ? error.retryAfterMs : undefined;
-      if (hint) await new Promise((resolve) => setTimeout(resolve, hint));
+      if (hint) await delay(hint, undefined, options.signal ? { signal: options.signal } : {});
     },
   });
 }
