@@ -22,7 +22,7 @@ describe('copyPrebuiltBundle', () => {
     expect(statSync(join(dir, 'data', 'bundle')).mode & 0o777).toBe(0o700);
   });
 
-  it('copies a bundle onto itself (a restart that reuses the bundle an earlier start made), leaving no temporary file', async () => {
+  it('copies a bundle onto itself, leaving no temporary file', async () => {
     const path = join(dir, 'again', 'agent.mjs');
     await copyPrebuiltBundle(prebuilt, path);
     expect(await copyPrebuiltBundle(path, path)).toEqual({ path, bytes: content.length, sha256 });

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, copyFile, mkdir, readFile, rename } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { AgentBundle } from '../agent/build.js';
 import { codeRoot, runningFromSources } from '../common/package-root.js';
@@ -19,9 +19,8 @@ export async function provideAgentBundle(path: string): Promise<AgentBundle> {
 }
 
 /**
- * Copies a bundle built before (the build's, the bundle cache's, or one an earlier start made) to `path`,
- * owner-only, as a built controller's start does. `missingFrom` ends the message when there is no such file: where
- * it should have come from.
+ * Copies a bundle built before (the build's, or the bundle cache's) to `path`, owner-only, as a built controller's
+ * start does. `missingFrom` ends the message when there is no such file: where it should have come from.
  */
 export async function copyPrebuiltBundle(prebuilt: string, path: string, missingFrom = ''): Promise<AgentBundle> {
   const bytes = await readFile(prebuilt).catch((err: unknown) => {
@@ -29,9 +28,10 @@ export async function copyPrebuiltBundle(prebuilt: string, path: string, missing
   });
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   await chmod(dirname(path), 0o700);
-  // Copied beside it, then renamed over it: replicas sharing a data dir may copy at once while others serve it.
+  // Written beside it from the bytes read (not read a second time), then renamed over it: replicas sharing a data dir
+  // may copy at once while others serve it.
   const copying = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await copyFile(prebuilt, copying);
+  await writeFile(copying, bytes, { mode: 0o600 });
   await chmod(copying, 0o600);
   await rename(copying, path);
   return { path, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
