@@ -10,6 +10,7 @@ import { percentile, type BenchContext } from '../lib/context.js';
 import { atMostTimes, info, withPeer, type Baseline } from '../lib/figures.js';
 import { launch, terminateAndDrain, waitForState } from '../lib/runs.js';
 import { etcdPeerKeys } from '../peers/etcd.js';
+import { PROPAGATION_WARMUP_ROUNDS } from '../lib/sim-modules.js';
 
 /** The baseline both propagation figures are judged against: the p50, for the p99 too. */
 export const RAW_RELAY_P50 = 'raw relay p50';
@@ -20,7 +21,7 @@ export const RAW_RELAY_P50 = 'raw relay p50';
  */
 export async function rawRelayBaseline(ctx: BenchContext, samples: number): Promise<void> {
   ctx.log(`raw relay baseline: ${samples} sets, each through one committed row to a waiting get`);
-  const relay = await measureRawRelay({ databaseUrl: ctx.ctl.databaseUrl, samples });
+  const relay = await measureRawRelay({ databaseUrl: ctx.ctl.databaseUrl, samples, warmup: PROPAGATION_WARMUP_ROUNDS });
   const baseline: Baseline = { name: RAW_RELAY_P50, value: relay.p50Ms, unit: 'ms' };
   ctx.baselines.set(RAW_RELAY_P50, baseline);
   ctx.figures.push(info('baseline', 'raw relay: set -> committed row -> pending get, p50', relay.p50Ms, 'ms'));
@@ -35,7 +36,8 @@ export async function propagation(ctx: BenchContext, connected: number): Promise
   const runId = await launch(ctl.client, 'bench/propagation', {});
   await waitForState(ctl.db, runId, 'Ready', 120_000);
   const { rows } = await ctl.db.query<{ value: string }>('select value from run_parameters where run_id = $1 and key = $2', [runId, 'pong.1:latencies']);
-  const latencies = (rows[0]?.value ?? '').split(',').filter(Boolean).map((v) => Number(v) / 1000).sort((a, b) => a - b);
+  const rounds = (rows[0]?.value ?? '').split(',').filter(Boolean).map((v) => Number(v) / 1000);
+  const latencies = rounds.slice(PROPAGATION_WARMUP_ROUNDS).sort((a, b) => a - b);
   const scenario = 'propagation';
   const p50 = atMostTimes(scenario, `set -> mapped pending get returns, p50 (${connected} agents connected)`, percentile(latencies, 50), 'ms', 1.2, relay);
   ctx.figures.push(withPeer(p50, ctx.peers?.get(etcdPeerKeys.propagationP50)));
