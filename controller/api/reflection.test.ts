@@ -15,6 +15,7 @@ import {
   type ServerReflectionRequest,
   type ServerReflectionResponse,
 } from '../../proto/gen/grpc/reflection/v1/reflection.js';
+import { contractRegistry } from './contract-descriptors.js';
 import { addReflectionService, loadDescriptorSet } from './reflection.js';
 
 const BUF = fileURLToPath(new URL('../../node_modules/.bin/buf', import.meta.url));
@@ -29,7 +30,7 @@ beforeAll(async () => {
   // An empty working directory, so buf curl finds no buf.yaml and relies on reflection alone.
   emptyDir = await mkdtemp(join(tmpdir(), 'reflection-test-'));
   server = new grpc.Server();
-  addReflectionService(server, loadDescriptorSet(), ['grpc.health.v1.Health', ...SLIPSTREAM_SERVICES], pino({ level: 'silent' }));
+  addReflectionService(server, contractRegistry(), ['grpc.health.v1.Health', ...SLIPSTREAM_SERVICES], pino({ level: 'silent' }));
   new HealthImplementation({ '': 'SERVING' }).addToServer(server);
   const port = await promisify(server.bindAsync.bind(server))('127.0.0.1:0', grpc.ServerCredentials.createInsecure());
   baseUrl = `http://127.0.0.1:${port}`;
@@ -159,7 +160,7 @@ describe('ServerReflectionInfo', () => {
 
 describe('set-up errors', () => {
   it('rejects a service the descriptor set does not describe', () => {
-    expect(() => addReflectionService(new grpc.Server(), loadDescriptorSet(), ['slipstream.v1.Nope'], pino({ level: 'silent' }))).toThrow(
+    expect(() => addReflectionService(new grpc.Server(), contractRegistry(), ['slipstream.v1.Nope'], pino({ level: 'silent' }))).toThrow(
       /slipstream\.v1\.Nope is not in the descriptor set/,
     );
   });

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import { createFileRegistry, fromBinary, toBinary, type DescFile, type FileRegistry } from '@bufbuild/protobuf';
+import { toBinary, type DescFile, type FileRegistry } from '@bufbuild/protobuf';
 import { nestedTypes } from '@bufbuild/protobuf/reflect';
-import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
+import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import {
   ServerReflectionService,
   type ServerReflectionRequest,
@@ -17,7 +17,7 @@ const REFLECTION_SERVICE = 'grpc.reflection.v1.ServerReflection';
 
 type Answer = ServerReflectionResponse['messageResponse'];
 
-/** The descriptor set parsed once: files, their encodings, and every symbol a client may ask for. */
+/** The contract indexed once: files, their encodings, and every symbol a client may ask for. */
 interface Schema {
   registry: FileRegistry;
   encoded: Map<string, Buffer>;
@@ -26,8 +26,8 @@ interface Schema {
 }
 
 /**
- * Reads the FileDescriptorSet that `npm run gen` writes (`buf build -o proto/gen/descriptor.binpb`).
- * Call once at start-up and hand the bytes to {@link addReflectionService}.
+ * Reads the FileDescriptorSet that `npm run gen` writes (`buf build -o proto/gen/descriptor.binpb`);
+ * contract-descriptors.ts parses it once per process.
  *
  * @param path - defaults to `proto/gen/descriptor.binpb` in this repository.
  * @throws Error naming the path and telling to run `npm run gen` when the file is missing.
@@ -47,22 +47,21 @@ export function loadDescriptorSet(
 
 /**
  * Serves gRPC server reflection (`grpc.reflection.v1.ServerReflection`) on `server`, answering
- * from `descriptorSet` (a serialized google.protobuf.FileDescriptorSet that includes imports).
+ * from `registry` (every file of the contract, imports included: contractRegistry()).
  * Clients such as `buf curl` and grpcurl then need no .proto files.
  *
  * @param serviceNames - fully qualified services the server implements, returned by
  *   `list_services` together with the reflection service itself.
  * @param log - where an unexpected error of a call goes (its handler is wrapped as every call's is, call-handlers.ts).
- * @throws Error at registration when the set cannot be parsed, lacks an import, or does not
- *   describe one of `serviceNames`.
+ * @throws Error at registration when the registry does not describe one of `serviceNames`.
  */
 export function addReflectionService(
   server: grpc.Server,
-  descriptorSet: Uint8Array,
+  registry: FileRegistry,
   serviceNames: readonly string[],
   log: Logger,
 ): void {
-  const schema = parseSchema(descriptorSet, serviceNames);
+  const schema = indexSchema(registry, serviceNames);
   const implementation: ServerReflectionServer = {
     serverReflectionInfo: bidiStreamHandler(log, async (call: grpc.ServerDuplexStream<ServerReflectionRequest, ServerReflectionResponse>, { signal }) => {
       // grpc reflection servers send each dependency once per stream; the client keeps it.
@@ -82,8 +81,7 @@ export function addReflectionService(
   server.addService(ServerReflectionService, implementation);
 }
 
-function parseSchema(descriptorSet: Uint8Array, serviceNames: readonly string[]): Schema {
-  const registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, descriptorSet));
+function indexSchema(registry: FileRegistry, serviceNames: readonly string[]): Schema {
   const encoded = new Map<string, Buffer>();
   const symbols = new Map<string, DescFile>();
   for (const file of registry.files) {

@@ -6,8 +6,6 @@ import {
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { createFileRegistry, fromBinary } from '@bufbuild/protobuf';
-import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import type { ControllerPki } from '../auth/pki.js';
 import { AgentServiceService } from '../../proto/gen/slipstream/v1/agent.js';
 import { CloudServiceService } from '../../proto/gen/slipstream/v1/clouds.js';
@@ -24,7 +22,8 @@ import { AgentSessionSlots } from './guards/agent-session-slots.js';
 import { CallLimits, DEFAULT_CALL_LIMITS, type CallLimitOptions } from './guards/call-limits.js';
 import { InflightCalls } from './inflight-calls.js';
 import { acceptQueueLimit, holdOnHost, type HeldListeners } from './listener.js';
-import { addReflectionService, loadDescriptorSet } from './reflection.js';
+import { contractRegistry } from './contract-descriptors.js';
+import { addReflectionService } from './reflection.js';
 import { RequestGuard } from './request-guard.js';
 import { MAX_REQUEST_BYTES } from './request-limits.js';
 import { ServingHealth } from './serving-health.js';
@@ -112,8 +111,8 @@ export async function startApiServer(
 ): Promise<ApiServer> {
   const deps = { ...services, limits: new CallLimits(callLimits) };
   const inflight = new InflightCalls();
-  const descriptorSet = loadDescriptorSet();
-  const guard = new RequestGuard(createFileRegistry(fromBinary(FileDescriptorSetSchema, descriptorSet)), deps.log.child({ part: 'requests' }));
+  const registry = contractRegistry();
+  const guard = new RequestGuard(registry, deps.log.child({ part: 'requests' }));
   const server = new GuardedServer(guard, {
     interceptors: [...(options.interceptors ?? []), inflight.interceptor, guard.interceptor],
     'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
@@ -140,7 +139,7 @@ export async function startApiServer(
 
   const health = new ServingHealth(SERVED, !options.startNotServing);
   health.addToServer(server);
-  addReflectionService(server, descriptorSet, [...SERVED, 'grpc.health.v1.Health'], deps.log.child({ part: 'reflection' }));
+  addReflectionService(server, registry, [...SERVED, 'grpc.health.v1.Health'], deps.log.child({ part: 'reflection' }));
 
   const log = deps.log.child({ part: 'grpc' });
   // Our own listeners hand their sockets to grpc-js, because its bind cannot set the accept queue (listener.ts).

@@ -12,7 +12,6 @@
 import { Code, ConnectError, type ConnectRouter, type HandlerContext } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import {
-  createFileRegistry,
   fromBinary,
   toBinary,
   type DescMethod,
@@ -22,10 +21,9 @@ import {
   type Message,
   type Registry,
 } from '@bufbuild/protobuf';
-import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { Metadata, type Client, type ClientReadableStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { loadDescriptorSet } from '../reflection.js';
+import { contractRegistry } from '../contract-descriptors.js';
 import { MAX_REQUEST_BYTES } from '../request-limits.js';
 import { connectErrorOf, isServiceError } from './connect-errors.js';
 import { openLoopbackChannel, type LoopbackTarget } from './loopback-channel.js';
@@ -69,7 +67,7 @@ export class ConnectGateway {
 
   constructor(
     private readonly log: Logger,
-    private readonly registry: Registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, loadDescriptorSet())),
+    private readonly registry: Registry = contractRegistry(),
   ) {
     const services = BROWSER_SERVICES.map((name) => {
       const service = registry.getService(name);
