@@ -368,7 +368,10 @@ export class RunEngine implements RunInputs {
     }
   }
 
-  /** A batch with state machine inputs: one transaction of the instance, parameter, run row and journal writes. */
+  /**
+   * A batch with state machine inputs: its instance, parameter, run row and journal writes commit together, in one
+   * statement (RunTransitionRepository) unless the transition adds instances, stores VM ids or finishes the run.
+   */
   private async commitInputs(runId: string, leaseEpoch: number, snapshot: RunSnapshot, batch: RunWork[], inputs: RunInput[], draft: ParameterDraft, now: Date): Promise<Committed | undefined> {
     const before = snapshot.model;
     const { run, effects } = transitionAll(before, inputs, now);
@@ -376,17 +379,30 @@ export class RunEngine implements RunInputs {
     if (run === before && batch.every((work) => work.kind === 'input')) {
       return { run, itemEffects: batch.map(() => []), journal: [], changed: new Map(), unknown: new Set() };
     }
+    const itemEffectsOf = () => {
+      let nextInput = 0;
+      return batch.map((work) => (work.kind === 'input' ? effects[nextInput++]! : []));
+    };
+    const vmIds = inputs.flatMap((i) => (i.type === 'vm-running' && i.vmId ? [[i.instance, i.vmId] as const] : []));
+    const finishing = isFinal(run.state) && !isFinal(before.state);
+    if (run.instances.length === before.instances.length && vmIds.length === 0 && !finishing) {
+      // Most batches (completions, parameter sets): one statement (RunTransitionRepository).
+      const itemEffects = itemEffectsOf();
+      const { written, entries } = batchWrites(batch, itemEffects, [], draft, this.targets.of(runId, snapshot.plan, run), now);
+      const transition = { runId, leaseEpoch, before, after: run, values: written.changed, secretKeys: draft.secretKeys(written.changed), entries, now };
+      const journal = await this.store.writeStatement((repos) => repos.transitions.commit(transition));
+      return journal && { run, itemEffects, journal, changed: written.changed, unknown: written.unknown };
+    }
     return this.store.write(async (repos) => {
       await repos.instances.applyChanges(runId, before, run, now);
-      await repos.instances.setVmIds(runId, inputs.flatMap((i) => (i.type === 'vm-running' && i.vmId ? [[i.instance, i.vmId] as const] : [])));
+      await repos.instances.setVmIds(runId, vmIds);
       // Instances are only ever appended (a removed one stays, marked).
       const added = run.instances.slice(before.instances.length);
       const inherited = added.length > 0 ? await seedAddedInstances(repos, draft, runId, snapshot.plan, added, now) : [];
-      let nextInput = 0;
-      const itemEffects = batch.map((work) => (work.kind === 'input' ? effects[nextInput++]! : []));
+      const itemEffects = itemEffectsOf();
       const { written, entries } = batchWrites(batch, itemEffects, inherited, draft, this.targets.of(runId, snapshot.plan, run), now);
       await repos.parameters.updateValues(runId, written.changed, now, draft.secretKeys(written.changed));
-      if (isFinal(run.state) && !isFinal(before.state)) await repos.agentLogins.revokeCredentials(runId);
+      if (finishing) await repos.agentLogins.revokeCredentials(runId);
       // Last, as its UPDATE locks the run row: the lock is held only for the rest of the commit.
       const lastSequence = await repos.runs.advanceRun(runId, leaseEpoch, before, run, entries.length, now);
       if (lastSequence === undefined) return undefined;

@@ -14,6 +14,7 @@ import { RunInstanceRepository } from './run-instances.js';
 import { RunJournalRepository } from './run-journal.js';
 import { RunParameterRepository } from './run-parameters.js';
 import { RunReportRepository } from './run-reports.js';
+import { RunTransitionRepository } from './run-transitions.js';
 import { RunRepository } from './runs.js';
 import { TemplateRepository } from './templates.js';
 import { TenantRepository } from './tenants.js';
@@ -40,6 +41,8 @@ export class Repositories {
   readonly journal: RunJournalRepository;
   readonly reports: RunReportRepository;
   readonly agentLogins: AgentLoginRepository;
+  /** Commits of state machine decisions that write no more than instances' progress, the run row, values and journal. */
+  readonly transitions: RunTransitionRepository;
   /** Deleting final runs for good (retention, DeleteRun). */
   readonly deletions: RunDeletionRepository;
   readonly clouds: CloudRepository;
@@ -69,6 +72,7 @@ export class Repositories {
     this.parameters = new RunParameterRepository(em, sealing, this.journal, prepared);
     this.reports = new RunReportRepository(em);
     this.agentLogins = new AgentLoginRepository(em, this.instances, prepared);
+    this.transitions = new RunTransitionRepository(em, sealing, this, prepared);
     this.deletions = new RunDeletionRepository(em);
     this.clouds = new CloudRepository(em);
     this.builtImages = new BuiltImageRepository(em);

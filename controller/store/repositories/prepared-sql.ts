@@ -20,10 +20,8 @@
  * parameter of the run for each batch (1.7-3.4 ms for two keys of a
  * 10,000-parameter run, 0.7 ms this way).
  */
-export const COMMIT_PARAMETER_SETS = `
-  with run as (
-    update runs set last_sequence = last_sequence + $2 where id = $1 and lease_epoch = $7 returning last_sequence - $2 as base
-  ), target as (
+const PARAMETER_AND_JOURNAL_WRITES = `
+  target as (
     select (select id from run_parameters where run_id = $1 and "key" = v."key") as id, v."value"
     from unnest($4::text[], $6::text[]) as v("key", "value")
   ), parameter as (
@@ -37,7 +35,63 @@ export const COMMIT_PARAMETER_SETS = `
     from run, jsonb_to_recordset($5::jsonb)
       as j(id uuid, sequence int, "time" timestamptz, kind text, "type" text, actor text, instance text, subject text, "text" text)
     returning 1
-  )
+  )`;
+
+export const COMMIT_PARAMETER_SETS = `
+  with run as (
+    update runs set last_sequence = last_sequence + $2 where id = $1 and lease_epoch = $7 returning last_sequence - $2 as base
+  ), ${PARAMETER_AND_JOURNAL_WRITES}
+  select base from run`;
+
+/** The run row's fields a transition may change (runChanges), each with its column and type. */
+export const TRANSITION_RUN_COLUMNS: Readonly<Record<string, readonly [column: string, type: string]>> = {
+  state: ['state', 'text'],
+  epoch: ['epoch', 'int'],
+  abortMessage: ['abort_message', 'text'],
+  abortedAt: ['aborted_at', 'timestamptz'],
+  recoveryMode: ['recovery_mode', 'boolean'],
+  stateChangedAt: ['state_changed_at', 'timestamptz'],
+  finalState: ['final_state', 'text'],
+  nodes: ['nodes', 'text'],
+  scale: ['scale', 'text'],
+  finishedAt: ['finished_at', 'timestamptz'],
+};
+
+// Each column set from $8 (a JSON object of RunRow fields) when it holds the field, else left as it is.
+const RUN_CHANGES = Object.entries(TRANSITION_RUN_COLUMNS)
+  .map(([field, [column, type]]) => `${column} = case when $8::jsonb ? '${field}' then ($8::jsonb ->> '${field}')::${type} else ${column} end`)
+  .join(',\n      ');
+
+/**
+ * RunTransitionRepository.commit as one statement: COMMIT_PARAMETER_SETS's
+ * parameters (the same $1-$7), and the changes of the state machine:
+ * $8 the run row's changed fields (JSON, as runChanges gives them: dates as
+ * ISO text), and the changed instances as arrays, one element each: $9
+ * name, $10 vm, $11 completed epoch, $12 completed state, $13 scale state,
+ * $14 and $15 whether the VM's clock starts or stops at $3. Each instance
+ * finds its row as each parameter does; arrays, not JSON rows, for the same
+ * reason: the planner takes unnest for a few rows and jsonb_to_recordset for
+ * a hundred, for which it hashed every instance row of the table.
+ * Nothing is written when the run row is missing or fenced.
+ */
+export const COMMIT_RUN_TRANSITION = `
+  with run as (
+    update runs set last_sequence = last_sequence + $2,
+      ${RUN_CHANGES}
+    where id = $1 and lease_epoch = $7 returning last_sequence - $2 as base
+  ), progress as (
+    select (select id from run_instances where run_id = $1 and name = x.name) as id, x.*
+    from unnest($9::text[], $10::text[], $11::int[], $12::text[], $13::text[], $14::boolean[], $15::boolean[])
+      as x(name, vm, completed_epoch, completed_state, scale_state, started, stopped)
+  ), instance as (
+    update run_instances i set vm = progress.vm, completed_epoch = progress.completed_epoch, completed_state = progress.completed_state,
+      scale_state = progress.scale_state,
+      vm_started_at = case when progress.started then $3 else i.vm_started_at end,
+      vm_stopped_at = case when progress.stopped then $3 else i.vm_stopped_at end
+    from run, progress
+    where i.id = progress.id
+    returning 1
+  ), ${PARAMETER_AND_JOURNAL_WRITES}
   select base from run`;
 
 /** AgentLoginRepository.byHash: one prepared join per column (the column name is not a parameter). */

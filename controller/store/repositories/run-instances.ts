@@ -1,5 +1,5 @@
 import { raw, type EntityManager } from '@mikro-orm/core';
-import type { RunModel, VmLifecycle } from '../../domain/runs/types.js';
+import type { RunInstance, RunModel, VmLifecycle } from '../../domain/runs/types.js';
 import { FINAL_STATES } from '../../../common/runs/states.js';
 import { RunInstanceEntity, type RunInstanceRow } from '../entities/run-instance.js';
 import { RunEntity } from '../entities/run.js';
@@ -53,6 +53,33 @@ export function vmClock(from: VmLifecycle, to: VmLifecycle, now: Date): Partial<
   return {};
 }
 
+/** The columns of an instance a transition changes: its VM's lifecycle and clock, its progress through the states. */
+export type InstanceProgress = Pick<RunInstanceRow, 'vm' | 'completedEpoch' | 'completedState' | 'scaleState'> & Partial<Pick<RunInstanceRow, 'vmStartedAt' | 'vmStoppedAt'>>;
+
+/** The instances a transition added or changed, with their new columns, in the run's order. */
+export function instanceChanges(before: RunModel, after: RunModel, now: Date): { instance: RunInstance; added: boolean; values: InstanceProgress }[] {
+  const changes: { instance: RunInstance; added: boolean; values: InstanceProgress }[] = [];
+  // A transition keeps the instances in order and only appends: the same position holds the same instance.
+  for (const [at, instance] of after.instances.entries()) {
+    const old = before.instances[at];
+    if (old && old.name !== instance.name) throw new Error(`instance ${instance.name} moved in the run's list (was ${old.name} at ${at})`);
+    // The state machine copies an instance only to change it.
+    if (old === instance) continue;
+    if (old && old.vm === instance.vm && old.completedEpoch === instance.completedEpoch && old.completedState === instance.completedState && old.scaleState === instance.scaleState) {
+      continue;
+    }
+    const values: InstanceProgress = {
+      vm: instance.vm,
+      completedEpoch: instance.completedEpoch,
+      completedState: instance.completedState ?? null,
+      scaleState: instance.scaleState,
+      ...vmClock(old?.vm ?? 'pending', instance.vm, now),
+    };
+    changes.push({ instance, added: !old, values });
+  }
+  return changes;
+}
+
 /**
  * A run's instances: their VMs and the state machine's progress of each.
  * Most reads and writes take plain rows and bulk statements, not managed
@@ -97,26 +124,10 @@ export class RunInstanceRepository {
    * own fields go through RunRepository.advanceRun.
    */
   async applyChanges(runId: string, before: RunModel, after: RunModel, now: Date): Promise<void> {
-    type Values = Pick<RunInstanceRow, 'vm' | 'completedEpoch' | 'completedState' | 'scaleState'> & Partial<Pick<RunInstanceRow, 'vmStartedAt' | 'vmStoppedAt'>>;
-    const groups = new Map<string, { values: Values; names: string[] }>();
-    // A transition keeps the instances in order and only appends: the same position holds the same instance.
-    for (const [at, instance] of after.instances.entries()) {
-      const old = before.instances[at];
-      if (old && old.name !== instance.name) throw new Error(`instance ${instance.name} moved in the run's list (was ${old.name} at ${at})`);
-      // The state machine copies an instance only to change it.
-      if (old === instance) continue;
-      const values: Values = {
-        vm: instance.vm,
-        completedEpoch: instance.completedEpoch,
-        completedState: instance.completedState ?? null,
-        scaleState: instance.scaleState,
-        ...vmClock(old?.vm ?? 'pending', instance.vm, now),
-      };
-      if (!old) {
+    const groups = new Map<string, { values: InstanceProgress; names: string[] }>();
+    for (const { instance, added, values } of instanceChanges(before, after, now)) {
+      if (added) {
         Object.assign(this.add(runId, instance, now), values);
-        continue;
-      }
-      if (old.vm === instance.vm && old.completedEpoch === instance.completedEpoch && old.completedState === instance.completedState && old.scaleState === instance.scaleState) {
         continue;
       }
       const key = JSON.stringify(values);

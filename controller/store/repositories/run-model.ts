@@ -1,5 +1,5 @@
 import type { RunInstance, RunModel, RunNodeInfo, ScaleOperation, ScaleState, VmLifecycle } from '../../domain/runs/types.js';
-import type { FinalState, KeepRunning, RunState } from '../../../common/runs/states.js';
+import { isFinal, type FinalState, type KeepRunning, type RunState } from '../../../common/runs/states.js';
 import type { RunInstanceRow } from '../entities/run-instance.js';
 import type { RunRow } from '../entities/run.js';
 import { runKindOf } from '../../../common/runs/run-kinds.js';
@@ -57,4 +57,16 @@ export function runColumns(model: RunModel): Partial<RunRow> {
 /** Whether two values of a column are the same (dates by their time). */
 export function sameColumn(a: unknown, b: unknown): boolean {
   return a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b;
+}
+
+/** The run row's columns a transition changed (runColumns that differ), with finishedAt when the run finished. */
+export function runChanges(before: RunModel, after: RunModel, now: Date): Partial<RunRow> {
+  const changes: Partial<RunRow> = {};
+  if (after === before) return changes;
+  const old = runColumns(before);
+  for (const [column, value] of Object.entries(runColumns(after)) as [keyof RunRow, unknown][]) {
+    if (!sameColumn(old[column], value)) Object.assign(changes, { [column]: value });
+  }
+  if (isFinal(after.state) && !isFinal(before.state)) changes.finishedAt = now;
+  return changes;
 }

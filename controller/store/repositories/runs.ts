@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { raw, type EntityManager, type FilterQuery } from '@mikro-orm/core';
 import type { CredentialCipher } from '../../auth/credential-cipher.js';
 import type { ResolvedPlan } from '../../../common/modules/types.js';
-import { FINAL_STATES, isFinal, type KeepRunning, type RunState } from '../../../common/runs/states.js';
+import { FINAL_STATES, type KeepRunning, type RunState } from '../../../common/runs/states.js';
 import type { ParameterSeed } from '../../domain/runs/parameter-plan.js';
 import type { RunKind } from '../../../common/runs/run-kinds.js';
 import type { RunModel, RunNodeInfo } from '../../domain/runs/types.js';
@@ -18,7 +18,7 @@ import { decodePageToken, encodePageToken, pageSize } from './paging.js';
 import type { ParameterSealing } from './parameter-sealing.js';
 import { executeBound, isPostgres } from './raw-sql.js';
 import { newInstanceRow, type NewInstance, type RunInstanceRepository } from './run-instances.js';
-import { runColumns, sameColumn, toRunModel } from './run-model.js';
+import { runChanges, toRunModel } from './run-model.js';
 import { advanceSequence } from './run-sequence.js';
 
 export interface NewRun {
@@ -163,15 +163,7 @@ export class RunRepository {
    * before the new ones, or undefined when the run is gone.
    */
   async advanceRun(runId: string, leaseEpoch: number, before: RunModel, after: RunModel, journal: number, now: Date): Promise<number | undefined> {
-    const changes: Partial<RunRow> = {};
-    if (after !== before) {
-      const old = runColumns(before);
-      for (const [column, value] of Object.entries(runColumns(after)) as [keyof RunRow, unknown][]) {
-        if (!sameColumn(old[column], value)) Object.assign(changes, { [column]: value });
-      }
-      if (isFinal(after.state) && !isFinal(before.state)) changes.finishedAt = now;
-    }
-    return advanceSequence(this.em, runId, leaseEpoch, journal, changes);
+    return advanceSequence(this.em, runId, leaseEpoch, journal, runChanges(before, after, now));
   }
 
   /** A page of the tenant's runs, newest first. */

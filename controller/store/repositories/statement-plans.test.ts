@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASES } from '../../../test/helpers/databases.js';
 import { createTestRun, useTestRun } from '../../../test/helpers/store.js';
 import { instanceColumnUpdateFromJson, PARAMETER_UPDATE_FROM_JSON } from './json-rows-sql.js';
-import { COMMIT_PARAMETER_SETS, STORE_CREDENTIALS } from './prepared-sql.js';
+import { COMMIT_PARAMETER_SETS, COMMIT_RUN_TRANSITION, STORE_CREDENTIALS } from './prepared-sql.js';
 
 interface PlanNode {
   'Node Type': string;
@@ -83,6 +83,18 @@ describe.runIf(TEST_DATABASES.includes('postgres'))('hot-path statements on a la
       { key: 'web.1500:url', value: 'y' },
       { key: 'web.7:url', value: 'x' },
     ]);
+  });
+
+  it('transitions.commit reads the rows of the instances and keys it writes, not the run’s others', async () => {
+    const names = ['web.11', 'web.1700'];
+    const progress = [names, names.map(() => 'pending'), names.map(() => 0), names.map(() => 'Provisioning'), names.map(() => ''), names.map(() => false), names.map(() => false)];
+    const keys = names.map((name) => `${name}:url`);
+    const entries = [{ id: crypto.randomUUID(), sequence: 1, time: new Date().toISOString(), kind: 'event', type: 'state', actor: '', instance: '', subject: '', text: 'x' }];
+    const plan = await explain(COMMIT_RUN_TRANSITION, [testRun.runId, entries.length, new Date(), keys, JSON.stringify(entries), ['a', 'b'], 0, JSON.stringify({ epoch: 1 }), ...progress]);
+    expect(rowsScanned(plan, 'run_instances')).toBeLessThanOrEqual(2 * names.length);
+    expect(rowsScanned(plan, 'run_parameters')).toBeLessThanOrEqual(2 * keys.length);
+    const { rows } = await client.query<{ name: string }>(`select name from run_instances where run_id = $1 and completed_state = 'Provisioning' order by name`, [testRun.runId]);
+    expect(rows.map((r) => r.name)).toEqual(['web.11', 'web.1700']);
   });
 
   it('agentLogins.storeCredentials reads the rows of the instances it updates, not the run’s others', async () => {
