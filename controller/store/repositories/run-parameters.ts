@@ -8,8 +8,9 @@ import { PARAMETER_UPDATE_FROM_JSON } from './json-rows-sql.js';
 import type { ParameterSealing } from './parameter-sealing.js';
 import { COMMIT_PARAMETER_SETS } from './prepared-sql.js';
 import { dbDate, execute, executeBound, isPostgres, placeholders } from './raw-sql.js';
-import { journalRows, type JournalEntry, type RunJournalRepository } from './run-journal.js';
-import { advanceSequence, throwIfFenced } from './run-sequence.js';
+import { commitFenced } from './fenced-commit.js';
+import type { JournalEntry, RunJournalRepository } from './run-journal.js';
+import { advanceSequence } from './run-sequence.js';
 
 /**
  * A run's parameters: one row per key, its value stored sealed when it is a
@@ -110,21 +111,7 @@ export class RunParameterRepository {
       await this.journal.flush();
       return journal;
     }
-    // Bound as they are (a Date becomes its ISO text) and renumbered in place: copying every row twice was most of this call's CPU in a profile.
-    const numbered = journalRows(runId, 0, entries);
-    const stored = this.sealing.stored(runId, values, secretKeys);
-    const rows = await this.prepared.query<{ base: number }>('commit-parameter-sets', COMMIT_PARAMETER_SETS, [
-      runId,
-      entries.length,
-      now,
-      [...stored.keys()],
-      JSON.stringify(numbered),
-      [...stored.values()],
-      leaseEpoch,
-    ]);
-    const base = rows[0]?.base;
-    if (base === undefined) return throwIfFenced(this.em, runId);
-    for (const row of numbered) row.sequence += base;
-    return numbered;
+    const statement = { name: 'commit-parameter-sets', sql: COMMIT_PARAMETER_SETS };
+    return commitFenced(this.prepared, this.em, this.sealing, statement, { runId, leaseEpoch, values, secretKeys, entries, now });
   }
 }

@@ -5,24 +5,16 @@ import type { PreparedStatements } from '../prepared-statements.js';
 import type { ParameterSealing } from './parameter-sealing.js';
 import { COMMIT_RUN_TRANSITION, TRANSITION_RUN_COLUMNS } from './prepared-sql.js';
 import { instanceChanges, type RunInstanceRepository } from './run-instances.js';
-import { journalRows, type JournalEntry, type RunJournalRepository } from './run-journal.js';
+import { commitFenced, type FencedWrites } from './fenced-commit.js';
+import type { RunJournalRepository } from './run-journal.js';
 import { runChanges } from './run-model.js';
 import type { RunParameterRepository } from './run-parameters.js';
-import { throwIfFenced } from './run-sequence.js';
 import type { RunRepository } from './runs.js';
 
-/** What one batch of state machine inputs decided, to be written together. */
-export interface RunTransition {
-  runId: string;
-  /** The lease epoch the writer holds: nothing is written when it is no longer the run's. */
-  leaseEpoch: number;
+/** What one batch of state machine inputs decided, to be written together: the model before and after it, and the writes of its items. */
+export interface RunTransition extends FencedWrites {
   before: RunModel;
   after: RunModel;
-  /** New parameter values by key; those of `secretKeys` are stored sealed. */
-  values: ReadonlyMap<string, string>;
-  secretKeys: ReadonlySet<string>;
-  entries: readonly JournalEntry[];
-  now: Date;
 }
 
 /**
@@ -66,16 +58,8 @@ export class RunTransitionRepository {
     const unknown = Object.keys(changes).filter((field) => !(field in TRANSITION_RUN_COLUMNS));
     if (unknown.length > 0) throw new Error(`COMMIT_RUN_TRANSITION does not write the run's ${unknown.join(', ')}`);
     const progress = instanceChanges(before, after, now);
-    const numbered = journalRows(runId, 0, entries);
-    const stored = this.sealing.stored(runId, values, secretKeys);
-    const rows = await this.prepared.query<{ base: number }>('commit-run-transition', COMMIT_RUN_TRANSITION, [
-      runId,
-      entries.length,
-      now,
-      [...stored.keys()],
-      JSON.stringify(numbered),
-      [...stored.values()],
-      leaseEpoch,
+    const statement = { name: 'commit-run-transition', sql: COMMIT_RUN_TRANSITION };
+    return commitFenced(this.prepared, this.em, this.sealing, statement, { runId, leaseEpoch, values, secretKeys, entries, now }, [
       JSON.stringify(changes),
       progress.map((p) => p.instance.name),
       progress.map((p) => p.values.vm),
@@ -85,9 +69,5 @@ export class RunTransitionRepository {
       progress.map((p) => p.values.vmStartedAt !== undefined),
       progress.map((p) => p.values.vmStoppedAt !== undefined),
     ]);
-    const base = rows[0]?.base;
-    if (base === undefined) return throwIfFenced(this.em, runId);
-    for (const row of numbered) row.sequence += base;
-    return numbered;
   }
 }
