@@ -5,21 +5,7 @@
  * round trip. `$n` placeholders.
  */
 
-/**
- * RunParameterRepository.commitSets as one statement: $1 run id, $2 number
- * of journal entries, $3 time of the change, $4 the keys and $6 their
- * values, $5 the journal rows numbered from 1 (JSON, as journalRows makes
- * them; the run id is $1's), $7 the lease epoch the writer
- * holds. Nothing is written when the run row is missing or its lease epoch
- * is another (fenced: another replica owns the run now).
- *
- * Each key finds its row through a subquery on (run_id, key), which the
- * planner always answers with one probe of the unique index. Joined instead,
- * the planner sizes the run from the table's statistics, which lag behind a
- * run whose thousands of parameters were just inserted: it then hashed every
- * parameter of the run for each batch (1.7-3.4 ms for two keys of a
- * 10,000-parameter run, 0.7 ms this way).
- */
+// The parameter values and journal entries of the fenced commits below ($1 and $3-$6; `run` gives the base).
 const PARAMETER_AND_JOURNAL_WRITES = `
   target as (
     select (select id from run_parameters where run_id = $1 and "key" = v."key") as id, v."value"
@@ -37,6 +23,21 @@ const PARAMETER_AND_JOURNAL_WRITES = `
     returning 1
   )`;
 
+/**
+ * RunParameterRepository.commitSets as one statement: $1 run id, $2 number
+ * of journal entries, $3 time of the change, $4 the keys and $6 their
+ * values, $5 the journal rows numbered from 1 (JSON, as journalRows makes
+ * them; the run id is $1's), $7 the lease epoch the writer
+ * holds. Nothing is written when the run row is missing or its lease epoch
+ * is another (fenced: another replica owns the run now).
+ *
+ * Each key finds its row through a subquery on (run_id, key), which the
+ * planner always answers with one probe of the unique index. Joined instead,
+ * the planner sizes the run from the table's statistics, which lag behind a
+ * run whose thousands of parameters were just inserted: it then hashed every
+ * parameter of the run for each batch (1.7-3.4 ms for two keys of a
+ * 10,000-parameter run, 0.7 ms this way).
+ */
 export const COMMIT_PARAMETER_SETS = `
   with run as (
     update runs set last_sequence = last_sequence + $2 where id = $1 and lease_epoch = $7 returning last_sequence - $2 as base
