@@ -2,7 +2,7 @@
  * Pages are addressed by the URL's fragment (`#/runs/ID`): links can be shared and bookmarked, the back button works,
  * and the controller serves one index.html for every page. The token is never part of it.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 
 export type Route =
   | { page: 'runs' }
@@ -57,11 +57,14 @@ export function navigate(route: Exclude<Route, { page: 'not-found' }>): void {
 }
 
 export function useRoute(): Route {
-  const [route, setRoute] = useState(() => parseRoute(location.hash));
+  const [hash, setHash] = useState(() => location.hash);
   useEffect(() => {
-    const onChange = () => setRoute(parseRoute(location.hash));
+    const onChange = () => setHash(location.hash);
     addEventListener('hashchange', onChange);
+    // Effects run after the first paint: a hash changed before then (a link followed right after signing in, on a
+    // loaded machine) fired its event before anyone listened, and the page stayed on the route of the first render.
+    onChange();
     return () => removeEventListener('hashchange', onChange);
   }, []);
-  return route;
+  return useMemo(() => parseRoute(hash), [hash]);
 }
