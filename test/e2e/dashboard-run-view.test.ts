@@ -2,7 +2,8 @@
  * The dashboard's run view in Chromium against a real controller (SQLite, TLS) and real local agents: a run of two
  * instances followed to Ready (state machine, instances table, timeline bars, a masked password, the journal), one
  * instance's log followed live, a report downloaded whole, a viewer who sees no actions and whose TerminateRun from
- * the page is refused, and a terminate confirmed in its dialog taking the run to Done.
+ * the page is refused, a run's link followed as the page signs in, and a terminate confirmed in its dialog taking
+ * the run to Done.
  */
 import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,6 +139,23 @@ describe.skipIf(skip !== undefined)('dashboard run view', () => {
     expect(refused.status).toBe(403);
     expect(await admin.getByTestId('run-view').getAttribute('data-state')).toBe('Ready');
     expectNoPageErrors(viewer);
+  });
+
+  it('opens a run whose link is followed the moment the signed-in page renders, before its router listens', async () => {
+    const { page } = await browser.newPage();
+    // In the page, as the header with the signed-in user is rendered: the router's effect, which listens for fragment
+    // changes, runs only after the paint, so this change fires its event before anyone listens.
+    // (Page code as text: this project's tests compile without the DOM's types.)
+    await page.addInitScript(`
+      new MutationObserver((mutations, observer) => {
+        if (!document.querySelector('[data-testid="who"]')) return;
+        observer.disconnect();
+        location.hash = ${JSON.stringify(`#/runs/${runId}`)};
+      }).observe(document, { childList: true, subtree: true });
+    `);
+    await signIn(page, harness.controller.httpUrl + '/', viewerToken);
+    await page.locator('[data-testid="run-view"][data-state="Ready"]').waitFor({ timeout: 15_000 });
+    expectNoPageErrors(page);
   });
 
   it('terminates after confirmation: Ready -> Finalizing -> Done', async () => {
