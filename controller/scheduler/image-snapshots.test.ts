@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../test/helpers/poll.js';
 import { openTestStore } from '../../test/helpers/store.js';
 import { TEST_DATABASES } from '../../test/helpers/databases.js';
+import { directVmSpec } from '../../test/helpers/vm-spec.js';
 import { createFakeDriver, fakeWorld } from '../connectors/fake/fake-driver.js';
 import { ConnectorRegistry } from '../connectors/registry.js';
 import type { RunInput } from '../domain/runs/types.js';
@@ -91,14 +92,7 @@ describe.each(TEST_DATABASES)('image snapshots on %s', (database) => {
       return { runId: run.id, tenantId: tenant.id };
     });
     const connector = await clouds.connector('lab', tenantId);
-    const vm = await connector.provision({
-      tags: { controllerId: 'ctl', tenant: tenantId, runId, instance: 'machine.1' },
-      image: 'base',
-      options: {},
-      agentConfig: { controller: '127.0.0.1:1', runId, instance: 'machine.1', bootstrapToken: 'x' },
-      userData: '',
-      idempotencyKey: `${runId}/machine.1`,
-    });
+    const vm = await connector.provision(directVmSpec({ controllerId: 'ctl', tenant: tenantId, runId, instance: 'machine.1' }));
     await opened.store.write(async (repos) => {
       await repos.instances.setVmIds(runId, [['machine.1', vm.vmId]]);
       const row = await repos.instances.find(runId, 'machine.1');

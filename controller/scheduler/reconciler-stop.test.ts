@@ -10,6 +10,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../test/helpers/poll.js';
 import { openTestStore } from '../../test/helpers/store.js';
+import { directVmSpec } from '../../test/helpers/vm-spec.js';
 import { ConnectorError, type CloudConnector, type ConnectorDriver } from '../connectors/connector.js';
 import { createFakeDriver } from '../connectors/fake/fake-driver.js';
 import { ConnectorRegistry } from '../connectors/registry.js';
@@ -70,14 +71,7 @@ describe('stopping the reconciler', () => {
     const connector = await clouds.connector('lab', tenantId);
     for (let i = 0; i < STRAYS; i++) {
       const runId = randomUUID();
-      await connector.provision({
-        tags: { controllerId: 'ctl', tenant: tenantId, runId, instance: 'web.1' },
-        image: 'base',
-        options: {},
-        agentConfig: { controller: '127.0.0.1:1', runId, instance: 'web.1', bootstrapToken: 'x' },
-        userData: '',
-        idempotencyKey: `${runId}/web.1`,
-      });
+      await connector.provision(directVmSpec({ controllerId: 'ctl', tenant: tenantId, runId, instance: 'web.1' }));
     }
     const reconciler = new Reconciler(opened.store, clouds, { dispatch: async () => undefined }, 'ctl', log);
     const live = async () => (await connector.listTagged({ controllerId: 'ctl' })).filter((vm) => vm.state !== 'terminated').length;
