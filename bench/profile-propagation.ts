@@ -7,6 +7,7 @@
  * then measured beside it too).
  */
 import { Command } from 'commander';
+import { MAX_PARAMETERS } from '../common/modules/limits.js';
 import { startBenchController } from './lib/bench-controller.js';
 import type { BenchContext } from './lib/context.js';
 import { renderTable, type Figure } from './lib/figures.js';
@@ -15,8 +16,8 @@ import { PROPAGATION_WARMUP_ROUNDS, saveBenchModules } from './lib/sim-modules.j
 import { fleet } from './scenarios/fleet.js';
 import { propagation, rawRelayBaseline } from './scenarios/propagation.js';
 
-// pong has an input per ping (warm-up ones too) and one output for the result: a component holds at most 200 parameters.
-const MAX_SAMPLES = 200 - 1 - PROPAGATION_WARMUP_ROUNDS;
+// pong has an input per ping (warm-up ones too) and one output for the result.
+const MAX_SAMPLES = MAX_PARAMETERS - 1 - PROPAGATION_WARMUP_ROUNDS;
 const program = new Command()
   .name('profile-propagation')
   .option('--connected <n>', 'agents of a fleet left Ready during the measurement', positiveWhole('--connected'))
@@ -25,7 +26,7 @@ const program = new Command()
   .option('--profile-workers <dir>', "write the sim workers' CPU profiles here")
   .parse();
 const { connected, workers, samples, profileWorkers } = program.opts<{ connected?: number; workers: number; samples: number; profileWorkers?: string }>();
-if (samples > MAX_SAMPLES) program.error(`profile-propagation: --samples must be at most ${MAX_SAMPLES} (a component holds at most 200 parameters)`, { exitCode: 2 });
+if (samples > MAX_SAMPLES) program.error(`profile-propagation: --samples must be at most ${MAX_SAMPLES} (a component holds at most ${MAX_PARAMETERS} parameters)`, { exitCode: 2 });
 
 const ctl = await startBenchController({ workers, ...(profileWorkers ? { workerCpuProfileDir: profileWorkers } : {}) });
 const figures: Figure[] = [];

@@ -1,4 +1,4 @@
-/** `npm run bench` and bench/profile-deploy.ts refuse a bad fleet size before they start anything. */
+/** `npm run bench`, bench/profile-deploy.ts and bench/profile-propagation.ts refuse a bad size before they start anything. */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const bench = fileURLToPath(new URL('../../bench/run.ts', import.meta.url));
 const profileDeploy = fileURLToPath(new URL('../../bench/profile-deploy.ts', import.meta.url));
+const profilePropagation = fileURLToPath(new URL('../../bench/profile-propagation.ts', import.meta.url));
 
 describe('bench options', () => {
   it.each([
@@ -28,5 +29,16 @@ describe('bench options', () => {
       (err: { code: number; stderr: string }) => err,
     );
     expect(failure).toMatchObject({ code: 2, stderr: 'bench: size must be a positive whole number\n' });
+  });
+
+  it.each([
+    [['--samples', '180'], 'profile-propagation: --samples must be at most 179 (a component holds at most 200 parameters)\n'],
+    [['--connected', '0'], 'bench: --connected must be a positive whole number\n'],
+  ])('profile-propagation %j exits 2 saying why', async (args, stderr) => {
+    const failure = await run(process.execPath, ['--import', 'tsx', profilePropagation, ...args], { timeout: 30_000 }).then(
+      () => undefined,
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(failure).toMatchObject({ code: 2, stderr });
   });
 });
