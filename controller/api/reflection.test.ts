@@ -15,8 +15,8 @@ import {
   type ServerReflectionRequest,
   type ServerReflectionResponse,
 } from '../../proto/gen/grpc/reflection/v1/reflection.js';
-import { contractRegistry } from './contract-descriptors.js';
-import { addReflectionService, loadDescriptorSet } from './reflection.js';
+import { contractRegistry, loadDescriptorSet } from './contract-descriptors.js';
+import { addReflectionService } from './reflection.js';
 
 const BUF = fileURLToPath(new URL('../../node_modules/.bin/buf', import.meta.url));
 const SLIPSTREAM_SERVICES = ['slipstream.v1.ModuleService', 'slipstream.v1.RunService', 'slipstream.v1.AgentService'];

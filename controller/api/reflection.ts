@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { toBinary, type DescFile, type FileRegistry } from '@bufbuild/protobuf';
 import { nestedTypes } from '@bufbuild/protobuf/reflect';
@@ -23,26 +21,6 @@ interface Schema {
   encoded: Map<string, Buffer>;
   symbols: Map<string, DescFile>;
   services: { name: string }[];
-}
-
-/**
- * Reads the FileDescriptorSet that `npm run gen` writes (`buf build -o proto/gen/descriptor.binpb`);
- * contract-descriptors.ts parses it once per process.
- *
- * @param path - defaults to `proto/gen/descriptor.binpb` in this repository.
- * @throws Error naming the path and telling to run `npm run gen` when the file is missing.
- */
-export function loadDescriptorSet(
-  path: string = fileURLToPath(new URL('../../proto/gen/descriptor.binpb', import.meta.url)),
-): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error(`gRPC descriptor set ${path} is missing: run \`npm run gen\``, { cause });
-    }
-    throw cause;
-  }
 }
 
 /**

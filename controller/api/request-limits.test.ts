@@ -4,17 +4,16 @@
  * field added to a .proto cannot ship unbounded; and no entry names a field
  * that is gone.
  */
-import { createFileRegistry, fromBinary, ScalarType, type DescField, type DescMessage } from '@bufbuild/protobuf';
-import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
+import { ScalarType, type DescField, type DescMessage } from '@bufbuild/protobuf';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { loadDescriptorSet } from './reflection.js';
+import { contractRegistry } from './contract-descriptors.js';
 import { RequestGuard } from './request-guard.js';
 import { ENTRY_LIMITS, STRING_BYTE_LIMITS } from './request-limits.js';
 import { RequestScanner } from './request-scan.js';
 import { LIBRARY_SERVICES, SERVED } from './server.js';
 
-const registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, loadDescriptorSet()));
+const registry = contractRegistry();
 const services = [...SERVED, ...LIBRARY_SERVICES].map((name) => {
   const service = registry.getService(name);
   if (!service) throw new Error(`${name} is not in the descriptor set`);

@@ -1,14 +1,12 @@
-import { createFileRegistry, fromBinary } from '@bufbuild/protobuf';
-import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ModuleSpec, SaveModuleRequest, type ComponentSpec, type DeepPartial } from '../../proto/gen/slipstream/v1/modules.js';
 import { GetRunRequest, LaunchRunRequest, ListRunsRequest, RunState, ScaleRunRequest } from '../../proto/gen/slipstream/v1/runs.js';
-import { loadDescriptorSet } from './reflection.js';
+import { contractRegistry } from './contract-descriptors.js';
 import { DEFAULT_STRING_BYTES, ENTRY_LIMITS, STRING_BYTE_LIMITS } from './request-limits.js';
 import { MAX_SCAN_VIOLATIONS, RequestScanner, type ScanOutcome } from './request-scan.js';
 
-const registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, loadDescriptorSet()));
+const registry = contractRegistry();
 const scanner = new RequestScanner({ entryLimits: ENTRY_LIMITS, stringLimits: STRING_BYTE_LIMITS, defaultStringBytes: DEFAULT_STRING_BYTES, refuseNul: true });
 const planOf = (typeName: string) => scanner.plan(registry.getMessage(typeName)!);
 const scan = (typeName: string, bytes: Uint8Array): ScanOutcome => scanner.scan(bytes, planOf(typeName));

@@ -3,16 +3,15 @@
  * port) the way a browser's client library calls it: messages built from and
  * read as the contract's JSON, services taken from the descriptor set.
  */
-import { createFileRegistry, fromBinary, fromJson, toJson, type DescMethod, type JsonObject, type JsonValue, type Message } from '@bufbuild/protobuf';
-import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
+import { fromJson, toJson, type DescMethod, type JsonObject, type JsonValue, type Message } from '@bufbuild/protobuf';
 import { createClient, type CallOptions, type Transport } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
 import type { Socket } from 'node:net';
 import { Agent as HttpsAgent, type AgentOptions } from 'node:https';
-import { loadDescriptorSet } from '../../controller/api/reflection.js';
+import { contractRegistry } from '../../controller/api/contract-descriptors.js';
 
 /** The contract, as browsers would have it. */
-export const CONTRACT = createFileRegistry(fromBinary(FileDescriptorSetSchema, loadDescriptorSet()));
+export const CONTRACT = contractRegistry();
 
 export type BrowserProtocol = 'connect' | 'grpc-web';
 

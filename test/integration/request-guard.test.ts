@@ -7,13 +7,12 @@
  * method, the agent's streams included; and an error with thousands of
  * violations reaches the client whole, capped.
  */
-import { create, createFileRegistry, fromBinary, toBinary, ScalarType, type DescField, type DescMessage, type DescMethod, type DescService, type Message } from '@bufbuild/protobuf';
-import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
+import { create, toBinary, ScalarType, type DescField, type DescMessage, type DescMethod, type DescService, type Message } from '@bufbuild/protobuf';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlipstreamClient, InvalidArgumentError, type SlipstreamClient } from '../../client/index.js';
 import { MAX_REPORTED_VIOLATIONS, MAX_STATUS_MESSAGE_CHARS } from '../../controller/api/errors.js';
-import { loadDescriptorSet } from '../../controller/api/reflection.js';
+import { contractRegistry } from '../../controller/api/contract-descriptors.js';
 import { AGENT_SERVICES, DEFAULT_STRING_BYTES, ENTRY_LIMITS, STRING_BYTE_LIMITS } from '../../controller/api/request-limits.js';
 import { LIBRARY_SERVICES, SERVED } from '../../controller/api/server.js';
 import { SessionRequest, SessionResponse } from '../../proto/gen/slipstream/v1/agent.js';
@@ -23,7 +22,7 @@ import { TEST_DATABASES } from '../helpers/databases.js';
 import { bearer, rawCall, rawRequest, type RawMethod, type RawOutcome } from '../helpers/raw-grpc.js';
 import { TestRuns } from '../helpers/runs.js';
 
-const registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, loadDescriptorSet()));
+const registry = contractRegistry();
 const services = [...SERVED, ...LIBRARY_SERVICES].map((name) => registry.getService(name)!);
 const isAgent = (service: DescService) => AGENT_SERVICES.has(service.typeName);
 

@@ -1,9 +1,7 @@
-import { createFileRegistry, fromBinary } from '@bufbuild/protobuf';
-import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../auth/principal.js';
 import { ResourceExhaustedError } from '../../../common/errors.js';
-import { loadDescriptorSet } from '../reflection.js';
+import { contractRegistry } from '../contract-descriptors.js';
 import { AGENT_SERVICES } from '../request-limits.js';
 import { SERVED } from '../server.js';
 import { CallLimits, compileCallLimits, DEFAULT_CALL_LIMITS, MUTATING_METHODS, READ_METHODS, STREAM_RETRY_MS } from './call-limits.js';
@@ -100,7 +98,7 @@ describe('compileCallLimits', () => {
 });
 
 describe('method classes', () => {
-  const registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, loadDescriptorSet()));
+  const registry = contractRegistry();
   const userMethods = SERVED.filter((name) => !AGENT_SERVICES.has(name)).flatMap((name) => registry.getService(name)!.methods.map((m) => m.name));
 
   it('put every user-facing method in exactly one class, mutating or read-only', () => {
