@@ -2,9 +2,17 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BuiltAgentBundle } from '../agent/build.js';
 import { bundleFromSources, type BundleCache } from './agent-bundle-cache.js';
+
+// Counts the cache's reads of its inputs: an unchanged one is told by its stat signature, not read.
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:fs/promises')>();
+  return { ...actual, readFile: vi.fn(actual.readFile) };
+});
 
 /** A stand-in for esbuild: the bundle is its inputs' contents joined; the test counts its runs. */
 function fakeCache(root: string, inputs: string[]): BundleCache & { builds: number } {
@@ -135,5 +143,27 @@ describe('bundleFromSources', () => {
     await bundleFromSources(served('b'), cache);
     expect(cache.builds).toBe(2);
     expect(readFileSync(served('b'), 'utf8')).toBe('main v1\nlib v1');
+  });
+
+  it('does not read an input again while its stat signature is unchanged; a touched one is read and still matches', async () => {
+    // Files changed within the edit slack (2 s) before a build are hashed at every start: these are left to age past it.
+    await sleep(2_100);
+    await bundleFromSources(served('a'), cache);
+    const reads = vi.mocked(readFile);
+    const inputReads = () => reads.mock.calls.filter(([file]) => ['main.ts', 'lib.ts', 'build-options.json'].some((input) => String(file) === join(root, input))).length;
+    reads.mockClear();
+    await bundleFromSources(served('b'), cache);
+    expect(inputReads()).toBe(0);
+    expect(cache.builds).toBe(1);
+    // Touched, same content: the signature differs, the hash still matches.
+    utimesSync(join(root, 'lib.ts'), new Date(), new Date());
+    await bundleFromSources(served('c'), cache);
+    expect(inputReads()).toBe(1);
+    expect(cache.builds).toBe(1);
+    // Rewritten with the same size and the old times set back: the change time still tells it.
+    writeSource(root, 'main.ts', 'main v2');
+    await bundleFromSources(served('d'), cache);
+    expect(cache.builds).toBe(2);
+    expect(readFileSync(served('d'), 'utf8')).toBe('main v2\nlib v1');
   });
 });
