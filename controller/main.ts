@@ -55,6 +55,7 @@ const program = new Command('slipstream-controller')
   .addOption(new Option('--max-sessions-per-agent <n>', 'agent sessions one agent credential may hold open; one more ends the oldest; 0: no limit (default 2)').env('SLIPSTREAM_MAX_SESSIONS_PER_AGENT'))
   .addOption(new Option('--ha', 'run as one of several replicas sharing a PostgreSQL database').env('SLIPSTREAM_HA'))
   .addOption(new Option('--lease-seconds <s>', 'HA: how long a silent replica keeps its runs before another takes them over (default 10)').env('SLIPSTREAM_LEASE_SECONDS'))
+  .addOption(new Option('--reconcile-seconds <s>', 'how often the clouds are compared with the runs: leaked VMs terminated, vanished ones reported (default 60)').env('SLIPSTREAM_RECONCILE_SECONDS'))
   .addOption(new Option('--retention <days>', 'days a finished run, its journal, logs and reports are kept; 0: forever (default 30)').env('SLIPSTREAM_RETENTION_DAYS'))
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
@@ -113,6 +114,7 @@ const input: ControllerOptions = {
   localVmDir: flags.localVmDir,
   ha: Boolean(flags.ha) && flags.ha !== 'false' && flags.ha !== '0',
   leaseSeconds: numberFlag(flags.leaseSeconds),
+  reconcileSeconds: flags.reconcileSeconds === undefined ? undefined : flags.reconcileSeconds.trim() === '' ? Number.NaN : Number(flags.reconcileSeconds),
   // Blank is no number (Number('') would be 0, keeping runs forever): refused by the options.
   retentionDays: flags.retention === undefined ? undefined : flags.retention.trim() === '' ? Number.NaN : Number(flags.retention),
   ...simPoolOptions(process.env.SLIPSTREAM_SIM_POOL_URL),

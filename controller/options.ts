@@ -9,6 +9,8 @@ import { hostOf, isUnspecifiedHost, normalizePublicAddress, publicAddressProblem
 import { parseDatabaseUrl, type DatabaseTarget } from './store/database-url.js';
 
 /** What a caller may set; everything has a default. */
+
+const RECONCILE_SECONDS_REFUSED = 'reconcile seconds: --reconcile-seconds S (SLIPSTREAM_RECONCILE_SECONDS) must be a number from 1 to 86400';
 export interface ControllerOptions {
   /** `host:port` to serve gRPC on; port 0 picks a free one. */
   listen?: string;
@@ -46,6 +48,8 @@ export interface ControllerOptions {
   tlsKeyPath?: string;
   /** How often the clouds are compared with the runs (leaked and vanished VMs). */
   reconcileIntervalMs?: number;
+  /** The same in seconds, as `--reconcile-seconds` gives it: from 1 to 86,400 (a day); reconcileIntervalMs wins when both are given. */
+  reconcileSeconds?: number;
   /** base64 of the 32-byte key that encrypts cloud credentials; default: a key file in the data dir. */
   credentialKey?: string;
   /** Reports one node instance may keep (distinct names); default 16. */
@@ -153,7 +157,9 @@ export function compileControllerOptions(input: ControllerOptions): CompiledCont
   if (publicAddressProblemFound) throw new OptionsError(`public address: '${input.publicAddress}': ${publicAddressProblemFound}`);
   const publicAddress = input.publicAddress ? normalizePublicAddress(input.publicAddress) : undefined;
   const defaultCloud = input.defaultCloud ?? 'local';
-  const reconcileIntervalMs = input.reconcileIntervalMs ?? 60_000;
+  const reconcileSeconds = input.reconcileSeconds ?? 60;
+  if (!Number.isFinite(reconcileSeconds) || reconcileSeconds < 1 || reconcileSeconds > 86_400) throw new OptionsError(RECONCILE_SECONDS_REFUSED);
+  const reconcileIntervalMs = input.reconcileIntervalMs ?? Math.round(reconcileSeconds * 1000);
   if (!Number.isInteger(reconcileIntervalMs) || reconcileIntervalMs < 100) throw new OptionsError('reconcile interval: must be an integer of at least 100 ms');
   const insecure = input.insecure ?? false;
   // VMs check the server certificate against the host they are given: it must be one of its names.

@@ -1,8 +1,10 @@
 /**
- * A stop does not wait for a reconciliation pass to run to its end: the pass
- * ends at its next step once the cloud call in flight settles, and the retry
- * of a throttled terminate is not waited for. What it left undone the next
- * pass (of the next start) does.
+ * A stop does not wait for a reconciliation pass to run to its end, nor for
+ * the cloud call in flight (a cloud API that does not answer would hold it
+ * until the SDK's timeout), nor for the retry of a throttled terminate. What
+ * it left undone the next pass (of the next start) does.
+ * test/e2e/reconciler-hung-cloud.test.ts stops a controller process whose
+ * pass waits on an EC2 endpoint that never answers.
  */
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -78,19 +80,21 @@ describe('stopping the reconciler', () => {
     return { reconciler, gate, entries, live };
   }
 
-  it('ends a pass at its next step: the terminate in flight completes, the other strays wait for the next pass', async () => {
+  it('ends a pass at once: the terminate in flight is let go of, not waited for, and nothing is logged as failed', async () => {
     const { reconciler, gate, entries, live } = await setUp();
     const pass = reconciler.reconcile();
     await waitFor('the first terminate to start', async () => (gate.started === 1 ? true : undefined));
-    const stopped = reconciler.stop();
-    gate.release();
-    await stopped;
-    expect((await pass).terminated).toHaveLength(1);
+    // The cloud has not answered (the gate is closed): the stop returns all the same.
+    await reconciler.stop();
+    // Whether the terminate let go of took effect is unknown to the pass: it does not count it.
+    expect((await pass).terminated).toEqual([]);
     expect(gate.started).toBe(1);
-    expect(await live()).toBe(STRAYS - 1);
     expect(entries.filter((e) => e.level >= 50)).toEqual([]);
     expect((await reconciler.reconcile()).terminated).toEqual([]);
     expect(gate.started).toBe(1);
+    // The call let go of runs on in the cloud; the other strays wait for the next pass.
+    gate.release();
+    await waitFor('the terminate let go of to complete', async () => ((await live()) === STRAYS - 1 ? true : undefined));
   });
 
   it('does not wait out a throttled terminate’s Retry-After, and logs no failure', async () => {

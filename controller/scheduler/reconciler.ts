@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CloudDirectory } from './cloud-directory.js';
 import { runsOnControllerHost, type CloudConnector, type VmInfo } from '../connectors/connector.js';
 import { withRetries } from '../connectors/retry.js';
+import { abortable } from '../concurrency/abortable.js';
 import type { RunInputs } from './run-loop.js';
 import type { Store } from '../store/store.js';
 import { isFinal } from '../../common/runs/states.js';
@@ -38,9 +39,11 @@ export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<ReconcileReport> | undefined;
   /**
-   * Aborted by stop: a pass in flight ends at its next step, its cloud call in flight settled, instead of running
-   * to its end. Listing and terminating on a cloud can take minutes (retries included); a controller's stop, which
-   * waits for the pass, must not (a 10,000-VM pass held one for 0.7 s). What the pass left undone the next does.
+   * Aborted by stop: a pass in flight ends at once, instead of running to its end. Listing and terminating on a
+   * cloud can take minutes (retries included), and a cloud API that does not answer holds a call until the SDK's
+   * timeout (EC2: 60 s, then retried); a controller's stop, which waits for the pass, must not (a 10,000-VM pass
+   * held one for 0.7 s). The cloud call in flight is let go, not waited for: the pass writes nothing after it.
+   * What the pass left undone the next does.
    */
   private readonly stopping = new AbortController();
 
@@ -75,6 +78,11 @@ export class Reconciler {
     return this.stopping.signal.aborted;
   }
 
+  /** A cloud call, or its rejection the moment the reconciler stops. */
+  private untilStopped<T>(call: Promise<T>): Promise<T> {
+    return abortable(call, this.stopping.signal);
+  }
+
   private async pass(): Promise<ReconcileReport> {
     const report: ReconcileReport = { terminated: [], lost: [] };
     if (this.stopped) return report;
@@ -86,8 +94,9 @@ export class Reconciler {
       let vms: VmInfo[];
       try {
         connector = await this.clouds.connector(cloud, tenantId);
-        vms = await connector.listTagged({ controllerId: this.controllerId });
+        vms = await this.untilStopped(connector.listTagged({ controllerId: this.controllerId }));
       } catch (err) {
+        if (this.stopped) break;
         this.log.warn({ cloud, tenantId, message: (err as Error).message }, 'cannot list the cloud; skipped this pass');
         this.metrics.found('cloud_unlisted', 1);
         continue;
@@ -134,7 +143,7 @@ export class Reconciler {
       let terminated = false;
       try {
         const terminate = async () => {
-          await connector.terminate(vm.vmId);
+          await this.untilStopped(connector.terminate(vm.vmId));
           terminated = true;
         };
         // A stop cuts the retries' waits; a terminate that completed as the stop came (p-retry then throws) still counts.
@@ -208,7 +217,9 @@ export class Reconciler {
       const listed = seen.get(instance.vmId);
       if (listed && listed.state !== 'terminated' && listed.state !== 'stopped') continue;
       // Listings can lag behind creation: confirm with a direct look before declaring it lost.
-      const described = await connector.describe(instance.vmId).catch(() => listed);
+      const described = await this.untilStopped(connector.describe(instance.vmId)).catch(() => listed);
+      // Let go of by a stop: what it would have said is unknown.
+      if (this.stopped) return;
       if (described && described.state !== 'terminated' && described.state !== 'stopped') continue;
       if (described?.state === 'stopped' && (await this.stoppedByImageBuild(instance.runId))) {
         this.log.debug({ runId: instance.runId, instance: instance.name, vmId: instance.vmId }, 'VM stopped by its image build; not lost');

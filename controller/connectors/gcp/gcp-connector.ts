@@ -17,6 +17,7 @@ import { isSlipstreamName, labelFilter, readTags } from './naming.js';
 import type { CompiledGcpDriverOptions } from './options.js';
 import { RESOURCE_NAME, type GcpSettings } from './settings.js';
 import { imagePreparationScript } from '../boot/image-preparation.js';
+import { abortable } from '../../concurrency/abortable.js';
 
 type Instance = protos.google.cloud.compute.v1.IInstance;
 type Operation = protos.google.cloud.compute.v1.IOperation;
@@ -376,18 +377,6 @@ export class GcpConnector implements CloudConnector, ImageBuilder, ImagePreparer
       this.inflight.delete(promise);
     }
   }
-}
-
-/** `promise`, or the signal's reason as soon as it aborts (the promise runs on, its outcome ignored). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  promise.catch(() => undefined);
-  return new Promise<T>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 /** What a GCE connector with these settings can do (its driver tells it without credentials: capabilitiesOf). */
