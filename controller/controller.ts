@@ -143,7 +143,11 @@ export async function startController(options: CompiledControllerOptions, log: L
     leaseMs: options.leaseMs,
   };
   let shutdownStep: string | undefined;
+  // The grace is the whole stop's: the engine's cloud calls in flight and the API's calls in flight share it, in turn.
+  let stopBeganAt = performance.now();
+  const graceLeftMs = () => Math.max(0, stopBeganAt + options.shutdownGraceMs - performance.now());
   const closeAll = async () => {
+    stopBeganAt = performance.now();
     for (const [step, close] of closers.reverse()) {
       const started = performance.now();
       shutdownStep = step;
@@ -291,6 +295,7 @@ export async function startController(options: CompiledControllerOptions, log: L
           snapshot: (runId) => snapshots.snapshot(runId),
           finished: (runId, run) => snapshots.finished(runId, run),
           stop: () => snapshots.stop(),
+          letGo: () => provisioner.letGo(),
         };
       },
       ownership: leases,
@@ -375,11 +380,11 @@ export async function startController(options: CompiledControllerOptions, log: L
       'api server',
       async () => {
         hub.closeAll();
-        await server.shutdown(options.shutdownGraceMs);
+        await server.shutdown(graceLeftMs());
       },
     ]);
     closers.push(['replica', () => membership.leave()]);
-    closers.push(['engine', () => engine.stop()]);
+    closers.push(['engine', () => engine.stop(graceLeftMs())]);
     browserApi.open({ address: server.address, caCertPem: pki?.caCertPem });
     agentAddress = advertised.agentAddress(server.port);
     agentAddresses = [agentAddress];

@@ -13,6 +13,7 @@ import { withRetries } from '../connectors/retry.js';
 import { Semaphore } from '../concurrency/semaphore.js';
 import type { RunEffects, RunInputs } from './run-loop.js';
 import { makesRemoteVms, remoteCloudProblem } from '../remote-clouds.js';
+import { abortable } from '../concurrency/abortable.js';
 
 export interface ProvisionerOptions {
   controllerId: string;
@@ -44,6 +45,8 @@ export class Provisioner implements RunEffects {
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly cancels = new Map<string, AbortController>();
   private readonly limits = new Map<string, Semaphore>();
+  /** Aborted by letGo: the controller stops, the cloud calls in flight are not waited for. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly store: Store,
@@ -97,7 +100,7 @@ export class Provisioner implements RunEffects {
     const existing = this.inflight.get(key);
     if (existing) return existing;
     const cancel = new AbortController();
-    const task = this.provisionOnce(runId, instance, cancel.signal).finally(() => {
+    const task = this.provisionOnce(runId, instance, AbortSignal.any([cancel.signal, this.stopping.signal])).finally(() => {
       this.inflight.delete(key);
       this.cancels.delete(key);
     });
@@ -157,15 +160,18 @@ export class Provisioner implements RunEffects {
         throw new ConnectorError('invalid', remoteCloudProblem({ name: row.cloud, driver: connector.driver }, this.options.remoteVmsUnreachable));
       }
       if (driver && runsOnControllerHost(driver)) await this.options.bindToHost?.(runId);
+      // abortable: a driver's SDK call need not end at the signal.
       const vm = await this.limit(row.cloud, connector).run(() => {
         signal.throwIfAborted();
-        return withRetries(() => connector.provision(spec, signal), { attempts: 5, baseDelayMs: 200, maxDelayMs: 10_000, signal });
+        return withRetries(() => abortable(connector.provision(spec, signal), signal), { attempts: 5, baseDelayMs: 200, maxDelayMs: 10_000, signal });
       });
-      const ip = vm.ip ?? (await this.ipOf(connector, vm.vmId, log));
+      const ip = vm.ip ?? (await this.ipOf(connector, vm.vmId, log, signal));
+      if (this.stopped) return this.lettingGo(log);
       log.info({ vmId: vm.vmId, ip }, 'vm provisioned');
       // The instance's `ip` and `instanceid` are written with its VM: what the cloud says, never what the VM says.
       await this.inputs.dispatch(runId, { type: 'vm-running', instance, vmId: vm.vmId, ...(ip ? { ip } : {}) });
     } catch (err) {
+      if (this.stopped) return this.lettingGo(log);
       const message = signal.aborted
         ? 'provisioning cancelled: the VM is being destroyed'
         : err instanceof ConnectorError
@@ -190,9 +196,9 @@ export class Provisioner implements RunEffects {
    * once more. Without one the instance's `ip` stays unset (its VM cannot set
    * it), and a recipe waiting on it times out naming it.
    */
-  private async ipOf(connector: CloudConnector, vmId: string, log: Logger): Promise<string | undefined> {
+  private async ipOf(connector: CloudConnector, vmId: string, log: Logger, signal: AbortSignal): Promise<string | undefined> {
     try {
-      const ip = (await connector.describe(vmId))?.ip;
+      const ip = (await abortable(connector.describe(vmId), signal))?.ip;
       if (!ip) log.warn({ vmId }, 'the cloud reported no ip for the vm; its ip parameter stays unset');
       return ip;
     } catch (err) {
@@ -219,14 +225,31 @@ export class Provisioner implements RunEffects {
           try {
             if (row.vmId) {
               const connector = await this.clouds.connector(row.cloud, tenant);
-              await withRetries(() => connector.terminate(row.vmId!), { attempts: 5, baseDelayMs: 200, maxDelayMs: 10_000 });
+              const signal = this.stopping.signal;
+              await withRetries(() => abortable(connector.terminate(row.vmId!), signal), { attempts: 5, baseDelayMs: 200, maxDelayMs: 10_000, signal });
             }
             destroyed.push(row.name);
           } catch (err) {
+            // Let go of: the run stays Finalizing, and its next owner destroys the VM.
+            if (this.stopped) return;
             this.log.error({ err, runId, instance: row.name }, 'terminate failed; it is retried while the run is Finalizing');
           }
         }),
     );
-    if (destroyed.length > 0) await this.inputs.dispatch(runId, { type: 'vms-destroyed', instances: destroyed });
+    if (destroyed.length > 0 && !this.stopped) await this.inputs.dispatch(runId, { type: 'vms-destroyed', instances: destroyed });
+  }
+
+  /** See RunEffects.letGo. */
+  letGo(): void {
+    this.stopping.abort(new Error('the controller stops'));
+  }
+
+  private get stopped(): boolean {
+    return this.stopping.signal.aborted;
+  }
+
+  /** A provisioning let go of writes and reports nothing: the instance stays pending, and the run's next owner provisions it. */
+  private lettingGo(log: Logger): void {
+    log.info('provisioning let go of: the controller stops');
   }
 }

@@ -3,7 +3,7 @@
  * the cloud call in flight (a cloud API that does not answer would hold it
  * until the SDK's timeout), nor for the retry of a throttled terminate. What
  * it left undone the next pass (of the next start) does.
- * test/e2e/reconciler-hung-cloud.test.ts stops a controller process whose
+ * test/e2e/stop-hung-cloud.test.ts stops a controller process whose
  * pass waits on an EC2 endpoint that never answers.
  */
 import { randomUUID } from 'node:crypto';

@@ -544,10 +544,27 @@ export class RunEngine implements RunInputs {
     }
   }
 
-  /** Stops the ticker and waits for started side effects to settle. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the ticker and waits for started side effects to settle, up to
+   * `graceMs`: then their cloud calls are let go of (a cloud API that does not
+   * answer held a stop until the shutdown deadline killed it, the runs never
+   * handed back), and the runs' next owner issues them again.
+   */
+  async stop(graceMs = Number.POSITIVE_INFINITY): Promise<void> {
     if (this.ticker) clearInterval(this.ticker);
     this.effects.stop?.();
-    await Promise.allSettled([...this.background]);
+    const settled = Promise.allSettled([...this.background]);
+    let timer: NodeJS.Timeout | undefined;
+    const inTime = await Promise.race([
+      settled.then(() => true),
+      new Promise<false>((resolve) => {
+        if (Number.isFinite(graceMs)) timer = setTimeout(() => resolve(false), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (inTime) return;
+    this.log.warn({ effects: this.background.size, graceMs }, 'cloud calls still in flight at the end of the grace: let go of; the runs\' next owner issues them again');
+    this.effects.letGo?.();
+    await settled;
   }
 }

@@ -28,4 +28,11 @@ export interface RunEffects {
   finished?(runId: string, run: { kind?: string; state: string; abortMessage?: string | undefined }): Promise<void>;
   /** Ends long waits (snapshots) so that stopping the engine does not wait them out; the runs' next owner resumes them. */
   stop?(): void;
+  /**
+   * The controller stops and its effects in flight had their time: their cloud
+   * calls are let go of, their outcomes neither written nor reported. The
+   * runs' next owner issues them again (VMs are created under an idempotency
+   * key, so a create let go of that went through is found, not made twice).
+   */
+  letGo?(): void;
 }
