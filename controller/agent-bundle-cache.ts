@@ -21,6 +21,8 @@ export interface BundleCache {
   build: (path: string, options?: BundleFileOptions) => Promise<BuiltAgentBundle>;
   /** Files whose change makes a bundle stale beyond those it read: how it is built. */
   alsoDependsOn: string[];
+  /** Reads and hashes an input (sha256, hex); default: the file's content hashed. */
+  hashFile?: (path: string) => Promise<string>;
 }
 
 /** What the current bundle was made from, by path. */
@@ -79,15 +81,16 @@ async function currentBundle(cache: BundleCache): Promise<string | undefined> {
     .catch(() => undefined);
   if (!manifest || typeof manifest.bundle !== 'string' || typeof manifest.inputs !== 'object' || manifest.inputs === null) return undefined;
   const records = Object.entries(manifest.inputs);
-  const unchanged = await Promise.all(records.map(([input, record]) => unchangedSince(join(cache.root, input), record)));
+  const hash = cache.hashFile ?? hashOf;
+  const unchanged = await Promise.all(records.map(([input, record]) => unchangedSince(join(cache.root, input), record, hash)));
   return unchanged.every(Boolean) ? join(cache.dir, manifest.bundle) : undefined;
 }
 
 /** True when the file still has the content it was recorded with: by its stat signature when that is unchanged, else by its hash. */
-async function unchangedSince(file: string, record: InputRecord): Promise<boolean> {
+async function unchangedSince(file: string, record: InputRecord, hash: (path: string) => Promise<string>): Promise<boolean> {
   if (typeof record !== 'object' || record === null || typeof record.sha256 !== 'string') return false;
   if (record.stat !== undefined && record.stat === statSignature(file)) return true;
-  return (await hashOf(file).catch(() => undefined)) === record.sha256;
+  return (await hash(file).catch(() => undefined)) === record.sha256;
 }
 
 /** Builds a bundle into the cache and returns its path; the manifest names it unless an input changed during the build. */
@@ -105,7 +108,7 @@ async function buildIntoCache(cache: BundleCache): Promise<string> {
       const before = statSync(file, { bigint: true });
       // Edited while esbuild read it: its hash now may not be what was bundled.
       if (Number(before.mtimeNs / 1_000_000n) >= startedAt - MTIME_SLACK_MS) return undefined;
-      const sha256 = await hashOf(file);
+      const sha256 = await (cache.hashFile ?? hashOf)(file);
       const signature = statSignature(file);
       // Edited while it was hashed.
       if (signature !== signatureOf(before)) return undefined;

@@ -373,9 +373,10 @@ export async function startController(options: CompiledControllerOptions, log: L
       { startNotServing: true, interceptors: [grpcCallCounter(metrics.grpcCalls)], listeners: agentPort },
     );
     agentPortServed = true;
-    // Steps run in reverse: the engine's effects in flight settle while this replica still holds their runs, then the
-    // runs are handed back (a run handed back while its VMs were being made would have them made again by its next
-    // owner), then the API server drains, its agents' sessions ending (they reconnect to the new owners).
+    // Steps run in reverse: the engine's effects in flight settle while this replica still holds their runs (a run
+    // handed back while its VMs were being made has them made again by its next owner: found by their idempotency key,
+    // but only then are their ids stored), up to the grace, then the runs are handed back, then the API server drains,
+    // its agents' sessions ending (they reconnect to the new owners).
     closers.push([
       'api server',
       async () => {

@@ -214,7 +214,13 @@ describe.each(TEST_DATABASES)('no duplicate VM after a restart mid-provisioning 
     await runs.waitForState(run.id, RunState.RUN_STATE_READY, 90_000);
     console.log(`[no-leaks ${database}] restart: Ready ${Date.now() - started} ms after launch; provision calls ${world.provisionCalls}`);
 
-    const ready = await runs.get(run.id);
+    // A create the stop let go of at the end of its grace (the fake takes 2 s, the grace is 2 s) is not written: the next
+    // start provisions the instance again, finds the VM by its idempotency key and stores its id, which may come after
+    // the VM's agent has already taken the run to Ready.
+    const ready = await waitFor('every instance to have its VM id', async () => {
+      const current = await runs.get(run.id);
+      return instancesOf(current).every((i) => i.instanceId !== '') ? current : undefined;
+    }, 30_000);
     const vms = [...world.vms.values()].filter((vm) => vm.spec.tags.runId === run.id);
     expect(vms.map((vm) => vm.spec.tags.instance).sort()).toEqual(INSTANCES);
     expect(vms.map((vm) => vm.idempotencyKey).sort()).toEqual(INSTANCES.map((i) => `${run.id}/${i}`));
