@@ -231,7 +231,7 @@ export class Provisioner implements RunEffects {
             destroyed.push(row.name);
           } catch (err) {
             // Let go of: the run stays Finalizing, and its next owner destroys the VM.
-            if (this.stopped) return;
+            if (this.stopped) return this.log.info({ runId, instance: row.name, vmId: row.vmId }, 'terminate let go of: the controller stops');
             this.log.error({ err, runId, instance: row.name }, 'terminate failed; it is retried while the run is Finalizing');
           }
         }),

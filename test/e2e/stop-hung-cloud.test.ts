@@ -9,9 +9,12 @@
  * - Provisioning in flight gets what is left of the grace, then is let go of
  *   without a word written: the instances stay pending (not failed), and the
  *   next start provisions them again. Before: exit code 4 in the 'engine' step.
+ * - A terminate in flight, likewise: the run stays Finalizing, and the next
+ *   start, with the cloud answering again (moto), destroys the VM and ends it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
+import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,7 +23,9 @@ import { newTokenSecret } from '../../controller/auth/token-secret.js';
 import { startedPort, spawnController, type ControllerProcess } from '../helpers/controller-process.js';
 import { freePort } from '../helpers/free-port.js';
 import { waitFor } from '../helpers/poll.js';
-import { TestRuns } from '../helpers/runs.js';
+import { instancesOf, TestRuns } from '../helpers/runs.js';
+import { startMoto } from '../fakes/ec2/moto-server.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
 
 /** Accepts connections, counts what they send, answers nothing. */
@@ -59,8 +64,11 @@ describe('stopping a controller whose cloud never answers (sqlite)', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  /** A controller process with the cloud `silent` (EC2 at an endpoint that never answers) and credentials for it. */
-  async function setUp() {
+  /**
+   * A controller process with the cloud `silent` and credentials for it: EC2 at `cloudEndpoint`, by default an
+   * endpoint that never answers.
+   */
+  async function setUp(cloudEndpoint?: string) {
     const endpoint = await silentEndpoint();
     cleanups.push(() => endpoint.close());
     const dataDir = mkdtempSync(join(tmpdir(), 'slipstream-hung-cloud-'));
@@ -83,7 +91,7 @@ describe('stopping a controller whose cloud never answers (sqlite)', () => {
     const client = createSlipstreamClient({ address: `127.0.0.1:${port}`, token });
     cleanups.push(() => client.close());
     // A cloud with credentials is listed by every pass, whether or not a run uses it.
-    await client.clouds.create('silent', 'ec2', { region: 'eu-west-1', endpoint: `http://127.0.0.1:${endpoint.port}`, instanceType: 't3.micro' });
+    await client.clouds.create('silent', 'ec2', { region: 'eu-west-1', endpoint: cloudEndpoint ?? `http://127.0.0.1:${endpoint.port}`, instanceType: 't3.micro' });
     await client.clouds.setCredential('silent', { accessKeyId: 'testing', secretAccessKey: 'testing' });
     return { endpoint, proc, client, start };
   }
@@ -134,4 +142,40 @@ describe('stopping a controller whose cloud never answers (sqlite)', () => {
     await waitFor('the next start to provision them again', async () => (endpoint.requests() > requestsBefore ? true : undefined), 30_000);
     await stopsCleanly(again);
   }, 120_000);
+
+  it('lets go of a terminate in flight, leaving the run Finalizing: the next start destroys the VM once the cloud answers', async () => {
+    const moto = await startMoto();
+    cleanups.push(() => moto.stop());
+    // The cloud's endpoint is a proxy: to moto, then to the silent endpoint, then to moto again.
+    const proxy = await TcpProxy.start(new URL(moto.endpoint).host);
+    cleanups.push(() => proxy.close());
+    const { endpoint, proc, client, start } = await setUp(`http://${proxy.address}`);
+    const ec2 = new EC2Client({ region: 'eu-west-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 });
+    cleanups.push(() => ec2.destroy());
+    const images = await ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['amzn2-ami-hvm-*'] }] }));
+    const ami = images.Images!.find((i) => i.ImageId)!.ImageId!;
+    await client.modules.save({ kind: 'component', path: 'hung/vm', images: { silent: ami }, resources: {}, recipes: {}, parameters: [] });
+    await client.modules.save({ kind: 'application', path: 'hung/one', nodes: [{ name: 'web', component: 'hung/vm', multiplicity: 1, maxProvisioningFailures: 0, mappings: {} }] });
+    const runs = new TestRuns(client);
+    const run = await runs.launch('hung/one', { defaultCloud: 'silent' });
+    const vmId = await waitFor('the VM made in moto', async () => instancesOf(await runs.get(run.id))[0]?.instanceId || undefined, 60_000);
+    const vmState = async () => (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [vmId] }))).Reservations?.[0]?.Instances?.[0]?.State?.Name;
+
+    proxy.target = `127.0.0.1:${endpoint.port}`;
+    proxy.dropAll();
+    const silentBefore = endpoint.requests();
+    await runs.terminate(run.id);
+    await waitFor('the terminate to call the silent endpoint', async () => (endpoint.requests() > silentBefore ? true : undefined), 30_000);
+    await stopsCleanly(proc);
+    expect(logLines(proc).filter((entry) => entry.msg === 'terminate let go of: the controller stops')).toHaveLength(1);
+    expect(await vmState()).toBe('running');
+
+    proxy.target = new URL(moto.endpoint).host;
+    proxy.dropAll();
+    const again = await start();
+    const ended = await runs.waitForState(run.id, RunState.RUN_STATE_CANCELLED, 60_000);
+    expect(instancesOf(ended)[0]?.vmState).toBe('terminated');
+    expect(await vmState()).toBe('terminated');
+    await stopsCleanly(again);
+  }, 180_000);
 });
