@@ -1,6 +1,6 @@
 /** --reconcile-seconds: how often the clouds are compared with the runs (default 60), refused with exit code 2 and the flag's name when out of range. */
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { runControllerToExit } from '../test/helpers/controller-process.js';
 import { compileControllerOptions, OptionsError } from './options.js';
 
 const DATA_DIR = '/tmp/slipstream-options-test';
@@ -24,11 +24,7 @@ describe('reconcile option', () => {
     ['a flag that is no number', ['--reconcile-seconds', 'often'], {}],
     ['a blank environment variable', [], { SLIPSTREAM_RECONCILE_SECONDS: ' ' }],
   ])('the controller exits 2 naming the flag for %s', (_what, args, env) => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'controller/main.ts', '--data-dir', DATA_DIR, ...args], {
-      env: { ...process.env, ...env },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const result = runControllerToExit(['--data-dir', DATA_DIR, ...args], env);
     expect(result.status).toBe(2);
     expect(result.stderr).toBe(`slipstream-controller: ${REFUSED}\n`);
   });

@@ -1,6 +1,6 @@
 /** --retention: days a final run is kept (default 30, 0 = forever), refused with exit code 2 and the flag's name when not a whole number of days. */
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { runControllerToExit } from '../test/helpers/controller-process.js';
 import { compileControllerOptions, OptionsError } from './options.js';
 
 const DATA_DIR = '/tmp/slipstream-options-test';
@@ -22,11 +22,7 @@ describe('retention option', () => {
     ['a flag that is no number', ['--retention', 'a week'], {}],
     ['a blank environment variable (not 0, which would keep runs forever)', [], { SLIPSTREAM_RETENTION_DAYS: ' ' }],
   ])('the controller exits 2 naming the flag for %s', (_what, args, env) => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'controller/main.ts', '--data-dir', DATA_DIR, ...args], {
-      env: { ...process.env, ...env },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const result = runControllerToExit(['--data-dir', DATA_DIR, ...args], env);
     expect(result.status).toBe(2);
     expect(result.stderr).toBe(`slipstream-controller: ${REFUSED}\n`);
   });
