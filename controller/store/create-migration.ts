@@ -2,7 +2,7 @@
  * Developer tool: writes the next migration for BOTH database flavours from the
  * difference between the entities and the schema the existing migrations make.
  * Usage: npm run db:migration -- NAME   (needs PostgreSQL on 127.0.0.1:5432)
- * It also rewrites each flavour's migrations/<flavour>/index.ts.
+ * It also rewrites each flavour's migrations/<flavour>/index.ts and names.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/core';
 import pg from 'pg';
+import { migratorOf } from './migrations/migrator.js';
 import { MIGRATIONS_FOLDER, ormConfig } from './orm-config.js';
 
 const name = process.argv[2];
@@ -21,8 +22,9 @@ if (!name || !/^[a-z][a-z0-9_]*$/.test(name)) {
 async function createFor(flavour: 'postgresql' | 'sqlite', location: string): Promise<void> {
   const orm = await MikroORM.init(ormConfig({ flavour, location }));
   try {
-    await orm.migrator.up();
-    const result = await orm.migrator.createMigration(undefined, false, false, name);
+    const migrator = await migratorOf(orm, flavour);
+    await migrator.up();
+    const result = await migrator.createMigration(undefined, false, false, name);
     console.log(result.fileName ? `${flavour}: wrote ${result.fileName}` : `${flavour}: no schema change`);
   } finally {
     await orm.close(true);
@@ -45,7 +47,7 @@ try {
 }
 for (const flavour of ['postgresql', 'sqlite'] as const) writeIndex(flavour);
 
-/** Rewrites migrations/<flavour>/index.ts to list every migration file, oldest first. */
+/** Rewrites migrations/<flavour>/index.ts and names.ts to list every migration file, oldest first. */
 function writeIndex(flavour: 'postgresql' | 'sqlite'): void {
   const folder = MIGRATIONS_FOLDER[flavour];
   const names = readdirSync(folder)
@@ -64,4 +66,12 @@ function writeIndex(flavour: 'postgresql' | 'sqlite'): void {
     '',
   ].join('\n');
   writeFileSync(`${folder}index.ts`, text);
+  const namesText = [
+    `/** The name of every ${flavour} migration, oldest first (written by create-migration.ts, as index.ts): what a start compares with the applied ones without loading the migrations. */`,
+    `export const ${flavour}MigrationNames: readonly string[] = [`,
+    ...names.map((n) => `  '${n}',`),
+    '];',
+    '',
+  ].join('\n');
+  writeFileSync(`${folder}names.ts`, namesText);
 }

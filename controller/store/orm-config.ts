@@ -1,11 +1,8 @@
-import { Migrator } from '@mikro-orm/migrations';
 import type { Options } from '@mikro-orm/core';
 import { LibSqlDriver } from '@mikro-orm/libsql';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { ALL_ENTITIES } from './entities/index.js';
 import type { DatabaseTarget } from './database-url.js';
-import { postgresqlMigrations } from './migrations/postgresql/index.js';
-import { sqliteMigrations } from './migrations/sqlite/index.js';
 
 /** Folder of each flavour's migrations, relative to this file (for the generator). */
 export const MIGRATIONS_FOLDER = {
@@ -15,12 +12,12 @@ export const MIGRATIONS_FOLDER = {
 
 /**
  * The MikroORM options for one database. Migrations are listed statically so
- * they run the same under tsx, vitest and a bundled build.
+ * they run the same under tsx, vitest and a bundled build; the list and the
+ * migrator are loaded when needed (migrations/migrator.ts).
  */
 export function ormConfig(target: DatabaseTarget): Options {
   const common = {
     entities: ALL_ENTITIES,
-    extensions: [Migrator],
     discovery: { warnWhenNoEntities: true },
     allowGlobalContext: false,
     debug: false,
@@ -35,7 +32,6 @@ export function ormConfig(target: DatabaseTarget): Options {
       pool: { min: 0, max: 10 },
       migrations: {
         path: MIGRATIONS_FOLDER.postgresql,
-        migrationsList: postgresqlMigrations,
         transactional: true,
         allOrNothing: true,
         snapshot: false,
@@ -49,7 +45,6 @@ export function ormConfig(target: DatabaseTarget): Options {
     dbName: target.location,
     migrations: {
       path: MIGRATIONS_FOLDER.sqlite,
-      migrationsList: sqliteMigrations,
       transactional: true,
       allOrNothing: true,
       snapshot: false,

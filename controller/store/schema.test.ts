@@ -10,12 +10,13 @@ import { describe, expect, it } from 'vitest';
 import { createTemporaryDatabase } from '../../test/helpers/postgres.js';
 import { TEST_DATABASES } from '../../test/helpers/databases.js';
 import type { DatabaseTarget } from './database-url.js';
+import { migratorOf } from './migrations/migrator.js';
 import { ormConfig } from './orm-config.js';
 
 async function pendingSchemaChange(target: DatabaseTarget): Promise<string> {
   const orm = await MikroORM.init(ormConfig(target));
   try {
-    await orm.migrator.up();
+    await (await migratorOf(orm, target.flavour)).up();
     return await orm.schema.getUpdateSchemaSQL({ wrap: false });
   } finally {
     await orm.close(true);

@@ -9,6 +9,7 @@ import { ormConfig } from './orm-config.js';
 import { PreparedStatements } from './prepared-statements.js';
 import { makePrivateDir, makePrivateFile, TIGHTENED_MESSAGE, tightenMode } from './private-files.js';
 import { Repositories } from './repositories/index.js';
+import { hasPendingMigrations, migratorOf } from './migrations/migrator.js';
 
 /**
  * Makes an SQLite database private before the ORM opens it: its folder made
@@ -89,7 +90,7 @@ export class Store {
         await orm.em.getConnection().execute('pragma foreign_keys = on');
       }
       // Replicas starting together must not apply one migration twice: one at a time, behind an advisory lock.
-      const applied = await oneAtATime(target, () => orm.migrator.up());
+      const applied = (await hasPendingMigrations(orm, target.flavour)) ? await oneAtATime(target, async () => (await migratorOf(orm, target.flavour)).up()) : [];
       log.info({ flavour: target.flavour, applied: applied.map((m) => m.name) }, 'database ready');
     } catch (err) {
       await orm.close(true);
