@@ -41,6 +41,7 @@ interface InputRecord {
   sha256: string;
   stat?: string;
 }
+
 const MANIFEST = 'manifest.json';
 /** Bundles no manifest names are removed once this old: a start that read the manifest before may still copy one. */
 const STALE_BUNDLE_AGE_MS = 10 * 60_000;

@@ -8,9 +8,9 @@ import { DNS_LABEL, USER_NAME } from '../common/names.js';
 import { hostOf, isUnspecifiedHost, normalizePublicAddress, publicAddressProblem } from './advertised-address.js';
 import { parseDatabaseUrl, type DatabaseTarget } from './store/database-url.js';
 
-/** What a caller may set; everything has a default. */
-
 const RECONCILE_SECONDS_REFUSED = 'reconcile seconds: --reconcile-seconds S (SLIPSTREAM_RECONCILE_SECONDS) must be a number from 1 to 86400';
+
+/** What a caller may set; everything has a default. */
 export interface ControllerOptions {
   /** `host:port` to serve gRPC on; port 0 picks a free one. */
   listen?: string;
