@@ -21,8 +21,8 @@ export interface BundleCache {
   build: (path: string, options?: BundleFileOptions) => Promise<BuiltAgentBundle>;
   /** Files whose change makes a bundle stale beyond those it read: how it is built. */
   alsoDependsOn: string[];
-  /** Reads and hashes an input (sha256, hex); default: the file's content hashed. */
-  hashFile?: (path: string) => Promise<string>;
+  /** Reads and hashes an input (sha256, hex). */
+  hashFile: (path: string) => Promise<string>;
 }
 
 /** What the current bundle was made from, by path. */
@@ -58,6 +58,7 @@ export function sourceBundleCache(): BundleCache {
     root,
     build: async (path, options) => (await import('../agent/build.js')).buildAgentBundle(path, options),
     alsoDependsOn: ['agent/build.ts', 'node_modules/esbuild/package.json'],
+    hashFile: hashOf,
   };
 }
 
@@ -82,8 +83,7 @@ async function currentBundle(cache: BundleCache): Promise<string | undefined> {
     .catch(() => undefined);
   if (!manifest || typeof manifest.bundle !== 'string' || typeof manifest.inputs !== 'object' || manifest.inputs === null) return undefined;
   const records = Object.entries(manifest.inputs);
-  const hash = cache.hashFile ?? hashOf;
-  const unchanged = await Promise.all(records.map(([input, record]) => unchangedSince(join(cache.root, input), record, hash)));
+  const unchanged = await Promise.all(records.map(([input, record]) => unchangedSince(join(cache.root, input), record, cache.hashFile)));
   return unchanged.every(Boolean) ? join(cache.dir, manifest.bundle) : undefined;
 }
 
@@ -109,7 +109,7 @@ async function buildIntoCache(cache: BundleCache): Promise<string> {
       const before = statSync(file, { bigint: true });
       // Edited while esbuild read it: its hash now may not be what was bundled.
       if (Number(before.mtimeNs / 1_000_000n) >= startedAt - MTIME_SLACK_MS) return undefined;
-      const sha256 = await (cache.hashFile ?? hashOf)(file);
+      const sha256 = await cache.hashFile(file);
       const signature = statSignature(file);
       // Edited while it was hashed.
       if (signature !== signatureOf(before)) return undefined;
