@@ -13,7 +13,7 @@ import { withRetries } from '../connectors/retry.js';
 import { Semaphore } from '../concurrency/semaphore.js';
 import type { RunEffects, RunInputs } from './run-loop.js';
 import { makesRemoteVms, remoteCloudProblem } from '../remote-clouds.js';
-import { abortable } from '../concurrency/abortable.js';
+import { abortable, stopController } from '../concurrency/abortable.js';
 
 export interface ProvisionerOptions {
   controllerId: string;
@@ -46,7 +46,7 @@ export class Provisioner implements RunEffects {
   private readonly cancels = new Map<string, AbortController>();
   private readonly limits = new Map<string, Semaphore>();
   /** Aborted by letGo: the controller stops, the cloud calls in flight are not waited for. */
-  private readonly stopping = new AbortController();
+  private readonly stopping = stopController();
 
   constructor(
     private readonly store: Store,

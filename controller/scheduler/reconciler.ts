@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { CloudDirectory } from './cloud-directory.js';
 import { runsOnControllerHost, type CloudConnector, type VmInfo } from '../connectors/connector.js';
 import { withRetries } from '../connectors/retry.js';
-import { abortable } from '../concurrency/abortable.js';
+import { abortable, stopController } from '../concurrency/abortable.js';
 import type { RunInputs } from './run-loop.js';
 import type { Store } from '../store/store.js';
 import { isFinal } from '../../common/runs/states.js';
@@ -45,7 +45,7 @@ export class Reconciler {
    * held one for 0.7 s). The cloud call in flight is let go, not waited for: the pass writes nothing after it.
    * What the pass left undone the next does.
    */
-  private readonly stopping = new AbortController();
+  private readonly stopping = stopController();
 
   constructor(
     private readonly store: Store,
