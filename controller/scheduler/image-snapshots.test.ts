@@ -2,7 +2,8 @@
  * ImageSnapshots on both databases, against the `fake` driver's in-memory
  * images: the snapshot is requested once, its id and time stored; a
  * snapshotter stopped mid-wait (a controller restart) and a new one on the
- * same database resume the wait without imaging the VM again; a failed image
+ * same database resume the wait without imaging the VM again; a stop lets go
+ * of a cloud call that never answers; a failed image
  * or a deadline aborts the run with the cloud's message and fails the build;
  * a replica that lost the run stops waiting. On a cloud whose VMs prepare
  * themselves, no snapshot before the agent's `image.prepared`, across a
@@ -15,6 +16,7 @@ import { waitFor } from '../../test/helpers/poll.js';
 import { openTestStore } from '../../test/helpers/store.js';
 import { TEST_DATABASES } from '../../test/helpers/databases.js';
 import { directVmSpec } from '../../test/helpers/vm-spec.js';
+import type { CloudConnector, ImageBuilder } from '../connectors/connector.js';
 import { createFakeDriver, fakeWorld } from '../connectors/fake/fake-driver.js';
 import { ConnectorRegistry } from '../connectors/registry.js';
 import type { RunInput } from '../domain/runs/types.js';
@@ -100,7 +102,7 @@ describe.each(TEST_DATABASES)('image snapshots on %s', (database) => {
       await repos.flush();
     });
     const snapshots = (runs: SnapshotRuns) => new ImageSnapshots({ store: opened.store, clouds, runs, log, pollMs: 20 });
-    return { store: opened.store, clouds, runId, world: fakeWorld(world), snapshots, vmId: vm.vmId };
+    return { store: opened.store, clouds, runId, world: fakeWorld(world), snapshots, vmId: vm.vmId, connector: connector as CloudConnector & ImageBuilder };
   }
 
   const build = (store: Store, runId: string) => store.read((repos) => repos.builtImages.byRun(runId));
@@ -144,6 +146,57 @@ describe.each(TEST_DATABASES)('image snapshots on %s', (database) => {
     await snapshots(again).snapshot(runId);
     expect(again.inputs).toEqual([{ type: 'image-built', imageId: requested }]);
     expect(world.calls).toBe(calls);
+  });
+
+  /** Whether `task` settles within a few seconds: a stop that lets go of its cloud calls settles at once. */
+  const settlesSoon = (task: Promise<void>) =>
+    Promise.race([task.then(() => 'settled' as const), new Promise<'held'>((resolve) => setTimeout(() => resolve('held'), 5_000).unref())]);
+
+  it("a stop lets go of a cloud that never answers the image's status; the next owner's wait goes on", async () => {
+    const { store, runId, world, snapshots, connector } = await setUp({ imagePendingPolls: '0' });
+    const answering = connector.imageStatus.bind(connector);
+    let asked = 0;
+    connector.imageStatus = () => {
+      asked += 1;
+      return new Promise(() => undefined);
+    };
+    const first = snapshots(new RecordingRuns());
+    const waiting = first.snapshot(runId);
+    await waitFor("the image's status to be asked", async () => (asked > 0 ? true : undefined));
+    first.stop();
+    expect(await settlesSoon(waiting)).toBe('settled');
+    const requested = (await build(store, runId))!.imageId!;
+    expect((await build(store, runId))!.state).toBe('building');
+
+    connector.imageStatus = answering;
+    const runs = new RecordingRuns();
+    await snapshots(runs).snapshot(runId);
+    expect(world.images.size).toBe(1);
+    expect(runs.inputs).toEqual([{ type: 'image-built', imageId: requested }]);
+  });
+
+  it('a stop lets go of a cloud that never answers the snapshot request; the next owner requests it and nothing is stored meanwhile', async () => {
+    const { store, runId, world, snapshots, connector } = await setUp({ imagePendingPolls: '0' });
+    const answering = connector.buildImage.bind(connector);
+    let requests = 0;
+    connector.buildImage = () => {
+      requests += 1;
+      return new Promise(() => undefined);
+    };
+    const first = snapshots(new RecordingRuns());
+    const waiting = first.snapshot(runId);
+    await waitFor('the snapshot to be requested', async () => (requests > 0 ? true : undefined));
+    first.stop();
+    expect(await settlesSoon(waiting)).toBe('settled');
+    expect(await build(store, runId)).toMatchObject({ state: 'building', imageId: null });
+
+    connector.buildImage = answering;
+    const runs = new RecordingRuns();
+    await snapshots(runs).snapshot(runId);
+    const [image] = [...world.images.values()];
+    expect(world.images.size).toBe(1);
+    expect(runs.inputs).toEqual([{ type: 'image-built', imageId: image!.imageId }]);
+    expect(await build(store, runId)).toMatchObject({ state: 'available', imageId: image!.imageId });
   });
 
   it('on a cloud whose VMs prepare themselves, requests no snapshot before the agent said so, also across a restart', async () => {

@@ -15,6 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { buildsImages, ConnectorError, type CloudConnector, type ImageBuilder } from '../connectors/connector.js';
 import { withRetries } from '../connectors/retry.js';
+import { abortable } from '../concurrency/abortable.js';
 import { IMAGE_PREPARED_PARAMETER } from '../../common/images/image-preparation.js';
 import type { JournalEntry } from '../store/repositories/run-journal.js';
 import type { Store } from '../store/store.js';
@@ -88,7 +89,7 @@ export class ImageSnapshots {
     await this.options.store.write((repos) => repos.builtImages.failed(runId, message));
   }
 
-  /** Stops waiting (the process is stopping): whoever drives the runs next resumes them. */
+  /** Stops waiting and lets go of the cloud calls in flight (the process is stopping): whoever drives the runs next resumes them. */
   stop(): void {
     this.stopping.abort();
   }
@@ -126,7 +127,8 @@ export class ImageSnapshots {
           if (!(await this.waitPrepared(runId, vm.name, deadline, run.timeoutMinutes, signal))) return;
         }
         const name = imageName(build.modulePath, build.moduleVersion, runId);
-        imageId = await withRetries(() => connector.buildImage(vm.vmId!, name), { attempts: 5, baseDelayMs: 500, maxDelayMs: 10_000, signal });
+        // abortable: a stop lets go of a cloud that does not answer; the next owner's request finds the image by its name.
+        imageId = await withRetries(() => abortable(connector.buildImage(vm.vmId!, name), signal), { attempts: 5, baseDelayMs: 500, maxDelayMs: 10_000, signal });
         requestedAt = new Date();
         const requested = imageId;
         await store.write((repos) => repos.builtImages.snapshotRequested(runId, requested, requestedAt));
@@ -188,7 +190,7 @@ export class ImageSnapshots {
       if (signal.aborted || !runs.owns(runId)) return;
       let status;
       try {
-        status = await connector.imageStatus(imageId);
+        status = await abortable(connector.imageStatus(imageId), signal);
       } catch (err) {
         // A cloud that could not be asked now may answer at the next poll; anything else is final.
         if (!(err instanceof ConnectorError) || !err.retryable) throw err;
