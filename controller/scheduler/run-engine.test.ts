@@ -2,7 +2,8 @@
  * Inputs that decide nothing write nothing: after a controller restart every
  * agent sends its last completion again, and a run of thousands must not pay
  * a transaction for each batch of them, nor wait behind the batches in
- * flight for a completion the run already holds.
+ * flight for a completion the run already holds or one of Ready, which it
+ * never counts.
  */
 import { NO_REMOTE, ownsEveryRun } from '../../test/helpers/ownership.js';
 import pino from 'pino';
@@ -67,6 +68,17 @@ describe('RunEngine', () => {
     const again = engine.dispatch('run-1', { type: 'state-completed', instance: 'web.2', state: 'Executing', epoch: 0 });
     const waiting = new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5_000).unref());
     await expect(Promise.race([again, waiting])).resolves.toBe(run);
+    expect(writes()).toBe(1);
+  });
+
+  it('answers a completion of a state without a barrier (Ready) at once, without a commit, whatever is still writing', async () => {
+    const run = buildRun({ state: 'Executing', completed: ['web.2'] });
+    const { engine, writes } = engineOver(run, true);
+    void engine.dispatch('run-1', { type: 'state-completed', instance: 'web.1', state: 'Executing', epoch: 0 });
+    await expect.poll(writes, { timeout: 5_000 }).toBe(1);
+    const ready = engine.dispatch('run-1', { type: 'state-completed', instance: 'web.2', state: 'Ready', epoch: 0 });
+    const waiting = new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5_000).unref());
+    await expect(Promise.race([ready, waiting])).resolves.toBe(run);
     expect(writes()).toBe(1);
   });
 });

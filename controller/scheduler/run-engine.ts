@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { ResolvedPlan } from '../../common/modules/types.js';
 import { instanceNamed } from '../domain/runs/instance-lookups.js';
 import { transitionAll } from '../domain/runs/state-machine.js';
-import { isFinal } from '../../common/runs/states.js';
+import { BARRIER_STATES, isFinal } from '../../common/runs/states.js';
 import type { Effect, RunInput, RunModel } from '../domain/runs/types.js';
 import type { RunJournalRow } from '../store/entities/run-journal.js';
 import type { JournalEntry } from '../store/repositories/run-journal.js';
@@ -123,8 +123,8 @@ export class RunEngine implements RunInputs {
   /** Applies one input to a run; resolves with the new model once committed. */
   dispatch(runId: string, input: RunInput): Promise<RunModel | undefined> {
     if (!this.owns(runId)) return this.dispatchRemotely(runId, input);
-    const recorded = input.type === 'state-completed' ? this.recordedCompletion(runId, input) : undefined;
-    if (recorded) return Promise.resolve(recorded);
+    const unchanged = input.type === 'state-completed' ? this.completionDecidingNothing(runId, input) : undefined;
+    if (unchanged) return Promise.resolve(unchanged);
     return new Promise((resolve, reject) => this.submit(runId, { kind: 'input', input, resolve, reject }));
   }
 
@@ -178,15 +178,17 @@ export class RunEngine implements RunInputs {
   }
 
   /**
-   * The committed model when it already holds this completion: every agent
-   * that reconnects sends its last one again, and the state machine never
-   * clears a completion it recorded, so such an input decides nothing, now or
-   * after the batches in flight. It is answered from memory instead of
-   * waiting behind them (10,000 of them after a controller restart).
+   * The committed model when a completion decides nothing, now or after the
+   * batches in flight: one the instance already recorded (the state machine
+   * never clears a completion it recorded), or one of a state without a
+   * barrier (every agent completes Ready too). Every agent that reconnects
+   * sends its last completion again; it is answered from memory instead of
+   * waiting behind the batches (10,000 of them after a controller restart).
    */
-  private recordedCompletion(runId: string, input: Extract<RunInput, { type: 'state-completed' }>): RunModel | undefined {
+  private completionDecidingNothing(runId: string, input: Extract<RunInput, { type: 'state-completed' }>): RunModel | undefined {
     const model = this.snapshots.get(runId)?.model;
-    const instance = model && instanceNamed(model, input.instance);
+    if (!model || !BARRIER_STATES.includes(input.state)) return model;
+    const instance = instanceNamed(model, input.instance);
     return instance?.completedState === input.state && instance.completedEpoch === input.epoch ? model : undefined;
   }
 
