@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { abortable, stopController } from './abortable.js';
 
@@ -15,8 +16,9 @@ describe('abortable', () => {
     const stop = stopController();
     await expect(abortable(Promise.resolve(7), stop.signal)).resolves.toBe(7);
     await expect(abortable(Promise.reject(new Error('cloud said no')), stop.signal)).rejects.toThrow('cloud said no');
+    expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
     stop.abort(new Error('the controller stops'));
-    // Nothing listened any more: the abort reached no settled call.
+    // A call begun after the stop is let go of at once.
     await expect(abortable(Promise.resolve(1), stop.signal)).rejects.toThrow('the controller stops');
   });
 
@@ -31,5 +33,4 @@ describe('abortable', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
   });
-
 });
