@@ -148,27 +148,31 @@ describe.each(TEST_DATABASES)('image snapshots on %s', (database) => {
     expect(world.calls).toBe(calls);
   });
 
-  /** Whether `task` settles within a few seconds: a stop that lets go of its cloud calls settles at once. */
-  const settlesSoon = (task: Promise<void>) =>
-    Promise.race([task.then(() => 'settled' as const), new Promise<'held'>((resolve) => setTimeout(() => resolve('held'), 5_000).unref())]);
-
-  it("a stop lets go of a cloud that never answers the image's status; the next owner's wait goes on", async () => {
-    const { store, runId, world, snapshots, connector } = await setUp({ imagePendingPolls: '0' });
-    const answering = connector.imageStatus.bind(connector);
-    let asked = 0;
-    connector.imageStatus = () => {
-      asked += 1;
-      return new Promise(() => undefined);
-    };
+  /**
+   * Makes the fake cloud's `call` never answer, starts a snapshot, stops it while the call is held, and expects the
+   * snapshot to settle at once (it waited for good before a stop let go of cloud calls); then the cloud answers again.
+   */
+  async function stopWhileHeld(setUpDone: Awaited<ReturnType<typeof setUp>>, call: 'buildImage' | 'imageStatus'): Promise<void> {
+    const { connector, snapshots, runId } = setUpDone;
+    const answering = connector[call];
+    let calls = 0;
+    Object.assign(connector, { [call]: () => ((calls += 1), new Promise<never>(() => undefined)) });
     const first = snapshots(new RecordingRuns());
     const waiting = first.snapshot(runId);
-    await waitFor("the image's status to be asked", async () => (asked > 0 ? true : undefined));
+    await waitFor(`the cloud's ${call} to be called`, async () => (calls > 0 ? true : undefined));
     first.stop();
-    expect(await settlesSoon(waiting)).toBe('settled');
+    const heldFor5s = new Promise<'held'>((resolve) => setTimeout(() => resolve('held'), 5_000).unref());
+    expect(await Promise.race([waiting.then(() => 'settled' as const), heldFor5s])).toBe('settled');
+    Object.assign(connector, { [call]: answering });
+  }
+
+  it("a stop lets go of a cloud that never answers the image's status; the next owner's wait goes on", async () => {
+    const setUpDone = await setUp({ imagePendingPolls: '0' });
+    const { store, runId, world, snapshots } = setUpDone;
+    await stopWhileHeld(setUpDone, 'imageStatus');
     const requested = (await build(store, runId))!.imageId!;
     expect((await build(store, runId))!.state).toBe('building');
 
-    connector.imageStatus = answering;
     const runs = new RecordingRuns();
     await snapshots(runs).snapshot(runId);
     expect(world.images.size).toBe(1);
@@ -176,21 +180,11 @@ describe.each(TEST_DATABASES)('image snapshots on %s', (database) => {
   });
 
   it('a stop lets go of a cloud that never answers the snapshot request; the next owner requests it and nothing is stored meanwhile', async () => {
-    const { store, runId, world, snapshots, connector } = await setUp({ imagePendingPolls: '0' });
-    const answering = connector.buildImage.bind(connector);
-    let requests = 0;
-    connector.buildImage = () => {
-      requests += 1;
-      return new Promise(() => undefined);
-    };
-    const first = snapshots(new RecordingRuns());
-    const waiting = first.snapshot(runId);
-    await waitFor('the snapshot to be requested', async () => (requests > 0 ? true : undefined));
-    first.stop();
-    expect(await settlesSoon(waiting)).toBe('settled');
+    const setUpDone = await setUp({ imagePendingPolls: '0' });
+    const { store, runId, world, snapshots } = setUpDone;
+    await stopWhileHeld(setUpDone, 'buildImage');
     expect(await build(store, runId)).toMatchObject({ state: 'building', imageId: null });
 
-    connector.buildImage = answering;
     const runs = new RecordingRuns();
     await snapshots(runs).snapshot(runId);
     const [image] = [...world.images.values()];

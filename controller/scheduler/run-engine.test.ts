@@ -59,26 +59,18 @@ describe('RunEngine', () => {
     expect(writes()).toBe(1);
   });
 
-  it('answers a completion the run already holds at once, not behind a batch still writing', async () => {
+  it.each([
+    ['one the run already holds', 'Executing'],
+    ['one of a state without a barrier (Ready)', 'Ready'],
+  ] as const)('answers a completion at once, without a commit and not behind a batch still writing: %s', async (_, state) => {
     const run = buildRun({ state: 'Executing', completed: ['web.2'] });
     const { engine, writes } = engineOver(run, true);
     // A new completion: its batch loads the run, then writes for as long as the test runs.
     void engine.dispatch('run-1', { type: 'state-completed', instance: 'web.1', state: 'Executing', epoch: 0 });
     await expect.poll(writes, { timeout: 5_000 }).toBe(1);
-    const again = engine.dispatch('run-1', { type: 'state-completed', instance: 'web.2', state: 'Executing', epoch: 0 });
+    const again = engine.dispatch('run-1', { type: 'state-completed', instance: 'web.2', state, epoch: 0 });
     const waiting = new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5_000).unref());
     await expect(Promise.race([again, waiting])).resolves.toBe(run);
-    expect(writes()).toBe(1);
-  });
-
-  it('answers a completion of a state without a barrier (Ready) at once, without a commit, whatever is still writing', async () => {
-    const run = buildRun({ state: 'Executing', completed: ['web.2'] });
-    const { engine, writes } = engineOver(run, true);
-    void engine.dispatch('run-1', { type: 'state-completed', instance: 'web.1', state: 'Executing', epoch: 0 });
-    await expect.poll(writes, { timeout: 5_000 }).toBe(1);
-    const ready = engine.dispatch('run-1', { type: 'state-completed', instance: 'web.2', state: 'Ready', epoch: 0 });
-    const waiting = new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5_000).unref());
-    await expect(Promise.race([ready, waiting])).resolves.toBe(run);
     expect(writes()).toBe(1);
   });
 });
