@@ -26,7 +26,7 @@ export const JOURNAL_INSERT_FROM_JSON = `
 /**
  * ? time of the change, ? run id, ? [{key, value}], ? their count. Each key
  * finds its row through a subquery on (run_id, key), as in
- * COMMIT_PARAMETER_SETS (prepared-sql.ts); the CASE of one branch per key
+ * COMMIT_RUN_TRANSITION (prepared-sql.ts); the CASE of one branch per key
  * it replaces made each row scan the branches.
  */
 export const PARAMETER_UPDATE_FROM_JSON = `

@@ -5,7 +5,11 @@
  * round trip. `$n` placeholders.
  */
 
-// The parameter values and journal entries of the fenced commits below ($1 and $3-$6; `run` gives the base).
+// The parameter values and journal entries of COMMIT_RUN_TRANSITION ($1 and $3-$6; `run` gives the base). Each key
+// finds its row through a subquery on (run_id, key), which the planner always answers with one probe of the unique
+// index. Joined instead, the planner sizes the run from the table's statistics, which lag behind a run whose thousands
+// of parameters were just inserted: it then hashed every parameter of the run for each batch (1.7-3.4 ms for two keys
+// of a 10,000-parameter run, 0.7 ms this way).
 const PARAMETER_AND_JOURNAL_WRITES = `
   target as (
     select (select id from run_parameters where run_id = $1 and "key" = v."key") as id, v."value"
@@ -24,25 +28,28 @@ const PARAMETER_AND_JOURNAL_WRITES = `
   )`;
 
 /**
- * RunParameterRepository.commitSets as one statement: $1 run id, $2 number
- * of journal entries, $3 time of the change, $4 the keys and $6 their
- * values, $5 the journal rows numbered from 1 (JSON, as journalRows makes
- * them; the run id is $1's), $7 the lease epoch the writer
- * holds. Nothing is written when the run row is missing or its lease epoch
- * is another (fenced: another replica owns the run now).
+ * RunParameterRepository.commitSets as one call of the function
+ * slipstream_commit_parameter_sets (the PostgreSQL migration
+ * parameter_sets_function): $1 run id, $2 number of journal entries, $3
+ * time of the change, $4 the keys and $6 their values, $5 the journal rows
+ * numbered from 1 (JSON, as journalRows makes them; the run id is $1's), $7
+ * the lease epoch the writer holds. No row when the run row is missing or its
+ * lease epoch is another (fenced: another replica owns the run now): nothing
+ * was written.
  *
- * Each key finds its row through a subquery on (run_id, key), which the
- * planner always answers with one probe of the unique index. Joined instead,
- * the planner sizes the run from the table's statistics, which lag behind a
- * run whose thousands of parameters were just inserted: it then hashed every
- * parameter of the run for each batch (1.7-3.4 ms for two keys of a
- * 10,000-parameter run, 0.7 ms this way).
+ * A function, not one statement of CTEs as COMMIT_RUN_TRANSITION is: such a
+ * statement is planned afresh at every execution (PostgreSQL's generic plan
+ * of it was slower still), 0.17-0.21 ms for two keys, more than it took to
+ * run (0.14 ms); the function's simple statements keep their plans. Measured
+ * alone, a call with its commit took 370-410 us against 650-830 us for the
+ * statement. Each key finds its row with one probe of the (run_id, key)
+ * unique index (statement-plans.test.ts).
  */
 export const COMMIT_PARAMETER_SETS = `
-  with run as (
-    update runs set last_sequence = last_sequence + $2 where id = $1 and lease_epoch = $7 returning last_sequence - $2 as base
-  ), ${PARAMETER_AND_JOURNAL_WRITES}
-  select base from run`;
+  select base from (
+    select slipstream_commit_parameter_sets($1::uuid, $2::int, $3::timestamptz, $4::text[], $5::jsonb, $6::text[], $7::int) as base
+  ) as committed
+  where base is not null`;
 
 /** The run row's fields a transition may change (runChanges), each with its column and type. */
 export const TRANSITION_RUN_COLUMNS: Readonly<Record<string, readonly [column: string, type: string]>> = {
@@ -104,7 +111,7 @@ const agentLoginsBy = (column: 'bootstrap_hash' | 'credential_hash') => `
   where i.${column} = any($1::text[])`;
 export const AGENT_LOGINS = { bootstrapHash: agentLoginsBy('bootstrap_hash'), credentialHash: agentLoginsBy('credential_hash') };
 
-/** AgentLoginRepository.storeCredentials: each instance's credential hash, in one statement (its row found as in COMMIT_PARAMETER_SETS). */
+/** AgentLoginRepository.storeCredentials: each instance's credential hash, in one statement (its row found as in COMMIT_RUN_TRANSITION). */
 export const STORE_CREDENTIALS = `
   update run_instances i set credential_hash = v.hash, bootstrap_used_at = $2
   from (

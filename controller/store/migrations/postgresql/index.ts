@@ -11,6 +11,7 @@ import { Migration20261207010100_module_publications } from './Migration20261207
 import { Migration20261207010200_templates } from './Migration20261207010200_templates.js';
 import { Migration20261207010300_built_images } from './Migration20261207010300_built_images.js';
 import { Migration20261207010400_usage } from './Migration20261207010400_usage.js';
+import { Migration20261207220000_parameter_sets_function } from './Migration20261207220000_parameter_sets_function.js';
 
 /** Every postgresql migration, oldest first (written by create-migration.ts). */
 export const postgresqlMigrations: MigrationObject[] = [
@@ -26,4 +27,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261207010200_templates', class: Migration20261207010200_templates },
   { name: 'Migration20261207010300_built_images', class: Migration20261207010300_built_images },
   { name: 'Migration20261207010400_usage', class: Migration20261207010400_usage },
+  { name: 'Migration20261207220000_parameter_sets_function', class: Migration20261207220000_parameter_sets_function },
 ];

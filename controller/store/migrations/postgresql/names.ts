@@ -12,4 +12,5 @@ export const postgresqlMigrationNames: readonly string[] = [
   'Migration20261207010200_templates',
   'Migration20261207010300_built_images',
   'Migration20261207010400_usage',
+  'Migration20261207220000_parameter_sets_function',
 ];
