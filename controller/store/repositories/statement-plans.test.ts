@@ -7,8 +7,9 @@
  * The ORM's `run_id = ? and name in (...)` needs fresh statistics, which
  * Store.refreshRunStatistics gives it. Measured with EXPLAIN ANALYZE: rows
  * the statement's scans read (for the function commitSets calls, whose
- * statements EXPLAIN does not show: the backend's counters of rows fetched). And the updates of a run's rows are HOT (the
- * fillfactor migration leaves room in each page): no new index entries.
+ * statements EXPLAIN does not show: the backend's counters of rows fetched).
+ * And the updates of a run's rows are HOT (the fillfactor migration leaves
+ * room in each page): no new index entries.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
