@@ -11,6 +11,9 @@
  *   next start provisions them again. Before: exit code 4 in the 'engine' step.
  * - A terminate in flight, likewise: the run stays Finalizing, and the next
  *   start, with the cloud answering again (moto), destroys the VM and ends it.
+ * - An image build's question about its snapshot, likewise: the build stays
+ *   in Ready with its image requested once, and the next start, the cloud
+ *   answering again, finds the image available and ends the build Done.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
@@ -27,6 +30,7 @@ import { instancesOf, TestRuns } from '../helpers/runs.js';
 import { startMoto } from '../fakes/ec2/moto-server.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
+import { ImageState } from '../../proto/gen/slipstream/v1/images.js';
 
 /** Accepts connections, counts what they send, answers nothing. */
 async function silentEndpoint(): Promise<{ port: number; requests: () => number; close: () => Promise<void> }> {
@@ -178,4 +182,29 @@ describe('stopping a controller whose cloud never answers (sqlite)', () => {
     expect(await vmState()).toBe('terminated');
     await stopsCleanly(again);
   }, 180_000);
+
+  it('lets go of an image build asking about its snapshot: the build stays Ready, and the next start ends it Done with its one image', async () => {
+    const { proc, client, start } = await setUp();
+    // Local VMs (real agents) whose image status calls take an hour: a cloud that stopped answering about a snapshot.
+    await client.clouds.create('slow-images', 'fake', { imageStatusDelayMs: '3600000' });
+    await client.modules.save({ kind: 'component', path: 'hung/img', images: { 'slow-images': 'debian-12' }, resources: {}, recipes: { preinstall: 'echo prepared' }, parameters: [] });
+    const build = (await client.images.build({ ref: 'hung/img', cloud: 'slow-images' })).image!;
+    const snapshots = async () => (await client.runs.events(build.runId)).filter((e) => e.type === 'image' && e.message.startsWith('snapshot of machine.1'));
+    // The status call follows the event without a pause: by the time the event can be read, it is held.
+    await waitFor('the snapshot to be requested', async () => ((await snapshots()).length > 0 ? true : undefined), 90_000);
+    // For the next start only: the call held now keeps its hour.
+    await client.clouds.update('slow-images', { imageStatusDelayMs: '0' });
+    await stopsCleanly(proc);
+
+    const again = await start();
+    const ended = await waitFor('the build to end', async () => {
+      const run = await client.runs.get(build.runId);
+      return run.state === 'Done' || run.state === 'Aborted' || run.state === 'Cancelled' ? run : undefined;
+    }, 90_000);
+    expect(ended.state).toBe('Done');
+    expect(await snapshots()).toHaveLength(1);
+    const [image] = (await client.images.list({ path: 'hung' })).images;
+    expect(image).toMatchObject({ id: build.id, state: ImageState.IMAGE_STATE_AVAILABLE });
+    await stopsCleanly(again);
+  }, 240_000);
 });

@@ -74,6 +74,7 @@ export class FakeConnector implements CloudConnector, ImageBuilder, ImagePrepare
 
   async imageStatus(imageId: string): Promise<ImageStatus> {
     this.countImageCall();
+    if (this.settings.imageStatusDelayMs > 0) await sleep(this.settings.imageStatusDelayMs);
     if (this.delegate) return this.imageDelegate().imageStatus(imageId);
     const image = this.world.images.get(imageId);
     if (!image) return { state: 'failed', message: `fake: image ${imageId} does not exist` };

@@ -255,10 +255,21 @@ describe('fake driver: images', () => {
     expect(buildsImages(connector)).toBe(false);
     const other = await connector.provision(spec());
     expect(await failure((connector as CloudConnector & ImageBuilder).buildImage(other.vmId, 'web'))).toMatchObject({ kind: 'invalid', message: 'fake: this cloud cannot build images' });
-    expect(createFakeDriver().validateSettings({ imageOutcome: 'maybe', imagePendingPolls: '-1' }).map((v) => v.field)).toEqual([
-      'settings.imageOutcome',
-      'settings.imagePendingPolls',
+    expect(createFakeDriver().validateSettings({ imageOutcome: 'maybe', imagePendingPolls: '-1', imageStatusDelayMs: '3600001' })).toEqual([
+      { field: 'settings.imageOutcome', description: 'must be one of available, failed, unsupported' },
+      { field: 'settings.imagePendingPolls', description: 'must be a non-negative integer' },
+      { field: 'settings.imageStatusDelayMs', description: 'must be an integer of milliseconds from 0 to 3600000' },
     ]);
+  });
+
+  it('answers imageStatus only after imageStatusDelayMs, as a cloud slow to answer', async () => {
+    const { connector } = fake({ imageStatusDelayMs: '200', imagePendingPolls: '0' });
+    if (!buildsImages(connector)) throw new Error('the fake should build images');
+    const vm = await connector.provision(spec());
+    const imageId = await connector.buildImage(vm.vmId, 'web');
+    const asked = performance.now();
+    expect(await connector.imageStatus(imageId)).toEqual({ state: 'available' });
+    expect(performance.now() - asked).toBeGreaterThanOrEqual(190);
   });
 
   it('hands image calls to a delegate that builds images (local snapshots)', async () => {

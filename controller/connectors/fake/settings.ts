@@ -27,6 +27,12 @@ export interface FakeSettings {
   /** How many imageStatus calls see a new image `pending` before its outcome. Default 1. */
   imagePendingPolls: number;
   /**
+   * How long every imageStatus call takes before it answers. Not abortable:
+   * the call takes no signal, as a cloud that stops answering gives its
+   * caller nothing to cancel. Default 0.
+   */
+  imageStatusDelayMs: number;
+  /**
    * The cloud's VMs prepare themselves before they are imaged, as cloud VMs do
    * (ImagePreparer): the image preparation script, run in the agent's work dir.
    * Default false.
@@ -37,7 +43,7 @@ export interface FakeSettings {
 }
 
 /** The setting names this driver knows. */
-export const FAKE_SETTING_NAMES = ['world', 'failProvision', 'failKind', 'failMessage', 'provisionDelayMs', 'loseInstance', 'throttleFirst', 'failEveryNth', 'imageOutcome', 'imagePendingPolls', 'imagePreparation', 'imageStopsVm'] as const;
+export const FAKE_SETTING_NAMES = ['world', 'failProvision', 'failKind', 'failMessage', 'provisionDelayMs', 'loseInstance', 'throttleFirst', 'failEveryNth', 'imageOutcome', 'imagePendingPolls', 'imageStatusDelayMs', 'imagePreparation', 'imageStopsVm'] as const;
 
 const KINDS: ConnectorErrorKind[] = ['auth', 'quota', 'capacity', 'not_found', 'invalid', 'transient'];
 const WORLD = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -45,17 +51,21 @@ const ORDINALS = /^\s*[1-9]\d{0,8}\s*(,\s*[1-9]\d{0,8}\s*)*$/;
 const COUNT = /^(0|[1-9]\d{0,8})$/;
 const INSTANCE = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?\.[1-9]\d*$/;
 
+const delayMs = (v: string) => COUNT.test(v) && Number(v) <= 3_600_000;
+const DELAY_RULE = 'must be an integer of milliseconds from 0 to 3600000';
+
 const RULES: Record<(typeof FAKE_SETTING_NAMES)[number], [test: (value: string) => boolean, rule: string]> = {
   world: [(v) => WORLD.test(v), "must be 1 to 63 lowercase letters, digits and '-', starting with a letter or digit"],
   failProvision: [(v) => ORDINALS.test(v), 'must be comma-separated 1-based call numbers, for example 2,5'],
   failKind: [(v) => (KINDS as string[]).includes(v), `must be one of ${KINDS.join(', ')}`],
   failMessage: [(v) => v.length > 0 && v.length <= 1000, 'must be 1 to 1000 characters'],
-  provisionDelayMs: [(v) => COUNT.test(v) && Number(v) <= 3_600_000, 'must be an integer of milliseconds from 0 to 3600000'],
+  provisionDelayMs: [delayMs, DELAY_RULE],
   loseInstance: [(v) => INSTANCE.test(v), 'must be an instance name, NODE.N'],
   throttleFirst: [(v) => COUNT.test(v), 'must be a non-negative integer'],
   failEveryNth: [(v) => COUNT.test(v), 'must be a non-negative integer (0 = none)'],
   imageOutcome: [(v) => ['available', 'failed', 'unsupported'].includes(v), 'must be one of available, failed, unsupported'],
   imagePendingPolls: [(v) => COUNT.test(v), 'must be a non-negative integer'],
+  imageStatusDelayMs: [delayMs, DELAY_RULE],
   imagePreparation: [(v) => v === 'true' || v === 'false', 'must be true or false'],
   imageStopsVm: [(v) => v === 'true' || v === 'false', 'must be true or false'],
 };
@@ -99,6 +109,7 @@ export function parseFakeSettings(settings: Record<string, string>): FakeSetting
     failEveryNth: number('failEveryNth', 0),
     imageOutcome: (settings.imageOutcome as FakeSettings['imageOutcome'] | undefined) ?? 'available',
     imagePendingPolls: number('imagePendingPolls', 1),
+    imageStatusDelayMs: number('imageStatusDelayMs', 0),
     imagePreparation: settings.imagePreparation === 'true',
     imageStopsVm: settings.imageStopsVm === 'true',
   };
