@@ -11,9 +11,10 @@
  *   next start provisions them again. Before: exit code 4 in the 'engine' step.
  * - A terminate in flight, likewise: the run stays Finalizing, and the next
  *   start, with the cloud answering again (moto), destroys the VM and ends it.
- * - An image build's question about its snapshot, likewise: the build stays
- *   in Ready with its image requested once, and the next start, the cloud
- *   answering again, finds the image available and ends the build Done.
+ * - An image build's question about its snapshot, likewise: nothing is written
+ *   of it (the build is not failed), and the next start, the cloud answering
+ *   again, asks once more, finds the image available and ends the build Done,
+ *   its snapshot requested once.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
@@ -183,7 +184,7 @@ describe('stopping a controller whose cloud never answers (sqlite)', () => {
     await stopsCleanly(again);
   }, 180_000);
 
-  it('lets go of an image build asking about its snapshot: the build stays Ready, and the next start ends it Done with its one image', async () => {
+  it('lets go of an image build asking about its snapshot, failing nothing: the next start ends the build Done with its one image', async () => {
     const { proc, client, start } = await setUp();
     // Local VMs (real agents) whose image status calls take an hour: a cloud that stopped answering about a snapshot.
     await client.clouds.create('slow-images', 'fake', { imageStatusDelayMs: '3600000' });
