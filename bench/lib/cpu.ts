@@ -99,6 +99,17 @@ export function cpuFloorSeconds(spent: CpuSpent, cores: number): number {
   return ourSeconds(spent) / cores;
 }
 
+/**
+ * The CPU floor on the cores the rest of the machine left: `cores` less the
+ * cores it kept busy on average over `sampledSeconds`. Undefined without a
+ * reading of it, or when it left less than a tenth of a core.
+ */
+export function cpuFloorOnCoresLeftSeconds(spent: CpuSpent, cores: number, sampledSeconds: number): number | undefined {
+  if (spent.others === undefined || sampledSeconds <= 0) return undefined;
+  const left = cores - spent.others / sampledSeconds;
+  return left < 0.1 ? undefined : ourSeconds(spent) / left;
+}
+
 /** The controller's, the sim agents' and PostgreSQL's seconds together. */
 export function ourSeconds(spent: Pick<CpuSpent, 'controller' | 'agents' | 'postgres'>): number {
   return spent.controller + spent.agents + spent.postgres;

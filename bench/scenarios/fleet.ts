@@ -10,7 +10,7 @@ import { RunState } from '../../proto/gen/slipstream/v1/runs.js';
 import { measureBareReconnect } from '../baselines/bare-reconnect.js';
 import { measureRawFanout } from '../baselines/raw-fanout.js';
 import { checkAcknowledged } from '../lib/checks.js';
-import { cpuFloorSeconds, cpuSpent, databaseName, sampleCpu } from '../lib/cpu.js';
+import { cpuFloorOnCoresLeftSeconds, cpuFloorSeconds, cpuSpent, databaseName, sampleCpu } from '../lib/cpu.js';
 import { settleMemory, type BenchContext } from '../lib/context.js';
 import { atMost, atMostTimes, exactly, info, withPeer, type Baseline } from '../lib/figures.js';
 import { launch, stateTimes, terminateAndDrain, waitForState } from '../lib/runs.js';
@@ -94,6 +94,12 @@ export async function fleet(ctx: BenchContext, options: FleetOptions): Promise<{
     ctx.figures.push(info('deploy', `  cores the floor divides by (this process may use)`, cores, 'cores'));
     // On a shared machine others' work stretches the wall time, not the floor: a ratio is ours to close only when this is small.
     if (spent.others !== undefined) ctx.figures.push(info('deploy', `  CPU: the rest of the machine meanwhile`, spent.others, 's'));
+    // What the wall time could approach on the cores the rest left: when it is near 1x, the ratio above was theirs.
+    const leftFloor = cpuFloorOnCoresLeftSeconds(spent, cores, sampledMs / 1000);
+    if (leftFloor !== undefined) {
+      const baseline: Baseline = { name: 'floor on the cores left', value: leftFloor * 1000, unit: 'ms' };
+      ctx.figures.push(info('deploy', `  launch to Ready vs the CPU floor on the cores the rest of the machine left`, deployMs, 'ms', baseline));
+    }
     ctx.figures.push(info('deploy', `  CPU sampled over (launch call to Ready seen)`, sampledMs, 'ms'));
   } else {
     ctx.figures.push(info('deploy', `launch to Ready, ${n} instances (no CPU readings: no floor)`, deployMs, 'ms'));
