@@ -18,7 +18,7 @@ export interface FencedWrites {
 
 /**
  * Runs one of the fenced commit statements of prepared-sql.ts
- * (COMMIT_PARAMETER_SETS, and COMMIT_RUN_TRANSITION built on it): binds
+ * (COMMIT_PARAMETER_SETS, and COMMIT_RUN_TRANSITION, which takes the same $1-$7): binds
  * `writes` as their $1-$7 and `more` from $8, and numbers the journal rows
  * after the base the run row gave. Returns them, or undefined when the run is
  * gone (nothing written); LeaseLostError when the lease epoch is no longer
