@@ -86,6 +86,27 @@ describe('listenOnHost', () => {
     await clientClosed;
   });
 
+  it("says when every connection has closed and its 'close' handlers ran, which comes after they are destroyed", async () => {
+    const accepted: Socket[] = [];
+    const listeners = await listenOnHost('127.0.0.1', 0, (s) => accepted.push(s), ignore);
+    await Promise.all([dial('127.0.0.1', listeners.port), dial('127.0.0.1', listeners.port)]);
+    await expect.poll(() => accepted.length).toBe(2);
+    // What an HTTP/2 session does on its socket's 'close': its teardown, which the stop waits for.
+    const handled: Socket[] = [];
+    for (const socket of accepted) socket.once('close', () => handled.push(socket));
+    let closed = false;
+    const connectionsClosed = listeners.connectionsClosed().then(() => (closed = true));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(closed).toBe(false);
+    await Promise.all([listeners.close(), listeners.destroyConnections()]);
+    // Destroyed is not closed yet: a socket's 'close' is emitted once its handle has closed, on a later turn.
+    expect(handled).toHaveLength(0);
+    await connectionsClosed;
+    expect(handled).toHaveLength(2);
+    // With none open, at once.
+    await listeners.connectionsClosed();
+  });
+
   // Node's default accept queue (511) drops the SYNs beyond it: those connections would not complete while the listener is busy.
   it.skipIf(somaxconn <= QUEUED)(`queues ${QUEUED} connections while the process does not accept`, async () => {
     const script = `

@@ -39,8 +39,14 @@ export function acceptQueueLimit(read: Reader = readProcSomaxconn): number | und
 /** TCP listeners on one port of every address of a host; each accepted socket goes to onConnection. */
 export interface Listeners {
   readonly port: number;
-  /** Stops accepting; resolves once every accepted connection has closed (closing them is the caller's). */
+  /** Stops accepting; resolves once every accepted connection is destroyed (destroying them is the caller's). */
   close(): Promise<void>;
+  /**
+   * Resolves once every accepted connection has closed and its 'close'
+   * handlers have run: a destroyed socket closes later, and with it (in those
+   * handlers) the HTTP/2 session and streams on it.
+   */
+  connectionsClosed(): Promise<void>;
   /** Destroys the accepted connections still open (say, a TLS handshake that never finished, which grpc-js never saw). */
   destroyConnections(): void;
 }
@@ -79,6 +85,7 @@ export async function holdOnHost(host: string, port: number, onAcceptError: (err
   const addresses = isWildcard(host) ? [host] : [...new Set((await lookup(host, { all: true })).map((a) => a.address))];
   const servers: Server[] = [];
   const open = new Set<Socket>();
+  const waitingForClose: (() => void)[] = [];
   let held: Socket[] | undefined = [];
   let serving: ((socket: Socket) => void) | undefined;
   const handOver = (socket: Socket) => {
@@ -87,7 +94,10 @@ export async function holdOnHost(host: string, port: number, onAcceptError: (err
   };
   const accept = (socket: Socket) => {
     open.add(socket);
-    socket.once('close', () => open.delete(socket));
+    socket.once('close', () => {
+      open.delete(socket);
+      if (open.size === 0) for (const resolve of waitingForClose.splice(0)) resolve();
+    });
     if (held) held.push(socket);
     else handOver(socket);
   };
@@ -122,6 +132,11 @@ export async function holdOnHost(host: string, port: number, onAcceptError: (err
       for (const socket of waiting) if (!socket.destroyed) handOver(socket);
     },
     close: closeAll,
+    connectionsClosed: async () => {
+      if (open.size > 0) await new Promise<void>((resolve) => waitingForClose.push(resolve));
+      // The last socket's 'close' handlers leave deferred work of their own (its streams' teardown) to the next turn.
+      await new Promise((resolve) => setImmediate(resolve));
+    },
     destroyConnections: () => {
       for (const socket of open) socket.destroy();
     },

@@ -153,7 +153,7 @@ export async function startApiServer(
     port: boundPort,
     setServing: (serving) => health.setServing(serving),
     shutdown: async (graceMs) => {
-      // Resolves once every accepted connection has closed: grpc-js closes its sessions below, we the rest.
+      // Resolves once every accepted connection is destroyed: grpc-js closes its sessions below, we the rest.
       const listenersClosed = listeners.close();
       const stackTraceLimit = Error.stackTraceLimit;
       await new Promise<void>((resolve) => {
@@ -167,7 +167,8 @@ export async function startApiServer(
           else if (why === 'calls done') log.info('no call in flight; closing the remaining connections');
           if (why !== 'closed') {
             // Each connection cancelled builds an error whose stack Node formats (through source maps) and nobody
-            // reads: with 10,000 agents connected, a third of the forced close. Until the connections are gone, no stacks.
+            // reads: with 10,000 agents connected, a third of the forced close. Until the connections are gone and
+            // their sessions torn down (their 'close' handlers build one more error each), no stacks.
             Error.stackTraceLimit = 0;
             server.forceShutdown();
           }
@@ -180,6 +181,7 @@ export async function startApiServer(
       listeners.destroyConnections();
       try {
         await listenersClosed;
+        await listeners.connectionsClosed();
       } finally {
         Error.stackTraceLimit = stackTraceLimit;
       }
