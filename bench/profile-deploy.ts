@@ -1,8 +1,10 @@
 /**
- * `node --cpu-prof --import tsx bench/profile-deploy.ts [N] [--storm]
- * [--profile-workers DIR]`: one fleet deploy (and the barrier; with --storm,
- * the reconnect storm after a controller restart too) with nothing else, for
- * profiling the controller and, with --profile-workers, the sim agents.
+ * `node --max-semi-space-size=64 --cpu-prof --import tsx bench/profile-deploy.ts
+ * [N] [--storm] [--profile-workers DIR]`: one fleet deploy (and the barrier;
+ * with --storm, the reconnect storm after a controller restart too) with
+ * nothing else, for profiling the controller and, with --profile-workers, the
+ * sim agents. The young generation as `npm run bench` and `npm start` size it:
+ * Node's default (16 MiB a semi-space) collects the controller's heap more often.
  */
 import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
@@ -11,7 +13,7 @@ import type { BenchContext } from './lib/context.js';
 import { renderTable, type Figure } from './lib/figures.js';
 import { saveBenchModules } from './lib/sim-modules.js';
 import { stateTimes } from './lib/runs.js';
-import { databaseName, ourSeconds, startCpuTimeline } from './lib/cpu.js';
+import { databaseName, ourSeconds, startCpuTimeline, type CpuSlice } from './lib/cpu.js';
 import { positiveWhole } from './lib/options.js';
 import { fleet } from './scenarios/fleet.js';
 
@@ -26,7 +28,7 @@ const { storm, profileWorkers } = program.opts<{ storm?: boolean; profileWorkers
 const ctl = await startBenchController({ workers: availableParallelism(), ...(profileWorkers ? { workerCpuProfileDir: profileWorkers } : {}) });
 const figures: Figure[] = [];
 try {
-  const ctx: BenchContext = { ctl, quick: false, figures, dataLoss: [], baselines: new Map(), log: (m) => process.stderr.write(`${m}\n`) };
+  const ctx: BenchContext = { ctl, quick: false, figures, dataLoss: [], baselines: new Map(), log: (m) => process.stderr.write(`${new Date().toISOString()} ${m}\n`) };
   await saveBenchModules(ctl.client, { samples: 1, throughputRounds: 1 });
   const timeline = startCpuTimeline(ctl.pool.pids, databaseName(ctl.databaseUrl));
   const run = await fleet(ctx, { size, storm: !!storm });
@@ -53,6 +55,13 @@ try {
   const readyAt = entered.get('Ready') ?? Number.POSITIVE_INFINITY;
   const cores = availableParallelism();
   const busy = (seconds: number, wallMs: number) => ((seconds * 1000) / wallMs).toFixed(2);
+  const writeSlice = (from: number, { startedAt, wallMs, spent, waited, machine }: CpuSlice) => {
+    const demand = ourSeconds(spent) + ourSeconds(waited);
+    process.stderr.write(
+      `  t=${startedAt - from} +${wallMs}: ${busy(spent.controller, wallMs)} / ${busy(spent.agents, wallMs)} / ${busy(spent.postgres, wallMs)}, ` +
+        `${busy(ourSeconds(waited), wallMs)}, ${busy(demand, wallMs)}; ${busy(machine, wallMs)}\n`,
+    );
+  };
   process.stderr.write(`cores by slice (t from the run's creation): ran controller+bench / agents / postgres, waited, demand; machine\n`);
   let sleptCoreSeconds = 0;
   let waitedCoreSeconds = 0;
@@ -60,21 +69,23 @@ try {
   const phases = [['Initializing', createdAt] as const, ...[...entered].filter(([, at]) => at <= readyAt)];
   const phaseOf = (at: number) => phases.findLast(([, from]) => from <= at)?.[0] ?? 'Initializing';
   const slackByPhase = new Map<string, number>();
-  for (const { startedAt, wallMs, spent, waited, machine } of slices) {
+  for (const slice of slices) {
+    const { startedAt, wallMs, spent, waited } = slice;
     if (startedAt + wallMs < createdAt || startedAt > readyAt) continue;
-    const demand = ourSeconds(spent) + ourSeconds(waited);
-    const slack = Math.max(0, (cores * wallMs) / 1000 - demand);
+    const slack = Math.max(0, (cores * wallMs) / 1000 - ourSeconds(spent) - ourSeconds(waited));
     sleptCoreSeconds += slack;
     const phase = phaseOf(startedAt + wallMs / 2);
     slackByPhase.set(phase, (slackByPhase.get(phase) ?? 0) + slack);
     waitedCoreSeconds += ourSeconds(waited);
-    process.stderr.write(
-      `  t=${startedAt - createdAt} +${wallMs}: ${busy(spent.controller, wallMs)} / ${busy(spent.agents, wallMs)} / ${busy(spent.postgres, wallMs)}, ` +
-        `${busy(ourSeconds(waited), wallMs)}, ${busy(demand, wallMs)}; ${busy(machine, wallMs)}\n`,
-    );
+    writeSlice(createdAt, slice);
   }
   process.stderr.write(`core-seconds left unwanted by state: ${[...slackByPhase].map(([state, slack]) => `${state} ${slack.toFixed(2)}`).join(', ')}\n`);
   process.stderr.write(`from launch to Ready: ${sleptCoreSeconds.toFixed(2)} core-seconds that our processes left unwanted, ${waitedCoreSeconds.toFixed(2)} s they waited for a core\n`);
+  if (storm) {
+    // After Ready: the barrier, then the restart and its reconnect storm (the controller's stop shows as its long slices).
+    process.stderr.write(`cores by slice after Ready (t from Ready), same columns:\n`);
+    for (const slice of slices) if (slice.startedAt >= readyAt) writeSlice(readyAt, slice);
+  }
   await run.terminate();
 } finally {
   await ctl.close();
