@@ -37,4 +37,4 @@ EXPOSE 50051 50052
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "dist/controller/healthcheck.js"]
 STOPSIGNAL SIGTERM
-CMD ["node", "--max-semi-space-size=32", "dist/controller/main.js"]
+CMD ["node", "--max-semi-space-size=64", "dist/controller/main.js"]
