@@ -63,6 +63,9 @@ describe.each(TEST_DATABASES)('built images on %s', (database) => {
     await record({ id: id(8), modulePath: 'shop/webby' }, 'available');
     await record({ id: id(9), modulePath: 'shopping/web' }, 'available');
     const ids = async (filter: { path?: string; cloud?: string }) => (await store.read((repos) => repos.builtImages.list(tenantId, filter))).map((r) => r.id);
+    // Two recorded in the same millisecond (here on purpose; by chance on a fast machine): the later id, a build run's
+    // time-ordered one, is the newer.
+    await store.execute(`update built_images set created_at = (select created_at from built_images where id = ?) where id = ?`, [id(3), id(4)]);
     expect(await ids({ path: 'shop/web' })).toEqual([id(6), id(5), id(4), id(3), id(2), id(1)]);
     expect((await ids({ path: 'shop' })).sort()).toEqual([1, 2, 3, 4, 5, 6, 8].map(id));
     expect(await ids({ path: 'shop', cloud: 'gcp' })).toEqual([id(5)]);

@@ -74,7 +74,8 @@ export class BuiltImageRepository {
         state: 'available',
         sourceDigest: match.sourceDigest,
       },
-      { orderBy: { builtAt: 'desc', id: 'asc' } },
+      // Ids are the build runs' (time-ordered): of two built in the same millisecond, the later id is the newer.
+      { orderBy: { builtAt: 'desc', id: 'desc' } },
     );
   }
 
@@ -86,7 +87,7 @@ export class BuiltImageRepository {
       const folder = `${filter.path}/`;
       where.push({ $or: [{ modulePath: filter.path }, { [raw('substr(module_path, 1, ?)', [folder.length])]: folder }] });
     }
-    return this.em.find(BuiltImageEntity, { $and: where }, { orderBy: { createdAt: 'desc', id: 'asc' } });
+    return this.em.find(BuiltImageEntity, { $and: where }, { orderBy: { createdAt: 'desc', id: 'desc' } });
   }
 
   /** Stores the cloud's image id once the snapshot was requested; the snapshot's deadline counts from `at`. */
